@@ -1,0 +1,1 @@
+"""Test support shared by every test package: the scripted model, its OpenAI stub and process helpers."""
