@@ -1,0 +1,90 @@
+"""`python -m local` (`make local`): run the whole AgentCore flow offline until Ctrl-C.
+
+Starts moto as the Cognito identity provider, the agent server (`python -m agent`, model and store from
+the usual environment variables), and the JWT-checking front door, writes `.local-runtime/outputs.json`
+and prints the client commands that use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from local.runtime import LocalRuntime, LocalRuntimeSettings
+
+_USAGE = """\
+Local AgentCore runtime is up (Ctrl-C stops it).
+  front door  {front_door}/runtimes/<URL-encoded ARN>/invocations?qualifier={endpoint}
+  runtime ARN {arn}
+  Cognito     {moto} (moto)  pool {pool}  client {client}
+  agent       {agent}   log: {log}
+  outputs     {outputs}
+
+Try, in another terminal:
+  agentcore-client --local users create alice
+  agentcore-client --local login alice
+  agentcore-client --local chat --user alice
+  agentcore-client --local demo
+"""
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="front door port (default: a free port)")
+    parser.add_argument("--moto-port", type=int, default=0, help="moto port (default: a free port)")
+    parser.add_argument("--state-dir", type=Path, default=None, help="outputs, agent log and sessions directory")
+    parser.add_argument("--agent-command", default=None, help="command that starts the agent on $PORT")
+    parser.add_argument("--agent-url", default=None, help="use an agent server that is already running")
+    parser.add_argument("--log-level", default="WARNING", help="log level of the local runtime")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the local runtime and block until SIGINT/SIGTERM."""
+    args = _parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    overrides: dict[str, object] = {"front_door_port": args.port, "moto_port": args.moto_port}
+    if args.state_dir:
+        overrides["state_dir"] = args.state_dir
+    if args.agent_command:
+        overrides["agent_command"] = tuple(shlex.split(args.agent_command))
+    if args.agent_url:
+        overrides["agent_url"] = args.agent_url
+    try:
+        settings = LocalRuntimeSettings(**overrides)  # type: ignore[arg-type]
+        runtime = LocalRuntime(settings)
+    except (ValueError, RuntimeError, OSError) as e:
+        print(f"local runtime failed to start: {e}", file=sys.stderr)
+        return 1
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    print(
+        _USAGE.format(
+            front_door=runtime.front_door_url,
+            endpoint=settings.endpoint_name,
+            arn=runtime.runtime_arn,
+            moto=runtime.aws_endpoint_url,
+            pool=runtime.identity.user_pool_id,
+            client=runtime.identity.client_id,
+            agent=runtime.agent_url,
+            log=settings.state_dir / "agent.log",
+            outputs=settings.outputs_path,
+        ),
+        flush=True,
+    )
+    try:
+        stopped.wait()
+    finally:
+        runtime.stop()
+    print("local runtime stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

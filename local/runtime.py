@@ -1,0 +1,157 @@
+"""Assemble the offline runtime: moto Cognito, the JWT front door and the agent server behind it.
+
+WHY one object: tests and `python -m local` need the same four parts started in the same order and
+torn down in reverse, and both need the identifiers (pool, client, ARN, URLs) afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from local.agent_process import DEFAULT_AGENT_COMMAND, REPO_ROOT, AgentProcess
+from local.front_door import FrontDoorConfig, create_front_door
+from local.http_server import BackgroundServer
+from local.identity_pool import LocalIdentity, create_identity
+from local.jwt_authorizer import JwtAuthorizer, discover
+from local.moto_link import RunningEmulator, start_aws_emulator
+from local.outputs_file import outputs_document, write_outputs
+
+logger = logging.getLogger(__name__)
+
+LOCAL_ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalRuntimeSettings:
+    """How to run the local runtime.
+
+    Attributes:
+        state_dir: where the outputs file, agent log and file session store live.
+            Default: `<repo>/.local-runtime`.
+        region: region in the pool id, token issuer and runtime ARN. Default: `us-east-1`.
+        endpoint_name: the runtime endpoint (the `qualifier`). Default: `local`.
+        agent_command: argv that starts the agent server on `$PORT`. Default: `python -m agent`.
+        agent_url: an agent server that is already running; when set, no process is started.
+        agent_env: extra environment for the agent process. Default: the file session store in
+            `<state_dir>/sessions`; anything given here wins.
+        front_door_port: port for the front door; 0 picks a free one. Default: 0.
+        moto_port: port for moto; 0 picks a free one. Default: 0.
+    """
+
+    state_dir: Path = REPO_ROOT / ".local-runtime"
+    region: str = "us-east-1"
+    endpoint_name: str = "local"
+    agent_command: Sequence[str] = DEFAULT_AGENT_COMMAND
+    agent_url: str | None = None
+    agent_env: Mapping[str, str] = field(default_factory=dict)
+    front_door_port: int = 0
+    moto_port: int = 0
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} is {value} but must be between 0 and 65535"
+            for name, value in (("front_door_port", self.front_door_port), ("moto_port", self.moto_port))
+            if not 0 <= value <= 65535
+        ]
+        if not self.agent_url and not self.agent_command:
+            problems.append("agent_command is empty and agent_url is unset: one of them must say how to reach the agent")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def outputs_path(self) -> Path:
+        """The outputs file the client's `--local` reads."""
+        return self.state_dir / "outputs.json"
+
+
+class LocalRuntime:
+    """A running local runtime; use as a context manager or call `stop()`."""
+
+    def __init__(self, settings: LocalRuntimeSettings) -> None:
+        """Start moto, create the pool, start the agent (unless `agent_url`), the front door, write outputs."""
+        self.settings = settings
+        self._emulator: RunningEmulator | None = None
+        self._agent: AgentProcess | None = None
+        self._front_door: BackgroundServer | None = None
+        try:
+            self._start()
+        except Exception:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        settings = self.settings
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        self._emulator = start_aws_emulator(settings.moto_port)
+        self.identity: LocalIdentity = create_identity(endpoint_url=self._emulator.endpoint_url, region=settings.region)
+        self.runtime_arn = (
+            f"arn:aws:bedrock-agentcore:{settings.region}:{LOCAL_ACCOUNT}:runtime/"
+            f"agentcore_session_local-{secrets.token_hex(5)}"
+        )
+        agent_env = {"SESSION_STORE": "file", "SESSION_DIR": str(settings.state_dir / "sessions"), **settings.agent_env}
+        if settings.agent_url:
+            self.agent_url = settings.agent_url.rstrip("/")
+        else:
+            self._agent = AgentProcess(
+                command=settings.agent_command, env=agent_env, log_path=settings.state_dir / "agent.log"
+            )
+            self.agent_url = self._agent.url
+        authorizer = JwtAuthorizer(
+            provider=discover(self.identity.discovery_url), allowed_clients=frozenset({self.identity.client_id})
+        )
+        config = FrontDoorConfig(
+            runtime_arn=self.runtime_arn, endpoint_name=settings.endpoint_name, upstream_url=self.agent_url
+        )
+        self._front_door = BackgroundServer(
+            create_front_door(config=config, authorizer=authorizer), port=settings.front_door_port
+        )
+        write_outputs(
+            settings.outputs_path,
+            outputs_document(
+                identity=self.identity,
+                runtime_arn=self.runtime_arn,
+                endpoint_name=settings.endpoint_name,
+                front_door_url=self.front_door_url,
+                session_store=agent_env["SESSION_STORE"],
+            ),
+        )
+        logger.info("front_door=<%s>, agent=<%s> | local runtime ready", self.front_door_url, self.agent_url)
+
+    @property
+    def front_door_url(self) -> str:
+        """Base URL clients call instead of `https://bedrock-agentcore.<region>.amazonaws.com`."""
+        assert self._front_door is not None, "front door is not running"
+        return self._front_door.url
+
+    @property
+    def aws_endpoint_url(self) -> str:
+        """moto's URL (Cognito lives there)."""
+        assert self._emulator is not None, "emulator is not running"
+        return self._emulator.endpoint_url
+
+    def stop(self) -> None:
+        """Stop everything that was started, in reverse order; safe to call twice."""
+        if self._front_door:
+            self._front_door.stop()
+            self._front_door = None
+        if self._agent:
+            self._agent.stop()
+            self._agent = None
+        if self._emulator:
+            self._emulator.stop()
+            self._emulator = None
+        if self.settings.outputs_path.exists():
+            self.settings.outputs_path.unlink()
+
+    def __enter__(self) -> LocalRuntime:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,151 @@
+"""Fixtures for the local runtime: moto Cognito over HTTP, tokens, an upstream recorder, the front door."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jwt
+import moto.cognitoidp
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from local.front_door import FrontDoorConfig, create_front_door
+from local.http_server import BackgroundServer
+from local.identity_pool import LOCAL_CREDENTIALS, LocalIdentity, create_identity
+from local.jwt_authorizer import JwtAuthorizer, discover
+from local.moto_link import RunningEmulator, start_aws_emulator
+
+REGION = "us-east-1"
+RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
+ENDPOINT = "live"
+PASSWORD = "Corr3ct-Horse-Battery!"
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[RunningEmulator]:
+    running = start_aws_emulator()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def identity(emulator: RunningEmulator) -> LocalIdentity:
+    return create_identity(endpoint_url=emulator.endpoint_url, region=REGION)
+
+
+@pytest.fixture(scope="session")
+def cognito(emulator: RunningEmulator) -> Any:
+    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=emulator.endpoint_url, **LOCAL_CREDENTIALS)
+
+
+def _sign_in(cognito: Any, client_id: str, pool_id: str, username: str) -> dict[str, str]:
+    try:
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
+    except cognito.exceptions.UsernameExistsException:
+        pass
+    return cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD}
+    )["AuthenticationResult"]
+
+
+@pytest.fixture(scope="session")
+def tokens(cognito: Any, identity: LocalIdentity) -> dict[str, str]:
+    """Real tokens moto issued to a user of the trusted pool's client."""
+    return _sign_in(cognito, identity.client_id, identity.user_pool_id, "alice")
+
+
+@pytest.fixture(scope="session")
+def other_client_tokens(cognito: Any, identity: LocalIdentity) -> dict[str, str]:
+    """Real tokens from a second app client of the same pool (not in allowed clients)."""
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=identity.user_pool_id, ClientName="not-allowed", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return _sign_in(cognito, client_id, identity.user_pool_id, "alice")
+
+
+@pytest.fixture(scope="session")
+def other_pool_tokens(cognito: Any, emulator: RunningEmulator) -> dict[str, str]:
+    """Real tokens from another pool: moto signs them with the same key, but the issuer differs."""
+    other = create_identity(endpoint_url=emulator.endpoint_url, region=REGION, pool_name="other-pool")
+    return _sign_in(cognito, other.client_id, other.user_pool_id, "mallory")
+
+
+def moto_signing_key() -> Any:
+    """The private key moto signs Cognito tokens with (shipped in moto's package data)."""
+    path = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz"
+    return jwt.PyJWK(json.loads(gzip.decompress(path.read_bytes()))).key
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def resign(token: str, *, key: Any | None = None, **changes: Any) -> str:
+    """Re-sign a moto token's claims with `changes` (moto's key unless `key` is given)."""
+    claims = {**claims_of(token), **changes}
+    return jwt.encode(claims, key or moto_signing_key(), algorithm="RS256", headers={"kid": "dummy"})
+
+
+@pytest.fixture(scope="session")
+def throwaway_key() -> Any:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _expired(token: str) -> str:
+    now = int(time.time())
+    return resign(token, iat=now - 7200, exp=now - 3600)
+
+
+@dataclass
+class Upstream:
+    """A recording stand-in for the agent server: the front door's own behaviour is under test."""
+
+    server: BackgroundServer
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[Upstream]:
+    calls: list[dict[str, Any]] = []
+
+    async def invocations(request: Request) -> Response:
+        body = json.loads(await request.body())
+        calls.append({"headers": dict(request.headers), "body": body})
+        if body.get("stream"):
+            chunks = [f'data: {json.dumps({"type": "delta", "text": part})}\n\n' for part in ("Hel", "lo")]
+            return StreamingResponse(iter(chunks), media_type="text/event-stream")
+        return JSONResponse({"response": f"echo: {body['prompt']}"})
+
+    async def ping(_: Request) -> Response:
+        return JSONResponse({"status": "Healthy"})
+
+    server = BackgroundServer(Starlette(routes=[Route("/invocations", invocations, methods=["POST"]), Route("/ping", ping)]))
+    yield Upstream(server=server, calls=calls)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def front_door(identity: LocalIdentity, upstream: Upstream) -> Iterator[BackgroundServer]:
+    authorizer = JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
+    config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
+    server = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def resign_token() -> Any:
+    """`resign_token(token, key=None, **claim_changes)`: a token with moto's claims, changed and re-signed."""
+    return resign

@@ -1,0 +1,178 @@
+"""The front door checks tokens and session ids like AgentCore's JWT authorizer, then forwards."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import jwt
+import pytest
+
+from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
+from local.agent_process import free_port
+from local.jwt_authorizer import JwtAuthorizer, discover
+from local.http_server import BackgroundServer
+
+RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
+SESSION = f"test-session-{uuid.uuid4().hex}"
+
+
+def _url(front_door: BackgroundServer, arn: str = RUNTIME_ARN, qualifier: str = "live") -> str:
+    return f"{front_door.url}/runtimes/{quote(arn, safe='')}/invocations?qualifier={qualifier}"
+
+
+def _call(front_door: BackgroundServer, token: str | None, *, session: str = SESSION, **kwargs: Any) -> httpx.Response:
+    headers = {SESSION_HEADER: session, "Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(
+        kwargs.pop("url", _url(front_door)), headers=headers, json=kwargs.pop("payload", {"prompt": "hi"}), timeout=10
+    )
+
+
+def test_valid_access_token_is_forwarded_with_session_and_authorization(front_door, upstream, tokens):
+    upstream.calls.clear()
+    response = _call(front_door, tokens["AccessToken"])
+    assert response.status_code == 200
+    assert response.json() == {"response": "echo: hi"}
+    assert response.headers[SESSION_HEADER] == SESSION
+    (call,) = upstream.calls
+    assert call["headers"][SESSION_HEADER.lower()] == SESSION
+    assert call["headers"]["authorization"] == f"Bearer {tokens['AccessToken']}"
+    assert len(call["headers"]["x-amzn-bedrock-agentcore-runtime-request-id"]) == 32
+    assert call["body"] == {"prompt": "hi"}
+
+
+def test_streamed_answer_arrives_as_event_stream(front_door, tokens):
+    response = _call(front_door, tokens["AccessToken"], payload={"prompt": "hi", "stream": True})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text == 'data: {"type": "delta", "text": "Hel"}\n\ndata: {"type": "delta", "text": "lo"}\n\n'
+
+
+def test_missing_token_is_401(front_door, upstream):
+    upstream.calls.clear()
+    response = _call(front_door, None)
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "Authorization header with a bearer token is required",
+        "code": "missing_token",
+    }
+    assert upstream.calls == []
+
+
+def test_non_bearer_scheme_is_401(front_door):
+    response = httpx.post(_url(front_door), headers={"Authorization": "Basic YWxpY2U6cHc=", SESSION_HEADER: SESSION})
+    assert response.status_code == 401
+    assert response.json() == {"error": "Authorization header must be 'Bearer <access token>'", "code": "invalid_token"}
+
+
+def test_token_signed_by_another_key_is_401(front_door, tokens, resign_token, throwaway_key):
+    forged = resign_token(tokens["AccessToken"], key=throwaway_key)
+    response = _call(front_door, forged)
+    assert response.status_code == 401
+    assert response.json() == {"error": "bearer token signature does not verify", "code": "invalid_signature"}
+
+
+def test_garbage_token_is_401(front_door):
+    response = _call(front_door, "not-a-jwt")
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+    assert response.json()["error"].startswith("bearer token is not a verifiable JWT: ")
+
+
+def test_expired_token_is_401(front_door, tokens, resign_token):
+    now = int(time.time())
+    stale = resign_token(tokens["AccessToken"], iat=now - 7200, exp=now - 60)
+    response = _call(front_door, stale)
+    assert response.status_code == 401
+    assert response.json() == {"error": "bearer token has expired", "code": "token_expired"}
+
+
+def test_moto_resigned_token_with_valid_claims_passes(front_door, tokens, resign_token):
+    """Proves the expiry test above fails for the expiry alone, not for the re-signing."""
+    response = _call(front_door, resign_token(tokens["AccessToken"]))
+    assert response.status_code == 200
+
+
+def test_id_token_instead_of_access_token_is_401(front_door, tokens):
+    response = _call(front_door, tokens["IdToken"])
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "token_use is 'id' but the runtime accepts only access tokens",
+        "code": "invalid_token_use",
+    }
+
+
+def test_token_of_client_not_allowed_is_403(front_door, other_client_tokens):
+    response = _call(front_door, other_client_tokens["AccessToken"])
+    client_id = jwt.decode(other_client_tokens["AccessToken"], options={"verify_signature": False})["client_id"]
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": f"client_id '{client_id}' is not an allowed client of this runtime",
+        "code": "client_not_allowed",
+    }
+
+
+def test_token_of_another_pool_is_401(front_door, identity, other_pool_tokens):
+    response = _call(front_door, other_pool_tokens["AccessToken"])
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": f"bearer token was not issued by https://cognito-idp.us-east-1.amazonaws.com/{identity.user_pool_id}",
+        "code": "invalid_issuer",
+    }
+
+
+@pytest.mark.parametrize("session", ["x", "a" * 32])
+def test_session_id_under_33_characters_is_400(front_door, upstream, tokens, session):
+    upstream.calls.clear()
+    response = _call(front_door, tokens["AccessToken"], session=session)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": f"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is {len(session)} characters long but must be at least 33",
+        "code": "invalid_session_id",
+    }
+    assert upstream.calls == []
+
+
+def test_session_id_of_33_characters_passes(front_door, tokens):
+    assert _call(front_door, tokens["AccessToken"], session="b" * 33).status_code == 200
+
+
+def test_unknown_runtime_arn_is_404(front_door, tokens):
+    other = RUNTIME_ARN.replace("Ab12Cd34Ef", "Zz99Zz99Zz")
+    response = _call(front_door, tokens["AccessToken"], url=_url(front_door, arn=other))
+    assert response.status_code == 404
+    assert response.json() == {"error": f"no agent runtime with ARN '{other}' is served here", "code": "runtime_not_found"}
+
+
+def test_unknown_qualifier_is_404(front_door, tokens):
+    response = _call(front_door, tokens["AccessToken"], url=_url(front_door, qualifier="nope"))
+    assert response.status_code == 404
+    assert response.json() == {"error": "runtime has no endpoint named 'nope'", "code": "endpoint_not_found"}
+
+
+def test_stop_session_answers_like_stop_runtime_session(front_door, tokens):
+    url = f"{front_door.url}/runtimes/{quote(RUNTIME_ARN, safe='')}/stopruntimesession?qualifier=live"
+    response = httpx.post(url, headers={"Authorization": f"Bearer {tokens['AccessToken']}", SESSION_HEADER: SESSION})
+    assert response.status_code == 200
+    assert response.json() == {"runtimeSessionId": SESSION, "statusCode": 200}
+
+
+def test_unreachable_agent_is_502_and_front_door_stays_healthy(identity, tokens):
+    authorizer = JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
+    config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name="live", upstream_url=f"http://127.0.0.1:{free_port()}")
+    server = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
+    try:
+        response = _call(server, tokens["AccessToken"])
+        assert response.status_code == 502
+        assert response.json() == {
+            "error": "the agent server behind the local runtime is unreachable",
+            "code": "runtime_unavailable",
+        }
+        assert httpx.get(f"{server.url}/ping").json() == {"status": "Healthy"}
+    finally:
+        server.stop()
