@@ -1,0 +1,1 @@
+"""Session-isolated Strands agent served through Bedrock AgentCore Runtime's HTTP contract."""

@@ -1,0 +1,47 @@
+"""Launch the real agent server (uvicorn) with the scripted model injected.
+
+``python -m tests.support.run_agent --port N`` reads the same environment as ``python -m agent``
+(``SESSION_STORE``, ``SESSION_DIR``, …) but builds every agent on :class:`ScriptedModel`.
+``start_agent(...)`` does that in a subprocess and waits for ``/ping``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.support.processes import ServerProcess, free_port, start_server
+
+
+def start_agent(*, log_path: Path, env: Mapping[str, str] | None = None, port: int | None = None, model_delay: float = 0.0, timeout: float = 30.0) -> ServerProcess:
+    """Start the agent on 127.0.0.1:<port> with the scripted model and wait until it is healthy."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "tests.support.run_agent", "--port", str(port), "--model-delay", str(model_delay)]
+    return start_server(command, port=port, log_path=log_path, env=env, timeout=timeout)
+
+
+def main() -> None:
+    """Serve until terminated."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--model-delay", type=float, default=0.0)
+    args = parser.parse_args()
+
+    import uvicorn
+
+    from agent.app import create_app
+    from agent.request_log import configure_logging
+    from agent.settings import Settings
+    from tests.support.scripted_model import ScriptedModel
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    app = create_app(settings, model_factory=lambda: ScriptedModel(delay_seconds=args.model_delay))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
