@@ -1,0 +1,1 @@
+"""CDK stacks, constructs and configuration for the AgentCore Session Stack."""

@@ -1,0 +1,1 @@
+"""Reusable constructs the stacks are built from."""

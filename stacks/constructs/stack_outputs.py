@@ -1,0 +1,48 @@
+"""Publish a stack's values three ways: CfnOutput with an export name, SSM parameter, and a typed attribute.
+
+Other stacks in this app take the Python attribute (a reference); other apps read the export
+(``Fn.import_value("<app>-<stage>-<Key>")``) or the SSM parameter (``/<app>/<stage>/<key>``), which,
+unlike an export, can be changed without first removing every importer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import CfnOutput, aws_ssm as ssm
+from constructs import Construct
+
+from stacks.config import StageConfig
+
+
+def parameter_name(config: StageConfig, output_key: str) -> str:
+    """``RuntimeArn`` → ``/agentcore-session/dev/runtime-arn``: the one naming rule consumers rely on."""
+    kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", output_key).lower()
+    return f"{config.ssm_prefix}/{kebab}"
+
+
+def export_name(config: StageConfig, output_key: str) -> str:
+    """``RuntimeArn`` → ``agentcore-session-dev-RuntimeArn``."""
+    return f"{config.export_prefix}-{output_key}"
+
+
+class StackOutputs(Construct):
+    """Adds each value as a CfnOutput (logical id = output key) and an SSM String parameter."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self.keys: list[str] = []
+
+    def add(self, key: str, value: str, description: str) -> None:
+        """Publish one value; its logical id is ``key``, so outputs files and consumers see ``key``."""
+        output = CfnOutput(self, key, value=value, description=description, export_name=export_name(self._config, key))
+        output.override_logical_id(key)
+        ssm.StringParameter(
+            self,
+            f"{key}Parameter",
+            parameter_name=parameter_name(self._config, key),
+            string_value=value,
+            description=description,
+        )
+        self.keys.append(key)

@@ -1,0 +1,93 @@
+"""Identity stack: the Cognito user pool and app client the runtime trusts as its JWT authorizer."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack, Validations, Acknowledgment, aws_cognito as cognito
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.constructs.stack_outputs import StackOutputs
+
+PASSWORD_MIN_LENGTH = 12
+
+
+class IdentityStack(Stack):
+    """A user pool with no self sign-up and one public (secretless) app client for the CLI.
+
+    Attributes:
+        user_pool: the pool whose access tokens the runtime accepts.
+        user_pool_client: the only client whose tokens the runtime accepts (``client_id`` claim).
+        discovery_url: the pool's OpenID Connect discovery URL.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.user_pool = self._user_pool(config)
+        self.user_pool_client = self._client(config)
+        self.discovery_url = (
+            f"https://cognito-idp.{self.region}.{self.url_suffix}/{self.user_pool.user_pool_id}"
+            "/.well-known/openid-configuration"
+        )
+        self._acknowledge_findings(config)
+        outputs = StackOutputs(self, "Outputs", config=config)
+        outputs.add("UserPoolId", self.user_pool.user_pool_id, "Cognito user pool id")
+        outputs.add("UserPoolClientId", self.user_pool_client.user_pool_client_id, "Public app client id (the JWT client_id)")
+        outputs.add("OidcDiscoveryUrl", self.discovery_url, "OpenID Connect discovery URL the runtime's authorizer uses")
+        outputs.add("Region", self.region, "Region of the user pool")
+
+    def _user_pool(self, config: StageConfig) -> cognito.UserPool:
+        """Admin-created users only; strong passwords; optional TOTP; recovery by email only."""
+        return cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
+            sign_in_case_sensitive=False,
+            password_policy=cognito.PasswordPolicy(
+                min_length=PASSWORD_MIN_LENGTH,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.OPTIONAL if config.mfa == "optional" else cognito.Mfa.OFF,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False) if config.mfa == "optional" else None,
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=config.retain,
+            removal_policy=RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY,
+        )
+
+    def _client(self, config: StageConfig) -> cognito.UserPoolClient:
+        """A public client: no secret (a CLI cannot keep one), SRP always, password auth by config."""
+        return self.user_pool.add_client(
+            "CliClient",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True, user_password=config.user_password_auth),
+            disable_o_auth=True,
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            access_token_validity=Duration.minutes(config.access_token_validity_minutes),
+            id_token_validity=Duration.minutes(config.access_token_validity_minutes),
+            refresh_token_validity=Duration.days(config.refresh_token_validity_days),
+        )
+
+    def _acknowledge_findings(self, config: StageConfig) -> None:
+        """cdk-nag findings that are deliberate choices, each on the pool it concerns."""
+        pool = Validations.of(self.user_pool)
+        if config.mfa != "required":
+            pool.acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-COG2",
+                    reason="MFA is optional TOTP by design: users are admin-created for a CLI, and the "
+                    "stage config can turn it off; requiring it would block non-interactive CI users.",
+                )
+            )
+        for rule in ("COG8",):
+            pool.acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-{rule}",
+                    reason="Threat protection needs the Cognito Plus feature plan (a per-user cost); the pool "
+                    "has no self sign-up, admin-created users and short-lived tokens. Enable Plus per account if required.",
+                )
+            )

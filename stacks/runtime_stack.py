@@ -1,0 +1,160 @@
+"""Agent runtime stack: the arm64 agent image, the AgentCore Runtime, its endpoint, role and conversation store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_bedrockagentcore as agentcore, aws_ec2 as ec2, aws_ecr_assets as ecr_assets, aws_iam as iam
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.constructs.stack_outputs import StackOutputs
+from stacks.constructs.session_store import SessionStore, create_session_store
+from stacks.model_access import INVOKE_MODEL_ACTIONS, model_access
+from stacks.runtime_findings import acknowledge_runtime_role_findings
+
+AGENT_DIR = Path(__file__).resolve().parent.parent / "agent"
+# The agent reads the caller's identity (JWT sub) from this header; AgentCore forwards it only
+# when allowlisted, and only for runtimes with a JWT authorizer.
+FORWARDED_HEADERS = ("Authorization",)
+
+
+class RuntimeStack(Stack):
+    """The runtime, wired to the identity stack's user pool and to a conversation store.
+
+    Attributes:
+        runtime: the AgentCore Runtime (metrics, grants).
+        endpoint: the stage's named endpoint (e.g. ``live``), following the latest version.
+        execution_role: the role the agent runs as.
+        image_uri: the content-hash-tagged arm64 image.
+        session_store: the S3 or AgentCore Memory store.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        user_pool: cognito.IUserPool,
+        user_pool_client: cognito.IUserPoolClient,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        artifact = agentcore.AgentRuntimeArtifact.from_asset(str(AGENT_DIR), platform=ecr_assets.Platform.LINUX_ARM64)
+        self.session_store: SessionStore = create_session_store(self, "SessionStore", config=config)
+        self.runtime = agentcore.Runtime(
+            self,
+            "Runtime",
+            runtime_name=config.runtime_name,
+            description=config.description,
+            agent_runtime_artifact=artifact,
+            authorizer_configuration=self._authorizer(config, user_pool, user_pool_client),
+            request_header_configuration=self._forwarded_headers(config),
+            lifecycle_configuration=agentcore.LifecycleConfiguration(
+                idle_runtime_session_timeout=Duration.seconds(config.idle_timeout_seconds),
+                max_lifetime=Duration.seconds(config.max_lifetime_seconds),
+            ),
+            network_configuration=self._network(config),
+            environment_variables=self._environment(config),
+            tracing_enabled=True,
+        )
+        self.execution_role: iam.IRole = self.runtime.role
+        self._grant_model(config.model_id)
+        self.session_store.grant_sessions(self.runtime)
+        self.endpoint = self.runtime.add_endpoint(
+            config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
+        )
+        self.image_uri = self._image_uri(artifact)
+        acknowledge_runtime_role_findings(self.runtime, session_store=self.session_store)
+        self._publish(config)
+
+    def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:
+        """The asset's URI. The L2 binds its artifact lazily at synth; binding now (idempotent, same
+        scope and id as the L2 uses) creates the DockerImageAsset so its URI can be published."""
+        artifact.bind(self.runtime, self.runtime)
+        image_asset = self.runtime.node.find_child("AgentRuntimeArtifact")
+        if not isinstance(image_asset, ecr_assets.DockerImageAsset):
+            raise TypeError(f"expected the runtime's image asset, found {type(image_asset).__name__}")
+        return image_asset.image_uri
+
+    @staticmethod
+    def _authorizer(
+        config: StageConfig, pool: cognito.IUserPool, client: cognito.IUserPoolClient
+    ) -> agentcore.RuntimeAuthorizerConfiguration:
+        """Cognito JWTs (client_id checked) by default; SigV4 when the stage asks for IAM."""
+        if config.authorizer == "iam":
+            return agentcore.RuntimeAuthorizerConfiguration.using_iam()
+        return agentcore.RuntimeAuthorizerConfiguration.using_cognito(pool, [client])
+
+    @staticmethod
+    def _forwarded_headers(config: StageConfig) -> agentcore.RequestHeaderConfiguration | None:
+        """The service forwards Authorization only to JWT runtimes; an IAM runtime gets no allowlist."""
+        if config.authorizer == "iam":
+            return None
+        return agentcore.RequestHeaderConfiguration(allowlisted_headers=list(FORWARDED_HEADERS))
+
+    def _network(self, config: StageConfig) -> agentcore.RuntimeNetworkConfiguration:
+        """Public by default; in VPC mode the given private subnets and security groups (or a new group)."""
+        if config.network_mode == "public":
+            return agentcore.RuntimeNetworkConfiguration.using_public_network()
+        vpc = ec2.Vpc.from_vpc_attributes(
+            self,
+            "Vpc",
+            vpc_id=config.vpc_id,
+            availability_zones=[f"az{index}" for index, _ in enumerate(config.subnet_ids)],
+            private_subnet_ids=list(config.subnet_ids),
+        )
+        groups = [
+            ec2.SecurityGroup.from_security_group_id(self, f"SecurityGroup{index}", group_id)
+            for index, group_id in enumerate(config.security_group_ids)
+        ]
+        return agentcore.RuntimeNetworkConfiguration.using_vpc(
+            self,
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(
+                subnets=[ec2.Subnet.from_subnet_id(self, f"Subnet{i}", s) for i, s in enumerate(config.subnet_ids)]
+            ),
+            security_groups=groups or None,
+        )
+
+    def _environment(self, config: StageConfig) -> dict[str, str]:
+        """What the agent reads at startup (agent/settings.py): model, store, logging, telemetry."""
+        return {
+            "MODEL_PROVIDER": "bedrock",
+            "MODEL_ID": config.model_id,
+            "LOG_LEVEL": config.log_level,
+            "AGENT_OBSERVABILITY_ENABLED": "true" if config.observability_enabled else "false",
+            **self.session_store.environment,
+        }
+
+    def _grant_model(self, model_id: str) -> None:
+        """Invoke only the configured model: the profile (or model) directly, routed models via the profile."""
+        access = model_access(model_id)
+        self.runtime.add_to_role_policy(
+            iam.PolicyStatement(sid="InvokeConfiguredModel", actions=list(INVOKE_MODEL_ACTIONS), resources=list(access.direct_arns))
+        )
+        if access.via_profile_arns:
+            self.runtime.add_to_role_policy(
+                iam.PolicyStatement(
+                    sid="InvokeModelThroughProfile",
+                    actions=list(INVOKE_MODEL_ACTIONS),
+                    resources=list(access.via_profile_arns),
+                    conditions={"StringEquals": {"bedrock:InferenceProfileArn": access.profile_arn}},
+                )
+            )
+
+    def _publish(self, config: StageConfig) -> None:
+        outputs = StackOutputs(self, "Outputs", config=config)
+        outputs.add("RuntimeArn", self.runtime.agent_runtime_arn, "AgentCore Runtime ARN")
+        outputs.add("RuntimeId", self.runtime.agent_runtime_id, "AgentCore Runtime id")
+        outputs.add("EndpointName", self.endpoint.endpoint_name, "Runtime endpoint to invoke (the qualifier)")
+        outputs.add("ExecutionRoleArn", self.execution_role.role_arn, "Role the agent runs as")
+        outputs.add("ImageUri", self.image_uri, "arm64 agent image, tagged by content hash")
+        outputs.add("SessionStore", self.session_store.kind, "Where conversations are kept")
+        for store_output in self.session_store.outputs:
+            outputs.add(store_output.key, store_output.value, store_output.description)
+        outputs.add("AuthorizerType", config.authorizer, "How callers authenticate: jwt (Cognito bearer) or iam (SigV4)")
+        outputs.add("Region", self.region, "Region of the runtime")
