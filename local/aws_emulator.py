@@ -1,0 +1,121 @@
+"""moto in server mode, plus a small extension of bedrock-agentcore ListEvents.
+
+Why the extension: moto 5.2 stores and returns AgentCore Memory events, but its ListEvents ignores
+``filter.eventMetadata``, returns events oldest first and never paginates. AgentCore Memory's Strands
+integration filters by metadata (to tell its session/agent/message events apart) and reads the first
+event returned as the newest, so against plain moto a conversation it wrote is not restored. The real
+service filters, returns newest first and pages with ``maxResults``/``nextToken`` (default page 20,
+at most 100); the patch below does the same, on moto's own stored events, still served over HTTP.
+
+Usage: ``start_emulator(port=0)`` → ``Emulator`` with ``.endpoint_url`` and ``.stop()``, or
+``python -m local.aws_emulator --port N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from moto.bedrockagentcore.models import Event
+from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
+from moto.core.responses import ActionResult
+from moto.server import ThreadedMotoServer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def _metadata_string(event: Event, key: str) -> str | None:
+    value = event.metadata.get(key)
+    return value.get("stringValue") if isinstance(value, dict) else None
+
+
+def _matches_metadata(event: Event, condition: dict[str, Any]) -> bool:
+    """One ``eventMetadata`` filter: EQUALS_TO, EXISTS or NOT_EXISTS on a metadata key."""
+    key = condition.get("left", {}).get("metadataKey", "")
+    operator = condition.get("operator", "EQUALS_TO")
+    if operator == "EXISTS":
+        return key in event.metadata
+    if operator == "NOT_EXISTS":
+        return key not in event.metadata
+    expected = condition.get("right", {}).get("metadataValue", {}).get("stringValue")
+    return _metadata_string(event, key) == expected
+
+
+def _matches_filter(event: Event, event_filter: dict[str, Any]) -> bool:
+    """All metadata conditions hold (AND) and, when given, the branch name matches."""
+    branch = (event_filter.get("branch") or {}).get("name")
+    if branch and event.branch.get("name") != branch:
+        return False
+    return all(_matches_metadata(event, c) for c in event_filter.get("eventMetadata") or [])
+
+
+def list_events_with_filter(self: BedrockAgentCoreResponse) -> ActionResult:
+    """Replacement for moto's ListEvents handler: filter, newest first, paginate."""
+    params = self._get_params()
+    stored = self.backend.list_events(
+        memory_id=params["memoryId"], actor_id=params["actorId"], session_id=params["sessionId"], max_results=None
+    )
+    matching = [e for e in reversed(stored) if _matches_filter(e, params.get("filter") or {})]
+    matching.sort(key=lambda e: e.event_timestamp, reverse=True)  # stable: ties stay newest-inserted first
+    start = int(params.get("nextToken") or 0)
+    size = min(int(params.get("maxResults") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+    page = matching[start : start + size]
+    result: dict[str, Any] = {"events": [e.to_dict(include_payload=params.get("includePayloads", True)) for e in page]}
+    if start + size < len(matching):
+        result["nextToken"] = str(start + size)
+    return ActionResult(result)
+
+
+def install_extensions() -> None:
+    """Patch moto's bedrock-agentcore ListEvents handler (idempotent)."""
+    BedrockAgentCoreResponse.list_events = list_events_with_filter  # type: ignore[method-assign]
+
+
+@dataclass
+class Emulator:
+    """A running moto server."""
+
+    server: ThreadedMotoServer
+    endpoint_url: str
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.stop()
+
+
+def start_emulator(port: int = 0, host: str = "127.0.0.1") -> Emulator:
+    """Start moto (with the extension) on ``host:port``; 0 picks a free port."""
+    install_extensions()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call drowns test output
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    endpoint_url = f"http://{bound_host}:{bound_port}"
+    logger.info("endpoint=<%s> | aws emulator started", endpoint_url)
+    return Emulator(server=server, endpoint_url=endpoint_url)
+
+
+def main() -> None:
+    """Serve until SIGINT/SIGTERM."""
+    parser = argparse.ArgumentParser(description="moto server with the AgentCore Memory ListEvents extension")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args()
+    emulator = start_emulator(args.port, args.host)
+    print(f"aws emulator listening on {emulator.endpoint_url}", flush=True)
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
+    emulator.stop()
+
+
+if __name__ == "__main__":
+    main()
