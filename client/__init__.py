@@ -1,1 +1,1 @@
-"""Command-line client for a deployed or local AgentCore runtime."""
+"""Command-line client for a deployed or local AgentCore runtime: users, login, invoke, chat, demo, sessions."""

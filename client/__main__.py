@@ -1,13 +1,10 @@
-"""Entry point: python -m client."""
+"""Entry point: `python -m client` and the `agentcore-client` console script."""
+
+from __future__ import annotations
 
 import sys
 
-
-def main() -> int:
-    """Run the client (grown by the client issue)."""
-    print("agentcore-client: not built yet", file=sys.stderr)
-    return 2
-
+from client.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,122 @@
+"""The client's operations on one target, independent of the command line.
+
+WHY a class apart from `cli`: `invoke`, `chat` and `demo` all need the same steps — pick the user,
+get a fresh token (or SigV4), pick and remember the session — and tests drive them without parsing
+arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+
+from client.auth_choice import choose_auth
+from client.aws_clients import aws_client
+from client.cognito_auth import CognitoAuth
+from client.errors import CliError
+from client.invocation import Answer, BearerInvoker, SigV4Invoker, TextSink
+from client.private_files import cache_root, check_name
+from client.session_book import SessionBook
+from client.targets import Target
+from client.token_cache import TokenCache, Tokens
+from client.user_admin import UserAdmin
+
+IAM_USER = "iam"
+_HTTP_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
+
+
+class AgentClient:
+    """Users, tokens, sessions and invocations for one target."""
+
+    def __init__(self, *, target: Target, auth: str = "auto", cache_dir: Path | None = None) -> None:
+        """Args: target: where to go; auth: `auto`/`jwt`/`iam` (see `auth_choice`); cache_dir: root of the
+        token and session files (default: the user's cache directory)."""
+        self.target = target
+        self.auth_method = choose_auth(target, auth)
+        root = (cache_dir or cache_root()) / target.cache_key
+        self.tokens = TokenCache(root)
+        self.sessions = SessionBook(root)
+        self._cognito = None
+
+    @property
+    def cognito(self):  # noqa: ANN201 - boto3 client
+        """boto3 cognito-idp client for the target's pool (created on first use)."""
+        if self._cognito is None:
+            self._cognito = aws_client("cognito-idp", self.target)
+        return self._cognito
+
+    def _jwt_only(self, what: str) -> None:
+        if self.auth_method != "jwt":
+            raise CliError(f"{what} needs a Cognito user pool, but runtime {self.target.runtime_arn} uses IAM authorization")
+
+    def user_admin(self) -> UserAdmin:
+        """Admin operations on the target's pool."""
+        self._jwt_only("managing users")
+        return UserAdmin(cognito=self.cognito, user_pool_id=str(self.target.user_pool_id))
+
+    def login(self, user: str, password: str) -> Tokens:
+        """Sign `user` in and cache the tokens."""
+        self._jwt_only("login")
+        return self._auth().login(check_name("user name", user), password)
+
+    def resolve_user(self, user: str | None) -> str:
+        """The explicit user, else `$AGENTCORE_USER`, else whoever logged in last (IAM: a fixed name)."""
+        if self.auth_method == "iam":
+            return check_name("user name", user or IAM_USER)
+        chosen = user or os.environ.get("AGENTCORE_USER") or self.tokens.last_user()
+        if not chosen:
+            raise CliError("no user given and nobody has logged in yet: run `login NAME` or pass --user NAME")
+        return check_name("user name", chosen)
+
+    def ask(
+        self,
+        user: str,
+        prompt: str,
+        *,
+        session_id: str | None = None,
+        new_session: bool = False,
+        stream: bool = True,
+        on_text: TextSink = lambda _: None,
+    ) -> Answer:
+        """Send `prompt` as `user` in the chosen session and remember it as the user's current one."""
+        if not prompt.strip():
+            raise CliError("prompt is empty: say something")
+        chosen = self.sessions.choose(user, session_id=session_id, new=new_session)
+        if self.auth_method == "iam":
+            answer = self._sigv4().invoke(prompt=prompt, session_id=chosen, stream=stream, on_text=on_text)
+        else:
+            token = self._auth().access_token(user)
+            with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
+                answer = BearerInvoker(target=self.target, http=http).invoke(
+                    prompt=prompt, session_id=chosen, access_token=token, stream=stream, on_text=on_text
+                )
+        self.sessions.record_use(user, chosen)
+        return answer
+
+    def stop_session(self, user: str, session_id: str) -> bool:
+        """StopRuntimeSession for `session_id`; returns whether the client had remembered it."""
+        if self.auth_method == "iam":
+            self._sigv4().stop_session(session_id=session_id)
+        else:
+            token = self._auth().access_token(user)
+            with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
+                BearerInvoker(target=self.target, http=http).stop_session(session_id=session_id, access_token=token)
+        return self.sessions.forget(user, session_id)
+
+    def _auth(self) -> CognitoAuth:
+        return CognitoAuth(target=self.target, cognito=self.cognito, cache=self.tokens)
+
+    def _sigv4(self) -> SigV4Invoker:
+        if self.target.is_local:
+            # Locally the AgentCore data plane is the front door, not moto.
+            import boto3  # noqa: PLC0415
+
+            agentcore = boto3.client(
+                "bedrock-agentcore", region_name=self.target.region, endpoint_url=self.target.invocation_base_url,
+                aws_access_key_id="local", aws_secret_access_key="local",
+            )
+        else:
+            agentcore = aws_client("bedrock-agentcore", self.target)
+        return SigV4Invoker(target=self.target, agentcore=agentcore)

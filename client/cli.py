@@ -1,0 +1,207 @@
+"""Command-line parsing and the command handlers of `agentcore-client` / `python -m client`.
+
+WHY one place for output and exit codes: every handler returns an int, every `CliError` becomes one
+line on stderr, and nothing else ever reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from botocore.exceptions import BotoCoreError, ClientError
+
+from client.agent_client import AgentClient
+from client.auth_choice import AUTH_CHOICES
+from client.chat import run_chat
+from client.demo import format_table, run_demo
+from client.errors import CliError
+from client.targets import Target, local_target, stage_target
+from client.user_admin import generate_password
+
+PROG = "agentcore-client"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; target options are accepted before or after the command."""
+    target = argparse.ArgumentParser(add_help=False)
+    where = target.add_argument_group("target")
+    where.add_argument("--local", action="store_true", default=argparse.SUPPRESS, help="use the runtime `make local` started")
+    where.add_argument("--stage", default=argparse.SUPPRESS, help="deployed stage (reads cdk-outputs-<stage>.json or CloudFormation); default dev")
+    where.add_argument("--outputs-file", type=Path, default=argparse.SUPPRESS, help="read outputs from this file")
+    where.add_argument("--auth", choices=AUTH_CHOICES, default=argparse.SUPPRESS, help="jwt (bearer) or iam (SigV4); auto follows the runtime")
+    where.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
+
+    parser = argparse.ArgumentParser(prog=PROG, parents=[target], description="Talk to an AgentCore runtime in sessions.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    users = commands.add_parser("users", parents=[target], help="create, delete or list users").add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = users.add_parser("create", parents=[target], help="create a confirmed user; prints a generated password once")
+    create.add_argument("name")
+    create.add_argument("--email")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin instead of generating one")
+    users.add_parser("delete", parents=[target], help="delete a user").add_argument("name")
+    users.add_parser("list", parents=[target], help="list users")
+
+    login = commands.add_parser("login", parents=[target], help="sign in and cache tokens")
+    login.add_argument("name")
+    login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    commands.add_parser("logout", parents=[target], help="forget a user's cached tokens").add_argument("name")
+
+    invoke = commands.add_parser("invoke", parents=[target], help="send one prompt")
+    invoke.add_argument("prompt")
+    _session_options(invoke)
+
+    chat = commands.add_parser("chat", parents=[target], help="interactive conversation (/new, /exit)")
+    _session_options(chat)
+
+    demo = commands.add_parser("demo", parents=[target], help="two users, three sessions: prove isolation")
+    demo.add_argument("--users", nargs=2, metavar=("USER_A", "USER_B"), help="logged-in users to use instead of temporary ones")
+
+    sessions = commands.add_parser("sessions", parents=[target], help="list or stop remembered sessions").add_subparsers(dest="action", required=True, metavar="ACTION")
+    sessions.add_parser("list", parents=[target], help="sessions this client remembers").add_argument("--user")
+    stop = sessions.add_parser("stop", parents=[target], help="stop a runtime session")
+    stop.add_argument("session_id")
+    stop.add_argument("--user")
+    return parser
+
+
+def _session_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--user", help="who is asking (default: $AGENTCORE_USER or the last user who logged in)")
+    choice = command.add_mutually_exclusive_group()
+    choice.add_argument("--session", help="session id (33-256 characters) to use")
+    choice.add_argument("--new-session", action="store_true", help="start a new session")
+    command.add_argument("--no-stream", action="store_true", help="wait for the whole answer")
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    """`--local` or `--stage` (default `dev`)."""
+    outputs_file = getattr(args, "outputs_file", None)
+    if getattr(args, "local", False):
+        if hasattr(args, "stage"):
+            raise CliError("use either --local or --stage, not both")
+        return local_target(outputs_file)
+    return stage_target(getattr(args, "stage", "dev"), outputs_file)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, dispatch, and turn every `CliError` into one stderr line."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING)
+    try:
+        client = AgentClient(target=resolve_target(args), auth=getattr(args, "auth", "auto"))
+        return _HANDLERS[args.command](client, args)
+    except CliError as e:
+        print(f"{PROG}: {e.message}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except (BotoCoreError, ClientError, httpx.HTTPError, OSError) as e:
+        # WHY a net: a failure no handler anticipated still gets one line, never a traceback.
+        print(f"{PROG}: unexpected {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+def _read_password(args: argparse.Namespace, prompt: str) -> str:
+    if args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(prompt)
+    if not password:
+        raise CliError("password is empty")
+    return password
+
+
+def _users(client: AgentClient, args: argparse.Namespace) -> int:
+    admin = client.user_admin()
+    if args.action == "create":
+        generated = not args.password_stdin
+        password = generate_password() if generated else _read_password(args, "")
+        admin.create(args.name, password=password, email=args.email)
+        print(f"created user {args.name}")
+        if generated:
+            print(f"password (shown once): {password}")
+    elif args.action == "delete":
+        admin.delete(args.name)
+        client.tokens.forget(args.name)
+        print(f"deleted user {args.name}")
+    else:
+        for user in admin.list():
+            print(f"{user['name']}\t{user['status']}\tenabled={user['enabled']}\t{user['email']}")
+    return 0
+
+
+def _login(client: AgentClient, args: argparse.Namespace) -> int:
+    tokens = client.login(args.name, _read_password(args, f"password for {args.name}: "))
+    minutes = int((tokens.expires_at - time.time()) // 60)
+    print(f"logged in as {args.name} on {client.target.name}; access token valid for {minutes} min (refreshed automatically)")
+    return 0
+
+
+def _logout(client: AgentClient, args: argparse.Namespace) -> int:
+    client.tokens.forget(args.name)
+    print(f"forgot the tokens of {args.name}")
+    return 0
+
+
+def _invoke(client: AgentClient, args: argparse.Namespace) -> int:
+    user = client.resolve_user(args.user)
+    streamed = not args.no_stream
+
+    def show(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    answer = client.ask(user, args.prompt, session_id=args.session, new_session=args.new_session, stream=streamed, on_text=show)
+    sys.stdout.write("\n")
+    print(f"[session {answer.session_id}]", file=sys.stderr)
+    return 0
+
+
+def _chat(client: AgentClient, args: argparse.Namespace) -> int:
+    user = client.resolve_user(args.user)
+    return run_chat(client, user, session_id=args.session, new_session=args.new_session, stream=not args.no_stream)
+
+
+def _demo(client: AgentClient, args: argparse.Namespace) -> int:
+    checks = run_demo(client, users=tuple(args.users) if args.users else None)
+    print(format_table(checks))
+    held = all(c.passed for c in checks)
+    print("all checks hold" if held else "SOME CHECKS FAILED")
+    return 0 if held else 1
+
+
+def _sessions(client: AgentClient, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        users = [client.resolve_user(args.user)] if args.user else client.sessions.users()
+        for user in users:
+            current = client.sessions.current(user)
+            for entry in client.sessions.sessions(user):
+                used = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.get("last_used_at", 0)))
+                marker = "*" if entry["id"] == current else " "
+                print(f"{marker} {user}\t{entry['id']}\tlast used {used}")
+        return 0
+    user = client.resolve_user(args.user)
+    known = client.stop_session(user, args.session_id)
+    note = "" if known else " (it was not in this client's list)"
+    if client.target.is_local:
+        note += "; locally one agent process serves all sessions, so its stored history stays and a new call resumes it"
+    print(f"stopped session {args.session_id}{note}")
+    return 0
+
+
+_HANDLERS = {
+    "users": _users,
+    "login": _login,
+    "logout": _logout,
+    "invoke": _invoke,
+    "chat": _chat,
+    "demo": _demo,
+    "sessions": _sessions,
+}

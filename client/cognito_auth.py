@@ -1,0 +1,137 @@
+"""Sign users in to the runtime's Cognito pool and keep their access tokens fresh.
+
+WHY: a JWT runtime accepts only Cognito access tokens from its app client. `login` tries
+USER_PASSWORD_AUTH (one round trip; the pool's client allows it) and falls back to SRP when the client
+does not; afterwards `access_token()` serves the cached token and uses the refresh token once it expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pycognito.aws_srp import AWSSRP
+
+from client.aws_errors import aws_call, error_code, error_message
+from client.errors import CliError
+from client.targets import Target
+from client.token_cache import TokenCache, Tokens
+
+logger = logging.getLogger(__name__)
+
+
+class CognitoAuth:
+    """Login, cached tokens and refresh for one target."""
+
+    def __init__(self, *, target: Target, cognito: Any, cache: TokenCache) -> None:
+        """Args: target: the JWT target; cognito: a boto3 cognito-idp client; cache: its token cache."""
+        self._target = target
+        self._cognito = cognito
+        self._cache = cache
+
+    def login(self, user: str, password: str) -> Tokens:
+        """Sign in and cache the tokens.
+
+        Raises:
+            CliError: wrong password, unknown user, a challenge the CLI cannot answer, network…
+        """
+        try:
+            result = self._password_auth(user, password)
+        except ClientError as e:
+            if error_code(e) == "InvalidParameterException" and "USER_PASSWORD_AUTH" in error_message(e):
+                result = self._srp_auth(user, password)
+            else:
+                raise _sign_in_error(user, e) from e
+        tokens = _tokens_from(result, refresh_token=None)
+        self._cache.save(user, tokens)
+        logger.debug("user=<%s> | signed in", user)
+        return tokens
+
+    def access_token(self, user: str) -> str:
+        """A valid access token for `user`: the cached one, or a refreshed one.
+
+        Raises:
+            CliError: never logged in, or the refresh token expired or was revoked.
+        """
+        tokens = self._cache.load(user)
+        if tokens is None:
+            raise CliError(f"user {user} is not logged in on {self._target.name}: run `login {user}` first")
+        if tokens.is_expired():
+            tokens = self._refresh(user, tokens)
+        return tokens.access_token
+
+    def _refresh(self, user: str, tokens: Tokens) -> Tokens:
+        try:
+            response = aws_call(
+                "token refresh",
+                self._cognito.initiate_auth,
+                ClientId=self._target.client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": tokens.refresh_token},
+            )
+        except ClientError as e:
+            if error_code(e) in ("NotAuthorizedException", "UserNotFoundException"):
+                self._cache.forget(user)
+                raise CliError(
+                    f"the saved sign-in of {user} has expired or was revoked: run `login {user}` again"
+                ) from e
+            raise CliError(f"token refresh for {user} failed: {error_message(e)}") from e
+        refreshed = _tokens_from(response["AuthenticationResult"], refresh_token=tokens.refresh_token)
+        self._cache.save(user, refreshed)
+        logger.debug("user=<%s> | access token refreshed", user)
+        return refreshed
+
+    def _password_auth(self, user: str, password: str) -> dict[str, Any]:
+        response = aws_call(
+            "sign-in",
+            self._cognito.initiate_auth,
+            ClientId=self._target.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": user, "PASSWORD": password},
+        )
+        return _authentication_result(user, response)
+
+    def _srp_auth(self, user: str, password: str) -> dict[str, Any]:
+        srp = AWSSRP(
+            username=user, password=password, pool_id=self._target.user_pool_id,
+            client_id=self._target.client_id, client=self._cognito,
+        )
+        try:
+            response = aws_call("sign-in", srp.authenticate_user)
+        except ClientError as e:
+            raise _sign_in_error(user, e) from e
+        except Exception as e:  # pycognito raises its own exceptions for challenges
+            raise CliError(f"sign-in of {user} needs a step this client cannot do: {e}") from e
+        return response["AuthenticationResult"]
+
+
+def _authentication_result(user: str, response: dict[str, Any]) -> dict[str, Any]:
+    if "AuthenticationResult" in response:
+        return response["AuthenticationResult"]
+    challenge = response.get("ChallengeName", "unknown")
+    if challenge == "NEW_PASSWORD_REQUIRED":
+        raise CliError(f"user {user} must set a new password first: recreate it with `users create {user}`")
+    raise CliError(f"sign-in of {user} asks for challenge {challenge}, which this client does not support")
+
+
+def _sign_in_error(user: str, error: ClientError) -> CliError:
+    code = error_code(error)
+    if code == "NotAuthorizedException":
+        return CliError(f"sign-in failed for {user}: {error_message(error)}")
+    if code == "UserNotFoundException":
+        return CliError(f"user {user} not found in the user pool (create it with `users create {user}`)")
+    if code == "PasswordResetRequiredException":
+        return CliError(f"user {user} must reset the password before signing in")
+    return CliError(f"sign-in failed for {user}: {code}: {error_message(error)}")
+
+
+def _tokens_from(result: dict[str, Any], *, refresh_token: str | None) -> Tokens:
+    """Tokens from an AuthenticationResult; a refresh result carries no new refresh token."""
+    return Tokens(
+        access_token=result["AccessToken"],
+        id_token=result.get("IdToken", ""),
+        refresh_token=result.get("RefreshToken") or refresh_token or "",
+        expires_at=time.time() + int(result.get("ExpiresIn", 3600)),
+    )

@@ -1,0 +1,92 @@
+"""`demo`: replay the reference scenario — two users, three sessions — and print what held.
+
+WHY: it is the shortest proof that sessions behave as promised on a given target: the same session
+remembers, a new session does not, and another user cannot read a session by reusing its id.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from client.agent_client import AgentClient
+from client.errors import CliError
+from client.user_admin import generate_password
+
+NAME_A, NAME_B = "Alice", "Bob"
+REMEMBER = "Do you remember my name?"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row of the demo table."""
+
+    claim: str
+    user: str
+    session: str
+    answer: str
+    passed: bool
+
+
+def run_demo(client: AgentClient, *, users: tuple[str, str] | None = None, say: Callable[[str], None] = print) -> list[Check]:
+    """Run the scenario; temporary users are created (and deleted afterwards) unless `users` are given.
+
+    Args:
+        client: the target's client.
+        users: two users who are already logged in; None creates `demo-a-…`/`demo-b-…`.
+        say: progress output.
+    """
+    temporary = users is None
+    user_a, user_b = users or (f"demo-a-{secrets.token_hex(3)}", f"demo-b-{secrets.token_hex(3)}")
+    if temporary:
+        _create_and_login(client, (user_a, user_b), say)
+    try:
+        return _scenario(client, user_a, user_b, say)
+    finally:
+        if temporary:
+            for user in (user_a, user_b):
+                client.user_admin().delete(user)
+                client.tokens.forget(user)
+
+
+def format_table(checks: list[Check]) -> str:
+    """A fixed-width table of the checks."""
+    header = ("check", "user", "session", "answer", "result")
+    rows = [(c.claim, c.user, c.session, c.answer, "PASS" if c.passed else "FAIL") for c in checks]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _create_and_login(client: AgentClient, users: tuple[str, str], say: Callable[[str], None]) -> None:
+    admin = client.user_admin()
+    for user in users:
+        password = generate_password()
+        admin.create(user, password=password)
+        client.login(user, password)
+        say(f"created and logged in temporary user {user}")
+
+
+def _scenario(client: AgentClient, user_a: str, user_b: str, say: Callable[[str], None]) -> list[Check]:
+    first = client.ask(user_a, f"My name is {NAME_A}.", new_session=True)
+    say(f"{user_a} in session 1: My name is {NAME_A}. -> {first.text}")
+    s1 = first.session_id
+    again = client.ask(user_a, REMEMBER, session_id=s1)
+    second = client.ask(user_a, REMEMBER, new_session=True)
+    third = client.ask(user_b, f"My name is {NAME_B}.", new_session=True)
+    say(f"{user_b} in session 3: My name is {NAME_B}. -> {third.text}")
+    try:
+        foreign = client.ask(user_b, REMEMBER, session_id=s1).text
+    except CliError as refused:
+        foreign = f"refused: {refused.message}"
+    return [
+        Check("same session remembers", user_a, "1", again.text, NAME_A in again.text),
+        Check("new session does not", user_a, "2", second.text, NAME_A not in second.text),
+        Check("other user's session does not", user_b, "1", _short(foreign), NAME_A not in foreign),
+    ]
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
