@@ -28,7 +28,7 @@ def parse_json_body(body: bytes) -> Any:
         BadRequestError: ``invalid_json`` naming the decoding problem.
     """
     try:
-        return json.loads(body)
+        return json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise BadRequestError("request body is not valid UTF-8 JSON", code="invalid_json") from None
     except json.JSONDecodeError as error:

@@ -1,0 +1,89 @@
+"""Concurrency through the real server: many sessions in parallel, overlapping requests in one session."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests.support.agent_http import ask, invoke, new_session_id
+
+SESSIONS = 32
+
+
+def _conversation(base_url: str, index: int) -> list[str]:
+    session_id = new_session_id()
+    name = f"User{index:02d}"
+    return [
+        ask(base_url, session_id, f"My name is {name}."),
+        ask(base_url, session_id, "Do you remember my name?"),
+        ask(base_url, session_id, f"Note number {index}."),
+        ask(base_url, session_id, "How many turns?"),
+        ask(base_url, session_id, "Do you remember my name?"),
+    ]
+
+
+def test_32_concurrent_sessions_do_not_cross_talk(agent_starter):
+    server = agent_starter(model_delay=0.05)
+
+    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
+        transcripts = list(pool.map(lambda i: _conversation(server.base_url, i), range(SESSIONS)))
+
+    for index, transcript in enumerate(transcripts):
+        name = f"User{index:02d}"
+        assert transcript == [
+            f"Nice to meet you, {name}.",
+            f"Your name is {name}.",
+            f"You said: Note number {index}.",
+            "You have sent 4 messages.",
+            f"Your name is {name}.",
+        ]
+    assert httpx.get(f"{server.base_url}/ping").status_code == 200
+
+
+def test_different_sessions_run_in_parallel(agent_starter):
+    server = agent_starter(model_delay=0.5)
+    sessions = [new_session_id() for _ in range(8)]
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        answers = list(pool.map(lambda s: ask(server.base_url, s, "hello"), sessions))
+    elapsed = time.monotonic() - started
+
+    assert answers == ["You said: hello"] * len(sessions)
+    assert elapsed < 0.5 * len(sessions) / 2, f"8 sessions took {elapsed:.2f}s: they were serialized"
+
+
+def test_concurrent_requests_in_one_session_are_serialized(agent_starter):
+    server = agent_starter(model_delay=0.2)
+    session_id = new_session_id()
+    prompts = [f"Message {i}." for i in range(6)]
+
+    with ThreadPoolExecutor(max_workers=len(prompts)) as pool:
+        responses = list(pool.map(lambda p: invoke(server.base_url, session_id, p), prompts))
+
+    assert [r.status_code for r in responses] == [200] * len(prompts)
+    assert sorted(r.json()["response"] for r in responses) == sorted(f"You said: {p}" for p in prompts)
+    assert ask(server.base_url, session_id, "How many turns?") == "You have sent 7 messages."
+    assert "ConcurrencyException" not in server.log_text()
+
+
+def test_busy_session_is_refused_with_409_when_waiting_is_disabled(agent_starter):
+    server = agent_starter({"SESSION_WAIT_SECONDS": "0"}, model_delay=1.0)
+    session_id = new_session_id()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        slow = pool.submit(invoke, server.base_url, session_id, "first")
+        time.sleep(0.4)
+        busy = invoke(server.base_url, session_id, "second", request_id="req-busy-1")
+        first = slow.result()
+
+    assert first.status_code == 200
+    assert busy.status_code == 409
+    assert busy.json() == {
+        "error": "session is busy with another request for more than 0 seconds; retry later",
+        "code": "session_busy",
+        "request_id": "req-busy-1",
+    }
+    assert ask(server.base_url, session_id, "How many turns?") == "You have sent 2 messages."
