@@ -1,0 +1,83 @@
+"""Failures answer 5xx JSON with the request id and no trace; one JSON log line per request, no prompt text."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tests.support.agent_http import invoke, log_records, new_session_id, request_log
+
+SECRET_PROMPT = "My name is Zebulon Quixote-Secret."
+
+
+def _wait_for_line(server, request_id: str) -> list[dict]:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = request_log(server.log_text(), request_id)
+        if lines:
+            return lines
+        time.sleep(0.05)
+    return []
+
+
+def test_model_failure_is_502_json_without_traceback(shared_agent):
+    response = invoke(shared_agent.base_url, new_session_id(), "Please fail the model.", request_id="req-model-fail")
+
+    assert response.status_code == 502
+    assert response.json() == {
+        "error": "the model call failed (ScriptedModelError); see server logs for this request id",
+        "code": "model_error",
+        "request_id": "req-model-fail",
+    }
+    assert "Traceback" not in response.text and "scripted_model.py" not in response.text
+    assert httpx.get(f"{shared_agent.base_url}/ping").status_code == 200
+    [line] = _wait_for_line(shared_agent, "req-model-fail")
+    assert line["level"] == "ERROR" and line["status"] == 502 and line["outcome"] == "model_error"
+
+
+def test_store_failure_is_503_store_error(agent_starter, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the session directory should be")
+    server = agent_starter({"SESSION_DIR": str(blocker)})
+
+    response = invoke(server.base_url, new_session_id(), "hello", request_id="req-store-fail")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "store_error"
+    assert response.json()["request_id"] == "req-store-fail"
+    assert response.json()["error"].startswith("the session store failed (")
+    assert "Traceback" not in response.text
+    assert httpx.get(f"{server.base_url}/ping").status_code == 200
+
+
+def test_one_json_line_per_request_without_prompt_text(shared_agent):
+    session_id = new_session_id()
+    response = invoke(shared_agent.base_url, session_id, SECRET_PROMPT, request_id="req-log-1")
+    assert response.json()["response"] == "Nice to meet you, Zebulon Quixote-Secret."
+
+    [line] = _wait_for_line(shared_agent, "req-log-1")
+
+    assert line["level"] == "INFO"
+    assert line["session_id"] == session_id
+    assert line["status"] == 200 and line["outcome"] == "ok" and line["stream"] is False
+    assert isinstance(line["latency_ms"], float) and line["latency_ms"] > 0
+    assert line["actor_id"] == "anonymous"
+    assert "Zebulon" not in shared_agent.log_text()
+
+
+def test_rejected_request_is_logged_with_its_outcome(shared_agent):
+    invoke(shared_agent.base_url, new_session_id(), 7, request_id="req-log-bad")
+
+    [line] = _wait_for_line(shared_agent, "req-log-bad")
+
+    assert line["status"] == 400 and line["outcome"] == "invalid_prompt"
+
+
+def test_every_log_line_is_json(shared_agent):
+    invoke(shared_agent.base_url, new_session_id(), "hello", request_id="req-log-json")
+    _wait_for_line(shared_agent, "req-log-json")
+
+    lines = [line for line in shared_agent.log_text().splitlines() if line.strip()]
+
+    assert len(log_records(shared_agent.log_text())) == len(lines)
