@@ -15,9 +15,10 @@ import httpx
 from client.auth_choice import choose_auth
 from client.aws_clients import aws_client
 from client.cognito_auth import CognitoAuth
-from client.errors import CliError
+from client.errors import CliError, RuntimeHttpError
 from client.invocation import Answer, BearerInvoker, SigV4Invoker, TextSink
 from client.private_files import cache_root, check_name
+from client.runtime_status import STATUSES_WORTH_CHECKING, not_ready_reason
 from client.session_book import SessionBook
 from client.targets import Target
 from client.token_cache import TokenCache, Tokens
@@ -89,9 +90,12 @@ class AgentClient:
         else:
             token = self._auth().access_token(user)
             with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
-                answer = BearerInvoker(target=self.target, http=http).invoke(
-                    prompt=prompt, session_id=chosen, access_token=token, stream=stream, on_text=on_text
-                )
+                try:
+                    answer = BearerInvoker(target=self.target, http=http).invoke(
+                        prompt=prompt, session_id=chosen, access_token=token, stream=stream, on_text=on_text
+                    )
+                except RuntimeHttpError as e:
+                    raise self._explained(e) from e
         self.sessions.record_use(user, chosen)
         return answer
 
@@ -104,6 +108,13 @@ class AgentClient:
             with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
                 BearerInvoker(target=self.target, http=http).stop_session(session_id=session_id, access_token=token)
         return self.sessions.forget(user, session_id)
+
+    def _explained(self, error: RuntimeHttpError) -> CliError:
+        """Replace a vague failure with the runtime's status when it is not READY (deployed targets only)."""
+        if self.target.is_local or error.status not in STATUSES_WORTH_CHECKING:
+            return error
+        reason = not_ready_reason(self.target)
+        return CliError(reason) if reason else error
 
     def _auth(self) -> CognitoAuth:
         return CognitoAuth(target=self.target, cognito=self.cognito, cache=self.tokens)

@@ -22,11 +22,15 @@ def run_chat(
     session_id: str | None = None,
     new_session: bool = False,
     stream: bool = True,
-    stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
-    """Run the loop until `/exit` or end of input; returns 0, or 1 if any turn failed."""
+    """Run the loop until `/exit` or end of input; returns 0, or 1 if any turn failed.
+
+    The streams default to the process's current `sys.stdin`/`stdout`/`stderr`.
+    """
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     interactive = stdin.isatty()
     current = client.sessions.choose(user, session_id=session_id, new=new_session)
     failed = False

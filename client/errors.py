@@ -20,3 +20,11 @@ class CliError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+class RuntimeHttpError(CliError):
+    """The runtime (or local front door) answered an invocation with a non-200 status."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -18,7 +18,7 @@ import httpx
 from botocore.exceptions import ClientError
 
 from client.aws_errors import aws_call, error_code, error_message
-from client.errors import CliError
+from client.errors import CliError, RuntimeHttpError
 from client.targets import Target
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
@@ -56,15 +56,16 @@ class BearerInvoker:
         http: httpx.Client,
         max_attempts: int = 4,
         backoff_seconds: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         """Args: target: the runtime; http: a client (timeouts set by the caller); max_attempts and
-        backoff_seconds: retry policy for throttling (429) and 503; sleep: injectable for tests."""
+        backoff_seconds: retry policy for throttling (429) and 503; sleep: waits between attempts
+        (default `time.sleep`)."""
         self._target = target
         self._http = http
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
-        self._sleep = sleep
+        self._sleep = sleep or time.sleep
 
     def invoke(self, *, prompt: str, session_id: str, access_token: str, stream: bool, on_text: TextSink) -> Answer:
         """Send one prompt; streamed text goes to `on_text` as it arrives.
@@ -206,20 +207,22 @@ def _read_events(lines: Iterable[str], on_text: TextSink) -> str:
     return "".join(parts)
 
 
-def _http_error(response: httpx.Response, target: Target, *, attempts: int) -> CliError:
+def _http_error(response: httpx.Response, target: Target, *, attempts: int) -> RuntimeHttpError:
     """One line describing a non-200 answer from the runtime (or front door)."""
     message, code = _error_fields(response)
     status = response.status_code
     if status == 429:
-        return CliError(f"throttled by the runtime ({attempts} attempts with backoff): {message}; try again later")
-    if status == 401:
-        return CliError(f"runtime rejected the access token ({code}): {message}")
-    if status == 404:
-        return CliError(
+        text = f"throttled by the runtime ({attempts} attempts with backoff): {message}; try again later"
+    elif status == 401:
+        text = f"runtime rejected the access token ({code}): {message}"
+    elif status == 404:
+        text = (
             f"runtime {target.runtime_arn} (endpoint {target.endpoint_name}) not found: {message} "
             f"— is stage {target.name} deployed and READY?"
         )
-    return CliError(f"runtime answered HTTP {status} ({code}): {message}")
+    else:
+        text = f"runtime answered HTTP {status} ({code}): {message}"
+    return RuntimeHttpError(text, status=status)
 
 
 def _error_fields(response: httpx.Response) -> tuple[str, str]:

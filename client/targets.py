@@ -31,6 +31,7 @@ class Target:
         name: `local` or the stage name (used in messages and cache paths).
         region: AWS region of the runtime and pool.
         runtime_arn: the agent runtime ARN.
+        runtime_id: the runtime id (for the control plane's GetAgentRuntime).
         endpoint_name: the endpoint, sent as `qualifier`.
         authorizer_type: `jwt` (Cognito bearer tokens) or `iam` (SigV4).
         user_pool_id: Cognito user pool (JWT runtimes only).
@@ -42,6 +43,7 @@ class Target:
     name: str
     region: str
     runtime_arn: str
+    runtime_id: str
     endpoint_name: str
     authorizer_type: str
     user_pool_id: str | None
@@ -92,6 +94,7 @@ def target_from_outputs(outputs: dict[str, str], *, name: str, source: str) -> T
         name=name,
         region=region,
         runtime_arn=outputs["RuntimeArn"],
+        runtime_id=outputs.get("RuntimeId") or outputs["RuntimeArn"].rsplit("/", 1)[-1],
         endpoint_name=outputs["EndpointName"],
         authorizer_type=authorizer_type,
         user_pool_id=outputs.get("UserPoolId"),

@@ -107,6 +107,15 @@ async def _check_request(request: Request, *, config: FrontDoorConfig, authorize
     qualifier = request.query_params.get("qualifier", "DEFAULT")
     if qualifier not in (config.endpoint_name, "DEFAULT"):
         return error_response(404, "endpoint_not_found", f"runtime has no endpoint named {qualifier!r}")
+    if request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256"):
+        # WHY: AgentCore refuses SigV4 on a runtime whose inbound auth is a custom JWT authorizer.
+        # `message` too: SigV4 callers are AWS SDKs, which read AWS-style error bodies.
+        mismatch = "Authorization method mismatch: this runtime accepts Cognito bearer tokens, not SigV4"
+        return JSONResponse(
+            {"error": mismatch, "code": "authorization_method_mismatch", "message": mismatch},
+            status_code=403,
+            headers={"x-amzn-ErrorType": "AccessDeniedException"},
+        )
     try:
         claims = await run_in_threadpool(authorizer.authorize, request.headers.get("authorization"))
     except AuthorizationError as e:

@@ -176,3 +176,14 @@ def test_unreachable_agent_is_502_and_front_door_stays_healthy(identity, tokens)
         assert httpx.get(f"{server.url}/ping").json() == {"status": "Healthy"}
     finally:
         server.stop()
+
+
+def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upstream):
+    upstream.calls.clear()
+    sigv4 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=abc"
+    response = httpx.post(_url(front_door), headers={"Authorization": sigv4, SESSION_HEADER: SESSION}, json={"prompt": "hi"})
+    assert response.status_code == 403
+    assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
+    assert response.json()["code"] == "authorization_method_mismatch"
+    assert response.json()["error"] == "Authorization method mismatch: this runtime accepts Cognito bearer tokens, not SigV4"
+    assert upstream.calls == []

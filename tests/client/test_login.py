@@ -1,0 +1,136 @@
+"""users, login, the token cache (permissions, refresh, revocation) and the errors users see."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+PASSWORD = "Test-Passw0rd-Long!"
+
+
+def _token_file(cache_home: Path, local_runtime, user: str) -> Path:
+    return cache_home / "agentcore-session" / f"local-{local_runtime.identity.user_pool_id}" / "tokens" / f"{user}.json"
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_users_create_shows_a_generated_password_once_and_it_works(cli):
+    created = cli("users", "create", "carol", "--email", "carol@example.com")
+    assert created.code == 0
+    lines = created.out.splitlines()
+    assert lines[0] == "created user carol"
+    password = re.fullmatch(r"password \(shown once\): (\S{24})", lines[1]).group(1)
+    assert len(lines) == 2
+    login = cli("login", "carol", "--password-stdin", stdin=password + "\n")
+    assert login.code == 0
+    assert login.out.startswith("logged in as carol on local; access token valid for 5")
+    listing = cli("users", "list").out
+    assert "carol\tCONFIRMED\tenabled=true\tcarol@example.com" in listing.splitlines()
+
+
+def test_users_create_twice_is_one_clear_line(cli, user):
+    result = cli("users", "create", user, "--password-stdin", stdin=PASSWORD + "\n")
+    assert (result.code, result.err) == (1, f"agentcore-client: user {user} already exists\n")
+
+
+def test_weak_password_is_rejected_and_no_half_created_user_remains(cli, cognito, local_runtime):
+    result = cli("users", "create", "weakling", "--password-stdin", stdin="short\n")
+    assert result.code == 1
+    assert result.err.startswith("agentcore-client: password rejected for weakling: ")
+    users = cognito.list_users(UserPoolId=local_runtime.identity.user_pool_id)["Users"]
+    assert "weakling" not in [u["Username"] for u in users]
+
+
+def test_users_delete_unknown_user(cli):
+    result = cli("users", "delete", "ghost")
+    assert (result.code, result.err) == (1, "agentcore-client: user ghost not found in the user pool\n")
+
+
+def test_wrong_password(cli, user):
+    result = cli("login", user, "--password-stdin", stdin="Wrong-Passw0rd-Long!\n")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"agentcore-client: sign-in failed for {user}: Incorrect username or password.\n"
+
+
+def test_login_of_unknown_user(cli):
+    result = cli("login", "nobody", "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.err == "agentcore-client: user nobody not found in the user pool (create it with `users create nobody`)\n"
+    assert result.code == 1
+
+
+def test_invoke_before_login(cli):
+    result = cli("invoke", "hi")
+    assert (result.code, result.err) == (
+        1, "agentcore-client: no user given and nobody has logged in yet: run `login NAME` or pass --user NAME\n"
+    )
+    result = cli("invoke", "hi", "--user", "dora")
+    assert result.err == "agentcore-client: user dora is not logged in on local: run `login dora` first\n"
+
+
+def test_token_cache_is_owner_only(cli, user, cache_home, local_runtime):
+    token_file = _token_file(cache_home, local_runtime, user)
+    assert _mode(token_file) == 0o600
+    assert _mode(token_file.parent) == 0o700
+    assert _mode(token_file.parent.parent) == 0o700
+    assert set(json.loads(token_file.read_text())) == {"access_token", "id_token", "refresh_token", "expires_at"}
+    cli("invoke", "hello", "--user", user)
+    sessions_file = token_file.parent.parent / "sessions" / f"{user}.json"
+    assert _mode(sessions_file) == 0o600
+    assert _mode(sessions_file.parent) == 0o700
+
+
+def test_expired_access_token_is_refreshed_with_the_refresh_token(cli, user, cache_home, local_runtime):
+    token_file = _token_file(cache_home, local_runtime, user)
+    cached = json.loads(token_file.read_text())
+    token_file.write_text(json.dumps({**cached, "expires_at": 0}))
+    result = cli("invoke", "My name is Rae.", "--user", user)
+    assert (result.code, result.out) == (0, "Nice to meet you, Rae.\n")
+    refreshed = json.loads(token_file.read_text())
+    assert refreshed["access_token"] != cached["access_token"]
+    assert refreshed["refresh_token"] == cached["refresh_token"]
+    assert refreshed["expires_at"] > cached["expires_at"] - 5
+    assert _mode(token_file) == 0o600
+
+
+def test_revoked_refresh_token_asks_to_log_in_again(cli, user, cache_home, local_runtime, cognito):
+    token_file = _token_file(cache_home, local_runtime, user)
+    token_file.write_text(json.dumps({**json.loads(token_file.read_text()), "expires_at": 0}))
+    cognito.admin_user_global_sign_out(UserPoolId=local_runtime.identity.user_pool_id, Username=user)
+    result = cli("invoke", "hi", "--user", user)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == f"agentcore-client: the saved sign-in of {user} has expired or was revoked: run `login {user}` again\n"
+    assert not token_file.exists()
+
+
+def test_token_of_another_client_is_refused_by_the_front_door(cli, user, cache_home, local_runtime, cognito):
+    """A tampered cache (token from a client the runtime does not allow) gets the authorizer's 403."""
+    other = cognito.create_user_pool_client(
+        UserPoolId=local_runtime.identity.user_pool_id, ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    foreign = cognito.initiate_auth(
+        ClientId=other, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD}
+    )["AuthenticationResult"]["AccessToken"]
+    token_file = _token_file(cache_home, local_runtime, user)
+    token_file.write_text(json.dumps({**json.loads(token_file.read_text()), "access_token": foreign}))
+    result = cli("invoke", "hi", "--user", user)
+    assert result.code == 1
+    assert result.err == (
+        f"agentcore-client: runtime answered HTTP 403 (client_not_allowed): client_id '{other}' "
+        "is not an allowed client of this runtime\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["../etc", "a/b", ".hidden", "", "x" * 129, "sp ace"])
+def test_hostile_user_names_never_become_paths(cli, name):
+    result = cli("login", name, "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.code == 1
+    assert result.err == (
+        f"agentcore-client: user name {name!r} is not allowed: use 1-128 letters, digits or . _ @ + - "
+        "(not starting with a symbol)\n"
+    )
