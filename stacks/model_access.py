@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws
-
 # bedrock:InvokeModel covers Converse; the stream action covers ConverseStream (what Strands calls).
 INVOKE_MODEL_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 
@@ -50,10 +48,9 @@ def split_model_id(model_id: str) -> tuple[str | None, str]:
     return None, model_id
 
 
-def model_access(model_id: str) -> ModelAccess:
-    """ARNs (with CloudFormation pseudo-parameter tokens) the execution role needs for model_id."""
+def model_access(model_id: str, *, partition: str, region: str, account: str) -> ModelAccess:
+    """ARNs the execution role needs for model_id in the given (possibly token) environment."""
     prefix, foundation_model = split_model_id(model_id)
-    partition, region, account = Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID
     if prefix is None:
         return ModelAccess(
             direct_arns=(f"arn:{partition}:bedrock:{region}::foundation-model/{foundation_model}",),

@@ -132,7 +132,7 @@ class RuntimeStack(Stack):
 
     def _grant_model(self, model_id: str) -> None:
         """Invoke only the configured model: the profile (or model) directly, routed models via the profile."""
-        access = model_access(model_id)
+        access = model_access(model_id, partition=self.partition, region=self.region, account=self.account)
         self.runtime.add_to_role_policy(
             iam.PolicyStatement(sid="InvokeConfiguredModel", actions=list(INVOKE_MODEL_ACTIONS), resources=list(access.direct_arns))
         )

@@ -116,7 +116,10 @@ class MemorySessionStore(Construct):
             description=f"Conversations of {config.runtime_name} (short-term events only)",
             expiration_duration=Duration.days(config.memory_event_expiry_days),
         )
-        self.memory.apply_removal_policy(RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY)
+        # The L2 has no removal_policy prop and its default child is not the CfnMemory.
+        for child in self.memory.node.children:
+            if isinstance(child, agentcore.CfnMemory):
+                child.apply_removal_policy(RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY)
 
     @property
     def environment(self) -> dict[str, str]:

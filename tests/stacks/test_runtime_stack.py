@@ -1,0 +1,352 @@
+"""Runtime stack: image asset, runtime, endpoint, conversation store, execution role and outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from stacks.runtime_stack import AGENT_DIR
+
+# What agent/.dockerignore keeps out of the build context (and so out of the asset hash).
+DOCKER_IGNORED = {"__pycache__"}
+
+
+def template(stage) -> Template:
+    return Template.from_stack(stage.runtime)
+
+
+def resource_types(stage) -> list[str]:
+    return sorted(r["Type"] for r in template(stage).to_json()["Resources"].values())
+
+
+def role_statements(stage) -> list[dict]:
+    policies = template(stage).find_resources("AWS::IAM::Policy")
+    assert len(policies) == 1
+    return next(iter(policies.values()))["Properties"]["PolicyDocument"]["Statement"]
+
+
+def statement(stage, sid: str) -> dict:
+    return next(s for s in role_statements(stage) if s.get("Sid") == sid)
+
+
+TRACING = ["AWS::Logs::Delivery", "AWS::Logs::DeliveryDestination", "AWS::Logs::DeliverySource"]
+
+
+def test_runtime_resources_pinned_for_s3_store(dev):
+    assert resource_types(dev) == sorted(
+        [
+            "AWS::BedrockAgentCore::Runtime",
+            "AWS::BedrockAgentCore::RuntimeEndpoint",
+            "AWS::IAM::Policy",
+            "AWS::IAM::Role",
+            *TRACING,
+            "AWS::S3::Bucket",
+            "AWS::S3::BucketPolicy",
+            "AWS::XRay::ResourcePolicy",
+        ]
+        + ["AWS::SSM::Parameter"] * 9
+    )
+
+
+def test_runtime_has_no_lambda_and_no_custom_resource(dev):
+    types = resource_types(dev)
+    assert not [t for t in types if t.startswith("AWS::Lambda::") or t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"]
+    assert not [t for t in types if t.startswith("AWS::CodeBuild::")]
+
+
+def test_runtime_image_is_arm64_asset_tagged_by_content_hash(dev):
+    runtime = next(iter(template(dev).find_resources("AWS::BedrockAgentCore::Runtime").values()))
+    uri = runtime["Properties"]["AgentRuntimeArtifact"]["ContainerConfiguration"]["ContainerUri"]["Fn::Sub"]
+    assert re.fullmatch(
+        r"123456789012\.dkr\.ecr\.us-east-1\.\$\{AWS::URLSuffix\}/cdk-hnb659fds-container-assets-123456789012-us-east-1:[0-9a-f]{64}", uri
+    ), uri
+    assert not uri.endswith(":latest")
+
+
+def test_runtime_image_asset_builds_agent_dir_for_linux_arm64(build):
+    app, stage = build()
+    assembly_dir = Path(app.synth().directory)
+    assets_file = next(assembly_dir.rglob(f"{stage.runtime.artifact_id}.assets.json"))
+    assets = json.loads(assets_file.read_text())
+    (image_hash, image), = assets["dockerImages"].items()
+    assert image["source"]["platform"] == "linux/arm64"
+    assert [d["imageTag"] for d in image["destinations"].values()] == [image_hash]
+    staged = (assets_file.parent / image["source"]["directory"]).resolve()
+    assert sorted(p.name for p in staged.iterdir()) == sorted(
+        p.name for p in AGENT_DIR.iterdir() if p.name not in DOCKER_IGNORED
+    )
+
+
+def test_runtime_properties_for_jwt_public_stage(dev):
+    template(dev).has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime",
+        {
+            "AgentRuntimeName": "agentcore_session_dev",
+            "Description": "Strands agent with per-session memory (dev)",
+            "AuthorizerConfiguration": {
+                "CustomJWTAuthorizer": {
+                    "AllowedClients": [{"Fn::ImportValue": Match.string_like_regexp("ExportsOutputRefUserPoolCliClient")}],
+                    "DiscoveryUrl": Match.any_value(),
+                    "AllowedAudience": Match.absent(),
+                }
+            },
+            "RequestHeaderConfiguration": {"RequestHeaderAllowlist": ["Authorization"]},
+            "LifecycleConfiguration": {"IdleRuntimeSessionTimeout": 900, "MaxLifetime": 28800},
+            "NetworkConfiguration": {"NetworkMode": "PUBLIC"},
+            "ProtocolConfiguration": "HTTP",
+            "EnvironmentVariables": {
+                "MODEL_PROVIDER": "bedrock",
+                "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
+                "LOG_LEVEL": "DEBUG",
+                "AGENT_OBSERVABILITY_ENABLED": "true",
+                "SESSION_STORE": "s3",
+                "SESSION_BUCKET": {"Ref": Match.string_like_regexp("SessionStoreBucket")},
+                "SESSION_PREFIX": "sessions/",
+            },
+            "Tags": {"app": "agentcore-session", "project": "agentcore-session-stack", "stage": "dev"},
+        },
+    )
+
+
+def test_runtime_tracing_delivers_traces_to_xray(dev):
+    t = template(dev)
+    t.has_resource_properties("AWS::Logs::DeliverySource", {"LogType": "TRACES", "ResourceArn": {"Fn::GetAtt": [Match.any_value(), "AgentRuntimeArn"]}})
+    t.has_resource_properties("AWS::Logs::DeliveryDestination", {"DeliveryDestinationType": "XRAY"})
+
+
+def test_runtime_lifecycle_from_config(build):
+    _, stage = build(overrides={"idle_timeout_seconds": 120, "max_lifetime_seconds": 3600})
+    template(stage).has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime", {"LifecycleConfiguration": {"IdleRuntimeSessionTimeout": 120, "MaxLifetime": 3600}}
+    )
+
+
+def test_named_endpoint_follows_latest_version(dev):
+    template(dev).has_resource_properties(
+        "AWS::BedrockAgentCore::RuntimeEndpoint",
+        {
+            "Name": "live",
+            "AgentRuntimeId": {"Fn::GetAtt": [Match.string_like_regexp("Runtime"), "AgentRuntimeId"]},
+            "AgentRuntimeVersion": {"Fn::GetAtt": [Match.string_like_regexp("Runtime"), "AgentRuntimeVersion"]},
+        },
+    )
+
+
+def test_session_bucket_private_encrypted_tls_only_with_expiry(dev):
+    t = template(dev)
+    t.has_resource(
+        "AWS::S3::Bucket",
+        {
+            "DeletionPolicy": "Delete",
+            "Properties": {
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": Match.absent(),
+                "LifecycleConfiguration": {
+                    "Rules": [{"Id": "ExpireConversations", "Prefix": "sessions/", "ExpirationInDays": 30, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}, "Status": "Enabled"}]
+                },
+                "Tags": Match.any_value(),
+            },
+        },
+    )
+    t.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Effect": "Deny", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+                        Match.object_like({"Effect": "Deny", "Action": "s3:*", "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}}}),
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_prod_bucket_retained_with_longer_expiry(prod):
+    template(prod).has_resource(
+        "AWS::S3::Bucket",
+        {"DeletionPolicy": "Retain", "Properties": Match.object_like({"LifecycleConfiguration": {"Rules": [Match.object_like({"ExpirationInDays": 90})]}})},
+    )
+
+
+def test_role_reaches_session_objects_only_under_prefix(dev):
+    statements = role_statements(dev)
+    objects = next(s for s in statements if s["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+    bucket = next(iter(template(dev).find_resources("AWS::S3::Bucket")))
+    assert objects["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]}
+    listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["sessions/*"]}}
+    assert listing["Resource"] == {"Fn::GetAtt": [bucket, "Arn"]}
+
+
+def test_trust_policy_limited_to_this_account_and_runtime(dev):
+    template(dev).has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": "sts:AssumeRole",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": "123456789012"},
+                            "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev*"]]}},
+                        },
+                    }
+                ]
+            }
+        },
+    )
+
+
+def test_ecr_pull_only_on_the_asset_repository(dev):
+    pull = next(s for s in role_statements(dev) if s["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"])
+    assert pull["Resource"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ecr:us-east-1:123456789012:repository/cdk-hnb659fds-container-assets-123456789012-us-east-1"]]
+    }
+
+
+def test_logs_only_under_agentcore_runtimes(dev):
+    assert statement(dev, "LogGroupAccess")["Resource"]["Fn::Join"][1][-1] == ":logs:us-east-1:123456789012:log-group:/aws/bedrock-agentcore/runtimes/*"
+    assert statement(dev, "LogStreamAccess")["Resource"]["Fn::Join"][1][-1] == ":logs:us-east-1:123456789012:log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*"
+
+
+def arn(suffix: str) -> dict:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, suffix]]}
+
+
+def test_global_profile_grants_profile_and_routed_models_through_it(dev):
+    direct = statement(dev, "InvokeConfiguredModel")
+    assert direct["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    profile = arn(":bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-6")
+    assert direct["Resource"] == profile
+    routed = statement(dev, "InvokeModelThroughProfile")
+    assert routed["Resource"] == [
+        arn(":bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6"),
+        arn(":bedrock:::foundation-model/anthropic.claude-sonnet-4-6"),
+    ]
+    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
+
+
+def test_geographic_profile_grants_models_in_each_destination_region(build):
+    _, stage = build(overrides={"model_id": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"})
+    routed = statement(stage, "InvokeModelThroughProfile")
+    regions = [r["Fn::Join"][1][2].split(":")[2] for r in routed["Resource"]]
+    assert regions == ["eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3"]
+    assert all(r["Fn::Join"][1][2].endswith("::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0") for r in routed["Resource"])
+
+
+def test_foundation_model_id_grants_only_that_model(build):
+    _, stage = build(overrides={"model_id": "amazon.nova-pro-v1:0"})
+    direct = statement(stage, "InvokeConfiguredModel")
+    assert direct["Resource"] == arn(":bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0")
+    assert not [s for s in role_statements(stage) if s.get("Sid") == "InvokeModelThroughProfile"]
+
+
+@pytest.fixture(scope="module")
+def memory_stage(build):
+    return build(overrides={"session_store": "agentcore-memory", "memory_event_expiry_days": 14})[1]
+
+
+def test_memory_store_resources_pinned(memory_stage):
+    assert resource_types(memory_stage) == sorted(
+        [
+            "AWS::BedrockAgentCore::Memory",
+            "AWS::BedrockAgentCore::Runtime",
+            "AWS::BedrockAgentCore::RuntimeEndpoint",
+            "AWS::IAM::Policy",
+            "AWS::IAM::Role",
+            "AWS::IAM::Role",
+            *TRACING,
+            "AWS::XRay::ResourcePolicy",
+        ]
+        + ["AWS::SSM::Parameter"] * 9
+    )
+
+
+def test_memory_is_short_term_only_with_expiry(memory_stage):
+    template(memory_stage).has_resource_properties(
+        "AWS::BedrockAgentCore::Memory",
+        {"Name": "agentcore_session_dev_memory", "EventExpiryDuration": 14, "MemoryStrategies": Match.absent()},
+    )
+
+
+def test_memory_store_env_and_event_grants(memory_stage):
+    t = template(memory_stage)
+    memory_id = next(iter(t.find_resources("AWS::BedrockAgentCore::Memory")))
+    t.has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime",
+        {"EnvironmentVariables": Match.object_like({"SESSION_STORE": "agentcore-memory", "MEMORY_ID": {"Fn::GetAtt": [memory_id, "MemoryId"]}})},
+    )
+    memory_statements = [s for s in role_statements(memory_stage) if any("bedrock-agentcore:" in a and "Event" in a or "List" in a for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))]
+    actions = sorted(a for s in memory_statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+    assert actions == sorted(
+        ["bedrock-agentcore:CreateEvent", "bedrock-agentcore:GetEvent", "bedrock-agentcore:ListEvents", "bedrock-agentcore:ListActors", "bedrock-agentcore:ListSessions"]
+    )
+    for s in memory_statements:
+        assert s["Resource"] == {"Fn::GetAtt": [memory_id, "MemoryArn"]}
+    assert not t.find_resources("AWS::S3::Bucket")
+
+
+def test_iam_authorizer_stage_has_no_jwt_and_no_header_allowlist(build):
+    _, stage = build(overrides={"authorizer": "iam"})
+    runtime = next(iter(template(stage).find_resources("AWS::BedrockAgentCore::Runtime").values()))["Properties"]
+    assert "AuthorizerConfiguration" not in runtime or "CustomJWTAuthorizer" not in runtime["AuthorizerConfiguration"]
+    assert "RequestHeaderConfiguration" not in runtime
+    assert template(stage).to_json()["Outputs"]["AuthorizerType"]["Value"] == "iam"
+
+
+def test_vpc_network_by_config(build):
+    _, stage = build(
+        overrides={"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]}
+    )
+    t = template(stage)
+    group = next(iter(t.find_resources("AWS::EC2::SecurityGroup")))
+    t.has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime",
+        {
+            "NetworkConfiguration": {
+                "NetworkMode": "VPC",
+                "NetworkModeConfig": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], "SecurityGroups": [{"Fn::GetAtt": [group, "GroupId"]}]},
+            }
+        },
+    )
+    t.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123456789abcdef0"})
+
+
+OUTPUT_KEYS = ["AuthorizerType", "EndpointName", "ExecutionRoleArn", "ImageUri", "Region", "RuntimeArn", "RuntimeId", "SessionBucketName", "SessionStore"]
+
+
+def test_runtime_outputs_exported_and_in_ssm(dev):
+    t = template(dev)
+    outputs = {k: v for k, v in t.to_json()["Outputs"].items() if not k.startswith("ExportsOutput")}
+    assert sorted(outputs) == OUTPUT_KEYS
+    for key in OUTPUT_KEYS:
+        assert outputs[key]["Export"] == {"Name": f"agentcore-session-dev-{key}"}
+        assert outputs[key]["Description"]
+    names = sorted(r["Properties"]["Name"] for r in t.find_resources("AWS::SSM::Parameter").values())
+    assert names == sorted(
+        "/agentcore-session/dev/" + k for k in
+        ["authorizer-type", "endpoint-name", "execution-role-arn", "image-uri", "region", "runtime-arn", "runtime-id", "session-bucket-name", "session-store"]
+    )
+    endpoint = next(iter(t.find_resources("AWS::BedrockAgentCore::RuntimeEndpoint")))
+    runtime = next(iter(t.find_resources("AWS::BedrockAgentCore::Runtime")))
+    assert outputs["EndpointName"]["Value"] == {"Fn::GetAtt": [endpoint, "Name"]} or outputs["EndpointName"]["Value"] == "live"
+    assert outputs["RuntimeArn"]["Value"] == {"Fn::GetAtt": [runtime, "AgentRuntimeArn"]}
+    assert outputs["SessionStore"]["Value"] == "s3"
+
+
+def test_runtime_stack_exposes_typed_attributes(dev):
+    assert dev.runtime.runtime.agent_runtime_arn
+    assert dev.runtime.endpoint.endpoint_name
+    assert dev.runtime.execution_role.role_arn
+    assert dev.runtime.session_store.kind == "s3"
+    assert dev.identity.user_pool.user_pool_id
