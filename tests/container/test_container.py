@@ -1,0 +1,297 @@
+"""The agent image, built from the unmodified agent/Dockerfile with podman and exercised over its published port.
+
+No registry is reachable, so the image is built on the local debootstrap base that
+``scripts/container_prereqs.sh`` produces (``AGENT_BASE_IMAGE``), with only build args and build secrets.
+The container runs its real CMD with ``MODEL_PROVIDER=openai`` against ``tests.support.openai_stub`` on the
+host's 127.0.0.1, reached through slirp4netns' host-loopback address, so nothing listens beyond loopback.
+
+In CI (``CI`` set) a missing podman or base image is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.openai_stub import OpenAIStub, start_openai_stub
+from tests.support.processes import free_port, wait_for_ping
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AGENT_DIR = REPO_ROOT / "agent"
+BUILD_DIR = REPO_ROOT / ".build"
+PREREQS_SCRIPT = REPO_ROOT / "scripts" / "container_prereqs.sh"
+BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-base:bookworm")
+CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(BUILD_DIR / "containers.conf")))
+IMAGE = "localhost/agentcore-session-agent:test"
+SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+# slirp4netns maps this address to the host's 127.0.0.1 when allow_host_loopback=true.
+HOST_LOOPBACK_FROM_CONTAINER = "10.0.2.2"
+NETWORK = "slirp4netns:allow_host_loopback=true"
+RUNTIME_UID = "10001"
+MAX_IMAGE_BYTES = 400 * 1024 * 1024
+BUILD_TIMEOUT_S = 900
+PREREQS_TIMEOUT_S = 900
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _podman_env() -> dict[str, str]:
+    return {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+
+
+def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``podman <args>`` with the project's containers.conf; raise with its output when ``check`` fails."""
+    result = subprocess.run(
+        ["podman", *args], env=_podman_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _unavailable(reason: str) -> None:
+    """Fail in CI (the container test must run there), skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"container test cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _ensure_prerequisites() -> None:
+    """Make sure podman, containers.conf and the local base image exist, running the prereqs script if needed."""
+    if shutil.which("podman") is None:
+        _unavailable(f"podman is not installed; run `sudo {PREREQS_SCRIPT.relative_to(REPO_ROOT)}`")
+    has_image = CONTAINERS_CONF.is_file() and podman("image", "exists", BASE_IMAGE, check=False).returncode == 0
+    if has_image:
+        return
+    result = subprocess.run(
+        ["bash", str(PREREQS_SCRIPT)], env=_podman_env(), capture_output=True, text=True, timeout=PREREQS_TIMEOUT_S
+    )
+    if result.returncode != 0 or podman("image", "exists", BASE_IMAGE, check=False).returncode != 0:
+        _unavailable(
+            f"base image {BASE_IMAGE} is missing and {PREREQS_SCRIPT.name} could not build it "
+            f"(exit {result.returncode}):\n{result.stderr[-3000:]}"
+        )
+
+
+def _pip_secrets(tmp_dir: Path) -> list[str]:
+    """Build secrets that let pip inside the build reach the index the way pip on this host does.
+
+    The host's CA bundle (PIP_CERT, else the system bundle) covers TLS-inspecting proxies; an http(s)
+    PIP_INDEX_URL becomes a pip.conf. The host's own pip.conf is not passed: it may point at local paths.
+    """
+    args: list[str] = []
+    cert = os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
+    if Path(cert).is_file():
+        args += ["--secret", f"id=pip_cert,src={cert}"]
+    index_url = os.environ.get("PIP_INDEX_URL", "")
+    if index_url.startswith(("http://", "https://")):
+        pip_conf = tmp_dir / "pip.conf"
+        pip_conf.write_text(f"[global]\nindex-url = {index_url}\n", encoding="utf-8")
+        args += ["--secret", f"id=pip_conf,src={pip_conf}"]
+    return args
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """The image under test with what its build cost."""
+
+    name: str
+    build_seconds: float
+    size_bytes: int
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory) -> BuiltImage:
+    """Build the image once per worker; a file lock makes a second xdist worker reuse the first one's layers."""
+    _ensure_prerequisites()
+    BUILD_DIR.mkdir(exist_ok=True)
+    tmp_dir = tmp_path_factory.mktemp("image-build")
+    command = [
+        "build", "--network=host", "--layers", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
+        *_pip_secrets(tmp_dir), "--tag", IMAGE, "--file", str(AGENT_DIR / "Dockerfile"), str(AGENT_DIR),
+    ]  # fmt: skip
+    with (BUILD_DIR / "container_test_build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = time.monotonic()
+        podman(*command, timeout=BUILD_TIMEOUT_S)
+        build_seconds = time.monotonic() - started
+    size = int(podman("image", "inspect", "--format", "{{.Size}}", IMAGE).stdout.strip())
+    metrics = {"image": IMAGE, "base_image": BASE_IMAGE, "build_seconds": round(build_seconds, 1), "size_bytes": size}
+    (BUILD_DIR / "container_test_metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    return BuiltImage(name=IMAGE, build_seconds=build_seconds, size_bytes=size)
+
+
+@pytest.fixture(scope="module")
+def model_stub() -> Iterator[OpenAIStub]:
+    """The OpenAI-compatible scripted model on the host's loopback only."""
+    stub = start_openai_stub(host="127.0.0.1")
+    yield stub
+    stub.stop()
+
+
+@dataclass
+class RunningAgent:
+    """A container running the image's CMD, reachable at ``base_url`` through its published port."""
+
+    name: str
+    base_url: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    def invoke(self, session_id: str, prompt: str) -> httpx.Response:
+        """POST /invocations with the session header, as AgentCore would."""
+        return httpx.post(
+            f"{self.base_url}/invocations", json={"prompt": prompt}, headers={SESSION_HEADER: session_id}, timeout=60
+        )
+
+    def wait_healthy(self, timeout: float = 90) -> None:
+        """Wait for /ping 200; on failure the message carries the container's state and logs."""
+        try:
+            wait_for_ping(self.base_url, timeout=timeout)
+        except RuntimeError as error:
+            state = podman("inspect", "--format", "{{.State.Status}} exit={{.State.ExitCode}}", self.name, check=False)
+            logs = podman("logs", self.name, check=False)
+            pytest.fail(f"{error}\ncontainer {self.name}: {state.stdout.strip()}\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+
+
+def _start_agent(image_name: str, stub: OpenAIStub, extra_env: dict[str, str] | None = None) -> RunningAgent:
+    port = free_port()
+    name = f"agentcore-session-test-{uuid.uuid4().hex[:12]}"
+    env = {
+        "MODEL_PROVIDER": "openai",
+        "OPENAI_BASE_URL": f"http://{HOST_LOOPBACK_FROM_CONTAINER}:{stub.port}/v1",
+        "OPENAI_API_KEY": "test-key",
+        "MODEL_ID": "scripted",
+        "SESSION_STORE": "file",
+        **(extra_env or {}),
+    }
+    env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+    podman("run", "--detach", "--name", name, f"--network={NETWORK}", "--publish", f"127.0.0.1:{port}:8080",
+           *env_args, image_name)  # fmt: skip
+    return RunningAgent(name=name, base_url=f"http://127.0.0.1:{port}", env=env)
+
+
+@pytest.fixture
+def start_agent(image: BuiltImage, model_stub: OpenAIStub) -> Iterator[Callable[..., RunningAgent]]:
+    """Factory starting healthy agent containers; every one is removed at teardown, pass or fail."""
+    started: list[RunningAgent] = []
+
+    def start(extra_env: dict[str, str] | None = None) -> RunningAgent:
+        agent = _start_agent(image.name, model_stub, extra_env)
+        started.append(agent)
+        agent.wait_healthy()
+        return agent
+
+    yield start
+    for agent in started:
+        podman("rm", "--force", "--time", "2", agent.name, check=False)
+
+
+def _session_id() -> str:
+    """A fresh id as long as AgentCore requires (at least 33 characters)."""
+    return f"container-test-{uuid.uuid4()}"
+
+
+def test_two_sessions_remember_only_their_own_conversation(start_agent) -> None:
+    agent = start_agent()
+    first, second = _session_id(), _session_id()
+
+    introduced = agent.invoke(first, "My name is John Doe.")
+    remembered = agent.invoke(first, "Do you remember my name?")
+    stranger = agent.invoke(second, "Do you remember my name?")
+
+    assert introduced.status_code == 200, introduced.text
+    assert introduced.json()["response"] == "Nice to meet you, John Doe."
+    assert remembered.status_code == 200, remembered.text
+    assert remembered.json()["response"] == "Your name is John Doe."
+    assert remembered.json()["session_id"] == first
+    assert stranger.status_code == 200, stranger.text
+    assert stranger.json()["response"] == "I don't know your name."
+    assert stranger.json()["session_id"] == second
+
+
+def test_agent_process_runs_as_unprivileged_user(start_agent) -> None:
+    agent = start_agent()
+
+    uid = podman("exec", agent.name, "id", "-u").stdout.strip()
+    top = podman("top", agent.name, "huser", "args").stdout.splitlines()
+
+    assert uid == RUNTIME_UID
+    assert [line.strip().split(None, 1) for line in top[1:]] == [[RUNTIME_UID, "python -m agent"]]
+
+
+def test_image_declares_port_user_and_command(image: BuiltImage) -> None:
+    config = json.loads(podman("image", "inspect", "--format", "{{json .Config}}", image.name).stdout)
+
+    assert config["User"] == f"{RUNTIME_UID}:{RUNTIME_UID}"
+    assert "8080/tcp" in config["ExposedPorts"]
+    assert config["Cmd"] == ["python", "-m", "agent"]
+    assert config["WorkingDir"] == "/app"
+
+
+def test_final_image_has_no_pip_or_build_tools(image: BuiltImage) -> None:
+    probe = (
+        "for tool in pip pip3 gcc cc make; do command -v $tool && exit 1; done; "
+        "python -c 'import pip' 2>&1 | tail -n 1"
+    )
+
+    result = podman("run", "--rm", "--network=none", image.name, "sh", "-c", probe, check=False)
+
+    assert result.returncode == 0, f"a build tool is on PATH: {result.stdout}"
+    assert result.stdout.strip() == "ModuleNotFoundError: No module named 'pip'"
+    assert image.size_bytes < MAX_IMAGE_BYTES, f"image is {image.size_bytes} bytes, limit {MAX_IMAGE_BYTES}"
+
+
+def test_conversation_survives_container_restart(start_agent) -> None:
+    agent = start_agent()
+    session = _session_id()
+    assert agent.invoke(session, "My name is Jane Roe.").status_code == 200
+
+    podman("restart", "--time", "5", agent.name)
+    agent.wait_healthy()
+    remembered = agent.invoke(session, "Do you remember my name?")
+
+    assert remembered.status_code == 200, remembered.text
+    assert remembered.json()["response"] == "Your name is Jane Roe."
+
+
+def test_missing_session_header_is_a_400_and_agent_stays_healthy(start_agent) -> None:
+    agent = start_agent()
+
+    response = httpx.post(f"{agent.base_url}/invocations", json={"prompt": "hello"}, timeout=30)
+    ping = httpx.get(f"{agent.base_url}/ping", timeout=10)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "missing_session_id"
+    assert SESSION_HEADER in response.json()["error"]
+    assert ping.status_code == 200
+
+
+def test_observability_switch_runs_agent_under_opentelemetry_instrument(start_agent) -> None:
+    agent = start_agent(
+        {
+            "AGENT_OBSERVABILITY_ENABLED": "true",
+            # Offline: keep the instrumentation, send nothing anywhere.
+            "OTEL_TRACES_EXPORTER": "none",
+            "OTEL_METRICS_EXPORTER": "none",
+            "OTEL_LOGS_EXPORTER": "none",
+        }
+    )
+    session = _session_id()
+
+    environ = podman("exec", agent.name, "cat", "/proc/1/environ").stdout.split("\0")
+    answer = agent.invoke(session, "My name is John Doe.")
+
+    assert "AGENT_OTEL_BOOTSTRAPPED=1" in environ
+    assert any(v.startswith("PYTHONPATH=") and "auto_instrumentation" in v for v in environ), environ
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["response"] == "Nice to meet you, John Doe."
