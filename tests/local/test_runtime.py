@@ -1,0 +1,108 @@
+"""The assembled local runtime: settings validation, the outputs file, and `python -m local` start/stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from local.runtime import LocalRuntime, LocalRuntimeSettings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"front_door_port": 70000}, "front_door_port is 70000 but must be between 0 and 65535"),
+        ({"moto_port": -1}, "moto_port is -1 but must be between 0 and 65535"),
+        ({"agent_command": ()}, "agent_command is empty and agent_url is unset: one of them must say how to reach the agent"),
+    ],
+)
+def test_settings_name_field_value_and_limit(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        LocalRuntimeSettings(**kwargs)
+    assert str(error.value) == message
+
+
+def test_settings_report_every_problem_at_once():
+    with pytest.raises(ValueError) as error:
+        LocalRuntimeSettings(front_door_port=-5, moto_port=99999)
+    assert str(error.value) == (
+        "front_door_port is -5 but must be between 0 and 65535; moto_port is 99999 but must be between 0 and 65535"
+    )
+
+
+def test_outputs_file_has_the_deploy_shape_and_is_removed_on_stop(tmp_path):
+    runtime = LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT))
+    try:
+        document = json.loads((tmp_path / "outputs.json").read_text())
+        pool = runtime.identity.user_pool_id
+        assert document == {
+            "AgentCoreSession-local-Identity": {
+                "UserPoolId": pool,
+                "UserPoolClientId": runtime.identity.client_id,
+                "OidcDiscoveryUrl": f"{runtime.aws_endpoint_url}/{pool}/.well-known/openid-configuration",
+                "Region": "us-east-1",
+            },
+            "AgentCoreSession-local-Runtime": {
+                "RuntimeArn": runtime.runtime_arn,
+                "RuntimeId": runtime.runtime_arn.rsplit("/", 1)[1],
+                "EndpointName": "local",
+                "SessionStore": "file",
+                "AuthorizerType": "jwt",
+                "Region": "us-east-1",
+            },
+            "AgentCoreSession-local-Local": {
+                "InvocationBaseUrl": runtime.front_door_url,
+                "AwsEndpointUrl": runtime.aws_endpoint_url,
+            },
+        }
+        assert re.fullmatch(r"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-[0-9a-f]{10}", runtime.runtime_arn)
+        assert httpx.get(f"{runtime.agent_url}/ping").status_code == 200
+        discovery = httpx.get(document["AgentCoreSession-local-Identity"]["OidcDiscoveryUrl"]).json()
+        assert discovery["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
+        agent_url = runtime.agent_url
+    finally:
+        runtime.stop()
+    assert not (tmp_path / "outputs.json").exists()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{agent_url}/ping", timeout=2)
+
+
+def test_agent_that_fails_to_start_is_reported_and_nothing_keeps_running(tmp_path):
+    command = (sys.executable, "-c", "import sys; print('boom'); sys.exit(3)")
+    with pytest.raises(RuntimeError) as error:
+        LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=command))
+    assert str(error.value) == f"agent server exited with code 3 during startup; see {tmp_path / 'agent.log'}"
+    assert (tmp_path / "agent.log").read_text() == "boom\n"
+    assert not (tmp_path / "outputs.json").exists()
+
+
+def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
+    command = " ".join(RUN_AGENT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local", "--state-dir", str(tmp_path), "--agent-command", command],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+    )
+    try:
+        banner = [process.stdout.readline() for _ in range(13)]
+        assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"
+        assert "  agentcore-client --local demo\n" in banner
+        outputs = json.loads((tmp_path / "outputs.json").read_text())
+        front_door = outputs["AgentCoreSession-local-Local"]["InvocationBaseUrl"]
+        assert httpx.get(f"{front_door}/ping").json() == {"status": "Healthy"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert out.endswith("local runtime stopped\n")
+    assert not (tmp_path / "outputs.json").exists()
