@@ -13,8 +13,6 @@ from tests.support.processes import ServerProcess
 from tests.support.run_agent import start_agent
 
 AgentStarter = Callable[..., ServerProcess]
-AWS_TEST_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-                "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @pytest.fixture
