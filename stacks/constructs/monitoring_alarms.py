@@ -1,0 +1,104 @@
+"""Alarms on the runtime's failure signals, sent to an encrypted, TLS-only SNS topic.
+
+WHY a customer-managed key: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed
+``alias/aws/sns`` key (its policy cannot be extended), so the topic gets its own rotating key whose
+policy lets CloudWatch, and only CloudWatch of this account, use it.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from stacks.constructs.monitoring_metrics import RuntimeMetrics
+
+# Any system error or throttle in a 5-minute period is worth a look: both mean callers got failures
+# they did not cause. Latency alarms only when the average stays high for three periods in a row.
+ERROR_THRESHOLD = 1
+THROTTLE_THRESHOLD = 1
+LATENCY_PERIODS = 3
+
+
+class RuntimeAlarms(Construct):
+    """An SNS topic (optionally with an email subscription) and three alarms publishing to it.
+
+    Attributes:
+        topic: where alarm and OK notifications go; subscribe more endpoints to it.
+        alarms: system errors, throttles and latency, in that order.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        metrics: RuntimeMetrics,
+        latency_threshold: Duration,
+        alarm_email: str | None = None,
+        retain: bool = False,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = self._topic(retain)
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        self.alarms = [
+            self._alarm(
+                "SystemErrors",
+                metrics.system_errors,
+                ERROR_THRESHOLD,
+                1,
+                "The runtime returned system (5xx) errors: the agent, its model or its store is failing.",
+            ),
+            self._alarm(
+                "Throttles",
+                metrics.throttles,
+                THROTTLE_THRESHOLD,
+                1,
+                "AgentCore throttled invocations: callers were refused; check quotas and session limits.",
+            ),
+            self._alarm(
+                "Latency",
+                metrics.latency,
+                latency_threshold.to_milliseconds(),
+                LATENCY_PERIODS,
+                f"Average invocation latency stayed at or above {latency_threshold.to_milliseconds()} ms "
+                f"for {LATENCY_PERIODS} periods.",
+            ),
+        ]
+
+    def _topic(self, retain: bool) -> sns.Topic:
+        """TLS-only topic encrypted with a rotating key that CloudWatch may use."""
+        key = kms.Key(
+            self,
+            "TopicKey",
+            description="Encrypts the AgentCore runtime alarm topic",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
+        )
+        return sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="AgentCore runtime alarms")
+
+    def _alarm(self, name: str, metric: cloudwatch.IMetric, threshold: float, periods: int, description: str) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            name,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        alarm.add_ok_action(actions.SnsAction(self.topic))
+        return alarm

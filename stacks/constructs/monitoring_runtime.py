@@ -1,0 +1,48 @@
+"""Dashboard plus alarms for one runtime endpoint: the part both monitoring stacks share."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, aws_bedrockagentcore as agentcore
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.constructs.monitoring_alarms import RuntimeAlarms
+from stacks.constructs.monitoring_dashboard import RuntimeDashboard
+from stacks.constructs.monitoring_metrics import RuntimeMetrics, runtime_metrics
+
+
+class RuntimeMonitoring(Construct):
+    """Metrics from the runtime construct, alarms on them, and a dashboard showing both.
+
+    Attributes:
+        metrics: the endpoint's metrics (namespace ``AWS/Bedrock-AgentCore``).
+        alarms: the alarms and their SNS topic.
+        dashboard: the CloudWatch dashboard.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        runtime: agentcore.IBedrockAgentRuntime,
+        endpoint_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.metrics: RuntimeMetrics = runtime_metrics(runtime, runtime_name=config.runtime_name, endpoint_name=endpoint_name)
+        self.alarms = RuntimeAlarms(
+            self,
+            "Alarms",
+            metrics=self.metrics,
+            latency_threshold=Duration.millis(config.latency_alarm_threshold_ms),
+            alarm_email=config.alarm_email,
+            retain=config.retain,
+        )
+        self.dashboard = RuntimeDashboard(
+            self,
+            "Dashboard",
+            title=f"AgentCore runtime {config.runtime_name} ({config.stage}, endpoint {config.endpoint_name})",
+            metrics=self.metrics,
+            alarms=self.alarms.alarms,
+        ).dashboard

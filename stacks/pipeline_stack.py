@@ -1,0 +1,95 @@
+"""Opt-in delivery pipeline (``-c pipeline=true``): source → test+synth → self-mutate → assets → dev →
+smoke → approval → prod → smoke, with CDK Pipelines.
+
+WHY an ARM asset build: the agent image is linux/arm64 (AgentCore runs only arm64). Building it on an
+x86 CodeBuild host needs QEMU emulation and fails or crawls; an ARM build image builds it natively.
+The image is tagged by content hash, so each change rolls a new runtime version (never ``latest``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Sequence
+
+from aws_cdk import Stack, aws_codebuild as codebuild, pipelines
+from constructs import Construct
+
+from stacks.config import StageConfig
+from stacks.constructs.pipeline_findings import acknowledge_pipeline_findings
+from stacks.constructs.pipeline_smoke import smoke_step
+from stacks.pipeline_config import PipelineConfig
+from stacks.stage import AgentCoreSessionStage
+
+# `make setup` installs from the lock files: pip -r requirements-dev.txt (pinned) and `npm ci`
+# (package-lock.json), plus Node.js 24 from its wheel; `make test` then runs the whole offline suite.
+SYNTH_INSTALL_COMMANDS = ("make setup",)
+SYNTH_TEST_COMMAND = "make test"
+CDK_BIN_PATH = 'export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"'
+ASSET_BUILD_IMAGE = codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0
+SYNTH_BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+SYNTH_PYTHON_VERSION = "3.12"
+APPROVAL_STEP_ID = "PromoteToProd"
+
+
+class PipelineStack(Stack):
+    """The pipeline that deploys the dev stage, then prod after a manual approval.
+
+    Attributes:
+        pipeline: the CDK Pipelines ``CodePipeline`` (built; the underlying CodePipeline is ``pipeline.pipeline``).
+        stages: the deployed ``AgentCoreSessionStage``s in order (dev, prod).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        pipeline_config: PipelineConfig,
+        dev: StageConfig,
+        prod: StageConfig,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        source = pipelines.CodePipelineSource.connection(
+            pipeline_config.repository, pipeline_config.branch, connection_arn=pipeline_config.connection_arn
+        )
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            synth=self._synth_step(source, pipeline_config),
+            self_mutation=True,
+            cross_account_keys=True,
+            enable_key_rotation=True,
+            asset_publishing_code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(build_image=ASSET_BUILD_IMAGE, privileged=True)
+            ),
+        )
+        dev_stage = AgentCoreSessionStage(self, dev.stage, config=dev)
+        self.pipeline.add_stage(
+            dev_stage, post=[smoke_step(self, dev_stage, source=source, ci_secret_name=pipeline_config.ci_secret_name)]
+        )
+        prod_stage = AgentCoreSessionStage(self, prod.stage, config=prod)
+        self.pipeline.add_stage(
+            prod_stage,
+            pre=[pipelines.ManualApprovalStep(APPROVAL_STEP_ID, comment=f"Deploy to {prod.stage} after the {dev.stage} smoke test passed?")],
+            post=[smoke_step(self, prod_stage, source=source, ci_secret_name=None)],
+        )
+        self.stages: Sequence[AgentCoreSessionStage] = (dev_stage, prod_stage)
+        self.pipeline.build_pipeline()
+        acknowledge_pipeline_findings(self, self.pipeline)
+
+    @staticmethod
+    def _synth_step(source: pipelines.CodePipelineSource, config: PipelineConfig) -> pipelines.CodeBuildStep:
+        """Install from the lock files, run the tests, then synthesize this same pipeline app."""
+        context = " ".join(f"-c {shlex.quote(argument)}" for argument in config.context_arguments())
+        return pipelines.CodeBuildStep(
+            "Synth",
+            input=source,
+            install_commands=list(SYNTH_INSTALL_COMMANDS),
+            commands=[SYNTH_TEST_COMMAND, CDK_BIN_PATH, f"cdk synth --quiet {context}"],
+            primary_output_directory="cdk.out",
+            build_environment=codebuild.BuildEnvironment(build_image=SYNTH_BUILD_IMAGE),
+            partial_build_spec=codebuild.BuildSpec.from_object(
+                {"phases": {"install": {"runtime-versions": {"python": SYNTH_PYTHON_VERSION}}}}
+            ),
+        )
