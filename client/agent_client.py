@@ -57,10 +57,10 @@ class AgentClient:
         self._jwt_only("managing users")
         return UserAdmin(cognito=self.cognito, user_pool_id=str(self.target.user_pool_id))
 
-    def login(self, user: str, password: str) -> Tokens:
-        """Sign `user` in and cache the tokens."""
+    def login(self, user: str, password: str, *, flow: str = "auto") -> Tokens:
+        """Sign `user` in and cache the tokens (`flow`: see `CognitoAuth.login`)."""
         self._jwt_only("login")
-        return self._auth().login(check_name("user name", user), password)
+        return self._auth().login(check_name("user name", user), password, flow=flow)
 
     def resolve_user(self, user: str | None) -> str:
         """The explicit user, else `$AGENTCORE_USER`, else whoever logged in last (IAM: a fixed name)."""

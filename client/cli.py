@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from client.agent_client import AgentClient
 from client.auth_choice import AUTH_CHOICES
 from client.chat import run_chat
+from client.cognito_auth import LOGIN_FLOWS
 from client.demo import format_table, run_demo
 from client.errors import CliError
 from client.targets import Target, local_target, stage_target
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     login = commands.add_parser("login", parents=[target], help="sign in and cache tokens")
     login.add_argument("name")
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    login.add_argument("--flow", choices=LOGIN_FLOWS, default="auto", help="USER_PASSWORD_AUTH, SRP, or auto (password, SRP if the client disallows it)")
     commands.add_parser("logout", parents=[target], help="forget a user's cached tokens").add_argument("name")
 
     invoke = commands.add_parser("invoke", parents=[target], help="send one prompt")
@@ -138,7 +140,7 @@ def _users(client: AgentClient, args: argparse.Namespace) -> int:
 
 
 def _login(client: AgentClient, args: argparse.Namespace) -> int:
-    tokens = client.login(args.name, _read_password(args, f"password for {args.name}: "))
+    tokens = client.login(args.name, _read_password(args, f"password for {args.name}: "), flow=args.flow)
     minutes = int((tokens.expires_at - time.time()) // 60)
     print(f"logged in as {args.name} on {client.target.name}; access token valid for {minutes} min (refreshed automatically)")
     return 0

@@ -21,6 +21,8 @@ from client.token_cache import TokenCache, Tokens
 
 logger = logging.getLogger(__name__)
 
+LOGIN_FLOWS = ("auto", "password", "srp")
+
 
 class CognitoAuth:
     """Login, cached tokens and refresh for one target."""
@@ -31,19 +33,30 @@ class CognitoAuth:
         self._cognito = cognito
         self._cache = cache
 
-    def login(self, user: str, password: str) -> Tokens:
+    def login(self, user: str, password: str, *, flow: str = "auto") -> Tokens:
         """Sign in and cache the tokens.
+
+        Args:
+            user: user name.
+            password: the user's password.
+            flow: `password` (USER_PASSWORD_AUTH), `srp` (the password never leaves this machine), or
+                `auto`: USER_PASSWORD_AUTH, falling back to SRP when the app client does not allow it.
 
         Raises:
             CliError: wrong password, unknown user, a challenge the CLI cannot answer, network…
         """
-        try:
-            result = self._password_auth(user, password)
-        except ClientError as e:
-            if error_code(e) == "InvalidParameterException" and "USER_PASSWORD_AUTH" in error_message(e):
+        if flow not in LOGIN_FLOWS:
+            raise CliError(f"login flow is {flow!r} but must be one of {', '.join(LOGIN_FLOWS)}")
+        if flow == "srp":
+            result = self._srp_auth(user, password)
+        else:
+            try:
+                result = self._password_auth(user, password)
+            except ClientError as e:
+                password_flow_disabled = error_code(e) == "InvalidParameterException" and "USER_PASSWORD_AUTH" in error_message(e)
+                if not (flow == "auto" and password_flow_disabled):
+                    raise _sign_in_error(user, e) from e
                 result = self._srp_auth(user, password)
-            else:
-                raise _sign_in_error(user, e) from e
         tokens = _tokens_from(result, refresh_token=None)
         self._cache.save(user, tokens)
         logger.debug("user=<%s> | signed in", user)

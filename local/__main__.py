@@ -26,10 +26,10 @@ Local AgentCore runtime is up (Ctrl-C stops it).
   outputs     {outputs}
 
 Try, in another terminal:
-  agentcore-client --local users create alice
-  agentcore-client --local login alice
-  agentcore-client --local chat --user alice
-  agentcore-client --local demo
+  agentcore-client --local{outputs_option} users create alice
+  agentcore-client --local{outputs_option} login alice
+  agentcore-client --local{outputs_option} chat --user alice
+  agentcore-client --local{outputs_option} demo
 """
 
 
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             agent=runtime.agent_url,
             log=settings.state_dir / "agent.log",
             outputs=settings.outputs_path,
+            outputs_option="" if args.state_dir is None else f" --outputs-file {settings.outputs_path}",
         ),
         flush=True,
     )

@@ -134,3 +134,11 @@ def test_hostile_user_names_never_become_paths(cli, name):
         f"agentcore-client: user name {name!r} is not allowed: use 1-128 letters, digits or . _ @ + - "
         "(not starting with a symbol)\n"
     )
+
+
+def test_srp_login_runs_pycognito_against_cognito_and_tokens_work(cli, user):
+    """moto answers SRP without checking the proof, so this proves the flow's wiring, not the password check."""
+    result = cli("login", user, "--flow", "srp", "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.code == 0
+    assert result.out.startswith(f"logged in as {user} on local; ")
+    assert cli("invoke", "My name is Sam.", "--user", user).out == "Nice to meet you, Sam.\n"

@@ -96,7 +96,7 @@ def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
     try:
         banner = [process.stdout.readline() for _ in range(13)]
         assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"
-        assert "  agentcore-client --local demo\n" in banner
+        assert f"  agentcore-client --local --outputs-file {tmp_path / 'outputs.json'} demo\n" in banner
         outputs = json.loads((tmp_path / "outputs.json").read_text())
         front_door = outputs["AgentCoreSession-local-Local"]["InvocationBaseUrl"]
         assert httpx.get(f"{front_door}/ping").json() == {"status": "Healthy"}
