@@ -39,24 +39,29 @@ class CognitoAuth:
         Args:
             user: user name.
             password: the user's password.
-            flow: `password` (USER_PASSWORD_AUTH), `srp` (the password never leaves this machine), or
-                `auto`: USER_PASSWORD_AUTH, falling back to SRP when the app client does not allow it.
+            flow: `srp` (the password never leaves this machine), `password` (USER_PASSWORD_AUTH), or
+                `auto`: SRP first on a deployed pool, USER_PASSWORD_AUTH first on the local one (moto
+                does not check SRP proofs, only passwords); either falls back to the other when the
+                app client does not allow it.
 
         Raises:
             CliError: wrong password, unknown user, a challenge the CLI cannot answer, network…
         """
         if flow not in LOGIN_FLOWS:
             raise CliError(f"login flow is {flow!r} but must be one of {', '.join(LOGIN_FLOWS)}")
-        if flow == "srp":
-            result = self._srp_auth(user, password)
+        if flow == "auto":
+            order = ("password", "srp") if self._target.is_local else ("srp", "password")
         else:
+            order = (flow,)
+        for position, attempt in enumerate(order):
             try:
-                result = self._password_auth(user, password)
+                result = self._srp_auth(user, password) if attempt == "srp" else self._password_auth(user, password)
+                break
             except ClientError as e:
-                password_flow_disabled = error_code(e) == "InvalidParameterException" and "USER_PASSWORD_AUTH" in error_message(e)
-                if not (flow == "auto" and password_flow_disabled):
-                    raise _sign_in_error(user, e) from e
-                result = self._srp_auth(user, password)
+                if position + 1 < len(order) and _flow_not_enabled(e):
+                    logger.debug("flow=<%s> | flow not enabled for the app client, trying the next", attempt)
+                    continue
+                raise _sign_in_error(user, e) from e
         tokens = _tokens_from(result, refresh_token=None)
         self._cache.save(user, tokens)
         logger.debug("user=<%s> | signed in", user)
@@ -113,9 +118,9 @@ class CognitoAuth:
         )
         try:
             response = aws_call("sign-in", srp.authenticate_user)
-        except ClientError as e:
-            raise _sign_in_error(user, e) from e
-        except Exception as e:  # pycognito raises its own exceptions for challenges
+        except (ClientError, CliError):
+            raise
+        except Exception as e:  # pycognito raises its own exceptions for challenges it cannot answer
             raise CliError(f"sign-in of {user} needs a step this client cannot do: {e}") from e
         return response["AuthenticationResult"]
 
@@ -127,6 +132,11 @@ def _authentication_result(user: str, response: dict[str, Any]) -> dict[str, Any
     if challenge == "NEW_PASSWORD_REQUIRED":
         raise CliError(f"user {user} must set a new password first: recreate it with `users create {user}`")
     raise CliError(f"sign-in of {user} asks for challenge {challenge}, which this client does not support")
+
+
+def _flow_not_enabled(error: ClientError) -> bool:
+    """Cognito's answer when the app client does not allow the auth flow that was tried."""
+    return error_code(error) == "InvalidParameterException" and "not enabled" in error_message(error)
 
 
 def _sign_in_error(user: str, error: ClientError) -> CliError:
