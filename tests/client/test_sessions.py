@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from client.agent_client import AgentClient
 from client.session_book import MIN_SESSION_ID_CHARS, new_session_id
+from client.targets import local_target
 
 
 def test_generated_session_ids_are_long_enough_and_unique():
@@ -80,3 +82,14 @@ def test_sessions_stop_forgets_the_session_and_explains_local_behaviour(cli, use
         "so its stored history stays and a new call resumes it\n"
     )
     assert cli("sessions", "list", "--user", user).out == ""
+
+
+def test_streamed_text_arrives_in_several_pieces(local_runtime, user):
+    client = AgentClient(target=local_target(local_runtime.settings.outputs_path))
+    pieces: list[str] = []
+    answer = client.ask(user, "My name is Noor Al-Hassan.", new_session=True, on_text=pieces.append)
+    assert answer.text == "Nice to meet you, Noor Al-Hassan."
+    assert len(pieces) > 1 and "".join(pieces) == answer.text
+    whole: list[str] = []
+    client.ask(user, "Do you remember my name?", stream=False, on_text=whole.append)
+    assert whole == ["Your name is Noor Al-Hassan."]

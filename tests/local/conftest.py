@@ -103,11 +103,6 @@ def throwaway_key() -> Any:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _expired(token: str) -> str:
-    now = int(time.time())
-    return resign(token, iat=now - 7200, exp=now - 3600)
-
-
 @dataclass
 class Upstream:
     """A recording stand-in for the agent server: the front door's own behaviour is under test."""
