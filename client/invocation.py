@@ -7,9 +7,10 @@ agent answers: JSON `{"response": ...}` or the SSE events `delta`/`done`/`error`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -82,17 +83,15 @@ class BearerInvoker:
         }
         body = json.dumps({"prompt": prompt, "stream": stream})
         for attempt in range(1, self._max_attempts + 1):
-            with self._send(url, headers, body) as response:
-                if response.status_code in RETRYABLE_STATUSES and attempt < self._max_attempts:
-                    self._sleep(self._backoff * 2 ** (attempt - 1))
-                    continue
-                if response.status_code != 200:
-                    response.read()
-                    raise _http_error(response, self._target, attempts=attempt)
-                try:
+            with self._network_errors():
+                with self._http.stream("POST", url, headers=headers, content=body) as response:
+                    if response.status_code in RETRYABLE_STATUSES and attempt < self._max_attempts:
+                        self._sleep(self._backoff * 2 ** (attempt - 1))
+                        continue
+                    if response.status_code != 200:
+                        response.read()
+                        raise _http_error(response, self._target, attempts=attempt)
                     return Answer(text=_read_answer(response, on_text), session_id=session_id)
-                except httpx.HTTPError as e:
-                    raise CliError(f"network failure: the answer from {self._target.invocation_base_url} broke off ({e})") from e
         raise AssertionError("unreachable: the loop returns or raises")
 
     def stop_session(self, *, session_id: str, access_token: str) -> None:
@@ -102,32 +101,23 @@ class BearerInvoker:
             action="stopruntimesession",
         )
         headers = {"Authorization": f"Bearer {access_token}", SESSION_HEADER: session_id, "Content-Type": "application/json"}
-        with self._send(url, headers, "{}") as response:
-            if response.status_code != 200:
-                response.read()
-                raise _http_error(response, self._target, attempts=1)
+        with self._network_errors():
+            response = self._http.post(url, headers=headers, content="{}")
+        if response.status_code != 200:
+            raise _http_error(response, self._target, attempts=1)
 
-    def _send(self, url: str, headers: dict[str, str], body: str) -> Any:
+    @contextlib.contextmanager
+    def _network_errors(self) -> Iterator[None]:
+        """Turn connection failures, timeouts and broken streams into one-line `CliError`s."""
+        base = self._target.invocation_base_url
         try:
-            request = self._http.build_request("POST", url, headers=headers, content=body)
-            return _Closing(self._http.send(request, stream=True))
+            yield
         except httpx.TimeoutException as e:
-            raise CliError(f"network failure: {self._target.invocation_base_url} did not answer in time") from e
+            raise CliError(f"network failure: {base} did not answer in time") from e
+        except (httpx.ConnectError, httpx.UnsupportedProtocol) as e:
+            raise CliError(f"network failure: cannot reach {base} ({e})") from e
         except httpx.HTTPError as e:
-            raise CliError(f"network failure: cannot reach {self._target.invocation_base_url} ({e})") from e
-
-
-class _Closing:
-    """Context manager closing a streamed httpx response."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._response = response
-
-    def __enter__(self) -> httpx.Response:
-        return self._response
-
-    def __exit__(self, *_: object) -> None:
-        self._response.close()
+            raise CliError(f"network failure: the answer from {base} broke off ({e})") from e
 
 
 class SigV4Invoker:

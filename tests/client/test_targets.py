@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import boto3
 import pytest
 
 from client.auth_choice import choose_auth
