@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import sys
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ def already_instrumented() -> bool:
 
 def reexec_with_instrumentation() -> None:
     """Replace this process with ``opentelemetry-instrument python -m agent``; never returns on success."""
-    launcher = shutil.which("opentelemetry-instrument")
+    beside_python = Path(sys.executable).with_name("opentelemetry-instrument")
+    launcher = str(beside_python) if beside_python.exists() else shutil.which("opentelemetry-instrument")
     if launcher is None:
         logger.warning("observability=<enabled> | opentelemetry-instrument not found; running without it")
         return

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Literal
 
 ModelProvider = Literal["bedrock", "openai"]
@@ -107,12 +108,13 @@ class Settings:
             port=reader.integer("PORT", 8080, 1, 65535),
             observability_enabled=reader.boolean("AGENT_OBSERVABILITY_ENABLED", False),
         )
-        if reader.problems:
-            raise SettingsError(reader.problems)
+        problems = reader.problems + _cross_field_problems(SimpleNamespace(**values))
+        if problems:
+            raise SettingsError(problems)
         return cls(**values)  # type: ignore[arg-type]
 
 
-def _cross_field_problems(settings: Settings) -> list[str]:
+def _cross_field_problems(settings: Settings | SimpleNamespace) -> list[str]:
     """Problems that depend on more than one setting (a store or provider needing its parameter)."""
     problems = []
     if settings.model_provider == "openai" and not settings.openai_base_url:

@@ -1,0 +1,96 @@
+"""Settings: defaults, every validation message (naming variable, value and limit), and startup refusal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.settings import DEFAULT_MODEL_ID, Settings, SettingsError
+from tests.support.processes import REPO_ROOT
+
+
+def test_defaults():
+    settings = Settings.from_env({})
+
+    assert settings.model_provider == "bedrock"
+    assert settings.model_id == DEFAULT_MODEL_ID == "global.anthropic.claude-sonnet-4-6"
+    assert settings.session_store == "file"
+    assert settings.max_sessions == 100 and settings.session_idle_ttl_seconds == 900
+    assert settings.max_prompt_chars == 16000 and settings.port == 8080
+    assert settings.observability_enabled is False
+
+
+def test_full_environment_is_read():
+    settings = Settings.from_env({
+        "MODEL_PROVIDER": "openai", "MODEL_ID": "llama3.2", "OPENAI_BASE_URL": "http://localhost:11434/v1",
+        "OPENAI_API_KEY": "k", "SESSION_STORE": "s3", "SESSION_BUCKET": "b", "SESSION_PREFIX": "p/",
+        "MAX_SESSIONS": "5", "SESSION_IDLE_TTL_SECONDS": "60", "MAX_PROMPT_CHARS": "10", "LOG_LEVEL": "debug",
+        "PORT": "9000", "AGENT_OBSERVABILITY_ENABLED": "true", "AWS_REGION": "eu-west-1", "SESSION_DIR": "/tmp/x",
+    })
+
+    assert (settings.model_provider, settings.model_id, settings.openai_base_url) == ("openai", "llama3.2", "http://localhost:11434/v1")
+    assert (settings.session_store, settings.session_bucket, settings.session_prefix) == ("s3", "b", "p/")
+    assert (settings.max_sessions, settings.session_idle_ttl_seconds, settings.max_prompt_chars) == (5, 60, 10)
+    assert (settings.log_level, settings.port, settings.observability_enabled) == ("DEBUG", 9000, True)
+    assert settings.aws_region == "eu-west-1" and settings.session_dir == Path("/tmp/x")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MODEL_PROVIDER": "azure"}, "MODEL_PROVIDER='azure' is not one of bedrock, openai"),
+        ({"MODEL_PROVIDER": "openai"}, "OPENAI_BASE_URL is required when MODEL_PROVIDER=openai (e.g. http://localhost:11434/v1)"),
+        ({"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL='localhost:11434' must start with http:// or https://"),
+        ({"MODEL_ID": "  "}, "MODEL_ID is set but empty; unset it to use the default 'global.anthropic.claude-sonnet-4-6'"),
+        ({"SESSION_STORE": "dynamodb"}, "SESSION_STORE='dynamodb' is not one of s3, agentcore-memory, file, none"),
+        ({"SESSION_STORE": "s3"}, "SESSION_BUCKET is required when SESSION_STORE=s3"),
+        ({"SESSION_STORE": "agentcore-memory"}, "MEMORY_ID is required when SESSION_STORE=agentcore-memory"),
+        ({"SESSION_PREFIX": "no-slash"}, "SESSION_PREFIX='no-slash' must end with '/' (or be empty)"),
+        ({"MAX_SESSIONS": "0"}, "MAX_SESSIONS=0 is out of range: must be between 1 and 10000"),
+        ({"MAX_SESSIONS": "many"}, "MAX_SESSIONS='many' is not an integer (expected 1..10000)"),
+        ({"SESSION_IDLE_TTL_SECONDS": "90000"}, "SESSION_IDLE_TTL_SECONDS=90000 is out of range: must be between 1 and 86400"),
+        ({"SESSION_WAIT_SECONDS": "-1"}, "SESSION_WAIT_SECONDS=-1 is out of range: must be between 0 and 3600"),
+        ({"MAX_PROMPT_CHARS": "0"}, "MAX_PROMPT_CHARS=0 is out of range: must be between 1 and 1000000"),
+        ({"PORT": "70000"}, "PORT=70000 is out of range: must be between 1 and 65535"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' is not one of DEBUG, INFO, WARNING, ERROR"),
+        ({"AGENT_OBSERVABILITY_ENABLED": "maybe"}, "AGENT_OBSERVABILITY_ENABLED='maybe' is not a boolean (use true or false)"),
+    ],
+)
+def test_invalid_setting_is_named(env, message):
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(env)
+
+    assert raised.value.problems == [message]
+
+
+def test_all_problems_are_reported_at_once():
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"PORT": "0", "MAX_SESSIONS": "x", "SESSION_STORE": "s3"})
+
+    assert raised.value.problems == [
+        "MAX_SESSIONS='x' is not an integer (expected 1..10000)",
+        "PORT=0 is out of range: must be between 1 and 65535",
+        "SESSION_BUCKET is required when SESSION_STORE=s3",
+    ]
+
+
+def test_keyword_only_construction_validates_too():
+    with pytest.raises(SettingsError, match="MEMORY_ID is required when SESSION_STORE=agentcore-memory"):
+        Settings(session_store="agentcore-memory")
+    with pytest.raises(TypeError):
+        Settings("openai")  # type: ignore[misc]
+
+
+def test_server_refuses_to_start_with_a_bad_setting():
+    result = subprocess.run([sys.executable, "-m", "agent"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "SESSION_STORE": "s3", "MAX_SESSIONS": "0"})
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "invalid agent settings:\n"
+        "- MAX_SESSIONS=0 is out of range: must be between 1 and 10000\n"
+        "- SESSION_BUCKET is required when SESSION_STORE=s3\n"
+    )
