@@ -39,15 +39,15 @@ def run_demo(client: AgentClient, *, users: tuple[str, str] | None = None, say: 
     """
     temporary = users is None
     user_a, user_b = users or (f"demo-a-{secrets.token_hex(3)}", f"demo-b-{secrets.token_hex(3)}")
-    if temporary:
-        _create_and_login(client, (user_a, user_b), say)
+    created: list[str] = []
     try:
+        if temporary:
+            _create_and_login(client, (user_a, user_b), created, say)
         return _scenario(client, user_a, user_b, say)
     finally:
-        if temporary:
-            for user in (user_a, user_b):
-                client.user_admin().delete(user)
-                client.tokens.forget(user)
+        for user in created:
+            client.user_admin().delete(user)
+            client.tokens.forget(user)
 
 
 def format_table(checks: list[Check]) -> str:
@@ -60,11 +60,16 @@ def format_table(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
-def _create_and_login(client: AgentClient, users: tuple[str, str], say: Callable[[str], None]) -> None:
+def _create_and_login(client: AgentClient, users: tuple[str, str], created: list[str], say: Callable[[str], None]) -> None:
+    """Create and log in the temporary users; `created` lists those to delete afterwards."""
     admin = client.user_admin()
     for user in users:
         password = generate_password()
-        admin.create(user, password=password)
+        try:
+            admin.create(user, password=password)
+        except CliError as e:
+            raise CliError(f"{e.message} (demo creates temporary users; or pass --users A B of logged-in users)") from e
+        created.append(user)
         client.login(user, password)
         say(f"created and logged in temporary user {user}")
 
