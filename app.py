@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.nag_report import raise_on_findings
-from stacks.config import CONTEXT_ROOT, STAGE_KEY, load_stage_config
+from stacks.config import CONTEXT_ROOT, STAGE_KEY, ConfigError, load_stage_config
+from stacks.nag_report import UnacknowledgedFindings, raise_on_findings
 from stacks.stage import AgentCoreSessionStage
+from stacks.pipeline_config import PIPELINE_KEY, load_pipeline_config, pipeline_requested
+from stacks.pipeline_stack import PipelineStack
 
 
 def build_app(app: cdk.App) -> AgentCoreSessionStage:
@@ -29,7 +32,40 @@ def deployment_environment() -> cdk.Environment:
     return cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
 
 
-if __name__ == "__main__":
+# --- delivery pipeline (opt-in with -c pipeline=true; without it the app above is unchanged) ---
+PIPELINE_STACK_NAME = "AgentCoreSession-Pipeline"
+
+
+def build_pipeline_app(app: cdk.App) -> PipelineStack:
+    """Add the pipeline that deploys the dev stage, then prod after approval; cdk-nag checks it too."""
+    context = app.node.try_get_context(CONTEXT_ROOT) or {}
+    pipeline = PipelineStack(
+        app,
+        PIPELINE_STACK_NAME,
+        pipeline_config=load_pipeline_config(app.node.try_get_context),
+        dev=load_stage_config(context, "dev"),
+        prod=load_stage_config(context, "prod"),
+        env=deployment_environment(),
+        description="CDK pipeline: test and synth, arm64 assets, dev, smoke, approval, prod, smoke",
+    )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return pipeline
+
+
+def main() -> int:
+    """Synthesize; a bad config or a cdk-nag finding is reported as a message, not a traceback."""
     application = cdk.App()
-    build_app(application)
-    raise_on_findings(application.synth().directory)
+    try:
+        if pipeline_requested(application.node.try_get_context(PIPELINE_KEY)):
+            build_pipeline_app(application)
+        else:
+            build_app(application)
+        raise_on_findings(application.synth().directory)
+    except (ConfigError, UnacknowledgedFindings) as error:
+        print(f"synth failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

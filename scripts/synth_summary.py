@@ -33,7 +33,8 @@ def summarize(assembly: Path) -> str:
         counts = Counter(resource["Type"] for resource in resources.values())
         lines.append(f"{stack_name}: {len(resources)} resources")
         lines += [f"    {count:3d}  {kind}" for kind, count in sorted(counts.items())]
-        outputs = template.get("Outputs", {})
+        # CDK's own cross-stack reference outputs (ExportsOutput...) are plumbing, not the stack's API.
+        outputs = [key for key in template.get("Outputs", {}) if not key.startswith("ExportsOutput")]
         if outputs:
             lines.append("  outputs: " + ", ".join(sorted(outputs)))
     return "\n".join(lines)

@@ -60,3 +60,41 @@ def dev(build) -> AgentCoreSessionStage:
 @pytest.fixture(scope="session")
 def prod(build) -> AgentCoreSessionStage:
     return build(stage="prod")[1]
+
+
+# Every configuration users can choose that changes the templates; lint, nag and the IAM audit run on each.
+CONFIGURATIONS: dict[str, dict[str, Any]] = {
+    "dev": {},
+    "prod": {"stage": "prod"},
+    "memory": {"overrides": {"session_store": "agentcore-memory"}},
+    "vpc": {"overrides": {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]}},
+    "iam": {"overrides": {"authorizer": "iam"}},
+    "agnostic": {"env": False},
+}
+
+
+@pytest.fixture(scope="session")
+def synthesized(build) -> Callable[[str], Path]:
+    """synthesized(name) → the cloud assembly folder of that configuration, synthesized once per run."""
+    cache: dict[str, Path] = {}
+
+    def _synthesized(name: str) -> Path:
+        if name not in cache:
+            app, _ = build(**CONFIGURATIONS[name])
+            cache[name] = Path(app.synth().directory)
+        return cache[name]
+
+    return _synthesized
+
+
+def run_cdk(args: list[str], **kwargs: Any) -> "subprocess.CompletedProcess[str]":
+    """Run the pinned CDK CLI from the repo with the virtualenv's Node.js first on PATH."""
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}", "CDK_DISABLE_VERSION_CHECK": "1"}
+    for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_PROFILE"):
+        env.pop(key, None)
+    return subprocess.run(["cdk", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, **kwargs)
