@@ -12,7 +12,7 @@ OUTPUTS_FILE ?= cdk-outputs-$(STAGE).json
 PYTEST_ARGS ?=
 PORT ?= 8080
 
-.PHONY: help setup synth test test-fast lint deploy diff destroy dev local bench clean
+.PHONY: help setup synth test lint deploy diff destroy dev local bench clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ diff: setup ## Show what a deploy of STAGE would change.
 
 destroy: setup ## Delete STAGE's stacks (prod keeps its retained resources).
 	$(CDK) destroy --all --force
+
+lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
+	cfn-lint $$(find cdk.out -name '*.template.json')
+
+local: setup ## Run the whole flow offline: moto Cognito, the JWT front door and the agent (see docs/client.md).
+	$(BIN)/python -m local
+
+bench: setup ## Benchmarks against a stub model, side by side with the reference design (see docs/bench.md).
+	$(BIN)/python -m bench
 
 dev: setup ## Run the agent locally on PORT (default 8080) with the file session store.
 	SESSION_STORE=$${SESSION_STORE:-file} PORT=$(PORT) $(BIN)/python -m agent
