@@ -24,12 +24,13 @@ class RuntimeDashboard(Construct):
         construct_id: str,
         *,
         title: str,
+        details: str,
         metrics: RuntimeMetrics,
         alarms: list[cloudwatch.Alarm],
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
-        self.dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"# {title}", width=24, height=1))
+        self.dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"# {title}\n{details}", width=24, height=2))
         self.dashboard.add_widgets(
             _graph("Invocations", [metrics.invocations]),
             _graph("Latency (ms)", [metrics.latency, metrics.latency_p99]),

@@ -42,7 +42,9 @@ class RuntimeMonitoring(Construct):
         self.dashboard = RuntimeDashboard(
             self,
             "Dashboard",
-            title=f"AgentCore runtime {config.runtime_name} ({config.stage}, endpoint {config.endpoint_name})",
+            title=f"AgentCore runtime {config.runtime_name} ({config.stage}), endpoint {endpoint_name}",
+            details=f"Runtime id `{runtime.agent_runtime_id}`, execution role `{runtime.role.role_arn}` "
+            "(system errors are often missing permissions on this role).",
             metrics=self.metrics,
             alarms=self.alarms.alarms,
         ).dashboard

@@ -18,6 +18,8 @@ READ_RUNTIME_ACTIONS = ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:
 # JSON keys of the CI secret, mapped to the environment variables the demo commands read.
 CI_SECRET_KEYS = {"CI_USER_A": "user_a", "CI_PASSWORD_A": "password_a", "CI_USER_B": "user_b", "CI_PASSWORD_B": "password_b"}
 INSTALL_COMMANDS = ("python3 -m pip install --quiet -r client/requirements.txt",)
+# The client needs Python >= 3.11; CodeBuild standard:7.0 selects it with runtime-versions.
+SMOKE_PYTHON_VERSION = "3.12"
 
 
 def smoke_step(
@@ -57,6 +59,9 @@ def smoke_step(
         env_from_cfn_outputs=_outputs(stage),
         build_environment=codebuild.BuildEnvironment(environment_variables=variables),
         role_policy_statements=[_read_runtime_statement(pipeline_stack, config.runtime_name)],
+        partial_build_spec=codebuild.BuildSpec.from_object(
+            {"phases": {"install": {"runtime-versions": {"python": SMOKE_PYTHON_VERSION}}}}
+        ),
     )
 
 

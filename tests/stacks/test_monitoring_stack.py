@@ -1,0 +1,297 @@
+"""Monitoring stacks: every widget and alarm charts the runtime's endpoint metrics; the SSM variant reads
+the parameters the runtime stack writes; cfn-lint and cdk-nag pass on both."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from app import build_app
+from stacks.config import CONTEXT_ROOT, ConfigError, load_stage_config
+from stacks.monitoring_stack import SsmMonitoringStack
+from stacks.nag_report import findings
+
+REPO = Path(__file__).resolve().parents[2]
+NAMESPACE = "AWS/Bedrock-AgentCore"
+DASHBOARD_METRICS = {"Invocations", "Latency", "SessionCount", "SystemErrors", "UserErrors", "Throttles"}
+
+
+def _context(**overrides: Any) -> dict[str, Any]:
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context = copy.deepcopy(context)
+    context[CONTEXT_ROOT]["stages"]["dev"] = {**context[CONTEXT_ROOT]["stages"]["dev"], **overrides}
+    return context
+
+
+def _synth_stage(tmp_path: Path, **overrides: Any):
+    app = cdk.App(context=_context(**overrides), outdir=str(tmp_path / "cdk.out"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDK_DEFAULT_ACCOUNT", "123456789012")
+        patch.setenv("CDK_DEFAULT_REGION", "us-east-1")
+        stage = build_app(app)
+    assembly = app.synth()
+    return stage, Path(assembly.directory)
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    """The dev stage with an alarm e-mail, synthesized once for the module."""
+    return _synth_stage(tmp_path_factory.mktemp("monitoring"), alarm_email="ops@example.com")
+
+
+@pytest.fixture(scope="module")
+def stage(synthesized):
+    return synthesized[0]
+
+
+@pytest.fixture(scope="module")
+def template(stage) -> Template:
+    return Template.from_stack(stage.monitoring)
+
+
+@pytest.fixture(scope="module")
+def runtime_arn_import(stage, template) -> dict[str, str]:
+    """The cross-stack reference to the runtime's ARN (by reference → CDK's generated export)."""
+    alarm = next(iter(template.find_resources("AWS::CloudWatch::Alarm").values()))
+    dimensions = alarm["Properties"]["Metrics"][0]["MetricStat"]["Metric"]["Dimensions"]
+    resource = next(d["Value"] for d in dimensions if d["Name"] == "Resource")
+    assert list(resource) == ["Fn::ImportValue"]
+    assert resource["Fn::ImportValue"].startswith("AgentCoreSession-dev-Runtime:ExportsOutputFnGetAttRuntime")
+    return resource
+
+
+def _expected_dimensions(resource: Any) -> list[dict[str, Any]]:
+    return [
+        {"Name": "Name", "Value": "agentcore_session_dev::live"},
+        {"Name": "Operation", "Value": "InvokeAgentRuntime"},
+        {"Name": "Resource", "Value": resource},
+    ]
+
+
+def test_monitoring_stack_holds_exactly_dashboard_alarms_topic_and_key(template):
+    resources = template.to_json()["Resources"]
+    types = sorted(r["Type"] for r in resources.values() if r["Type"] != "AWS::CDK::Metadata")
+    assert types == [
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::KMS::Key",
+        "AWS::SNS::Subscription",
+        "AWS::SNS::Topic",
+        "AWS::SNS::TopicPolicy",
+    ]
+    assert not template.find_resources("AWS::Lambda::Function") and not template.find_resources("AWS::CloudFormation::CustomResource")
+
+
+@pytest.mark.parametrize(
+    ("alarm", "metric", "stat", "threshold", "periods"),
+    [
+        ("SystemErrors", "SystemErrors", "Sum", 1, 1),
+        ("Throttles", "Throttles", "Sum", 1, 1),
+        ("Latency", "Latency", "Average", 30000, 3),
+    ],
+)
+def test_alarm_uses_runtime_endpoint_metric(stage, template, runtime_arn_import, alarm, metric, stat, threshold, periods):
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    logical_id = next(k for k in alarms if k.startswith(f"MonitoringAlarms{alarm}"))
+    props = alarms[logical_id]["Properties"]
+    topic = stage.monitoring.get_logical_id(stage.monitoring.monitoring.alarms.topic.node.default_child)
+    assert props["Metrics"] == [
+        {
+            "Id": "m1",
+            "Label": props["Metrics"][0]["Label"],
+            "MetricStat": {
+                "Metric": {"Dimensions": _expected_dimensions(runtime_arn_import), "MetricName": metric, "Namespace": NAMESPACE},
+                "Period": 300,
+                "Stat": stat,
+            },
+            "ReturnData": True,
+        }
+    ]
+    assert props["Threshold"] == threshold
+    assert props["EvaluationPeriods"] == periods and props["DatapointsToAlarm"] == periods
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert props["TreatMissingData"] == "notBreaching"
+    assert props["AlarmActions"] == [{"Ref": topic}] and props["OKActions"] == [{"Ref": topic}]
+
+
+def _dashboard_body(stage, template) -> dict[str, Any]:
+    dashboard = next(iter(template.find_resources("AWS::CloudWatch::Dashboard").values()))
+    body = stage.monitoring.resolve(dashboard["Properties"]["DashboardBody"])
+    # The body is Fn::Join of literal JSON and tokens; put a placeholder for each token to parse it.
+    parts = body["Fn::Join"][1]
+    return json.loads("".join(p if isinstance(p, str) else json.dumps(json.dumps(p))[1:-1] for p in parts))
+
+
+def test_every_dashboard_graph_uses_runtime_endpoint_metrics(stage, template, runtime_arn_import):
+    widgets = _dashboard_body(stage, template)["widgets"]
+    graphs = [w for w in widgets if w["type"] == "metric" and "annotations" not in w["properties"] and "alarms" not in w["properties"]]
+    titles = [g["properties"]["title"] for g in graphs]
+    assert titles == ["Invocations", "Latency (ms)", "Sessions", "System errors", "User errors", "Throttles"]
+    seen = set()
+    expected_resource = json.dumps(runtime_arn_import)
+    for graph in graphs:
+        for metric in graph["properties"]["metrics"]:
+            namespace, name, *dims = metric[:-1] if isinstance(metric[-1], dict) else metric
+            assert namespace == NAMESPACE
+            pairs = dict(zip(dims[0::2], dims[1::2]))
+            assert pairs["Name"] == "agentcore_session_dev::live"
+            assert pairs["Operation"] == "InvokeAgentRuntime"
+            assert pairs["Resource"] == expected_resource
+            seen.add(name)
+    assert seen == DASHBOARD_METRICS
+
+
+def test_dashboard_shows_alarm_states(stage, template):
+    widgets = _dashboard_body(stage, template)["widgets"]
+    status = [w for w in widgets if w["type"] == "alarm"]
+    assert len(status) == 1 and len(status[0]["properties"]["alarms"]) == 3
+
+
+def test_topic_is_kms_encrypted_tls_only_and_mails_the_configured_address(stage, template):
+    key = stage.monitoring.get_logical_id(stage.monitoring.monitoring.alarms.topic.master_key.node.default_child)
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}})
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
+
+
+def test_topic_key_lets_only_cloudwatch_of_this_account_encrypt(template):
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Sid": "AllowCloudWatchAlarmsOfThisAccount",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Resource": "*",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_no_email_subscription_without_alarm_email(tmp_path):
+    stage, _ = _synth_stage(tmp_path)
+    Template.from_stack(stage.monitoring).resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_latency_threshold_comes_from_config(tmp_path):
+    stage, _ = _synth_stage(tmp_path, latency_alarm_threshold_ms=5000)
+    Template.from_stack(stage.monitoring).has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"Threshold": 5000, "AlarmDescription": Match.string_like_regexp("5000 ms")}
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"alarm_email": "not-an-address"}, "alarm_email is 'not-an-address' but must be an e-mail address such as ops@example.com"),
+        ({"latency_alarm_threshold_ms": 50}, "latency_alarm_threshold_ms is 50 but must be between 100 and 900000"),
+        ({"latency_alarm_threshold_ms": "fast"}, "latency_alarm_threshold_ms is 'fast' but must be a int"),
+    ],
+)
+def test_monitoring_config_errors_name_key_value_and_limit(overrides, message):
+    with pytest.raises(ConfigError) as error:
+        load_stage_config(_context(**overrides)[CONTEXT_ROOT], "dev")
+    assert len(error.value.problems) == 1
+    assert error.value.problems[0].startswith(message)
+
+
+def test_stage_outputs_dashboard_and_topic(template):
+    assert set(template.to_json()["Outputs"]) == {"DashboardName", "AlarmTopicArn"}
+
+
+def test_monitoring_template_passes_cfn_lint(synthesized):
+    _, assembly = synthesized
+    monitoring = [str(p) for p in assembly.rglob("*Monitoring*.template.json")]
+    assert len(monitoring) == 1
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *monitoring], cwd=REPO, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_monitoring_stack_has_no_cdk_nag_findings(synthesized):
+    _, assembly = synthesized
+    assert findings(assembly) == []
+
+
+# --- the SSM variant, as another app would use it ---
+
+
+@pytest.fixture(scope="module")
+def ssm_stack(tmp_path_factory) -> SsmMonitoringStack:
+    config = load_stage_config(_context()[CONTEXT_ROOT], "dev")
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("ssm") / "cdk.out"))
+    from cdk_nag import AwsSolutionsChecks
+
+    stack = SsmMonitoringStack(app, "OtherTeamMonitoring", config=config, env=cdk.Environment(account="123456789012", region="us-east-1"))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    stack.assembly_dir = Path(app.synth().directory)
+    return stack
+
+
+def test_ssm_variant_reads_the_parameters_the_runtime_stack_writes(ssm_stack, stage):
+    written = {
+        r["Properties"]["Name"]
+        for r in Template.from_stack(stage.runtime).find_resources("AWS::SSM::Parameter").values()
+    }
+    parameters = Template.from_stack(ssm_stack).to_json()["Parameters"]
+    read = {p["Default"] for p in parameters.values() if p["Default"].startswith("/agentcore-session/")}
+    assert read == {
+        "/agentcore-session/dev/runtime-arn",
+        "/agentcore-session/dev/runtime-id",
+        "/agentcore-session/dev/execution-role-arn",
+        "/agentcore-session/dev/endpoint-name",
+    }
+    assert read <= written
+    assert set(ssm_stack.imported.parameter_names) == read
+
+
+def test_ssm_variant_charts_the_same_metrics_from_the_parameters(ssm_stack):
+    template = Template.from_stack(ssm_stack)
+    parameters = template.to_json()["Parameters"]
+    by_name = {p["Default"]: logical for logical, p in parameters.items() if p["Default"].startswith("/agentcore-session/")}
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 3
+    for alarm in alarms.values():
+        metric = alarm["Properties"]["Metrics"][0]["MetricStat"]["Metric"]
+        assert metric["Namespace"] == NAMESPACE
+        assert metric["Dimensions"] == [
+            {"Name": "Name", "Value": {"Fn::Join": ["", ["agentcore_session_dev::", {"Ref": by_name["/agentcore-session/dev/endpoint-name"]}]]}},
+            {"Name": "Operation", "Value": "InvokeAgentRuntime"},
+            {"Name": "Resource", "Value": {"Ref": by_name["/agentcore-session/dev/runtime-arn"]}},
+        ]
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_ssm_variant_passes_cfn_lint_and_cdk_nag(ssm_stack):
+    templates = [str(p) for p in ssm_stack.assembly_dir.glob("*.template.json")]
+    assert len(templates) == 1
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert findings(ssm_stack.assembly_dir) == []
