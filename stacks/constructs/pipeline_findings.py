@@ -14,6 +14,8 @@ from typing import Any, Iterator
 
 from aws_cdk import Acknowledgment, Stack, Validations, aws_iam as iam, pipelines
 
+# cdk-nag prints an environment-agnostic stack's region/account as pseudo parameters, a concrete one literally.
+_ENV = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d):(?:<AWS::AccountId>|\d{12})"
 _ARTIFACTS = "CDK Pipelines' grant on this pipeline's own artifact bucket and key: artifact object keys are generated per execution and CDK grants its standard read/write action groups."
 
 
@@ -30,15 +32,15 @@ ACCEPTED_PIPELINE_WILDCARDS: tuple[AcceptedFinding, ...] = (
     AcceptedFinding(r"Action::kms:(ReEncrypt|GenerateDataKey)\*", _ARTIFACTS),
     AcceptedFinding(r"Resource::<PipelineArtifactsBucket[0-9A-F]{8}\.Arn>/\*", _ARTIFACTS),
     AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<[A-Za-z0-9]+>:\*",
+        r"Resource::arn:<AWS::Partition>:logs:" + _ENV + r":log-group:/aws/codebuild/<[A-Za-z0-9]+>:\*",
         "CodeBuild writes one log stream per build, with a generated name, in its project's log group.",
     ),
     AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<[A-Za-z0-9]+>-\*",
+        r"Resource::arn:<AWS::Partition>:codebuild:" + _ENV + r":report-group/<[A-Za-z0-9]+>-\*",
         "CodeBuild names a project's test report groups <project>-<report>; the grant is limited to this project's.",
     ),
     AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:(logs|codebuild):<AWS::Region>:<AWS::AccountId>:(log-group:/aws/codebuild|report-group)/\*",
+        r"Resource::arn:<AWS::Partition>:(logs|codebuild):" + _ENV + r":(log-group:/aws/codebuild|report-group)/\*",
         "The asset-publishing role is shared by every Docker asset project CDK Pipelines generates (one per "
         "image, names generated at synth), so CDK scopes its logs and reports to CodeBuild's namespace.",
     ),
@@ -49,12 +51,12 @@ ACCEPTED_PIPELINE_WILDCARDS: tuple[AcceptedFinding, ...] = (
         "builds of asset projects whose names are generated.",
     ),
     AcceptedFinding(
-        r"Resource::arn:\*:iam::<AWS::AccountId>:role/\*",
+        r"Resource::arn:\*:iam::(?:<AWS::AccountId>|\d{12}):role/\*",
         "Self-mutation assumes the CDK bootstrap roles; the statement is conditioned on the "
         "iam:ResourceTag/aws-cdk:bootstrap-role tag, so only bootstrap roles of this account match.",
     ),
     AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/[A-Za-z0-9_]+-\*(/runtime-endpoint/\*)?",
+        r"Resource::arn:<AWS::Partition>:bedrock-agentcore:" + _ENV + r":runtime/[A-Za-z0-9_]+-\*(/runtime-endpoint/\*)?",
         "The smoke step reads only the stage's runtime and its endpoints: the service appends a generated "
         "suffix to the configured runtime name, known only after the stage deploys.",
     ),

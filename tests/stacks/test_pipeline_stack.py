@@ -1,0 +1,284 @@
+"""The opt-in pipeline: tests before synth, ARM asset builds, dev → smoke → approval → prod → smoke,
+secrets only by reference, cfn-lint and cdk-nag clean. One synthesized app is shared by the module."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from app import PIPELINE_STACK_NAME, build_app, build_pipeline_app
+from stacks.constructs.pipeline_findings import ACCEPTED_PIPELINE_WILDCARDS, render
+from stacks.constructs.pipeline_smoke import CI_SECRET_KEYS
+from stacks.nag_report import findings
+
+REPO = Path(__file__).resolve().parents[2]
+CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+PIPELINE_CONTEXT = {
+    "pipeline": "true",
+    "pipeline_repository": "my-org/agentcore-session-stack",
+    "pipeline_connection_arn": CONNECTION_ARN,
+}
+SECRET_NAME = "agentcore-session/ci-users"
+
+
+def _context(**extra: Any) -> dict[str, Any]:
+    context = copy.deepcopy(json.loads((REPO / "cdk.json").read_text())["context"])
+    context.update(extra)
+    return context
+
+
+@pytest.fixture(scope="module")
+def pipeline_app(tmp_path_factory):
+    """The pipeline app as `cdk synth -c pipeline=true ...` builds it, synthesized once."""
+    app = cdk.App(context=_context(**PIPELINE_CONTEXT), outdir=str(tmp_path_factory.mktemp("pipeline") / "cdk.out"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDK_DEFAULT_ACCOUNT", "123456789012")
+        patch.setenv("CDK_DEFAULT_REGION", "us-east-1")
+        stack = build_pipeline_app(app)
+    assembly = app.synth()
+    return stack, Path(assembly.directory)
+
+
+@pytest.fixture(scope="module")
+def template(pipeline_app) -> dict[str, Any]:
+    return Template.from_stack(pipeline_app[0]).to_json()
+
+
+@pytest.fixture(scope="module")
+def projects(template) -> dict[str, dict[str, Any]]:
+    """CodeBuild projects by logical id, with the buildspec parsed."""
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::CodeBuild::Project":
+            props = resource["Properties"]
+            found[logical_id] = {**props, "spec": json.loads(props["Source"]["BuildSpec"])}
+    return found
+
+
+@pytest.fixture(scope="module")
+def stages(template) -> list[dict[str, Any]]:
+    pipeline = next(r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline")
+    return pipeline["Properties"]["Stages"]
+
+
+def _project(projects, prefix: str) -> dict[str, Any]:
+    (match,) = [p for logical_id, p in projects.items() if logical_id.startswith(prefix)]
+    return match
+
+
+def _actions(stages, name: str) -> list[tuple[str, str, int]]:
+    stage = next(s for s in stages if s["Name"] == name)
+    return [(a["Name"], a["ActionTypeId"]["Provider"], a["RunOrder"]) for a in stage["Actions"]]
+
+
+def test_pipeline_stage_order_is_source_build_mutate_assets_dev_prod(stages):
+    assert [s["Name"] for s in stages] == ["Source", "Build", "UpdatePipeline", "Assets", "dev", "prod"]
+
+
+def test_source_is_the_configured_connection_repository_and_branch(stages):
+    (action,) = next(s for s in stages if s["Name"] == "Source")["Actions"]
+    assert action["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert action["Configuration"]["ConnectionArn"] == CONNECTION_ARN
+    assert action["Configuration"]["FullRepositoryId"] == "my-org/agentcore-session-stack"
+    assert action["Configuration"]["BranchName"] == "main"
+
+
+def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(projects):
+    spec = _project(projects, "PipelineBuildSynth")["spec"]
+    assert spec["phases"]["install"] == {"runtime-versions": {"python": "3.12"}, "commands": ["make setup"]}
+    commands = spec["phases"]["build"]["commands"]
+    assert commands[0] == "make test"
+    assert commands[-1] == (
+        "cdk synth --quiet -c pipeline=true -c pipeline_repository=my-org/agentcore-session-stack -c pipeline_branch=main "
+        f"-c pipeline_connection_arn={CONNECTION_ARN} -c pipeline_ci_secret_name={SECRET_NAME}"
+    )
+    assert spec["artifacts"]["base-directory"] == "cdk.out"
+
+
+def test_make_setup_installs_exactly_the_lock_files():
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^setup: \$\(VENV\)/\.installed node_modules/\.installed", makefile, re.M)
+    assert "pip install --quiet -r requirements-dev.txt" in makefile
+    assert re.search(r"^\tnpm ci ", makefile, re.M)
+
+
+def test_self_mutation_is_on(stages):
+    assert _actions(stages, "UpdatePipeline") == [("SelfMutate", "CodeBuild", 1)]
+
+
+def test_docker_assets_publish_on_a_privileged_arm_build_image(projects):
+    docker = {k: p for k, p in projects.items() if "cdk-assets" in json.dumps(p["spec"]) and "DockerAsset" in k}
+    assert docker, "no Docker asset publishing project"
+    for project in docker.values():
+        assert project["Environment"]["Type"] == "ARM_CONTAINER"
+        assert project["Environment"]["Image"] == "aws/codebuild/amazonlinux-aarch64-standard:3.0"
+        assert project["Environment"]["PrivilegedMode"] is True
+
+
+def test_one_arm64_image_asset_serves_both_stages(stages):
+    assert [name for name, provider, _ in _actions(stages, "Assets")] == ["Runtime_AgentRuntimeArtifact"]
+
+
+def test_dev_deploys_automatically_then_runs_its_smoke_test(stages):
+    assert _actions(stages, "dev") == [
+        ("AgentCoreSession-dev-Identity.Prepare", "CloudFormation", 1),
+        ("AgentCoreSession-dev-Identity.Deploy", "CloudFormation", 2),
+        ("AgentCoreSession-dev-Runtime.Prepare", "CloudFormation", 3),
+        ("AgentCoreSession-dev-Runtime.Deploy", "CloudFormation", 4),
+        ("AgentCoreSession-dev-Monitoring.Prepare", "CloudFormation", 5),
+        ("AgentCoreSession-dev-Monitoring.Deploy", "CloudFormation", 6),
+        ("SmokeTest-dev", "CodeBuild", 7),
+    ]
+
+
+def test_prod_waits_for_manual_approval_then_runs_its_smoke_test(stages):
+    assert _actions(stages, "prod") == [
+        ("PromoteToProd", "Manual", 1),
+        ("AgentCoreSession-prod-Identity.Prepare", "CloudFormation", 2),
+        ("AgentCoreSession-prod-Identity.Deploy", "CloudFormation", 3),
+        ("AgentCoreSession-prod-Runtime.Prepare", "CloudFormation", 4),
+        ("AgentCoreSession-prod-Runtime.Deploy", "CloudFormation", 5),
+        ("AgentCoreSession-prod-Monitoring.Prepare", "CloudFormation", 6),
+        ("AgentCoreSession-prod-Monitoring.Deploy", "CloudFormation", 7),
+        ("SmokeTest-prod", "CodeBuild", 8),
+    ]
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_smoke_step_checks_readiness_with_stage_outputs(stages, projects, stage):
+    spec = _project(projects, f"Pipeline{stage}SmokeTest")["spec"]
+    assert spec["phases"]["build"]["commands"][:2] == [
+        f"python3 scripts/pipeline_smoke.py write-outputs --stage {stage}",
+        f"python3 scripts/pipeline_smoke.py ready --stage {stage}",
+    ]
+    action = next(a for s in stages if s["Name"] == stage for a in s["Actions"] if a["Name"] == f"SmokeTest-{stage}")
+    variables = {v["name"]: v["value"] for v in json.loads(action["Configuration"]["EnvironmentVariables"])}
+    expected = {"RuntimeArn", "RuntimeId", "EndpointName", "AuthorizerType", "Region", "UserPoolId", "UserPoolClientId"}
+    assert {name.removeprefix("OUT_") for name in variables} == expected
+    for key, value in variables.items():
+        assert re.fullmatch(r"#\{[A-Za-z0-9_]+\.%s\}" % key.removeprefix("OUT_"), value), (key, value)
+
+
+def test_dev_smoke_runs_the_client_demo_with_ci_users(projects):
+    commands = _project(projects, "PipelinedevSmokeTest")["spec"]["phases"]["build"]["commands"]
+    assert commands[2:] == [
+        'printf "%s\\n" "$CI_PASSWORD_A" | python3 -m client login "$CI_USER_A" --stage dev --password-stdin',
+        'printf "%s\\n" "$CI_PASSWORD_B" | python3 -m client login "$CI_USER_B" --stage dev --password-stdin',
+        'python3 -m client demo --stage dev --users "$CI_USER_A" "$CI_USER_B"',
+    ]
+
+
+def test_prod_smoke_does_not_run_the_demo_or_read_the_secret(projects):
+    prod = _project(projects, "PipelineprodSmokeTest")
+    assert "client demo" not in json.dumps(prod["spec"])
+    assert "EnvironmentVariables" not in prod["Environment"]
+
+
+def test_ci_passwords_are_fetched_by_codebuild_at_run_time(projects):
+    variables = _project(projects, "PipelinedevSmokeTest")["Environment"]["EnvironmentVariables"]
+    assert variables == [
+        {"Name": name, "Type": "SECRETS_MANAGER", "Value": f"{SECRET_NAME}:{key}"} for name, key in CI_SECRET_KEYS.items()
+    ]
+
+
+def test_dev_smoke_role_may_read_only_that_secret(template):
+    policy = next(
+        r["Properties"]["PolicyDocument"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy" and k.startswith("PipelinedevSmokeTest")
+    )
+    reads = [s for s in policy["Statement"] if "secretsmanager" in json.dumps(s["Action"])]
+    assert len(reads) == 1
+    assert reads[0]["Action"] == "secretsmanager:GetSecretValue"
+    assert render(reads[0]["Resource"]) == f"arn:<AWS::Partition>:secretsmanager:us-east-1:123456789012:secret:{SECRET_NAME}-??????"
+
+
+def test_nothing_secret_in_the_pipeline_template(template):
+    text = json.dumps(template)
+    assert "AWS::SecretsManager::Secret" not in text
+    assert not re.search(r'"(SecretString|GenerateSecretString|Password|TemporaryPassword)"', text)
+    plaintext = [
+        v
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CodeBuild::Project"
+        for v in r["Properties"]["Environment"].get("EnvironmentVariables", [])
+        if v.get("Type", "PLAINTEXT") == "PLAINTEXT"
+    ]
+    assert plaintext == []
+    # Every mention of a password is a variable name whose value CodeBuild fetches from Secrets Manager.
+    assert set(re.findall(r"\$?CI_PASSWORD_[AB]", text)) <= {"$CI_PASSWORD_A", "$CI_PASSWORD_B", "CI_PASSWORD_A", "CI_PASSWORD_B"}
+
+
+def test_smoke_roles_read_only_their_stage_runtime(template):
+    for stage in ("dev", "prod"):
+        policy = next(
+            r["Properties"]["PolicyDocument"]
+            for k, r in template["Resources"].items()
+            if r["Type"] == "AWS::IAM::Policy" and k.startswith(f"Pipeline{stage}SmokeTest")
+        )
+        (statement,) = [s for s in policy["Statement"] if s.get("Sid") == "ReadStageRuntime"]
+        assert statement["Action"] == ["bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"]
+        runtime = f"arn:<AWS::Partition>:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_{stage}-*"
+        assert [render(r) for r in statement["Resource"]] == [runtime, f"{runtime}/runtime-endpoint/*"]
+
+
+def test_pipeline_assembly_has_no_unacknowledged_cdk_nag_findings(pipeline_app):
+    _, assembly = pipeline_app
+    assert findings(assembly) == []
+
+
+def test_pipeline_acknowledgments_explain_only_known_wildcards():
+    def explained(finding: str) -> bool:
+        return any(re.fullmatch(a.pattern, finding) for a in ACCEPTED_PIPELINE_WILDCARDS)
+
+    assert explained("Resource::<PipelineArtifactsBucketAEA9A052.Arn>/*")
+    assert explained("Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*")
+    assert not explained("Resource::arn:aws:s3:::someone-elses-bucket/*")
+    assert not explained("Action::s3:*")
+    assert not explained("Action::iam:*")
+    assert not explained("Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/*")
+
+
+def test_render_matches_cdk_nag_naming():
+    assert render({"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket1", "Arn"]}, "/*"]]}) == "<Bucket1.Arn>/*"
+    assert render({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs"]]}) == "arn:<AWS::Partition>:logs"
+    assert render({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x"}) == "arn:<AWS::Partition>:iam::<AWS::AccountId>:role/x"
+
+
+def test_every_pipeline_template_passes_cfn_lint(pipeline_app):
+    _, assembly = pipeline_app
+    templates = sorted(str(p) for p in assembly.rglob("*.template.json"))
+    assert len(templates) == 7  # pipeline + (identity, runtime, monitoring) × (dev, prod)
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_only_e3703_is_ignored_and_only_on_the_pipeline_resource(template):
+    ignored = {
+        logical_id: r["Metadata"]["cfn-lint"]
+        for logical_id, r in template["Resources"].items()
+        if "cfn-lint" in r.get("Metadata", {})
+    }
+    assert list(ignored.values()) == [{"config": {"ignore_checks": ["E3703"]}}]
+    assert template["Resources"][next(iter(ignored))]["Type"] == "AWS::CodePipeline::Pipeline"
+
+
+def test_plain_stage_app_has_no_pipeline(tmp_path):
+    app = cdk.App(context=_context(), outdir=str(tmp_path / "cdk.out"))
+    build_app(app)
+    stacks = [c for c in app.node.find_all() if isinstance(c, cdk.Stack)]
+    assert sorted(s.stack_name for s in stacks) == [
+        "AgentCoreSession-dev-Identity",
+        "AgentCoreSession-dev-Monitoring",
+        "AgentCoreSession-dev-Runtime",
+    ]
+    assert PIPELINE_STACK_NAME not in [s.stack_name for s in stacks]
