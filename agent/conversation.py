@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from strands.hooks import MessageAddedEvent
 from strands.types.exceptions import SessionException
 
 from agent.errors import ApiError, InternalError, ModelError, StoreError
@@ -43,9 +44,34 @@ def _turn_result(result: Any) -> TurnResult:
     return TurnResult(text=str(result).strip(), usage={k: int(usage[k]) for k in keys if k in usage})
 
 
+UNANSWERED_TEXT = "(no answer: the model call for this message failed)"
+
+
+def close_unanswered_turn(agent: Any) -> None:
+    """After a failed turn, answer the dangling user message with a placeholder, through the hooks.
+
+    Strands has already stored the user message; left alone, the next turn would send two user
+    messages in a row, which model APIs such as Bedrock Converse reject — the session would stay
+    broken after a single model outage. The placeholder is persisted like any message.
+    """
+    messages = getattr(agent, "messages", None)
+    if not messages or messages[-1].get("role") != "user":
+        return
+    placeholder = {"role": "assistant", "content": [{"text": UNANSWERED_TEXT}]}
+    try:
+        agent.messages.append(placeholder)
+        agent.hooks.invoke_callbacks(MessageAddedEvent(agent=agent, message=placeholder))
+    except Exception:  # noqa: BLE001 - best effort; the original failure is what the caller hears about
+        logger.exception("outcome=<error> | could not close the unanswered turn")
+
+
 def run_turn(agent: Any, prompt: str) -> TurnResult:
     """Invoke the agent synchronously (called from a worker thread)."""
-    return _turn_result(agent(prompt))
+    try:
+        return _turn_result(agent(prompt))
+    except Exception:
+        close_unanswered_turn(agent)
+        raise
 
 
 @dataclass(frozen=True)
@@ -73,11 +99,18 @@ def stream_turn(checkout: AbstractContextManager[Any], prompt: str, on_finish: C
             elif isinstance(event, dict) and "result" in event:
                 events.put(StreamEvent("done", result=_turn_result(event["result"])))
 
+    def run(agent: Any) -> None:
+        try:
+            asyncio.run(consume(agent))
+        except Exception:
+            close_unanswered_turn(agent)
+            raise
+
     def produce() -> None:
         final: StreamEvent = StreamEvent("error", error=InternalError("the stream ended without a result"))
         try:
             with checkout as agent:
-                asyncio.run(consume(agent))
+                run(agent)
             final = StreamEvent("end")
         except BaseException as error:  # noqa: BLE001 - every failure becomes an error event
             if not isinstance(error, ApiError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -81,3 +82,22 @@ def test_every_log_line_is_json(shared_agent):
     lines = [line for line in shared_agent.log_text().splitlines() if line.strip()]
 
     assert len(log_records(shared_agent.log_text())) == len(lines)
+
+
+def test_session_keeps_working_after_a_model_failure(agent_starter, tmp_path):
+    server = agent_starter()
+    session_id = new_session_id()
+    invoke(server.base_url, session_id, "My name is Ada.")
+    assert invoke(server.base_url, session_id, "Please fail the model.").status_code == 502
+    assert invoke(server.base_url, session_id, "Please fail the model.", stream=True).status_code == 200
+    server.stop()
+
+    restarted = agent_starter()
+    response = invoke(restarted.base_url, session_id, "Do you remember my name?")
+
+    assert response.json()["response"] == "Your name is Ada."
+    messages = sorted((tmp_path / "sessions" / "actors" / "anonymous" / f"session_{session_id}").rglob("message_*.json"),
+                      key=lambda p: int(p.stem.split("_")[1]))
+    roles = [json.loads(p.read_text())["message"]["role"] for p in messages]
+    assert roles == ["user", "assistant"] * 4
+    assert json.loads(messages[3].read_text())["message"]["content"] == [{"text": "(no answer: the model call for this message failed)"}]
