@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
     ready.add_argument("--timeout", type=float, default=900.0)
     ready.add_argument("--interval", type=float, default=15.0)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    logger.setLevel(logging.INFO)
     try:
         outputs = stage_outputs(args.stage, environ)
         if args.command == "write-outputs":
@@ -104,22 +105,26 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
             path.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
             print(f"wrote {path}")
             return 0
-        runtime = outputs[f"AgentCoreSession-{args.stage}-Runtime"]
-        import boto3  # imported here so write-outputs works without the client's requirements
-
-        control = boto3.client("bedrock-agentcore-control", region_name=runtime["Region"])
-        statuses = wait_until_ready(
-            control,
-            runtime_id=runtime["RuntimeId"],
-            endpoint_name=runtime["EndpointName"],
-            timeout_seconds=args.timeout,
-            interval_seconds=args.interval,
-        )
-        print(f"runtime {runtime['RuntimeId']} endpoint {runtime['EndpointName']} is ready: {statuses}")
-        return 0
+        return _ready(outputs[f"AgentCoreSession-{args.stage}-Runtime"], timeout=args.timeout, interval=args.interval)
     except SmokeError as e:
         print(f"smoke check failed: {e}", file=sys.stderr)
         return 1
+
+
+def _ready(runtime: Mapping[str, str], *, timeout: float, interval: float) -> int:
+    """Poll through boto3 (imported here so write-outputs needs no client requirements)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    control = boto3.client("bedrock-agentcore-control", region_name=runtime["Region"])
+    try:
+        statuses = wait_until_ready(
+            control, runtime_id=runtime["RuntimeId"], endpoint_name=runtime["EndpointName"], timeout_seconds=timeout, interval_seconds=interval
+        )
+    except (ClientError, BotoCoreError) as e:
+        raise SmokeError(f"cannot read runtime {runtime['RuntimeId']} endpoint {runtime['EndpointName']}: {e}") from e
+    print(f"runtime {runtime['RuntimeId']} endpoint {runtime['EndpointName']} is ready: {statuses}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,166 @@
+"""scripts/pipeline_smoke.py, the pipeline's post-deploy check, against AgentCore control in moto (server mode)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from client.targets import load_outputs_file, target_from_outputs
+from local.aws_emulator import start_emulator
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "pipeline_smoke.py"
+REGION = "us-east-1"
+RUNTIME_MODEL = "bedrock-agentcore-control::agent_runtime"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("pipeline_smoke", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+smoke = _load_script()
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    running = start_emulator()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def control(emulator):
+    return boto3.client(
+        "bedrock-agentcore-control",
+        endpoint_url=emulator.endpoint_url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def _transition(emulator, times: int | None) -> None:
+    """Make moto keep a new runtime CREATING for `times` reads (None: back to immediate)."""
+    if times is None:
+        response = httpx.post(f"{emulator.endpoint_url}/moto-api/state-manager/unset-transition", json={"model_name": RUNTIME_MODEL})
+    else:
+        response = httpx.post(
+            f"{emulator.endpoint_url}/moto-api/state-manager/set-transition",
+            json={"model_name": RUNTIME_MODEL, "transition": {"progression": "manual", "times": times}},
+        )
+    assert response.status_code == 201, response.text
+
+
+@pytest.fixture
+def runtime(control, emulator):
+    """A runtime with a `live` endpoint; yields its id."""
+    created = control.create_agent_runtime(
+        agentRuntimeName="agentcore_session_dev",
+        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}},
+        roleArn="arn:aws:iam::123456789012:role/agent",
+        networkConfiguration={"networkMode": "PUBLIC"},
+    )
+    control.create_agent_runtime_endpoint(agentRuntimeId=created["agentRuntimeId"], name="live")
+    yield created["agentRuntimeId"]
+    _transition(emulator, None)
+
+
+def _outputs_env(runtime_id: str) -> dict[str, str]:
+    return {
+        "OUT_RuntimeArn": f"arn:aws:bedrock-agentcore:{REGION}:123456789012:runtime/{runtime_id}",
+        "OUT_RuntimeId": runtime_id,
+        "OUT_EndpointName": "live",
+        "OUT_AuthorizerType": "jwt",
+        "OUT_Region": REGION,
+        "OUT_UserPoolId": "us-east-1_abcdefghi",
+        "OUT_UserPoolClientId": "client123",
+    }
+
+
+def test_wait_returns_once_runtime_and_endpoint_are_ready(control, runtime, emulator):
+    _transition(emulator, 3)
+    runtime_id = control.create_agent_runtime(
+        agentRuntimeName="agentcore_session_slow",
+        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}},
+        roleArn="arn:aws:iam::123456789012:role/agent",
+        networkConfiguration={"networkMode": "PUBLIC"},
+    )["agentRuntimeId"]
+    control.create_agent_runtime_endpoint(agentRuntimeId=runtime_id, name="live")
+    sleeps: list[float] = []
+    statuses = smoke.wait_until_ready(
+        control, runtime_id=runtime_id, endpoint_name="live", timeout_seconds=60, interval_seconds=5, sleep=sleeps.append, clock=lambda: 0.0
+    )
+    assert statuses == {"runtime": "READY", "endpoint": "READY"}
+    assert sleeps == [5, 5]  # two polls saw CREATING, the third READY
+
+
+def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
+    _transition(emulator, 1000)
+    runtime_id = control.create_agent_runtime(
+        agentRuntimeName="agentcore_session_stuck",
+        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}},
+        roleArn="arn:aws:iam::123456789012:role/agent",
+        networkConfiguration={"networkMode": "PUBLIC"},
+    )["agentRuntimeId"]
+    control.create_agent_runtime_endpoint(agentRuntimeId=runtime_id, name="live")
+    now = iter([0.0, 10.0, 20.0, 30.0])
+    try:
+        with pytest.raises(smoke.SmokeError) as error:
+            smoke.wait_until_ready(
+                control, runtime_id=runtime_id, endpoint_name="live", timeout_seconds=15, interval_seconds=5, sleep=lambda _: None, clock=lambda: next(now)
+            )
+    finally:
+        _transition(emulator, None)
+    assert str(error.value) == (
+        f"runtime {runtime_id} endpoint live not READY after 15 s: {{'runtime': 'CREATING', 'endpoint': 'READY'}}"
+    )
+
+
+def test_ready_command_exits_zero_against_a_ready_runtime(runtime, emulator):
+    env = {**os.environ, **_outputs_env(runtime), "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    result = subprocess.run([sys.executable, str(SCRIPT), "ready", "--stage", "dev", "--interval", "0.1"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"runtime {runtime} endpoint live is ready: {{'runtime': 'READY', 'endpoint': 'READY'}}\n"
+
+
+def test_ready_command_fails_on_an_unknown_endpoint(runtime, emulator):
+    env = {**os.environ, **_outputs_env(runtime), "OUT_EndpointName": "missing", "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    result = subprocess.run([sys.executable, str(SCRIPT), "ready", "--stage", "dev"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"smoke check failed: cannot read runtime {runtime} endpoint missing: An error occurred (ResourceNotFoundException)")
+    assert "Traceback" not in result.stderr
+
+
+def test_write_outputs_produces_the_file_the_client_reads(tmp_path):
+    code = smoke.main(["write-outputs", "--stage", "dev", "--directory", str(tmp_path)], environ=_outputs_env("rt-123"))
+    assert code == 0
+    written = json.loads((tmp_path / "cdk-outputs-dev.json").read_text())
+    assert set(written) == {"AgentCoreSession-dev-Runtime", "AgentCoreSession-dev-Identity"}
+    target = target_from_outputs(load_outputs_file(tmp_path / "cdk-outputs-dev.json"), name="dev", source="test")
+    assert (target.runtime_arn, target.endpoint_name, target.user_pool_id, target.client_id) == (
+        f"arn:aws:bedrock-agentcore:{REGION}:123456789012:runtime/rt-123",
+        "live",
+        "us-east-1_abcdefghi",
+        "client123",
+    )
+
+
+def test_missing_outputs_are_named(tmp_path, capsys):
+    env = _outputs_env("rt-123")
+    del env["OUT_UserPoolId"], env["OUT_Region"]
+    assert smoke.main(["write-outputs", "--stage", "dev", "--directory", str(tmp_path)], environ=env) == 1
+    assert capsys.readouterr().err == (
+        "smoke check failed: missing stage outputs: OUT_Region, OUT_UserPoolId (set by the step's env_from_cfn_outputs)\n"
+    )
+    assert not (tmp_path / "cdk-outputs-dev.json").exists()
