@@ -64,11 +64,6 @@ def error_response(error: ApiError, request_id: str) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, headers={REQUEST_ID_HEADER: request_id})
 
 
-def _sse(data: dict[str, Any]) -> dict[str, Any]:
-    """BedrockAgentCoreApp turns each yielded object into one ``data: <json>`` event."""
-    return data
-
-
 class InvocationHandler:
     """The entrypoint: validates, authorizes, runs the turn and answers."""
 
@@ -122,12 +117,12 @@ class InvocationHandler:
         checkout = self._registry.checkout(actor_id, session_id)
         for event in stream_turn(checkout, invocation.prompt, finished):
             if event.kind == "delta":
-                yield _sse({"type": "delta", "text": event.text})
+                yield {"type": "delta", "text": event.text}  # the base app sends each as one `data:` event
             elif event.kind == "done" and event.result is not None:
-                yield _sse({"type": "done", "response": event.result.text, "session_id": session_id,
-                            "request_id": request_id, "usage": event.result.usage})
+                yield {"type": "done", "response": event.result.text, "session_id": session_id,
+                       "request_id": request_id, "usage": event.result.usage}
             elif event.error is not None:
-                yield _sse({"type": "error", "error": event.error.message, "code": event.error.code, "request_id": request_id})
+                yield {"type": "error", "error": event.error.message, "code": event.error.code, "request_id": request_id}
 
 
 def _agent_builder(settings: Settings, store: SessionStore, model_factory: ModelFactory):
@@ -168,8 +163,9 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
         wait_seconds=settings.session_wait_seconds,
     )
     app = AgentServerApp()
-    # The base app logs a line per request too; ours (agent.requests) is the one with outcome and latency.
-    logging.getLogger("bedrock_agentcore.app").setLevel(logging.WARNING)
+    # The base app logs its own line per request (WARNING for every 4xx); ours (agent.requests) is the one
+    # with outcome and latency, so keep only the base app's errors.
+    logging.getLogger("bedrock_agentcore.app").setLevel(logging.ERROR)
     handler = InvocationHandler(settings=settings, store=store, registry=registry)
 
     def invoke(payload: Any, context: RequestContext) -> Any:

@@ -101,3 +101,18 @@ def test_session_keeps_working_after_a_model_failure(agent_starter, tmp_path):
     roles = [json.loads(p.read_text())["message"]["role"] for p in messages]
     assert roles == ["user", "assistant"] * 4
     assert json.loads(messages[3].read_text())["message"]["content"] == [{"text": "(no answer: the model call for this message failed)"}]
+
+
+def test_exactly_one_line_per_request(shared_agent):
+    ids = {"req-one-ok": "hello", "req-one-bad": "", "req-one-fail": "Please fail the model."}
+    for request_id, prompt in ids.items():
+        invoke(shared_agent.base_url, new_session_id(), prompt, request_id=request_id)
+    for request_id in ids:
+        _wait_for_line(shared_agent, request_id)
+
+    records = log_records(shared_agent.log_text())
+
+    for request_id in ids:
+        mentioning = [r for r in records if request_id in json.dumps(r)]
+        expected = 2 if request_id == "req-one-fail" else 1  # a 5xx adds the ERROR line carrying the stack
+        assert len(mentioning) == expected, mentioning
