@@ -10,7 +10,8 @@
 # Prints the two settings the container test and `podman` need, as shell assignments, on success.
 set -euo pipefail
 
-readonly ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT_DIR
 readonly BUILD_DIR="${ROOT_DIR}/.build"
 readonly BASE_IMAGE="${AGENT_BASE_IMAGE:-localhost/agentcore-session-base:bookworm}"
 readonly CONF_FILE="${CONTAINERS_CONF:-${BUILD_DIR}/containers.conf}"

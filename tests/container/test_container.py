@@ -17,7 +17,9 @@ import shutil
 import subprocess
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,8 @@ RUNTIME_UID = "10001"
 MAX_IMAGE_BYTES = 400 * 1024 * 1024
 BUILD_TIMEOUT_S = 900
 PREREQS_TIMEOUT_S = 900
+# A cold run builds the base image (debootstrap) and the agent image inside the first test's setup.
+pytestmark = pytest.mark.timeout(1500)
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
@@ -59,8 +63,8 @@ def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.C
     return result
 
 
-def _unavailable(reason: str) -> None:
-    """Fail in CI (the container test must run there), skip elsewhere."""
+def _podman_missing(reason: str) -> None:
+    """Fail in CI (the container test must run there); elsewhere a machine without podman skips it."""
     if IN_CI:
         pytest.fail(f"container test cannot run in CI: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -69,7 +73,7 @@ def _unavailable(reason: str) -> None:
 def _ensure_prerequisites() -> None:
     """Make sure podman, containers.conf and the local base image exist, running the prereqs script if needed."""
     if shutil.which("podman") is None:
-        _unavailable(f"podman is not installed; run `sudo {PREREQS_SCRIPT.relative_to(REPO_ROOT)}`")
+        _podman_missing(f"podman is not installed; run `sudo {PREREQS_SCRIPT.relative_to(REPO_ROOT)}`")
     has_image = CONTAINERS_CONF.is_file() and podman("image", "exists", BASE_IMAGE, check=False).returncode == 0
     if has_image:
         return
@@ -77,9 +81,10 @@ def _ensure_prerequisites() -> None:
         ["bash", str(PREREQS_SCRIPT)], env=_podman_env(), capture_output=True, text=True, timeout=PREREQS_TIMEOUT_S
     )
     if result.returncode != 0 or podman("image", "exists", BASE_IMAGE, check=False).returncode != 0:
-        _unavailable(
+        pytest.fail(
             f"base image {BASE_IMAGE} is missing and {PREREQS_SCRIPT.name} could not build it "
-            f"(exit {result.returncode}):\n{result.stderr[-3000:]}"
+            f"(exit {result.returncode}); run `sudo {PREREQS_SCRIPT.relative_to(REPO_ROOT)}`:\n{result.stderr[-3000:]}",
+            pytrace=False,
         )
 
 
@@ -160,7 +165,8 @@ class RunningAgent:
         except RuntimeError as error:
             state = podman("inspect", "--format", "{{.State.Status}} exit={{.State.ExitCode}}", self.name, check=False)
             logs = podman("logs", self.name, check=False)
-            pytest.fail(f"{error}\ncontainer {self.name}: {state.stdout.strip()}\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+            output = f"{logs.stdout[-3000:]}{logs.stderr[-3000:]}"
+            pytest.fail(f"{error}\ncontainer {self.name}: {state.stdout.strip()}\n{output}", pytrace=False)
 
 
 def _start_agent(image_name: str, stub: OpenAIStub, extra_env: dict[str, str] | None = None) -> RunningAgent:
@@ -180,20 +186,45 @@ def _start_agent(image_name: str, stub: OpenAIStub, extra_env: dict[str, str] | 
     return RunningAgent(name=name, base_url=f"http://127.0.0.1:{port}", env=env)
 
 
-@pytest.fixture
-def start_agent(image: BuiltImage, model_stub: OpenAIStub) -> Iterator[Callable[..., RunningAgent]]:
-    """Factory starting healthy agent containers; every one is removed at teardown, pass or fail."""
+def _remove_container(name: str) -> None:
+    """Stop and remove a container; a second attempt covers podman's occasional "improper state" race."""
+    for _ in range(2):
+        podman("rm", "--force", "--ignore", "--time", "2", name, check=False)
+        if podman("container", "exists", name, check=False).returncode != 0:
+            return
+    warnings.warn(f"container {name} could not be removed: podman rm --force {name}", stacklevel=2)
+
+
+@contextmanager
+def _agent_containers(image: BuiltImage, stub: OpenAIStub) -> Iterator[Callable[..., RunningAgent]]:
+    """Yield a starter of healthy agent containers; every one started is removed on exit, pass or fail."""
     started: list[RunningAgent] = []
 
     def start(extra_env: dict[str, str] | None = None) -> RunningAgent:
-        agent = _start_agent(image.name, model_stub, extra_env)
+        agent = _start_agent(image.name, stub, extra_env)
         started.append(agent)
         agent.wait_healthy()
         return agent
 
-    yield start
-    for agent in started:
-        podman("rm", "--force", "--time", "2", agent.name, check=False)
+    try:
+        yield start
+    finally:
+        for agent in started:
+            _remove_container(agent.name)
+
+
+@pytest.fixture(scope="module")
+def shared_agent(image: BuiltImage, model_stub: OpenAIStub) -> Iterator[RunningAgent]:
+    """One container for the tests that only send requests (each uses its own session ids)."""
+    with _agent_containers(image, model_stub) as start:
+        yield start()
+
+
+@pytest.fixture
+def start_agent(image: BuiltImage, model_stub: OpenAIStub) -> Iterator[Callable[..., RunningAgent]]:
+    """Containers of a test's own, for tests that restart them or change their environment."""
+    with _agent_containers(image, model_stub) as start:
+        yield start
 
 
 def _session_id() -> str:
@@ -201,8 +232,8 @@ def _session_id() -> str:
     return f"container-test-{uuid.uuid4()}"
 
 
-def test_two_sessions_remember_only_their_own_conversation(start_agent) -> None:
-    agent = start_agent()
+def test_two_sessions_remember_only_their_own_conversation(shared_agent: RunningAgent) -> None:
+    agent = shared_agent
     first, second = _session_id(), _session_id()
 
     introduced = agent.invoke(first, "My name is John Doe.")
@@ -219,8 +250,8 @@ def test_two_sessions_remember_only_their_own_conversation(start_agent) -> None:
     assert stranger.json()["session_id"] == second
 
 
-def test_agent_process_runs_as_unprivileged_user(start_agent) -> None:
-    agent = start_agent()
+def test_agent_process_runs_as_unprivileged_user(shared_agent: RunningAgent) -> None:
+    agent = shared_agent
 
     uid = podman("exec", agent.name, "id", "-u").stdout.strip()
     top = podman("top", agent.name, "huser", "args").stdout.splitlines()
@@ -236,6 +267,7 @@ def test_image_declares_port_user_and_command(image: BuiltImage) -> None:
     assert "8080/tcp" in config["ExposedPorts"]
     assert config["Cmd"] == ["python", "-m", "agent"]
     assert config["WorkingDir"] == "/app"
+    assert [var for var in config["Env"] if var.startswith("PIP_")] == [], "build-time pip env leaked"
 
 
 def test_final_image_has_no_pip_or_build_tools(image: BuiltImage) -> None:
@@ -251,7 +283,7 @@ def test_final_image_has_no_pip_or_build_tools(image: BuiltImage) -> None:
     assert image.size_bytes < MAX_IMAGE_BYTES, f"image is {image.size_bytes} bytes, limit {MAX_IMAGE_BYTES}"
 
 
-def test_conversation_survives_container_restart(start_agent) -> None:
+def test_conversation_survives_container_restart(start_agent: Callable[..., RunningAgent]) -> None:
     agent = start_agent()
     session = _session_id()
     assert agent.invoke(session, "My name is Jane Roe.").status_code == 200
@@ -264,8 +296,8 @@ def test_conversation_survives_container_restart(start_agent) -> None:
     assert remembered.json()["response"] == "Your name is Jane Roe."
 
 
-def test_missing_session_header_is_a_400_and_agent_stays_healthy(start_agent) -> None:
-    agent = start_agent()
+def test_missing_session_header_is_a_400_and_agent_stays_healthy(shared_agent: RunningAgent) -> None:
+    agent = shared_agent
 
     response = httpx.post(f"{agent.base_url}/invocations", json={"prompt": "hello"}, timeout=30)
     ping = httpx.get(f"{agent.base_url}/ping", timeout=10)
@@ -276,7 +308,9 @@ def test_missing_session_header_is_a_400_and_agent_stays_healthy(start_agent) ->
     assert ping.status_code == 200
 
 
-def test_observability_switch_runs_agent_under_opentelemetry_instrument(start_agent) -> None:
+def test_observability_switch_runs_agent_under_opentelemetry_instrument(
+    start_agent: Callable[..., RunningAgent],
+) -> None:
     agent = start_agent(
         {
             "AGENT_OBSERVABILITY_ENABLED": "true",
