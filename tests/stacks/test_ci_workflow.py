@@ -1,0 +1,93 @@
+"""The GitHub workflow parses, runs the same make targets users run, and deploys only via OIDC on main."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[str, Any]:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def _triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    return workflow.get("on", workflow.get(True))
+
+
+def _runs(job: dict[str, Any]) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def _uses(job: dict[str, Any]) -> list[str]:
+    return [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
+
+
+def _make_targets() -> set[str]:
+    return set(re.findall(r"^([a-z-]+):", (REPO / "Makefile").read_text(), re.M))
+
+
+def test_workflow_runs_on_pull_requests_and_pushes_to_main(workflow):
+    assert _triggers(workflow) == {"pull_request": None, "push": {"branches": ["main"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_test_job_runs_make_test_then_make_synth(workflow):
+    assert _runs(workflow["jobs"]["test"]) == ["make test", "make synth"]
+    assert "if" not in workflow["jobs"]["test"]
+
+
+def test_deploy_runs_only_on_main_pushes_when_a_role_is_configured(workflow):
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "test"
+    assert deploy["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main' && vars.AWS_DEPLOY_ROLE_ARN != ''"
+    assert deploy["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+def test_deploy_assumes_the_oidc_role_and_builds_arm64_with_buildx_and_qemu(workflow):
+    deploy = workflow["jobs"]["deploy"]
+    uses = _uses(deploy)
+    assert uses == [
+        "actions/checkout",
+        "actions/setup-python",
+        "docker/setup-qemu-action",
+        "docker/setup-buildx-action",
+        "aws-actions/configure-aws-credentials",
+    ]
+    qemu = next(s for s in deploy["steps"] if s.get("uses", "").startswith("docker/setup-qemu-action"))
+    assert qemu["with"]["platforms"] == "arm64"
+    credentials = next(s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials"))
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert credentials["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
+    assert not any(k in credentials["with"] for k in ("aws-access-key-id", "aws-secret-access-key"))
+    assert _runs(deploy) == ["make deploy STAGE=${{ vars.DEPLOY_STAGE || 'dev' }}"]
+
+
+def test_every_make_target_the_workflow_calls_exists(workflow):
+    called = {m for job in workflow["jobs"].values() for run in _runs(job) for m in re.findall(r"\bmake ([a-z-]+)", run)}
+    assert called == {"test", "synth", "deploy"}
+    assert called <= _make_targets()
+
+
+def test_every_action_is_pinned_to_a_major_version(workflow):
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+
+
+def test_documented_variables_are_the_ones_used():
+    text = WORKFLOW.read_text()
+    used = set(re.findall(r"vars\.([A-Z_]+)", text))
+    assert used == {"AWS_DEPLOY_ROLE_ARN", "AWS_REGION", "DEPLOY_STAGE"}
+    delivery = (REPO / "docs" / "delivery.md").read_text()
+    for name in used:
+        assert f"#   {name}" in text and f"`{name}`" in delivery

@@ -1,0 +1,114 @@
+"""Pipeline settings: validated only when -c pipeline=true, errors name the key; the documented offline
+synth command works with a placeholder connection ARN and the plain synth stays pipeline-free."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stacks.config import ConfigError
+from stacks.pipeline_config import DEFAULT_BRANCH, DEFAULT_CI_SECRET_NAME, load_pipeline_config, pipeline_requested
+
+REPO = Path(__file__).resolve().parents[2]
+CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+VALID = {"pipeline_repository": "my-org/agentcore-session-stack", "pipeline_connection_arn": CONNECTION_ARN}
+
+
+def _clean_env() -> dict[str, str]:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}", "CDK_DISABLE_VERSION_CHECK": "1"}
+    for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_PROFILE", "CDK_CONTEXT_JSON", "CDK_OUTDIR"):
+        env.pop(key, None)
+    return env
+
+
+def test_valid_context_gives_typed_config_with_defaults():
+    config = load_pipeline_config(VALID.get)
+    assert (config.repository, config.connection_arn, config.branch, config.ci_secret_name) == (
+        "my-org/agentcore-session-stack",
+        CONNECTION_ARN,
+        DEFAULT_BRANCH,
+        DEFAULT_CI_SECRET_NAME,
+    )
+
+
+def test_legacy_codestar_connection_arn_is_accepted():
+    arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/abc-123"
+    assert load_pipeline_config({**VALID, "pipeline_connection_arn": arn}.get).connection_arn == arn
+
+
+@pytest.mark.parametrize(
+    ("context", "problems"),
+    [
+        (
+            {},
+            [
+                "pipeline_repository is missing but -c pipeline=true needs it; give the repository as owner/name, e.g. -c pipeline_repository=my-org/agentcore-session-stack",
+                "pipeline_connection_arn is missing but -c pipeline=true needs it; give the connection ARN, e.g. -c pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
+            ],
+        ),
+        (
+            {**VALID, "pipeline_repository": "no-slash"},
+            ["pipeline_repository is 'no-slash' but must be owner/name (pattern ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$)"],
+        ),
+        (
+            {**VALID, "pipeline_connection_arn": "arn:aws:s3:::bucket"},
+            [
+                "pipeline_connection_arn is 'arn:aws:s3:::bucket' but must be a CodeStar/CodeConnections connection ARN "
+                r"(pattern ^arn:aws[a-z-]*:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$)"
+            ],
+        ),
+        (
+            {**VALID, "pipeline_branch": "bad branch"},
+            ["pipeline_branch is 'bad branch' but must be a branch name (pattern ^[A-Za-z0-9._/-]{1,200}$)"],
+        ),
+        (
+            {**VALID, "pipeline_ci_secret_name": "bad secret!"},
+            ["pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern ^[A-Za-z0-9/_+=.@-]{1,256}$)"],
+        ),
+    ],
+)
+def test_invalid_context_names_key_value_and_rule(context, problems):
+    with pytest.raises(ConfigError) as error:
+        load_pipeline_config(context.get)
+    assert error.value.problems == problems
+
+
+@pytest.mark.parametrize(("value", "requested"), [("true", True), ("TRUE", True), (True, True), ("false", False), (None, False), ("yes", False)])
+def test_pipeline_is_requested_only_by_true(value, requested):
+    assert pipeline_requested(value) is requested
+
+
+def test_missing_key_fails_the_app_naming_it_only_when_the_pipeline_is_requested(tmp_path):
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    env = {**_clean_env(), "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps({**context, "pipeline": "true", "pipeline_repository": "my-org/repo"})}
+    result = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "pipeline_connection_arn is missing but -c pipeline=true needs it" in result.stderr
+    assert "pipeline_repository" not in result.stderr.split("invalid configuration:")[1]
+
+
+def _documented_command() -> str:
+    text = (REPO / "docs" / "delivery.md").read_text()
+    match = re.search(r"<!-- offline-pipeline-synth -->\n```bash\n(.+?)\n```", text)
+    assert match, "docs/delivery.md lost its offline synth command"
+    return match.group(1)
+
+
+def test_documented_offline_pipeline_synth_works_without_aws(tmp_path):
+    command = _documented_command()
+    assert "pipeline_connection_arn=arn:aws:codeconnections:" in command
+    result = subprocess.run(
+        ["bash", "-c", f"{command} -o {tmp_path / 'out'}"], cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    stacks = sorted(k for k, v in manifest["artifacts"].items() if v["type"] == "aws:cloudformation:stack")
+    assert stacks == ["AgentCoreSession-Pipeline"]
+    nested = sorted(p.name for p in (tmp_path / "out").glob("assembly-*"))
+    assert nested == ["assembly-AgentCoreSession-Pipeline-dev", "assembly-AgentCoreSession-Pipeline-prod"]
