@@ -33,6 +33,7 @@ from agent.tools import TOOLS
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn still completes and is stored
 SYSTEM_PROMPT = (
     "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
 )
@@ -109,10 +110,13 @@ class InvocationHandler:
 
     def _stream(self, invocation: Invocation, session_id: str, actor_id: str, request_id: str, started: float) -> Iterator[dict[str, Any]]:
         def finished(last: StreamEvent) -> None:
-            error = last.error
-            log_request(session_id=session_id, request_id=request_id, actor_id=actor_id,
-                        status=200 if error is None else error.status, outcome="ok" if error is None else error.code,
-                        started=started, stream=True)
+            status, outcome = 200, "ok"
+            if last.error is not None:
+                status, outcome = last.error.status, last.error.code
+            elif last.kind == "disconnected":
+                status, outcome = CLIENT_CLOSED_REQUEST, "client_disconnected"
+            log_request(session_id=session_id, request_id=request_id, actor_id=actor_id, status=status,
+                        outcome=outcome, started=started, stream=True)
 
         checkout = self._registry.checkout(actor_id, session_id)
         for event in stream_turn(checkout, invocation.prompt, finished):

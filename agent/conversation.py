@@ -76,7 +76,7 @@ def run_turn(agent: Any, prompt: str) -> TurnResult:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """``delta`` (text), ``done`` (result) or ``error`` (api error)."""
+    """``delta`` (text), ``done`` (result), ``error`` (api error) or ``disconnected`` (client went away)."""
 
     kind: str
     text: str = ""
@@ -120,7 +120,7 @@ def stream_turn(checkout: AbstractContextManager[Any], prompt: str, on_finish: C
             events.put(final)
 
     threading.Thread(target=produce, name="agent-stream", daemon=True).start()
-    last = StreamEvent("error", error=InternalError("the client disconnected before the stream ended"))
+    last = StreamEvent("disconnected")  # stays so only if the client goes away before the end
     try:
         while True:
             event = events.get()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.support.agent_http import ask, invoke, new_session_id, request_log, sse_events
 
@@ -55,3 +56,18 @@ def test_stream_bad_input_is_a_plain_400(shared_agent):
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_prompt"
+
+
+def test_client_leaving_mid_stream_still_completes_the_turn(agent_starter):
+    server = agent_starter(model_delay=0.5)
+    session_id = new_session_id()
+    body = {"prompt": "My name is Early Leaver.", "stream": True}
+    headers = {"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session_id,
+               "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": "req-leaver"}
+
+    with pytest.raises(httpx.ReadTimeout):
+        with httpx.stream("POST", f"{server.base_url}/invocations", json=body, headers=headers, timeout=0.2) as response:
+            response.read()
+
+    assert ask(server.base_url, session_id, "Do you remember my name?") == "Your name is Early Leaver."
+    assert ask(server.base_url, session_id, "How many turns?") == "You have sent 3 messages."  # lock was released
