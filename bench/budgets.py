@@ -1,0 +1,157 @@
+"""The budgets the project holds itself to, checked against one run's results.
+
+Each check yields one row: what was measured for our agent, the baseline's number beside it, the
+ratio or difference the budget is about, the limit, and whether it is met. A measurement that was
+not taken yields a row saying so (met = None), never a silent pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.targets import AGENT_FILE, AGENT_NONE, BASELINE
+
+OURS = (AGENT_NONE, AGENT_FILE)
+COLD_START_MAX_RATIO = 1.0
+ADDED_P99_MAX_MS = 5.0
+DRIFT_MAX_RATIO = 1.10
+IDLE_SESSION_MAX_KIB = 256.0
+SYNTH_MAX_RATIO = 1.5
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One line of the budget table."""
+
+    budget: str
+    target: str
+    measured: str
+    baseline: str
+    value: float | None
+    limit: str
+    met: bool | None
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    node: Any = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _missing(budget: str, target: str, limit: str) -> BudgetRow:
+    return BudgetRow(budget, target, "not measured", "", None, limit, None)
+
+
+def cold_start_rows(results: dict[str, Any]) -> list[BudgetRow]:
+    """Spawn → first answer, ours over the baseline's (medians)."""
+    limit = f"≤ {COLD_START_MAX_RATIO:.1f}× baseline"
+    base = _get(results, "cold_start", BASELINE, "median_answer_s")
+    rows = []
+    for target in OURS:
+        ours = _get(results, "cold_start", target, "median_answer_s")
+        if ours is None or not base:
+            rows.append(_missing("cold start → first answer", target, limit))
+            continue
+        ratio = ours / base
+        rows.append(BudgetRow("cold start → first answer", target, f"{ours:.2f} s", f"{base:.2f} s", round(ratio, 3),
+                              limit, ratio <= COLD_START_MAX_RATIO))
+    return rows
+
+
+def added_latency_rows(results: dict[str, Any]) -> list[BudgetRow]:
+    """1 session: p99 of an invocation minus p99 of the stub's own round trip."""
+    limit = f"≤ {ADDED_P99_MAX_MS:g} ms"
+    stub = _get(results, "stub_round_trip", "p99_ms")
+    base = _get(results, "latency", BASELINE, "p99_ms")
+    rows = []
+    for target in OURS:
+        ours = _get(results, "latency", target, "p99_ms")
+        if ours is None or stub is None:
+            rows.append(_missing("added p99 over stub, 1 session", target, limit))
+            continue
+        added = ours - stub
+        base_text = f"{base - stub:.1f} ms" if base is not None else "not measured"
+        rows.append(BudgetRow("added p99 over stub, 1 session", target, f"{added:.1f} ms", base_text, round(added, 2),
+                              limit, added <= ADDED_P99_MAX_MS))
+    return rows
+
+
+def drift_rows(results: dict[str, Any]) -> list[BudgetRow]:
+    """p50 of the last window over p50 of the first window."""
+    limit = f"≤ {DRIFT_MAX_RATIO:.2f}×"
+    base = _get(results, "drift", BASELINE, "late_over_early")
+    rows = []
+    for target in OURS:
+        ours = _get(results, "drift", target)
+        if ours is None:
+            rows.append(_missing("latency drift (late/early p50)", target, limit))
+            continue
+        ratio = ours["late_over_early"]
+        rows.append(BudgetRow("latency drift (late/early p50)", target,
+                              f"{ours['early_p50_ms']:.1f} → {ours['late_p50_ms']:.1f} ms ({ratio:.2f}×)",
+                              f"{base:.2f}×" if base is not None else "not measured", ratio, limit,
+                              ratio <= DRIFT_MAX_RATIO and ours["errors"] == 0 and ours["wrong_recalls"] == 0))
+    return rows
+
+
+def concurrency_rows(results: dict[str, Any]) -> list[BudgetRow]:
+    """Concurrent sessions: errors and cross-talk must both be zero (and no lost history)."""
+    limit = "0 errors, 0 cross-talk"
+    base = _get(results, "concurrency", BASELINE)
+    base_text = f"{base['errors']} errors, {base['cross_talk']} cross-talk" if base else "not measured"
+    rows = []
+    for target in OURS:
+        ours = _get(results, "concurrency", target)
+        if ours is None:
+            rows.append(_missing("concurrent sessions", target, limit))
+            continue
+        label = f"{ours['sessions']} concurrent sessions × {ours['calls_per_session']}"
+        bad = ours["errors"] + ours["cross_talk"] + ours["wrong_recalls"]
+        rows.append(BudgetRow(label, target, f"{ours['errors']} errors, {ours['cross_talk']} cross-talk",
+                              base_text, float(bad), limit, bad == 0))
+    return rows
+
+
+def memory_rows(results: dict[str, Any]) -> list[BudgetRow]:
+    """RSS growth per idle session at each checkpoint."""
+    limit = f"≤ {IDLE_SESSION_MAX_KIB:g} KiB"
+    rows = []
+    for target in OURS:
+        points = _get(results, "memory", target, "checkpoints")
+        if not points:
+            rows.append(_missing("RSS per idle session", target, limit))
+            continue
+        base_points = {p["sessions"]: p for p in _get(results, "memory", BASELINE, "checkpoints") or []}
+        for point in points:
+            base = base_points.get(point["sessions"])
+            kib = point["kib_per_session"]
+            rows.append(BudgetRow(f"RSS per idle session @ {point['sessions']}", target, f"{kib:.1f} KiB",
+                                  f"{base['kib_per_session']:.1f} KiB" if base else "not measured", kib, limit,
+                                  kib <= IDLE_SESSION_MAX_KIB))
+    return rows
+
+
+def synth_rows(results: dict[str, Any]) -> list[BudgetRow]:
+    """Full app synth time over the one-stack minimal app's."""
+    limit = f"≤ {SYNTH_MAX_RATIO:.1f}× minimal app"
+    synth = _get(results, "synth")
+    if not synth or not synth.get("measured"):
+        return [_missing("cdk synth, full app vs minimal", "app.py", limit)]
+    return [BudgetRow("cdk synth, full app vs minimal", "app.py", f"{synth['median_full_s']:.1f} s",
+                      f"minimal {synth['median_minimal_s']:.1f} s", synth["ratio"], limit,
+                      synth["ratio"] <= SYNTH_MAX_RATIO)]
+
+
+def evaluate(results: dict[str, Any]) -> list[BudgetRow]:
+    """Every budget row, in the order of the issue."""
+    return [*cold_start_rows(results), *added_latency_rows(results), *drift_rows(results),
+            *concurrency_rows(results), *memory_rows(results), *synth_rows(results)]
+
+
+def as_dicts(rows: list[BudgetRow]) -> list[dict[str, Any]]:
+    """Rows for the JSON results."""
+    return [asdict(row) for row in rows]

@@ -1,0 +1,105 @@
+"""Container image size and container cold start (``podman run`` → ``/ping`` 200 → first answer).
+
+Uses what ``scripts/container_prereqs.sh`` prepares (``.build/containers.conf`` and the local debootstrap
+base image) and builds ``agent/Dockerfile`` unmodified, with the same build args and secrets as the
+container test; layers are cached, so a rebuild after ``make test`` takes seconds. When podman or the
+base image is missing the measurement is reported as not measured, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.client import invoke, new_session_id
+from bench.processes import REPO_ROOT, Server, free_port, wait_for_ping
+from bench.scenarios import name_prompt
+from bench.stats import median
+
+AGENT_DIR = REPO_ROOT / "agent"
+BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-base:bookworm")
+CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(REPO_ROOT / ".build" / "containers.conf")))
+IMAGE = "localhost/agentcore-session-agent:bench"
+# slirp4netns maps 10.0.2.2 to the host's loopback, where the stub listens.
+NETWORK = "slirp4netns:allow_host_loopback=true"
+HOST_FROM_CONTAINER = "10.0.2.2"
+BUILD_TIMEOUT_SECONDS = 900
+START_TIMEOUT_SECONDS = 120
+COLD_NAME = "Container"
+
+
+def _podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["podman", *args], env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)},
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"podman {' '.join(args[:2])} exited {done.returncode}: {(done.stdout + done.stderr)[-2000:]}")
+    return done
+
+
+def unavailable_reason() -> str | None:
+    """Why the container cannot be measured here, or None when it can."""
+    if shutil.which("podman") is None:
+        return "podman is not installed"
+    if not CONTAINERS_CONF.is_file():
+        return f"{CONTAINERS_CONF} missing; run sudo scripts/container_prereqs.sh"
+    if _podman("image", "exists", BASE_IMAGE, check=False).returncode != 0:
+        return f"base image {BASE_IMAGE} missing; run sudo scripts/container_prereqs.sh"
+    return None
+
+
+def _build_args() -> list[str]:
+    cert = os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
+    secrets = ["--secret", f"id=pip_cert,src={cert}"] if Path(cert).is_file() else []
+    return ["build", "--network=host", "--layers", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", *secrets,
+            "--tag", IMAGE, "--file", str(AGENT_DIR / "Dockerfile"), str(AGENT_DIR)]
+
+
+def _cold_start(stub: Server, client: httpx.Client) -> dict[str, Any]:
+    port, name = free_port(), f"bench-agent-{uuid.uuid4().hex[:8]}"
+    env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": f"http://{HOST_FROM_CONTAINER}:{stub.port}/v1",
+           "OPENAI_API_KEY": "bench", "MODEL_ID": "bench-stub", "SESSION_STORE": "file"}
+    env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+    started = time.perf_counter()
+    try:
+        _podman("run", "--detach", "--name", name, f"--network={NETWORK}", "--publish", f"127.0.0.1:{port}:8080",
+                *env_args, IMAGE)
+        ping_s = wait_for_ping(port, timeout=START_TIMEOUT_SECONDS) - started
+        call = invoke(client, f"http://127.0.0.1:{port}", new_session_id("container"), name_prompt(COLD_NAME))
+        answer_s = time.perf_counter() - started
+    finally:
+        _podman("rm", "--force", "--time", "2", name, check=False)
+    return {"ping_s": ping_s, "answer_s": answer_s, "ok": call.ok and call.answer == f"Nice to meet you, {COLD_NAME}."}
+
+
+def measure_container(stub: Server, *, reps: int) -> dict[str, Any]:
+    """Build (cached) the image, read its size, and time ``reps`` container cold starts."""
+    reason = unavailable_reason()
+    if reason is not None:
+        return {"measured": False, "reason": reason}
+    started = time.perf_counter()
+    _podman(*_build_args(), timeout=BUILD_TIMEOUT_SECONDS)
+    build_s = time.perf_counter() - started
+    size = int(_podman("image", "inspect", "--format", "{{.Size}}", IMAGE).stdout.strip())
+    with httpx.Client() as client:
+        runs = [_cold_start(stub, client) for _ in range(reps)]
+    return {
+        "measured": True,
+        "image": IMAGE,
+        "base_image": BASE_IMAGE,
+        "build_s": round(build_s, 1),
+        "size_bytes": size,
+        "size_mb": round(size / 1e6, 1),
+        "reps": reps,
+        "ping_s": [round(r["ping_s"], 3) for r in runs],
+        "answer_s": [round(r["answer_s"], 3) for r in runs],
+        "median_ping_s": round(median([r["ping_s"] for r in runs]), 3),
+        "median_answer_s": round(median([r["answer_s"] for r in runs]), 3),
+        "wrong_answers": sum(not r["ok"] for r in runs),
+    }

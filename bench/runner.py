@@ -1,0 +1,101 @@
+"""Runs the selected measurements against one stub, in one run, and assembles the results document.
+
+Every measurement of a server starts a fresh process (so the baseline's shared history from one
+measurement never leaks into the next), and the targets of one measurement run back to back.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.budgets import as_dicts, evaluate
+from bench.cold_start import measure_cold_start
+from bench.concurrency import measure_concurrency
+from bench.config import BenchConfig
+from bench.container import measure_container
+from bench.drift import measure_drift
+from bench.memory import measure_memory
+from bench.processes import Server
+from bench.report import render
+from bench.results import SCHEMA_VERSION, load_avg, machine, now_iso, write_results
+from bench.synth import measure_synth
+from bench.targets import TargetSpec, started_stub, started_target, target_spec
+from bench.warm_latency import measure_single_session, measure_stub_round_trip
+
+Progress = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def _per_target(specs: list[TargetSpec], log_dir: Path, label: str, measure: Callable[[Server], dict[str, Any]],
+                progress: Progress) -> dict[str, Any]:
+    section = {}
+    for spec in specs:
+        with started_target(spec, log_dir=log_dir) as server:
+            section[spec.name] = measure(server)
+        progress(f"{label} {spec.name}: {section[spec.name]}")
+    return section
+
+
+def _server_measures(config: BenchConfig, stub: Server, log_dir: Path, progress: Progress) -> dict[str, Any]:
+    stub_url = f"{stub.base_url}/v1"
+    specs = [target_spec(name, stub_url=stub_url) for name in config.targets]
+    results: dict[str, Any] = {}
+    want = set(config.measures)
+    if "latency" in want:
+        results["stub_round_trip"] = measure_stub_round_trip(stub, calls=config.single_calls)
+        progress(f"stub round trip: {results['stub_round_trip']}")
+    if "cold_start" in want:
+        results["cold_start"] = measure_cold_start(specs, reps=config.cold_start_reps, log_dir=log_dir)
+        progress(f"cold start: { {k: (v['median_ping_s'], v['median_answer_s']) for k, v in results['cold_start'].items()} }")
+    if "latency" in want:
+        results["latency"] = _per_target(specs, log_dir, "1 session", lambda s: measure_single_session(
+            s, calls=config.single_calls), progress)
+    if "concurrency" in want:
+        results["concurrency"] = _per_target(specs, log_dir, "concurrency", lambda s: measure_concurrency(
+            s, sessions=config.concurrent_sessions, calls=config.concurrent_calls), progress)
+    if "drift" in want:
+        results["drift"] = _per_target(specs, log_dir, "drift", lambda s: measure_drift(
+            s, calls=config.drift_calls, window=config.drift_window,
+            turns_per_session=config.drift_turns_per_session), progress)
+    if "memory" in want:
+        # Ours must hold every session: the registry limit is raised to the largest checkpoint.
+        memory_specs = [target_spec(n, stub_url=stub_url, max_sessions=max(config.memory_sessions)) for n in config.targets]
+        results["memory"] = _per_target(memory_specs, log_dir, "memory", lambda s: measure_memory(
+            s, checkpoints=config.memory_sessions), progress)
+    if "container" in want:
+        results["container"] = measure_container(stub, reps=config.container_reps)
+        progress(f"container: {results['container']}")
+    return results
+
+
+def run(config: BenchConfig, *, progress: Progress = _stderr) -> tuple[dict[str, Any], str]:
+    """Run the benchmark; returns the results document and the markdown report (also written to disk)."""
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "date": now_iso(),
+        "machine": machine(),
+        "load_avg_start": load_avg(),
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-logs-") as log_dir:
+        with started_stub(log_dir=Path(log_dir)) as stub:
+            results.update(_server_measures(config, stub, Path(log_dir), progress))
+    if "synth" in config.measures:
+        results["synth"] = measure_synth(reps=config.synth_reps)
+        progress(f"synth: {results['synth']}")
+    results["load_avg_end"] = load_avg()
+    results["duration_s"] = round(time.perf_counter() - started, 1)
+    rows = evaluate(results)
+    results["budgets"] = as_dicts(rows)
+    write_results(results, config.output)
+    return results, render(results, rows)
