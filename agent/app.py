@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
@@ -129,23 +129,23 @@ class InvocationHandler:
                 yield {"type": "error", "error": event.error.message, "code": event.error.code, "request_id": request_id}
 
 
-def _agent_builder(settings: Settings, store: SessionStore, model_factory: ModelFactory):
-    """Create one session's agent; its session manager restores the stored conversation."""
+def _agent_builder(store: SessionStore, model_factory: ModelFactory) -> Callable[[str, str], Agent]:
+    """Create one session's agent; its session manager restores the stored conversation on construction."""
 
     def create(actor_id: str, session_id: str) -> Agent:
+        model = model_factory()
         try:
-            session_manager = store.session_manager(session_id=session_id, actor_id=actor_id)
-        except Exception as error:  # noqa: BLE001 - reading the store failed
-            logger.exception("session_id=<%s> | could not open the session store", session_id)
+            return Agent(
+                model=model,
+                tools=list(TOOLS),
+                system_prompt=SYSTEM_PROMPT,
+                session_manager=store.session_manager(session_id=session_id, actor_id=actor_id),
+                callback_handler=None,
+                trace_attributes={"session.id": session_id},
+            )
+        except Exception as error:  # noqa: BLE001 - opening or reading the stored session failed
+            logger.exception("session_id=<%s> | could not restore the session from the store", session_id)
             raise StoreError(f"the session store failed ({type(error).__name__}); see server logs for this request id") from error
-        return Agent(
-            model=model_factory(),
-            tools=list(TOOLS),
-            system_prompt=SYSTEM_PROMPT,
-            session_manager=session_manager,
-            callback_handler=None,
-            trace_attributes={"session.id": session_id},
-        )
 
     return create
 
@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
     settings = settings or Settings.from_env()
     store = build_session_store(settings)
     registry = SessionRegistry(
-        create_agent=_agent_builder(settings, store, model_factory or model_factory_for(settings)),
+        create_agent=_agent_builder(store, model_factory or model_factory_for(settings)),
         max_sessions=settings.max_sessions,
         idle_ttl_seconds=settings.session_idle_ttl_seconds,
         wait_seconds=settings.session_wait_seconds,

@@ -116,3 +116,21 @@ def test_exactly_one_line_per_request(shared_agent):
         mentioning = [r for r in records if request_id in json.dumps(r)]
         expected = 2 if request_id == "req-one-fail" else 1  # a 5xx adds the ERROR line carrying the stack
         assert len(mentioning) == expected, mentioning
+
+
+def test_corrupt_stored_session_is_503_and_other_sessions_still_work(agent_starter, tmp_path):
+    session_id = new_session_id()
+    corrupt = tmp_path / "sessions" / "actors" / "anonymous" / f"session_{session_id}" / "session.json"
+    corrupt.parent.mkdir(parents=True)
+    corrupt.write_text("{not json")
+    server = agent_starter()
+
+    response = invoke(server.base_url, session_id, "hello", request_id="req-corrupt")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": "the session store failed (SessionException); see server logs for this request id",
+        "code": "store_error",
+        "request_id": "req-corrupt",
+    }
+    assert invoke(server.base_url, new_session_id(), "hello").json()["response"] == "You said: hello"
