@@ -177,4 +177,8 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
 
     app.entrypoint(invoke)
     app.state.registry = registry
+    logger.info(
+        "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s> | agent app ready",
+        settings.model_provider, settings.model_id, settings.session_store, settings.max_sessions,
+    )
     return app
