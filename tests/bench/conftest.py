@@ -1,0 +1,18 @@
+"""Fixtures for the benchmark's own tests: the stub model server as a real process on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.processes import Server
+from bench.targets import started_stub
+
+
+@pytest.fixture(scope="module")
+def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``python -m bench.stub_model`` running until the module's tests are done."""
+    with started_stub(log_dir=Path(tmp_path_factory.mktemp("stub-logs"))) as server:
+        yield server

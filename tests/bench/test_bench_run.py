@@ -1,0 +1,58 @@
+"""``python -m bench`` end to end with tiny counts: exit code, printed tables, and the results JSON schema.
+
+Nothing here asserts a duration: timings depend on the machine. What is asserted is that every number
+the budgets need is produced, that the baseline's concurrency errors are counted, and that ours has none.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.processes import REPO_ROOT
+from bench.results import schema_problems
+from bench.synth import MINIMAL_APP_DIR, synth_into
+
+QUICK_ARGS = ["--targets", "baseline,agent-none", "--measures", "cold_start,latency,concurrency",
+              "--cold-start-reps", "1", "--single-calls", "4", "--concurrent-sessions", "4", "--concurrent-calls", "4"]
+
+
+def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Path) -> None:
+    output = tmp_path / "latest.json"
+    done = subprocess.run([sys.executable, "-m", "bench", *QUICK_ARGS, "--output", str(output)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(output.read_text())
+    assert schema_problems(results) == []
+    assert results["config"]["targets"] == ["baseline", "agent-none"]
+    assert set(results["latency"]) == {"baseline", "agent-none"}
+    assert results["latency"]["agent-none"]["count"] == 4 and results["latency"]["agent-none"]["errors"] == 0
+    assert results["concurrency"]["agent-none"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0} == {
+        "count": 16, "p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0, "sessions": 4, "calls_per_session": 4,
+        "errors": 0, "statuses": {"200": 16}, "wrong_recalls": 0, "cross_talk": 0}
+    baseline = results["concurrency"]["baseline"]
+    assert baseline["count"] == 16 and baseline["errors"] == 16 - baseline["statuses"].get("200", 0)
+    assert results["cold_start"]["agent-none"]["wrong_answers"] == 0
+    budgets = {(row["budget"], row["target"]): row for row in results["budgets"]}
+    assert budgets[("4 concurrent sessions × 4", "agent-none")]["met"] is True
+    assert budgets[("cdk synth, full app vs minimal", "app.py")]["met"] is None
+    assert "| Budget | Target | Ours | Baseline | Ratio / value | Limit | Result |" in done.stdout
+    assert "Container: not measured (not requested)." in done.stdout
+    assert f"results written to {output}" in done.stdout
+
+
+def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench", "--single-calls", "0"], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "single_calls=0 is out of range: must be between 1 and 100000" in done.stderr
+
+
+def test_minimal_app_synthesizes_one_stack_with_one_bucket(tmp_path: Path) -> None:
+    synth_into(MINIMAL_APP_DIR, tmp_path)
+    template = json.loads((tmp_path / "BenchMinimal.template.json").read_text())
+    types = sorted(resource["Type"] for resource in template["Resources"].values())
+    assert [t for t in types if t != "AWS::CDK::Metadata"] == ["AWS::S3::Bucket"]
+    assert sorted(p.name for p in tmp_path.glob("*.template.json")) == ["BenchMinimal.template.json"]

@@ -1,0 +1,123 @@
+"""Pure parts of the harness: settings, percentiles, answer reading, cross-talk judging, budgets, schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.budgets import evaluate
+from bench.client import Call, answer_text
+from bench.config import BenchConfig, BenchConfigError, config_from
+from bench.results import schema_problems
+from bench.scenarios import SessionOutcome, cross_talk, judge
+from bench.stats import percentile, summary_ms
+
+
+def test_defaults_are_the_full_run() -> None:
+    config = config_from([], env={})
+    assert (config.single_calls, config.concurrent_sessions, config.concurrent_calls) == (200, 32, 10)
+    assert (config.drift_calls, config.drift_window, config.memory_sessions) == (300, 50, (100, 1000))
+
+
+def test_flags_override_env_and_quick_presets() -> None:
+    config = config_from(["--quick", "--single-calls", "7"], env={"BENCH_SINGLE_CALLS": "9", "BENCH_TARGETS": "baseline"})
+    assert (config.single_calls, config.targets, config.concurrent_sessions) == (7, ("baseline",), 4)
+
+
+def test_env_values_are_read() -> None:
+    config = config_from([], env={"BENCH_MEMORY_SESSIONS": "5,50", "BENCH_OUTPUT": "/tmp/x.json"})
+    assert (config.memory_sessions, config.output) == ((5, 50), Path("/tmp/x.json"))
+
+
+def test_every_invalid_setting_is_named_at_once() -> None:
+    with pytest.raises(BenchConfigError) as caught:
+        BenchConfig(single_calls=0, drift_calls=10, drift_window=50, memory_sessions=(100, 10), targets=("nope",),
+                    measures=("speed",))
+    assert caught.value.problems == [
+        "single_calls=0 is out of range: must be between 1 and 100000",
+        "drift_calls=10 must be at least 2 × drift_window (100)",
+        "memory_sessions=(100, 10) must be distinct ascending counts between 1 and 10000",
+        "target 'nope' is not one of baseline, agent-none, agent-file",
+        "measure 'speed' is not one of cold_start, latency, concurrency, drift, memory, synth, container",
+    ]
+
+
+def test_non_integer_values_are_named() -> None:
+    with pytest.raises(BenchConfigError) as caught:
+        config_from(["--single-calls", "many"], env={"BENCH_MEMORY_SESSIONS": "10,lots"})
+    assert caught.value.problems == ["single_calls='many' is not an integer",
+                                     "memory_sessions='10,lots' is not a comma-separated list of integers"]
+
+
+def test_percentile_is_nearest_rank() -> None:
+    samples = [float(i) for i in range(1, 201)]
+    assert (percentile(samples, 50), percentile(samples, 99), percentile(samples, 100)) == (100.0, 198.0, 200.0)
+    assert summary_ms([0.001, 0.003]) == {"count": 2, "p50_ms": 1.0, "p99_ms": 3.0, "mean_ms": 2.0, "max_ms": 3.0}
+    with pytest.raises(ValueError, match="percentile of no samples"):
+        percentile([], 50)
+
+
+def test_answer_text_reads_both_response_shapes() -> None:
+    assert answer_text({"response": " Hi. ", "session_id": "s"}) == "Hi."
+    assert answer_text({"result": {"role": "assistant", "content": [{"text": "Hi"}, {"text": " there."}]}}) == "Hi there."
+    assert answer_text({"error": "bad"}) == "" and answer_text(["x"]) == ""
+
+
+def test_wrong_recall_naming_another_session_is_cross_talk() -> None:
+    ann, bob = SessionOutcome(name="Ann"), SessionOutcome(name="Bob")
+    judge(ann, 0, Call(200, "Nice to meet you, Ann.", 0.01))
+    judge(ann, 1, Call(200, "Your name is Bob.", 0.01))
+    judge(bob, 1, Call(200, "I don't know your name.", 0.01))
+    judge(bob, 3, Call(500, "", 0.01))
+    assert (ann.wrong_recalls, bob.wrong_recalls, bob.errors) == (["Your name is Bob."], ["I don't know your name."], 1)
+    assert cross_talk([ann, bob]) == 1
+
+
+def _results(**sections: object) -> dict:
+    return {"schema_version": 1, "date": "d", "machine": {}, "config": {}, "duration_s": 1.0,
+            "load_avg_start": [], "load_avg_end": [], "budgets": [], **sections}
+
+
+def test_budgets_compute_ratios_and_verdicts() -> None:
+    results = _results(
+        cold_start={"baseline": {"median_answer_s": 4.0}, "agent-none": {"median_answer_s": 3.0},
+                    "agent-file": {"median_answer_s": 5.0}},
+        stub_round_trip={"p99_ms": 2.0},
+        latency={"baseline": {"p99_ms": 30.0}, "agent-none": {"p99_ms": 6.5}, "agent-file": {"p99_ms": 9.0}},
+        synth={"measured": True, "median_full_s": 30.0, "median_minimal_s": 20.0, "ratio": 1.5},
+    )
+    rows = {(r.budget, r.target): r for r in evaluate(results)}
+    cold_none, cold_file = rows[("cold start → first answer", "agent-none")], rows[("cold start → first answer", "agent-file")]
+    assert (cold_none.value, cold_none.met, cold_file.value, cold_file.met) == (0.75, True, 1.25, False)
+    added = rows[("added p99 over stub, 1 session", "agent-none")]
+    assert (added.value, added.met, added.baseline) == (4.5, True, "28.0 ms")
+    assert rows[("added p99 over stub, 1 session", "agent-file")].met is False
+    assert rows[("cdk synth, full app vs minimal", "app.py")].met is True
+    assert rows[("latency drift (late/early p50)", "agent-none")].met is None
+    assert rows[("RSS per idle session", "agent-file")].measured == "not measured"
+
+
+def test_concurrency_budget_needs_zero_errors_and_zero_cross_talk() -> None:
+    ours = {"sessions": 32, "calls_per_session": 10, "errors": 0, "cross_talk": 0, "wrong_recalls": 0}
+    results = _results(concurrency={"baseline": {**ours, "errors": 150, "cross_talk": 12},
+                                    "agent-none": ours, "agent-file": {**ours, "cross_talk": 1, "wrong_recalls": 1}})
+    rows = [r for r in evaluate(results) if r.budget.startswith("32 concurrent")]
+    assert [(r.target, r.met, r.baseline) for r in rows] == [
+        ("agent-none", True, "150 errors, 12 cross-talk"), ("agent-file", False, "150 errors, 12 cross-talk")]
+
+
+def test_schema_problems_name_what_is_missing() -> None:
+    assert schema_problems(_results(machine={"cpu_model": "x", "cores": 2, "mem_gib": 1, "kernel": "k", "python": "3"})) == []
+    broken = _results(budgets=[{"budget": "b"}])
+    del broken["date"]
+    broken["duration_s"] = "long"
+    assert schema_problems(broken) == [
+        "key 'date' missing",
+        "key 'duration_s' must be (<class 'int'>, <class 'float'>), got str",
+        "machine.cpu_model missing", "machine.cores missing", "machine.mem_gib missing", "machine.kernel missing",
+        "machine.python missing",
+        "budgets[0].target missing", "budgets[0].measured missing", "budgets[0].baseline missing",
+        "budgets[0].value missing", "budgets[0].limit missing", "budgets[0].met missing",
+    ]
+    assert schema_problems([]) == ["results must be an object, got list"]
