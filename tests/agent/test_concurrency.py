@@ -43,8 +43,9 @@ def test_32_concurrent_sessions_do_not_cross_talk(agent_starter):
 
 
 def test_different_sessions_run_in_parallel(agent_starter):
-    server = agent_starter(model_delay=0.5)
-    sessions = [new_session_id() for _ in range(8)]
+    delay = 1.0
+    server = agent_starter(model_delay=delay)
+    sessions = [new_session_id() for _ in range(6)]
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
@@ -52,7 +53,8 @@ def test_different_sessions_run_in_parallel(agent_starter):
     elapsed = time.monotonic() - started
 
     assert answers == ["You said: hello"] * len(sessions)
-    assert elapsed < 0.5 * len(sessions) / 2, f"8 sessions took {elapsed:.2f}s: they were serialized"
+    # Serialized, the model's sleeps alone would take len(sessions) * delay; leave the rest as slack for slow CI.
+    assert elapsed < delay * len(sessions), f"{len(sessions)} sessions took {elapsed:.2f}s: they were serialized"
 
 
 def test_concurrent_requests_in_one_session_are_serialized(agent_starter):
