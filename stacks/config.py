@@ -33,6 +33,9 @@ PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_-]{0,62}/$")
 VPC_ID_PATTERN = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID_PATTERN = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-f]{8,17}$")
+# Monitoring (stacks/monitoring_stack.py): where alarms are mailed, when latency alarms.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LATENCY_ALARM_RANGE_MS = (100, 900000)
 
 SESSION_STORES = ("s3", "agentcore-memory")
 NETWORK_MODES = ("public", "vpc")
@@ -86,6 +89,9 @@ class StageConfig:
     removal_policy: str
     observability_enabled: bool
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Monitoring: optional alarm e-mail subscription; average latency (ms) that alarms over 3 periods.
+    alarm_email: str | None = None
+    latency_alarm_threshold_ms: int = 30000
 
     @property
     def stack_prefix(self) -> str:
@@ -173,6 +179,8 @@ def _coerce(merged: dict[str, Any], stage: str, app_name: str, problems: list[st
         "removal_policy": (str, "destroy"),
         "observability_enabled": (bool, True),
         "tags": (dict, {}),
+        "alarm_email": (str, None),
+        "latency_alarm_threshold_ms": (int, 30000),
     }
     out: dict[str, Any] = {}
     for name, (kind, default) in spec.items():
@@ -232,6 +240,9 @@ def validate(config: StageConfig) -> list[str]:
     _within(problems, "access_token_validity_minutes", config.access_token_validity_minutes, ACCESS_TOKEN_RANGE_MINUTES)
     _within(problems, "refresh_token_validity_days", config.refresh_token_validity_days, REFRESH_TOKEN_RANGE_DAYS)
     problems += _network_problems(config)
+    if config.alarm_email is not None:
+        _match(problems, "alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
+    _within(problems, "latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
     if len(config.tags) > MAX_TAGS:
         problems.append(f"tags has {len(config.tags)} entries but must have at most {MAX_TAGS}")
     return problems

@@ -7,6 +7,7 @@ from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.identity_stack import IdentityStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.runtime_stack import RuntimeStack
 
 
@@ -16,6 +17,7 @@ class AgentCoreSessionStage(Stage):
     Attributes:
         identity: the Cognito stack.
         runtime: the AgentCore runtime stack (consumes ``identity`` by reference).
+        monitoring: dashboard and alarms (consumes ``runtime`` by reference).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs) -> None:
@@ -36,6 +38,15 @@ class AgentCoreSessionStage(Stage):
             user_pool_client=self.identity.user_pool_client,
             stack_name=f"{config.stack_prefix}-Runtime",
             description=f"AgentCore runtime, endpoint, execution role and conversation store ({config.stage})",
+        )
+        self.monitoring = MonitoringStack(
+            self,
+            "Monitoring",
+            config=config,
+            runtime=self.runtime.runtime,
+            endpoint_name=config.endpoint_name,
+            stack_name=f"{config.stack_prefix}-Monitoring",
+            description=f"Dashboard and alarms of the {config.stage} AgentCore runtime",
         )
         Tags.of(self).add("app", config.app_name)
         Tags.of(self).add("stage", config.stage)
