@@ -87,7 +87,7 @@ def test_load_collects_every_problem_at_once():
         ({"network_mode": "vpc", "subnet_ids": ["subnet-0123456789abcdef0"]}, "vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)"),
         ({"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0"}, "subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id"),
         ({"network_mode": "vpc", "vpc_id": "vpc-1", "subnet_ids": ["subnet-0123456789abcdef0"]}, "vpc_id is 'vpc-1' but must be a VPC id such as vpc-0123456789abcdef0 (pattern ^vpc-[0-9a-f]{8,17}$)"),
-        ({"colour": "blue"}, "colour is not a known setting (known: access_token_validity_minutes, authorizer, description, endpoint_name, idle_timeout_seconds, log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)"),
+        ({"colour": "blue"}, "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)"),
     ],
 )
 def test_load_rejects_invalid_value_with_exact_message(overrides, message):
