@@ -67,7 +67,7 @@ def list_events_with_filter(self: BedrockAgentCoreResponse) -> ActionResult:
     start = int(params.get("nextToken") or 0)
     size = min(int(params.get("maxResults") or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
     page = matching[start : start + size]
-    result: dict[str, Any] = {"events": [e.to_dict(include_payload=params.get("includePayloads", True)) for e in page]}
+    result: dict[str, Any] = {"events": [e.to_dict(include_payload=params.get("includePayloads", False)) for e in page]}
     if start + size < len(matching):
         result["nextToken"] = str(start + size)
     return ActionResult(result)
