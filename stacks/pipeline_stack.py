@@ -8,7 +8,9 @@ The image is tagged by content hash, so each change rolls a new runtime version 
 
 from __future__ import annotations
 
+import json
 import shlex
+from pathlib import Path
 from typing import Sequence
 
 from aws_cdk import Stack, aws_codebuild as codebuild, pipelines
@@ -29,6 +31,13 @@ ASSET_BUILD_IMAGE = codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0
 SYNTH_BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 SYNTH_PYTHON_VERSION = "3.12"
 APPROVAL_STEP_ID = "PromoteToProd"
+PACKAGE_JSON = Path(__file__).resolve().parent.parent / "package.json"
+
+
+def pinned_cdk_cli_version() -> str:
+    """The CDK CLI version package.json pins, so self-mutation deploys with the CLI `make` uses."""
+    return json.loads(PACKAGE_JSON.read_text())["devDependencies"]["aws-cdk"]
+
 LINT_METADATA_KEY = "cfn-lint"
 PIPELINE_LINT_IGNORES = ("E3703",)
 
@@ -60,6 +69,7 @@ class PipelineStack(Stack):
             "Pipeline",
             synth=self._synth_step(source, pipeline_config),
             self_mutation=True,
+            cli_version=pinned_cdk_cli_version(),
             cross_account_keys=True,
             enable_key_rotation=True,
             asset_publishing_code_build_defaults=pipelines.CodeBuildOptions(

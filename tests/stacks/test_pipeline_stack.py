@@ -282,3 +282,26 @@ def test_plain_stage_app_has_no_pipeline(tmp_path):
         "AgentCoreSession-dev-Runtime",
     ]
     assert PIPELINE_STACK_NAME not in [s.stack_name for s in stacks]
+
+
+def test_self_mutation_uses_the_cdk_cli_package_json_pins(projects):
+    pinned = json.loads((REPO / "package.json").read_text())["devDependencies"]["aws-cdk"]
+    spec = _project(projects, "PipelineUpdatePipelineSelfMutation")["spec"]
+    assert spec["phases"]["install"]["commands"] == [f"npm install -g aws-cdk@{pinned}"]
+
+
+def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
+    from aws_cdk import aws_iam as iam
+
+    app = cdk.App(context=_context(**PIPELINE_CONTEXT), outdir=str(tmp_path / "cdk.out"))
+    stack = build_pipeline_app(app)
+    smoke_role = next(
+        c for c in stack.node.find_all() if isinstance(c, iam.Role) and c.node.path.endswith("SmokeTest-dev/Role")
+    )
+    smoke_role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::someone-elses-bucket/*"]))
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    assert findings(tmp_path / "cdk.out") == [
+        "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at "
+        "AgentCoreSession-Pipeline/Pipeline/Pipeline/dev/SmokeTest-dev/SmokeTest-dev/Role/DefaultPolicy/Resource"
+    ]
