@@ -23,8 +23,11 @@ from stacks.pipeline_config import PipelineConfig
 from stacks.stage import AgentCoreSessionStage
 
 # `make setup` installs from the lock files: pip -r requirements-dev.txt (pinned) and `npm ci`
-# (package-lock.json), plus Node.js 24 from its wheel; `make test` then runs the whole offline suite.
-SYNTH_INSTALL_COMMANDS = ("make setup",)
+# (package-lock.json), plus Node.js 24 from its wheel. As in `.ci/run`, the container prerequisites
+# (podman, the local base image) are installed too and CI=true, so `make test` runs the whole suite,
+# container test included (podman needs a privileged build container), instead of skipping it.
+SYNTH_INSTALL_COMMANDS = ("make setup", "bash scripts/container_prereqs.sh")
+SYNTH_ENVIRONMENT = {"CI": "true"}
 SYNTH_TEST_COMMAND = "make test"
 CDK_BIN_PATH = 'export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"'
 ASSET_BUILD_IMAGE = codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0
@@ -108,7 +111,8 @@ class PipelineStack(Stack):
             install_commands=list(SYNTH_INSTALL_COMMANDS),
             commands=[SYNTH_TEST_COMMAND, CDK_BIN_PATH, f"cdk synth --quiet {context}"],
             primary_output_directory="cdk.out",
-            build_environment=codebuild.BuildEnvironment(build_image=SYNTH_BUILD_IMAGE),
+            env=dict(SYNTH_ENVIRONMENT),
+            build_environment=codebuild.BuildEnvironment(build_image=SYNTH_BUILD_IMAGE, privileged=True),
             partial_build_spec=codebuild.BuildSpec.from_object(
                 {"phases": {"install": {"runtime-versions": {"python": SYNTH_PYTHON_VERSION}}}}
             ),

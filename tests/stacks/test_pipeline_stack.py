@@ -93,8 +93,14 @@ def test_source_is_the_configured_connection_repository_and_branch(stages):
 
 
 def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(projects):
-    spec = _project(projects, "PipelineBuildSynth")["spec"]
-    assert spec["phases"]["install"] == {"runtime-versions": {"python": "3.12"}, "commands": ["make setup"]}
+    synth = _project(projects, "PipelineBuildSynth")
+    spec = synth["spec"]
+    assert spec["phases"]["install"] == {
+        "runtime-versions": {"python": "3.12"},
+        "commands": ["make setup", "bash scripts/container_prereqs.sh"],
+    }
+    assert synth["Environment"]["EnvironmentVariables"] == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
+    assert synth["Environment"]["PrivilegedMode"] is True
     commands = spec["phases"]["build"]["commands"]
     assert commands[0] == "make test"
     assert commands[-1] == (
@@ -213,7 +219,7 @@ def test_nothing_secret_in_the_pipeline_template(template):
         for v in r["Properties"]["Environment"].get("EnvironmentVariables", [])
         if v.get("Type", "PLAINTEXT") == "PLAINTEXT"
     ]
-    assert plaintext == []
+    assert plaintext == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
     # Every mention of a password is a variable name whose value CodeBuild fetches from Secrets Manager.
     assert set(re.findall(r"\$?CI_PASSWORD_[AB]", text)) <= {"$CI_PASSWORD_A", "$CI_PASSWORD_B", "CI_PASSWORD_A", "CI_PASSWORD_B"}
 
