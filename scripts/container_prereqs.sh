@@ -14,7 +14,10 @@ ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT_DIR
 readonly BUILD_DIR="${ROOT_DIR}/.build"
 readonly BASE_IMAGE="${AGENT_BASE_IMAGE:-localhost/agentcore-session-base:bookworm}"
-readonly CONF_FILE="${CONTAINERS_CONF:-${BUILD_DIR}/containers.conf}"
+CONF_FILE="${CONTAINERS_CONF:-${BUILD_DIR}/containers.conf}"
+# Absolute: buildah reads CONTAINERS_CONF again from subprocesses with another working directory.
+[[ "${CONF_FILE}" = /* ]] || CONF_FILE="${PWD}/${CONF_FILE}"
+readonly CONF_FILE
 readonly MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 readonly SUITE="bookworm"
 # slirp4netns (a podman Recommends) is listed because the container test reaches the host's loopback through it.

@@ -34,7 +34,8 @@ AGENT_DIR = REPO_ROOT / "agent"
 BUILD_DIR = REPO_ROOT / ".build"
 PREREQS_SCRIPT = REPO_ROOT / "scripts" / "container_prereqs.sh"
 BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-base:bookworm")
-CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(BUILD_DIR / "containers.conf")))
+# Absolute: buildah resolves CONTAINERS_CONF from subprocesses with another working directory.
+CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(BUILD_DIR / "containers.conf"))).resolve()
 IMAGE = "localhost/agentcore-session-agent:test"
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 # slirp4netns maps this address to the host's 127.0.0.1 when allow_host_loopback=true.
