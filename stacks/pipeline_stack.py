@@ -26,7 +26,12 @@ from stacks.stage import AgentCoreSessionStage
 # (package-lock.json), plus Node.js 24 from its wheel. As in `.ci/run`, the container prerequisites
 # (podman, the local base image) are installed too and CI=true, so `make test` runs the whole suite,
 # container test included (podman needs a privileged build container), instead of skipping it.
-SYNTH_INSTALL_COMMANDS = ("make setup", "bash scripts/container_prereqs.sh")
+# The build image is Ubuntu: debootstrap needs Debian's archive keyring to build the bookworm base image.
+SYNTH_INSTALL_COMMANDS = (
+    "make setup",
+    "apt-get install -y -qq debian-archive-keyring",
+    "bash scripts/container_prereqs.sh",
+)
 SYNTH_ENVIRONMENT = {"CI": "true"}
 SYNTH_TEST_COMMAND = "make test"
 CDK_BIN_PATH = 'export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"'
@@ -34,15 +39,14 @@ ASSET_BUILD_IMAGE = codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0
 SYNTH_BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 SYNTH_PYTHON_VERSION = "3.12"
 APPROVAL_STEP_ID = "PromoteToProd"
+LINT_METADATA_KEY = "cfn-lint"
+PIPELINE_LINT_IGNORES = ("E3703",)
 PACKAGE_JSON = Path(__file__).resolve().parent.parent / "package.json"
 
 
 def pinned_cdk_cli_version() -> str:
     """The CDK CLI version package.json pins, so self-mutation deploys with the CLI `make` uses."""
     return json.loads(PACKAGE_JSON.read_text())["devDependencies"]["aws-cdk"]
-
-LINT_METADATA_KEY = "cfn-lint"
-PIPELINE_LINT_IGNORES = ("E3703",)
 
 
 class PipelineStack(Stack):
