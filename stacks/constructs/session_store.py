@@ -130,9 +130,11 @@ class MemorySessionStore(Construct):
         return [StoreOutput(key="MemoryId", value=self.memory.memory_id, description="AgentCore Memory holding conversations")]
 
     def grant_sessions(self, grantee: iam.IGrantable) -> None:
-        """CreateEvent plus short-term reads (GetEvent, ListEvents, ListActors, ListSessions) on this memory."""
+        """Short-term event actions on this memory only: CreateEvent; GetEvent, ListEvents, ListActors,
+        ListSessions; and DeleteEvent, which the Strands integration uses to replace an updated message."""
         self.memory.grant_write(grantee)
         self.memory.grant_read_short_term_memory(grantee)
+        self.memory.grant_delete_short_term_memory(grantee)
 
 
 def create_session_store(scope: Construct, construct_id: str, *, config: StageConfig) -> SessionStore:

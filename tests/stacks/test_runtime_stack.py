@@ -286,13 +286,14 @@ def test_memory_store_env_and_event_grants(memory_stage):
         "AWS::BedrockAgentCore::Runtime",
         {"EnvironmentVariables": Match.object_like({"SESSION_STORE": "agentcore-memory", "MEMORY_ID": {"Fn::GetAtt": [memory_id, "MemoryId"]}})},
     )
-    memory_statements = [s for s in role_statements(memory_stage) if any("bedrock-agentcore:" in a and "Event" in a or "List" in a for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))]
+    memory_arn = {"Fn::GetAtt": [memory_id, "MemoryArn"]}
+    memory_statements = [s for s in role_statements(memory_stage) if s["Resource"] == memory_arn]
     actions = sorted(a for s in memory_statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
     assert actions == sorted(
-        ["bedrock-agentcore:CreateEvent", "bedrock-agentcore:GetEvent", "bedrock-agentcore:ListEvents", "bedrock-agentcore:ListActors", "bedrock-agentcore:ListSessions"]
+        ["bedrock-agentcore:CreateEvent", "bedrock-agentcore:DeleteEvent", "bedrock-agentcore:GetEvent", "bedrock-agentcore:ListEvents", "bedrock-agentcore:ListActors", "bedrock-agentcore:ListSessions"]
     )
-    for s in memory_statements:
-        assert s["Resource"] == {"Fn::GetAtt": [memory_id, "MemoryArn"]}
+    other_agentcore = [s for s in role_statements(memory_stage) if s not in memory_statements and "Memory" in json.dumps(s)]
+    assert other_agentcore == []
     assert not t.find_resources("AWS::S3::Bucket")
 
 
