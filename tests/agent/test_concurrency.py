@@ -43,18 +43,14 @@ def test_32_concurrent_sessions_do_not_cross_talk(agent_starter):
 
 
 def test_different_sessions_run_in_parallel(agent_starter):
-    delay = 1.0
-    server = agent_starter(model_delay=delay)
+    """Each turn waits inside the model until all six are there at once: only concurrent sessions meet."""
+    server = agent_starter()
     sessions = [new_session_id() for _ in range(6)]
 
-    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        answers = list(pool.map(lambda s: ask(server.base_url, s, "hello"), sessions))
-    elapsed = time.monotonic() - started
+        answers = list(pool.map(lambda s: ask(server.base_url, s, "meet 6 sessions"), sessions))
 
-    assert answers == ["You said: hello"] * len(sessions)
-    # Serialized, the model's sleeps alone would take len(sessions) * delay; leave the rest as slack for slow CI.
-    assert elapsed < delay * len(sessions), f"{len(sessions)} sessions took {elapsed:.2f}s: they were serialized"
+    assert answers == ["All 6 sessions met."] * len(sessions)
 
 
 def test_concurrent_requests_in_one_session_are_serialized(agent_starter):

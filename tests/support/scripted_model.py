@@ -14,6 +14,10 @@ Script (case-insensitive, on the newest user turn):
   is in the conversation, answers with the tool's result text.
 - ``How many turns?`` → ``You have sent N messages.`` (N = user text turns received, this one included)
 - ``fail the model`` → the model raises :class:`ScriptedModelError` (to test 5xx handling).
+- ``meet N sessions`` (ScriptedModel only, not the HTTP stub) → waits until N such turns are inside the
+  model at the same moment, then answers ``All N sessions met.``; if they never overlap (the server
+  serialized them) it gives up after ``RENDEZVOUS_TIMEOUT_SECONDS`` and answers ``Met no one.``.
+  Concurrency is thus proven by the answers, not by timing.
 - anything else → ``You said: <text>``.
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +38,8 @@ REMEMBER_PATTERN = re.compile(r"\bdo you remember my name\b", re.IGNORECASE)
 WEATHER_PATTERN = re.compile(r"\bweather in ([A-Za-z][A-Za-z .'-]*[A-Za-z])", re.IGNORECASE)
 COUNT_PATTERN = re.compile(r"\bhow many turns\b", re.IGNORECASE)
 FAIL_PATTERN = re.compile(r"\bfail the model\b", re.IGNORECASE)
+RENDEZVOUS_PATTERN = re.compile(r"\bmeet (\d+) sessions\b", re.IGNORECASE)
+RENDEZVOUS_TIMEOUT_SECONDS = 15.0
 WEATHER_TOOL = "get_weather"
 
 
@@ -132,6 +139,32 @@ def stream_events(messages: list[dict[str, Any]], reply: Reply) -> list[dict[str
     return events
 
 
+class _Rendezvous:
+    """One reusable barrier per party count, shared by every ScriptedModel in the process."""
+
+    _lock = threading.Lock()
+    _barriers: dict[int, threading.Barrier] = {}
+
+    @classmethod
+    def meet(cls, parties: int) -> bool:
+        """Block until ``parties`` callers are waiting together; False if that never happens in time."""
+        with cls._lock:
+            barrier = cls._barriers.get(parties)
+            if barrier is None or barrier.broken:
+                barrier = cls._barriers[parties] = threading.Barrier(parties)
+        try:
+            barrier.wait(timeout=RENDEZVOUS_TIMEOUT_SECONDS)
+        except threading.BrokenBarrierError:
+            return False
+        return True
+
+
+def _rendezvous_parties(messages: list[dict[str, Any]]) -> int | None:
+    turns = _user_text_turns(messages)
+    match = RENDEZVOUS_PATTERN.search(turns[-1]) if turns and messages[-1].get("role") == "user" else None
+    return int(match.group(1)) if match else None
+
+
 class ScriptedModel(Model):
     """Strands model that replays :func:`reply_for` as stream events.
 
@@ -167,6 +200,11 @@ class ScriptedModel(Model):
         """Yield the scripted reply for exactly the messages received."""
         if self._config["delay_seconds"]:
             await asyncio.sleep(self._config["delay_seconds"])
-        reply = reply_for(list(messages))
+        parties = _rendezvous_parties(list(messages))
+        if parties is not None:
+            met = await asyncio.to_thread(_Rendezvous.meet, parties)
+            reply = Reply(text=f"All {parties} sessions met." if met else "Met no one.")
+        else:
+            reply = reply_for(list(messages))
         for event in stream_events(list(messages), reply):
             yield event
