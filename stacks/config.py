@@ -253,6 +253,8 @@ def _network_problems(config: StageConfig) -> list[str]:
     if config.network_mode == "public":
         stray = [name for name in ("vpc_id", "subnet_ids", "security_group_ids") if getattr(config, name)]
         return [f"{name} is set but network_mode is 'public'; set network_mode to 'vpc' or remove it" for name in stray]
+    if config.network_mode != "vpc":
+        return []
     problems: list[str] = []
     if not config.vpc_id:
         problems.append("vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)")
