@@ -12,27 +12,10 @@ from typing import Any, Iterator
 
 import pytest
 
+from stacks.constructs.pipeline_findings import render
 from stacks.constructs.session_store import S3_OBJECT_ACTIONS
 from stacks.runtime_findings import RUNTIME_ROLE_WILDCARDS
 from tests.stacks.conftest import CONFIGURATIONS
-
-
-def render(value: Any) -> str:
-    """A resource expression as text: Ref/GetAtt become <Name> / <Name.Attr>, joins are concatenated."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    if "Fn::GetAtt" in value:
-        return "<" + ".".join(value["Fn::GetAtt"]) + ">"
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(render(part) for part in parts)
-    if "Fn::Sub" in value:
-        return value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
-    if "Fn::ImportValue" in value:
-        return f"<import {render(value['Fn::ImportValue'])}>"
-    raise AssertionError(f"unexpected resource expression {value}")
 
 
 def as_list(value: Any) -> list:
