@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bench.targets import TARGETS
+from bench.targets import EXPERIMENTS, TARGETS
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "latest.json"
 MEASURES: tuple[str, ...] = ("cold_start", "latency", "concurrency", "drift", "memory", "synth", "container")
@@ -45,7 +45,7 @@ class BenchConfig:
         memory_sessions: idle-session counts at which RSS is read, ascending; default (100, 1000).
         synth_reps: ``cdk synth`` runs per app (median reported); default 3.
         container_reps: ``podman run`` cold starts; default 3.
-        targets: servers to measure; default all of baseline, agent-none, agent-file.
+        targets: servers to measure; default baseline, agent-none, agent-file (agent-none-tls is opt-in).
         measures: measurements to run; default all.
         output: JSON results file; default ``bench/results/latest.json``.
     """
@@ -84,7 +84,8 @@ def _problems(config: BenchConfig) -> list[str]:
     if not config.memory_sessions or list(config.memory_sessions) != sorted(set(config.memory_sessions)) \
             or config.memory_sessions[0] < 1 or config.memory_sessions[-1] > 10_000:
         problems.append(f"memory_sessions={config.memory_sessions} must be distinct ascending counts between 1 and 10000")
-    problems += [f"target {t!r} is not one of {', '.join(TARGETS)}" for t in config.targets if t not in TARGETS]
+    allowed = TARGETS + EXPERIMENTS
+    problems += [f"target {t!r} is not one of {', '.join(allowed)}" for t in config.targets if t not in allowed]
     problems += [f"measure {m!r} is not one of {', '.join(MEASURES)}" for m in config.measures if m not in MEASURES]
     return problems
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.budgets import BudgetRow
-from bench.targets import TARGETS
+from bench.targets import EXPERIMENTS, TARGETS
 
 
 def _met(value: bool | None) -> str:
@@ -26,24 +26,34 @@ def _cell(results: dict[str, Any], section: str, target: str, key: str, fmt: str
     return "—" if value is None else fmt.format(value)
 
 
+def _memory_cell(results: dict[str, Any], target: str) -> str:
+    points = ((results.get("memory") or {}).get(target) or {}).get("checkpoints") or []
+    return " / ".join(f"{p['kib_per_session']:.0f} @ {p['sessions']}" for p in points) or "—"
+
+
 def detail_table(results: dict[str, Any]) -> str:
     """Per-target numbers behind the budgets."""
     stub = results.get("stub_round_trip") or {}
+    stub_drift = (results.get("drift") or {}).get("stub") or {}
     lines = [
-        f"Stub round trip (client → stub, streamed): p50 {stub.get('p50_ms', '—')} ms, p99 {stub.get('p99_ms', '—')} ms.",
+        f"Stub alone (same conversations, sent straight to the stub over a kept-alive connection): 1 session "
+        f"p50 {stub.get('p50_ms', '—')} ms, p99 {stub.get('p99_ms', '—')} ms; drift early → late p50 "
+        f"{stub_drift.get('early_p50_ms', '—')} → {stub_drift.get('late_p50_ms', '—')} ms.",
         "",
         "| Target | cold /ping (s) | cold 1st answer (s) | 1 session p50 / p99 (ms) | concurrent p50 / p99 (ms) "
-        "| concurrent errors / cross-talk | drift early → late p50 (ms) |",
-        "|---|---|---|---|---|---|---|",
+        "| concurrent errors / cross-talk | drift early → late p50 (ms) | RSS per idle session (KiB) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for target in TARGETS:
+    measured = {t for section in ("cold_start", "latency", "concurrency", "drift", "memory") for t in (results.get(section) or {})}
+    for target in [t for t in TARGETS + EXPERIMENTS if t in measured]:
         lines.append(
             f"| {target} | {_cell(results, 'cold_start', target, 'median_ping_s', '{:.2f}')} "
             f"| {_cell(results, 'cold_start', target, 'median_answer_s', '{:.2f}')} "
             f"| {_cell(results, 'latency', target, 'p50_ms')} / {_cell(results, 'latency', target, 'p99_ms')} "
             f"| {_cell(results, 'concurrency', target, 'p50_ms')} / {_cell(results, 'concurrency', target, 'p99_ms')} "
             f"| {_cell(results, 'concurrency', target, 'errors', '{}')} / {_cell(results, 'concurrency', target, 'cross_talk', '{}')} "
-            f"| {_cell(results, 'drift', target, 'early_p50_ms')} → {_cell(results, 'drift', target, 'late_p50_ms')} |"
+            f"| {_cell(results, 'drift', target, 'early_p50_ms')} → {_cell(results, 'drift', target, 'late_p50_ms')} "
+            f"| {_memory_cell(results, target)} |"
         )
     container = results.get("container") or {}
     lines.append("")

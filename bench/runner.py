@@ -9,10 +9,13 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bench.budgets import as_dicts, evaluate
 from bench.cold_start import measure_cold_start
@@ -20,13 +23,16 @@ from bench.concurrency import measure_concurrency
 from bench.config import BenchConfig
 from bench.container import measure_container
 from bench.drift import measure_drift
+from bench.interleave import Invoker, http_invoker
 from bench.memory import measure_memory
 from bench.processes import Server
 from bench.report import render
 from bench.results import SCHEMA_VERSION, load_avg, machine, now_iso, write_results
+from bench.scenarios import warm_up
+from bench.stub_conversation import StubConversations
 from bench.synth import measure_synth
 from bench.targets import TargetSpec, started_stub, started_target, target_spec
-from bench.warm_latency import measure_single_session, measure_stub_round_trip
+from bench.warm_latency import STUB, measure_single_session
 
 Progress = Callable[[str], None]
 
@@ -45,27 +51,41 @@ def _per_target(specs: list[TargetSpec], log_dir: Path, label: str, measure: Cal
     return section
 
 
+@contextmanager
+def _all_targets(specs: list[TargetSpec], stub: Server, log_dir: Path) -> Iterator[dict[str, Invoker]]:
+    """Every target started and warmed up at once, plus the stub alone, as interleavable invokers."""
+    with ExitStack() as stack:
+        client = stack.enter_context(httpx.Client())
+        invokers: dict[str, Invoker] = {STUB: StubConversations(client, stub.base_url)}
+        for spec in specs:
+            server = stack.enter_context(started_target(spec, log_dir=log_dir))
+            warm_up(server.base_url)
+            invokers[spec.name] = http_invoker(client, server.base_url)
+        yield invokers
+
+
 def _server_measures(config: BenchConfig, stub: Server, log_dir: Path, progress: Progress) -> dict[str, Any]:
     stub_url = f"{stub.base_url}/v1"
     specs = [target_spec(name, stub_url=stub_url) for name in config.targets]
     results: dict[str, Any] = {}
     want = set(config.measures)
-    if "latency" in want:
-        results["stub_round_trip"] = measure_stub_round_trip(stub, calls=config.single_calls)
-        progress(f"stub round trip: {results['stub_round_trip']}")
     if "cold_start" in want:
         results["cold_start"] = measure_cold_start(specs, reps=config.cold_start_reps, log_dir=log_dir)
         progress(f"cold start: { {k: (v['median_ping_s'], v['median_answer_s']) for k, v in results['cold_start'].items()} }")
     if "latency" in want:
-        results["latency"] = _per_target(specs, log_dir, "1 session", lambda s: measure_single_session(
-            s, calls=config.single_calls), progress)
+        with _all_targets(specs, stub, log_dir) as invokers:
+            latency = measure_single_session(invokers, calls=config.single_calls)
+        results["stub_round_trip"] = latency.pop(STUB)
+        results["latency"] = latency
+        progress(f"1 session: stub {results['stub_round_trip']}; {latency}")
     if "concurrency" in want:
         results["concurrency"] = _per_target(specs, log_dir, "concurrency", lambda s: measure_concurrency(
             s, sessions=config.concurrent_sessions, calls=config.concurrent_calls), progress)
     if "drift" in want:
-        results["drift"] = _per_target(specs, log_dir, "drift", lambda s: measure_drift(
-            s, calls=config.drift_calls, window=config.drift_window,
-            turns_per_session=config.drift_turns_per_session), progress)
+        with _all_targets(specs, stub, log_dir) as invokers:
+            results["drift"] = measure_drift(invokers, calls=config.drift_calls, window=config.drift_window,
+                                             turns_per_session=config.drift_turns_per_session)
+        progress(f"drift: {results['drift']}")
     if "memory" in want:
         # Ours must hold every session: the registry limit is raised to the largest checkpoint.
         memory_specs = [target_spec(n, stub_url=stub_url, max_sessions=max(config.memory_sessions)) for n in config.targets]

@@ -7,7 +7,6 @@ other wrong answer means the session's own history was lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -53,12 +52,10 @@ def judge(outcome: SessionOutcome, turn: int, call: Call) -> None:
         outcome.wrong_recalls.append(call.answer)
 
 
-def run_session(client: httpx.Client, base_url: str, session_id: str, name: str, turns: int,
-                before_call: Callable[[], None] = lambda: None) -> SessionOutcome:
+def run_session(client: httpx.Client, base_url: str, session_id: str, name: str, turns: int) -> SessionOutcome:
     """Drive one session for ``turns`` invocations, one after another."""
     outcome = SessionOutcome(name=name)
     for turn in range(turns):
-        before_call()
         judge(outcome, turn, invoke(client, base_url, session_id, prompt_for_turn(name, turn)))
     return outcome
 

@@ -2,7 +2,8 @@
 
 - ``baseline``: the reference design (:mod:`bench.baseline_agent`, one module-level agent);
 - ``agent-none``: ``python -m agent`` with ``SESSION_STORE=none`` (isolation only);
-- ``agent-file``: ``python -m agent`` with ``SESSION_STORE=file`` (isolation + persistence on local disk).
+- ``agent-file``: ``python -m agent`` with ``SESSION_STORE=file`` (isolation + persistence on local disk);
+- ``agent-none-tls`` (opt-in experiment): ``agent-none`` with one TLS context for the model client.
 
 All three use Strands' ``OpenAIModel`` against the same stub, so the model round trip is identical.
 """
@@ -20,7 +21,10 @@ from bench.processes import Server, free_port, python_module, running, spawn
 BASELINE = "baseline"
 AGENT_NONE = "agent-none"
 AGENT_FILE = "agent-file"
+AGENT_NONE_TLS = "agent-none-tls"
 TARGETS: tuple[str, ...] = (BASELINE, AGENT_NONE, AGENT_FILE)
+# Opt-in (``--targets``): ours with the model-client fix the profile points at (bench/shared_tls_agent.py).
+EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_TLS,)
 STUB_MODEL_ID = "bench-stub"
 
 
@@ -46,17 +50,18 @@ def target_spec(name: str, *, stub_url: str, max_sessions: int = 100) -> TargetS
     model_env = {"OPENAI_BASE_URL": stub_url, "OPENAI_API_KEY": "bench", "MODEL_ID": STUB_MODEL_ID}
     if name == BASELINE:
         return TargetSpec(name=name, module="bench.baseline_agent", env=model_env)
-    if name not in (AGENT_NONE, AGENT_FILE):
-        raise ValueError(f"target {name!r} is not one of {', '.join(TARGETS)}")
+    if name not in (AGENT_NONE, AGENT_FILE, AGENT_NONE_TLS):
+        raise ValueError(f"target {name!r} is not one of {', '.join(TARGETS + EXPERIMENTS)}")
     agent_env = {
         **model_env,
         "MODEL_PROVIDER": "openai",
-        "SESSION_STORE": "none" if name == AGENT_NONE else "file",
+        "SESSION_STORE": "file" if name == AGENT_FILE else "none",
         "MAX_SESSIONS": str(max_sessions),
         "LOG_LEVEL": "INFO",
         "AGENT_OBSERVABILITY_ENABLED": "false",
     }
-    return TargetSpec(name=name, module="agent", env=agent_env, uses_session_dir=name == AGENT_FILE)
+    module = "bench.shared_tls_agent" if name == AGENT_NONE_TLS else "agent"
+    return TargetSpec(name=name, module=module, env=agent_env, uses_session_dir=name == AGENT_FILE)
 
 
 def _start_env(spec: TargetSpec, port: int, session_dir: Path) -> dict[str, str]:

@@ -1,67 +1,34 @@
-"""Warm per-invocation latency: the stub's own round trip, and one session × N sequential calls.
+"""Warm per-invocation latency, one session × N sequential calls, every target interleaved with the stub alone.
 
-The stub round trip is the floor: the same kind of streamed chat completion the agents send, from a
-kept-alive client straight to the stub. What an agent adds on top of it is its own overhead (HTTP
-server, Strands' event loop, building the model request, a new model client per call, logging, store).
+The stub pseudo-target (:class:`bench.stub_conversation.StubConversations`) sends the stub the same
+conversation an agent would, over a kept-alive connection: its latency is the model round trip, and
+what an agent adds on top of it (HTTP server, Strands' event loop, a new model client per call,
+logging, the store) is the agent's own overhead.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import httpx
-
-from bench.client import new_session_id
-from bench.processes import Server
-from bench.scenarios import cross_talk, run_session, warm_up
+from bench.client import Call
+from bench.interleave import Invoker, one_session, run_interleaved
+from bench.scenarios import SessionOutcome, cross_talk
 from bench.stats import summary_ms
-from bench.targets import STUB_MODEL_ID
 
-WEATHER_TOOL_SPEC = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+STUB = "stub"
 
 
-def stub_request(prompt: str) -> dict[str, Any]:
-    """A first-turn request shaped like the one Strands' OpenAIModel sends."""
+def latency_summary(calls: list[Call], outcomes: list[SessionOutcome]) -> dict[str, Any]:
+    """Percentiles plus what went wrong."""
     return {
-        "model": STUB_MODEL_ID,
-        "messages": [{"role": "system", "content": "You are a helpful assistant."},
-                     {"role": "user", "content": [{"type": "text", "text": prompt}]}],
-        "tools": [WEATHER_TOOL_SPEC],
-        "stream": True,
-        "stream_options": {"include_usage": True},
+        **summary_ms([c.seconds for c in calls]),
+        "errors": sum(o.errors for o in outcomes),
+        "wrong_recalls": sum(len(o.wrong_recalls) for o in outcomes),
+        "cross_talk": cross_talk(outcomes),
     }
 
 
-def measure_stub_round_trip(stub: Server, *, calls: int) -> dict[str, Any]:
-    """Latency of the stub alone, client → stub → full streamed body."""
-    seconds = []
-    with httpx.Client() as client:
-        for i in range(calls):
-            started = time.perf_counter()
-            response = client.post(f"{stub.base_url}/v1/chat/completions", json=stub_request(f"My name is Stub {i}."))
-            response.read()
-            seconds.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                raise RuntimeError(f"stub answered {response.status_code}: {response.text[:200]}")
-    return summary_ms(seconds)
-
-
-def measure_single_session(server: Server, *, calls: int) -> dict[str, Any]:
-    """One session, ``calls`` invocations back to back (the history grows the same way for every target)."""
-    warm_up(server.base_url)
-    with httpx.Client() as client:
-        outcome = run_session(client, server.base_url, new_session_id("single"), "Solo", calls)
-    return {
-        **summary_ms([c.seconds for c in outcome.calls]),
-        "errors": outcome.errors,
-        "wrong_recalls": len(outcome.wrong_recalls),
-        "cross_talk": cross_talk([outcome]),
-    }
+def measure_single_session(invokers: dict[str, Invoker], *, calls: int) -> dict[str, dict[str, Any]]:
+    """One session per target, ``calls`` invocations, interleaved call by call (include :data:`STUB`)."""
+    runs = run_interleaved(invokers, calls=calls, plan=one_session, label="single")
+    return {name: latency_summary(ordered, outcomes) for name, (ordered, outcomes) in runs.items()}
