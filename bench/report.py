@@ -41,7 +41,7 @@ def detail_table(results: dict[str, Any]) -> str:
         f"{stub_drift.get('early_p50_ms', '—')} → {stub_drift.get('late_p50_ms', '—')} ms.",
         "",
         "| Target | cold /ping (s) | cold 1st answer (s) | 1 session p50 / p99 (ms) | concurrent p50 / p99 (ms) "
-        "| concurrent errors / cross-talk | drift early → late p50 (ms) | RSS per idle session (KiB) |",
+        "| concurrent errors / cross-talk | drift p50 early → late, fresh (ms) | RSS per idle session (KiB) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     measured = {t for section in ("cold_start", "latency", "concurrency", "drift", "memory") for t in (results.get(section) or {})}
@@ -52,7 +52,8 @@ def detail_table(results: dict[str, Any]) -> str:
             f"| {_cell(results, 'latency', target, 'p50_ms')} / {_cell(results, 'latency', target, 'p99_ms')} "
             f"| {_cell(results, 'concurrency', target, 'p50_ms')} / {_cell(results, 'concurrency', target, 'p99_ms')} "
             f"| {_cell(results, 'concurrency', target, 'errors', '{}')} / {_cell(results, 'concurrency', target, 'cross_talk', '{}')} "
-            f"| {_cell(results, 'drift', target, 'early_p50_ms')} → {_cell(results, 'drift', target, 'late_p50_ms')} "
+            f"| {_cell(results, 'drift', target, 'early_p50_ms')} → {_cell(results, 'drift', target, 'late_p50_ms')}, "
+            f"{_cell(results, 'drift', target, 'fresh_p50_ms')} "
             f"| {_memory_cell(results, target)} |"
         )
     container = results.get("container") or {}

@@ -52,11 +52,11 @@ def _per_target(specs: list[TargetSpec], log_dir: Path, label: str, measure: Cal
 
 
 @contextmanager
-def _all_targets(specs: list[TargetSpec], stub: Server, log_dir: Path) -> Iterator[dict[str, Invoker]]:
-    """Every target started and warmed up at once, plus the stub alone, as interleavable invokers."""
+def _started(specs: list[TargetSpec], log_dir: Path, stub: Server | None = None) -> Iterator[dict[str, Invoker]]:
+    """Every target started and warmed up at once (plus the stub alone, when given) as interleavable invokers."""
     with ExitStack() as stack:
         client = stack.enter_context(httpx.Client())
-        invokers: dict[str, Invoker] = {STUB: StubConversations(client, stub.base_url)}
+        invokers: dict[str, Invoker] = {STUB: StubConversations(client, stub.base_url)} if stub else {}
         for spec in specs:
             server = stack.enter_context(started_target(spec, log_dir=log_dir))
             warm_up(server.base_url)
@@ -73,7 +73,7 @@ def _server_measures(config: BenchConfig, stub: Server, log_dir: Path, progress:
         results["cold_start"] = measure_cold_start(specs, reps=config.cold_start_reps, log_dir=log_dir)
         progress(f"cold start: { {k: (v['median_ping_s'], v['median_answer_s']) for k, v in results['cold_start'].items()} }")
     if "latency" in want:
-        with _all_targets(specs, stub, log_dir) as invokers:
+        with _started(specs, log_dir, stub) as invokers:
             latency = measure_single_session(invokers, calls=config.single_calls)
         results["stub_round_trip"] = latency.pop(STUB)
         results["latency"] = latency
@@ -82,8 +82,9 @@ def _server_measures(config: BenchConfig, stub: Server, log_dir: Path, progress:
         results["concurrency"] = _per_target(specs, log_dir, "concurrency", lambda s: measure_concurrency(
             s, sessions=config.concurrent_sessions, calls=config.concurrent_calls), progress)
     if "drift" in want:
-        with _all_targets(specs, stub, log_dir) as invokers:
-            results["drift"] = measure_drift(invokers, calls=config.drift_calls, window=config.drift_window,
+        with _started(specs, log_dir, stub) as invokers:
+            results["drift"] = measure_drift(invokers, lambda: _started(specs, log_dir), calls=config.drift_calls,
+                                             window=config.drift_window,
                                              turns_per_session=config.drift_turns_per_session)
         progress(f"drift: {results['drift']}")
     if "memory" in want:

@@ -94,8 +94,19 @@ def test_budgets_compute_ratios_and_verdicts() -> None:
     assert (added.value, added.met, added.baseline) == (4.5, True, "28.0 ms")
     assert rows[("added p99 over stub, 1 session", "agent-file")].met is False
     assert rows[("cdk synth, full app vs minimal", "app.py")].met is True
-    assert rows[("latency drift (late/early p50)", "agent-none")].met is None
+    assert rows[("latency drift (late p50 / fresh p50)", "agent-none")].met is None
     assert rows[("RSS per idle session", "agent-file")].measured == "not measured"
+
+
+def test_drift_budget_compares_the_long_run_with_a_fresh_process() -> None:
+    entry = {"early_p50_ms": 10.0, "late_p50_ms": 12.0, "fresh_p50_ms": 11.5, "late_over_fresh": 1.043,
+             "late_over_early": 1.2, "errors": 0, "wrong_recalls": 0}
+    results = _results(drift={"baseline": {**entry, "late_over_fresh": 1.8}, "agent-none": entry,
+                              "agent-file": {**entry, "late_over_fresh": 1.25}})
+    rows = {r.target: r for r in evaluate(results) if r.budget.startswith("latency drift")}
+    assert (rows["agent-none"].met, rows["agent-none"].measured, rows["agent-none"].baseline) == (
+        True, "12.0 vs 11.5 ms (1.04×)", "1.80×")
+    assert (rows["agent-file"].met, rows["agent-file"].value) == (False, 1.25)
 
 
 def test_concurrency_budget_needs_zero_errors_and_zero_cross_talk() -> None:
