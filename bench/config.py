@@ -35,7 +35,7 @@ class BenchConfig:
     """What to measure and how much.
 
     Attributes:
-        cold_start_reps: spawns per target for cold start (median reported); default 5.
+        cold_start_reps: spawns per target for cold start (median reported); default 7.
         single_calls: calls in the one-session latency run; default 200.
         concurrent_sessions: sessions run at once in the concurrency run; default 32.
         concurrent_calls: calls per concurrent session; default 10.
@@ -50,7 +50,7 @@ class BenchConfig:
         output: JSON results file; default ``bench/results/latest.json``.
     """
 
-    cold_start_reps: int = 5
+    cold_start_reps: int = 7
     single_calls: int = 200
     concurrent_sessions: int = 32
     concurrent_calls: int = 10

@@ -3,7 +3,10 @@
 - ``baseline``: the reference design (:mod:`bench.baseline_agent`, one module-level agent);
 - ``agent-none``: ``python -m agent`` with ``SESSION_STORE=none`` (isolation only);
 - ``agent-file``: ``python -m agent`` with ``SESSION_STORE=file`` (isolation + persistence on local disk);
-- ``agent-none-tls`` (opt-in experiment): ``agent-none`` with one TLS context for the model client.
+- ``agent-none-tls`` (opt-in experiment): ``agent-none`` with one TLS context for the model client;
+- ``agent-none-bedrock`` (opt-in experiment): ``agent-none`` with ``MODEL_PROVIDER=bedrock``, the deployed
+  default. Offline its Bedrock endpoint is the stub, which answers 404, so every turn is a 502 — but the
+  per-session agent (and its ``BedrockModel``) is created and held, which is what the memory figure needs.
 
 All three use Strands' ``OpenAIModel`` against the same stub, so the model round trip is identical.
 """
@@ -22,9 +25,11 @@ BASELINE = "baseline"
 AGENT_NONE = "agent-none"
 AGENT_FILE = "agent-file"
 AGENT_NONE_TLS = "agent-none-tls"
+AGENT_NONE_BEDROCK = "agent-none-bedrock"
 TARGETS: tuple[str, ...] = (BASELINE, AGENT_NONE, AGENT_FILE)
-# Opt-in (``--targets``): ours with the model-client fix the profile points at (bench/shared_tls_agent.py).
-EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_TLS,)
+# Opt-in (``--targets``): ours with the model-client fix the profile points at (bench/shared_tls_agent.py),
+# and ours on the deployed default provider (Bedrock; for memory only, every model call fails offline).
+EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_TLS, AGENT_NONE_BEDROCK)
 STUB_MODEL_ID = "bench-stub"
 
 
@@ -50,7 +55,7 @@ def target_spec(name: str, *, stub_url: str, max_sessions: int = 100) -> TargetS
     model_env = {"OPENAI_BASE_URL": stub_url, "OPENAI_API_KEY": "bench", "MODEL_ID": STUB_MODEL_ID}
     if name == BASELINE:
         return TargetSpec(name=name, module="bench.baseline_agent", env=model_env)
-    if name not in (AGENT_NONE, AGENT_FILE, AGENT_NONE_TLS):
+    if name not in (AGENT_NONE, AGENT_FILE) + EXPERIMENTS:
         raise ValueError(f"target {name!r} is not one of {', '.join(TARGETS + EXPERIMENTS)}")
     agent_env = {
         **model_env,
@@ -60,6 +65,10 @@ def target_spec(name: str, *, stub_url: str, max_sessions: int = 100) -> TargetS
         "LOG_LEVEL": "INFO",
         "AGENT_OBSERVABILITY_ENABLED": "false",
     }
+    if name == AGENT_NONE_BEDROCK:
+        agent_env |= {"MODEL_PROVIDER": "bedrock", "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
+                      "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                      "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": stub_url.removesuffix("/v1")}
     module = "bench.shared_tls_agent" if name == AGENT_NONE_TLS else "agent"
     return TargetSpec(name=name, module=module, env=agent_env, uses_session_dir=name == AGENT_FILE)
 

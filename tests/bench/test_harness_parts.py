@@ -38,7 +38,7 @@ def test_every_invalid_setting_is_named_at_once() -> None:
         "single_calls=0 is out of range: must be between 1 and 100000",
         "drift_calls=10 must be at least 2 × drift_window (100)",
         "memory_sessions=(100, 10) must be distinct ascending counts between 1 and 10000",
-        "target 'nope' is not one of baseline, agent-none, agent-file, agent-none-tls",
+        "target 'nope' is not one of baseline, agent-none, agent-file, agent-none-tls, agent-none-bedrock",
         "measure 'speed' is not one of cold_start, latency, concurrency, drift, memory, synth, container",
     ]
 

@@ -60,7 +60,7 @@ def test_agent_target_keeps_sessions_apart(stub: Server, http: httpx.Client, tmp
 
 
 def test_unknown_target_is_refused() -> None:
-    with pytest.raises(ValueError, match="target 'reference' is not one of baseline, agent-none, agent-file, agent-none-tls"):
+    with pytest.raises(ValueError, match="target 'reference' is not one of baseline, agent-none, agent-file, agent-none-tls, agent-none-bedrock"):
         target_spec("reference", stub_url="http://127.0.0.1:1/v1")
 
 
