@@ -132,3 +132,14 @@ def test_schema_problems_name_what_is_missing() -> None:
         "budgets[0].value missing", "budgets[0].limit missing", "budgets[0].met missing",
     ]
     assert schema_problems([]) == ["results must be an object, got list"]
+
+
+def test_container_is_reported_not_measured_without_its_prerequisites(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from bench import container
+
+    monkeypatch.setattr(container, "CONTAINERS_CONF", tmp_path / "missing.conf")
+    expected = ("podman is not installed" if shutil.which("podman") is None
+                else f"{tmp_path / 'missing.conf'} missing; run sudo scripts/container_prereqs.sh")
+    assert container.measure_container(stub=None, reps=1) == {"measured": False, "reason": expected}
