@@ -24,7 +24,7 @@ from bench.config import BenchConfig
 from bench.container import measure_container
 from bench.drift import measure_drift
 from bench.interleave import Invoker, http_invoker
-from bench.memory import measure_memory
+from bench.memory import WARMUP_SESSIONS, measure_memory
 from bench.processes import Server
 from bench.report import render
 from bench.results import SCHEMA_VERSION, load_avg, machine, now_iso, write_results
@@ -88,8 +88,9 @@ def _server_measures(config: BenchConfig, stub: Server, log_dir: Path, progress:
                                              turns_per_session=config.drift_turns_per_session)
         progress(f"drift: {results['drift']}")
     if "memory" in want:
-        # Ours must hold every session: the registry limit is raised to the largest checkpoint.
-        memory_specs = [target_spec(n, stub_url=stub_url, max_sessions=max(config.memory_sessions)) for n in config.targets]
+        # Ours must hold every session (warm-up ones included): the registry limit is raised accordingly.
+        limit = max(config.memory_sessions) + WARMUP_SESSIONS
+        memory_specs = [target_spec(n, stub_url=stub_url, max_sessions=limit) for n in config.targets]
         results["memory"] = _per_target(memory_specs, log_dir, "memory", lambda s: measure_memory(
             s, checkpoints=config.memory_sessions), progress)
     if "container" in want:
