@@ -53,8 +53,8 @@ lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
 local: setup ## Run the whole flow offline: moto Cognito, the JWT front door and the agent (see docs/client.md).
 	$(BIN)/python -m local
 
-bench: setup ## Benchmarks against a stub model, side by side with the reference design (see docs/bench.md).
-	$(BIN)/python -m bench
+bench: setup ## Benchmark the agent against the reference design, offline (~10 min; BENCH_QUICK=1 for ~3 min).
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 dev: setup ## Run the agent locally on PORT (default 8080) with the file session store.
 	SESSION_STORE=$${SESSION_STORE:-file} PORT=$(PORT) $(BIN)/python -m agent
