@@ -32,7 +32,6 @@ class StackOutputs(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
         self._config = config
-        self.keys: list[str] = []
 
     def add(self, key: str, value: str, description: str) -> None:
         """Publish one value; its logical id is ``key``, so outputs files and consumers see ``key``."""
@@ -45,4 +44,3 @@ class StackOutputs(Construct):
             string_value=value,
             description=description,
         )
-        self.keys.append(key)

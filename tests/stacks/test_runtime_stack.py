@@ -338,9 +338,8 @@ def test_runtime_outputs_exported_and_in_ssm(dev):
         "/agentcore-session/dev/" + k for k in
         ["authorizer-type", "endpoint-name", "execution-role-arn", "image-uri", "region", "runtime-arn", "runtime-id", "session-bucket-name", "session-store"]
     )
-    endpoint = next(iter(t.find_resources("AWS::BedrockAgentCore::RuntimeEndpoint")))
     runtime = next(iter(t.find_resources("AWS::BedrockAgentCore::Runtime")))
-    assert outputs["EndpointName"]["Value"] == {"Fn::GetAtt": [endpoint, "Name"]} or outputs["EndpointName"]["Value"] == "live"
+    assert outputs["EndpointName"]["Value"] == "live"
     assert outputs["RuntimeArn"]["Value"] == {"Fn::GetAtt": [runtime, "AgentRuntimeArn"]}
     assert outputs["SessionStore"]["Value"] == "s3"
 
