@@ -11,6 +11,7 @@ In CI (``CI`` set) a missing podman or base image is a failure, never a skip.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -36,7 +37,8 @@ PREREQS_SCRIPT = REPO_ROOT / "scripts" / "container_prereqs.sh"
 BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-base:bookworm")
 # Absolute: buildah resolves CONTAINERS_CONF from subprocesses with another working directory.
 CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(BUILD_DIR / "containers.conf"))).resolve()
-IMAGE = "localhost/agentcore-session-agent:test"
+# One tag per checkout, so two clones (or git worktrees) testing at once never replace each other's image.
+IMAGE = f"localhost/agentcore-session-agent:test-{hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:8]}"
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 # slirp4netns maps this address to the host's 127.0.0.1 when allow_host_loopback=true.
 HOST_LOOPBACK_FROM_CONTAINER = "10.0.2.2"
