@@ -1,8 +1,8 @@
 """The ASGI app: BedrockAgentCoreApp serving one isolated, persistent Strands agent per session.
 
 ``create_app(settings=None, *, model_factory=None)`` is the contract tests and ``python -m agent`` use.
-Flow of one request: JSON body → session header → caller (JWT ``sub``) → payload → owner check →
-session checkout (per-session lock) → turn → JSON or SSE answer; every outcome is logged once.
+Flow of one request: JSON body → session header → caller (JWT ``sub``; IAM mode: the end-user header) → payload →
+owner check → session checkout (per-session lock) → turn → JSON or SSE answer; every outcome is logged once.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ class AgentServerApp(BedrockAgentCoreApp):
 
 
 def error_response(error: ApiError, request_id: str) -> JSONResponse:
-    """The contract's error body."""
-    body = {"error": error.message, "code": error.code, "request_id": request_id}
+    """The contract's error body; ``message`` repeats ``error`` because AWS SDKs read the message from it."""
+    body = {"error": error.message, "code": error.code, "message": error.message, "request_id": request_id}
     return JSONResponse(body, status_code=error.status, headers={REQUEST_ID_HEADER: request_id})
 
 
@@ -79,7 +79,7 @@ class InvocationHandler:
         session_id, actor_id, stream = context.session_id, None, False
         try:
             session_id = validate_session_id(context.session_id)
-            actor_id = caller_actor(context.request_headers)
+            actor_id = caller_actor(context.request_headers, authorizer_type=self._settings.authorizer_type)
             invocation = validate_payload(payload, max_prompt_chars=self._settings.max_prompt_chars)
             stream = invocation.stream
             self._authorize(session_id, actor_id)
@@ -126,7 +126,8 @@ class InvocationHandler:
                 yield {"type": "done", "response": event.result.text, "session_id": session_id,
                        "request_id": request_id, "usage": event.result.usage}
             elif event.error is not None:
-                yield {"type": "error", "error": event.error.message, "code": event.error.code, "request_id": request_id}
+                yield {"type": "error", "error": event.error.message, "code": event.error.code,
+                       "message": event.error.message, "request_id": request_id}
 
 
 def _agent_builder(store: SessionStore, model_factory: ModelFactory) -> Callable[[str, str], Agent]:
@@ -178,7 +179,7 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
     app.entrypoint(invoke)
     app.state.registry = registry
     logger.info(
-        "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s> | agent app ready",
-        settings.model_provider, settings.model_id, settings.session_store, settings.max_sessions,
+        "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> | agent app ready",
+        settings.model_provider, settings.model_id, settings.session_store, settings.max_sessions, settings.authorizer_type,
     )
     return app

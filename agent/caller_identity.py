@@ -1,7 +1,14 @@
-"""Who is calling: the ``sub`` of the Bearer JWT AgentCore forwarded, or ``anonymous``.
+"""Who is calling: the ``sub`` of the forwarded Bearer JWT, the end user an IAM caller names, or ``anonymous``.
 
-The token is decoded without verifying its signature on purpose: AgentCore's JWT authorizer already
-verified it before forwarding the request, and the container has no business re-fetching keys.
+Which header counts depends on the runtime's authorizer (``AUTHORIZER_TYPE``, set by the stack):
+
+- ``jwt``: the token is decoded without verifying its signature on purpose: AgentCore's JWT authorizer
+  already verified it before forwarding the request, and the container has no business re-fetching keys.
+  The end-user header is never read, even if it arrives.
+- ``iam``: AgentCore verified the caller's SigV4 signature and ``bedrock-agentcore:InvokeAgentRuntime``;
+  that trusted backend names its end user in ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id``, which
+  AgentCore forwards because the stack allowlists it. ``Authorization`` is never read in this mode (AgentCore
+  forwards it only to JWT runtimes). Trust model and sources: docs/agent.md.
 """
 
 from __future__ import annotations
@@ -10,28 +17,42 @@ import hashlib
 import re
 from collections.abc import Mapping
 
-from agent.errors import UnauthorizedError
+from agent.errors import BadRequestError, UnauthorizedError
+from agent.session_owners import OWNER_ACTOR
 
 ANONYMOUS_ACTOR = "anonymous"
+END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 SAFE_ACTOR_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+HASHED_ACTOR_PREFIX = "sha256-"
+# Actor ids the agent itself uses: a caller named like one must not land in its namespace.
+RESERVED_ACTORS = frozenset({ANONYMOUS_ACTOR, OWNER_ACTOR})
 
 
 def actor_key(subject: str) -> str:
     """A store-safe actor id: the subject itself when it is path/key safe, otherwise a stable hash.
 
     Cognito subjects are UUIDs and pass through unchanged; anything else cannot escape its namespace.
+    Reserved names (``anonymous``, the owner records' actor) and names that look like a hash are hashed
+    too: an end user called ``anonymous`` or ``sha256-<hash of someone else>`` must not share their actor.
     """
-    if SAFE_ACTOR_PATTERN.match(subject):
+    if SAFE_ACTOR_PATTERN.match(subject) and subject not in RESERVED_ACTORS and not subject.startswith(HASHED_ACTOR_PREFIX):
         return subject
-    return "sha256-" + hashlib.sha256(subject.encode()).hexdigest()[:40]
+    return HASHED_ACTOR_PREFIX + hashlib.sha256(subject.encode()).hexdigest()[:40]
 
 
-def caller_actor(headers: Mapping[str, str] | None) -> str:
+def caller_actor(headers: Mapping[str, str] | None, *, authorizer_type: str = "jwt") -> str:
     """Return the actor id for a request from its (forwarded) headers.
 
+    Args:
+        headers: the headers the runtime forwarded.
+        authorizer_type: ``jwt`` reads only ``Authorization``; ``iam`` reads only the end-user header.
+
     Raises:
-        UnauthorizedError: an Authorization header that is not ``Bearer <JWT with sub>``.
+        UnauthorizedError: (jwt) an Authorization header that is not ``Bearer <JWT with sub>``.
+        BadRequestError: (iam) an end-user header that is present but empty.
     """
+    if authorizer_type == "iam":
+        return end_user_actor(headers)
     authorization = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), None)
     if not authorization:
         return ANONYMOUS_ACTOR
@@ -48,3 +69,21 @@ def caller_actor(headers: Mapping[str, str] | None) -> str:
     if not isinstance(subject, str) or not subject:
         raise UnauthorizedError("Authorization bearer token has no 'sub' claim")
     return actor_key(subject)
+
+
+def end_user_actor(headers: Mapping[str, str] | None) -> str:
+    """The actor an IAM caller names in the end-user header; ``anonymous`` when the header is absent.
+
+    Raises:
+        BadRequestError: the header is present but empty (a caller bug that would otherwise mean "anonymous").
+    """
+    value = next((v for k, v in (headers or {}).items() if k.lower() == END_USER_HEADER.lower()), None)
+    if value is None:
+        return ANONYMOUS_ACTOR
+    if not value.strip():
+        raise BadRequestError(
+            f"header {END_USER_HEADER} is empty: name the end user, or omit the header to call as the shared "
+            f"'{ANONYMOUS_ACTOR}' caller",
+            code="invalid_user_id",
+        )
+    return actor_key(value)

@@ -15,9 +15,11 @@ from typing import Literal
 
 ModelProvider = Literal["bedrock", "openai"]
 SessionStoreKind = Literal["s3", "agentcore-memory", "file", "none"]
+AuthorizerType = Literal["jwt", "iam"]
 
 MODEL_PROVIDERS: tuple[str, ...] = ("bedrock", "openai")
 SESSION_STORES: tuple[str, ...] = ("s3", "agentcore-memory", "file", "none")
+AUTHORIZER_TYPES: tuple[str, ...] = ("jwt", "iam")
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MODEL_ID = "global.anthropic.claude-sonnet-4-6"
 DEFAULT_SESSION_DIR = Path(__file__).resolve().parent.parent / ".sessions"
@@ -56,6 +58,9 @@ class Settings:
         log_level: ``DEBUG``, ``INFO`` (default), ``WARNING`` or ``ERROR``.
         port: listening port (1..65535); default 8080.
         observability_enabled: run under OpenTelemetry auto-instrumentation; default false.
+        authorizer_type: how the runtime in front authenticates callers, so the agent knows which forwarded
+            header names the caller: ``jwt`` (default; the ``sub`` of the forwarded bearer token) or ``iam``
+            (the end user the SigV4 caller names in ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id``).
     """
 
     model_provider: ModelProvider = "bedrock"
@@ -75,6 +80,7 @@ class Settings:
     log_level: str = "INFO"
     port: int = 8080
     observability_enabled: bool = False
+    authorizer_type: AuthorizerType = "jwt"
 
     def __post_init__(self) -> None:
         problems = _cross_field_problems(self)
@@ -107,6 +113,7 @@ class Settings:
             log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
             port=reader.integer("PORT", 8080, 1, 65535),
             observability_enabled=reader.boolean("AGENT_OBSERVABILITY_ENABLED", False),
+            authorizer_type=reader.choice("AUTHORIZER_TYPE", AUTHORIZER_TYPES, "jwt"),
         )
         problems = reader.problems + _cross_field_problems(SimpleNamespace(**values))
         if problems:

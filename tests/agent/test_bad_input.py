@@ -37,7 +37,7 @@ def test_bad_body_is_rejected_with_named_problem(shared_agent, body, status, cod
 
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"error": message, "code": code, "request_id": "req-bad-1"}
+    assert response.json() == {"error": message, "code": code, "message": message, "request_id": "req-bad-1"}
     assert httpx.get(f"{shared_agent.base_url}/ping").status_code == 200
 
 

@@ -83,6 +83,7 @@ def test_busy_session_is_refused_with_409_when_waiting_is_disabled(agent_starter
     assert refused.json() == {
         "error": "session is busy with another request for more than 0 seconds; retry later",
         "code": "session_busy",
+        "message": "session is busy with another request for more than 0 seconds; retry later",
         "request_id": refused.request.headers["X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"],
     }
     assert ask(server.base_url, session_id, "How many turns?") == "You have sent 3 messages."

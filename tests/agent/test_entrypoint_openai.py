@@ -58,6 +58,7 @@ def test_upstream_failure_is_502_model_error(agent_main):
     assert response.json() == {
         "error": "the model call failed (InternalServerError); see server logs for this request id",
         "code": "model_error",
+        "message": "the model call failed (InternalServerError); see server logs for this request id",
         "request_id": "req-openai-fail",
     }
     assert httpx.get(f"{agent_main.base_url}/ping").status_code == 200

@@ -29,6 +29,7 @@ def test_model_failure_is_502_json_without_traceback(shared_agent):
     assert response.json() == {
         "error": "the model call failed (ScriptedModelError); see server logs for this request id",
         "code": "model_error",
+        "message": "the model call failed (ScriptedModelError); see server logs for this request id",
         "request_id": "req-model-fail",
     }
     assert "Traceback" not in response.text and "scripted_model.py" not in response.text
@@ -131,6 +132,7 @@ def test_corrupt_stored_session_is_503_and_other_sessions_still_work(agent_start
     assert response.json() == {
         "error": "the session store failed (SessionException); see server logs for this request id",
         "code": "store_error",
+        "message": "the session store failed (SessionException); see server logs for this request id",
         "request_id": "req-corrupt",
     }
     assert invoke(server.base_url, new_session_id(), "hello").json()["response"] == "You said: hello"

@@ -19,6 +19,7 @@ def test_foreign_subject_gets_403_revealing_nothing(shared_agent):
     assert response.json() == {
         "error": "this session id belongs to another caller; start a new session",
         "code": "session_forbidden",
+        "message": "this session id belongs to another caller; start a new session",
         "request_id": "req-403",
     }
     assert "John" not in response.text and "alice" not in response.text

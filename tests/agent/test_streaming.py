@@ -43,6 +43,7 @@ def test_stream_model_failure_ends_with_error_event(shared_agent):
         "type": "error",
         "error": "the model call failed (ScriptedModelError); see server logs for this request id",
         "code": "model_error",
+        "message": "the model call failed (ScriptedModelError); see server logs for this request id",
         "request_id": "req-stream-fail",
     }]
     assert "Traceback" not in response.text

@@ -11,6 +11,7 @@ import jwt
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 
 
 def new_session_id() -> str:
@@ -23,8 +24,9 @@ def bearer_token(subject: str) -> str:
     return jwt.encode({"sub": subject, "token_use": "access"}, "test-signing-key-of-32-bytes-min!", algorithm="HS256")
 
 
-def headers_for(session_id: str | None, *, subject: str | None = None, request_id: str | None = None) -> dict[str, str]:
-    """Headers AgentCore forwards: session id, optional request id and Authorization."""
+def headers_for(session_id: str | None, *, subject: str | None = None, request_id: str | None = None,
+                end_user: str | None = None) -> dict[str, str]:
+    """Headers AgentCore forwards: session id, optional request id, Authorization and the end-user header."""
     headers = {"Content-Type": "application/json"}
     if session_id is not None:
         headers[SESSION_HEADER] = session_id
@@ -32,22 +34,24 @@ def headers_for(session_id: str | None, *, subject: str | None = None, request_i
         headers[REQUEST_ID_HEADER] = request_id
     if subject is not None:
         headers["Authorization"] = f"Bearer {bearer_token(subject)}"
+    if end_user is not None:
+        headers[END_USER_HEADER] = end_user
     return headers
 
 
 def invoke(base_url: str, session_id: str | None, prompt: Any, *, subject: str | None = None, stream: bool | None = None,
-           request_id: str | None = None, timeout: float = 30.0) -> httpx.Response:
+           request_id: str | None = None, end_user: str | None = None, timeout: float = 30.0) -> httpx.Response:
     """POST /invocations with ``{"prompt": prompt}`` (plus ``stream`` when given)."""
     body: dict[str, Any] = {"prompt": prompt}
     if stream is not None:
         body["stream"] = stream
     return httpx.post(f"{base_url}/invocations", json=body, timeout=timeout,
-                      headers=headers_for(session_id, subject=subject, request_id=request_id))
+                      headers=headers_for(session_id, subject=subject, request_id=request_id, end_user=end_user))
 
 
-def ask(base_url: str, session_id: str, prompt: str, *, subject: str | None = None) -> str:
+def ask(base_url: str, session_id: str, prompt: str, *, subject: str | None = None, end_user: str | None = None) -> str:
     """Invoke and return the ``response`` text, failing loudly on a non-200."""
-    response = invoke(base_url, session_id, prompt, subject=subject)
+    response = invoke(base_url, session_id, prompt, subject=subject, end_user=end_user)
     assert response.status_code == 200, response.text
     return response.json()["response"]
 
