@@ -16,20 +16,14 @@ from typing import Any
 import httpx
 import jwt
 
+from local.inbound_auth import AuthorizationError, AuthorizerType, InboundRequest
+
 logger = logging.getLogger(__name__)
 
 _ALGORITHMS = ["RS256"]
 _LEEWAY_SECONDS = 0
 
-
-class AuthorizationError(Exception):
-    """A request the authorizer refuses, with the HTTP status and machine code to answer with."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+__all__ = ["AuthorizationError", "JwtAuthorizer", "OidcProvider", "discover"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +64,15 @@ class JwtAuthorizer:
         self._provider = provider
         self._allowed_clients = allowed_clients
         self._jwks = jwt.PyJWKClient(provider.jwks_uri, cache_keys=True)
+
+    @property
+    def authorizer_type(self) -> AuthorizerType:
+        """Always `jwt`."""
+        return "jwt"
+
+    def authenticate(self, request: InboundRequest) -> str:
+        """The front door's entry point: the `sub` of the request's valid access token (see `authorize`)."""
+        return str(self.authorize(request.header("authorization")).get("sub"))
 
     def authorize(self, authorization_header: str | None) -> dict[str, Any]:
         """Return the token's claims, or raise `AuthorizationError` saying what is wrong.

@@ -1,4 +1,4 @@
-"""Assemble the offline runtime: moto Cognito, the JWT front door and the agent server behind it.
+"""Assemble the offline runtime: moto Cognito, the front door (JWT or SigV4) and the agent server behind it.
 
 WHY one object: tests and `python -m local` need the same four parts started in the same order and
 torn down in reverse, and both need the identifiers (pool, client, ARN, URLs) afterwards.
@@ -17,9 +17,11 @@ from local.agent_process import DEFAULT_AGENT_COMMAND, REPO_ROOT, AgentProcess
 from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.identity_pool import LocalIdentity, create_identity
+from local.inbound_auth import AUTHORIZER_TYPES, AuthorizerType, InboundAuthorizer
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.moto_link import RunningEmulator, start_aws_emulator
 from local.outputs_file import outputs_document, write_outputs
+from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class LocalRuntimeSettings:
             `<state_dir>/sessions`; anything given here wins.
         front_door_port: port for the front door; 0 picks a free one. Default: 0.
         moto_port: port for moto; 0 picks a free one. Default: 0.
+        authorizer: the emulated runtime's inbound auth: `jwt` (Cognito bearer tokens, like the default
+            stage) or `iam` (SigV4 with a generated local key pair, like `-c authorizer=iam`). Default: `jwt`.
     """
 
     state_dir: Path = REPO_ROOT / ".local-runtime"
@@ -51,6 +55,7 @@ class LocalRuntimeSettings:
     agent_env: Mapping[str, str] = field(default_factory=dict)
     front_door_port: int = 0
     moto_port: int = 0
+    authorizer: AuthorizerType = "jwt"
 
     def __post_init__(self) -> None:
         problems = [
@@ -60,6 +65,8 @@ class LocalRuntimeSettings:
         ]
         if not self.agent_url and not self.agent_command:
             problems.append("agent_command is empty and agent_url is unset: one of them must say how to reach the agent")
+        if self.authorizer not in AUTHORIZER_TYPES:
+            problems.append(f"authorizer is {self.authorizer!r} but must be one of {', '.join(AUTHORIZER_TYPES)}")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -78,6 +85,7 @@ class LocalRuntime:
         self._emulator: RunningEmulator | None = None
         self._agent: AgentProcess | None = None
         self._front_door: BackgroundServer | None = None
+        self.key_pair: LocalKeyPair | None = None
         try:
             self._start()
         except Exception:
@@ -93,7 +101,8 @@ class LocalRuntime:
             f"arn:aws:bedrock-agentcore:{settings.region}:{LOCAL_ACCOUNT}:runtime/"
             f"agentcore_session_local-{secrets.token_hex(5)}"
         )
-        agent_env = {"SESSION_STORE": "file", "SESSION_DIR": str(settings.state_dir / "sessions"), **settings.agent_env}
+        agent_env = {"SESSION_STORE": "file", "SESSION_DIR": str(settings.state_dir / "sessions"),
+                     "AUTHORIZER_TYPE": settings.authorizer, **settings.agent_env}
         if settings.agent_url:
             self.agent_url = settings.agent_url.rstrip("/")
         else:
@@ -101,14 +110,11 @@ class LocalRuntime:
                 command=settings.agent_command, env=agent_env, log_path=settings.state_dir / "agent.log"
             )
             self.agent_url = self._agent.url
-        authorizer = JwtAuthorizer(
-            provider=discover(self.identity.discovery_url), allowed_clients=frozenset({self.identity.client_id})
-        )
         config = FrontDoorConfig(
             runtime_arn=self.runtime_arn, endpoint_name=settings.endpoint_name, upstream_url=self.agent_url
         )
         self._front_door = BackgroundServer(
-            create_front_door(config=config, authorizer=authorizer), port=settings.front_door_port
+            create_front_door(config=config, authorizer=self._authorizer()), port=settings.front_door_port
         )
         write_outputs(
             settings.outputs_path,
@@ -118,9 +124,20 @@ class LocalRuntime:
                 endpoint_name=settings.endpoint_name,
                 front_door_url=self.front_door_url,
                 session_store=agent_env["SESSION_STORE"],
+                authorizer=settings.authorizer,
+                key_pair=self.key_pair,
             ),
         )
         logger.info("front_door=<%s>, agent=<%s> | local runtime ready", self.front_door_url, self.agent_url)
+
+    def _authorizer(self) -> InboundAuthorizer:
+        """Cognito's pool as custom JWT authorizer, or SigV4 against a key pair generated for this run."""
+        if self.settings.authorizer == "iam":
+            self.key_pair = LocalKeyPair.generate()  # the outputs file hands it to the client
+            return SigV4Authorizer(region=self.settings.region, key_pairs=[self.key_pair])
+        return JwtAuthorizer(
+            provider=discover(self.identity.discovery_url), allowed_clients=frozenset({self.identity.client_id})
+        )
 
     @property
     def front_door_url(self) -> str:

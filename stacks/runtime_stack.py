@@ -16,9 +16,13 @@ from stacks.model_access import INVOKE_MODEL_ACTIONS, model_access
 from stacks.runtime_findings import acknowledge_runtime_role_findings
 
 AGENT_DIR = Path(__file__).resolve().parent.parent / "agent"
-# The agent reads the caller's identity (JWT sub) from this header; AgentCore forwards it only
-# when allowlisted, and only for runtimes with a JWT authorizer.
-FORWARDED_HEADERS = ("Authorization",)
+# Request headers AgentCore forwards to the container, per authorizer (the runtime's request-header allowlist).
+# JWT: the agent reads the caller (the token's sub) from Authorization, which AgentCore forwards only when
+# allowlisted and only to runtimes with a custom JWT authorizer. IAM: the SigV4 caller (a trusted backend)
+# names its end user in a custom header; Authorization carries the SigV4 signature and is never forwarded.
+# Source: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html
+END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
+FORWARDED_HEADERS = {"jwt": ("Authorization",), "iam": (END_USER_HEADER,)}
 
 
 class RuntimeStack(Stack):
@@ -90,11 +94,9 @@ class RuntimeStack(Stack):
         return agentcore.RuntimeAuthorizerConfiguration.using_cognito(pool, [client])
 
     @staticmethod
-    def _forwarded_headers(config: StageConfig) -> agentcore.RequestHeaderConfiguration | None:
-        """The service forwards Authorization only to JWT runtimes; an IAM runtime gets no allowlist."""
-        if config.authorizer == "iam":
-            return None
-        return agentcore.RequestHeaderConfiguration(allowlisted_headers=list(FORWARDED_HEADERS))
+    def _forwarded_headers(config: StageConfig) -> agentcore.RequestHeaderConfiguration:
+        """Authorization for a JWT runtime; the end-user header for an IAM runtime (docs/agent.md, trust model)."""
+        return agentcore.RequestHeaderConfiguration(allowlisted_headers=list(FORWARDED_HEADERS[config.authorizer]))
 
     def _network(self, config: StageConfig) -> agentcore.RuntimeNetworkConfiguration:
         """Public by default; in VPC mode the given private subnets and security groups (or a new group)."""
@@ -121,12 +123,14 @@ class RuntimeStack(Stack):
         )
 
     def _environment(self, config: StageConfig) -> dict[str, str]:
-        """What the agent reads at startup (agent/settings.py): model, store, logging, telemetry."""
+        """What the agent reads at startup (agent/settings.py): model, store, logging, telemetry, and the
+        authorizer type, so the agent reads the caller from the header this runtime forwards and no other."""
         return {
             "MODEL_PROVIDER": "bedrock",
             "MODEL_ID": config.model_id,
             "LOG_LEVEL": config.log_level,
             "AGENT_OBSERVABILITY_ENABLED": "true" if config.observability_enabled else "false",
+            "AUTHORIZER_TYPE": config.authorizer,
             **self.session_store.environment,
         }
 

@@ -103,6 +103,7 @@ def test_runtime_properties_for_jwt_public_stage(dev):
                 "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
                 "LOG_LEVEL": "DEBUG",
                 "AGENT_OBSERVABILITY_ENABLED": "true",
+                "AUTHORIZER_TYPE": "jwt",
                 "SESSION_STORE": "s3",
                 "SESSION_BUCKET": {"Ref": Match.string_like_regexp("SessionStoreBucket")},
                 "SESSION_PREFIX": "sessions/",
@@ -297,12 +298,24 @@ def test_memory_store_env_and_event_grants(memory_stage):
     assert not t.find_resources("AWS::S3::Bucket")
 
 
-def test_iam_authorizer_stage_has_no_jwt_and_no_header_allowlist(build):
-    _, stage = build(overrides={"authorizer": "iam"})
-    runtime = next(iter(template(stage).find_resources("AWS::BedrockAgentCore::Runtime").values()))["Properties"]
+def test_iam_authorizer_stage_forwards_only_the_end_user_header(synthesized):
+    """The synthesized IAM-mode runtime: no JWT authorizer, the end-user header allowlisted, no Authorization."""
+    runtime_template = json.loads(next(synthesized("iam").glob("**/*Runtime.template.json")).read_text())
+    [runtime] = [r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
     assert "AuthorizerConfiguration" not in runtime or "CustomJWTAuthorizer" not in runtime["AuthorizerConfiguration"]
-    assert "RequestHeaderConfiguration" not in runtime
-    assert template(stage).to_json()["Outputs"]["AuthorizerType"]["Value"] == "iam"
+    assert runtime["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"]}
+    assert runtime["EnvironmentVariables"]["AUTHORIZER_TYPE"] == "iam"
+    assert runtime_template["Outputs"]["AuthorizerType"]["Value"] == "iam"
+
+
+def test_local_front_door_forwards_what_the_synthesized_runtimes_allowlist(synthesized):
+    """`make local` must forward exactly the headers AgentCore would, in both authorizer modes."""
+    from local.front_door import FORWARDED_HEADERS as LOCAL_FORWARDED_HEADERS
+
+    for configuration, authorizer in (("dev", "jwt"), ("iam", "iam")):
+        runtime_template = json.loads(next(synthesized(configuration).glob("**/*Runtime.template.json")).read_text())
+        [runtime] = [r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+        assert runtime["RequestHeaderConfiguration"]["RequestHeaderAllowlist"] == list(LOCAL_FORWARDED_HEADERS[authorizer])
 
 
 def test_vpc_network_by_config(build):
