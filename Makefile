@@ -11,6 +11,7 @@ CDK := cdk --app "$(BIN)/python app.py" -c stage=$(STAGE)
 OUTPUTS_FILE ?= cdk-outputs-$(STAGE).json
 PYTEST_ARGS ?=
 PORT ?= 8080
+AUTHORIZER ?= jwt
 
 .PHONY: help setup synth test lint deploy diff destroy dev local bench clean
 
@@ -50,8 +51,8 @@ destroy: setup ## Delete STAGE's stacks (prod keeps its retained resources).
 lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
 	cfn-lint $$(find cdk.out -name '*.template.json')
 
-local: setup ## Run the whole flow offline: moto Cognito, the JWT front door and the agent (see docs/client.md).
-	$(BIN)/python -m local
+local: setup ## Run the whole flow offline: moto Cognito, the front door (AUTHORIZER=jwt|iam) and the agent (docs/client.md).
+	$(BIN)/python -m local --authorizer $(AUTHORIZER)
 
 bench: setup ## Benchmark the agent against the reference design, offline (~10 min; BENCH_QUICK=1 for ~3 min).
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -24,7 +24,8 @@ from client.targets import Target
 from client.token_cache import TokenCache, Tokens
 from client.user_admin import UserAdmin
 
-IAM_USER = "iam"
+# IAM mode without a named user: no end-user header, so the agent serves the shared anonymous actor.
+ANONYMOUS_USER = "anonymous"
 _HTTP_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
 
 
@@ -63,9 +64,12 @@ class AgentClient:
         return self._auth().login(check_name("user name", user), password, flow=flow)
 
     def resolve_user(self, user: str | None) -> str:
-        """The explicit user, else `$AGENTCORE_USER`, else whoever logged in last (IAM: a fixed name)."""
+        """The explicit user, else `$AGENTCORE_USER`, else whoever logged in last (IAM: else `anonymous`).
+
+        In IAM mode the user is the end user named to the runtime in the end-user header; nobody logs in.
+        """
         if self.auth_method == "iam":
-            return check_name("user name", user or IAM_USER)
+            return check_name("user name", user or os.environ.get("AGENTCORE_USER") or ANONYMOUS_USER)
         chosen = user or os.environ.get("AGENTCORE_USER") or self.tokens.last_user()
         if not chosen:
             raise CliError("no user given and nobody has logged in yet: run `login NAME` or pass --user NAME")
@@ -86,7 +90,8 @@ class AgentClient:
             raise CliError("prompt is empty: say something")
         chosen = self.sessions.choose(user, session_id=session_id, new=new_session)
         if self.auth_method == "iam":
-            answer = self._sigv4().invoke(prompt=prompt, session_id=chosen, stream=stream, on_text=on_text)
+            end_user = None if user == ANONYMOUS_USER else user
+            answer = self._sigv4(end_user).invoke(prompt=prompt, session_id=chosen, stream=stream, on_text=on_text)
         else:
             token = self._auth().access_token(user)
             with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
@@ -119,15 +124,17 @@ class AgentClient:
     def _auth(self) -> CognitoAuth:
         return CognitoAuth(target=self.target, cognito=self.cognito, cache=self.tokens)
 
-    def _sigv4(self) -> SigV4Invoker:
+    def _sigv4(self, end_user: str | None = None) -> SigV4Invoker:
         if self.target.is_local:
-            # Locally the AgentCore data plane is the front door, not moto.
+            # Locally the AgentCore data plane is the front door, not moto; `make local AUTHORIZER=iam`
+            # writes the key pair its SigV4 check accepts into the outputs file.
             import boto3  # noqa: PLC0415
 
             agentcore = boto3.client(
                 "bedrock-agentcore", region_name=self.target.region, endpoint_url=self.target.invocation_base_url,
-                aws_access_key_id="local", aws_secret_access_key="local",
+                aws_access_key_id=self.target.access_key_id or "local",
+                aws_secret_access_key=self.target.secret_access_key or "local",
             )
         else:
             agentcore = aws_client("bedrock-agentcore", self.target)
-        return SigV4Invoker(target=self.target, agentcore=agentcore)
+        return SigV4Invoker(target=self.target, agentcore=agentcore, end_user=end_user)

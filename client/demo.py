@@ -1,7 +1,8 @@
 """`demo`: replay the reference scenario — two users, three sessions — and print what held.
 
 WHY: it is the shortest proof that sessions behave as promised on a given target: the same session
-remembers, a new session does not, and another user cannot read a session by reusing its id.
+remembers, a new session does not, and another user cannot read a session by reusing its id. On a JWT
+runtime the users are Cognito users; on an IAM runtime they are end users the SigV4 caller names.
 """
 
 from __future__ import annotations
@@ -34,14 +35,15 @@ def run_demo(client: AgentClient, *, users: tuple[str, str] | None = None, say: 
 
     Args:
         client: the target's client.
-        users: two users who are already logged in; None creates `demo-a-…`/`demo-b-…`.
+        users: two users who are already logged in (IAM: two end-user names); None picks `demo-a-…`/`demo-b-…`
+            (created in Cognito on a JWT runtime; on an IAM runtime the names are all there is).
         say: progress output.
     """
     temporary = users is None
     user_a, user_b = users or (f"demo-a-{secrets.token_hex(3)}", f"demo-b-{secrets.token_hex(3)}")
     created: list[str] = []
     try:
-        if temporary:
+        if temporary and client.auth_method == "jwt":
             _create_and_login(client, (user_a, user_b), created, say)
         return _scenario(client, user_a, user_b, say)
     finally:

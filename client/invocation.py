@@ -1,8 +1,9 @@
 """Call the runtime: build the invocation URL, send the prompt, stream the answer back.
 
 WHY two invokers: a JWT runtime must be called over HTTPS with `Authorization: Bearer` (the AWS SDK
-cannot do that), an IAM runtime through boto3's SigV4-signed `invoke_agent_runtime`. Both read the same
-agent answers: JSON `{"response": ...}` or the SSE events `delta`/`done`/`error`.
+cannot do that), an IAM runtime through boto3's SigV4-signed `invoke_agent_runtime`, naming the end user in
+the header the runtime allowlists. Both read the same agent answers: JSON `{"response": ...}` or the SSE
+events `delta`/`done`/`error`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from client.errors import CliError, RuntimeHttpError
 from client.targets import Target
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+# The end user a SigV4 caller speaks for; an IAM runtime allowlists it (stacks/runtime_stack.py, docs/agent.md).
+END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 RETRYABLE_STATUSES = frozenset({429, 503})
 TextSink = Callable[[str], None]
 
@@ -123,10 +126,17 @@ class BearerInvoker:
 class SigV4Invoker:
     """boto3 `invoke_agent_runtime` (SigV4) for a runtime configured for IAM authorization."""
 
-    def __init__(self, *, target: Target, agentcore: Any) -> None:
-        """Args: target: the runtime; agentcore: a boto3 `bedrock-agentcore` client."""
+    def __init__(self, *, target: Target, agentcore: Any, end_user: str | None = None) -> None:
+        """Args: target: the runtime; agentcore: a boto3 `bedrock-agentcore` client (this invoker's own);
+        end_user: the end user to name in the end-user header, or None to call as the shared anonymous caller."""
         self._target = target
         self._agentcore = agentcore
+        if end_user is not None:
+            # boto3 has no parameter for a custom header: add it before signing, so it is signed too
+            # (the pattern of AWS's header-allowlist guide).
+            agentcore.meta.events.register_first(
+                "before-sign.bedrock-agentcore.InvokeAgentRuntime", _header_adder(END_USER_HEADER, end_user)
+            )
 
     def invoke(self, *, prompt: str, session_id: str, stream: bool, on_text: TextSink) -> Answer:
         """Send one prompt with SigV4; same answer handling as the bearer path."""
@@ -159,6 +169,15 @@ class SigV4Invoker:
             )
         except ClientError as e:
             raise CliError(f"sessions stop failed ({error_code(e)}): {error_message(e)}") from e
+
+
+def _header_adder(name: str, value: str) -> Callable[..., None]:
+    """A botocore `before-sign` handler that sets one request header."""
+
+    def add(request: Any, **_: Any) -> None:
+        request.headers[name] = value
+
+    return add
 
 
 def _read_answer(response: httpx.Response, on_text: TextSink) -> str:

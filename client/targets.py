@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,9 @@ class Target:
         client_id: Cognito app client (JWT runtimes only).
         invocation_base_url: where `/runtimes/...` lives; AgentCore's regional endpoint or the local front door.
         aws_endpoint_url: AWS API endpoint override (moto for `--local`); None means real AWS.
+        access_key_id: the key pair `make local AUTHORIZER=iam` generated for its SigV4 front door
+            (outputs `AccessKeyId`/`SecretAccessKey`); None means the standard AWS credential chain.
+        secret_access_key: its secret (never shown in `repr`).
     """
 
     name: str
@@ -50,6 +53,8 @@ class Target:
     client_id: str | None
     invocation_base_url: str
     aws_endpoint_url: str | None
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
 
     @property
     def is_local(self) -> bool:
@@ -101,6 +106,8 @@ def target_from_outputs(outputs: dict[str, str], *, name: str, source: str) -> T
         client_id=outputs.get("UserPoolClientId"),
         invocation_base_url=outputs.get("InvocationBaseUrl") or f"https://bedrock-agentcore.{region}.amazonaws.com",
         aws_endpoint_url=outputs.get("AwsEndpointUrl"),
+        access_key_id=outputs.get("AccessKeyId"),
+        secret_access_key=outputs.get("SecretAccessKey"),
     )
 
 

@@ -1,8 +1,8 @@
 """`python -m local` (`make local`): run the whole AgentCore flow offline until Ctrl-C.
 
 Starts moto as the Cognito identity provider, the agent server (`python -m agent`, model and store from
-the usual environment variables), and the JWT-checking front door, writes `.local-runtime/outputs.json`
-and prints the client commands that use it.
+the usual environment variables), and the front door checking JWTs (default) or SigV4 (`--authorizer iam`),
+writes `.local-runtime/outputs.json` and prints the client commands that use it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
+from local.inbound_auth import AUTHORIZER_TYPES
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 
 _USAGE = """\
@@ -31,6 +32,20 @@ Try, in another terminal:
   agentcore-client --local{outputs_option} chat --user alice
   agentcore-client --local{outputs_option} demo
 """
+_IAM_USAGE = """\
+Local AgentCore runtime is up (Ctrl-C stops it).
+  front door  {front_door}/runtimes/<URL-encoded ARN>/invocations?qualifier={endpoint}  (SigV4, bedrock-agentcore, {region})
+  runtime ARN {arn}
+  access key  {access_key_id} (secret in the outputs file)
+  agent       {agent}   log: {log}
+  outputs     {outputs}
+
+Try, in another terminal:
+  agentcore-client --local{outputs_option} invoke --user alice "My name is Alice."
+  agentcore-client --local{outputs_option} chat --user alice
+  agentcore-client --local{outputs_option} demo
+or boto3's invoke_agent_runtime with endpoint_url={front_door} and the outputs file's AccessKeyId/SecretAccessKey.
+"""
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +56,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--agent-command", default=None, help="command that starts the agent on $PORT")
     parser.add_argument("--agent-url", default=None, help="use an agent server that is already running")
     parser.add_argument("--log-level", default="WARNING", help="log level of the local runtime")
+    parser.add_argument("--authorizer", choices=AUTHORIZER_TYPES, default="jwt",
+                        help="inbound auth of the emulated runtime: jwt (Cognito bearer tokens) or iam (SigV4)")
     return parser.parse_args(argv)
 
 
@@ -48,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     """Start the local runtime and block until SIGINT/SIGTERM."""
     args = _parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
-    overrides: dict[str, object] = {"front_door_port": args.port, "moto_port": args.moto_port}
+    overrides: dict[str, object] = {"front_door_port": args.port, "moto_port": args.moto_port, "authorizer": args.authorizer}
     if args.state_dir:
         overrides["state_dir"] = args.state_dir
     if args.agent_command:
@@ -65,13 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
     print(
-        _USAGE.format(
+        (_IAM_USAGE if runtime.key_pair else _USAGE).format(
             front_door=runtime.front_door_url,
             endpoint=settings.endpoint_name,
+            region=settings.region,
             arn=runtime.runtime_arn,
             moto=runtime.aws_endpoint_url,
             pool=runtime.identity.user_pool_id,
             client=runtime.identity.client_id,
+            access_key_id=runtime.key_pair.access_key_id if runtime.key_pair else "",
             agent=runtime.agent_url,
             log=settings.state_dir / "agent.log",
             outputs=settings.outputs_path,

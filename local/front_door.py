@@ -121,6 +121,9 @@ async def _check_request(request: Request, *, config: FrontDoorConfig, authorize
     qualifier = request.query_params.get("qualifier", "DEFAULT")
     if qualifier not in (config.endpoint_name, "DEFAULT"):
         return error_response(404, "endpoint_not_found", f"runtime has no endpoint named {qualifier!r}")
+    repeated = _repeated_forwarded_header(request, FORWARDED_HEADERS[authorizer.authorizer_type])
+    if repeated:
+        return error_response(400, "repeated_header", repeated)
     inbound = _inbound_request(request, await request.body())
     scheme = (inbound.header("authorization") or "").split(" ", 1)[0].lower()
     if scheme == _FOREIGN_SCHEME[authorizer.authorizer_type]:
@@ -136,9 +139,6 @@ async def _check_request(request: Request, *, config: FrontDoorConfig, authorize
     problem = _session_id_problem(session_id)
     if problem:
         return error_response(400, "invalid_session_id", problem)
-    repeated = _repeated_forwarded_header(request, FORWARDED_HEADERS[authorizer.authorizer_type])
-    if repeated:
-        return error_response(400, "repeated_header", repeated)
     logger.debug("principal=<%s>, session_id=<%s> | request authorized", principal, session_id)
     return session_id
 
@@ -210,6 +210,7 @@ async def _forward(request: Request, *, upstream: httpx.AsyncClient, session_id:
     response_headers[SESSION_HEADER] = session_id
     if answer.status_code >= 400:
         response_headers[ERROR_TYPE_HEADER] = aws_error_type(answer.status_code)
+        response_headers["content-type"] = "application/json"
         try:
             body = await _aws_shaped_error_body(answer)
         finally:
@@ -224,12 +225,15 @@ async def _forward(request: Request, *, upstream: httpx.AsyncClient, session_id:
 
 
 async def _aws_shaped_error_body(answer: httpx.Response) -> bytes:
-    """The agent's error body; a JSON object with `error` but no `message` gets `message` added."""
+    """The agent's error body with a `message`: added from `error` if missing; a non-JSON body is wrapped."""
     body = await answer.aread()
     try:
         document = json.loads(body)
     except ValueError:
-        return body
-    if isinstance(document, dict) and "message" not in document and isinstance(document.get("error"), str):
-        return json.dumps({**document, "message": document["error"]}).encode()
-    return body
+        document = None
+    if not isinstance(document, dict):
+        text = body.decode("utf-8", errors="replace").strip()[:1000] or f"the agent answered HTTP {answer.status_code}"
+        return json.dumps({"error": text, "code": "runtime_error", "message": text}).encode()
+    if "message" not in document:
+        document["message"] = str(document.get("error") or f"the agent answered HTTP {answer.status_code}")
+    return json.dumps(document).encode()

@@ -1,4 +1,4 @@
-"""Fixtures for the local runtime: moto Cognito over HTTP, tokens, an upstream recorder, the front door."""
+"""Fixtures for the local runtime: moto Cognito over HTTP, tokens, an upstream recorder, the front door (JWT and SigV4)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,13 @@ from local.http_server import BackgroundServer
 from local.identity_pool import LOCAL_CREDENTIALS, LocalIdentity, create_identity
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.moto_link import RunningEmulator, start_aws_emulator
+from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
 
 REGION = "us-east-1"
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
 ENDPOINT = "live"
 PASSWORD = "Corr3ct-Horse-Battery!"
+KEY_PAIR = LocalKeyPair(access_key_id="AKIALOCALTESTKEY0001", secret_access_key="local-test-secret-of-forty-characters-00")
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +119,11 @@ def upstream() -> Iterator[Upstream]:
     async def invocations(request: Request) -> Response:
         body = json.loads(await request.body())
         calls.append({"headers": dict(request.headers), "body": body})
+        if body.get("prompt") == "answer text":
+            return Response("upstream is not JSON", status_code=500, media_type="text/plain")
+        if str(body.get("prompt", "")).startswith("answer "):  # e.g. "answer 409": the agent refuses with that status
+            status = int(body["prompt"].split()[1])
+            return JSONResponse({"error": f"the agent answered {status}", "code": "scripted"}, status_code=status)
         if body.get("stream"):
             chunks = [f'data: {json.dumps({"type": "delta", "text": part})}\n\n' for part in ("Hel", "lo")]
             return StreamingResponse(iter(chunks), media_type="text/event-stream")
@@ -143,3 +150,19 @@ def front_door(identity: LocalIdentity, upstream: Upstream) -> Iterator[Backgrou
 def resign_token() -> Any:
     """`resign_token(token, key=None, **claim_changes)`: a token with moto's claims, changed and re-signed."""
     return resign
+
+
+@pytest.fixture(scope="session")
+def sigv4_front_door(upstream: Upstream) -> Iterator[BackgroundServer]:
+    """The front door of an IAM-authorized runtime in us-east-1, accepting `KEY_PAIR`."""
+    config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
+    server = BackgroundServer(create_front_door(config=config, authorizer=SigV4Authorizer(region=REGION, key_pairs=[KEY_PAIR])))
+    yield server
+    server.stop()
+
+
+
+@pytest.fixture(scope="session")
+def key_pair() -> LocalKeyPair:
+    """The key pair `sigv4_front_door` accepts."""
+    return KEY_PAIR

@@ -1,4 +1,4 @@
-"""The front door checks tokens and session ids like AgentCore's JWT authorizer, then forwards."""
+"""The front door in JWT mode checks tokens and session ids like AgentCore's JWT authorizer, then forwards."""
 
 from __future__ import annotations
 
@@ -11,13 +11,18 @@ import httpx
 import jwt
 import pytest
 
-from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
+from local.front_door import AUTHORIZATION_METHOD_MISMATCH, SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.agent_process import free_port
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.http_server import BackgroundServer
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
 SESSION = f"test-session-{uuid.uuid4().hex}"
+
+
+def _aws_error(message: str, code: str) -> dict[str, str]:
+    """The front door's error body: the project's `error`/`code` and the `message` AWS SDKs read."""
+    return {"error": message, "code": code, "message": message}
 
 
 def _url(front_door: BackgroundServer, arn: str = RUNTIME_ARN, qualifier: str = "live") -> str:
@@ -57,24 +62,21 @@ def test_missing_token_is_401(front_door, upstream):
     upstream.calls.clear()
     response = _call(front_door, None)
     assert response.status_code == 401
-    assert response.json() == {
-        "error": "Authorization header with a bearer token is required",
-        "code": "missing_token",
-    }
+    assert response.json() == _aws_error("Authorization header with a bearer token is required", "missing_token")
     assert upstream.calls == []
 
 
 def test_non_bearer_scheme_is_401(front_door):
     response = httpx.post(_url(front_door), headers={"Authorization": "Basic YWxpY2U6cHc=", SESSION_HEADER: SESSION})
     assert response.status_code == 401
-    assert response.json() == {"error": "Authorization header must be 'Bearer <access token>'", "code": "invalid_token"}
+    assert response.json() == _aws_error("Authorization header must be 'Bearer <access token>'", "invalid_token")
 
 
 def test_token_signed_by_another_key_is_401(front_door, tokens, resign_token, throwaway_key):
     forged = resign_token(tokens["AccessToken"], key=throwaway_key)
     response = _call(front_door, forged)
     assert response.status_code == 401
-    assert response.json() == {"error": "bearer token signature does not verify", "code": "invalid_signature"}
+    assert response.json() == _aws_error("bearer token signature does not verify", "invalid_signature")
 
 
 def test_garbage_token_is_401(front_door):
@@ -89,7 +91,7 @@ def test_expired_token_is_401(front_door, tokens, resign_token):
     stale = resign_token(tokens["AccessToken"], iat=now - 7200, exp=now - 60)
     response = _call(front_door, stale)
     assert response.status_code == 401
-    assert response.json() == {"error": "bearer token has expired", "code": "token_expired"}
+    assert response.json() == _aws_error("bearer token has expired", "token_expired")
 
 
 def test_moto_resigned_token_with_valid_claims_passes(front_door, tokens, resign_token):
@@ -101,29 +103,22 @@ def test_moto_resigned_token_with_valid_claims_passes(front_door, tokens, resign
 def test_id_token_instead_of_access_token_is_401(front_door, tokens):
     response = _call(front_door, tokens["IdToken"])
     assert response.status_code == 401
-    assert response.json() == {
-        "error": "token_use is 'id' but the runtime accepts only access tokens",
-        "code": "invalid_token_use",
-    }
+    assert response.json() == _aws_error("token_use is 'id' but the runtime accepts only access tokens", "invalid_token_use")
 
 
 def test_token_of_client_not_allowed_is_403(front_door, other_client_tokens):
     response = _call(front_door, other_client_tokens["AccessToken"])
     client_id = jwt.decode(other_client_tokens["AccessToken"], options={"verify_signature": False})["client_id"]
     assert response.status_code == 403
-    assert response.json() == {
-        "error": f"client_id '{client_id}' is not an allowed client of this runtime",
-        "code": "client_not_allowed",
-    }
+    message = f"client_id '{client_id}' is not an allowed client of this runtime"
+    assert response.json() == _aws_error(message, "client_not_allowed")
 
 
 def test_token_of_another_pool_is_401(front_door, identity, other_pool_tokens):
     response = _call(front_door, other_pool_tokens["AccessToken"])
     assert response.status_code == 401
-    assert response.json() == {
-        "error": f"bearer token was not issued by https://cognito-idp.us-east-1.amazonaws.com/{identity.user_pool_id}",
-        "code": "invalid_issuer",
-    }
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{identity.user_pool_id}"
+    assert response.json() == _aws_error(f"bearer token was not issued by {issuer}", "invalid_issuer")
 
 
 @pytest.mark.parametrize("session", ["x", "a" * 32])
@@ -131,10 +126,8 @@ def test_session_id_under_33_characters_is_400(front_door, upstream, tokens, ses
     upstream.calls.clear()
     response = _call(front_door, tokens["AccessToken"], session=session)
     assert response.status_code == 400
-    assert response.json() == {
-        "error": f"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is {len(session)} characters long but must be at least 33",
-        "code": "invalid_session_id",
-    }
+    message = f"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is {len(session)} characters long but must be at least 33"
+    assert response.json() == _aws_error(message, "invalid_session_id")
     assert upstream.calls == []
 
 
@@ -146,13 +139,13 @@ def test_unknown_runtime_arn_is_404(front_door, tokens):
     other = RUNTIME_ARN.replace("Ab12Cd34Ef", "Zz99Zz99Zz")
     response = _call(front_door, tokens["AccessToken"], url=_url(front_door, arn=other))
     assert response.status_code == 404
-    assert response.json() == {"error": f"no agent runtime with ARN '{other}' is served here", "code": "runtime_not_found"}
+    assert response.json() == _aws_error(f"no agent runtime with ARN '{other}' is served here", "runtime_not_found")
 
 
 def test_unknown_qualifier_is_404(front_door, tokens):
     response = _call(front_door, tokens["AccessToken"], url=_url(front_door, qualifier="nope"))
     assert response.status_code == 404
-    assert response.json() == {"error": "runtime has no endpoint named 'nope'", "code": "endpoint_not_found"}
+    assert response.json() == _aws_error("runtime has no endpoint named 'nope'", "endpoint_not_found")
 
 
 def test_stop_session_answers_like_stop_runtime_session(front_door, tokens):
@@ -169,10 +162,7 @@ def test_unreachable_agent_is_502_and_front_door_stays_healthy(identity, tokens)
     try:
         response = _call(server, tokens["AccessToken"])
         assert response.status_code == 502
-        assert response.json() == {
-            "error": "the agent server behind the local runtime is unreachable",
-            "code": "runtime_unavailable",
-        }
+        assert response.json() == _aws_error("the agent server behind the local runtime is unreachable", "runtime_unavailable")
         assert httpx.get(f"{server.url}/ping").json() == {"status": "Healthy"}
     finally:
         server.stop()
@@ -184,6 +174,5 @@ def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upst
     response = httpx.post(_url(front_door), headers={"Authorization": sigv4, SESSION_HEADER: SESSION}, json={"prompt": "hi"})
     assert response.status_code == 403
     assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
-    assert response.json()["code"] == "authorization_method_mismatch"
-    assert response.json()["error"] == "Authorization method mismatch: this runtime accepts Cognito bearer tokens, not SigV4"
+    assert response.json() == _aws_error(AUTHORIZATION_METHOD_MISMATCH, "authorization_method_mismatch")
     assert upstream.calls == []
