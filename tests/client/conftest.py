@@ -28,6 +28,14 @@ def local_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun
         yield runtime
 
 
+@pytest.fixture(scope="session")
+def iam_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    """`make local AUTHORIZER=iam`: the SigV4 front door with its generated key pair, and the real agent server."""
+    settings = LocalRuntimeSettings(state_dir=tmp_path_factory.mktemp("iam-runtime"), agent_command=RUN_AGENT, authorizer="iam")
+    with LocalRuntime(settings) as runtime:
+        yield runtime
+
+
 @pytest.fixture(autouse=True)
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own XDG cache directory (tokens, sessions) and no AWS environment leaks in."""

@@ -35,8 +35,9 @@ def test_iam_mode_signs_with_sigv4_and_a_jwt_front_door_refuses_it(cli, local_ru
     result = cli("invoke", "hi", target=("--local", "--outputs-file", str(path)))
     assert result.code == 1
     assert result.err == (
-        "agentcore-client: runtime refused the call (AccessDeniedException): Authorization method mismatch: "
-        "this runtime accepts Cognito bearer tokens, not SigV4\n"
+        "agentcore-client: runtime refused the call (AccessDeniedException): Authorization method mismatch. The agent "
+        "is configured for a different authorization method than what was used in your request. Check the agent's "
+        "authorization configuration and ensure your request uses the matching method (OAuth or SigV4)\n"
     )
 
 

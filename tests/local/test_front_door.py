@@ -11,10 +11,11 @@ import httpx
 import jwt
 import pytest
 
-from local.front_door import AUTHORIZATION_METHOD_MISMATCH, SESSION_HEADER, FrontDoorConfig, create_front_door
+from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.agent_process import free_port
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.http_server import BackgroundServer
+from tests.support.agentcore_sdk import botocore_error
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
 SESSION = f"test-session-{uuid.uuid4().hex}"
@@ -174,5 +175,66 @@ def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upst
     response = httpx.post(_url(front_door), headers={"Authorization": sigv4, SESSION_HEADER: SESSION}, json={"prompt": "hi"})
     assert response.status_code == 403
     assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
-    assert response.json() == _aws_error(AUTHORIZATION_METHOD_MISMATCH, "authorization_method_mismatch")
+    assert response.json() == _aws_error(
+        "Authorization method mismatch. The agent is configured for a different authorization method than what was "
+        "used in your request. Check the agent's authorization configuration and ensure your request uses the "
+        "matching method (OAuth or SigV4)",
+        "authorization_method_mismatch",
+    )
     assert upstream.calls == []
+
+
+END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "error_type", "message"),
+    [
+        ("no token", 401, "UnauthorizedException", "Authorization header with a bearer token is required"),
+        ("expired", 401, "UnauthorizedException", "bearer token has expired"),
+        ("other client", 403, "AccessDeniedException", None),
+        ("short session", 400, "ValidationException",
+         "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is 5 characters long but must be at least 33"),
+        ("other runtime", 404, "ResourceNotFoundException", None),
+    ],
+)
+def test_jwt_errors_are_readable_by_aws_sdks(front_door, tokens, other_client_tokens, resign_token, case, status, error_type, message):
+    """boto3 cannot call a JWT runtime, but the starter toolkit and AWS CLI parse its errors the same way."""
+    now = int(time.time())
+    token = {"no token": None, "expired": resign_token(tokens["AccessToken"], iat=now - 7200, exp=now - 60),
+             "other client": other_client_tokens["AccessToken"]}.get(case, tokens["AccessToken"])
+    url = _url(front_door, arn=RUNTIME_ARN.replace("Ab12Cd34Ef", "Zz99Zz99Zz")) if case == "other runtime" else _url(front_door)
+    response = _call(front_door, token, session="short" if case == "short session" else SESSION, url=url)
+
+    error = botocore_error(response)
+    assert (response.status_code, response.headers["x-amzn-errortype"], error["Code"]) == (status, error_type, error_type)
+    assert error["Message"] == (message or response.json()["error"]) and error["Message"]
+
+
+def test_agent_error_through_the_jwt_front_door_has_aws_name_and_message(front_door, tokens):
+    response = _call(front_door, tokens["AccessToken"], payload={"prompt": "answer 409"})
+
+    assert response.status_code == 409
+    assert botocore_error(response) == {"Code": "RetryableConflictException", "Message": "the agent answered 409"}
+    assert response.json() == {"error": "the agent answered 409", "code": "scripted", "message": "the agent answered 409"}
+
+
+def test_jwt_front_door_forwards_authorization_but_no_custom_header(front_door, upstream, tokens):
+    """Only Authorization is allowlisted on a JWT runtime: an end-user header a caller adds never reaches the agent."""
+    upstream.calls.clear()
+    headers = {"Authorization": f"Bearer {tokens['AccessToken']}", SESSION_HEADER: SESSION, END_USER_HEADER: "mallory"}
+
+    response = httpx.post(_url(front_door), headers=headers, json={"prompt": "hi"})
+
+    assert response.status_code == 200
+    (call,) = upstream.calls
+    assert call["headers"]["authorization"] == f"Bearer {tokens['AccessToken']}"
+    assert END_USER_HEADER.lower() not in call["headers"]
+
+
+def test_jwt_runtime_named_by_id_and_account_is_served(front_door, tokens):
+    url = f"{front_door.url}/runtimes/agentcore_session_dev-Ab12Cd34Ef/invocations?qualifier=live&accountId=123456789012"
+
+    response = _call(front_door, tokens["AccessToken"], url=url)
+
+    assert (response.status_code, response.json()) == (200, {"response": "echo: hi"})

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}"
         ({"front_door_port": 70000}, "front_door_port is 70000 but must be between 0 and 65535"),
         ({"moto_port": -1}, "moto_port is -1 but must be between 0 and 65535"),
         ({"agent_command": ()}, "agent_command is empty and agent_url is unset: one of them must say how to reach the agent"),
+        ({"authorizer": "cognito"}, "authorizer is 'cognito' but must be one of jwt, iam"),
     ],
 )
 def test_settings_name_field_value_and_limit(kwargs, message):
@@ -106,3 +108,52 @@ def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
     assert process.returncode == 0, err
     assert out.endswith("local runtime stopped\n")
     assert not (tmp_path / "outputs.json").exists()
+
+
+def test_iam_outputs_hand_the_local_key_pair_to_the_client_in_a_0600_file(tmp_path):
+    with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT, authorizer="iam")) as runtime:
+        path = tmp_path / "outputs.json"
+        document = json.loads(path.read_text())
+        mode = stat.S_IMODE(path.stat().st_mode)
+        key_pair = runtime.key_pair
+        urls = runtime.front_door_url, runtime.aws_endpoint_url
+
+    assert mode == 0o600
+    assert document["AgentCoreSession-local-Runtime"]["AuthorizerType"] == "iam"
+    assert document["AgentCoreSession-local-Local"] == {
+        "InvocationBaseUrl": urls[0],
+        "AwsEndpointUrl": urls[1],
+        "AccessKeyId": key_pair.access_key_id,
+        "SecretAccessKey": key_pair.secret_access_key,
+    }
+    assert re.fullmatch(r"AKIA[A-Z2-7]{16}", key_pair.access_key_id) and len(key_pair.secret_access_key) == 40
+    assert key_pair.secret_access_key not in repr(key_pair)
+
+
+def test_jwt_outputs_file_is_0600_and_holds_no_keys(tmp_path):
+    with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT)):
+        path = tmp_path / "outputs.json"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert set(json.loads(path.read_text())["AgentCoreSession-local-Local"]) == {"InvocationBaseUrl", "AwsEndpointUrl"}
+
+
+def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
+    command = " ".join(RUN_AGENT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local", "--authorizer", "iam", "--state-dir", str(tmp_path), "--agent-command", command],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+    )
+    try:
+        banner = [process.stdout.readline() for _ in range(13)]
+        outputs = json.loads((tmp_path / "outputs.json").read_text())
+        local = outputs["AgentCoreSession-local-Local"]
+        assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"
+        assert banner[3] == f"  access key  {local['AccessKeyId']} (secret in the outputs file)\n"
+        assert f"  agentcore-client --local --outputs-file {tmp_path / 'outputs.json'} demo\n" in banner
+        assert not any(local["SecretAccessKey"] in line for line in banner)
+        assert outputs["AgentCoreSession-local-Runtime"]["AuthorizerType"] == "iam"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert local["SecretAccessKey"] not in out + err

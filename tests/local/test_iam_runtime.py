@@ -1,0 +1,114 @@
+"""`make local AUTHORIZER=iam` end to end: notebook-style boto3 against moto, the SigV4 front door and the real agent.
+
+The client code is what the AWS samples write (`invoke_agent_runtime(agentRuntimeArn=…, qualifier=…, payload=…,
+runtimeSessionId=str(uuid1()))`), pointed at the front door with `endpoint_url` and the key pair from the
+outputs file; the agent is the real server with the scripted model.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local.runtime import LocalRuntime, LocalRuntimeSettings
+from local.sigv4_authorizer import LocalKeyPair
+from tests.support.agentcore_sdk import agentcore_client
+
+RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}")
+END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
+REMEMBER = "Do you remember my name?"
+
+
+@pytest.fixture(scope="module")
+def iam_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    settings = LocalRuntimeSettings(state_dir=tmp_path_factory.mktemp("iam-runtime"), agent_command=RUN_AGENT, authorizer="iam")
+    with LocalRuntime(settings) as runtime:
+        yield runtime
+
+
+@pytest.fixture(scope="module")
+def outputs(iam_runtime: LocalRuntime) -> dict[str, str]:
+    """The merged outputs file, as a backend developer would read it."""
+    document = json.loads(iam_runtime.settings.outputs_path.read_text())
+    return {key: value for stack in document.values() for key, value in stack.items()}
+
+
+def _client(outputs: dict[str, str], end_user: str | None = None) -> Any:
+    """boto3 exactly as the samples create it, plus endpoint_url and the local keys."""
+    client = boto3.client(
+        "bedrock-agentcore", region_name=outputs["Region"], endpoint_url=outputs["InvocationBaseUrl"],
+        aws_access_key_id=outputs["AccessKeyId"], aws_secret_access_key=outputs["SecretAccessKey"],
+    )
+    if end_user is not None:
+        def name_end_user(request: Any, **_: Any) -> None:
+            request.headers[END_USER_HEADER] = end_user
+
+        client.meta.events.register_first("before-sign.bedrock-agentcore.InvokeAgentRuntime", name_end_user)
+    return client
+
+
+def _ask(client: Any, outputs: dict[str, str], session: str, prompt: str, *, stream: bool = False) -> str:
+    response = client.invoke_agent_runtime(
+        agentRuntimeArn=outputs["RuntimeArn"], qualifier=outputs["EndpointName"],
+        payload=json.dumps({"prompt": prompt, "stream": stream}), runtimeSessionId=session,
+    )
+    if stream:
+        assert response["contentType"].startswith("text/event-stream")
+        events = [json.loads(line[len(b"data: "):]) for line in response["response"].iter_lines() if line.startswith(b"data: ")]
+        return events[-1]["response"]
+    assert response["contentType"] == "application/json"
+    return json.loads(response["response"].read())["response"]
+
+
+def test_same_session_remembers_and_new_session_forgets(outputs):
+    client, session = _client(outputs), str(uuid.uuid1())
+    _ask(client, outputs, session, "My name is Alice.")
+
+    assert _ask(client, outputs, session, REMEMBER) == "Your name is Alice."
+    assert _ask(client, outputs, str(uuid.uuid1()), REMEMBER) == "I don't know your name."
+
+
+def test_streamed_answer_remembers_too(outputs):
+    client, session = _client(outputs), str(uuid.uuid1())
+    _ask(client, outputs, session, "My name is Sam.", stream=True)
+
+    assert _ask(client, outputs, session, REMEMBER, stream=True) == "Your name is Sam."
+
+
+def test_two_end_users_of_one_backend_are_isolated(outputs):
+    alice, bob, session = _client(outputs, "alice"), _client(outputs, "bob"), str(uuid.uuid1())
+    _ask(alice, outputs, session, "My name is Alice.")
+
+    with pytest.raises(ClientError) as refused:
+        _ask(bob, outputs, session, REMEMBER)
+
+    error = refused.value.response["Error"]
+    assert error == {"Code": "AccessDeniedException", "Message": "this session id belongs to another caller; start a new session"}
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert _ask(alice, outputs, session, REMEMBER) == "Your name is Alice."
+    assert _ask(bob, outputs, str(uuid.uuid1()), REMEMBER) == "I don't know your name."
+
+
+def test_agent_validation_error_is_readable_through_boto3(outputs):
+    with pytest.raises(ClientError) as refused:
+        _ask(_client(outputs), outputs, str(uuid.uuid1()), "")
+
+    assert refused.value.response["Error"] == {"Code": "ValidationException", "Message": "field 'prompt' must not be empty"}
+
+
+def test_wrong_secret_is_refused_by_the_running_front_door(outputs):
+    forged = LocalKeyPair(access_key_id=outputs["AccessKeyId"], secret_access_key="not-the-secret")
+    client = agentcore_client(outputs["InvocationBaseUrl"], key_pair=forged)
+
+    with pytest.raises(ClientError) as refused:
+        client.invoke_agent_runtime(agentRuntimeArn=outputs["RuntimeArn"], payload=b'{"prompt": "hi"}',
+                                    runtimeSessionId=str(uuid.uuid1()))
+
+    assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
