@@ -7,10 +7,12 @@ raw path, query string, the headers named in `SignedHeaders`, the body — with 
 against a local key pair, and compares in constant time. Nothing is hand-rolled but the parsing of the
 `Authorization` header.
 
-The refusals follow AWS's codes and wording (see docs/client.md for the sources): unknown key →
-`UnrecognizedClientException`; wrong signature, wrong scope or a date more than 5 minutes off →
-`InvalidSignatureException`; a header missing its parts → `IncompleteSignatureException`; no
-`Authorization` at all → `MissingAuthenticationTokenException`.
+The refusals follow AWS's codes, statuses and wording (docs/client.md lists the sources): unknown key →
+403 `UnrecognizedClientException`; wrong signature, wrong scope or a date more than 5 minutes off → 403
+`InvalidSignatureException`; a header missing its parts → 400 `IncompleteSignatureException`; no
+`Authorization` at all → 403 `MissingAuthenticationTokenException` (statuses from AWS's Common Errors pages,
+https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html and
+https://docs.aws.amazon.com/cloudsearch/latest/developerguide/CommonErrors.html).
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ class SigV4Authorizer:
             signed_at = datetime.strptime(amz_date, SIGV4_TIMESTAMP).replace(tzinfo=timezone.utc)
         except ValueError:
             raise AuthorizationError(
-                403, "incomplete_signature", f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.",
+                400, "incomplete_signature", f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.",
                 error_type="IncompleteSignatureException",
             ) from None
         if parsed.scope_date != amz_date[:8]:
@@ -190,11 +192,11 @@ def _parse_authorization(header: str, *, has_date: bool) -> _SignedAuthorization
     if not has_date:
         problems.append(_DATE_REQUIRED)
     if problems:
-        raise AuthorizationError(403, "incomplete_signature", " ".join(problems), error_type="IncompleteSignatureException")
+        raise AuthorizationError(400, "incomplete_signature", " ".join(problems), error_type="IncompleteSignatureException")
     scope = parts["Credential"].split("/")
     if len(scope) != 5 or scope[4] != "aws4_request" or not all(scope):
         raise AuthorizationError(
-            403, "incomplete_signature",
+            400, "incomplete_signature",
             f"Credential '{parts['Credential']}' must be <access key id>/<YYYYMMDD>/<region>/{SERVICE}/aws4_request.",
             error_type="IncompleteSignatureException",
         )

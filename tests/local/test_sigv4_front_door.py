@@ -225,7 +225,7 @@ def test_incomplete_authorization_names_every_missing_part(sigv4_front_door, aut
     response = httpx.post(_url(sigv4_front_door), json={"prompt": "hi"},
                           headers={"Authorization": authorization, SESSION_HEADER: _session()})
 
-    assert (response.status_code, botocore_error(response)) == (403, {"Code": "IncompleteSignatureException", "Message": message})
+    assert (response.status_code, botocore_error(response)) == (400, {"Code": "IncompleteSignatureException", "Message": message})
 
 
 @pytest.mark.parametrize(

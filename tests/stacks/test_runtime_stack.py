@@ -300,7 +300,7 @@ def test_memory_store_env_and_event_grants(memory_stage):
 
 def test_iam_authorizer_stage_forwards_only_the_end_user_header(synthesized):
     """The synthesized IAM-mode runtime: no JWT authorizer, the end-user header allowlisted, no Authorization."""
-    runtime_template = json.loads(next(synthesized("iam").glob("**/*Runtime.template.json")).read_text())
+    runtime_template = json.loads(next(synthesized("iam").glob("**/*Runtime*.template.json")).read_text())
     [runtime] = [r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
     assert "AuthorizerConfiguration" not in runtime or "CustomJWTAuthorizer" not in runtime["AuthorizerConfiguration"]
     assert runtime["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"]}
@@ -313,7 +313,7 @@ def test_local_front_door_forwards_what_the_synthesized_runtimes_allowlist(synth
     from local.front_door import FORWARDED_HEADERS as LOCAL_FORWARDED_HEADERS
 
     for configuration, authorizer in (("dev", "jwt"), ("iam", "iam")):
-        runtime_template = json.loads(next(synthesized(configuration).glob("**/*Runtime.template.json")).read_text())
+        runtime_template = json.loads(next(synthesized(configuration).glob("**/*Runtime*.template.json")).read_text())
         [runtime] = [r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
         assert runtime["RequestHeaderConfiguration"]["RequestHeaderAllowlist"] == list(LOCAL_FORWARDED_HEADERS[authorizer])
 
