@@ -52,12 +52,13 @@ def _logged(server: ServerProcess, request_id: str) -> list[dict[str, Any]]:
     return []
 
 
-def test_end_user_keeps_their_session(iam_agent):
+def test_end_user_keeps_their_session_in_their_own_namespace(iam_agent):
     session_id = new_session_id()
     ask(iam_agent.base_url, session_id, "My name is Alice.", end_user="alice")
 
     assert ask(iam_agent.base_url, session_id, REMEMBER, end_user="alice") == "Your name is Alice."
     assert ask(iam_agent.base_url, new_session_id(), REMEMBER, end_user="alice") == "I don't know your name."
+    assert (iam_agent.actors / "alice" / f"session_{session_id}").is_dir()
 
 
 def test_another_end_user_gets_403_revealing_nothing(iam_agent):

@@ -66,3 +66,13 @@ def test_without_a_user_the_call_is_the_shared_anonymous_caller(cli, iam_runtime
     assert (first.code, again.code, again.out) == (0, 0, "Your name is Ann.\n")
     assert (named.code, named.err) == (1, REFUSED)
     assert cli("sessions", "list", target=_iam(iam_runtime)).out.split()[1] == "anonymous"
+
+
+def test_sessions_stop_is_signed_with_the_local_keys(cli, iam_runtime):
+    first = cli("invoke", "--user", "dora", "--no-stream", "hello", target=_iam(iam_runtime))
+    session = re.search(r"\[session (\S+)\]", first.err).group(1)
+
+    result = cli("sessions", "stop", session, "--user", "dora", target=_iam(iam_runtime))
+
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith(f"stopped session {session}; locally one agent process serves all sessions")

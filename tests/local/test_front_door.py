@@ -219,19 +219,6 @@ def test_agent_error_through_the_jwt_front_door_has_aws_name_and_message(front_d
     assert response.json() == {"error": "the agent answered 409", "code": "scripted", "message": "the agent answered 409"}
 
 
-def test_jwt_front_door_forwards_authorization_but_no_custom_header(front_door, upstream, tokens):
-    """Only Authorization is allowlisted on a JWT runtime: an end-user header a caller adds never reaches the agent."""
-    upstream.calls.clear()
-    headers = {"Authorization": f"Bearer {tokens['AccessToken']}", SESSION_HEADER: SESSION, END_USER_HEADER: "mallory"}
-
-    response = httpx.post(_url(front_door), headers=headers, json={"prompt": "hi"})
-
-    assert response.status_code == 200
-    (call,) = upstream.calls
-    assert call["headers"]["authorization"] == f"Bearer {tokens['AccessToken']}"
-    assert END_USER_HEADER.lower() not in call["headers"]
-
-
 def test_jwt_runtime_named_by_id_and_account_is_served(front_door, tokens):
     url = f"{front_door.url}/runtimes/agentcore_session_dev-Ab12Cd34Ef/invocations?qualifier=live&accountId=123456789012"
 

@@ -63,20 +63,30 @@ def _signed(url: str, body: bytes, key_pair: LocalKeyPair, *, headers: dict[str,
     return dict(request.headers.items())
 
 
-def test_boto3_call_is_forwarded_with_only_the_allowlisted_header(sigv4_front_door, upstream, key_pair):
+def _identity_headers(call: dict[str, Any]) -> dict[str, str]:
+    """What the agent received of the headers that could name a caller."""
+    return {k: v for k, v in call["headers"].items() if k.startswith(("x-amz", "authorization"))
+            and k not in (SESSION_HEADER.lower(), "x-amzn-bedrock-agentcore-runtime-request-id")}
+
+
+def test_each_mode_forwards_exactly_its_allowlisted_header(sigv4_front_door, front_door, upstream, key_pair, tokens):
+    """IAM: the end-user header, never Authorization (SigV4). JWT: Authorization, never a custom header."""
     upstream.calls.clear()
-    client = agentcore_client(sigv4_front_door.url, key_pair=key_pair,
-                              headers={END_USER_HEADER: "alice", "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Other": "x"})
+    custom = {END_USER_HEADER: "alice", "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Other": "x"}
     session = _session()
 
-    response = _invoke(client, session=session)
+    response = _invoke(agentcore_client(sigv4_front_door.url, key_pair=key_pair, headers=custom), session=session)
+    bearer = f"Bearer {tokens['AccessToken']}"
+    jwt_answer = httpx.post(_url(front_door), json={"prompt": "hi"},
+                            headers={"Authorization": bearer, SESSION_HEADER: session, **custom})
 
     assert (response["statusCode"], response["runtimeSessionId"]) == (200, session)
     assert json.loads(response["response"].read()) == {"response": "echo: hi"}
-    (call,) = upstream.calls
-    forwarded = {k for k in call["headers"] if k.startswith(("x-amz", "authorization"))}
-    assert forwarded == {SESSION_HEADER.lower(), END_USER_HEADER.lower(), "x-amzn-bedrock-agentcore-runtime-request-id"}
-    assert call["headers"][END_USER_HEADER.lower()] == "alice"
+    assert jwt_answer.status_code == 200
+    iam_call, jwt_call = upstream.calls
+    assert _identity_headers(iam_call) == {END_USER_HEADER.lower(): "alice"}
+    assert _identity_headers(jwt_call) == {"authorization": bearer}
+    assert iam_call["headers"][SESSION_HEADER.lower()] == session
 
 
 def test_streamed_answer_arrives_as_a_streaming_body(sigv4_front_door, key_pair):
