@@ -143,19 +143,21 @@ async def _check_request(request: Request, *, config: FrontDoorConfig, authorize
     return session_id
 
 
+def _raw_path(request: Request) -> str:
+    """The path exactly as sent (ASGI `raw_path`, still percent-encoded); Starlette's `path` is decoded."""
+    return (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
+
+
 def _raw_identifier(request: Request) -> str:
     """The runtime identifier as sent: the path between `/runtimes/` and the action, still percent-encoded."""
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    path = raw_path.decode("latin-1")
-    return path[len("/runtimes/"):].rsplit("/", 1)[0]
+    return _raw_path(request)[len("/runtimes/"):].rsplit("/", 1)[0]
 
 
 def _inbound_request(request: Request, body: bytes) -> InboundRequest:
     """The request as the signer saw it: raw path and query, lower-case headers (repeats joined by `,`)."""
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     headers = {name: ",".join(request.headers.getlist(name)) for name in request.headers.keys()}
     return InboundRequest(
-        method=request.method, raw_path=raw_path.decode("latin-1"),
+        method=request.method, raw_path=_raw_path(request),
         query_string=request.scope.get("query_string", b"").decode("latin-1"), headers=headers, body=body,
     )
 
@@ -187,7 +189,9 @@ def _session_id_problem(session_id: str) -> str | None:
     return None
 
 
-async def _forward(request: Request, *, upstream: httpx.AsyncClient, session_id: str, forwarded: tuple[str, ...]) -> Response:
+async def _forward(
+    request: Request, *, upstream: httpx.AsyncClient, session_id: str, forwarded: tuple[str, ...]
+) -> Response:
     """Send the call to the agent server with the allowlisted headers only, and stream its answer back.
 
     An error answer gets `x-amzn-ErrorType` (and `message`, if the agent left it out) so AWS SDKs can read it.

@@ -2,8 +2,9 @@
 
 WHY: InvokeAgentRuntime's `agentRuntimeArn` URI label takes "either the full ARN or the agent ID"; with the id,
 "you must also provide the accountId query parameter" (botocore's bedrock-agentcore model, `agentRuntimeArn`
-and `accountId` members; the API reference adds "When you use the agent ID instead of the full ARN, you don't
-need to URL-encode the identifier": https://docs.aws.amazon.com/bedrock-agentcore/latest/APIReference/API_InvokeAgentRuntime.html).
+and `accountId` members). The API reference adds "When you use the agent ID instead of the full ARN, you don't
+need to URL-encode the identifier":
+https://docs.aws.amazon.com/bedrock-agentcore/latest/APIReference/API_InvokeAgentRuntime.html
 An ARN holds `/`, so unencoded it splits the path into segments no route has; boto3 and the starter toolkit
 always send it percent-encoded.
 

@@ -125,7 +125,9 @@ class SigV4Authorizer:
     def _check_scope_and_date(self, parsed: _SignedAuthorization, amz_date: str) -> datetime:
         """The credential scope names this service and region and the request's day; the date is ±5 min of now."""
         if parsed.service != SERVICE:
-            raise _invalid_signature("invalid_credential_scope", f"Credential should be scoped to correct service: '{SERVICE}'. ")
+            raise _invalid_signature(
+                "invalid_credential_scope", f"Credential should be scoped to correct service: '{SERVICE}'. "
+            )
         if parsed.region != self._region:
             raise _invalid_signature(
                 "invalid_credential_scope", f"Credential should be scoped to a valid region, not '{parsed.region}'. "
@@ -165,7 +167,9 @@ class SigV4Authorizer:
             raise _invalid_signature("signature_mismatch", SIGNATURE_MISMATCH)
         declared_hash = request.header("x-amz-content-sha256")
         if declared_hash is not None and declared_hash != hashlib.sha256(request.body).hexdigest():
-            raise _invalid_signature("signature_mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            raise _invalid_signature(
+                "signature_mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."
+            )
         query = f"?{request.query_string}" if request.query_string else ""
         aws_request = AWSRequest(
             method=request.method, url=f"http://{request.header('host') or 'localhost'}{request.raw_path}{query}",

@@ -112,7 +112,9 @@ def test_empty_end_user_header_is_400_naming_the_header(iam_agent):
     message = ("header X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id is empty: name the end user, "
                "or omit the header to call as the shared 'anonymous' caller")
     assert response.status_code == 400
-    assert response.json() == {"error": message, "code": "invalid_user_id", "message": message, "request_id": "req-empty-user"}
+    assert response.json() == {
+        "error": message, "code": "invalid_user_id", "message": message, "request_id": "req-empty-user"
+    }
 
 
 def test_iam_mode_ignores_authorization(iam_agent):

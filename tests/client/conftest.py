@@ -31,7 +31,8 @@ def local_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRun
 @pytest.fixture(scope="session")
 def iam_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
     """`make local AUTHORIZER=iam`: the SigV4 front door with its generated key pair, and the real agent server."""
-    settings = LocalRuntimeSettings(state_dir=tmp_path_factory.mktemp("iam-runtime"), agent_command=RUN_AGENT, authorizer="iam")
+    state_dir = tmp_path_factory.mktemp("iam-runtime")
+    settings = LocalRuntimeSettings(state_dir=state_dir, agent_command=RUN_AGENT, authorizer="iam")
     with LocalRuntime(settings) as runtime:
         yield runtime
 

@@ -40,7 +40,8 @@ def test_demo_in_iam_mode_fails_when_both_users_are_one(cli, iam_runtime):
     result = cli("demo", "--users", "same", "same", target=_iam(iam_runtime))
     assert result.code == 1
     rows = {line.split("  ")[0]: line for line in result.out.splitlines()}
-    assert "Your name is Alice." in rows["other user's session does not"] and rows["other user's session does not"].endswith("FAIL")
+    other = rows["other user's session does not"]
+    assert "Your name is Alice." in other and other.endswith("FAIL")
 
 
 def test_user_flag_and_environment_name_the_end_user(cli, iam_runtime, monkeypatch):
