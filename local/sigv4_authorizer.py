@@ -117,7 +117,8 @@ class SigV4Authorizer:
             raise AuthorizationError(403, "unrecognized_client", UNRECOGNIZED_CLIENT,
                                      error_type="UnrecognizedClientException")
         signed_at = self._check_scope_and_date(parsed, str(amz_date))
-        if not hmac.compare_digest(self._expected_signature(request, parsed, key, str(amz_date)), parsed.signature):
+        expected = self._expected_signature(request, parsed, key, str(amz_date))
+        if not hmac.compare_digest(expected.encode(), parsed.signature.encode()):  # bytes: any header text compares
             raise _invalid_signature("signature_mismatch", SIGNATURE_MISMATCH)
         logger.debug("access_key_id=<%s>, signed_at=<%s> | sigv4 signature verified", key.access_key_id, signed_at)
         return key.access_key_id

@@ -196,6 +196,17 @@ def test_body_changed_after_signing_is_refused(sigv4_front_door, key_pair):
     assert (response.status_code, botocore_error(response)) == (403, {"Code": "InvalidSignatureException", "Message": MISMATCH})
 
 
+def test_signature_that_is_not_hex_is_a_mismatch_not_a_crash(sigv4_front_door, key_pair):
+    url, body = _url(sigv4_front_door), b'{"prompt": "hi"}'
+    headers = _signed(url, body, key_pair)
+    authorization = headers.pop("Authorization").rsplit("Signature=", 1)[0] + "Signature=\u00e9\u00e9"
+
+    response = httpx.post(url, content=body, headers={**headers, "Authorization": authorization.encode("latin-1")})
+
+    assert (response.status_code, botocore_error(response)) == (403, {"Code": "InvalidSignatureException", "Message": MISMATCH})
+    assert httpx.get(f"{sigv4_front_door.url}/ping").json() == {"status": "Healthy"}
+
+
 def test_bearer_token_is_refused_as_authorization_method_mismatch(sigv4_front_door, upstream):
     upstream.calls.clear()
 
