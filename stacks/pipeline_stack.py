@@ -27,8 +27,12 @@ from stacks.stage import AgentCoreSessionStage
 # (podman, the local base image) are installed too and CI=true, so `make test` runs the whole suite,
 # container test included (podman needs a privileged build container), instead of skipping it.
 # The build image is Ubuntu: debootstrap needs Debian's archive keyring to build the bookworm base image.
+# CodeBuild's standard images delete the package lists in every layer that installs packages
+# (`rm -rf /var/lib/apt/lists/*`, aws/aws-codebuild-docker-images ubuntu/standard/7.0/Dockerfile), so
+# `apt-get install` without `apt-get update` first fails with "Unable to locate package".
 SYNTH_INSTALL_COMMANDS = (
     "make setup",
+    "apt-get update -qq",
     "apt-get install -y -qq debian-archive-keyring",
     "bash scripts/container_prereqs.sh",
 )

@@ -17,7 +17,7 @@ ACKNOWLEDGED_AT = {
     "AwsSolutions-COG2": "/Identity/UserPool/Resource",
     "AwsSolutions-COG8": "/Identity/UserPool/Resource",
     "AwsSolutions-S1": "/Runtime/SessionStore/Bucket/Resource",
-    "AwsSolutions-IAM5": "/Runtime/Runtime/ExecutionRole/DefaultPolicy/Resource",
+    "AwsSolutions-IAM5": "/Runtime/ExecutionRole/DefaultPolicy/Resource",
 }
 
 
@@ -49,7 +49,7 @@ def test_nag_acknowledgments_are_granular_and_on_the_narrowest_construct(synthes
         assert all(path.endswith(expected) for path in paths), (violation["ruleName"], paths)
 
 
-NEW_WILDCARD = "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at dev/Runtime/Runtime/ExecutionRole/DefaultPolicy/Resource"
+NEW_WILDCARD = "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at dev/Runtime/ExecutionRole/DefaultPolicy/Resource"
 
 
 def add_wildcard(stage) -> None:

@@ -97,7 +97,7 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
     spec = synth["spec"]
     assert spec["phases"]["install"] == {
         "runtime-versions": {"python": "3.12"},
-        "commands": ["make setup", "apt-get install -y -qq debian-archive-keyring", "bash scripts/container_prereqs.sh"],
+        "commands": ["make setup", "apt-get update -qq", "apt-get install -y -qq debian-archive-keyring", "bash scripts/container_prereqs.sh"],
     }
     assert synth["Environment"]["EnvironmentVariables"] == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
     assert synth["Environment"]["PrivilegedMode"] is True
