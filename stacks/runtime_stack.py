@@ -41,10 +41,15 @@ class RuntimeStack(Stack):
         config: StageConfig,
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
+        agent_dir: Path = AGENT_DIR,
         **kwargs,
     ) -> None:
+        """Args:
+            agent_dir: the image's build context (default: this repository's ``agent/``); the deploy
+                rehearsal passes a modified copy to prove no export changes with the agent's code.
+        """
         super().__init__(scope, construct_id, **kwargs)
-        artifact = agentcore.AgentRuntimeArtifact.from_asset(str(AGENT_DIR), platform=ecr_assets.Platform.LINUX_ARM64)
+        artifact = agentcore.AgentRuntimeArtifact.from_asset(str(agent_dir), platform=ecr_assets.Platform.LINUX_ARM64)
         self.session_store: SessionStore = create_session_store(self, "SessionStore", config=config)
         role = runtime_execution_role(self, "ExecutionRole", runtime_name=config.runtime_name)
         self.runtime = agentcore.Runtime(
@@ -73,7 +78,7 @@ class RuntimeStack(Stack):
             config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
         )
         self.image_uri = self._image_uri(artifact)
-        acknowledge_runtime_role_findings(self.runtime, session_store=self.session_store)
+        acknowledge_runtime_role_findings(self.runtime)
         self._publish(config)
 
     def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:

@@ -1,25 +1,25 @@
-"""IAM audit over every synthesized policy: no wildcard resource AWS does not force on us, no service:* action.
+"""IAM audit over every synthesized policy, pipeline included: every wildcard is one listed as required,
+used only with the actions listed for it; no ``service:*`` or ``*`` action.
 
-The allowlist is the one the stacks acknowledge to cdk-nag (stacks/runtime_findings.py), so a new
-wildcard fails here even where a broad cdk-nag acknowledgment (Resource::*) would let it pass.
+The lists are the ones the stacks acknowledge to cdk-nag with (stacks/runtime_findings.py,
+stacks/constructs/pipeline_findings.py), checked here statement by statement on the templates, so a new
+wildcard fails here even in a policy where cdk-nag's bare ``Resource::*`` was acknowledged before it was added.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
-from stacks.constructs.pipeline_findings import render
-from stacks.constructs.session_store import S3_OBJECT_ACTIONS
+from stacks.constructs.iam_wildcards import as_list, explained, render
+from stacks.constructs.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime_findings import RUNTIME_ROLE_WILDCARDS
 from tests.stacks.conftest import CONFIGURATIONS
 
-
-def as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
+REQUIRED_WILDCARDS = (*RUNTIME_ROLE_WILDCARDS, *PIPELINE_WILDCARDS)
 
 
 def statements(assembly: Path) -> Iterator[tuple[str, dict]]:
@@ -36,17 +36,6 @@ def statements(assembly: Path) -> Iterator[tuple[str, dict]]:
                     yield f"{template_file.name}/{logical_id}", statement
 
 
-def accepted(resource: str, actions: list[str]) -> bool:
-    """Whether a wildcard resource is on the allowlist, used only for the actions listed there."""
-    for wildcard in RUNTIME_ROLE_WILDCARDS:
-        if resource.endswith(wildcard.resource_suffix) and (wildcard.resource_suffix != "*" or resource == "*"):
-            if set(actions) <= set(wildcard.actions):
-                return True
-    if resource.endswith(">/sessions/*") and resource.startswith("<SessionStoreBucket") and set(actions) <= set(S3_OBJECT_ACTIONS):
-        return True
-    return False
-
-
 def violations(assembly: Path) -> list[str]:
     found = []
     for where, statement in statements(assembly):
@@ -54,9 +43,9 @@ def violations(assembly: Path) -> list[str]:
             continue
         actions = as_list(statement["Action"])
         found += [f"{where}: action {a}" for a in actions if a == "*" or a.endswith(":*")]
-        for resource in map(render, as_list(statement.get("Resource", []))):
-            if "*" in resource and not accepted(resource, actions):
-                found.append(f"{where}: {actions} on {resource}")
+        if not explained(statement, REQUIRED_WILDCARDS):
+            wildcards = [r for r in map(render, as_list(statement.get("Resource"))) if "*" in r]
+            found.append(f"{where}: {actions} on {', '.join(wildcards) or 'its resources'}")
     return found
 
 
@@ -67,10 +56,21 @@ def test_iam_policies_have_only_required_wildcards(synthesized, name):
     assert violations(assembly) == []
 
 
+def test_iam_audit_covers_every_pipeline_role(synthesized):
+    audited = {where.split("/")[0] for where, _ in statements(synthesized("pipeline"))}
+    assert "AgentCoreSession-Pipeline.template.json" in audited
+    policies = {where for where, _ in statements(synthesized("pipeline")) if where.startswith("AgentCoreSession-Pipeline.")}
+    assert {p.split("/")[1].split("Role")[0] for p in policies} >= {
+        "Pipeline", "PipelineBuildSynthCdkBuildProject", "PipelineUpdatePipelineSelfMutation", "PipelineAssetsDocker",
+        "PipelinedevSmokeTestdev", "PipelineprodSmokeTestprod",
+    }
+
+
 def test_iam_allowlist_entries_each_give_a_reason():
-    for wildcard in RUNTIME_ROLE_WILDCARDS:
+    for wildcard in REQUIRED_WILDCARDS:
         assert len(wildcard.reason) > 60, wildcard
         assert wildcard.actions
+        assert not [a for a in wildcard.actions if a == "*" or a.endswith(":*")], wildcard
 
 
 def test_iam_audit_flags_a_new_wildcard(tmp_path):
@@ -83,7 +83,9 @@ def test_iam_audit_flags_a_new_wildcard(tmp_path):
                         "Statement": [
                             {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"},
                             {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/t"},
+                            {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "codebuild:StartBuild"], "Resource": "*"},
                             {"Effect": "Allow", "Action": "xray:PutTraceSegments", "Resource": "*"},
+                            {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
                         ]
                     }
                 },
@@ -94,4 +96,6 @@ def test_iam_audit_flags_a_new_wildcard(tmp_path):
     assert violations(tmp_path) == [
         "x.template.json/Policy: ['s3:GetObject'] on *",
         "x.template.json/Policy: action dynamodb:*",
+        "x.template.json/Policy: ['dynamodb:*'] on its resources",
+        "x.template.json/Policy: ['xray:PutTraceSegments', 'codebuild:StartBuild'] on *",
     ]
