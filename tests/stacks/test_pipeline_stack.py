@@ -166,11 +166,56 @@ def test_smoke_step_checks_readiness_with_stage_outputs(stages, projects, stage)
 
 def test_dev_smoke_runs_the_client_demo_with_ci_users(projects):
     commands = _project(projects, "PipelinedevSmokeTest")["spec"]["phases"]["build"]["commands"]
-    assert commands[2:] == [
+    assert commands[2:5] == [
         'printf "%s\\n" "$CI_PASSWORD_A" | python3 -m client login "$CI_USER_A" --stage dev --password-stdin',
         'printf "%s\\n" "$CI_PASSWORD_B" | python3 -m client login "$CI_USER_B" --stage dev --password-stdin',
         'python3 -m client demo --stage dev --users "$CI_USER_A" "$CI_USER_B"',
     ]
+
+
+def _alarm_dimensions(assembly: Path, stage: str) -> list[dict[str, Any]]:
+    """The synthesized Latency alarm's metric of the stage's monitoring template."""
+    (monitoring,) = assembly.rglob(f"*{stage}Monitoring*.template.json")
+    alarms = json.loads(monitoring.read_text())["Resources"]
+    (latency,) = [r for k, r in alarms.items() if r["Type"] == "AWS::CloudWatch::Alarm" and "Latency" in k]
+    return latency["Properties"]["Metrics"][0]["MetricStat"]["Metric"]
+
+
+def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_app):
+    """Namespace, name and each dimension come from the synthesized alarm; the runtime ARN from the stage outputs."""
+    commands = _project(projects, "PipelinedevSmokeTest")["spec"]["phases"]["build"]["commands"]
+    metric = _alarm_dimensions(pipeline_app[1], "dev")
+    dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+    assert list(dimensions) == ["Name", "Operation", "Resource"]
+    # The alarm's Resource is the runtime stack's export of the runtime ARN, the value of its RuntimeArn output.
+    (runtime_template,) = pipeline_app[1].rglob("*devRuntime*.template.json")
+    outputs = json.loads(runtime_template.read_text())["Outputs"]
+    exported = next(o["Value"] for o in outputs.values() if o.get("Export", {}).get("Name") == dimensions["Resource"]["Fn::ImportValue"])
+    assert exported == outputs["RuntimeArn"]["Value"]
+    assert exported["Fn::GetAtt"][1] == "AgentRuntimeArn"
+    assert commands[5:] == [
+        f"python3 scripts/pipeline_smoke.py metric --stage dev --namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
+        f"--dimension Name={dimensions['Name']} --dimension Operation={dimensions['Operation']} "
+        '--dimension "Resource=$OUT_RuntimeArn"'
+    ]
+    assert (metric["Namespace"], metric["MetricName"], dimensions["Name"]) == ("AWS/Bedrock-AgentCore", "Latency", "agentcore_session_dev::live")
+
+
+def test_only_the_dev_smoke_role_may_list_metrics(template):
+    listed = {}
+    for stage in ("dev", "prod"):
+        policy = next(
+            r["Properties"]["PolicyDocument"]
+            for k, r in template["Resources"].items()
+            if r["Type"] == "AWS::IAM::Policy" and k.startswith(f"Pipeline{stage}SmokeTest")
+        )
+        listed[stage] = [s for s in policy["Statement"] if "cloudwatch" in json.dumps(s["Action"])]
+    assert listed == {
+        "dev": [{"Sid": "ListAlarmMetrics", "Effect": "Allow", "Action": "cloudwatch:ListMetrics", "Resource": "*"}],
+        "prod": [],
+    }
+
+
 
 
 def test_prod_smoke_does_not_run_the_demo_or_read_the_secret(projects):
@@ -344,3 +389,16 @@ def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
         "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at "
         "AgentCoreSession-Pipeline/Pipeline/Pipeline/dev/SmokeTest-dev/SmokeTest-dev/Role/DefaultPolicy/Resource"
     ]
+
+
+def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_app):
+    from aws_cdk import Fn
+
+    from stacks.constructs.pipeline_smoke import _dimension_argument
+
+    dev_stage = pipeline_app[0].stages[0]
+    assert _dimension_argument(dev_stage, "Resource", dev_stage.runtime.runtime.agent_runtime_arn) == '"Resource=$OUT_RuntimeArn"'
+    assert _dimension_argument(dev_stage, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
+    with pytest.raises(ValueError) as error:
+        _dimension_argument(dev_stage, "Resource", Fn.import_value("someone-elses-runtime-arn"))
+    assert str(error.value) == "dimension Resource of the watched metric is a token the smoke step has no output for"
