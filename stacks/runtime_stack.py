@@ -44,7 +44,9 @@ class RuntimeStack(Stack):
         agent_dir: Path = AGENT_DIR,
         **kwargs,
     ) -> None:
-        """Args:
+        """Build the stack.
+
+        Args:
             agent_dir: the image's build context (default: this repository's ``agent/``); the deploy
                 rehearsal passes a modified copy to prove no export changes with the agent's code.
         """
