@@ -1,8 +1,10 @@
 """The runtime's execution role: trusted by AgentCore for this stage's runtime only.
 
 WHY not the L2's default role: the AgentCore L2 ``Runtime`` trusts ``aws:SourceArn``
-``…:runtime/<runtime name>*``, which also matches every runtime whose name merely starts with this one
-(``agentcore_session_dev*`` matches ``agentcore_session_dev2``, another stage's runtime). Runtime ARNs
+``…:runtime/<runtime name>*`` (aws-cdk-lib 2.275 jsii bundle, aws-bedrockagentcore/lib/runtime/runtime.js:
+``resourceName: `${this.agentRuntimeName}*` ``), which also matches every runtime whose name merely
+starts with this one (``agentcore_session_dev*`` matches ``agentcore_session_dev2``, another stage's
+runtime). Runtime ARNs
 are ``runtime/<name>-<10 alphanumerics>`` (botocore ``bedrock-agentcore-control`` model, shape
 ``AgentRuntimeArn``) and names cannot contain ``-`` (``AgentRuntimeName`` pattern
 ``[a-zA-Z][a-zA-Z0-9_]{0,47}``), so ``runtime/<name>-*`` matches this runtime (and its endpoints) and no
