@@ -39,13 +39,15 @@ synth: setup ## Synthesize the app for STAGE (default dev) and print a summary. 
 test: setup ## Run the whole test suite (offline).
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client.
+deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.
+	$(BIN)/python -m scripts.deploy_notice --stage $(STAGE)
 	$(CDK) deploy --all --require-approval never --outputs-file $(OUTPUTS_FILE)
 
 diff: setup ## Show what a deploy of STAGE would change.
 	$(CDK) diff --all
 
-destroy: setup ## Delete STAGE's stacks (prod keeps its retained resources).
+destroy: setup ## Empty STAGE's session bucket unless retained, then delete its stacks (prod keeps its retained resources).
+	$(BIN)/python -m scripts.empty_session_store --stage $(STAGE)
 	$(CDK) destroy --all --force
 
 lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
@@ -14,12 +15,14 @@ from stacks.nag_report import UnacknowledgedFindings, raise_on_findings
 from stacks.stage import AgentCoreSessionStage
 from stacks.pipeline_config import PIPELINE_KEY, load_pipeline_config, pipeline_requested
 from stacks.pipeline_stack import PipelineStack
+from stacks.runtime_stack import AGENT_DIR
 
 
-def build_app(app: cdk.App) -> AgentCoreSessionStage:
-    """Add the configured stage to app and attach cdk-nag; tests call this with their own context."""
+def build_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> AgentCoreSessionStage:
+    """Add the configured stage to app and attach cdk-nag; tests call this with their own context
+    (and the deploy rehearsal with a modified copy of the agent as ``agent_dir``)."""
     config = load_stage_config(app.node.try_get_context(CONTEXT_ROOT) or {}, app.node.try_get_context(STAGE_KEY))
-    stage = AgentCoreSessionStage(app, config.stage, config=config, env=deployment_environment())
+    stage = AgentCoreSessionStage(app, config.stage, config=config, agent_dir=agent_dir, env=deployment_environment())
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stage
 
@@ -36,7 +39,7 @@ def deployment_environment() -> cdk.Environment:
 PIPELINE_STACK_NAME = "AgentCoreSession-Pipeline"
 
 
-def build_pipeline_app(app: cdk.App) -> PipelineStack:
+def build_pipeline_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> PipelineStack:
     """Add the pipeline that deploys the dev stage, then prod after approval; cdk-nag checks it too."""
     context = app.node.try_get_context(CONTEXT_ROOT) or {}
     pipeline = PipelineStack(
@@ -45,6 +48,7 @@ def build_pipeline_app(app: cdk.App) -> PipelineStack:
         pipeline_config=load_pipeline_config(app.node.try_get_context),
         dev=load_stage_config(context, "dev"),
         prod=load_stage_config(context, "prod"),
+        agent_dir=agent_dir,
         env=deployment_environment(),
         description="CDK pipeline: test and synth, arm64 assets, dev, smoke, approval, prod, smoke",
     )

@@ -2,10 +2,15 @@
 
 WHY a script and not inline shell: the readiness check must poll two AgentCore resources with a
 deadline and fail with a message naming what is not READY; `write-outputs` turns the stage outputs
-CDK Pipelines passes as ``OUT_<Key>`` variables into the ``cdk-outputs-<stage>.json`` the client reads.
+CDK Pipelines passes as ``OUT_<Key>`` variables into the ``cdk-outputs-<stage>.json`` the client reads;
+`metric` proves, after the smoke invocations, that the metric the stage's alarms watch exists with exactly
+the alarms' dimensions (the ``Name=<runtime>::<endpoint>`` vs ``::DEFAULT`` question, docs/delivery.md):
+an alarm on a metric that never exists stays OK forever.
 
     python3 scripts/pipeline_smoke.py write-outputs --stage dev
     python3 scripts/pipeline_smoke.py ready --stage dev [--timeout 900] [--interval 15]
+    python3 scripts/pipeline_smoke.py metric --stage dev --namespace NS --metric-name M --dimension K=V ... \
+        [--timeout 1200] [--interval 30]
 """
 
 from __future__ import annotations
@@ -84,6 +89,55 @@ def wait_until_ready(
         sleep(interval_seconds)
 
 
+def wait_for_metric(
+    cloudwatch: Any,
+    *,
+    namespace: str,
+    metric_name: str,
+    dimensions: Mapping[str, str],
+    timeout_seconds: float,
+    interval_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, str]:
+    """Poll ListMetrics until a metric with exactly these dimensions exists.
+
+    WHY poll: "After you create a metric, allow up to 15 minutes for the metric to appear" (ListMetrics,
+    botocore/data/cloudwatch/2010-08-01/service-2.json). WHY exactly: ListMetrics also returns metrics
+    that have more dimensions than the filter, but an alarm matches only its exact dimension set.
+
+    Args:
+        cloudwatch: a boto3 ``cloudwatch`` client.
+
+    Returns:
+        The matching metric's dimensions.
+
+    Raises:
+        SmokeError: the deadline passed; names the metric and the ``Name`` values that do exist for it.
+    """
+    deadline = clock() + timeout_seconds
+    wanted = dict(dimensions)
+    while True:
+        found = _metric_dimension_sets(cloudwatch, namespace, metric_name, wanted)
+        logger.info("namespace=<%s>, metric=<%s>, candidates=<%d> | listed metrics", namespace, metric_name, len(found))
+        if wanted in found:
+            return wanted
+        if clock() >= deadline:
+            seen = sorted({d.get("Name", "") for d in _metric_dimension_sets(cloudwatch, namespace, metric_name, {})})
+            raise SmokeError(
+                f"no {namespace} {metric_name} metric with dimensions {wanted} after {timeout_seconds:.0f} s "
+                f"(the alarms watch that metric); Name dimensions reported for {metric_name}: {seen or 'none'}"
+            )
+        sleep(interval_seconds)
+
+
+def _metric_dimension_sets(cloudwatch: Any, namespace: str, metric_name: str, dimensions: Mapping[str, str]) -> list[dict[str, str]]:
+    """Every dimension set ListMetrics returns for the filter, all pages."""
+    filters = [{"Name": name, "Value": value} for name, value in dimensions.items()]
+    pages = cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName=metric_name, Dimensions=filters)
+    return [{d["Name"]: d["Value"] for d in metric.get("Dimensions", [])} for page in pages for metric in page.get("Metrics", [])]
+
+
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run one subcommand; exit 1 with a one-line message on failure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -95,6 +149,13 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
     ready.add_argument("--stage", required=True)
     ready.add_argument("--timeout", type=float, default=900.0)
     ready.add_argument("--interval", type=float, default=15.0)
+    metric = commands.add_parser("metric", help="wait until the metric the alarms watch exists with their dimensions")
+    metric.add_argument("--stage", required=True)
+    metric.add_argument("--namespace", required=True)
+    metric.add_argument("--metric-name", required=True)
+    metric.add_argument("--dimension", action="append", default=[], type=_dimension, help="NAME=VALUE, repeatable")
+    metric.add_argument("--timeout", type=float, default=1200.0)
+    metric.add_argument("--interval", type=float, default=30.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     logger.setLevel(logging.INFO)
@@ -105,10 +166,43 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
             path.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
             print(f"wrote {path}")
             return 0
-        return _ready(outputs[f"AgentCoreSession-{args.stage}-Runtime"], timeout=args.timeout, interval=args.interval)
+        runtime = outputs[f"AgentCoreSession-{args.stage}-Runtime"]
+        if args.command == "metric":
+            return _metric(runtime, args)
+        return _ready(runtime, timeout=args.timeout, interval=args.interval)
     except SmokeError as e:
         print(f"smoke check failed: {e}", file=sys.stderr)
         return 1
+
+
+def _dimension(text: str) -> tuple[str, str]:
+    """``Name=agentcore_session_dev::live`` → ``("Name", "agentcore_session_dev::live")``."""
+    name, separator, value = text.partition("=")
+    if not separator or not name or not value:
+        raise argparse.ArgumentTypeError(f"dimension {text!r} must be NAME=VALUE with both parts non-empty")
+    return name, value
+
+
+def _metric(runtime: Mapping[str, str], args: argparse.Namespace) -> int:
+    """ListMetrics through boto3 in the stage's region (imported here, like _ready)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    dimensions = dict(args.dimension)
+    cloudwatch = boto3.client("cloudwatch", region_name=runtime["Region"])
+    try:
+        wait_for_metric(
+            cloudwatch,
+            namespace=args.namespace,
+            metric_name=args.metric_name,
+            dimensions=dimensions,
+            timeout_seconds=args.timeout,
+            interval_seconds=args.interval,
+        )
+    except (ClientError, BotoCoreError) as e:
+        raise SmokeError(f"cannot list {args.namespace} {args.metric_name} metrics: {e}") from e
+    print(f"metric {args.namespace} {args.metric_name} {dimensions} exists")
+    return 0
 
 
 def _ready(runtime: Mapping[str, str], *, timeout: float, interval: float) -> int:

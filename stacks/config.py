@@ -52,6 +52,12 @@ REFRESH_TOKEN_RANGE_DAYS = (1, 3650)
 MAX_TAGS = 50
 
 
+def stack_prefix(stage: str) -> str:
+    """``dev`` → ``AgentCoreSession-dev``: the one naming rule for a stage's stacks (``-Identity``,
+    ``-Runtime``, ``-Monitoring``), shared by the stage and the deploy/destroy scripts."""
+    return f"AgentCoreSession-{stage}"
+
+
 class ConfigError(ValueError):
     """Raised once with every problem found in the context, one per line."""
 
@@ -96,7 +102,7 @@ class StageConfig:
     @property
     def stack_prefix(self) -> str:
         """CloudFormation stack names start with this, e.g. ``AgentCoreSession-dev``."""
-        return f"AgentCoreSession-{self.stage}"
+        return stack_prefix(self.stage)
 
     @property
     def export_prefix(self) -> str:

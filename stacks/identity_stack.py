@@ -33,7 +33,7 @@ class IdentityStack(Stack):
         outputs.add("UserPoolId", self.user_pool.user_pool_id, "Cognito user pool id")
         outputs.add("UserPoolClientId", self.user_pool_client.user_pool_client_id, "Public app client id (the JWT client_id)")
         outputs.add("OidcDiscoveryUrl", self.discovery_url, "OpenID Connect discovery URL the runtime's authorizer uses")
-        outputs.add("Region", self.region, "Region of the user pool")
+        # No Region here: the runtime stack publishes it, and an export name may exist once per account and region.
 
     def _user_pool(self, config: StageConfig) -> cognito.UserPool:
         """Admin-created users only; strong passwords; optional TOTP; recovery by email only."""

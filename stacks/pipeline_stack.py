@@ -20,6 +20,7 @@ from stacks.config import StageConfig
 from stacks.constructs.pipeline_findings import acknowledge_pipeline_findings
 from stacks.constructs.pipeline_smoke import smoke_step
 from stacks.pipeline_config import PipelineConfig
+from stacks.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 
 # `make setup` installs from the lock files: pip -r requirements-dev.txt (pinned) and `npm ci`
@@ -27,8 +28,12 @@ from stacks.stage import AgentCoreSessionStage
 # (podman, the local base image) are installed too and CI=true, so `make test` runs the whole suite,
 # container test included (podman needs a privileged build container), instead of skipping it.
 # The build image is Ubuntu: debootstrap needs Debian's archive keyring to build the bookworm base image.
+# CodeBuild's standard images delete the package lists in every layer that installs packages
+# (`rm -rf /var/lib/apt/lists/*`, aws/aws-codebuild-docker-images ubuntu/standard/7.0/Dockerfile), so
+# `apt-get install` without `apt-get update` first fails with "Unable to locate package".
 SYNTH_INSTALL_COMMANDS = (
     "make setup",
+    "apt-get update -qq",
     "apt-get install -y -qq debian-archive-keyring",
     "bash scripts/container_prereqs.sh",
 )
@@ -65,6 +70,7 @@ class PipelineStack(Stack):
         pipeline_config: PipelineConfig,
         dev: StageConfig,
         prod: StageConfig,
+        agent_dir: Path = AGENT_DIR,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -83,11 +89,11 @@ class PipelineStack(Stack):
                 build_environment=codebuild.BuildEnvironment(build_image=ASSET_BUILD_IMAGE, privileged=True)
             ),
         )
-        dev_stage = AgentCoreSessionStage(self, dev.stage, config=dev)
+        dev_stage = AgentCoreSessionStage(self, dev.stage, config=dev, agent_dir=agent_dir)
         self.pipeline.add_stage(
             dev_stage, post=[smoke_step(self, dev_stage, source=source, ci_secret_name=pipeline_config.ci_secret_name)]
         )
-        prod_stage = AgentCoreSessionStage(self, prod.stage, config=prod)
+        prod_stage = AgentCoreSessionStage(self, prod.stage, config=prod, agent_dir=agent_dir)
         self.pipeline.add_stage(
             prod_stage,
             pre=[pipelines.ManualApprovalStep(APPROVAL_STEP_ID, comment=f"Deploy to {prod.stage} after the {dev.stage} smoke test passed?")],
@@ -95,7 +101,7 @@ class PipelineStack(Stack):
         )
         self.stages: Sequence[AgentCoreSessionStage] = (dev_stage, prod_stage)
         self.pipeline.build_pipeline()
-        acknowledge_pipeline_findings(self, self.pipeline)
+        acknowledge_pipeline_findings(self.pipeline)
         self._ignore_lint_style_rule()
 
     def _ignore_lint_style_rule(self) -> None:

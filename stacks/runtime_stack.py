@@ -11,6 +11,7 @@ from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.constructs.stack_outputs import StackOutputs
+from stacks.constructs.runtime_role import deny_user_id_tokens, runtime_execution_role
 from stacks.constructs.session_store import SessionStore, create_session_store
 from stacks.model_access import INVOKE_MODEL_ACTIONS, model_access
 from stacks.runtime_findings import acknowledge_runtime_role_findings
@@ -44,15 +45,24 @@ class RuntimeStack(Stack):
         config: StageConfig,
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
+        agent_dir: Path = AGENT_DIR,
         **kwargs,
     ) -> None:
+        """Build the stack.
+
+        Args:
+            agent_dir: the image's build context (default: this repository's ``agent/``); the deploy
+                rehearsal passes a modified copy to prove no export changes with the agent's code.
+        """
         super().__init__(scope, construct_id, **kwargs)
-        artifact = agentcore.AgentRuntimeArtifact.from_asset(str(AGENT_DIR), platform=ecr_assets.Platform.LINUX_ARM64)
+        artifact = agentcore.AgentRuntimeArtifact.from_asset(str(agent_dir), platform=ecr_assets.Platform.LINUX_ARM64)
         self.session_store: SessionStore = create_session_store(self, "SessionStore", config=config)
+        role = runtime_execution_role(self, "ExecutionRole", runtime_name=config.runtime_name)
         self.runtime = agentcore.Runtime(
             self,
             "Runtime",
             runtime_name=config.runtime_name,
+            execution_role=role,
             description=config.description,
             agent_runtime_artifact=artifact,
             authorizer_configuration=self._authorizer(config, user_pool, user_pool_client),
@@ -66,13 +76,15 @@ class RuntimeStack(Stack):
             tracing_enabled=True,
         )
         self.execution_role: iam.IRole = self.runtime.role
+        if config.authorizer == "jwt":
+            deny_user_id_tokens(self.execution_role)
         self._grant_model(config.model_id)
         self.session_store.grant_sessions(self.runtime)
         self.endpoint = self.runtime.add_endpoint(
             config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
         )
         self.image_uri = self._image_uri(artifact)
-        acknowledge_runtime_role_findings(self.runtime, session_store=self.session_store)
+        acknowledge_runtime_role_findings(self.runtime)
         self._publish(config)
 
     def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:
@@ -156,9 +168,10 @@ class RuntimeStack(Stack):
         outputs.add("RuntimeId", self.runtime.agent_runtime_id, "AgentCore Runtime id")
         outputs.add("EndpointName", self.endpoint.endpoint_name, "Runtime endpoint to invoke (the qualifier)")
         outputs.add("ExecutionRoleArn", self.execution_role.role_arn, "Role the agent runs as")
-        outputs.add("ImageUri", self.image_uri, "arm64 agent image, tagged by content hash")
+        # The URI changes with every agent code change: SSM and a plain output only, never an export.
+        outputs.add("ImageUri", self.image_uri, "arm64 agent image, tagged by content hash", exported=False)
         outputs.add("SessionStore", self.session_store.kind, "Where conversations are kept")
         for store_output in self.session_store.outputs:
             outputs.add(store_output.key, store_output.value, store_output.description)
         outputs.add("AuthorizerType", config.authorizer, "How callers authenticate: jwt (Cognito bearer) or iam (SigV4)")
-        outputs.add("Region", self.region, "Region of the runtime")
+        outputs.add("Region", self.region, "Region of the runtime and of the stage's user pool")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aws_cdk import Stage, Tags
 from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.identity_stack import IdentityStack
 from stacks.monitoring_stack import MonitoringStack
-from stacks.runtime_stack import RuntimeStack
+from stacks.runtime_stack import AGENT_DIR, RuntimeStack
 
 
 class AgentCoreSessionStage(Stage):
@@ -20,7 +22,9 @@ class AgentCoreSessionStage(Stage):
         monitoring: dashboard and alarms (consumes ``runtime`` by reference).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, agent_dir: Path = AGENT_DIR, **kwargs
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         self.identity = IdentityStack(
@@ -36,6 +40,7 @@ class AgentCoreSessionStage(Stage):
             config=config,
             user_pool=self.identity.user_pool,
             user_pool_client=self.identity.user_pool_client,
+            agent_dir=agent_dir,
             stack_name=f"{config.stack_prefix}-Runtime",
             description=f"AgentCore runtime, endpoint, execution role and conversation store ({config.stage})",
         )

@@ -3,11 +3,21 @@
 WHY a customer-managed key: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed
 ``alias/aws/sns`` key (its policy cannot be extended), so the topic gets its own rotating key whose
 policy lets CloudWatch, and only CloudWatch of this account, use it.
+
+WHY a publish statement: an ``AWS::SNS::TopicPolicy`` replaces the topic's default policy, and the TLS-only
+policy (``enforce_ssl``) is one, so without an Allow for ``cloudwatch.amazonaws.com`` alarms fire and
+nobody is told. Both grants carry ``aws:SourceAccount`` and ``aws:SourceArn``
+(``arn:<partition>:cloudwatch:<region>:<account>:alarm:*``) against the confused deputy. Sources: CloudWatch
+user guide "Notifying users on alarm changes" and the re:Post article "cloudwatch-receive-sns-for-alarm-trigger"
+(topic policy for ``cloudwatch.amazonaws.com`` with ``aws:SourceArn`` on the alarm ARN); SNS developer guide
+"Encryption at rest – key management", section "Enable compatibility between event sources from AWS
+services and encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): the
+service principal needs ``kms:Decrypt`` and ``kms:GenerateDataKey*`` in the key policy.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
@@ -15,6 +25,9 @@ from stacks.constructs.monitoring_metrics import RuntimeMetrics
 
 # Any system error or throttle in a 5-minute period is worth a look: both mean callers got failures
 # they did not cause. Latency alarms only when the average stays high for three periods in a row.
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+PUBLISH_ACTIONS = ("sns:Publish",)
+TOPIC_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 ERROR_THRESHOLD = 1
 THROTTLE_THRESHOLD = 1
 LATENCY_PERIODS = 3
@@ -68,7 +81,7 @@ class RuntimeAlarms(Construct):
         ]
 
     def _topic(self, retain: bool) -> sns.Topic:
-        """TLS-only topic encrypted with a rotating key that CloudWatch may use."""
+        """TLS-only topic encrypted with a rotating key; this account's alarms may publish to it and use the key."""
         key = kms.Key(
             self,
             "TopicKey",
@@ -79,13 +92,29 @@ class RuntimeAlarms(Construct):
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsOfThisAccount",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+                actions=list(TOPIC_KEY_ACTIONS),
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions=self._alarm_source_conditions(),
             )
         )
-        return sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="AgentCore runtime alarms")
+        topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="AgentCore runtime alarms")
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+                actions=list(PUBLISH_ACTIONS),
+                resources=[topic.topic_arn],
+                conditions=self._alarm_source_conditions(),
+            )
+        )
+        return topic
+
+    def _alarm_source_conditions(self) -> dict[str, dict[str, str]]:
+        """Only on behalf of CloudWatch alarms of this account and region (confused-deputy guard)."""
+        stack = Stack.of(self)
+        alarms = stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        return {"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": alarms}}
 
     def _alarm(self, name: str, metric: cloudwatch.IMetric, threshold: float, periods: int, description: str) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(

@@ -1,64 +1,107 @@
-"""cdk-nag findings on the resources CDK Pipelines generates, acknowledged one by one with the reason.
+"""cdk-nag findings on the resources CDK Pipelines generates, acknowledged policy by policy with the reason.
 
-WHY computed and not listed: the generated roles and their logical ids depend on the stages and
-steps. Each wildcard in each generated policy is rendered the way cdk-nag names it
-(``Resource::<Bucket.Arn>/*``, ``Action::s3:GetObject*``) and acknowledged on that policy only if a
-rule below explains it; an unexplained wildcard stays a finding and fails synth.
+WHY computed and not listed: the generated roles and their logical ids depend on the stages and steps.
+Each generated policy's statements are checked against ``PIPELINE_WILDCARDS`` (resource pattern plus the
+only actions allowed with it, stacks/constructs/iam_wildcards.py); a finding is acknowledged on that
+policy only if every statement producing it is explained, so a new ``"Resource": "*"`` statement (cdk-nag
+reports any of them as the same bare ``Resource::*``) stays a finding and fails synth.
+
+Three of the ``*`` resources below are CDK Pipelines' own choice, not an AWS requirement (the actions do
+support resource-level permissions): narrowing them would mean overriding policies CDK generates
+internally. They are listed with the source that generates them, and accepted only with exactly those actions.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any, Iterator
+from aws_cdk import Acknowledgment, Validations, pipelines
 
-from aws_cdk import Acknowledgment, Stack, Validations, aws_iam as iam, pipelines
+from stacks.constructs.iam_wildcards import ENV_PATTERN, RequiredWildcard, acknowledge_required_wildcards, policies_under
 
-# cdk-nag prints an environment-agnostic stack's region/account as pseudo parameters, a concrete one literally.
-_ENV = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d):(?:<AWS::AccountId>|\d{12})"
-_ARTIFACTS = "CDK Pipelines' grant on this pipeline's own artifact bucket and key: artifact object keys are generated per execution and CDK grants its standard read/write action groups."
+_ARTIFACTS = (
+    "CDK Pipelines' grant on this pipeline's own artifact bucket and key: artifact object keys are generated "
+    "per execution and CDK grants its standard read/write action groups (s3:GetObject*, kms:GenerateDataKey* ...)."
+)
+_LOGS = r"arn:<AWS::Partition>:logs:" + ENV_PATTERN + r":log-group:/aws/codebuild/"
+_REPORTS = r"arn:<AWS::Partition>:codebuild:" + ENV_PATTERN + r":report-group/"
+_LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+_REPORT_ACTIONS = (
+    "codebuild:CreateReportGroup",
+    "codebuild:CreateReport",
+    "codebuild:UpdateReport",
+    "codebuild:BatchPutTestCases",
+    "codebuild:BatchPutCodeCoverages",
+)
+# The smoke step's metric check (scripts/pipeline_smoke.py `metric`).
+LIST_METRICS_ACTIONS = ("cloudwatch:ListMetrics",)
 
-
-@dataclass(frozen=True)
-class AcceptedFinding:
-    """A wildcard pattern (regex on cdk-nag's rendering) and why it is required."""
-
-    pattern: str
-    reason: str
-
-
-ACCEPTED_PIPELINE_WILDCARDS: tuple[AcceptedFinding, ...] = (
-    AcceptedFinding(r"Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*", _ARTIFACTS),
-    AcceptedFinding(r"Action::kms:(ReEncrypt|GenerateDataKey)\*", _ARTIFACTS),
-    AcceptedFinding(r"Resource::<PipelineArtifactsBucket[0-9A-F]{8}\.Arn>/\*", _ARTIFACTS),
-    AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:logs:" + _ENV + r":log-group:/aws/codebuild/<[A-Za-z0-9]+>:\*",
-        "CodeBuild writes one log stream per build, with a generated name, in its project's log group.",
+PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (
+    RequiredWildcard(
+        resource=r"<PipelineArtifactsBucket[0-9A-F]{8}\.Arn>(?:/\*)?",
+        actions=(
+            "s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:PutObject", "s3:PutObjectLegalHold",
+            "s3:PutObjectRetention", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:Abort*",
+            "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
+        ),
+        reason=_ARTIFACTS,
     ),
-    AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:codebuild:" + _ENV + r":report-group/<[A-Za-z0-9]+>-\*",
-        "CodeBuild names a project's test report groups <project>-<report>; the grant is limited to this project's.",
+    RequiredWildcard(
+        resource=r"<PipelineArtifactsBucketEncryptionKey[0-9A-F]{8}\.Arn>",
+        actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
+        reason=_ARTIFACTS,
     ),
-    AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:(logs|codebuild):" + _ENV + r":(log-group:/aws/codebuild|report-group)/\*",
-        "The asset-publishing role is shared by every Docker asset project CDK Pipelines generates (one per "
-        "image, names generated at synth), so CDK scopes its logs and reports to CodeBuild's namespace.",
+    RequiredWildcard(
+        resource=_LOGS + r"<[A-Za-z0-9]+>(?::\*)?",
+        actions=_LOG_ACTIONS,
+        reason="CodeBuild writes one log stream per build, with a generated name, in its project's log group.",
     ),
-    AcceptedFinding(
-        r"Resource::\*",
-        "Generated by CDK Pipelines: the self-mutation step runs `cdk deploy` (cloudformation:DescribeStacks "
-        "and s3:ListBucket support no narrower resource for its lookups), and the asset role starts/reads "
-        "builds of asset projects whose names are generated.",
+    RequiredWildcard(
+        resource=_REPORTS + r"<[A-Za-z0-9]+>-\*",
+        actions=_REPORT_ACTIONS,
+        reason="CodeBuild names a project's test report groups <project>-<report>; the grant is limited to this project's.",
     ),
-    AcceptedFinding(
-        r"Resource::arn:\*:iam::(?:<AWS::AccountId>|\d{12}):role/\*",
-        "Self-mutation assumes the CDK bootstrap roles; the statement is conditioned on the "
+    RequiredWildcard(
+        resource=_LOGS + r"\*",
+        actions=_LOG_ACTIONS,
+        reason="The asset-publishing role is shared by every Docker asset project CDK Pipelines generates (one per "
+        "image, names generated at synth), so CDK scopes its logs to CodeBuild's namespace.",
+    ),
+    RequiredWildcard(
+        resource=_REPORTS + r"\*",
+        actions=_REPORT_ACTIONS,
+        reason="The asset-publishing role is shared by every asset project CDK Pipelines generates, so CDK scopes "
+        "its report groups to CodeBuild's namespace.",
+    ),
+    RequiredWildcard(
+        resource=r"\*",
+        actions=("codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"),
+        reason="CDK Pipelines' shared asset-publishing role (aws-cdk-lib pipelines/lib/private/asset-singleton-role.ts) "
+        "adds these on * when it is created, for asset projects whose names are generated; not narrowable without "
+        "overriding CDK's generated policy.",
+    ),
+    RequiredWildcard(
+        resource=r"\*",
+        actions=("cloudformation:DescribeStacks", "s3:ListBucket"),
+        reason="CDK Pipelines' self-mutation step (aws-cdk-lib pipelines/lib/codepipeline/codepipeline.ts) runs "
+        "`cdk deploy`, which reads the bootstrap stack and checks the staging bucket; both are named at bootstrap "
+        "time, not at synth, so CDK grants these lookups on *.",
+    ),
+    RequiredWildcard(
+        resource=r"arn:\*:iam::(?:<AWS::AccountId>|\d{12}):role/\*",
+        actions=("sts:AssumeRole",),
+        reason="Self-mutation assumes the CDK bootstrap roles; the statement is conditioned on the "
         "iam:ResourceTag/aws-cdk:bootstrap-role tag, so only bootstrap roles of this account match.",
     ),
-    AcceptedFinding(
-        r"Resource::arn:<AWS::Partition>:bedrock-agentcore:" + _ENV + r":runtime/[A-Za-z0-9_]+-\*(/runtime-endpoint/\*)?",
-        "The smoke step reads only the stage's runtime and its endpoints: the service appends a generated "
+    RequiredWildcard(
+        resource=r"arn:<AWS::Partition>:bedrock-agentcore:" + ENV_PATTERN + r":runtime/[A-Za-z0-9_]+-\*(?:/runtime-endpoint/\*)?",
+        actions=("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"),
+        reason="The smoke step reads only the stage's runtime and its endpoints: the service appends a generated "
         "suffix to the configured runtime name, known only after the stage deploys.",
+    ),
+    RequiredWildcard(
+        resource=r"\*",
+        actions=LIST_METRICS_ACTIONS,
+        reason="The dev smoke step checks that the metric its alarms watch exists; cloudwatch:ListMetrics supports "
+        "no resource-level permissions (service authorization reference, Amazon CloudWatch: no resource type).",
     ),
 )
 
@@ -68,54 +111,10 @@ ACCEPTED_PIPELINE_FINDINGS: dict[str, str] = {
 }
 
 
-def acknowledge_pipeline_findings(stack: Stack, pipeline: pipelines.CodePipeline) -> None:
-    """Acknowledge each explained IAM5 wildcard on its own policy, and S1 on the artifact bucket."""
-    for policy in _policies(pipeline):
-        validations = Validations.of(policy)
-        for finding in sorted(set(_wildcards(stack.resolve(policy.document.to_json())))):
-            reason = _reason(finding)
-            if reason:
-                validations.acknowledge(Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason))
+def acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline) -> None:
+    """Acknowledge each explained IAM5 finding on its own policy, and S1 on the artifact bucket."""
+    for policy in policies_under(pipeline):
+        acknowledge_required_wildcards(policy, PIPELINE_WILDCARDS)
     bucket = pipeline.pipeline.artifact_bucket
     for rule, reason in ACCEPTED_PIPELINE_FINDINGS.items():
         Validations.of(bucket).acknowledge(Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason))
-
-
-def _policies(pipeline: pipelines.CodePipeline) -> Iterator[iam.Policy]:
-    return (node for node in pipeline.node.find_all() if isinstance(node, iam.Policy))
-
-
-def _reason(finding: str) -> str | None:
-    return next((a.reason for a in ACCEPTED_PIPELINE_WILDCARDS if re.fullmatch(a.pattern, finding)), None)
-
-
-def _wildcards(document: dict[str, Any]) -> Iterator[str]:
-    """cdk-nag's ``Action::`` / ``Resource::`` ids for every wildcard in the policy's Allow statements."""
-    for statement in document.get("Statement", []):
-        for action in _as_list(statement.get("Action")):
-            if "*" in action:
-                yield f"Action::{action}"
-        for resource in _as_list(statement.get("Resource")):
-            rendered = render(resource)
-            if "*" in rendered:
-                yield f"Resource::{rendered}"
-
-
-def render(value: Any) -> str:
-    """A CloudFormation value as cdk-nag prints it: ``{"Ref": X}`` → ``<X>``, ``GetAtt`` → ``<A.B>``."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    if "Fn::GetAtt" in value:
-        return "<" + ".".join(value["Fn::GetAtt"]) + ">"
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(render(part) for part in parts)
-    if "Fn::Sub" in value:
-        return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
-    return str(value)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [] if value is None else [value]

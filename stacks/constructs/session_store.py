@@ -15,9 +15,23 @@ from constructs import Construct
 
 from stacks.config import StageConfig
 
-# Strands' S3SessionManager reads, writes and deletes JSON objects and lists them by prefix.
-S3_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+# What the agent's code path calls (checked in .venv, strands-agents 1.62 / bedrock-agentcore 1.25):
+# - strands/session/s3_session_manager.py: get_object (_read_s3_object), put_object (_write_s3_object),
+#   head_object (create_session; HeadObject is authorized by s3:GetObject), list_objects_v2 (list_messages);
+#   its delete_session (DeleteObjects) is never called by the agent or by RepositorySessionManager.
+# - agent/session_owners.py S3OwnerRecords: get_object and a conditional put_object, no delete.
+S3_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
 S3_LIST_ACTIONS = ("s3:ListBucket",)
+# - bedrock_agentcore/memory/integrations/strands/session_manager.py: create_event, list_events, get_event,
+#   delete_event (replacing an updated message); retrieve_memories only with a retrieval_config, which the
+#   agent never sets. agent/session_owners.py AgentCoreMemoryOwnerRecords: create_event, list_events.
+#   No ListActors / ListSessions anywhere on that path (they are in the L2's grant_read_short_term_memory).
+MEMORY_EVENT_ACTIONS = (
+    "bedrock-agentcore:CreateEvent",
+    "bedrock-agentcore:GetEvent",
+    "bedrock-agentcore:ListEvents",
+    "bedrock-agentcore:DeleteEvent",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,19 +101,21 @@ class S3SessionStore(Construct):
         return [StoreOutput(key="SessionBucketName", value=self.bucket.bucket_name, description="S3 bucket holding conversations")]
 
     def grant_sessions(self, grantee: iam.IGrantable) -> None:
-        """Object access under the prefix, and listing restricted to keys under the prefix."""
+        """Object reads and writes under the prefix; listing of the bucket, which holds nothing else.
+
+        WHY ListBucket without an ``s3:prefix`` condition: S3 answers a GetObject/HeadObject of a missing
+        key with 404 only to a caller allowed s3:ListBucket on the bucket, else with 403 (S3 API reference,
+        GetObject "Permissions"; the same text is in botocore/data/s3/2006-03-01/service-2.json). A new session hinges on that 404 (Strands' create_session checks the
+        HeadObject error code for "404"; the owner records catch NoSuchKey), and whether a ListBucket grant
+        conditioned on s3:prefix counts for a GetObject request (which carries no s3:prefix) is not
+        documented. The bucket is this store's alone, so listing it reveals nothing the role cannot read.
+        """
         iam.Grant.add_to_principal(
             grantee=grantee,
             actions=list(S3_OBJECT_ACTIONS),
             resource_arns=[self.bucket.arn_for_objects(f"{self.prefix}*")],
         )
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=list(S3_LIST_ACTIONS),
-                resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{self.prefix}*"]}},
-            )
-        )
+        iam.Grant.add_to_principal(grantee=grantee, actions=list(S3_LIST_ACTIONS), resource_arns=[self.bucket.bucket_arn])
 
 
 class MemorySessionStore(Construct):
@@ -130,11 +146,9 @@ class MemorySessionStore(Construct):
         return [StoreOutput(key="MemoryId", value=self.memory.memory_id, description="AgentCore Memory holding conversations")]
 
     def grant_sessions(self, grantee: iam.IGrantable) -> None:
-        """Short-term event actions on this memory only: CreateEvent; GetEvent, ListEvents, ListActors,
-        ListSessions; and DeleteEvent, which the Strands integration uses to replace an updated message."""
-        self.memory.grant_write(grantee)
-        self.memory.grant_read_short_term_memory(grantee)
-        self.memory.grant_delete_short_term_memory(grantee)
+        """The short-term event actions the agent calls, on this memory only (see MEMORY_EVENT_ACTIONS);
+        not the L2's grant_read_short_term_memory, which adds ListActors and ListSessions."""
+        self.memory.grant(grantee, *MEMORY_EVENT_ACTIONS)
 
 
 def create_session_store(scope: Construct, construct_id: str, *, config: StageConfig) -> SessionStore:

@@ -3,6 +3,12 @@
 Other stacks in this app take the Python attribute (a reference); other apps read the export
 (``Fn.import_value("<app>-<stage>-<Key>")``) or the SSM parameter (``/<app>/<stage>/<key>``), which,
 unlike an export, can be changed without first removing every importer.
+
+WHY some values are not exported: CloudFormation refuses to update or delete an export while another
+stack imports it ("Export ... cannot be updated as it is in use"), so a value that changes with the
+agent's code (the image URI) would block every code deploy once anyone imported it. Such values are
+published as a plain output and in SSM only. Export names are unique per account and region, so each
+key is published by exactly one stack of a stage (tests/stacks/test_deploy_rehearsal.py checks both).
 """
 
 from __future__ import annotations
@@ -33,9 +39,16 @@ class StackOutputs(Construct):
         super().__init__(scope, construct_id)
         self._config = config
 
-    def add(self, key: str, value: str, description: str) -> None:
-        """Publish one value; its logical id is ``key``, so outputs files and consumers see ``key``."""
-        output = CfnOutput(self, key, value=value, description=description, export_name=export_name(self._config, key))
+    def add(self, key: str, value: str, description: str, *, exported: bool = True) -> None:
+        """Publish one value; its logical id is ``key``, so outputs files and consumers see ``key``.
+
+        Args:
+            exported: False for a value that changes with code (an image URI, a version): it gets a
+                plain output and the SSM parameter, never an export another stack could pin.
+        """
+        output = CfnOutput(
+            self, key, value=value, description=description, export_name=export_name(self._config, key) if exported else None
+        )
         output.override_logical_id(key)
         ssm.StringParameter(
             self,

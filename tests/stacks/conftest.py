@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import aws_cdk as cdk
 import pytest
 
-from app import build_app
+from app import build_app, build_pipeline_app
 from stacks.config import CONTEXT_ROOT
+from stacks.pipeline_stack import PipelineStack
+from stacks.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+PIPELINE_CONTEXT = {
+    "pipeline": "true",
+    "pipeline_repository": "my-org/agentcore-session-stack",
+    "pipeline_connection_arn": CONNECTION_ARN,
+}
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -24,21 +33,44 @@ def cdk_json_context() -> dict[str, Any]:
     return json.loads((REPO / "cdk.json").read_text())["context"]
 
 
-def build_stage(tmp_path: Path, *, stage: str = "dev", overrides: dict[str, Any] | None = None, env: bool = True) -> tuple[cdk.App, AgentCoreSessionStage]:
+def build_stage(
+    tmp_path: Path,
+    *,
+    stage: str = "dev",
+    overrides: dict[str, Any] | None = None,
+    env: bool = True,
+    agent_dir: Path = AGENT_DIR,
+) -> tuple[cdk.App, AgentCoreSessionStage]:
     """Build the app for stage with the given per-stage overrides merged over cdk.json."""
     context = copy.deepcopy(cdk_json_context())
     context["stage"] = stage
     if overrides:
         context[CONTEXT_ROOT]["stages"][stage] = {**context[CONTEXT_ROOT]["stages"].get(stage, {}), **overrides}
     app = cdk.App(context=context, outdir=str(tmp_path / "cdk.out"))
-    environment = {"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": REGION} if env else {}
+    with _environment(env):
+        stage_construct = build_app(app, agent_dir=agent_dir)
+    return app, stage_construct
+
+
+def build_pipeline(tmp_path: Path, *, agent_dir: Path = AGENT_DIR) -> tuple[cdk.App, PipelineStack]:
+    """Build the pipeline app as `cdk synth -c pipeline=true -c pipeline_repository=… -c pipeline_connection_arn=…` does."""
+    context = {**copy.deepcopy(cdk_json_context()), **PIPELINE_CONTEXT}
+    app = cdk.App(context=context, outdir=str(tmp_path / "cdk.out"))
+    with _environment(True):
+        pipeline = build_pipeline_app(app, agent_dir=agent_dir)
+    return app, pipeline
+
+
+@contextlib.contextmanager
+def _environment(env: bool) -> Iterator[None]:
+    """The fixed account/region as the CLI would set them (or none: an environment-agnostic synth)."""
     with pytest.MonkeyPatch.context() as patch:
         for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION"):
             patch.delenv(key, raising=False)
-        for key, value in environment.items():
-            patch.setenv(key, value)
-        stage_construct = build_app(app)
-    return app, stage_construct
+        if env:
+            patch.setenv("CDK_DEFAULT_ACCOUNT", ACCOUNT)
+            patch.setenv("CDK_DEFAULT_REGION", REGION)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +94,8 @@ def prod(build) -> AgentCoreSessionStage:
     return build(stage="prod")[1]
 
 
-# Every configuration users can choose that changes the templates; lint, nag and the IAM audit run on each.
+# Every configuration users can choose that changes the templates; lint, nag, the IAM audit and the deploy
+# rehearsal run on each. "pipeline" is the opt-in pipeline app (its own stack plus the dev and prod stages).
 CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "dev": {},
     "prod": {"stage": "prod"},
@@ -70,15 +103,25 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "vpc": {"overrides": {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]}},
     "iam": {"overrides": {"authorizer": "iam"}},
     "agnostic": {"env": False},
+    "pipeline": {"pipeline": True},
 }
 
 
 @pytest.fixture(scope="session")
-def synthesized(build) -> Callable[[str], Path]:
+def pipeline_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineStack, Path]:
+    """The pipeline app, synthesized once per run: (pipeline stack, cloud assembly folder)."""
+    app, pipeline = build_pipeline(tmp_path_factory.mktemp("pipeline"))
+    return pipeline, Path(app.synth().directory)
+
+
+@pytest.fixture(scope="session")
+def synthesized(build, pipeline_build) -> Callable[[str], Path]:
     """synthesized(name) → the cloud assembly folder of that configuration, synthesized once per run."""
     cache: dict[str, Path] = {}
 
     def _synthesized(name: str) -> Path:
+        if name == "pipeline":
+            return pipeline_build[1]
         if name not in cache:
             app, _ = build(**CONFIGURATIONS[name])
             cache[name] = Path(app.synth().directory)

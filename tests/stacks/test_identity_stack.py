@@ -16,7 +16,7 @@ def test_identity_resources_are_exactly_pool_client_and_parameters(dev):
     assert sorted(r["Type"] for r in resources.values()) == [
         "AWS::Cognito::UserPool",
         "AWS::Cognito::UserPoolClient",
-    ] + ["AWS::SSM::Parameter"] * 4
+    ] + ["AWS::SSM::Parameter"] * 3
 
 
 def test_user_pool_is_admin_only_with_strong_passwords(dev):
@@ -101,14 +101,34 @@ def test_identity_outputs_are_exported_and_in_ssm(dev):
     assert outputs["OidcDiscoveryUrl"]["Value"] == {
         "Fn::Join": ["", ["https://cognito-idp.us-east-1.", {"Ref": "AWS::URLSuffix"}, "/", {"Ref": pool_id}, "/.well-known/openid-configuration"]]
     }
-    assert outputs["Region"]["Value"] == "us-east-1"
     names = sorted(r["Properties"]["Name"] for r in t.find_resources("AWS::SSM::Parameter").values())
     assert names == [
         "/agentcore-session/dev/oidc-discovery-url",
-        "/agentcore-session/dev/region",
         "/agentcore-session/dev/user-pool-client-id",
         "/agentcore-session/dev/user-pool-id",
     ]
+
+
+def test_identity_leaves_region_to_the_runtime_stack(dev):
+    """One export and one parameter per name per stage: the runtime stack publishes Region (the client reads it there)."""
+    outputs = template(dev).to_json()["Outputs"]
+    assert "Region" not in outputs
+    assert dev.runtime.node.find_child("Outputs").node.try_find_child("Region") is not None
+
+
+def test_client_finds_every_output_it_needs_in_the_stage_stacks(dev):
+    """client/targets.py merges the Identity and Runtime outputs (outputs file or CloudFormation) and needs Region."""
+    from client.targets import target_from_outputs
+
+    outputs = {
+        key: f"<{key}>"
+        for stack in (dev.identity, dev.runtime)
+        for key in Template.from_stack(stack).to_json()["Outputs"]
+        if not key.startswith("ExportsOutput")
+    }
+    outputs["AuthorizerType"] = "jwt"
+    target = target_from_outputs(outputs, name="dev", source="synthesized templates")
+    assert (target.region, target.runtime_arn, target.user_pool_id) == ("<Region>", "<RuntimeArn>", "<UserPoolId>")
 
 
 def test_identity_template_has_no_users_or_passwords(dev):

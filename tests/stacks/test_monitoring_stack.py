@@ -174,7 +174,13 @@ def test_topic_is_kms_encrypted_tls_only_and_mails_the_configured_address(stage,
     template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
 
 
-def test_topic_key_lets_only_cloudwatch_of_this_account_encrypt(template):
+ALARM_SOURCE = {
+    "StringEquals": {"aws:SourceAccount": "123456789012"},
+    "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:us-east-1:123456789012:alarm:*"]]}},
+}
+
+
+def test_topic_key_lets_only_cloudwatch_alarms_of_this_account_encrypt(template):
     template.has_resource_properties(
         "AWS::KMS::Key",
         {
@@ -185,15 +191,32 @@ def test_topic_key_lets_only_cloudwatch_of_this_account_encrypt(template):
                             "Sid": "AllowCloudWatchAlarmsOfThisAccount",
                             "Effect": "Allow",
                             "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                             "Resource": "*",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                            "Condition": ALARM_SOURCE,
                         }
                     ]
                 )
             }
         },
     )
+
+
+def test_topic_policy_lets_cloudwatch_alarms_of_this_account_publish(stage, template):
+    """The topic policy replaces SNS's default policy: without this statement no alarm is ever delivered."""
+    topic = stage.monitoring.get_logical_id(stage.monitoring.monitoring.alarms.topic.node.default_child)
+    (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
+    allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Sid": "AllowCloudWatchAlarmsToPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": {"Ref": topic},
+            "Condition": ALARM_SOURCE,
+        }
+    ]
 
 
 def test_no_email_subscription_without_alarm_email(tmp_path):

@@ -1,4 +1,5 @@
-"""scripts/pipeline_smoke.py, the pipeline's post-deploy check, against AgentCore control in moto (server mode)."""
+"""scripts/pipeline_smoke.py, the pipeline's post-deploy check, against AgentCore control and CloudWatch in
+moto (server mode)."""
 
 from __future__ import annotations
 
@@ -164,3 +165,110 @@ def test_missing_outputs_are_named(tmp_path, capsys):
         "smoke check failed: missing stage outputs: OUT_Region, OUT_UserPoolId (set by the step's env_from_cfn_outputs)\n"
     )
     assert not (tmp_path / "cdk-outputs-dev.json").exists()
+
+
+# --- metric: the metric the alarms watch exists, with exactly their dimensions ---
+
+NAMESPACE = "AWS/Bedrock-AgentCore"
+RUNTIME_ARN = f"arn:aws:bedrock-agentcore:{REGION}:123456789012:runtime/agentcore_session_dev-AbCdE12345"
+WATCHED = {"Name": "agentcore_session_dev::live", "Operation": "InvokeAgentRuntime", "Resource": RUNTIME_ARN}
+
+
+@pytest.fixture
+def cloudwatch(emulator):
+    client = boto3.client(
+        "cloudwatch", endpoint_url=emulator.endpoint_url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    yield client
+    httpx.post(f"{emulator.endpoint_url}/moto-api/reset")
+
+
+def _report(cloudwatch, dimensions: dict[str, str], metric_name: str = "Latency") -> None:
+    """What AgentCore does after an invocation: a datapoint with these dimensions."""
+    cloudwatch.put_metric_data(
+        Namespace=NAMESPACE,
+        MetricData=[{"MetricName": metric_name, "Value": 812.0, "Unit": "Milliseconds", "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}],
+    )
+
+
+def test_metric_found_when_reported_with_the_alarms_dimensions(cloudwatch):
+    _report(cloudwatch, WATCHED)
+    sleeps: list[float] = []
+    found = smoke.wait_for_metric(
+        cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=60, interval_seconds=30, sleep=sleeps.append, clock=lambda: 0.0
+    )
+    assert found == WATCHED
+    assert sleeps == []
+
+
+def test_metric_found_after_it_appears_late(cloudwatch):
+    """The metric shows up between two polls (ListMetrics may lag up to 15 minutes): one wait, then success."""
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        _report(cloudwatch, WATCHED)
+
+    found = smoke.wait_for_metric(
+        cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=60, interval_seconds=30, sleep=sleep, clock=lambda: 0.0
+    )
+    assert (found, sleeps) == (WATCHED, [30])
+
+
+def test_metric_on_the_default_endpoint_only_fails_naming_what_exists(cloudwatch):
+    """The dimension question itself: AgentCore reporting ::DEFAULT would leave the alarms on a metric that never exists."""
+    _report(cloudwatch, {**WATCHED, "Name": "agentcore_session_dev::DEFAULT"})
+    now = iter([0.0, 0.0, 1300.0])
+    with pytest.raises(smoke.SmokeError) as error:
+        smoke.wait_for_metric(
+            cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=1200, interval_seconds=30, sleep=lambda _: None, clock=lambda: next(now)
+        )
+    assert str(error.value) == (
+        f"no {NAMESPACE} Latency metric with dimensions {WATCHED} after 1200 s (the alarms watch that metric); "
+        "Name dimensions reported for Latency: ['agentcore_session_dev::DEFAULT']"
+    )
+
+
+def test_metric_with_extra_dimensions_is_not_the_alarms_metric(cloudwatch):
+    """ListMetrics matches supersets of the filter; an alarm matches its exact dimension set only."""
+    _report(cloudwatch, {**WATCHED, "SessionId": "s-1"})
+    now = iter([0.0, 0.0, 100.0])
+    with pytest.raises(smoke.SmokeError) as error:
+        smoke.wait_for_metric(
+            cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=60, interval_seconds=30, sleep=lambda _: None, clock=lambda: next(now)
+        )
+    assert str(error.value).endswith("Name dimensions reported for Latency: ['agentcore_session_dev::live']")
+
+
+def _metric_args(timeout: str) -> list[str]:
+    return [
+        sys.executable, str(SCRIPT), "metric", "--stage", "dev", "--namespace", NAMESPACE, "--metric-name", "Latency",
+        "--dimension", f"Name={WATCHED['Name']}", "--dimension", "Operation=InvokeAgentRuntime", "--dimension", f"Resource={RUNTIME_ARN}",
+        "--timeout", timeout, "--interval", "0",
+    ]
+
+
+def test_metric_command_exits_zero_when_the_metric_exists(cloudwatch, emulator):
+    _report(cloudwatch, WATCHED)
+    env = {**os.environ, **_outputs_env("rt-123"), "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, f"metric {NAMESPACE} Latency {WATCHED} exists\n"), result.stderr
+
+
+def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, emulator):
+    _report(cloudwatch, WATCHED, metric_name="Invocations")
+    env = {**os.environ, **_outputs_env("rt-123"), "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        f"smoke check failed: no {NAMESPACE} Latency metric with dimensions {WATCHED} after 0 s (the alarms watch that metric); "
+        "Name dimensions reported for Latency: none\n"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_metric_dimension_argument_must_be_name_equals_value(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        smoke.main(["metric", "--stage", "dev", "--namespace", NAMESPACE, "--metric-name", "Latency", "--dimension", "Name"], environ=_outputs_env("rt-1"))
+    assert exit_info.value.code == 2
+    assert "argument --dimension: dimension 'Name' must be NAME=VALUE with both parts non-empty" in capsys.readouterr().err

@@ -16,17 +16,13 @@ import pytest
 from aws_cdk.assertions import Template
 
 from app import PIPELINE_STACK_NAME, build_app, build_pipeline_app
-from stacks.constructs.pipeline_findings import ACCEPTED_PIPELINE_WILDCARDS, render
+from stacks.constructs.iam_wildcards import acknowledgeable, render
+from stacks.constructs.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.constructs.pipeline_smoke import CI_SECRET_KEYS
 from stacks.nag_report import findings
+from tests.stacks.conftest import CONNECTION_ARN, PIPELINE_CONTEXT
 
 REPO = Path(__file__).resolve().parents[2]
-CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
-PIPELINE_CONTEXT = {
-    "pipeline": "true",
-    "pipeline_repository": "my-org/agentcore-session-stack",
-    "pipeline_connection_arn": CONNECTION_ARN,
-}
 SECRET_NAME = "agentcore-session/ci-users"
 
 
@@ -37,15 +33,9 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def pipeline_app(tmp_path_factory):
-    """The pipeline app as `cdk synth -c pipeline=true ...` builds it, synthesized once."""
-    app = cdk.App(context=_context(**PIPELINE_CONTEXT), outdir=str(tmp_path_factory.mktemp("pipeline") / "cdk.out"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CDK_DEFAULT_ACCOUNT", "123456789012")
-        patch.setenv("CDK_DEFAULT_REGION", "us-east-1")
-        stack = build_pipeline_app(app)
-    assembly = app.synth()
-    return stack, Path(assembly.directory)
+def pipeline_app(pipeline_build):
+    """The pipeline app as `cdk synth -c pipeline=true ...` builds it, synthesized once per run (conftest)."""
+    return pipeline_build
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +87,7 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
     spec = synth["spec"]
     assert spec["phases"]["install"] == {
         "runtime-versions": {"python": "3.12"},
-        "commands": ["make setup", "apt-get install -y -qq debian-archive-keyring", "bash scripts/container_prereqs.sh"],
+        "commands": ["make setup", "apt-get update -qq", "apt-get install -y -qq debian-archive-keyring", "bash scripts/container_prereqs.sh"],
     }
     assert synth["Environment"]["EnvironmentVariables"] == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
     assert synth["Environment"]["PrivilegedMode"] is True
@@ -176,11 +166,56 @@ def test_smoke_step_checks_readiness_with_stage_outputs(stages, projects, stage)
 
 def test_dev_smoke_runs_the_client_demo_with_ci_users(projects):
     commands = _project(projects, "PipelinedevSmokeTest")["spec"]["phases"]["build"]["commands"]
-    assert commands[2:] == [
+    assert commands[2:5] == [
         'printf "%s\\n" "$CI_PASSWORD_A" | python3 -m client login "$CI_USER_A" --stage dev --password-stdin',
         'printf "%s\\n" "$CI_PASSWORD_B" | python3 -m client login "$CI_USER_B" --stage dev --password-stdin',
         'python3 -m client demo --stage dev --users "$CI_USER_A" "$CI_USER_B"',
     ]
+
+
+def _alarm_dimensions(assembly: Path, stage: str) -> list[dict[str, Any]]:
+    """The synthesized Latency alarm's metric of the stage's monitoring template."""
+    (monitoring,) = assembly.rglob(f"*{stage}Monitoring*.template.json")
+    alarms = json.loads(monitoring.read_text())["Resources"]
+    (latency,) = [r for k, r in alarms.items() if r["Type"] == "AWS::CloudWatch::Alarm" and "Latency" in k]
+    return latency["Properties"]["Metrics"][0]["MetricStat"]["Metric"]
+
+
+def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_app):
+    """Namespace, name and each dimension come from the synthesized alarm; the runtime ARN from the stage outputs."""
+    commands = _project(projects, "PipelinedevSmokeTest")["spec"]["phases"]["build"]["commands"]
+    metric = _alarm_dimensions(pipeline_app[1], "dev")
+    dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+    assert list(dimensions) == ["Name", "Operation", "Resource"]
+    # The alarm's Resource is the runtime stack's export of the runtime ARN, the value of its RuntimeArn output.
+    (runtime_template,) = pipeline_app[1].rglob("*devRuntime*.template.json")
+    outputs = json.loads(runtime_template.read_text())["Outputs"]
+    exported = next(o["Value"] for o in outputs.values() if o.get("Export", {}).get("Name") == dimensions["Resource"]["Fn::ImportValue"])
+    assert exported == outputs["RuntimeArn"]["Value"]
+    assert exported["Fn::GetAtt"][1] == "AgentRuntimeArn"
+    assert commands[5:] == [
+        f"python3 scripts/pipeline_smoke.py metric --stage dev --namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
+        f"--dimension Name={dimensions['Name']} --dimension Operation={dimensions['Operation']} "
+        '--dimension "Resource=$OUT_RuntimeArn"'
+    ]
+    assert (metric["Namespace"], metric["MetricName"], dimensions["Name"]) == ("AWS/Bedrock-AgentCore", "Latency", "agentcore_session_dev::live")
+
+
+def test_only_the_dev_smoke_role_may_list_metrics(template):
+    listed = {}
+    for stage in ("dev", "prod"):
+        policy = next(
+            r["Properties"]["PolicyDocument"]
+            for k, r in template["Resources"].items()
+            if r["Type"] == "AWS::IAM::Policy" and k.startswith(f"Pipeline{stage}SmokeTest")
+        )
+        listed[stage] = [s for s in policy["Statement"] if "cloudwatch" in json.dumps(s["Action"])]
+    assert listed == {
+        "dev": [{"Sid": "ListAlarmMetrics", "Effect": "Allow", "Action": "cloudwatch:ListMetrics", "Resource": "*"}],
+        "prod": [],
+    }
+
+
 
 
 def test_prod_smoke_does_not_run_the_demo_or_read_the_secret(projects):
@@ -242,16 +277,41 @@ def test_pipeline_assembly_has_no_unacknowledged_cdk_nag_findings(pipeline_app):
     assert findings(assembly) == []
 
 
-def test_pipeline_acknowledgments_explain_only_known_wildcards():
-    def explained(finding: str) -> bool:
-        return any(re.fullmatch(a.pattern, finding) for a in ACCEPTED_PIPELINE_WILDCARDS)
+def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Statement": list(statements)}
 
-    assert explained("Resource::<PipelineArtifactsBucketAEA9A052.Arn>/*")
-    assert explained("Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*")
-    assert not explained("Resource::arn:aws:s3:::someone-elses-bucket/*")
-    assert not explained("Action::s3:*")
-    assert not explained("Action::iam:*")
-    assert not explained("Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/*")
+
+def test_pipeline_acknowledgments_explain_only_known_wildcards():
+    runtime_read = {
+        "Effect": "Allow",
+        "Action": ["bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"],
+        "Resource": "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*",
+    }
+    artifacts = {"Effect": "Allow", "Action": ["s3:GetObject*", "s3:List*"], "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["PipelineArtifactsBucketAEA9A052", "Arn"]}, "/*"]]}}
+    read_reason = next(w.reason for w in PIPELINE_WILDCARDS if "bedrock-agentcore:GetAgentRuntime" in w.actions)
+    artifact_reason = next(w.reason for w in PIPELINE_WILDCARDS if "s3:GetObject*" in w.actions)
+    assert acknowledgeable(_policy(runtime_read, artifacts), PIPELINE_WILDCARDS) == {
+        "Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*": read_reason,
+        "Action::s3:GetObject*": artifact_reason,
+        "Action::s3:List*": artifact_reason,
+        "Resource::<PipelineArtifactsBucketAEA9A052.Arn>/*": artifact_reason,
+    }
+    for unexplained in (
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::someone-elses-bucket/*"},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": {"Fn::GetAtt": ["PipelineArtifactsBucketAEA9A052", "Arn"]}},
+        {"Effect": "Allow", "Action": "bedrock-agentcore:GetAgentRuntime", "Resource": "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/*"},
+    ):
+        assert acknowledgeable(_policy(unexplained), PIPELINE_WILDCARDS) == {}
+
+
+def test_a_bare_resource_star_is_acknowledged_only_for_its_listed_actions():
+    """cdk-nag names every "*" resource Resource::*, so one unlisted "*" statement blocks it for the whole policy."""
+    lookups = {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "*"}
+    assert "Resource::*" in acknowledgeable(_policy(lookups), PIPELINE_WILDCARDS)
+    stray = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    assert "Resource::*" not in acknowledgeable(_policy(lookups, stray), PIPELINE_WILDCARDS)
+    mixed = {"Effect": "Allow", "Action": ["cloudformation:DescribeStacks", "cloudwatch:ListMetrics"], "Resource": "*"}
+    assert acknowledgeable(_policy(mixed), PIPELINE_WILDCARDS) == {}
 
 
 def test_render_matches_cdk_nag_naming():
@@ -296,6 +356,24 @@ def test_self_mutation_uses_the_cdk_cli_package_json_pins(projects):
     assert spec["phases"]["install"]["commands"] == [f"npm install -g aws-cdk@{pinned}"]
 
 
+def test_nag_gate_fails_pipeline_synth_on_a_new_bare_resource_star(tmp_path):
+    """On main any Resource::* on any pipeline policy was acknowledged, so this synthesized without a finding."""
+    from aws_cdk import aws_iam as iam
+
+    app = cdk.App(context=_context(**PIPELINE_CONTEXT), outdir=str(tmp_path / "cdk.out"))
+    stack = build_pipeline_app(app)
+    smoke_role = next(
+        c for c in stack.node.find_all() if isinstance(c, iam.Role) and c.node.path.endswith("SmokeTest-prod/Role")
+    )
+    smoke_role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    assert findings(tmp_path / "cdk.out") == [
+        "AwsSolutions-IAM5[Resource::*] at "
+        "AgentCoreSession-Pipeline/Pipeline/Pipeline/prod/SmokeTest-prod/SmokeTest-prod/Role/DefaultPolicy/Resource"
+    ]
+
+
 def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
     from aws_cdk import aws_iam as iam
 
@@ -311,3 +389,16 @@ def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
         "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at "
         "AgentCoreSession-Pipeline/Pipeline/Pipeline/dev/SmokeTest-dev/SmokeTest-dev/Role/DefaultPolicy/Resource"
     ]
+
+
+def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_app):
+    from aws_cdk import Fn
+
+    from stacks.constructs.pipeline_smoke import _dimension_argument
+
+    dev_stage = pipeline_app[0].stages[0]
+    assert _dimension_argument(dev_stage, "Resource", dev_stage.runtime.runtime.agent_runtime_arn) == '"Resource=$OUT_RuntimeArn"'
+    assert _dimension_argument(dev_stage, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
+    with pytest.raises(ValueError) as error:
+        _dimension_argument(dev_stage, "Resource", Fn.import_value("someone-elses-runtime-arn"))
+    assert str(error.value) == "dimension Resource of the watched metric is a token the smoke step has no output for"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -177,14 +178,25 @@ def test_prod_bucket_retained_with_longer_expiry(prod):
     )
 
 
-def test_role_reaches_session_objects_only_under_prefix(dev):
+def test_role_reads_and_writes_session_objects_only_under_prefix(dev):
     statements = role_statements(dev)
-    objects = next(s for s in statements if s["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+    s3 = [s for s in statements if "s3:" in json.dumps(s["Action"])]
     bucket = next(iter(template(dev).find_resources("AWS::S3::Bucket")))
-    assert objects["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]}
-    listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["sessions/*"]}}
-    assert listing["Resource"] == {"Fn::GetAtt": [bucket, "Arn"]}
+    assert s3 == [
+        {"Action": ["s3:GetObject", "s3:PutObject"], "Effect": "Allow", "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]}},
+        {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": {"Fn::GetAtt": [bucket, "Arn"]}},
+    ]
+
+
+def test_role_lists_the_session_bucket_without_a_prefix_condition(dev):
+    """A missing key is 404 (a new session) only for callers allowed ListBucket; an s3:prefix condition
+    would make that hinge on undocumented behaviour (a GetObject request carries no s3:prefix)."""
+    (listing,) = [s for s in role_statements(dev) if s["Action"] == "s3:ListBucket"]
+    assert "Condition" not in listing
+
+
+def test_role_never_deletes_session_objects(dev):
+    assert "s3:DeleteObject" not in json.dumps(role_statements(dev))
 
 
 def test_trust_policy_limited_to_this_account_and_runtime(dev):
@@ -199,13 +211,44 @@ def test_trust_policy_limited_to_this_account_and_runtime(dev):
                         "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
                         "Condition": {
                             "StringEquals": {"aws:SourceAccount": "123456789012"},
-                            "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev*"]]}},
+                            "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-*"]]}},
                         },
                     }
                 ]
             }
         },
     )
+
+
+@pytest.mark.parametrize(
+    ("source_arn", "matches"),
+    [
+        ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-AbCdE12345", True),
+        ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-AbCdE12345/runtime-endpoint/live", True),
+        ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev2-AbCdE12345", False),
+        ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_devx-AbCdE12345", False),
+    ],
+)
+def test_trust_source_arn_matches_this_runtime_and_no_other_stage(dev, source_arn, matches):
+    """ArnLike semantics (``*`` any run of characters) over runtime ARNs shaped as botocore's AgentRuntimeArn."""
+    role = next(iter(template(dev).find_resources("AWS::IAM::Role").values()))
+    pattern = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
+    rendered = "".join(p if isinstance(p, str) else "aws" for p in pattern["Fn::Join"][1])
+    assert bool(fnmatch.fnmatchcase(source_arn, rendered)) is matches
+
+
+def test_jwt_runtime_role_denies_workload_tokens_for_arbitrary_user_ids(dev):
+    assert statement(dev, "DenyWorkloadTokenForUserId") == {
+        "Sid": "DenyWorkloadTokenForUserId",
+        "Effect": "Deny",
+        "Action": "bedrock-agentcore:GetWorkloadAccessTokenForUserId",
+        "Resource": "*",
+    }
+
+
+def test_iam_runtime_role_has_no_user_id_deny(build):
+    _, stage = build(overrides={"authorizer": "iam"})
+    assert not [s for s in role_statements(stage) if s.get("Sid") == "DenyWorkloadTokenForUserId"]
 
 
 def test_ecr_pull_only_on_the_asset_repository(dev):
@@ -291,7 +334,7 @@ def test_memory_store_env_and_event_grants(memory_stage):
     memory_statements = [s for s in role_statements(memory_stage) if s["Resource"] == memory_arn]
     actions = sorted(a for s in memory_statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
     assert actions == sorted(
-        ["bedrock-agentcore:CreateEvent", "bedrock-agentcore:DeleteEvent", "bedrock-agentcore:GetEvent", "bedrock-agentcore:ListEvents", "bedrock-agentcore:ListActors", "bedrock-agentcore:ListSessions"]
+        ["bedrock-agentcore:CreateEvent", "bedrock-agentcore:DeleteEvent", "bedrock-agentcore:GetEvent", "bedrock-agentcore:ListEvents"]
     )
     other_agentcore = [s for s in role_statements(memory_stage) if s not in memory_statements and "Memory" in json.dumps(s)]
     assert other_agentcore == []
@@ -344,7 +387,8 @@ def test_runtime_outputs_exported_and_in_ssm(dev):
     outputs = {k: v for k, v in t.to_json()["Outputs"].items() if not k.startswith("ExportsOutput")}
     assert sorted(outputs) == OUTPUT_KEYS
     for key in OUTPUT_KEYS:
-        assert outputs[key]["Export"] == {"Name": f"agentcore-session-dev-{key}"}
+        if key != "ImageUri":
+            assert outputs[key]["Export"] == {"Name": f"agentcore-session-dev-{key}"}
         assert outputs[key]["Description"]
     names = sorted(r["Properties"]["Name"] for r in t.find_resources("AWS::SSM::Parameter").values())
     assert names == sorted(
@@ -355,6 +399,16 @@ def test_runtime_outputs_exported_and_in_ssm(dev):
     assert outputs["EndpointName"]["Value"] == "live"
     assert outputs["RuntimeArn"]["Value"] == {"Fn::GetAtt": [runtime, "AgentRuntimeArn"]}
     assert outputs["SessionStore"]["Value"] == "s3"
+
+
+def test_image_uri_is_in_ssm_but_never_exported(dev):
+    """The URI changes with every code change; an imported export could then never be updated."""
+    t = template(dev)
+    output = t.to_json()["Outputs"]["ImageUri"]
+    assert "Export" not in output
+    assert re.fullmatch(r".*/cdk-hnb659fds-container-assets-123456789012-us-east-1:[0-9a-f]{64}", output["Value"]["Fn::Sub"])
+    parameter = next(r for r in t.find_resources("AWS::SSM::Parameter").values() if r["Properties"]["Name"] == "/agentcore-session/dev/image-uri")
+    assert parameter["Properties"]["Value"] == output["Value"]
 
 
 def test_runtime_stack_exposes_typed_attributes(dev):

@@ -1,0 +1,83 @@
+"""`make deploy`'s first step: on a stage's first deploy, the once-per-account steps (model subscription,
+Anthropic's form, Transaction Search) are printed; against CloudFormation in moto (server mode)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from scripts.deploy_notice import foundation_model, notice
+from scripts.stage_stacks import NEVER_CREATED, DeployedStack
+from tests.scripts.conftest import REPO, run_module
+
+DEFAULT_MODEL = "anthropic.claude-sonnet-4-6"
+
+
+def test_notice_is_printed_when_the_stage_was_never_deployed(aws, emulator):
+    result = run_module("deploy_notice", ["--stage", "dev"], emulator)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == notice("dev", DEFAULT_MODEL) + "\n"
+    assert result.stdout.startswith("First deploy of stage dev (AgentCoreSession-dev-Runtime has never been created). Once per account:\n")
+
+
+def test_notice_is_silent_once_the_stage_exists(aws, emulator):
+    body = {"Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "x", "Name": "/agentcore-session/dev/region"}}}}
+    aws["cloudformation"].create_stack(StackName="AgentCoreSession-dev-Runtime", TemplateBody=json.dumps(body))
+    result = run_module("deploy_notice", ["--stage", "dev"], emulator)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize("status", sorted(NEVER_CREATED))
+def test_a_failed_first_create_is_still_a_first_deploy(status):
+    assert DeployedStack(name="s", status=status).ever_created is False
+
+
+@pytest.mark.parametrize("status", ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS"])
+def test_a_created_stack_is_not_a_first_deploy(status):
+    assert DeployedStack(name="s", status=status).ever_created is True
+
+
+def test_unreadable_cloudformation_never_blocks_the_deploy():
+    result = run_module("deploy_notice", ["--stage", "dev"], None, AWS_DEFAULT_REGION=None)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == (
+        "deploy notice: cannot tell whether this is the first deploy of dev (You must specify a region.); "
+        'the once-per-account steps are in README.md, section "First deploy on a fresh account"\n'
+    )
+
+
+def test_anthropic_model_needs_form_subscription_and_traces():
+    text = notice("dev", DEFAULT_MODEL)
+    assert "aws bedrock put-use-case-for-model-access --form-data fileb://use-case.json" in text
+    assert f'aws bedrock create-foundation-model-agreement --model-id {DEFAULT_MODEL} --offer-token "$OFFER"' in text
+    assert "aws xray update-trace-segment-destination --destination CloudWatchLogs" in text
+
+
+def test_amazon_model_needs_only_transaction_search():
+    text = notice("dev", "amazon.nova-pro-v1:0")
+    assert "put-use-case-for-model-access" not in text and "agreement" not in text
+    assert "aws xray update-trace-segment-destination --destination CloudWatchLogs" in text
+
+
+def test_model_comes_from_the_stage_config():
+    assert foundation_model("dev") == DEFAULT_MODEL
+    assert foundation_model("prod") == DEFAULT_MODEL
+
+
+def test_every_notice_command_is_in_the_readme_deploy_section():
+    """One set of steps: what `make deploy` prints is what the README tells a new account to run."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### First deploy on a fresh account") :]
+    section = section[: section.index("\n## ")]
+    commands = [line.strip() for line in notice("dev", DEFAULT_MODEL).splitlines() if line.startswith("  ")]
+    assert len(commands) == 8
+    assert [c for c in commands if c not in section] == []
+
+
+def test_make_deploy_prints_the_notice_before_cdk_deploy():
+    recipe = subprocess.run(["make", "-n", "deploy", "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
+    steps = [i for i, line in enumerate(recipe) if "scripts.deploy_notice --stage dev" in line or re.search(r"\bcdk .* deploy --all ", line)]
+    assert len(steps) == 2 and "deploy_notice" in recipe[steps[0]], recipe

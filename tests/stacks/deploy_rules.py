@@ -1,0 +1,491 @@
+"""Rules CloudFormation and the services enforce at deploy time that cfn-lint and cdk-nag do not check,
+as functions over synthesized cloud assemblies. Each returns the problems it finds, one line each.
+
+The deploy rehearsal (test_deploy_rehearsal.py) runs them over every configuration the app supports and
+shows each catching a deliberately broken copy of a real template. Sources are named beside each rule.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shlex
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
+
+from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
+from stacks.constructs.pipeline_findings import PIPELINE_WILDCARDS
+from stacks.runtime_findings import RUNTIME_ROLE_WILDCARDS
+
+REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (*RUNTIME_ROLE_WILDCARDS, *PIPELINE_WILDCARDS)
+SCHEMA_REGION = "us-east-1"
+
+
+# --- loading -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SynthesizedStack:
+    """One stack of a cloud assembly: its name, stage, template, and construct path → logical id."""
+
+    stack_name: str
+    stage: str
+    template: dict[str, Any]
+    logical_ids: dict[str, str] = field(default_factory=dict)
+
+    def resources(self, *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for logical_id, resource in self.template.get("Resources", {}).items():
+            if not types or resource["Type"] in types:
+                yield logical_id, resource
+
+
+def stage_of(stack_name: str) -> str:
+    """``AgentCoreSession-dev-Runtime`` → ``dev``; the pipeline's own stack → ``pipeline``."""
+    match = re.fullmatch(r"AgentCoreSession-([a-z][a-z0-9]*)-[A-Za-z]+", stack_name)
+    return match.group(1) if match else "pipeline"
+
+
+def load_stacks(assembly: Path) -> list[SynthesizedStack]:
+    """Every stack of the assembly and its nested stage assemblies, in manifest order."""
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    found: list[SynthesizedStack] = []
+    for artifact in manifest.get("artifacts", {}).values():
+        props = artifact.get("properties", {})
+        if artifact.get("type") == "cdk:cloud-assembly":
+            found += load_stacks(assembly / props["directoryName"])
+        elif artifact.get("type") == "aws:cloudformation:stack":
+            metadata = artifact.get("metadata") or {}
+            if artifact.get("additionalMetadataFile"):
+                metadata = json.loads((assembly / artifact["additionalMetadataFile"]).read_text())
+            logical_ids = {
+                path: entry["data"] for path, entries in metadata.items() for entry in entries if entry["type"] == "aws:cdk:logicalId"
+            }
+            name = props.get("stackName", artifact.get("displayName"))
+            template = json.loads((assembly / props["templateFile"]).read_text())
+            found.append(SynthesizedStack(stack_name=name, stage=stage_of(name), template=template, logical_ids=logical_ids))
+    return found
+
+
+def mutable(stacks: Sequence[SynthesizedStack]) -> list[SynthesizedStack]:
+    """A deep copy to break deliberately."""
+    return copy.deepcopy(list(stacks))
+
+
+def stack(stacks: Sequence[SynthesizedStack], name_part: str) -> SynthesizedStack:
+    """The one stack whose name contains ``name_part``."""
+    (found,) = [s for s in stacks if name_part in s.stack_name]
+    return found
+
+
+# --- names: exports, SSM parameters, physical names ------------------------------------------------------
+
+# Names the service keeps unique per account and region although the schema's primary identifier is a
+# generated id: a second CreateAgentRuntime / CreateMemory with a taken name fails with ConflictException
+# (listed among both operations' errors in botocore's bedrock-agentcore-control model).
+SERVICE_UNIQUE_NAMES = {
+    "AWS::BedrockAgentCore::Runtime": "AgentRuntimeName",
+    "AWS::BedrockAgentCore::Memory": "Name",
+}
+
+
+def _literal(value: Any, stack: SynthesizedStack) -> str | None:
+    """A name as deployed, or None when it depends on another resource (then CloudFormation generates it)."""
+    text = render(value).replace("<AWS::StackName>", stack.stack_name)
+    return None if re.search(r"<(?!AWS::(Partition|Region|AccountId|URLSuffix)>)[^>]+>", text) else text
+
+
+def exported_names(stack: SynthesizedStack) -> Iterator[tuple[str, str]]:
+    """("export", name) for every output with an export (CDK's cross-stack references included)."""
+    for output in stack.template.get("Outputs", {}).values():
+        if "Export" in output:
+            name = _literal(output["Export"]["Name"], stack)
+            if name:
+                yield "export", name
+
+
+def parameter_names(stack: SynthesizedStack) -> Iterator[tuple[str, str]]:
+    for _, resource in stack.resources("AWS::SSM::Parameter"):
+        name = _literal(resource["Properties"].get("Name"), stack) if "Name" in resource.get("Properties", {}) else None
+        if name:
+            yield "SSM parameter", name
+
+
+def physical_names(stack: SynthesizedStack) -> Iterator[tuple[str, str]]:
+    """Exports, plus every property the CloudFormation schema makes the resource's primary identifier
+    (cfn-lint's bundled schemas, ``primaryIdentifier``: such a name is unique per account and region; an
+    AWS::IAM::Role's RoleName per account), plus SERVICE_UNIQUE_NAMES."""
+    yield from exported_names(stack)
+    for _, resource in stack.resources():
+        properties = resource.get("Properties", {})
+        for name_property in _name_properties(resource["Type"]):
+            if name_property in properties:
+                name = _literal(properties[name_property], stack)
+                if name:
+                    yield f"{resource['Type']} {name_property}", name
+
+
+def _name_properties(resource_type: str) -> list[str]:
+    if resource_type.startswith(("Custom::", "AWS::CDK::")) or resource_type == "AWS::CloudFormation::CustomResource":
+        return []
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
+    identifier = schema.get("primaryIdentifier", [])
+    names = [identifier[0].removeprefix("/properties/")] if len(identifier) == 1 else []
+    if resource_type in SERVICE_UNIQUE_NAMES:
+        names.append(SERVICE_UNIQUE_NAMES[resource_type])
+    return names
+
+
+def name_clashes(deployments: Sequence[Sequence[SynthesizedStack]], names=physical_names) -> list[str]:
+    """Names used twice where CloudFormation or the service needs them unique.
+
+    Each deployment is one synthesized app (its stacks may span stages, like the pipeline's). A name may
+    not appear twice within a deployment, nor in two deployments of different stages: dev and prod (and
+    the pipeline) can share one account and region. The same stage from two deployments (`make deploy` and
+    the pipeline both deploy ``AgentCoreSession-dev-*``) is one set of stacks, not a clash.
+    """
+    seen: dict[tuple[str, str], list[tuple[int, SynthesizedStack]]] = defaultdict(list)
+    for index, stacks in enumerate(deployments):
+        for synthesized in stacks:
+            for kind, name in names(synthesized):
+                seen[(kind, name)].append((index, synthesized))
+    problems = []
+    for (kind, name), uses in seen.items():
+        for position, (index_a, stack_a) in enumerate(uses):
+            clash = next(
+                ((i, s) for i, s in uses[position + 1 :] if i == index_a or s.stage != stack_a.stage), None
+            )
+            if clash:
+                problems.append(f"{kind} {name} is used by {stack_a.stack_name} and {clash[1].stack_name}")
+                break
+    return problems
+
+
+def published_name_clashes(deployments: Sequence[Sequence[SynthesizedStack]]) -> list[str]:
+    """Export names (unique per account and region: a second stack exporting one fails to create) and SSM
+    parameter names (AWS::SSM::Parameter's primary identifier), within and across stages."""
+
+    def names(synthesized: SynthesizedStack) -> Iterator[tuple[str, str]]:
+        yield from exported_names(synthesized)
+        yield from parameter_names(synthesized)
+
+    return name_clashes(deployments, names)
+
+
+# --- exports that change with code ----------------------------------------------------------------------
+
+
+def volatile_exports(before: Sequence[SynthesizedStack], after: Sequence[SynthesizedStack]) -> list[str]:
+    """Exports whose value differs between two synths that differ only in the agent's code.
+
+    An exported value cannot be updated while another stack imports it ("Export ... cannot be updated as it
+    is in use by ..."), so such an export would fail every code deploy once anyone imported it.
+    """
+    earlier = {s.stack_name: s for s in before}
+    problems = []
+    for later in after:
+        outputs = earlier[later.stack_name].template.get("Outputs", {})
+        for key, output in later.template.get("Outputs", {}).items():
+            if "Export" in output and outputs.get(key, {}).get("Value") != output["Value"]:
+                problems.append(f"{later.stack_name} export {render(output['Export']['Name'])} changes with the agent's code")
+    return problems
+
+
+# --- resource policies: who must get in, and nobody else -------------------------------------------------
+
+POLICY_PROPERTY = {
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::KMS::Key": "KeyPolicy",
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+    "AWS::XRay::ResourcePolicy": "PolicyDocument",
+    "AWS::Logs::ResourcePolicy": "PolicyDocument",
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+}
+CLOUDWATCH = "cloudwatch.amazonaws.com"
+LOG_DELIVERY = "delivery.logs.amazonaws.com"
+CONFUSED_DEPUTY_KEYS = ("aws:SourceAccount", "aws:SourceArn")
+# CDK Pipelines' deploy role reads the artifacts (cross-account keys): CDK bootstrap roles of this account.
+BOOTSTRAP_ROLE = r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):role/cdk-[a-z0-9]+-(?:deploy|file-publishing|image-publishing)-role-(?:<AWS::AccountId>|\d{12})-(?:<AWS::Region>|[a-z0-9-]+)"
+ACCOUNT_ROOT = r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):root"
+
+
+def policy_document(value: Any) -> dict[str, Any]:
+    """A policy as a dict: given as one, as a JSON string, or as Fn::Join of a JSON string and references."""
+    if isinstance(value, dict) and "Statement" in value:
+        return value
+    return json.loads(value if isinstance(value, str) else render(value))
+
+
+@dataclass(frozen=True)
+class Use:
+    """A service principal that must be let into a resource policy, for these actions."""
+
+    principal: str
+    actions: tuple[str, ...]
+    why: str
+
+
+def _ref(value: Any) -> str | None:
+    """The logical id a Ref / GetAtt points to."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+    return None
+
+
+def required_uses(stack: SynthesizedStack) -> dict[str, list[Use]]:
+    """{resource-policy logical id: uses} derived from the template's wiring.
+
+    - An alarm's action on a topic: CloudWatch publishes as ``cloudwatch.amazonaws.com`` (CloudWatch user
+      guide, "Notifying users on alarm changes"); a topic policy replaces SNS's default policy, so it must
+      allow sns:Publish, and the topic's key must allow kms:Decrypt and kms:GenerateDataKey* (SNS developer
+      guide, sns-key-management.html, "compatibility with AWS services").
+    - A vended-logs delivery to X-Ray: ``delivery.logs.amazonaws.com`` puts the trace segments, so the X-Ray
+      resource policy must allow xray:PutTraceSegments (CloudWatch Logs user guide, "Enable logging from
+      AWS services", X-Ray destination).
+    """
+    resources = stack.template.get("Resources", {})
+    uses: dict[str, list[Use]] = defaultdict(list)
+    alarmed_topics = {
+        _ref(action)
+        for _, alarm in stack.resources("AWS::CloudWatch::Alarm")
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions")
+        for action in alarm["Properties"].get(key, [])
+    } - {None}
+    for topic in alarmed_topics:
+        for policy_id, policy in stack.resources("AWS::SNS::TopicPolicy"):
+            if topic in {_ref(t) for t in policy["Properties"]["Topics"]}:
+                uses[policy_id].append(Use(CLOUDWATCH, ("sns:Publish",), f"alarms publish to topic {topic}"))
+        key = _ref(resources.get(topic, {}).get("Properties", {}).get("KmsMasterKeyId"))
+        if key:
+            uses[key].append(Use(CLOUDWATCH, ("kms:Decrypt", "kms:GenerateDataKey*"), f"alarms publish to topic {topic} encrypted with it"))
+    if any(d["Properties"].get("DeliveryDestinationType") == "XRAY" for _, d in stack.resources("AWS::Logs::DeliveryDestination")):
+        for policy_id, _ in stack.resources("AWS::XRay::ResourcePolicy"):
+            uses[policy_id].append(Use(LOG_DELIVERY, ("xray:PutTraceSegments",), "traces are delivered to X-Ray"))
+    return uses
+
+
+def _pipeline_artifact_store(stack: SynthesizedStack) -> set[str]:
+    """The artifact bucket, its key and its policy: CDK Pipelines lets the bootstrap deploy role read them."""
+    store: set[str] = set()
+    for _, pipeline in stack.resources("AWS::CodePipeline::Pipeline"):
+        location = pipeline["Properties"].get("ArtifactStore", {})
+        store |= {_ref(location.get("Location")), _ref(location.get("EncryptionKey", {}).get("Id"))} - {None}
+    store |= {pid for pid, p in stack.resources("AWS::S3::BucketPolicy") if _ref(p["Properties"]["Bucket"]) in store}
+    return store
+
+
+def _principals(statement: dict[str, Any]) -> list[tuple[str, str]]:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return [("AWS", "*")]
+    return [(kind, render(value)) for kind, values in (principal or {}).items() for value in as_list(values)]
+
+
+def _actions_cover(granted: Sequence[str], needed: Sequence[str]) -> bool:
+    patterns = [re.escape(a).replace(r"\*", ".*") for a in granted]
+    return all(any(re.fullmatch(p, n, re.IGNORECASE) for p in patterns) for n in needed)
+
+
+def resource_policy_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Each required service use is allowed, with confused-deputy conditions; no other principal is let in
+    (besides the key administrator statement of the account's root and, on the pipeline's artifact store,
+    the CDK bootstrap deploy role)."""
+    problems = []
+    for synthesized in stacks:
+        uses = required_uses(synthesized)
+        artifact_store = _pipeline_artifact_store(synthesized)
+        for logical_id, resource in synthesized.resources(*POLICY_PROPERTY):
+            document = policy_document(resource["Properties"][POLICY_PROPERTY[resource["Type"]]])
+            allows = [s for s in document.get("Statement", []) if s.get("Effect") == "Allow"]
+            where = f"{synthesized.stack_name}/{logical_id}"
+            for use in uses.get(logical_id, []):
+                if not any(
+                    ("Service", use.principal) in _principals(s) and _actions_cover(as_list(s.get("Action")), use.actions) for s in allows
+                ):
+                    problems.append(f"{where}: {use.principal} may not {', '.join(use.actions)} ({use.why})")
+            expected = {use.principal for use in uses.get(logical_id, [])}
+            for statement in allows:
+                problems += _unexpected(where, statement, resource["Type"], expected, logical_id in artifact_store)
+    return problems
+
+
+def _unexpected(where: str, statement: dict[str, Any], resource_type: str, services: set[str], artifact_store: bool) -> list[str]:
+    problems = []
+    conditions = {key for operator in (statement.get("Condition") or {}).values() for key in operator}
+    for kind, principal in _principals(statement):
+        if kind == "Service" and principal in services:
+            missing = [k for k in CONFUSED_DEPUTY_KEYS if k not in conditions]
+            if missing:
+                problems.append(f"{where}: {principal} is let in without {', '.join(missing)} (confused deputy)")
+        elif kind == "AWS" and resource_type == "AWS::KMS::Key" and re.fullmatch(ACCOUNT_ROOT, principal):
+            continue  # the key policy's administrator statement: without it the key is unmanageable
+        elif kind == "AWS" and artifact_store and re.fullmatch(BOOTSTRAP_ROLE, principal):
+            continue
+        else:
+            problems.append(f"{where}: lets in {kind} {principal}, which nothing here needs")
+    return problems
+
+
+# --- CodeBuild: every command runs on its image ------------------------------------------------------------
+
+# Checked against aws/aws-codebuild-docker-images (commit 1590e48): ubuntu/standard/7.0/Dockerfile and
+# runtimes.yml, al/aarch64/standard/3.0/Dockerfile and runtimes.yml. Only the tools this app's build
+# specs use are listed; a new tool must be added here with its source, or installed first.
+IMAGES: dict[str, dict[str, Any]] = {
+    "aws/codebuild/standard:7.0": {
+        # Ubuntu 22.04; every apt layer ends with `rm -rf /var/lib/apt/lists/*`.
+        "package_lists_removed": True,
+        "tools": {"apt-get", "apt", "bash", "sh", "make", "git", "curl", "python3", "python", "pip", "pip3", "node", "npm", "docker", "aws"},
+        "runtimes": {"python": {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14"}, "nodejs": {"18", "20", "22", "24"}},
+    },
+    "aws/codebuild/amazonlinux-aarch64-standard:3.0": {
+        # Amazon Linux 2023: dnf/yum fetch repository metadata on demand.
+        "package_lists_removed": False,
+        "tools": {"yum", "dnf", "bash", "sh", "make", "git", "curl", "python3", "pip3", "node", "npm", "docker", "aws"},
+        "runtimes": {"python": {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14"}, "nodejs": {"18", "20", "22", "24"}},
+    },
+}
+SHELL_BUILTINS = {"export", "cd", "printf", "echo", "set", "test", "[", "true", "false", "source", ".", "exit"}
+# Commands that put further tools on the PATH (make setup: .venv/bin and node_modules/.bin, see Makefile).
+PROVIDES = {
+    "make setup": {"cdk", "cfn-lint", "pytest"},
+    "npm install -g aws-cdk@": {"cdk"},
+    "npm install -g cdk-assets@": {"cdk-assets"},
+}
+PHASES = ("install", "pre_build", "build", "post_build")
+APT_INSTALL = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*install\b")
+APT_UPDATE = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*update\b")
+
+
+def build_commands(project: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(runtime-versions, commands in the order CodeBuild runs them) of a project's build spec."""
+    spec = project["Source"]["BuildSpec"]
+    spec = json.loads(spec) if isinstance(spec, str) else spec
+    phases = spec.get("phases", {})
+    runtimes = phases.get("install", {}).get("runtime-versions", {})
+    return runtimes, [command for phase in PHASES for command in phases.get(phase, {}).get("commands", [])]
+
+
+def programs(command: str) -> list[str]:
+    """The programs a shell command line runs (first word of each pipeline/list element, after VAR=value)."""
+    found = []
+    for part in re.split(r"\|\||&&|;|\|", command):
+        try:
+            words = shlex.split(part)
+        except ValueError:
+            words = part.split()
+        words = [w for w in words if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)] if words else []
+        if words and words[0] in ("sudo", "env"):
+            words = words[1:]
+        if words:
+            found.append(words[0])
+    return found
+
+
+def _script_lines(command: str, repo: Path) -> list[str]:
+    """The lines of a repository script the command runs (`bash scripts/x.sh`), else []."""
+    words = command.split()
+    if len(words) >= 2 and words[0] in ("bash", "sh") and (repo / words[1]).is_file():
+        return (repo / words[1]).read_text().splitlines()
+    return []
+
+
+def codebuild_problems(stacks: Sequence[SynthesizedStack], repo: Path) -> list[str]:
+    """Each project's runtime versions exist on its image, every program it runs is on the image (or put
+    there by an earlier command), and on images without package lists no apt install runs before an update
+    (in the build spec or in a repository script it runs)."""
+    problems = []
+    for synthesized in stacks:
+        for logical_id, resource in synthesized.resources("AWS::CodeBuild::Project"):
+            where = f"{synthesized.stack_name}/{logical_id}"
+            project = resource["Properties"]
+            image = IMAGES.get(project["Environment"]["Image"])
+            if image is None:
+                problems.append(f"{where}: image {project['Environment']['Image']} has no known tool list")
+                continue
+            runtimes, commands = build_commands(project)
+            for runtime, version in runtimes.items():
+                if str(version) not in image["runtimes"].get(runtime, set()):
+                    problems.append(f"{where}: runtime {runtime} {version} is not on {project['Environment']['Image']}")
+            problems += _command_problems(where, commands, image, repo)
+    return problems
+
+
+def _command_problems(where: str, commands: list[str], image: dict[str, Any], repo: Path) -> list[str]:
+    problems = []
+    available = set(image["tools"]) | SHELL_BUILTINS
+    lists_fresh = not image["package_lists_removed"]
+    for command in commands:
+        for line in [command, *_script_lines(command, repo)]:
+            if APT_UPDATE.search(line):
+                lists_fresh = True
+            elif APT_INSTALL.search(line) and not lists_fresh:
+                problems.append(f"{where}: `{line.strip()}` runs before any apt-get update (the image has no package lists)")
+        for program in programs(command):
+            if program not in available and not (repo / program).is_file():
+                problems.append(f"{where}: `{command}` runs {program}, which is not on the image")
+        for prefix, tools in PROVIDES.items():
+            if command.startswith(prefix):
+                available |= tools
+    return problems
+
+
+# --- IAM: wildcards and cdk-nag acknowledgments ------------------------------------------------------------
+
+
+def policy_statements(stacks: Iterable[SynthesizedStack]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(stack/logical id, statement) for every identity policy statement."""
+    for synthesized in stacks:
+        for logical_id, resource in synthesized.resources("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"):
+            documents = [p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
+            if resource["Type"] != "AWS::IAM::Role":
+                documents.append(resource["Properties"]["PolicyDocument"])
+            for document in documents:
+                for statement in document["Statement"]:
+                    yield f"{synthesized.stack_name}/{logical_id}", statement
+
+
+def unexplained_wildcards(stacks: Iterable[SynthesizedStack]) -> list[str]:
+    """Allow statements with ``*`` / ``service:*`` actions, or a wildcard no REQUIRED_WILDCARDS entry explains."""
+    found = []
+    for where, statement in policy_statements(stacks):
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = as_list(statement.get("Action"))
+        found += [f"{where}: action {a}" for a in actions if a == "*" or a.endswith(":*")]
+        if not explained(statement, REQUIRED_WILDCARDS):
+            wildcards = [r for r in map(render, as_list(statement.get("Resource"))) if "*" in r]
+            found.append(f"{where}: {actions} on {', '.join(wildcards) or 'its resources'}")
+    return found
+
+
+def bare_star_acknowledgments(stacks: Sequence[SynthesizedStack], report: dict[str, Any]) -> list[str]:
+    """cdk-nag acknowledgments of ``IAM5[Resource::*]`` on a policy holding a ``*`` statement that no
+    REQUIRED_WILDCARDS entry explains (cdk-nag names every ``"Resource": "*"`` alike, so such an
+    acknowledgment would accept any action on anything)."""
+    policies = {
+        f"/{path}" if not path.startswith("/") else path: (synthesized, logical_id)
+        for synthesized in stacks
+        for path, logical_id in synthesized.logical_ids.items()
+    }
+    problems = []
+    for plugin in report.get("pluginReports", []):
+        for violation in plugin.get("suppressedViolations", []):
+            if violation["ruleName"] != "AwsSolutions-IAM5[Resource::*]":
+                continue
+            for construct in violation["violatingConstructs"]:
+                synthesized, logical_id = policies[f"/{construct['constructPath']}"]
+                document = synthesized.template["Resources"][logical_id]["Properties"]["PolicyDocument"]
+                for statement in document["Statement"]:
+                    if statement.get("Effect") == "Allow" and "*" in as_list(statement.get("Resource")) and not explained(statement, REQUIRED_WILDCARDS):
+                        problems.append(
+                            f"{construct['constructPath']}: Resource::* acknowledged, but {as_list(statement['Action'])} on * is not a required wildcard"
+                        )
+    return problems

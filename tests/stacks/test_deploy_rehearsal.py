@@ -1,0 +1,341 @@
+"""Deploy rehearsal: the rules CloudFormation and the services enforce, over the real cloud assemblies of
+every configuration (tests/stacks/conftest.py CONFIGURATIONS), each shown catching a broken copy.
+
+Rules live in deploy_rules.py; each test here runs one rule on the synthesized assemblies, or one rule on a
+deliberately broken copy of them, with the exact problem it must report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from stacks.runtime_stack import AGENT_DIR
+from tests.stacks import deploy_rules as rules
+from tests.stacks.conftest import CONFIGURATIONS, REPO, build_pipeline, build_stage
+
+
+@pytest.fixture(scope="session")
+def stacks_of(synthesized) -> Callable[[str], list[rules.SynthesizedStack]]:
+    """stacks_of(configuration) → its synthesized stacks (load once, copy before breaking)."""
+    cache: dict[str, list[rules.SynthesizedStack]] = {}
+
+    def _stacks(name: str) -> list[rules.SynthesizedStack]:
+        if name not in cache:
+            cache[name] = rules.load_stacks(synthesized(name))
+        return cache[name]
+
+    return _stacks
+
+
+@pytest.fixture(scope="session")
+def sharing_an_account(stacks_of) -> list[list[rules.SynthesizedStack]]:
+    """The deployments that can land in one account and region: `make deploy` of dev and of prod, and the pipeline."""
+    return [stacks_of("dev"), stacks_of("prod"), stacks_of("pipeline")]
+
+
+@pytest.fixture(scope="session")
+def changed_agent(tmp_path_factory) -> Path:
+    """A copy of agent/ whose only difference is one changed line of code (the real agent/ is untouched)."""
+    copy = tmp_path_factory.mktemp("agent") / "agent"
+    shutil.copytree(AGENT_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with (copy / "app.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# a code change: a new image, a new runtime version\n")
+    return copy
+
+
+@pytest.fixture(scope="session")
+def after_code_change(tmp_path_factory, changed_agent) -> dict[str, list[rules.SynthesizedStack]]:
+    """dev and the pipeline synthesized again from the changed agent."""
+    dev_app, _ = build_stage(tmp_path_factory.mktemp("dev-changed"), agent_dir=changed_agent)
+    pipeline_app, _ = build_pipeline(tmp_path_factory.mktemp("pipeline-changed"), agent_dir=changed_agent)
+    return {
+        "dev": rules.load_stacks(Path(dev_app.synth().directory)),
+        "pipeline": rules.load_stacks(Path(pipeline_app.synth().directory)),
+    }
+
+
+def _resource(stack: rules.SynthesizedStack, resource_type: str, prefix: str = "") -> dict[str, Any]:
+    (found,) = [r for k, r in stack.resources(resource_type) if k.startswith(prefix)]
+    return found
+
+
+# --- export and SSM parameter names: one per name, within a stage and across stages -----------------------
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_published_names_are_unique_within_each_configuration(stacks_of, name):
+    assert rules.published_name_clashes([stacks_of(name)]) == []
+
+
+def test_published_names_are_unique_across_stages_sharing_an_account(sharing_an_account):
+    assert rules.published_name_clashes(sharing_an_account) == []
+
+
+def test_published_name_rule_catches_region_published_by_both_stacks(stacks_of):
+    """Main's Identity stack also published Region: its export collided with the Runtime stack's."""
+    dev = rules.mutable(stacks_of("dev"))
+    identity = rules.stack(dev, "Identity")
+    identity.template["Outputs"]["Region"] = {"Value": "us-east-1", "Export": {"Name": "agentcore-session-dev-Region"}}
+    identity.template["Resources"]["RegionParameter"] = {
+        "Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "us-east-1", "Name": "/agentcore-session/dev/region"}
+    }
+    assert rules.published_name_clashes([dev]) == [
+        "export agentcore-session-dev-Region is used by AgentCoreSession-dev-Identity and AgentCoreSession-dev-Runtime",
+        "SSM parameter /agentcore-session/dev/region is used by AgentCoreSession-dev-Identity and AgentCoreSession-dev-Runtime",
+    ]
+
+
+def test_published_name_rule_catches_prod_reusing_a_dev_parameter(stacks_of):
+    prod = rules.mutable(stacks_of("prod"))
+    parameter = next(r for _, r in rules.stack(prod, "Runtime").resources("AWS::SSM::Parameter") if r["Properties"]["Name"].endswith("/runtime-arn"))
+    parameter["Properties"]["Name"] = "/agentcore-session/dev/runtime-arn"
+    assert rules.published_name_clashes([stacks_of("dev"), prod]) == [
+        "SSM parameter /agentcore-session/dev/runtime-arn is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
+    ]
+
+
+# --- no export changes when only the agent's code changes -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["dev", "pipeline"])
+def test_no_export_changes_with_the_agent_code(stacks_of, after_code_change, name):
+    before, after = stacks_of(name), after_code_change[name]
+    image = lambda stacks: [  # noqa: E731 - the published image URI of each runtime stack
+        r["Properties"]["Value"] for s in stacks for _, r in s.resources("AWS::SSM::Parameter") if r["Properties"]["Name"].endswith("/image-uri")
+    ]
+    assert image(before) != image(after), "the agent change did not change the image: the rule would prove nothing"
+    assert rules.volatile_exports(before, after) == []
+
+
+def test_volatile_export_rule_catches_an_exported_image_uri(stacks_of, after_code_change):
+    """Main exported ImageUri: once imported, every code deploy would fail to update it."""
+    before, after = rules.mutable(stacks_of("dev")), rules.mutable(after_code_change["dev"])
+    for stacks in (before, after):
+        rules.stack(stacks, "Runtime").template["Outputs"]["ImageUri"]["Export"] = {"Name": "agentcore-session-dev-ImageUri"}
+    assert rules.volatile_exports(before, after) == [
+        "AgentCoreSession-dev-Runtime export agentcore-session-dev-ImageUri changes with the agent's code"
+    ]
+
+
+# --- resource policies: the services that must get in, and nobody else ------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_resource_policies_let_in_exactly_the_services_that_use_them(stacks_of, name):
+    stacks = stacks_of(name)
+    assert any(rules.required_uses(s) for s in stacks), "no required use found: the rule would prove nothing"
+    assert rules.resource_policy_problems(stacks) == []
+
+
+def test_every_alarm_topic_and_its_key_are_required_to_let_cloudwatch_in(stacks_of):
+    monitoring = rules.stack(stacks_of("dev"), "Monitoring")
+    uses = {logical_id: [(u.principal, u.actions) for u in found] for logical_id, found in rules.required_uses(monitoring).items()}
+    topic_policy = next(k for k, _ in monitoring.resources("AWS::SNS::TopicPolicy"))
+    key = next(k for k, _ in monitoring.resources("AWS::KMS::Key"))
+    assert uses == {
+        topic_policy: [("cloudwatch.amazonaws.com", ("sns:Publish",))],
+        key: [("cloudwatch.amazonaws.com", ("kms:Decrypt", "kms:GenerateDataKey*"))],
+    }
+
+
+def test_policy_rule_catches_a_topic_closed_to_cloudwatch(stacks_of):
+    """Main's topic policy held only the TLS Deny: alarms fired and nobody was told."""
+    dev = rules.mutable(stacks_of("dev"))
+    monitoring = rules.stack(dev, "Monitoring")
+    policy = _resource(monitoring, "AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    policy["Statement"] = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    topic = next(k for k, _ in monitoring.resources("AWS::SNS::Topic"))
+    policy_id = next(k for k, _ in monitoring.resources("AWS::SNS::TopicPolicy"))
+    assert rules.resource_policy_problems(dev) == [
+        f"AgentCoreSession-dev-Monitoring/{policy_id}: cloudwatch.amazonaws.com may not sns:Publish (alarms publish to topic {topic})"
+    ]
+
+
+def test_policy_rule_catches_a_key_cloudwatch_cannot_use(stacks_of):
+    """Main's key allowed kms:GenerateDataKey only with aws:SourceAccount: both are reported."""
+    dev = rules.mutable(stacks_of("dev"))
+    monitoring = rules.stack(dev, "Monitoring")
+    (key_id, key), = list(monitoring.resources("AWS::KMS::Key"))
+    statement = next(s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"})
+    statement["Action"] = ["kms:Decrypt", "kms:GenerateDataKey"]
+    del statement["Condition"]["ArnLike"]
+    topic = next(k for k, _ in monitoring.resources("AWS::SNS::Topic"))
+    assert rules.resource_policy_problems(dev) == [
+        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com may not kms:Decrypt, kms:GenerateDataKey* "
+        f"(alarms publish to topic {topic} encrypted with it)",
+        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com is let in without aws:SourceArn (confused deputy)",
+    ]
+
+
+def test_policy_rule_catches_principals_nothing_needs(stacks_of):
+    dev = rules.mutable(stacks_of("dev"))
+    monitoring = rules.stack(dev, "Monitoring")
+    policy_id = next(k for k, _ in monitoring.resources("AWS::SNS::TopicPolicy"))
+    _resource(monitoring, "AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]["Statement"] += [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Subscribe", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": "*"},
+    ]
+    assert rules.resource_policy_problems(dev) == [
+        f"AgentCoreSession-dev-Monitoring/{policy_id}: lets in AWS *, which nothing here needs",
+        f"AgentCoreSession-dev-Monitoring/{policy_id}: lets in Service events.amazonaws.com, which nothing here needs",
+    ]
+
+
+def test_policy_rule_catches_trace_delivery_shut_out(stacks_of):
+    dev = rules.mutable(stacks_of("dev"))
+    runtime = rules.stack(dev, "Runtime")
+    (policy_id, policy), = list(runtime.resources("AWS::XRay::ResourcePolicy"))
+    policy["Properties"]["PolicyDocument"] = json.loads(json.dumps(policy["Properties"]["PolicyDocument"]).replace("delivery.logs.amazonaws.com", "logs.amazonaws.com"))
+    assert rules.resource_policy_problems(dev) == [
+        f"AgentCoreSession-dev-Runtime/{policy_id}: delivery.logs.amazonaws.com may not xray:PutTraceSegments (traces are delivered to X-Ray)",
+        f"AgentCoreSession-dev-Runtime/{policy_id}: lets in Service logs.amazonaws.com, which nothing here needs",
+    ]
+
+
+# --- CodeBuild: every command list is valid on its image --------------------------------------------------
+
+
+def test_codebuild_commands_run_on_their_images(stacks_of):
+    projects = [k for s in stacks_of("pipeline") for k, _ in s.resources("AWS::CodeBuild::Project")]
+    assert len(projects) == 5, projects  # synth, self-mutation, docker asset, two smoke steps
+    assert rules.codebuild_problems(stacks_of("pipeline"), REPO) == []
+
+
+def _synth_project(stacks: list[rules.SynthesizedStack]) -> tuple[str, dict[str, Any]]:
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    return next((k, r["Properties"]) for k, r in pipeline.resources("AWS::CodeBuild::Project") if k.startswith("PipelineBuildSynth"))
+
+
+def _edit_spec(project: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> None:
+    spec = json.loads(project["Source"]["BuildSpec"])
+    edit(spec)
+    project["Source"]["BuildSpec"] = json.dumps(spec)
+
+
+def test_codebuild_rule_catches_an_install_before_the_package_lists(stacks_of):
+    """Main's synth step: `apt-get install` on an image whose /var/lib/apt/lists is empty."""
+    stacks = rules.mutable(stacks_of("pipeline"))
+    logical_id, project = _synth_project(stacks)
+    _edit_spec(project, lambda spec: spec["phases"]["install"]["commands"].remove("apt-get update -qq"))
+    assert rules.codebuild_problems(stacks, REPO) == [
+        f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y -qq debian-archive-keyring` runs before any apt-get update "
+        "(the image has no package lists)"
+    ]
+
+
+def test_codebuild_rule_catches_a_tool_the_image_lacks(stacks_of):
+    stacks = rules.mutable(stacks_of("pipeline"))
+    logical_id, project = _synth_project(stacks)
+    _edit_spec(project, lambda spec: spec["phases"]["build"]["commands"].append("jq .version cdk.out/manifest.json"))
+    assert rules.codebuild_problems(stacks, REPO) == [
+        f"AgentCoreSession-Pipeline/{logical_id}: `jq .version cdk.out/manifest.json` runs jq, which is not on the image"
+    ]
+
+
+def test_codebuild_rule_catches_a_tool_used_before_it_is_installed(stacks_of):
+    stacks = rules.mutable(stacks_of("pipeline"))
+    logical_id, project = _synth_project(stacks)
+    _edit_spec(project, lambda spec: spec["phases"]["install"]["commands"].insert(0, "cdk --version"))
+    assert rules.codebuild_problems(stacks, REPO) == [f"AgentCoreSession-Pipeline/{logical_id}: `cdk --version` runs cdk, which is not on the image"]
+
+
+def test_codebuild_rule_catches_a_runtime_version_the_image_lacks(stacks_of):
+    stacks = rules.mutable(stacks_of("pipeline"))
+    logical_id, project = _synth_project(stacks)
+    _edit_spec(project, lambda spec: spec["phases"]["install"]["runtime-versions"].update(python="3.7"))
+    assert rules.codebuild_problems(stacks, REPO) == [
+        f"AgentCoreSession-Pipeline/{logical_id}: runtime python 3.7 is not on aws/codebuild/standard:7.0"
+    ]
+
+
+def test_codebuild_rule_reads_the_scripts_a_build_runs(stacks_of, tmp_path):
+    """An install hidden in a repository script counts too (scripts/container_prereqs.sh updates first)."""
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "prepare.sh").write_text("#!/bin/sh\nset -e\napt-get install -y podman\n")
+    stacks = rules.mutable(stacks_of("pipeline"))
+    logical_id, project = _synth_project(stacks)
+    _edit_spec(project, lambda spec: spec["phases"]["install"].update(commands=["make setup", "bash scripts/prepare.sh"]))
+    assert rules.codebuild_problems(stacks, tmp_path) == [
+        f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y podman` runs before any apt-get update (the image has no package lists)"
+    ]
+
+
+# --- IAM: the audit covers the pipeline; no bare Resource::* acknowledgment -------------------------------
+
+
+def test_iam_audit_covers_the_pipeline(stacks_of):
+    assert "pipeline" in CONFIGURATIONS
+    audited = {where.split("/")[0] for where, _ in rules.policy_statements(stacks_of("pipeline"))}
+    assert "AgentCoreSession-Pipeline" in audited
+    assert rules.unexplained_wildcards(stacks_of("pipeline")) == []
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_no_bare_resource_star_acknowledgment(stacks_of, synthesized, name):
+    report = json.loads((synthesized(name) / "validation-report.json").read_text())
+    acknowledged = [v for p in report["pluginReports"] for v in p["suppressedViolations"] if v["ruleName"] == "AwsSolutions-IAM5[Resource::*]"]
+    assert acknowledged, "no Resource::* acknowledgment to check: the rule would prove nothing"
+    assert rules.bare_star_acknowledgments(stacks_of(name), report) == []
+
+
+def test_bare_star_rule_catches_an_acknowledged_policy_gaining_a_star(stacks_of, synthesized):
+    """Main acknowledged Resource::* on every pipeline policy: a later `*` statement there passed cdk-nag."""
+    stacks = rules.mutable(stacks_of("pipeline"))
+    report = json.loads((synthesized("pipeline") / "validation-report.json").read_text())
+    (path,) = [
+        c["constructPath"] for p in report["pluginReports"] for v in p["suppressedViolations"]
+        if v["ruleName"] == "AwsSolutions-IAM5[Resource::*]" for c in v["violatingConstructs"] if "SelfMutation" in c["constructPath"]
+    ]
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    policy_id = pipeline.logical_ids[f"/{path}"]
+    pipeline.template["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    )
+    assert rules.bare_star_acknowledgments(stacks, report) == [f"{path}: Resource::* acknowledged, but ['s3:GetObject'] on * is not a required wildcard"]
+    assert rules.unexplained_wildcards(stacks) == [f"AgentCoreSession-Pipeline/{policy_id}: ['s3:GetObject'] on *"]
+
+
+# --- physical names unique across stages -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_physical_names_are_unique_within_each_configuration(stacks_of, name):
+    assert rules.name_clashes([stacks_of(name)]) == []
+
+
+def test_physical_names_are_unique_across_stages_sharing_an_account(sharing_an_account):
+    names = {name for deployment in sharing_an_account for s in deployment for name in rules.physical_names(s)}
+    kinds = {kind for kind, _ in names}
+    assert {"AWS::BedrockAgentCore::Runtime AgentRuntimeName", "AWS::Logs::DeliverySource Name", "AWS::Logs::DeliveryDestination Name",
+            "AWS::XRay::ResourcePolicy PolicyName", "AWS::SSM::Parameter Name", "export"} <= kinds
+    assert rules.name_clashes(sharing_an_account) == []
+
+
+def test_physical_name_rule_catches_a_runtime_name_shared_by_two_stages(stacks_of):
+    prod = rules.mutable(stacks_of("prod"))
+    _resource(rules.stack(prod, "Runtime"), "AWS::BedrockAgentCore::Runtime")["Properties"]["AgentRuntimeName"] = "agentcore_session_dev"
+    assert rules.name_clashes([stacks_of("dev"), prod]) == [
+        "AWS::BedrockAgentCore::Runtime AgentRuntimeName agentcore_session_dev is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
+    ]
+
+
+def test_physical_name_rule_catches_a_log_delivery_source_shared_by_two_stages(stacks_of):
+    prod = rules.mutable(stacks_of("prod"))
+    dev_name = _resource(rules.stack(stacks_of("dev"), "Runtime"), "AWS::Logs::DeliverySource")["Properties"]["Name"]
+    _resource(rules.stack(prod, "Runtime"), "AWS::Logs::DeliverySource")["Properties"]["Name"] = dev_name
+    assert rules.name_clashes([stacks_of("dev"), prod]) == [
+        f"AWS::Logs::DeliverySource Name {dev_name} is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
+    ]
+
+
+def test_the_same_stage_from_make_deploy_and_the_pipeline_is_one_set_of_stacks(stacks_of):
+    """`make deploy STAGE=dev` and the pipeline's dev stage update the same stacks: not a clash (control)."""
+    dev_names = {n for s in stacks_of("dev") for n in rules.physical_names(s)}
+    pipeline_dev = {n for s in stacks_of("pipeline") if s.stage == "dev" for n in rules.physical_names(s)}
+    assert dev_names & pipeline_dev
+    assert rules.name_clashes([stacks_of("dev"), stacks_of("pipeline")]) == []
