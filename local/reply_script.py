@@ -160,7 +160,8 @@ def answer(messages: list[Message]) -> Reply:
     return Reply(text=f"All {parties} sessions met." if _Rendezvous.meet(parties) else "Met no one.")
 
 
-def _openai_text(content: Any) -> str:
+def openai_text(content: Any) -> str:
+    """Text of an OpenAI message ``content`` (a string or a list of typed parts)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -174,10 +175,10 @@ def converse_from_openai(openai_messages: list[dict[str, Any]]) -> list[Message]
     for message in openai_messages:
         role = message.get("role")
         if role == "tool":
-            result = {"toolUseId": message.get("tool_call_id", ""), "content": [{"text": _openai_text(message.get("content"))}]}
+            result = {"toolUseId": message.get("tool_call_id", ""), "content": [{"text": openai_text(message.get("content"))}]}
             converted.append({"role": "user", "content": [{"toolResult": result}]})
         elif role in ("user", "assistant"):
-            text = _openai_text(message.get("content"))
+            text = openai_text(message.get("content"))
             blocks: list[dict[str, Any]] = [{"text": text}] if text else []
             calls = message.get("tool_calls") or []
             blocks += [{"toolUse": {"toolUseId": c.get("id", ""), "name": c["function"]["name"]}} for c in calls]
