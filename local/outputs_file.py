@@ -18,10 +18,17 @@ STACK_PREFIX = "AgentCoreSession-local"
 
 
 def outputs_document(
-    *, identity: LocalIdentity, runtime_arn: str, endpoint_name: str, front_door_url: str, session_store: str
+    *,
+    identity: LocalIdentity,
+    runtime_arn: str,
+    endpoint_name: str,
+    front_door_url: str,
+    session_store: str,
+    session_bucket: str | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Build the outputs document for a running local runtime."""
+    """Build the outputs document for a running local runtime (``SessionBucketName`` with an S3 store, as deployed)."""
     runtime_id = runtime_arn.rsplit("/", 1)[-1]
+    store = {"SessionStore": session_store, **({"SessionBucketName": session_bucket} if session_bucket else {})}
     return {
         f"{STACK_PREFIX}-Identity": {
             "UserPoolId": identity.user_pool_id,
@@ -33,7 +40,7 @@ def outputs_document(
             "RuntimeArn": runtime_arn,
             "RuntimeId": runtime_id,
             "EndpointName": endpoint_name,
-            "SessionStore": session_store,
+            **store,
             "AuthorizerType": "jwt",
             "Region": identity.region,
         },

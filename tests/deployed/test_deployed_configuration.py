@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.deployed.conftest import AgentStarter, Deployment
+from tests.deployed.conftest import AgentStarter
+from tests.support.deployment import Deployment
 from tests.support.agent_http import ask, invoke, new_session_id, sse_events
 from tests.support.processes import ServerProcess
 
