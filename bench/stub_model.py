@@ -6,12 +6,10 @@ the messages in the request, which is how the benchmark detects cross-talk: "Do 
 is answered from the last "My name is X" in the conversation the agent sent. An agent that mixes
 sessions' histories answers with someone else's name.
 
-Script (on the newest user text turn, case-insensitive):
-- a ``tool`` message last → the tool's result text (ends the tool loop);
-- ``Do you remember my name?`` → ``Your name is X.`` (last earlier "My name is X") or ``I don't know your name.``;
-- ``My name is X`` → ``Nice to meet you, X.``;
-- ``weather in <city>`` → a ``get_weather`` tool call with ``{"city": <city>}``;
-- anything else → ``You said: <text>``.
+Replies come from the project's one reply script, :func:`local.reply_script.reply_for` (the OpenAI messages
+converted to the Converse shape it reads): a tool result last ends the tool loop with its text, "My name is X",
+"Do you remember my name?", "weather in <city>" (a ``get_weather`` tool call) and the rest as documented there.
+``meet N sessions`` is not served here: it would block this single event loop.
 
 It is a bare ASGI app on uvicorn (no framework) so the stub's own cost stays a small, fixed part of every
 round trip. Run it with ``python -m bench.stub_model --port N``; it lives in ``bench/`` only.
@@ -21,74 +19,40 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-NAME_PATTERN = re.compile(r"\bmy name is ([^.!?\n]+)", re.IGNORECASE)
-REMEMBER_PATTERN = re.compile(r"\bdo you remember my name\b", re.IGNORECASE)
-WEATHER_PATTERN = re.compile(r"\bweather in ([A-Za-z][A-Za-z .'-]*[A-Za-z])", re.IGNORECASE)
+from local.reply_script import Reply, ReplyScriptError, converse_from_openai, openai_text, reply_for
+
 COMPLETIONS_PATHS = ("/v1/chat/completions", "/chat/completions")
 HEALTH_PATHS = ("/ping", "/health")
-WEATHER_TOOL = "get_weather"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class StubReply:
-    """Either a text answer or one tool call."""
-
-    text: str = ""
-    tool_call: dict[str, Any] | None = field(default=None)
-
-
-def content_text(content: Any) -> str:
-    """Text of an OpenAI message ``content`` (a string or a list of typed parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return ""
+def _tool_call(reply: Reply) -> dict[str, Any]:
+    """The reply's tool call as an OpenAI ``tool_calls`` entry."""
+    call = reply.tool_call
+    assert call is not None
+    return {"id": call.tool_use_id, "type": "function",
+            "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
 
 
-def reply_for(messages: list[dict[str, Any]]) -> StubReply:
-    """Decide the reply from the OpenAI-format conversation alone."""
-    if not messages:
-        return StubReply(text="I received no messages.")
-    if messages[-1].get("role") == "tool":
-        return StubReply(text=content_text(messages[-1].get("content")))
-    turns = [content_text(m.get("content")) for m in messages if m.get("role") == "user"]
-    turns = [t for t in turns if t]
-    prompt = turns[-1] if turns else ""
-    if REMEMBER_PATTERN.search(prompt):
-        names = [m.group(1).strip() for t in turns[:-1] for m in [NAME_PATTERN.search(t)] if m]
-        return StubReply(text=f"Your name is {names[-1]}." if names else "I don't know your name.")
-    if name := NAME_PATTERN.search(prompt):
-        return StubReply(text=f"Nice to meet you, {name.group(1).strip()}.")
-    if city := WEATHER_PATTERN.search(prompt):
-        arguments = json.dumps({"city": city.group(1).strip()})
-        call = {"id": f"call_{len(messages)}", "type": "function", "function": {"name": WEATHER_TOOL, "arguments": arguments}}
-        return StubReply(tool_call=call)
-    return StubReply(text=f"You said: {prompt}")
-
-
-def _usage(messages: list[dict[str, Any]], reply: StubReply) -> dict[str, int]:
-    prompt_tokens = sum(len(content_text(m.get("content")).split()) for m in messages)
-    completion_tokens = len(reply.text.split()) or 1
+def _usage(messages: list[dict[str, Any]], reply: Reply) -> dict[str, int]:
+    prompt_tokens = sum(len(openai_text(m.get("content")).split()) for m in messages)
+    completion_tokens = len((reply.text or "").split()) or 1
     return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens}
 
 
-def completion(request: dict[str, Any], reply: StubReply) -> dict[str, Any]:
+def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
     """A non-streaming ``chat.completion`` body."""
     message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
     if reply.tool_call is not None:
-        message["tool_calls"] = [reply.tool_call]
+        message["tool_calls"] = [_tool_call(reply)]
     return {
         "id": "chatcmpl-bench", "object": "chat.completion", "created": int(time.time()),
         "model": request.get("model", "bench-stub"),
@@ -97,7 +61,7 @@ def completion(request: dict[str, Any], reply: StubReply) -> dict[str, Any]:
     }
 
 
-def completion_chunks(request: dict[str, Any], reply: StubReply) -> list[dict[str, Any]]:
+def completion_chunks(request: dict[str, Any], reply: Reply) -> list[dict[str, Any]]:
     """The ``chat.completion.chunk`` sequence of a streamed answer (``[DONE]`` is added by the sender)."""
     base = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": int(time.time()),
             "model": request.get("model", "bench-stub")}
@@ -107,7 +71,7 @@ def completion_chunks(request: dict[str, Any], reply: StubReply) -> list[dict[st
 
     chunks = [chunk({"role": "assistant", "content": ""})]
     if reply.tool_call is not None:
-        chunks += [chunk({"tool_calls": [{"index": 0, **reply.tool_call}]}), chunk({}, "tool_calls")]
+        chunks += [chunk({"tool_calls": [{"index": 0, **_tool_call(reply)}]}), chunk({}, "tool_calls")]
     else:
         chunks += [chunk({"content": reply.text}), chunk({}, "stop")]
     if (request.get("stream_options") or {}).get("include_usage"):
@@ -153,7 +117,11 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     except (ValueError, KeyError, TypeError) as error:
         await _send_json(send, 400, {"error": {"message": f"bad request: {error}", "type": "invalid_request_error"}})
         return
-    reply = reply_for(messages)
+    try:
+        reply = reply_for(converse_from_openai(messages))
+    except ReplyScriptError as error:
+        await _send_json(send, 500, {"error": {"message": str(error), "type": "server_error"}})
+        return
     if not request.get("stream"):
         await _send_json(send, 200, completion(request, reply))
         return

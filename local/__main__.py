@@ -1,8 +1,9 @@
 """`python -m local` (`make local`): run the whole AgentCore flow offline until Ctrl-C.
 
-Starts moto as the Cognito identity provider, the agent server (`python -m agent`, model and store from
-the usual environment variables), and the front door checking JWTs (default) or SigV4 (`--authorizer iam`),
-writes `.local-runtime/outputs.json` and prints the client commands that use it.
+Starts moto as the Cognito identity provider and the session bucket's S3, the agent server
+(`python -m agent` as deployed: Bedrock provider, S3 store; the Bedrock Runtime stand-in answers when no
+model is configured), and the front door checking JWTs (default) or SigV4 (`--authorizer iam`), writes
+`.local-runtime/outputs.json` and prints the client commands that use it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ Local AgentCore runtime is up (Ctrl-C stops it).
   runtime ARN {arn}
   Cognito     {moto} (moto)  pool {pool}  client {client}
   agent       {agent}   log: {log}
+  model       {model}
+  store       {store}
   outputs     {outputs}
 
 Try, in another terminal:
@@ -38,6 +41,8 @@ Local AgentCore runtime is up (Ctrl-C stops it).
   runtime ARN {arn}
   access key  {access_key_id} (secret in the outputs file)
   agent       {agent}   log: {log}
+  model       {model}
+  store       {store}
   outputs     {outputs}
 
 Try, in another terminal:
@@ -93,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             access_key_id=runtime.key_pair.access_key_id if runtime.key_pair else "",
             agent=runtime.agent_url,
             log=settings.state_dir / "agent.log",
+            model=runtime.twin.model_line,
+            store=runtime.twin.store_line,
             outputs=settings.outputs_path,
             outputs_option="" if args.state_dir is None else f" --outputs-file {settings.outputs_path}",
         ),

@@ -58,5 +58,5 @@ class BackgroundServer:
         deadline = time.monotonic() + timeout_seconds
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"front door did not start on port {self.port} within {timeout_seconds} s")
+                raise RuntimeError(f"server did not start on port {self.port} within {timeout_seconds} s")
             time.sleep(0.02)

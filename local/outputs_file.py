@@ -20,11 +20,22 @@ STACK_PREFIX = "AgentCoreSession-local"
 
 
 def outputs_document(
-    *, identity: LocalIdentity, runtime_arn: str, endpoint_name: str, front_door_url: str, session_store: str,
-    authorizer: str = "jwt", key_pair: LocalKeyPair | None = None,
+    *,
+    identity: LocalIdentity,
+    runtime_arn: str,
+    endpoint_name: str,
+    front_door_url: str,
+    session_store: str,
+    session_bucket: str | None = None,
+    authorizer: str = "jwt",
+    key_pair: LocalKeyPair | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Build the outputs document for a running local runtime (with the key pair when the front door wants SigV4)."""
+    """Build the outputs document for a running local runtime.
+
+    ``SessionBucketName`` comes with an S3 store, as deployed; the key pair when the front door wants SigV4.
+    """
     runtime_id = runtime_arn.rsplit("/", 1)[-1]
+    store = {"SessionStore": session_store, **({"SessionBucketName": session_bucket} if session_bucket else {})}
     local = {"InvocationBaseUrl": front_door_url, "AwsEndpointUrl": identity.endpoint_url}
     if key_pair is not None:
         local.update(AccessKeyId=key_pair.access_key_id, SecretAccessKey=key_pair.secret_access_key)
@@ -39,7 +50,7 @@ def outputs_document(
             "RuntimeArn": runtime_arn,
             "RuntimeId": runtime_id,
             "EndpointName": endpoint_name,
-            "SessionStore": session_store,
+            **store,
             "AuthorizerType": authorizer,
             "Region": identity.region,
         },

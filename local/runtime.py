@@ -1,12 +1,15 @@
 """Assemble the offline runtime: moto Cognito, the front door (JWT or SigV4) and the agent server behind it.
 
-WHY one object: tests and `python -m local` need the same four parts started in the same order and
+WHY one object: tests and `python -m local` need the same parts started in the same order and
 torn down in reverse, and both need the identifiers (pool, client, ARN, URLs) afterwards.
+The agent runs as deployed (`local/deployed_twin.py`): S3 store on moto, Bedrock provider, and the
+Bedrock Runtime stand-in when no model is configured.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +17,8 @@ from pathlib import Path
 from types import TracebackType
 
 from local.agent_process import DEFAULT_AGENT_COMMAND, REPO_ROOT, AgentProcess
+from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
+from local.deployed_twin import TwinEnvironment, aws_credentials_found, model_is_configured, twin_environment
 from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.identity_pool import LocalIdentity, create_identity
@@ -39,8 +44,8 @@ class LocalRuntimeSettings:
         endpoint_name: the runtime endpoint (the `qualifier`). Default: `local`.
         agent_command: argv that starts the agent server on `$PORT`. Default: `python -m agent`.
         agent_url: an agent server that is already running; when set, no process is started.
-        agent_env: extra environment for the agent process. Default: the file session store in
-            `<state_dir>/sessions`; anything given here wins.
+        agent_env: extra environment for the agent process. Default: the deployed configuration's twin
+            (S3 store on moto; Bedrock, on the stand-in when no model is configured); anything given here wins.
         front_door_port: port for the front door; 0 picks a free one. Default: 0.
         moto_port: port for moto; 0 picks a free one. Default: 0.
         authorizer: the emulated runtime's inbound auth: `jwt` (Cognito bearer tokens, like the default
@@ -86,6 +91,7 @@ class LocalRuntime:
         self._agent: AgentProcess | None = None
         self._front_door: BackgroundServer | None = None
         self.key_pair: LocalKeyPair | None = None
+        self._bedrock: BedrockRuntimeStandIn | None = None
         try:
             self._start()
         except Exception:
@@ -101,8 +107,8 @@ class LocalRuntime:
             f"arn:aws:bedrock-agentcore:{settings.region}:{LOCAL_ACCOUNT}:runtime/"
             f"agentcore_session_local-{secrets.token_hex(5)}"
         )
-        agent_env = {"SESSION_STORE": "file", "SESSION_DIR": str(settings.state_dir / "sessions"),
-                     "AUTHORIZER_TYPE": settings.authorizer, **settings.agent_env}
+        self.twin = self._twin_environment()
+        agent_env = {**self.twin.env, "AUTHORIZER_TYPE": settings.authorizer, **settings.agent_env}
         if settings.agent_url:
             self.agent_url = settings.agent_url.rstrip("/")
         else:
@@ -124,6 +130,7 @@ class LocalRuntime:
                 endpoint_name=settings.endpoint_name,
                 front_door_url=self.front_door_url,
                 session_store=agent_env["SESSION_STORE"],
+                session_bucket=agent_env.get("SESSION_BUCKET") if agent_env["SESSION_STORE"] == "s3" else None,
                 authorizer=settings.authorizer,
                 key_pair=self.key_pair,
             ),
@@ -138,6 +145,25 @@ class LocalRuntime:
         return JwtAuthorizer(
             provider=discover(self.identity.discovery_url), allowed_clients=frozenset({self.identity.client_id})
         )
+
+    def _twin_environment(self) -> TwinEnvironment:
+        """The agent's deployed-twin environment; starts the Bedrock stand-in when no model is configured."""
+        credentials_found = aws_credentials_found()
+        if not self.settings.agent_url and not model_is_configured(
+            {**os.environ, **self.settings.agent_env}, credentials_found=credentials_found
+        ):
+            self._bedrock = start_bedrock_runtime()
+        return twin_environment(
+            emulator_url=self.aws_endpoint_url,
+            region=self.settings.region,
+            bedrock_stand_in_url=self._bedrock.endpoint_url if self._bedrock else None,
+            credentials_found=credentials_found,
+        )
+
+    @property
+    def bedrock_stand_in_url(self) -> str | None:
+        """The Bedrock Runtime stand-in's URL when the agent uses it, else None."""
+        return self._bedrock.endpoint_url if self._bedrock else None
 
     @property
     def front_door_url(self) -> str:
@@ -159,6 +185,9 @@ class LocalRuntime:
         if self._agent:
             self._agent.stop()
             self._agent = None
+        if self._bedrock:
+            self._bedrock.stop()
+            self._bedrock = None
         if self._emulator:
             self._emulator.stop()
             self._emulator = None

@@ -2,8 +2,12 @@
 
 No registry is reachable, so the image is built on the local debootstrap base that
 ``scripts/container_prereqs.sh`` produces (``AGENT_BASE_IMAGE``), with only build args and build secrets.
-The container runs its real CMD with ``MODEL_PROVIDER=openai`` against ``tests.support.openai_stub`` on the
-host's 127.0.0.1, reached through slirp4netns' host-loopback address, so nothing listens beyond loopback.
+The container runs its real CMD in two configurations, both reaching stand-ins on the host's 127.0.0.1 through
+slirp4netns' host-loopback address, so nothing listens beyond loopback:
+- the deployed one: exactly the environment the dev stage's template gives the runtime (``MODEL_PROVIDER=bedrock``,
+  the stack's ``MODEL_ID``, ``SESSION_STORE=s3``, bucket and prefix) against the Bedrock Runtime stand-in and
+  moto S3 (``tests/support/deployment.py``);
+- ``MODEL_PROVIDER=openai`` against ``tests.support.openai_stub`` with the file store.
 
 In CI (``CI`` set) a missing podman or base image is a failure, never a skip.
 """
@@ -27,6 +31,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.agent_http import bearer_token, sse_events
+from tests.support.deployed_stack import synthesize_runtime_stack
+from tests.support.deployment import Deployment, deploy
 from tests.support.openai_stub import OpenAIStub, start_openai_stub
 from tests.support.processes import free_port, wait_for_ping
 
@@ -155,11 +162,13 @@ class RunningAgent:
     base_url: str
     env: dict[str, str] = field(default_factory=dict)
 
-    def invoke(self, session_id: str, prompt: str) -> httpx.Response:
-        """POST /invocations with the session header, as AgentCore would."""
-        return httpx.post(
-            f"{self.base_url}/invocations", json={"prompt": prompt}, headers={SESSION_HEADER: session_id}, timeout=60
-        )
+    def invoke(self, session_id: str, prompt: str, *, subject: str | None = None, stream: bool = False) -> httpx.Response:
+        """POST /invocations with the session header (and the forwarded bearer token of ``subject``), as AgentCore would."""
+        headers = {SESSION_HEADER: session_id}
+        if subject is not None:
+            headers["Authorization"] = f"Bearer {bearer_token(subject)}"
+        body: dict[str, object] = {"prompt": prompt, **({"stream": True} if stream else {})}
+        return httpx.post(f"{self.base_url}/invocations", json=body, headers=headers, timeout=60)
 
     def wait_healthy(self, timeout: float = 90) -> None:
         """Wait for /ping 200; on failure the message carries the container's state and logs."""
@@ -172,17 +181,19 @@ class RunningAgent:
             pytest.fail(f"{error}\ncontainer {self.name}: {state.stdout.strip()}\n{output}", pytrace=False)
 
 
-def _start_agent(image_name: str, stub: OpenAIStub, extra_env: dict[str, str] | None = None) -> RunningAgent:
-    port = free_port()
-    name = f"agentcore-session-test-{uuid.uuid4().hex[:12]}"
-    env = {
+def _openai_env(stub: OpenAIStub) -> dict[str, str]:
+    return {
         "MODEL_PROVIDER": "openai",
         "OPENAI_BASE_URL": f"http://{HOST_LOOPBACK_FROM_CONTAINER}:{stub.port}/v1",
         "OPENAI_API_KEY": "test-key",
         "MODEL_ID": "scripted",
         "SESSION_STORE": "file",
-        **(extra_env or {}),
     }
+
+
+def _start_agent(image_name: str, env: dict[str, str]) -> RunningAgent:
+    port = free_port()
+    name = f"agentcore-session-test-{uuid.uuid4().hex[:12]}"
     env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
     podman("run", "--detach", "--name", name, f"--network={NETWORK}", "--publish", f"127.0.0.1:{port}:8080",
            *env_args, image_name)  # fmt: skip
@@ -199,12 +210,12 @@ def _remove_container(name: str) -> None:
 
 
 @contextmanager
-def _agent_containers(image: BuiltImage, stub: OpenAIStub) -> Iterator[Callable[..., RunningAgent]]:
+def _agent_containers(image: BuiltImage, base_env: dict[str, str]) -> Iterator[Callable[..., RunningAgent]]:
     """Yield a starter of healthy agent containers; every one started is removed on exit, pass or fail."""
     started: list[RunningAgent] = []
 
     def start(extra_env: dict[str, str] | None = None) -> RunningAgent:
-        agent = _start_agent(image.name, stub, extra_env)
+        agent = _start_agent(image.name, {**base_env, **(extra_env or {})})
         started.append(agent)
         agent.wait_healthy()
         return agent
@@ -219,14 +230,30 @@ def _agent_containers(image: BuiltImage, stub: OpenAIStub) -> Iterator[Callable[
 @pytest.fixture(scope="module")
 def shared_agent(image: BuiltImage, model_stub: OpenAIStub) -> Iterator[RunningAgent]:
     """One container for the tests that only send requests (each uses its own session ids)."""
-    with _agent_containers(image, model_stub) as start:
+    with _agent_containers(image, _openai_env(model_stub)) as start:
         yield start()
 
 
 @pytest.fixture
 def start_agent(image: BuiltImage, model_stub: OpenAIStub) -> Iterator[Callable[..., RunningAgent]]:
     """Containers of a test's own, for tests that restart them or change their environment."""
-    with _agent_containers(image, model_stub) as start:
+    with _agent_containers(image, _openai_env(model_stub)) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The dev stage's template on the Bedrock stand-in and moto S3, reached from the container via host loopback."""
+    stack = synthesize_runtime_stack(tmp_path_factory.mktemp("container-cdk"))
+    deployed = deploy(stack, tmp_path_factory.mktemp("container-deployment"), endpoint_host=HOST_LOOPBACK_FROM_CONTAINER)
+    yield deployed
+    deployed.stop()
+
+
+@pytest.fixture
+def start_deployed_agent(image: BuiltImage, deployment: Deployment) -> Iterator[Callable[..., RunningAgent]]:
+    """Containers with exactly the deployed environment (no file store, no OpenAI variables)."""
+    with _agent_containers(image, deployment.agent_env) as start:
         yield start
 
 
@@ -332,3 +359,41 @@ def test_observability_switch_runs_agent_under_opentelemetry_instrument(
     assert any(v.startswith("PYTHONPATH=") and "auto_instrumentation" in v for v in environ), environ
     assert answer.status_code == 200, answer.text
     assert answer.json()["response"] == "Nice to meet you, John Doe."
+
+
+def test_deployed_configuration_answers_through_bedrock_and_keeps_conversations_in_s3(
+    deployment: Deployment, start_deployed_agent: Callable[..., RunningAgent]
+) -> None:
+    agent = start_deployed_agent()
+    session, other = _session_id(), _session_id()
+
+    introduced = agent.invoke(session, "My name is John Doe.", subject="alice-sub")
+    remembered = agent.invoke(session, "Do you remember my name?", subject="alice-sub")
+    stranger = agent.invoke(other, "Do you remember my name?", subject="alice-sub")
+    refused = agent.invoke(session, "Do you remember my name?", subject="bob-sub")
+    weather = agent.invoke(other, "What is the weather in Seattle?", subject="alice-sub", stream=True)
+
+    assert [r.status_code for r in (introduced, remembered, stranger, refused, weather)] == [200, 200, 200, 403, 200]
+    assert introduced.json()["response"] == "Nice to meet you, John Doe."
+    assert remembered.json()["response"] == "Your name is John Doe."
+    assert stranger.json()["response"] == "I don't know your name."
+    assert weather.headers["content-type"].startswith("text/event-stream")
+    assert sse_events(weather.text)[-1]["response"] == "The weather in Seattle is rainy, 12 °C."
+    calls = deployment.bedrock.calls
+    assert {(c.operation, c.model_id, c.signing_service) for c in calls} == {
+        ("ConverseStream", deployment.agent_env["MODEL_ID"], "bedrock")}
+    prefix = deployment.agent_env["SESSION_PREFIX"]
+    assert f"{prefix}actors/alice-sub/session_{session}/session.json" in deployment.stored_keys(prefix)
+
+
+def test_deployed_configuration_resumes_in_a_new_container_from_s3(start_deployed_agent: Callable[..., RunningAgent]) -> None:
+    session = _session_id()
+    first = start_deployed_agent()
+    assert first.invoke(session, "My name is Jane Roe.", subject="alice-sub").status_code == 200
+    _remove_container(first.name)
+
+    second = start_deployed_agent()
+    remembered = second.invoke(session, "Do you remember my name?", subject="alice-sub")
+
+    assert remembered.status_code == 200, remembered.text
+    assert remembered.json()["response"] == "Your name is Jane Roe."

@@ -59,7 +59,8 @@ def test_outputs_file_has_the_deploy_shape_and_is_removed_on_stop(tmp_path):
                 "RuntimeArn": runtime.runtime_arn,
                 "RuntimeId": runtime.runtime_arn.rsplit("/", 1)[1],
                 "EndpointName": "local",
-                "SessionStore": "file",
+                "SessionStore": "s3",
+                "SessionBucketName": "agentcore-session-local",
                 "AuthorizerType": "jwt",
                 "Region": "us-east-1",
             },
@@ -96,7 +97,9 @@ def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
     )
     try:
-        banner = [process.stdout.readline() for _ in range(13)]
+        banner = [process.stdout.readline()]
+        while not banner[-1].endswith(" demo\n") and banner[-1]:
+            banner.append(process.stdout.readline())
         assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"
         assert f"  agentcore-client --local --outputs-file {tmp_path / 'outputs.json'} demo\n" in banner
         outputs = json.loads((tmp_path / "outputs.json").read_text())
@@ -144,7 +147,9 @@ def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
     )
     try:
-        banner = [process.stdout.readline() for _ in range(13)]
+        banner = [process.stdout.readline()]
+        while not banner[-1].rstrip().endswith(" demo") and len(banner) < 40:  # the banner's last client command
+            banner.append(process.stdout.readline())
         outputs = json.loads((tmp_path / "outputs.json").read_text())
         local = outputs["AgentCoreSession-local-Local"]
         assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"

@@ -1,8 +1,9 @@
-"""An OpenAI-compatible chat-completions server driven by the scripted model's logic.
+"""An OpenAI-compatible chat-completions server answering from the shared reply script.
 
 Where a Python object cannot be injected (the agent running in a container), the agent is pointed at
 this server with ``MODEL_PROVIDER=openai`` and ``OPENAI_BASE_URL=http://<host>:<port>/v1``. Replies
-come from :func:`tests.support.scripted_model.reply_for`, so the same script holds in both worlds.
+come from :func:`local.reply_script.answer` (``meet N sessions`` included: each request has its own
+thread), so the same script holds in every world.
 
 Run it standalone with ``python -m tests.support.openai_stub --port N [--host 0.0.0.0]``.
 """
@@ -17,37 +18,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.support.scripted_model import Reply, ScriptedModelError, reply_for, text_chunks
+from local.reply_script import Reply, ReplyScriptError, answer, converse_from_openai, openai_text, text_chunks
 
 COMPLETIONS_PATHS = ("/v1/chat/completions", "/chat/completions")
 
 
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return ""
-
-
-def to_strands_messages(openai_messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Convert OpenAI chat messages into the Strands/Bedrock shape ``reply_for`` reads."""
-    converted: list[dict[str, Any]] = []
-    for message in openai_messages:
-        role = message.get("role")
-        if role == "tool":
-            result = {"toolUseId": message.get("tool_call_id", ""), "content": [{"text": _content_text(message.get("content"))}]}
-            converted.append({"role": "user", "content": [{"toolResult": result}]})
-        elif role in ("user", "assistant"):
-            text = _content_text(message.get("content"))
-            blocks: list[dict[str, Any]] = [{"text": text}] if text else []
-            blocks += [{"toolUse": {"toolUseId": c.get("id", ""), "name": c["function"]["name"]}} for c in message.get("tool_calls") or []]
-            converted.append({"role": role, "content": blocks})
-    return converted
-
-
 def _usage(request: dict[str, Any], reply: Reply) -> dict[str, int]:
-    prompt_tokens = sum(len(_content_text(m.get("content")).split()) for m in request.get("messages", []))
+    prompt_tokens = sum(len(openai_text(m.get("content")).split()) for m in request.get("messages", []))
     completion_tokens = len((reply.text or "").split()) or 1
     return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
 
@@ -125,8 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         try:
-            reply = reply_for(to_strands_messages(request.get("messages", [])))
-        except ScriptedModelError as error:
+            reply = answer(converse_from_openai(request.get("messages", [])))
+        except ReplyScriptError as error:
             self._send_json(500, {"error": {"message": str(error), "type": "server_error"}})
             return
         if not request.get("stream"):

@@ -56,8 +56,9 @@ class ServerProcess:
         return self.process.returncode
 
 
-def wait_for_ping(base_url: str, *, process: subprocess.Popen[bytes] | None = None, timeout: float = 30.0, log_path: Path | None = None) -> None:
-    """Poll ``GET <base_url>/ping`` until it returns 200.
+def wait_for_ping(base_url: str, *, process: subprocess.Popen[bytes] | None = None, timeout: float = 30.0, log_path: Path | None = None,
+                  health_path: str = "/ping") -> None:
+    """Poll ``GET <base_url><health_path>`` (``/ping`` by default) until it returns 200.
 
     Raises:
         RuntimeError: the process exited first or the deadline passed (message includes the log tail).
@@ -68,9 +69,9 @@ def wait_for_ping(base_url: str, *, process: subprocess.Popen[bytes] | None = No
         if process is not None and process.poll() is not None:
             break
         try:
-            if httpx.get(f"{base_url}/ping", timeout=2.0).status_code == 200:
+            if httpx.get(f"{base_url}{health_path}", timeout=2.0).status_code == 200:
                 return
-            last_error = "non-200 /ping"
+            last_error = f"non-200 {health_path}"
         except httpx.HTTPError as error:
             last_error = repr(error)
         time.sleep(0.1)
@@ -87,18 +88,22 @@ def start_server(
     env: Mapping[str, str] | None = None,
     cwd: Path = REPO_ROOT,
     timeout: float = 30.0,
+    inherit_env: bool = True,
+    health_path: str = "/ping",
 ) -> ServerProcess:
-    """Start ``command`` (which must listen on 127.0.0.1:``port``) and wait until ``/ping`` is 200.
+    """Start ``command`` (which must listen on 127.0.0.1:``port``) and wait until ``health_path`` answers 200.
 
-    ``env`` is merged over the current environment. Output goes to ``log_path``.
+    ``env`` is merged over the current environment, or, with ``inherit_env=False``, over ``PATH`` alone
+    (for tests that must run a server with exactly a given environment). Output goes to ``log_path``.
     """
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    base_env = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "")}
+    full_env = {**base_env, "PYTHONUNBUFFERED": "1", **(env or {})}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
     server = ServerProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
-        wait_for_ping(server.base_url, process=process, timeout=timeout, log_path=log_path)
+        wait_for_ping(server.base_url, process=process, timeout=timeout, log_path=log_path, health_path=health_path)
     except BaseException:
         server.stop()
         raise

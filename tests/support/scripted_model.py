@@ -1,172 +1,29 @@
-"""A scripted Strands ``Model`` whose replies are a pure function of the conversation it receives.
+"""A scripted Strands ``Model``: the shared reply script (``local/reply_script.py``) replayed as stream events.
 
-It is the only test double of the project: it stands in for Bedrock or an OpenAI endpoint so tests
-can run the real agent server offline. Because the reply depends only on the messages handed to the
-model, a test can tell from the answer exactly which history the agent gave it: "Do you remember my
-name?" is answered from earlier user turns *in those messages*, so cross-session leaks or a lost
-history show up as wrong answers.
-
-Script (case-insensitive, on the newest user turn):
-- ``My name is X`` → ``Nice to meet you, X.``
-- ``Do you remember my name?`` → ``Your name is X.`` (latest earlier "My name is X") or
-  ``I don't know your name.``
-- ``weather in <city>`` → calls the ``get_weather`` tool with ``{"city": <city>}``; once the tool result
-  is in the conversation, answers with the tool's result text.
-- ``How many turns?`` → ``You have sent N messages.`` (N = user text turns received, this one included)
-- ``fail the model`` → the model raises :class:`ScriptedModelError` (to test 5xx handling).
-- ``meet N sessions`` (ScriptedModel only, not the HTTP stub) → waits until N such turns are inside the
-  model at the same moment, then answers ``All N sessions met.``; if they never overlap (the server
-  serialized them) it gives up after ``RENDEZVOUS_TIMEOUT_SECONDS`` and answers ``Met no one.``.
-  Concurrency is thus proven by the answers, not by timing.
-- anything else → ``You said: <text>``.
+It is the in-process form of the project's one test double: it stands in for Bedrock or an OpenAI endpoint
+so tests can run the real agent server offline. The rules (what each prompt answers, ``fail the model``,
+``meet N sessions``, ``How many turns?``) live in :mod:`local.reply_script`; the events are exactly the
+ConverseStream events the Bedrock stand-in sends over the wire (``local.bedrock_runtime``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
-import threading
 from collections.abc import AsyncGenerator, AsyncIterable
-from dataclasses import dataclass
 from typing import Any
 
 from strands.models.model import Model
 
-NAME_PATTERN = re.compile(r"\bmy name is ([^.!?\n]+)", re.IGNORECASE)
-REMEMBER_PATTERN = re.compile(r"\bdo you remember my name\b", re.IGNORECASE)
-WEATHER_PATTERN = re.compile(r"\bweather in ([A-Za-z][A-Za-z .'-]*[A-Za-z])", re.IGNORECASE)
-COUNT_PATTERN = re.compile(r"\bhow many turns\b", re.IGNORECASE)
-FAIL_PATTERN = re.compile(r"\bfail the model\b", re.IGNORECASE)
-RENDEZVOUS_PATTERN = re.compile(r"\bmeet (\d+) sessions\b", re.IGNORECASE)
-RENDEZVOUS_TIMEOUT_SECONDS = 15.0
-WEATHER_TOOL = "get_weather"
+from local.bedrock_runtime import converse_stream_events
+from local.reply_script import ReplyScriptError, answer, rendezvous_parties, reply_for
 
 
-class ScriptedModelError(RuntimeError):
+class ScriptedModelError(ReplyScriptError):
     """Raised by the scripted model when a prompt asks it to fail, to exercise the server's 5xx path."""
 
 
-@dataclass(frozen=True)
-class ToolCall:
-    """A tool call the script decided to make."""
-
-    tool_use_id: str
-    name: str
-    arguments: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the model answers: either text or one tool call."""
-
-    text: str | None = None
-    tool_call: ToolCall | None = None
-
-
-def _texts(message: dict[str, Any]) -> list[str]:
-    return [block["text"] for block in message.get("content", []) if isinstance(block, dict) and "text" in block]
-
-
-def _tool_result_text(message: dict[str, Any]) -> str | None:
-    for block in message.get("content", []):
-        if isinstance(block, dict) and "toolResult" in block:
-            parts = [item.get("text", json.dumps(item.get("json"))) for item in block["toolResult"].get("content", [])]
-            return " ".join(parts)
-    return None
-
-
-def _user_text_turns(messages: list[dict[str, Any]]) -> list[str]:
-    return [" ".join(_texts(m)) for m in messages if m.get("role") == "user" and _texts(m)]
-
-
-def reply_for(messages: list[dict[str, Any]]) -> Reply:
-    """Decide the reply from the conversation alone (Strands/Bedrock message format).
-
-    Raises:
-        ScriptedModelError: when the newest user turn says "fail the model".
-    """
-    if not messages:
-        return Reply(text="I received no messages.")
-    last = messages[-1]
-    tool_result = _tool_result_text(last)
-    if tool_result is not None:
-        return Reply(text=tool_result)
-    turns = _user_text_turns(messages)
-    prompt = turns[-1] if turns else ""
-    if FAIL_PATTERN.search(prompt):
-        raise ScriptedModelError("scripted model failure requested by the prompt")
-    if REMEMBER_PATTERN.search(prompt):
-        names = [m.group(1).strip() for t in turns[:-1] for m in [NAME_PATTERN.search(t)] if m]
-        return Reply(text=f"Your name is {names[-1]}." if names else "I don't know your name.")
-    if name := NAME_PATTERN.search(prompt):
-        return Reply(text=f"Nice to meet you, {name.group(1).strip()}.")
-    if city := WEATHER_PATTERN.search(prompt):
-        call_id = f"tooluse_{len(messages)}"
-        return Reply(tool_call=ToolCall(call_id, WEATHER_TOOL, {"city": city.group(1).strip()}))
-    if COUNT_PATTERN.search(prompt):
-        return Reply(text=f"You have sent {len(turns)} messages.")
-    return Reply(text=f"You said: {prompt}")
-
-
-def text_chunks(text: str) -> list[str]:
-    """Split a reply into word-sized deltas so streaming clients see several events."""
-    return re.findall(r"\S+\s*|\s+", text) or [""]
-
-
-def _usage(messages: list[dict[str, Any]], reply: Reply) -> dict[str, int]:
-    input_tokens = sum(len(" ".join(_texts(m)).split()) for m in messages)
-    output_tokens = len((reply.text or json.dumps(reply.tool_call.arguments if reply.tool_call else {})).split())
-    return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
-
-
-def stream_events(messages: list[dict[str, Any]], reply: Reply) -> list[dict[str, Any]]:
-    """Render a reply as the Bedrock-style stream events Strands consumes."""
-    events: list[dict[str, Any]] = [{"messageStart": {"role": "assistant"}}]
-    if reply.tool_call is not None:
-        call = reply.tool_call
-        events += [
-            {"contentBlockStart": {"start": {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}}},
-            {"contentBlockDelta": {"delta": {"toolUse": {"input": json.dumps(call.arguments)}}}},
-            {"contentBlockStop": {}},
-            {"messageStop": {"stopReason": "tool_use"}},
-        ]
-    else:
-        events.append({"contentBlockStart": {"start": {}}})
-        events += [{"contentBlockDelta": {"delta": {"text": chunk}}} for chunk in text_chunks(reply.text or "")]
-        events += [{"contentBlockStop": {}}, {"messageStop": {"stopReason": "end_turn"}}]
-    events.append({"metadata": {"usage": _usage(messages, reply), "metrics": {"latencyMs": 1}}})
-    return events
-
-
-class _Rendezvous:
-    """One reusable barrier per party count, shared by every ScriptedModel in the process."""
-
-    _lock = threading.Lock()
-    _barriers: dict[int, threading.Barrier] = {}
-
-    @classmethod
-    def meet(cls, parties: int) -> bool:
-        """Block until ``parties`` callers are waiting together; False if that never happens in time."""
-        with cls._lock:
-            barrier = cls._barriers.get(parties)
-            if barrier is None or barrier.broken:
-                barrier = cls._barriers[parties] = threading.Barrier(parties)
-        try:
-            barrier.wait(timeout=RENDEZVOUS_TIMEOUT_SECONDS)
-        except threading.BrokenBarrierError:
-            return False
-        return True
-
-
-def _rendezvous_parties(messages: list[dict[str, Any]]) -> int | None:
-    turns = _user_text_turns(messages)
-    match = RENDEZVOUS_PATTERN.search(turns[-1]) if turns and messages[-1].get("role") == "user" else None
-    return int(match.group(1)) if match else None
-
-
 class ScriptedModel(Model):
-    """Strands model that replays :func:`reply_for` as stream events.
+    """Strands model that answers from the reply script.
 
     Args:
         delay_seconds: pause before answering, so tests can make requests overlap deterministically.
@@ -200,11 +57,13 @@ class ScriptedModel(Model):
         """Yield the scripted reply for exactly the messages received."""
         if self._config["delay_seconds"]:
             await asyncio.sleep(self._config["delay_seconds"])
-        parties = _rendezvous_parties(list(messages))
-        if parties is not None:
-            met = await asyncio.to_thread(_Rendezvous.meet, parties)
-            reply = Reply(text=f"All {parties} sessions met." if met else "Met no one.")
-        else:
-            reply = reply_for(list(messages))
-        for event in stream_events(list(messages), reply):
-            yield event
+        conversation = list(messages)
+        try:
+            if rendezvous_parties(conversation) is None:
+                reply = reply_for(conversation)
+            else:  # the rendezvous blocks a thread, not the event loop
+                reply = await asyncio.to_thread(answer, conversation)
+        except ReplyScriptError as error:
+            raise ScriptedModelError(str(error)) from None
+        for event_type, event in converse_stream_events(conversation, reply):
+            yield {event_type: event}

@@ -1,0 +1,186 @@
+"""The one reply script every model stand-in answers from: a pure function of the conversation it is sent.
+
+Used by the Bedrock Runtime stand-in (``local/bedrock_runtime.py``), the scripted Strands ``Model`` and the
+tests' OpenAI stub (``tests/support/``) and the benchmark's OpenAI stub (``bench/stub_model.py``). Because a
+reply depends only on the messages handed to the model, a caller can tell from the answer exactly which
+history the agent sent: "Do you remember my name?" is answered from earlier user turns *in those
+messages*, so a cross-session leak or a lost history shows up as a wrong answer.
+
+Messages are in the Converse / Strands shape (``{"role": ..., "content": [{"text": ...} | {"toolUse": ...} |
+{"toolResult": ...}]}``); :func:`converse_from_openai` converts an OpenAI chat-completions conversation.
+
+Script (case-insensitive, on the newest user text turn):
+- a tool result last → the tool's result text (ends the tool loop);
+- ``fail the model`` → :class:`ReplyScriptError` (stand-ins turn it into their service's model error);
+- ``Do you remember my name?`` → ``Your name is X.`` (latest earlier "My name is X") or ``I don't know your name.``;
+- ``My name is X`` → ``Nice to meet you, X.``;
+- ``weather in <city>`` → a ``get_weather`` tool call with ``{"city": <city>}``;
+- ``How many turns?`` → ``You have sent N messages.`` (N = user text turns received, this one included);
+- ``meet N sessions`` → only through :func:`answer` (servers and models that run each call on its own
+  thread): waits until N such calls are inside the script at the same moment, then ``All N sessions met.``;
+  if they never overlap (the caller serialized them) it gives up after ``RENDEZVOUS_TIMEOUT_SECONDS`` and
+  answers ``Met no one.``. Concurrency is thus proven by answers, not by timing;
+- anything else → ``You said: <text>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+NAME_PATTERN = re.compile(r"\bmy name is ([^.!?\n]+)", re.IGNORECASE)
+REMEMBER_PATTERN = re.compile(r"\bdo you remember my name\b", re.IGNORECASE)
+WEATHER_PATTERN = re.compile(r"\bweather in ([A-Za-z][A-Za-z .'-]*[A-Za-z])", re.IGNORECASE)
+COUNT_PATTERN = re.compile(r"\bhow many turns\b", re.IGNORECASE)
+FAIL_PATTERN = re.compile(r"\bfail the model\b", re.IGNORECASE)
+RENDEZVOUS_PATTERN = re.compile(r"\bmeet (\d+) sessions\b", re.IGNORECASE)
+RENDEZVOUS_TIMEOUT_SECONDS = 15.0
+WEATHER_TOOL = "get_weather"
+FAILURE_MESSAGE = "scripted model failure requested by the prompt"
+
+Message = dict[str, Any]
+
+
+class ReplyScriptError(RuntimeError):
+    """The prompt asked the model to fail, to exercise the caller's model-error path."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call the script decided to make."""
+
+    tool_use_id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the model answers: either text or one tool call."""
+
+    text: str | None = None
+    tool_call: ToolCall | None = None
+
+
+def _texts(message: Message) -> list[str]:
+    return [block["text"] for block in message.get("content", []) if isinstance(block, dict) and "text" in block]
+
+
+def _tool_result_text(message: Message) -> str | None:
+    for block in message.get("content", []):
+        if isinstance(block, dict) and "toolResult" in block:
+            parts = [item.get("text", json.dumps(item.get("json"))) for item in block["toolResult"].get("content", [])]
+            return " ".join(parts)
+    return None
+
+
+def user_text_turns(messages: list[Message]) -> list[str]:
+    """The text of every user message that has text (tool-result turns carry none)."""
+    return [" ".join(_texts(m)) for m in messages if m.get("role") == "user" and _texts(m)]
+
+
+def reply_for(messages: list[Message]) -> Reply:
+    """Decide the reply from the conversation alone.
+
+    Raises:
+        ReplyScriptError: when the newest user turn says "fail the model".
+    """
+    if not messages:
+        return Reply(text="I received no messages.")
+    tool_result = _tool_result_text(messages[-1])
+    if tool_result is not None:
+        return Reply(text=tool_result)
+    turns = user_text_turns(messages)
+    prompt = turns[-1] if turns else ""
+    if FAIL_PATTERN.search(prompt):
+        raise ReplyScriptError(FAILURE_MESSAGE)
+    if REMEMBER_PATTERN.search(prompt):
+        names = [m.group(1).strip() for t in turns[:-1] for m in [NAME_PATTERN.search(t)] if m]
+        return Reply(text=f"Your name is {names[-1]}." if names else "I don't know your name.")
+    if name := NAME_PATTERN.search(prompt):
+        return Reply(text=f"Nice to meet you, {name.group(1).strip()}.")
+    if city := WEATHER_PATTERN.search(prompt):
+        return Reply(tool_call=ToolCall(f"tooluse_{len(messages)}", WEATHER_TOOL, {"city": city.group(1).strip()}))
+    if COUNT_PATTERN.search(prompt):
+        return Reply(text=f"You have sent {len(turns)} messages.")
+    return Reply(text=f"You said: {prompt}")
+
+
+def text_chunks(text: str) -> list[str]:
+    """Split a reply into word-sized deltas so streaming clients see several events."""
+    return re.findall(r"\S+\s*|\s+", text) or [""]
+
+
+def token_usage(messages: list[Message], reply: Reply) -> tuple[int, int]:
+    """(input, output) token counts: whitespace-separated words, so usage is deterministic."""
+    input_tokens = sum(len(" ".join(_texts(m)).split()) for m in messages)
+    output = reply.text or json.dumps(reply.tool_call.arguments if reply.tool_call else {})
+    return input_tokens, len(output.split())
+
+
+class _Rendezvous:
+    """One reusable barrier per party count, shared by every caller in the process."""
+
+    _lock = threading.Lock()
+    _barriers: dict[int, threading.Barrier] = {}
+
+    @classmethod
+    def meet(cls, parties: int) -> bool:
+        """Block until ``parties`` callers are waiting together; False if that never happens in time."""
+        with cls._lock:
+            barrier = cls._barriers.get(parties)
+            if barrier is None or barrier.broken:
+                barrier = cls._barriers[parties] = threading.Barrier(parties)
+        try:
+            barrier.wait(timeout=RENDEZVOUS_TIMEOUT_SECONDS)
+        except threading.BrokenBarrierError:
+            return False
+        return True
+
+
+def rendezvous_parties(messages: list[Message]) -> int | None:
+    """N when the newest message is a user turn saying "meet N sessions", else None."""
+    turns = user_text_turns(messages)
+    match = RENDEZVOUS_PATTERN.search(turns[-1]) if turns and messages[-1].get("role") == "user" else None
+    return int(match.group(1)) if match else None
+
+
+def answer(messages: list[Message]) -> Reply:
+    """:func:`reply_for`, plus the "meet N sessions" rendezvous; blocks the calling thread while it waits.
+
+    Raises:
+        ReplyScriptError: when the newest user turn says "fail the model".
+    """
+    parties = rendezvous_parties(messages)
+    if parties is None:
+        return reply_for(messages)
+    return Reply(text=f"All {parties} sessions met." if _Rendezvous.meet(parties) else "Met no one.")
+
+
+def openai_text(content: Any) -> str:
+    """Text of an OpenAI message ``content`` (a string or a list of typed parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def converse_from_openai(openai_messages: list[dict[str, Any]]) -> list[Message]:
+    """Convert OpenAI chat-completions messages into the Converse shape the script reads (system dropped)."""
+    converted: list[Message] = []
+    for message in openai_messages:
+        role = message.get("role")
+        if role == "tool":
+            result = {"toolUseId": message.get("tool_call_id", ""), "content": [{"text": openai_text(message.get("content"))}]}
+            converted.append({"role": "user", "content": [{"toolResult": result}]})
+        elif role in ("user", "assistant"):
+            text = openai_text(message.get("content"))
+            blocks: list[dict[str, Any]] = [{"text": text}] if text else []
+            calls = message.get("tool_calls") or []
+            blocks += [{"toolUse": {"toolUseId": c.get("id", ""), "name": c["function"]["name"]}} for c in calls]
+            converted.append({"role": role, "content": blocks})
+    return converted
