@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 
-from agent.errors import UnauthorizedError
+from agent.errors import BadRequestError, UnauthorizedError
 
 ANONYMOUS_ACTOR = "anonymous"
 SAFE_ACTOR_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -26,13 +26,20 @@ def actor_key(subject: str) -> str:
     return "sha256-" + hashlib.sha256(subject.encode()).hexdigest()[:40]
 
 
-def caller_actor(headers: Mapping[str, str] | None) -> str:
-    """Return the actor id for a request from its (forwarded) headers.
+def caller_actor(authorization_headers: Sequence[str]) -> str:
+    """Return the actor id for a request from the values of its (forwarded) ``Authorization`` headers.
 
     Raises:
+        BadRequestError: ``duplicate_header`` when there is more than one: which one an upstream checked is
+            unknowable, so neither is trusted (the local front door answers 401 for the same reason).
         UnauthorizedError: an Authorization header that is not ``Bearer <JWT with sub>``.
     """
-    authorization = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), None)
+    if len(authorization_headers) > 1:
+        raise BadRequestError(
+            f"request has {len(authorization_headers)} Authorization headers; send exactly one",
+            code="duplicate_header",
+        )
+    authorization = authorization_headers[0] if authorization_headers else ""
     if not authorization:
         return ANONYMOUS_ACTOR
     scheme, _, token = authorization.partition(" ")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from local.aws_emulator import Emulator, start_emulator
+from tests.support.model_gate import ModelGate
 from tests.support.processes import ServerProcess
 from tests.support.run_agent import start_agent
 
@@ -48,3 +49,11 @@ def emulator() -> Iterator[Emulator]:
     running = start_emulator()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def model_gate() -> Iterator[ModelGate]:
+    """The scripted model's gate: pass ``model_gate.env`` to the agent, then ``wait_entered()`` a held turn."""
+    gate = ModelGate()
+    yield gate
+    gate.close()

@@ -14,23 +14,34 @@ Script (case-insensitive, on the newest user turn):
   is in the conversation, answers with the tool's result text.
 - ``How many turns?`` → ``You have sent N messages.`` (N = user text turns received, this one included)
 - ``fail the model`` → the model raises :class:`ScriptedModelError` (to test 5xx handling).
+- ``hold <name>`` (ScriptedModel only, and only when ``SCRIPTED_MODEL_GATE`` names a Unix socket) → every model
+  call of that turn connects to the socket, sends ``<name>``, and waits for the test's word: ``go`` answers by the
+  script, ``fail`` raises a plain ``RuntimeError`` (an exception no provider raises). The test thus knows the
+  model is answering *now* (to ``kill -9`` the server, or to keep a session busy) without any sleep;
+  ``tests/support/model_gate.py`` is the test's side.
 - ``meet N sessions`` (ScriptedModel only, not the HTTP stub) → waits until N such turns are inside the
   model at the same moment, then answers ``All N sessions met.``; if they never overlap (the server
   serialized them) it gives up after ``RENDEZVOUS_TIMEOUT_SECONDS`` and answers ``Met no one.``.
   Concurrency is thus proven by the answers, not by timing.
 - anything else → ``You said: <text>``.
+
+Like Bedrock's Converse, the model refuses a conversation that does not start with a user message or whose
+roles do not alternate (``ValidationException``), so every test also checks what the server sends the model.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import socket
 import threading
 from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
 from strands.models.model import Model
 
 NAME_PATTERN = re.compile(r"\bmy name is ([^.!?\n]+)", re.IGNORECASE)
@@ -40,11 +51,23 @@ COUNT_PATTERN = re.compile(r"\bhow many turns\b", re.IGNORECASE)
 FAIL_PATTERN = re.compile(r"\bfail the model\b", re.IGNORECASE)
 RENDEZVOUS_PATTERN = re.compile(r"\bmeet (\d+) sessions\b", re.IGNORECASE)
 RENDEZVOUS_TIMEOUT_SECONDS = 15.0
+HOLD_PATTERN = re.compile(r"\bhold ([A-Za-z0-9_-]+)", re.IGNORECASE)
+GATE_ENV = "SCRIPTED_MODEL_GATE"
 WEATHER_TOOL = "get_weather"
+# Bedrock Converse's answer to a conversation whose roles do not alternate (ValidationException).
+ALTERNATION_MESSAGE = ("A conversation must alternate between user and assistant roles. "
+                       "Make sure the conversation alternates between user and assistant roles and try again.")
 
 
-class ScriptedModelError(RuntimeError):
-    """Raised by the scripted model when a prompt asks it to fail, to exercise the server's 5xx path."""
+class ScriptedModelError(ClientError):
+    """Raised by the scripted model when a prompt asks it to fail, to exercise the server's 5xx path.
+
+    It is what Bedrock raises for a failed model call (a botocore ``ClientError`` of ``ConverseStream``), so
+    the server classifies it by the same rule as the real provider's errors.
+    """
+
+    def __init__(self, message: str, *, code: str = "ModelErrorException") -> None:
+        super().__init__({"Error": {"Code": code, "Message": message}}, "ConverseStream")
 
 
 @dataclass(frozen=True)
@@ -165,6 +188,27 @@ def _rendezvous_parties(messages: list[dict[str, Any]]) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _hold_name(messages: list[dict[str, Any]]) -> str | None:
+    turns = _user_text_turns(messages)
+    match = HOLD_PATTERN.search(turns[-1]) if turns and os.environ.get(GATE_ENV) else None
+    return match.group(1) if match else None
+
+
+def _wait_at_gate(name: str) -> str:
+    """Tell the test's gate this call is inside the model and return its word (``go`` or ``fail``)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as gate:
+        gate.connect(os.environ[GATE_ENV])
+        gate.sendall(f"{name}\n".encode())
+        return gate.makefile("r", encoding="utf-8").readline().strip()
+
+
+def check_alternation(messages: list[dict[str, Any]]) -> None:
+    """Refuse what Converse refuses: a first message that is not the user's, or two turns of one role in a row."""
+    roles = [m.get("role") for m in messages]
+    if (roles and roles[0] != "user") or any(a == b for a, b in zip(roles, roles[1:])):
+        raise ScriptedModelError(ALTERNATION_MESSAGE, code="ValidationException")
+
+
 class ScriptedModel(Model):
     """Strands model that replays :func:`reply_for` as stream events.
 
@@ -198,8 +242,11 @@ class ScriptedModel(Model):
         **kwargs: Any,
     ) -> AsyncIterable[dict[str, Any]]:
         """Yield the scripted reply for exactly the messages received."""
+        check_alternation(list(messages))
         if self._config["delay_seconds"]:
             await asyncio.sleep(self._config["delay_seconds"])
+        if (hold := _hold_name(list(messages))) is not None and await asyncio.to_thread(_wait_at_gate, hold) != "go":
+            raise RuntimeError("scripted failure that no model provider raises")
         parties = _rendezvous_parties(list(messages))
         if parties is not None:
             met = await asyncio.to_thread(_Rendezvous.meet, parties)
