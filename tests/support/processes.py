@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,15 +87,18 @@ def start_server(
     env: Mapping[str, str] | None = None,
     cwd: Path = REPO_ROOT,
     timeout: float = 30.0,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> ServerProcess:
     """Start ``command`` (which must listen on 127.0.0.1:``port``) and wait until ``/ping`` is 200.
 
-    ``env`` is merged over the current environment. Output goes to ``log_path``.
+    ``env`` is merged over the current environment. Output goes to ``log_path``. ``preexec_fn`` runs in the
+    child before the command (e.g. to lower a resource limit).
     """
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log_file:
-        process = subprocess.Popen(list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT,
+                                   preexec_fn=preexec_fn)
     server = ServerProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
         wait_for_ping(server.base_url, process=process, timeout=timeout, log_path=log_path)
