@@ -40,6 +40,8 @@ class LocalRuntimeSettings:
         agent_env: extra environment for the agent process. Default: the file session store in
             `<state_dir>/sessions`; anything given here wins.
         front_door_port: port for the front door; 0 picks a free one. Default: 0.
+        front_door_host: address the front door listens on. Default: `127.0.0.1` (the agent itself always
+            listens on loopback only: it trusts the tokens the front door checked).
         moto_port: port for moto; 0 picks a free one. Default: 0.
     """
 
@@ -50,6 +52,7 @@ class LocalRuntimeSettings:
     agent_url: str | None = None
     agent_env: Mapping[str, str] = field(default_factory=dict)
     front_door_port: int = 0
+    front_door_host: str = "127.0.0.1"
     moto_port: int = 0
 
     def __post_init__(self) -> None:
@@ -108,7 +111,8 @@ class LocalRuntime:
             runtime_arn=self.runtime_arn, endpoint_name=settings.endpoint_name, upstream_url=self.agent_url
         )
         self._front_door = BackgroundServer(
-            create_front_door(config=config, authorizer=authorizer), port=settings.front_door_port
+            create_front_door(config=config, authorizer=authorizer), port=settings.front_door_port,
+            host=settings.front_door_host,
         )
         write_outputs(
             settings.outputs_path,

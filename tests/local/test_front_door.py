@@ -187,3 +187,16 @@ def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upst
     assert response.json()["code"] == "authorization_method_mismatch"
     assert response.json()["error"] == "Authorization method mismatch: this runtime accepts Cognito bearer tokens, not SigV4"
     assert upstream.calls == []
+
+
+def test_two_authorization_headers_are_401_even_if_one_is_valid(front_door, upstream, tokens):
+    upstream.calls.clear()
+    headers = [(SESSION_HEADER, SESSION), ("Content-Type", "application/json"),
+               ("Authorization", f"Bearer {tokens['AccessToken']}"), ("Authorization", "Bearer forged")]
+
+    response = httpx.post(_url(front_door), headers=headers, content=b'{"prompt": "hi"}', timeout=10)
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "request has more than one Authorization header; send exactly one",
+                               "code": "invalid_token"}
+    assert upstream.calls == []

@@ -106,3 +106,14 @@ def start_server(
         server.stop()
         raise
     return server
+
+
+def listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses a TCP socket listens on at ``port`` (from ``/proc/net/tcp``, so for any process)."""
+    addresses = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A = TCP_LISTEN
+            addresses.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return addresses
