@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -124,3 +125,29 @@ def test_python_m_local_puts_the_front_door_on_host_and_the_agent_on_loopback(tm
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
+
+
+def test_python_m_local_sheds_a_flood_with_few_descriptors_quietly(tmp_path):
+    def few_descriptors() -> None:  # in the child: 128 descriptors, so the front door takes at most 64 connections
+        resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+    env = {**os.environ, "MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    with (tmp_path / "stderr.log").open("w") as errors:
+        process = subprocess.Popen([sys.executable, "-m", "local", "--state-dir", str(tmp_path / "state")], cwd=REPO_ROOT,
+                                   env=env, stdout=subprocess.PIPE, stderr=errors, text=True, preexec_fn=few_descriptors)
+    try:
+        [process.stdout.readline() for _ in range(13)]  # the banner: everything answers
+        front_door = json.loads((tmp_path / "state" / "outputs.json").read_text())["AgentCoreSession-local-Local"]["InvocationBaseUrl"]
+        flood = [connect(front_door, HALF_HEAD if i % 2 else b"") for i in range(300)]  # more than 64 at once
+
+        answers = [read_until_closed(connection) for connection in flood]  # refused at once, or closed after 10 s
+
+        assert httpx.get(f"{front_door}/ping").json() == {"status": "Healthy"}
+        refused = [a for a in answers if a]
+        assert refused and all(response_parts(a)[2]["code"] == "too_many_connections" for a in refused)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    log = (tmp_path / "stderr.log").read_text().splitlines()
+    assert len(log) <= 5, log
+    assert sum("refused a connection over the limit" in line for line in log) == 1
