@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio.to_thread
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
+from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from strands import Agent
@@ -103,7 +104,8 @@ class InvocationHandler:
 
     async def handle(self, request: Request) -> Response:
         started = time.monotonic()
-        request_id = request.headers.get(REQUEST_ID_HEADER) or str(uuid.uuid4())
+        # The base class's request context already holds the header's request id, or one it generated.
+        request_id = BedrockAgentCoreContext.get_request_id() or str(uuid.uuid4())
         session_id, actor_id, stream = request.headers.get(SESSION_HEADER), None, False
         try:
             payload = parse_json_body(await self._read_body(request))
