@@ -12,6 +12,7 @@ OUTPUTS_FILE ?= cdk-outputs-$(STAGE).json
 PYTEST_ARGS ?=
 PORT ?= 8080
 AUTHORIZER ?= jwt
+HOST ?= 127.0.0.1
 
 .PHONY: help setup synth test lint deploy diff destroy dev local bench clean
 
@@ -53,14 +54,14 @@ destroy: setup ## Empty STAGE's session bucket unless retained, then delete its 
 lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
 	cfn-lint $$(find cdk.out -name '*.template.json')
 
-local: setup ## Run the whole flow offline: moto Cognito, the front door (AUTHORIZER=jwt|iam) and the agent (docs/client.md).
-	$(BIN)/python -m local --authorizer $(AUTHORIZER)
+local: setup ## Run the whole flow offline: moto, the front door (AUTHORIZER=jwt|iam, on HOST, default 127.0.0.1) and the agent.
+	HOST=$(HOST) $(BIN)/python -m local --authorizer $(AUTHORIZER)
 
 bench: setup ## Benchmark the agent against the reference design, offline (~10 min; BENCH_QUICK=1 for ~3 min).
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-dev: setup ## Run the agent locally on PORT (default 8080) with the file session store.
-	SESSION_STORE=$${SESSION_STORE:-file} PORT=$(PORT) $(BIN)/python -m agent
+dev: setup ## Run the agent on HOST:PORT (default 127.0.0.1:8080) with the file session store.
+	SESSION_STORE=$${SESSION_STORE:-file} HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m agent
 
 clean: ## Remove build output (keeps .venv and node_modules).
 	rm -rf cdk.out .pytest_cache

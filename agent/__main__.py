@@ -1,5 +1,8 @@
-"""``python -m agent``: validate settings, then serve on 0.0.0.0:$PORT (default 8080).
+"""``python -m agent``: validate settings, then serve on $HOST:$PORT (default 127.0.0.1:8080).
 
+The agent trusts the Bearer token it is forwarded without checking its signature (AgentCore's authorizer
+did), so it listens only on the loopback interface unless told otherwise: the container image sets
+``HOST=0.0.0.0`` because AgentCore Runtime reaches the container on that interface.
 A bad setting stops startup with exit code 2 and a message naming the variable.
 """
 
@@ -7,13 +10,9 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
-
 from agent.observability import already_instrumented, disable_sdk, reexec_with_instrumentation
 from agent.request_log import configure_logging
 from agent.settings import Settings, SettingsError
-
-HOST = "0.0.0.0"  # nosec B104 - AgentCore Runtime reaches the container on this interface
 
 
 def main() -> None:
@@ -29,8 +28,9 @@ def main() -> None:
         disable_sdk()
     configure_logging(settings.log_level)
     from agent.app import create_app
+    from agent.http_server import serve
 
-    uvicorn.run(create_app(settings), host=HOST, port=settings.port, log_level="warning", access_log=False)
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

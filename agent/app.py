@@ -1,30 +1,45 @@
 """The ASGI app: BedrockAgentCoreApp serving one isolated, persistent Strands agent per session.
 
 ``create_app(settings=None, *, model_factory=None)`` is the contract tests and ``python -m agent`` use.
-Flow of one request: JSON body → session header → caller (JWT ``sub``; IAM mode: the end-user header) → payload →
-owner check → session checkout (per-session lock) → turn → JSON or SSE answer; every outcome is logged once.
+Flow of one request: body (size and time bounded) → JSON → session header → caller (JWT ``sub``; IAM mode: the
+end-user header) → payload → owner check → session (waited for on the event loop, per-session lock) → turn in a
+worker thread → JSON or SSE answer; every outcome is logged once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio.to_thread
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
-from bedrock_agentcore.runtime.context import BedrockAgentCoreContext, RequestContext
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from strands import Agent
 
 from agent.caller_identity import caller_actor
-from agent.conversation import StreamEvent, run_turn, stream_turn, to_api_error
-from agent.errors import ApiError, SessionForbiddenError, StoreError
+from agent.conversation import StreamEvent, TurnResult, run_turn, stream_turn
+from agent.conversation_repair import close_unanswered_turn
+from agent.error_mapping import api_error_for
+from agent.errors import (
+    ApiError,
+    ClientDisconnectedError,
+    InternalError,
+    PayloadTooLargeError,
+    RequestTimeoutError,
+    SessionForbiddenError,
+    StoreError,
+)
 from agent.model_factory import ModelFactory, model_factory_for
 from agent.request_log import log_request
-from agent.request_payload import Invocation, parse_json_body, validate_payload, validate_session_id
+from agent.request_payload import SESSION_HEADER, Invocation, parse_json_body, validate_payload, validate_session_id
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore, build_session_store
 from agent.settings import Settings
@@ -34,61 +49,81 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn still completes and is stored
+# Worst case JSON spends 12 bytes on one prompt character (a surrogate pair as two \uXXXX escapes); other
+# fields are ignored but must fit in the slack.
+BYTES_PER_PROMPT_CHAR = 12
+BODY_SLACK_BYTES = 64 * 1024
 SYSTEM_PROMPT = (
     "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
 )
 
 
 class AgentServerApp(BedrockAgentCoreApp):
-    """BedrockAgentCoreApp whose malformed-JSON answer follows this server's error schema.
+    """BedrockAgentCoreApp that serves ``/invocations`` on the event loop and ``/ping`` without a thread.
 
-    The base class answers bad JSON before the entrypoint runs, with its own body shape; this check
-    runs first so every 400 has ``error``, ``code`` and ``request_id``.
+    The base class runs a sync entrypoint through Starlette's ``run_in_threadpool`` and serves its sync
+    ``/ping`` route from the same pool (anyio's default limiter, 40 threads; ``_invoke_handler`` and
+    ``_handle_ping`` in ``bedrock_agentcore/runtime/app.py``). A request waiting there for a busy session held
+    one of those threads, so a crowd on one session starved ``/ping`` (AgentCore's health check) and every
+    other session. Here the handler is a coroutine: waiting is an ``await``, and a worker thread is used only
+    while a turn or a store call actually runs. The base class still builds the request context.
     """
 
-    async def _handle_invocation(self, request: Request) -> Response:
-        try:
-            parse_json_body(await request.body())
-        except ApiError as error:
-            started = time.monotonic()
-            request_id = request.headers.get(REQUEST_ID_HEADER) or str(uuid.uuid4())
-            session_id = request.headers.get("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id")
-            log_request(session_id=session_id, request_id=request_id, actor_id=None, status=error.status,
-                        outcome=error.code, started=started, stream=False)
-            return error_response(error, request_id)
-        return await super()._handle_invocation(request)
+    def __init__(self, invocations: InvocationHandler) -> None:
+        super().__init__()
+        self._invocations = invocations
+
+    async def _handle_invocation(self, request: Request) -> Response:  # type: ignore[override]
+        self._build_request_context(request)
+        return await self._invocations.handle(request)
+
+    async def _handle_ping(self, request: Request) -> Response:  # type: ignore[override]
+        status = self.get_current_ping_status()
+        return JSONResponse({"status": status.value, "time_of_last_update": int(self._last_status_update_time)})
 
 
 def error_response(error: ApiError, request_id: str) -> JSONResponse:
-    """The contract's error body; ``message`` repeats ``error`` because AWS SDKs read the message from it."""
+    """The contract's error body, with ``Retry-After`` when the error has one.
+
+    ``message`` repeats ``error`` because AWS SDKs read the message from it.
+    """
+    headers = {REQUEST_ID_HEADER: request_id}
+    if error.retry_after_seconds is not None:
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, RequestTimeoutError):
+        headers["Connection"] = "close"  # the rest of the body may still arrive; do not read it as a request
     body = {"error": error.message, "code": error.code, "message": error.message, "request_id": request_id}
-    return JSONResponse(body, status_code=error.status, headers={REQUEST_ID_HEADER: request_id})
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 class InvocationHandler:
-    """The entrypoint: validates, authorizes, runs the turn and answers."""
+    """``POST /invocations``: reads, validates, authorizes, runs the turn and answers."""
 
     def __init__(self, *, settings: Settings, store: SessionStore, registry: SessionRegistry) -> None:
         self._settings = settings
         self._store = store
         self._registry = registry
+        self._max_body_bytes = settings.max_prompt_chars * BYTES_PER_PROMPT_CHAR + BODY_SLACK_BYTES
 
-    def __call__(self, payload: Any, context: RequestContext) -> Any:
+    async def handle(self, request: Request) -> Response:
         started = time.monotonic()
+        # The base class's request context already holds the header's request id, or one it generated.
         request_id = BedrockAgentCoreContext.get_request_id() or str(uuid.uuid4())
-        session_id, actor_id, stream = context.session_id, None, False
+        session_id, actor_id, stream = request.headers.get(SESSION_HEADER), None, False
         try:
-            session_id = validate_session_id(context.session_id)
-            actor_id = caller_actor(context.request_headers, authorizer_type=self._settings.authorizer_type)
+            payload = parse_json_body(await self._read_body(request))
+            session_id = validate_session_id(session_id)
+            actor_id = caller_actor(request.headers, authorizer_type=self._settings.authorizer_type)
             invocation = validate_payload(payload, max_prompt_chars=self._settings.max_prompt_chars)
             stream = invocation.stream
-            self._authorize(session_id, actor_id)
+            await self._authorize(session_id, actor_id)
             if invocation.stream:
-                return self._stream(invocation, session_id, actor_id, request_id, started)
-            with self._registry.checkout(actor_id, session_id) as agent:
-                result = run_turn(agent, invocation.prompt)
+                return await self._stream(invocation, session_id, actor_id, request_id, started)
+            result: TurnResult = await self._registry.run(
+                actor_id, session_id, functools.partial(run_turn, prompt=invocation.prompt)
+            )
         except Exception as raw:  # noqa: BLE001 - every failure is answered in the contract's schema
-            error = to_api_error(raw)
+            error = api_error_for(raw)
             if not isinstance(raw, ApiError):
                 logger.exception("session_id=<%s>, request_id=<%s> | turn failed", session_id, request_id)
             log_request(session_id=session_id, request_id=request_id, actor_id=actor_id, status=error.status,
@@ -99,16 +134,58 @@ class InvocationHandler:
         body = {"response": result.text, "session_id": session_id, "request_id": request_id, "usage": result.usage}
         return JSONResponse(body, headers={REQUEST_ID_HEADER: request_id})
 
-    def _authorize(self, session_id: str, actor_id: str) -> None:
+    async def _read_body(self, request: Request) -> bytes:
+        """The whole body, refused when longer than any valid request or slower than the body timeout."""
+        limit, seconds = self._max_body_bytes, self._settings.http_body_timeout_seconds
+        declared = request.headers.get("content-length", "")
+        too_large = PayloadTooLargeError(f"request body is longer than {limit} bytes, the most a valid request needs")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks: list[bytes] = []
+
+        async def read() -> None:
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+
         try:
-            allowed = self._store.owners.is_owner(session_id, actor_id)
-        except Exception as error:  # noqa: BLE001 - a store outage is a 5xx, not a 403
-            logger.exception("session_id=<%s> | owner check failed", session_id)
-            raise StoreError(f"the session store failed ({type(error).__name__}); see server logs for this request id") from error
+            await asyncio.wait_for(read(), timeout=seconds)
+        except TimeoutError:
+            raise RequestTimeoutError(f"the request body did not arrive within {seconds} seconds") from None
+        except ClientDisconnect:
+            raise ClientDisconnectedError("the client closed the connection before sending the whole body") from None
+        return b"".join(chunks)
+
+    async def _authorize(self, session_id: str, actor_id: str) -> None:
+        owners = self._store.owners
+        allowed = owners.cached_is_owner(session_id, actor_id)
+        if allowed is None:
+            try:
+                allowed = await anyio.to_thread.run_sync(owners.is_owner, session_id, actor_id)
+            except Exception as error:  # noqa: BLE001 - a store outage is a 5xx, not a 403
+                logger.exception("session_id=<%s> | owner check failed", session_id)
+                raise StoreError(
+                    f"the session store failed ({type(error).__name__}); see server logs for this request id"
+                ) from error
         if not allowed:
             raise SessionForbiddenError("this session id belongs to another caller; start a new session")
 
-    def _stream(self, invocation: Invocation, session_id: str, actor_id: str, request_id: str, started: float) -> Iterator[dict[str, Any]]:
+    async def _stream(self, invocation: Invocation, session_id: str, actor_id: str, request_id: str,
+                      started: float) -> Response:
+        """Start the turn (waiting, busy and queue-full are plain JSON errors), then answer with its SSE stream."""
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue[StreamEvent] = asyncio.Queue()
+
+        def emit(event: StreamEvent) -> None:  # called from the worker thread
+            loop.call_soon_threadsafe(events.put_nowait, event)
+
+        turn = await self._registry.start(actor_id, session_id,
+                                          functools.partial(stream_turn, prompt=invocation.prompt, emit=emit))
+        turn.add_done_callback(functools.partial(_end_of_stream, events=events, request_id=request_id))
+
         def finished(last: StreamEvent) -> None:
             status, outcome = 200, "ok"
             if last.error is not None:
@@ -118,37 +195,95 @@ class InvocationHandler:
             log_request(session_id=session_id, request_id=request_id, actor_id=actor_id, status=status,
                         outcome=outcome, started=started, stream=True)
 
-        checkout = self._registry.checkout(actor_id, session_id)
-        for event in stream_turn(checkout, invocation.prompt, finished):
-            if event.kind == "delta":
-                yield {"type": "delta", "text": event.text}  # the base app sends each as one `data:` event
-            elif event.kind == "done" and event.result is not None:
-                yield {"type": "done", "response": event.result.text, "session_id": session_id,
-                       "request_id": request_id, "usage": event.result.usage}
-            elif event.error is not None:
-                yield {"type": "error", "error": event.error.message, "code": event.error.code,
-                       "message": event.error.message, "request_id": request_id}
+        body = _sse_body(events, finished, session_id=session_id, request_id=request_id)
+        return StreamingResponse(body, media_type="text/event-stream", headers={REQUEST_ID_HEADER: request_id})
+
+
+def _end_of_stream(turn: asyncio.Task[None], *, events: asyncio.Queue[StreamEvent], request_id: str) -> None:
+    """Queue the turn's last event: ``end``, or the classified error (logged with its stack)."""
+    error = None if turn.cancelled() else turn.exception()
+    if error is None:
+        events.put_nowait(StreamEvent("end"))
+        return
+    if not isinstance(error, ApiError):
+        logger.error("request_id=<%s> | streamed turn failed", request_id, exc_info=error)
+    events.put_nowait(StreamEvent("error", error=api_error_for(error)))
+
+
+async def _sse_body(events: asyncio.Queue[StreamEvent], finished: Callable[[StreamEvent], None], *,
+                    session_id: str, request_id: str) -> AsyncIterator[bytes]:
+    """Turn events into ``data:`` lines until the turn ends; log once, also when the client goes away."""
+    last = StreamEvent("disconnected")
+    try:
+        while True:
+            event = await events.get()
+            if event.kind == "end":
+                if last.kind != "done":
+                    last = StreamEvent("error", error=InternalError("the stream ended without a result"))
+                    yield _sse(_event_body(last, session_id, request_id))
+                break
+            last = event
+            yield _sse(_event_body(event, session_id, request_id))
+            if event.kind == "error":
+                break
+    except (asyncio.CancelledError, GeneratorExit):
+        last = StreamEvent("disconnected")
+        raise
+    finally:
+        finished(last)
+
+
+def _event_body(event: StreamEvent, session_id: str, request_id: str) -> dict[str, Any]:
+    if event.kind == "delta":
+        return {"type": "delta", "text": event.text}
+    if event.kind == "done" and event.result is not None:
+        return {"type": "done", "response": event.result.text, "session_id": session_id,
+                "request_id": request_id, "usage": event.result.usage}
+    error = event.error or InternalError("the stream ended without a result")
+    return {"type": "error", "error": error.message, "code": error.code, "message": error.message,
+            "request_id": request_id}
+
+
+def _sse(body: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
 
 
 def _agent_builder(store: SessionStore, model_factory: ModelFactory) -> Callable[[str, str], Agent]:
-    """Create one session's agent; its session manager restores the stored conversation on construction."""
+    """Create one session's agent; its session manager restores the stored conversation on construction.
+
+    A restored conversation whose last turn was never answered is closed before the agent is used
+    (``agent/conversation_repair.py``).
+    """
 
     def create(actor_id: str, session_id: str) -> Agent:
-        model = model_factory()
-        try:
-            return Agent(
-                model=model,
-                tools=list(TOOLS),
-                system_prompt=SYSTEM_PROMPT,
-                session_manager=store.session_manager(session_id=session_id, actor_id=actor_id),
-                callback_handler=None,
-                trace_attributes={"session.id": session_id},
-            )
-        except Exception as error:  # noqa: BLE001 - opening or reading the stored session failed
-            logger.exception("session_id=<%s> | could not restore the session from the store", session_id)
-            raise StoreError(f"the session store failed ({type(error).__name__}); see server logs for this request id") from error
+        session_manager = store.session_manager(session_id=session_id, actor_id=actor_id)
+        agent = Agent(
+            model=model_factory(),
+            tools=list(TOOLS),
+            system_prompt=SYSTEM_PROMPT,
+            session_manager=session_manager,
+            callback_handler=None,
+            trace_attributes={"session.id": session_id},
+        )
+        closed = close_unanswered_turn(agent, session_manager)
+        if closed:
+            logger.warning("session_id=<%s>, appended=<%s> | closed an unanswered turn found on restore",
+                           session_id, closed)
+        return agent
 
     return create
+
+
+def _keep_after_failure(store: SessionStore) -> Callable[[Any], bool]:
+    """After a failed turn: drop the agent so the store (the truth) restores it; ``none`` repairs it in place."""
+
+    def keep(agent: Any) -> bool:
+        if store.persists:
+            return False
+        close_unanswered_turn(agent, None)
+        return True
+
+    return keep
 
 
 def create_app(settings: Settings | None = None, *, model_factory: ModelFactory | None = None) -> AgentServerApp:
@@ -156,8 +291,8 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
 
     Args:
         settings: validated settings; ``Settings.from_env()`` when omitted.
-        model_factory: returns a new Strands ``Model`` per agent; defaults to the configured provider.
-            Tests inject a scripted model here.
+        model_factory: returns the Strands ``Model`` for an agent; defaults to the configured provider's one
+            shared client. Tests inject a scripted model here.
     """
     settings = settings or Settings.from_env()
     store = build_session_store(settings)
@@ -166,17 +301,13 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
         max_sessions=settings.max_sessions,
         idle_ttl_seconds=settings.session_idle_ttl_seconds,
         wait_seconds=settings.session_wait_seconds,
+        max_waiters=settings.session_max_waiters,
+        keep_after_failure=_keep_after_failure(store),
     )
-    app = AgentServerApp()
+    app = AgentServerApp(InvocationHandler(settings=settings, store=store, registry=registry))
     # The base app logs its own line per request (WARNING for every 4xx); ours (agent.requests) is the one
     # with outcome and latency, so keep only the base app's errors.
     logging.getLogger("bedrock_agentcore.app").setLevel(logging.ERROR)
-    handler = InvocationHandler(settings=settings, store=store, registry=registry)
-
-    def invoke(payload: Any, context: RequestContext) -> Any:
-        return handler(payload, context)
-
-    app.entrypoint(invoke)
     app.state.registry = registry
     logger.info(
         "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> | agent app ready",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from typing import Protocol
 
 from agent.errors import BadRequestError, UnauthorizedError
 from agent.session_owners import OWNER_ACTOR
@@ -40,7 +40,13 @@ def actor_key(subject: str) -> str:
     return HASHED_ACTOR_PREFIX + hashlib.sha256(subject.encode()).hexdigest()[:40]
 
 
-def caller_actor(headers: Mapping[str, str] | None, *, authorizer_type: str = "jwt") -> str:
+class MultiHeaders(Protocol):
+    """Request headers that keep repeated names apart (Starlette's ``Headers``)."""
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+def caller_actor(headers: MultiHeaders, *, authorizer_type: str = "jwt") -> str:
     """Return the actor id for a request from its (forwarded) headers.
 
     Args:
@@ -48,12 +54,14 @@ def caller_actor(headers: Mapping[str, str] | None, *, authorizer_type: str = "j
         authorizer_type: ``jwt`` reads only ``Authorization``; ``iam`` reads only the end-user header.
 
     Raises:
+        BadRequestError: ``duplicate_header`` when the header that names the caller comes more than once: which
+            one an upstream checked is unknowable, so neither is trusted (the local front door refuses it too);
+            (iam) ``invalid_user_id`` when the end-user header is present but empty.
         UnauthorizedError: (jwt) an Authorization header that is not ``Bearer <JWT with sub>``.
-        BadRequestError: (iam) an end-user header that is present but empty.
     """
     if authorizer_type == "iam":
         return end_user_actor(headers)
-    authorization = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), None)
+    authorization = _single_value(headers, "Authorization")
     if not authorization:
         return ANONYMOUS_ACTOR
     scheme, _, token = authorization.partition(" ")
@@ -71,13 +79,13 @@ def caller_actor(headers: Mapping[str, str] | None, *, authorizer_type: str = "j
     return actor_key(subject)
 
 
-def end_user_actor(headers: Mapping[str, str] | None) -> str:
+def end_user_actor(headers: MultiHeaders) -> str:
     """The actor an IAM caller names in the end-user header; ``anonymous`` when the header is absent.
 
     Raises:
         BadRequestError: the header is present but empty (a caller bug that would otherwise mean "anonymous").
     """
-    value = next((v for k, v in (headers or {}).items() if k.lower() == END_USER_HEADER.lower()), None)
+    value = _single_value(headers, END_USER_HEADER)
     if value is None:
         return ANONYMOUS_ACTOR
     if not value.strip():
@@ -87,3 +95,11 @@ def end_user_actor(headers: Mapping[str, str] | None) -> str:
             code="invalid_user_id",
         )
     return actor_key(value)
+
+
+def _single_value(headers: MultiHeaders, name: str) -> str | None:
+    """The header's one value, None when absent; more than one is refused."""
+    values = headers.getlist(name)
+    if len(values) > 1:
+        raise BadRequestError(f"request has {len(values)} {name} headers; send exactly one", code="duplicate_header")
+    return values[0] if values else None

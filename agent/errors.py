@@ -8,6 +8,7 @@ class ApiError(Exception):
 
     status: int = 500
     code: str = "internal_error"
+    retry_after_seconds: int | None = None  # sent as ``Retry-After`` when set
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -37,11 +38,41 @@ class SessionForbiddenError(ApiError):
     code = "session_forbidden"
 
 
+class RequestTimeoutError(ApiError):
+    """The request body did not arrive in time (408); the connection is closed after the answer."""
+
+    status = 408
+    code = "request_timeout"
+
+
+class ClientDisconnectedError(ApiError):
+    """The client went away before its request was read (logged as 499; nobody receives the answer)."""
+
+    status = 499
+    code = "client_disconnected"
+
+
+class PayloadTooLargeError(ApiError):
+    """The request body is longer than any valid request can be (413)."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class SessionBusyError(ApiError):
     """The session's previous request did not finish within the wait limit (409)."""
 
     status = 409
     code = "session_busy"
+    retry_after_seconds = 1
+
+
+class SessionQueueFullError(ApiError):
+    """Too many requests already wait for this session (429), refused without waiting."""
+
+    status = 429
+    code = "session_queue_full"
+    retry_after_seconds = 1
 
 
 class ModelError(ApiError):

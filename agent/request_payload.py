@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,19 +22,40 @@ class Invocation:
     stream: bool
 
 
+def _reject_constant(name: str) -> Any:
+    raise BadRequestError(f"request body is not valid JSON: {name} is not a JSON number", code="invalid_json")
+
+
 def parse_json_body(body: bytes) -> Any:
-    """Decode the raw body as JSON.
+    """Decode the raw body as strict JSON (RFC 8259: UTF-8, no NaN or Infinity).
 
     Raises:
-        BadRequestError: ``invalid_json`` naming the decoding problem.
+        BadRequestError: ``invalid_json`` naming the problem and, where there is one, its position.
     """
     try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadRequestError("request body is not valid UTF-8 JSON", code="invalid_json") from None
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequestError(
+            f"request body is not valid UTF-8: byte 0x{body[error.start]:02x} at position {error.start}",
+            code="invalid_json",
+        ) from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         detail = f"{error.msg} at line {error.lineno} column {error.colno}"
         raise BadRequestError(f"request body is not valid JSON: {detail}", code="invalid_json") from None
+    except RecursionError:
+        # The C decoder recurses once per nesting level; Python's recursion limit bounds it.
+        raise BadRequestError("request body is not valid JSON: it nests arrays or objects too deeply",
+                              code="invalid_json") from None
+    except ValueError as error:
+        # int() refuses numbers longer than sys.get_int_max_str_digits() (4300 by default, CVE-2020-10735).
+        if "integer string conversion" not in str(error):
+            raise
+        raise BadRequestError(
+            f"request body is not valid JSON: a number has more than {sys.get_int_max_str_digits()} digits",
+            code="invalid_json",
+        ) from None
 
 
 def _json_type(value: Any) -> str:
@@ -57,6 +79,23 @@ def validate_session_id(session_id: str | None) -> str:
     return session_id
 
 
+def _require_encodable(prompt: str) -> None:
+    """Refuse text UTF-8 cannot carry, before it reaches the session, the store or the model.
+
+    JSON's ``\\uXXXX`` escapes can spell a lone UTF-16 surrogate (a client cutting text inside an emoji
+    sends ``"cut \\ud83d"``); Python decodes it into a string that no store or model client can encode.
+    Surrogates are the only code points JSON can carry that UTF-8 cannot encode.
+    """
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadRequestError(
+            f"field 'prompt' has an unpaired UTF-16 surrogate U+{ord(prompt[error.start]):04X} at character "
+            f"{error.start} (counting from 0); send valid Unicode text",
+            code="invalid_prompt",
+        ) from None
+
+
 def validate_payload(payload: Any, *, max_prompt_chars: int) -> Invocation:
     """Check the decoded body against the contract.
 
@@ -72,6 +111,7 @@ def validate_payload(payload: Any, *, max_prompt_chars: int) -> Invocation:
         raise BadRequestError(f"field 'prompt' must be a string, got {_json_type(prompt)}", code="invalid_prompt")
     if not prompt.strip():
         raise BadRequestError("field 'prompt' must not be empty", code="invalid_prompt")
+    _require_encodable(prompt)
     if len(prompt) > max_prompt_chars:
         raise BadRequestError(
             f"field 'prompt' is {len(prompt)} characters long but must be at most {max_prompt_chars}",

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
+
+from agent.store_names import FILE_NAME_CHARS, MEMORY_SESSION_ID_CHARS, fitted_name
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,12 @@ class OwnerRegistry:
         self._records = records
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def cached_is_owner(self, session_id: str, actor_id: str) -> bool | None:
+        """The answer from this process's cache, without touching the backend; None when not cached."""
+        with self._lock:
+            owner = self._cache.get(session_id)
+        return None if owner is None else owner == actor_id
 
     def is_owner(self, session_id: str, actor_id: str) -> bool:
         """Claim the session for ``actor_id`` if new; True when ``actor_id`` owns it."""
@@ -61,22 +70,71 @@ class MemoryOwnerRecords:
 
 
 class FileOwnerRecords:
-    """One file per session id under ``<dir>/owners``, created exclusively so the first writer wins."""
+    """One file per session id under ``<dir>/owners``, published atomically so the first writer wins.
+
+    A record is written to a temporary file and then hard-linked to its name: ``os.link`` fails if the name
+    exists, so the first claim wins, and a record under its name is always complete (a crash leaves at most
+    a ``.claim-*`` temporary file behind, never an empty record).
+
+    Versions before this wrote the record after creating it, so a crash in between left an empty or partial
+    record. Such a record names no owner, and no turn ever ran under it (the crash happened during the owner
+    check, before any turn), so it is not a claim: the session is claimed instead under
+    ``owners/reclaimed/<id>.json``, by the same link. Every reader sees the same unreadable record and so
+    competes for the same second name: still exactly one winner, and no permanent 503.
+    """
 
     def __init__(self, directory: Path) -> None:
         self._directory = directory / "owners"
 
     def claim(self, session_id: str, actor_id: str) -> str:
-        """Create the owner file with O_EXCL, or read the existing one."""
-        self._directory.mkdir(parents=True, exist_ok=True)
-        path = self._directory / f"{session_id}.json"
+        """Publish ``actor_id`` as the owner unless a record exists; return the owner either way."""
+        name = f"{fitted_name(session_id, max_chars=FILE_NAME_CHARS)}.json"
+        path = self._directory / name
+        owner = _read_owner_file(path)
+        if owner is _UNREADABLE:
+            logger.warning("session_id=<%s> | owner record is empty or partial; claiming it anew", session_id)
+            path = self._directory / "reclaimed" / name
+            owner = _read_owner_file(path)
+        if isinstance(owner, str):
+            return owner
+        if owner is _UNREADABLE:
+            raise ValueError(f"owner record {path} is unreadable")
+        return self._publish(path, actor_id)
+
+    def _publish(self, path: Path, actor_id: str) -> str:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".claim-", suffix=".json")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return json.loads(path.read_text(encoding="utf-8"))["owner"]
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"owner": actor_id}, handle)
-        return actor_id
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"owner": actor_id}, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temporary, path)  # fails if the name exists: never replaces another claim
+            except FileExistsError:
+                owner = _read_owner_file(path)
+                if not isinstance(owner, str):
+                    raise ValueError(f"owner record {path} is unreadable") from None
+                return owner
+            return actor_id
+        finally:
+            os.unlink(temporary)
+
+
+_UNREADABLE = object()
+
+
+def _read_owner_file(path: Path) -> str | object | None:
+    """The owner in a record file; None when there is none; ``_UNREADABLE`` when it is empty or partial."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        owner = json.loads(text)["owner"]
+    except (ValueError, KeyError, TypeError):
+        return _UNREADABLE
+    return owner if isinstance(owner, str) and owner else _UNREADABLE
 
 
 class S3OwnerRecords:
@@ -118,17 +176,18 @@ class AgentCoreMemoryOwnerRecords:
 
     def claim(self, session_id: str, actor_id: str) -> str:
         """Write an owner event when none exists, then return the oldest event's owner."""
-        owner = self._oldest_owner(session_id)
+        name = fitted_name(session_id, max_chars=MEMORY_SESSION_ID_CHARS)
+        owner = self._oldest_owner(name)
         if owner is not None:
             return owner
         self._client.create_event(
             memoryId=self._memory_id,
             actorId=OWNER_ACTOR,
-            sessionId=session_id,
+            sessionId=name,
             eventTimestamp=datetime.now(timezone.utc),
             payload=[{"blob": json.dumps({"owner": actor_id})}],
         )
-        return self._oldest_owner(session_id) or actor_id
+        return self._oldest_owner(name) or actor_id
 
     def _oldest_owner(self, session_id: str) -> str | None:
         events = self._client.list_events(

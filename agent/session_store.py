@@ -7,15 +7,26 @@ each caller's data lives, so one caller's store never holds another's turns:
 - file: ``<SESSION_DIR>/actors/<actor>/session_<id>/...``
 - s3: ``s3://<SESSION_BUCKET>/<SESSION_PREFIX>actors/<actor>/session_<id>/...``
 - agentcore-memory: ``actorId=<actor>``, ``sessionId=<id>`` in ``MEMORY_ID``
+
+An id too long for a backend is stored under a fitted name (``agent/store_names.py``).
+
+Every manager is wrapped in a store boundary: whatever fails inside it (an ``OSError`` of the file store,
+a botocore error of S3 or Memory) surfaces as Strands' ``SessionException``, so the error mapping
+(``agent/error_mapping.py``) can tell a store failure from a model failure by type, wherever in the turn
+Strands happened to call the store.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import boto3
 from strands.session.session_manager import SessionManager
+from strands.types.exceptions import SessionException
 
 from agent.session_owners import (
     AgentCoreMemoryOwnerRecords,
@@ -25,6 +36,9 @@ from agent.session_owners import (
     S3OwnerRecords,
 )
 from agent.settings import Settings
+from agent.store_names import FILE_NAME_CHARS, MEMORY_SESSION_ID_CHARS, fitted_name
+
+ManagerT = TypeVar("ManagerT", bound=type)
 
 
 class SessionManagerFactory(Protocol):
@@ -41,6 +55,49 @@ class SessionStore:
     session_manager: SessionManagerFactory
     owners: OwnerRegistry
 
+    @property
+    def persists(self) -> bool:
+        """False for ``none``: nothing outlives the process, so an agent's memory is all there is."""
+        return self.kind != "none"
+
+
+@contextmanager
+def _store_failures(operation: str) -> Iterator[None]:
+    try:
+        yield
+    except SessionException:
+        raise
+    except Exception as error:  # noqa: BLE001 - the boundary: any failure inside the store is a store failure
+        raise SessionException(f"session store {operation} failed: {type(error).__name__}") from error
+
+
+def bounded(manager_class: ManagerT) -> ManagerT:
+    """``manager_class`` behind the store boundary: every method Strands calls raises only ``SessionException``."""
+
+    class Bounded(manager_class):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            with _store_failures("open"):
+                super().__init__(*args, **kwargs)
+
+        def initialize(self, agent: Any, **kwargs: Any) -> None:
+            with _store_failures("restore"):
+                super().initialize(agent, **kwargs)
+
+        def append_message(self, message: Any, agent: Any, **kwargs: Any) -> None:
+            with _store_failures("write"):
+                super().append_message(message, agent, **kwargs)
+
+        def redact_latest_message(self, redact_message: Any, agent: Any, **kwargs: Any) -> None:
+            with _store_failures("write"):
+                super().redact_latest_message(redact_message, agent, **kwargs)
+
+        def sync_agent(self, agent: Any, **kwargs: Any) -> None:
+            with _store_failures("write"):
+                super().sync_agent(agent, **kwargs)
+
+    Bounded.__name__ = Bounded.__qualname__ = f"Bounded{manager_class.__name__}"
+    return Bounded  # type: ignore[return-value]
+
 
 def build_session_store(settings: Settings) -> SessionStore:
     """Create the store selected by ``SESSION_STORE``."""
@@ -51,10 +108,26 @@ def build_session_store(settings: Settings) -> SessionStore:
 def _file_store(settings: Settings) -> SessionStore:
     from strands.session.file_session_manager import FileSessionManager
 
-    root = settings.session_dir
+    class CrashSafeFileSessionManager(FileSessionManager):
+        """``FileSessionManager`` whose session creation survives a crash half-way.
+
+        Strands creates ``session_<id>/`` and then writes ``session.json`` into it; killed in between, the
+        directory exists without the file, ``read_session`` finds no session and ``create_session`` refuses
+        ("already exists") on every later request. Here a directory without ``session.json`` is completed.
+        """
+
+        def create_session(self, session: Any, **kwargs: Any) -> Any:
+            session_file = os.path.join(self._get_session_path(session.session_id), "session.json")
+            if os.path.isdir(os.path.dirname(session_file)) and not os.path.exists(session_file):
+                self._write_file(session_file, session.to_dict())
+                return session
+            return super().create_session(session, **kwargs)
+
+    root, manager_class = settings.session_dir, bounded(CrashSafeFileSessionManager)
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
-        return FileSessionManager(session_id=session_id, storage_dir=str(root / "actors" / actor_id))
+        name = fitted_name(session_id, max_chars=FILE_NAME_CHARS)
+        return manager_class(session_id=name, storage_dir=str(root / "actors" / actor_id))
 
     return SessionStore(kind="file", session_manager=manager, owners=OwnerRegistry(FileOwnerRecords(root)))
 
@@ -65,8 +138,10 @@ def _s3_store(settings: Settings) -> SessionStore:
     bucket, prefix, region = settings.session_bucket or "", settings.session_prefix, settings.aws_region
     # Managers build their own boto3 session: sessions are not thread-safe and agents are created concurrently.
 
+    manager_class = bounded(S3SessionManager)
+
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
-        return S3SessionManager(
+        return manager_class(
             session_id=session_id, bucket=bucket, prefix=f"{prefix}actors/{actor_id}/", region_name=region
         )
 
@@ -79,10 +154,12 @@ def _memory_store(settings: Settings) -> SessionStore:
     from bedrock_agentcore.memory.integrations.strands.session_manager import AgentCoreMemorySessionManager
 
     memory_id, region = settings.memory_id or "", settings.aws_region
+    manager_class = bounded(AgentCoreMemorySessionManager)
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
-        config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=session_id, actor_id=actor_id)
-        return AgentCoreMemorySessionManager(config, region_name=region)
+        name = fitted_name(session_id, max_chars=MEMORY_SESSION_ID_CHARS)
+        config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=name, actor_id=actor_id)
+        return manager_class(config, region_name=region)
 
     owners = OwnerRegistry(AgentCoreMemoryOwnerRecords(boto3.client("bedrock-agentcore", region_name=region), memory_id))
     return SessionStore(kind="agentcore-memory", session_manager=manager, owners=owners)

@@ -23,6 +23,12 @@ AUTHORIZER_TYPES: tuple[str, ...] = ("jwt", "iam")
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MODEL_ID = "global.anthropic.claude-sonnet-4-6"
 DEFAULT_SESSION_DIR = Path(__file__).resolve().parent.parent / ".sessions"
+DEFAULT_HOST = "127.0.0.1"
+# Longest S3 key the store builds besides SESSION_PREFIX: "actors/" + actor (<= 128) + "/session_" + session id
+# (<= 256) + "/agents/agent_default/messages/message_<20 digits>.json" is 464 bytes; S3 keys are at most
+# 1,024 bytes of UTF-8 including every prefix (Amazon S3 user guide, "Naming Amazon S3 objects"; botocore's
+# ObjectKey shape states no maximum). 512 bytes of prefix leaves room.
+MAX_SESSION_PREFIX_BYTES = 512
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -54,9 +60,17 @@ class Settings:
         session_idle_ttl_seconds: an idle agent is dropped after this (1..86400); default 900.
         session_wait_seconds: how long a request waits for its session's previous request
             before 409 ``session_busy`` (0..3600); default 120.
+        session_max_waiters: requests that may wait for one busy session at once (0..1000); one more is
+            refused at once with 429 ``session_queue_full`` and ``Retry-After``; default 16.
         max_prompt_chars: longest accepted prompt (1..1000000); default 16000.
         log_level: ``DEBUG``, ``INFO`` (default), ``WARNING`` or ``ERROR``.
+        host: listening address; default ``127.0.0.1`` (the image sets ``0.0.0.0``, which AgentCore requires).
         port: listening port (1..65535); default 8080.
+        http_header_timeout_seconds: a connection must deliver a complete request head this long after it
+            opened or after its previous response (1..600); default 10.
+        http_body_timeout_seconds: the request body must arrive within this (1..600); default 30.
+        http_max_connections: open connections at once (8..65536, and at most half the process's file
+            descriptor limit); one more is answered 503 and closed; default 256.
         observability_enabled: run under OpenTelemetry auto-instrumentation; default false.
         authorizer_type: how the runtime in front authenticates callers, so the agent knows which forwarded
             header names the caller: ``jwt`` (default; the ``sub`` of the forwarded bearer token) or ``iam``
@@ -76,9 +90,14 @@ class Settings:
     max_sessions: int = 100
     session_idle_ttl_seconds: int = 900
     session_wait_seconds: int = 120
+    session_max_waiters: int = 16
     max_prompt_chars: int = 16000
     log_level: str = "INFO"
+    host: str = DEFAULT_HOST
     port: int = 8080
+    http_header_timeout_seconds: int = 10
+    http_body_timeout_seconds: int = 30
+    http_max_connections: int = 256
     observability_enabled: bool = False
     authorizer_type: AuthorizerType = "jwt"
 
@@ -109,9 +128,14 @@ class Settings:
             max_sessions=reader.integer("MAX_SESSIONS", 100, 1, 10000),
             session_idle_ttl_seconds=reader.integer("SESSION_IDLE_TTL_SECONDS", 900, 1, 86400),
             session_wait_seconds=reader.integer("SESSION_WAIT_SECONDS", 120, 0, 3600),
+            session_max_waiters=reader.integer("SESSION_MAX_WAITERS", 16, 0, 1000),
             max_prompt_chars=reader.integer("MAX_PROMPT_CHARS", 16000, 1, 1_000_000),
             log_level=reader.choice("LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
+            host=reader.text("HOST", DEFAULT_HOST),
             port=reader.integer("PORT", 8080, 1, 65535),
+            http_header_timeout_seconds=reader.integer("HTTP_HEADER_TIMEOUT_SECONDS", 10, 1, 600),
+            http_body_timeout_seconds=reader.integer("HTTP_BODY_TIMEOUT_SECONDS", 30, 1, 600),
+            http_max_connections=reader.integer("HTTP_MAX_CONNECTIONS", 256, 8, 65536),
             observability_enabled=reader.boolean("AGENT_OBSERVABILITY_ENABLED", False),
             authorizer_type=reader.choice("AUTHORIZER_TYPE", AUTHORIZER_TYPES, "jwt"),
         )
@@ -134,6 +158,12 @@ def _cross_field_problems(settings: Settings | SimpleNamespace) -> list[str]:
         problems.append("MEMORY_ID is required when SESSION_STORE=agentcore-memory")
     if settings.session_prefix and not settings.session_prefix.endswith("/"):
         problems.append(f"SESSION_PREFIX={settings.session_prefix!r} must end with '/' (or be empty)")
+    prefix_bytes = len(settings.session_prefix.encode("utf-8", "surrogatepass"))
+    if prefix_bytes > MAX_SESSION_PREFIX_BYTES:
+        problems.append(
+            f"SESSION_PREFIX is {prefix_bytes} bytes long but must be at most {MAX_SESSION_PREFIX_BYTES} "
+            "(S3 keys are at most 1024 bytes and the store adds up to 464)"
+        )
     return problems
 
 

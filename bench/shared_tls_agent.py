@@ -17,11 +17,10 @@ from typing import Any
 
 import httpx
 import openai
-import uvicorn
 from strands.models.openai import OpenAIModel
 
-from agent.__main__ import HOST
 from agent.app import create_app
+from agent.http_server import serve
 from agent.observability import disable_sdk
 from agent.request_log import configure_logging
 from agent.settings import Settings
@@ -47,7 +46,7 @@ def main() -> None:
     client_args = {"base_url": settings.openai_base_url, "api_key": settings.openai_api_key}
     app = create_app(settings, model_factory=lambda: SharedTlsOpenAIModel(client_args=dict(client_args),
                                                                           model_id=settings.model_id))
-    uvicorn.run(app, host=HOST, port=settings.port, log_level="warning", access_log=False)
+    serve(app, settings)
 
 
 if __name__ == "__main__":

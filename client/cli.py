@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from client.chat import run_chat
 from client.cognito_auth import LOGIN_FLOWS
 from client.demo import format_table, run_demo
 from client.errors import CliError
+from client.log_redaction import configure_logging, register_secret
 from client.targets import Target, local_target, stage_target
 from client.user_admin import generate_password
 
@@ -94,7 +94,7 @@ def resolve_target(args: argparse.Namespace) -> Target:
 def main(argv: list[str] | None = None) -> int:
     """Parse, dispatch, and turn every `CliError` into one stderr line."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING)
+    configure_logging(verbose=getattr(args, "verbose", False))
     try:
         client = AgentClient(target=resolve_target(args), auth=getattr(args, "auth", "auto"))
         return _HANDLERS[args.command](client, args)
@@ -117,6 +117,7 @@ def _read_password(args: argparse.Namespace, prompt: str) -> str:
         password = getpass.getpass(prompt)
     if not password:
         raise CliError("password is empty")
+    register_secret(password)
     return password
 
 
@@ -125,6 +126,7 @@ def _users(client: AgentClient, args: argparse.Namespace) -> int:
     if args.action == "create":
         generated = not args.password_stdin
         password = generate_password() if generated else _read_password(args, "")
+        register_secret(password)
         admin.create(args.name, password=password, email=args.email)
         print(f"created user {args.name}")
         if generated:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import signal
 import sys
@@ -56,6 +57,8 @@ or boto3's invoke_agent_runtime with endpoint_url={front_door} and the outputs f
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="front door port (default: a free port)")
+    parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1",
+                        help="front door address (default: $HOST, else 127.0.0.1); the agent stays on 127.0.0.1")
     parser.add_argument("--moto-port", type=int, default=0, help="moto port (default: a free port)")
     parser.add_argument("--state-dir", type=Path, default=None, help="outputs, agent log and sessions directory")
     parser.add_argument("--agent-command", default=None, help="command that starts the agent on $PORT")
@@ -70,7 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     """Start the local runtime and block until SIGINT/SIGTERM."""
     args = _parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
-    overrides: dict[str, object] = {"front_door_port": args.port, "moto_port": args.moto_port, "authorizer": args.authorizer}
+    overrides: dict[str, object] = {
+        "front_door_port": args.port,
+        "front_door_host": args.host,
+        "moto_port": args.moto_port,
+        "authorizer": args.authorizer,
+    }
     if args.state_dir:
         overrides["state_dir"] = args.state_dir
     if args.agent_command:

@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AGENT_COMMAND: tuple[str, ...] = (sys.executable, "-m", "agent")
+# WHY loopback whatever HOST the shell has: the agent trusts forwarded tokens without checking signatures (the
+# front door checked them), so nothing but the front door on this machine may reach it. `env` can override.
+AGENT_HOST = "127.0.0.1"
 
 
 def free_port() -> int:
@@ -43,11 +46,11 @@ class AgentProcess:
         startup_timeout_seconds: float = 60.0,
         log_path: Path | None = None,
     ) -> None:
-        """Launch `command` with `PORT=<free port>` and wait until `GET /ping` answers 200.
+        """Launch `command` with `HOST=127.0.0.1`, `PORT=<free port>` and wait until `GET /ping` answers 200.
 
         Args:
             command: argv; `{port}` in any argument is replaced by the chosen port.
-            env: extra environment variables (added to this process's environment).
+            env: extra environment variables (added to this process's environment; `HOST` here wins).
             startup_timeout_seconds: how long to wait for `/ping`.
             log_path: file receiving the agent's stdout/stderr; None inherits this process's.
 
@@ -56,7 +59,7 @@ class AgentProcess:
         """
         self.port = free_port()
         argv = [part.replace("{port}", str(self.port)) for part in command]
-        child_env = {**os.environ, **(env or {}), "PORT": str(self.port)}
+        child_env = {**os.environ, "HOST": AGENT_HOST, **(env or {}), "PORT": str(self.port)}
         self._log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - closed in stop()
         self._process = subprocess.Popen(
             argv, cwd=REPO_ROOT, env=child_env, stdout=self._log, stderr=subprocess.STDOUT if self._log else None

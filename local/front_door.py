@@ -121,6 +121,9 @@ async def _check_request(request: Request, *, config: FrontDoorConfig, authorize
     qualifier = request.query_params.get("qualifier", "DEFAULT")
     if qualifier not in (config.endpoint_name, "DEFAULT"):
         return error_response(404, "endpoint_not_found", f"runtime has no endpoint named {qualifier!r}")
+    if len(request.headers.getlist("authorization")) > 1:
+        # WHY: with two, the checked header and the forwarded one could differ; refuse rather than pick one.
+        return error_response(401, "invalid_token", "request has more than one Authorization header; send exactly one")
     repeated = _repeated_forwarded_header(request, FORWARDED_HEADERS[authorizer.authorizer_type])
     if repeated:
         return error_response(400, "repeated_header", repeated)

@@ -47,6 +47,8 @@ class LocalRuntimeSettings:
         agent_env: extra environment for the agent process. Default: the deployed configuration's twin
             (S3 store on moto; Bedrock, on the stand-in when no model is configured); anything given here wins.
         front_door_port: port for the front door; 0 picks a free one. Default: 0.
+        front_door_host: address the front door listens on. Default: `127.0.0.1` (the agent itself always
+            listens on loopback only: it trusts the tokens the front door checked).
         moto_port: port for moto; 0 picks a free one. Default: 0.
         authorizer: the emulated runtime's inbound auth: `jwt` (Cognito bearer tokens, like the default
             stage) or `iam` (SigV4 with a generated local key pair, like `-c authorizer=iam`). Default: `jwt`.
@@ -59,6 +61,7 @@ class LocalRuntimeSettings:
     agent_url: str | None = None
     agent_env: Mapping[str, str] = field(default_factory=dict)
     front_door_port: int = 0
+    front_door_host: str = "127.0.0.1"
     moto_port: int = 0
     authorizer: AuthorizerType = "jwt"
 
@@ -120,7 +123,9 @@ class LocalRuntime:
             runtime_arn=self.runtime_arn, endpoint_name=settings.endpoint_name, upstream_url=self.agent_url
         )
         self._front_door = BackgroundServer(
-            create_front_door(config=config, authorizer=self._authorizer()), port=settings.front_door_port
+            create_front_door(config=config, authorizer=self._authorizer()),
+            port=settings.front_door_port,
+            host=settings.front_door_host,
         )
         write_outputs(
             settings.outputs_path,

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 from local.aws_emulator import Emulator, start_emulator
+from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
+from tests.support.model_gate import ModelGate
 from tests.support.processes import ServerProcess
 from tests.support.run_agent import start_agent
 
@@ -48,3 +53,31 @@ def emulator() -> Iterator[Emulator]:
     running = start_emulator()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def model_gate() -> Iterator[ModelGate]:
+    """The scripted model's gate: pass ``model_gate.env`` to the agent, then ``wait_entered()`` a held turn."""
+    gate = ModelGate()
+    yield gate
+    gate.close()
+
+
+@dataclass(frozen=True)
+class S3Store:
+    """A bucket on the emulator and the agent environment that stores sessions in it."""
+
+    client: Any
+    bucket: str
+    prefix: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def s3_store(emulator: Emulator) -> S3Store:
+    """``SESSION_STORE=s3`` on moto's S3 (server mode, over HTTP)."""
+    client = boto3.client("s3", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    bucket, prefix = "agent-sessions-integrity", "sessions/"
+    client.create_bucket(Bucket=bucket)
+    env = {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "s3", "SESSION_BUCKET": bucket, "SESSION_PREFIX": prefix}
+    return S3Store(client=client, bucket=bucket, prefix=prefix, env=env)

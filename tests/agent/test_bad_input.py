@@ -9,7 +9,7 @@ from tests.support.agent_http import SESSION_HEADER, bearer_token, new_session_i
 
 CASES = [
     pytest.param(b"{\"prompt\": ", 400, "invalid_json", "request body is not valid JSON: Expecting value at line 1 column 12", id="not-json"),
-    pytest.param(b"\xff\xfe{}", 400, "invalid_json", "request body is not valid UTF-8 JSON", id="not-utf8"),
+    pytest.param(b"\xff\xfe{}", 400, "invalid_json", "request body is not valid UTF-8: byte 0xff at position 0", id="not-utf8"),
     pytest.param(b"", 400, "invalid_json", "request body is not valid JSON: Expecting value at line 1 column 1", id="empty-body"),
     pytest.param(b"[\"hello\"]", 400, "invalid_payload", "request body must be a JSON object, got array", id="array"),
     pytest.param(b"\"hello\"", 400, "invalid_payload", "request body must be a JSON object, got string", id="string"),

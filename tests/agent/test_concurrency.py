@@ -1,8 +1,11 @@
-"""Concurrency through the real server: many sessions in parallel, overlapping requests in one session."""
+"""Concurrency through the real server: many sessions in parallel, overlapping requests in one session.
+
+Every session's agent gets the same model object (tests/support/run_agent.py wires the scripted model as
+agent/model_factory.py wires the provider's client), so these tests also exercise the shared client.
+"""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -67,23 +70,23 @@ def test_concurrent_requests_in_one_session_are_serialized(agent_starter):
     assert "ConcurrencyException" not in server.log_text()
 
 
-def test_busy_session_is_refused_with_409_when_waiting_is_disabled(agent_starter):
-    server = agent_starter({"SESSION_WAIT_SECONDS": "0"}, model_delay=1.5)
+def test_busy_session_is_refused_with_409_when_waiting_is_disabled(agent_starter, model_gate):
+    server = agent_starter({**model_gate.env, "SESSION_WAIT_SECONDS": "0"})
     session_id = new_session_id()
-    ask(server.base_url, session_id, "warm up")  # the agent exists, so both requests race only for the lock
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(invoke, server.base_url, session_id, "first", request_id="req-race-1")
-        time.sleep(0.5)
-        second = pool.submit(invoke, server.base_url, session_id, "second", request_id="req-race-2")
-        responses = [first.result(), second.result()]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(invoke, server.base_url, session_id, "hold first", request_id="req-race-1")
+        held = model_gate.wait_entered()  # the first turn is inside the model: the session is busy
+        refused = invoke(server.base_url, session_id, "second", request_id="req-race-2")
+        held.release()
+        assert first.result().status_code == 200
 
-    assert sorted(r.status_code for r in responses) == [200, 409]
-    refused = next(r for r in responses if r.status_code == 409)
+    assert refused.status_code == 409
+    assert refused.headers["Retry-After"] == "1"
     assert refused.json() == {
         "error": "session is busy with another request for more than 0 seconds; retry later",
         "code": "session_busy",
         "message": "session is busy with another request for more than 0 seconds; retry later",
-        "request_id": refused.request.headers["X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"],
+        "request_id": "req-race-2",
     }
-    assert ask(server.base_url, session_id, "How many turns?") == "You have sent 3 messages."
+    assert ask(server.base_url, session_id, "How many turns?") == "You have sent 2 messages."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -62,6 +63,20 @@ def test_upstream_failure_is_502_model_error(agent_main):
         "request_id": "req-openai-fail",
     }
     assert httpx.get(f"{agent_main.base_url}/ping").status_code == 200
+
+
+def test_32_concurrent_sessions_share_the_production_model_client_without_cross_talk(agent_main):
+    """``python -m agent`` builds one OpenAIModel for all agents (agent/model_factory.py); no session hears another."""
+
+    def conversation(index: int) -> list[str]:
+        session_id = new_session_id()
+        return [ask(agent_main.base_url, session_id, f"My name is Shared{index:02d}."),
+                ask(agent_main.base_url, session_id, "Do you remember my name?")]
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        transcripts = list(pool.map(conversation, range(32)))
+
+    assert transcripts == [[f"Nice to meet you, Shared{i:02d}.", f"Your name is Shared{i:02d}."] for i in range(32)]
 
 
 def test_observability_switch_runs_under_opentelemetry_instrument(tmp_path, openai_stub):

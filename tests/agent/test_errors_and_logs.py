@@ -101,7 +101,7 @@ def test_session_keeps_working_after_a_model_failure(agent_starter, tmp_path):
                       key=lambda p: int(p.stem.split("_")[1]))
     roles = [json.loads(p.read_text())["message"]["role"] for p in messages]
     assert roles == ["user", "assistant"] * 4
-    assert json.loads(messages[3].read_text())["message"]["content"] == [{"text": "(no answer: the model call for this message failed)"}]
+    assert json.loads(messages[3].read_text())["message"]["content"] == [{"text": "(no answer: this turn was interrupted before the answer was stored)"}]
 
 
 def test_exactly_one_line_per_request(shared_agent):

@@ -23,6 +23,14 @@ def test_defaults():
     assert settings.observability_enabled is False
 
 
+def test_serving_defaults_bind_loopback_and_bound_the_crowd():
+    settings = Settings.from_env({})
+
+    assert settings.host == "127.0.0.1"
+    assert (settings.session_max_waiters, settings.http_max_connections) == (16, 256)
+    assert (settings.http_header_timeout_seconds, settings.http_body_timeout_seconds) == (10, 30)
+
+
 def test_full_environment_is_read():
     settings = Settings.from_env({
         "MODEL_PROVIDER": "openai", "MODEL_ID": "llama3.2", "OPENAI_BASE_URL": "http://localhost:11434/v1",
@@ -56,6 +64,13 @@ def test_full_environment_is_read():
         ({"MAX_PROMPT_CHARS": "0"}, "MAX_PROMPT_CHARS=0 is out of range: must be between 1 and 1000000"),
         ({"PORT": "70000"}, "PORT=70000 is out of range: must be between 1 and 65535"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' is not one of DEBUG, INFO, WARNING, ERROR"),
+        ({"SESSION_PREFIX": "p" * 512 + "/"}, "SESSION_PREFIX is 513 bytes long but must be at most 512 "
+                                              "(S3 keys are at most 1024 bytes and the store adds up to 464)"),
+        ({"SESSION_MAX_WAITERS": "1001"}, "SESSION_MAX_WAITERS=1001 is out of range: must be between 0 and 1000"),
+        ({"HOST": " "}, "HOST is set but empty; unset it to use the default '127.0.0.1'"),
+        ({"HTTP_HEADER_TIMEOUT_SECONDS": "0"}, "HTTP_HEADER_TIMEOUT_SECONDS=0 is out of range: must be between 1 and 600"),
+        ({"HTTP_BODY_TIMEOUT_SECONDS": "601"}, "HTTP_BODY_TIMEOUT_SECONDS=601 is out of range: must be between 1 and 600"),
+        ({"HTTP_MAX_CONNECTIONS": "7"}, "HTTP_MAX_CONNECTIONS=7 is out of range: must be between 8 and 65536"),
         ({"AGENT_OBSERVABILITY_ENABLED": "maybe"}, "AGENT_OBSERVABILITY_ENABLED='maybe' is not a boolean (use true or false)"),
     ],
 )
@@ -94,3 +109,7 @@ def test_server_refuses_to_start_with_a_bad_setting():
         "- MAX_SESSIONS=0 is out of range: must be between 1 and 10000\n"
         "- SESSION_BUCKET is required when SESSION_STORE=s3\n"
     )
+
+
+def test_session_prefix_at_the_s3_key_limit_is_accepted():
+    assert Settings.from_env({"SESSION_PREFIX": "p" * 511 + "/"}).session_prefix == "p" * 511 + "/"

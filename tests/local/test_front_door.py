@@ -225,3 +225,17 @@ def test_jwt_runtime_named_by_id_and_account_is_served(front_door, tokens):
     response = _call(front_door, tokens["AccessToken"], url=url)
 
     assert (response.status_code, response.json()) == (200, {"response": "echo: hi"})
+
+
+def test_two_authorization_headers_are_401_even_if_one_is_valid(front_door, upstream, tokens):
+    upstream.calls.clear()
+    headers = [(SESSION_HEADER, SESSION), ("Content-Type", "application/json"),
+               ("Authorization", f"Bearer {tokens['AccessToken']}"), ("Authorization", "Bearer forged")]
+
+    response = httpx.post(_url(front_door), headers=headers, content=b'{"prompt": "hi"}', timeout=10)
+
+    assert response.status_code == 401
+    message = "request has more than one Authorization header; send exactly one"
+    assert response.json() == {"error": message, "code": "invalid_token", "message": message}
+    assert response.headers["x-amzn-errortype"] == "UnauthorizedException"
+    assert upstream.calls == []

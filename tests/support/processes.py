@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,17 +90,20 @@ def start_server(
     timeout: float = 30.0,
     inherit_env: bool = True,
     health_path: str = "/ping",
+    preexec_fn: Callable[[], None] | None = None,
 ) -> ServerProcess:
     """Start ``command`` (which must listen on 127.0.0.1:``port``) and wait until ``health_path`` answers 200.
 
     ``env`` is merged over the current environment, or, with ``inherit_env=False``, over ``PATH`` alone
     (for tests that must run a server with exactly a given environment). Output goes to ``log_path``.
+    ``preexec_fn`` runs in the child before the command (e.g. to lower a resource limit).
     """
     base_env = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "")}
     full_env = {**base_env, "PYTHONUNBUFFERED": "1", **(env or {})}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log_file:
-        process = subprocess.Popen(list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT,
+                                   preexec_fn=preexec_fn)
     server = ServerProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
         wait_for_ping(server.base_url, process=process, timeout=timeout, log_path=log_path, health_path=health_path)
@@ -108,3 +111,14 @@ def start_server(
         server.stop()
         raise
     return server
+
+
+def listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses a TCP socket listens on at ``port`` (from ``/proc/net/tcp``, so for any process)."""
+    addresses = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A = TCP_LISTEN
+            addresses.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return addresses

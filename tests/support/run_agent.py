@@ -1,25 +1,29 @@
 """Launch the real agent server (uvicorn) with the scripted model injected.
 
 ``python -m tests.support.run_agent --port N`` reads the same environment as ``python -m agent``
-(``SESSION_STORE``, ``SESSION_DIR``, …) but builds every agent on :class:`ScriptedModel`.
-``start_agent(...)`` does that in a subprocess and waits for ``/ping``.
+(``SESSION_STORE``, ``SESSION_DIR``, …) but builds every agent on :class:`ScriptedModel`, wired as production
+wires its model (``agent/model_factory.py``): one model object shared by every session's agent, so the
+concurrency and isolation tests exercise the shared client. ``start_agent(...)`` does that in a subprocess
+and waits for ``/ping``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tests.support.processes import ServerProcess, free_port, start_server
 
 
-def start_agent(*, log_path: Path, env: Mapping[str, str] | None = None, port: int | None = None, model_delay: float = 0.0, timeout: float = 30.0) -> ServerProcess:
+def start_agent(*, log_path: Path, env: Mapping[str, str] | None = None, port: int | None = None, model_delay: float = 0.0,
+                timeout: float = 30.0, preexec_fn: Callable[[], None] | None = None) -> ServerProcess:
     """Start the agent on 127.0.0.1:<port> with the scripted model and wait until it is healthy."""
     port = port or free_port()
     command = [sys.executable, "-m", "tests.support.run_agent", "--port", str(port), "--model-delay", str(model_delay)]
-    return start_server(command, port=port, log_path=log_path, env=env, timeout=timeout)
+    return start_server(command, port=port, log_path=log_path, env=env, timeout=timeout, preexec_fn=preexec_fn)
 
 
 def main() -> None:
@@ -30,17 +34,17 @@ def main() -> None:
     parser.add_argument("--model-delay", type=float, default=0.0)
     args = parser.parse_args()
 
-    import uvicorn
-
     from agent.app import create_app
+    from agent.http_server import serve
     from agent.request_log import configure_logging
     from agent.settings import Settings
     from tests.support.scripted_model import ScriptedModel
 
     settings = Settings.from_env()
     configure_logging(settings.log_level)
-    app = create_app(settings, model_factory=lambda: ScriptedModel(delay_seconds=args.model_delay))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    shared_model = ScriptedModel(delay_seconds=args.model_delay)
+    app = create_app(settings, model_factory=lambda: shared_model)
+    serve(app, dataclasses.replace(settings, port=args.port), host=args.host)
 
 
 if __name__ == "__main__":
