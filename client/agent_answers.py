@@ -84,7 +84,8 @@ def read_events(response: httpx.Response, on_text: TextSink) -> str:
             return str(event.get("response", "".join(parts)))
         else:
             raise CliError(f"agent failed: {event.get('error', 'unknown error')} ({event.get('code', 'no code')})")
-    raise CliError(f'{MALFORMED}: it ended after {number} events without the agent\'s "done" event')
+    events = f"{number} event{'' if number == 1 else 's'}"
+    raise CliError(f'{MALFORMED}: it ended after {events} without the agent\'s "done" event')
 
 
 def _agent_event(number: int, data: str) -> dict[str, Any]:
