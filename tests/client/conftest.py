@@ -91,7 +91,7 @@ def user(cli: Callable[..., Result]) -> str:
 
 @pytest.fixture
 def runtime_peer() -> Iterator[Callable[..., RuntimePeer]]:
-    """`runtime_peer(answer_1, answer_2, …)` starts a `RuntimePeer` (tests/support/runtime_peer.py); stopped after the test."""
+    """`runtime_peer(answer_1, answer_2, …)` starts a `RuntimePeer` (tests/support/runtime_peer.py) for one test."""
     servers: list[BackgroundServer] = []
 
     def start(*answers: Callable[[], Response]) -> RuntimePeer:

@@ -42,7 +42,10 @@ def _stream(*pieces: str | bytes) -> Callable[[], Response]:
 def _bearer(peer: RuntimePeer, pieces: list[str]) -> str:
     with httpx.Client() as http:
         invoker = BearerInvoker(target=peer.target, http=http)
-        return invoker.invoke(prompt="hi", session_id=new_session_id(), access_token="t", stream=True, on_text=pieces.append).text
+        answer = invoker.invoke(
+            prompt="hi", session_id=new_session_id(), access_token="t", stream=True, on_text=pieces.append
+        )
+    return answer.text
 
 
 def _sigv4(peer: RuntimePeer, pieces: list[str]) -> str:

@@ -1,12 +1,11 @@
-"""What users see when the call itself fails: IAM vs JWT mismatch, runtime not READY, throttling and retries, network."""
+"""What users see when the call itself fails: IAM vs JWT mismatch, runtime not READY, retries, network."""
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 import httpx
@@ -90,11 +89,13 @@ def test_runtime_that_is_not_ready_is_named(cli, local_runtime, user, tmp_path, 
 
 def _refusal(status: int, code: str, message: str, **headers: str) -> Callable[[], Response]:
     """An AWS-shaped error answer, as the front door sends them."""
-    return lambda: JSONResponse({"error": message, "code": code, "message": message}, status_code=status, headers=headers)
+    body = {"error": message, "code": code, "message": message}
+    return lambda: JSONResponse(body, status_code=status, headers=headers)
 
 
 def _throttled(**headers: str) -> Callable[[], Response]:
-    return lambda: JSONResponse({"message": "Rate exceeded"}, status_code=429, headers={"x-amzn-ErrorType": "ThrottlingException", **headers})
+    sent = {"x-amzn-ErrorType": "ThrottlingException", **headers}
+    return lambda: JSONResponse({"message": "Rate exceeded"}, status_code=429, headers=sent)
 
 
 def _answer() -> Response:
@@ -106,7 +107,8 @@ def _invoke(peer: RuntimePeer, sleeps: list[float], *randoms: float, clock: floa
     retry = RetryPolicy(random=iter(randoms).__next__, clock=lambda: clock)
     with httpx.Client() as http:
         invoker = BearerInvoker(target=peer.target, http=http, retry=retry, sleep=sleeps.append)
-        return invoker.invoke(prompt="hi", session_id=new_session_id(), access_token="t", stream=False, on_text=lambda _: None).text
+        answer = invoker.invoke(prompt="hi", session_id=new_session_id(), access_token="t", stream=False, on_text=str)
+    return answer.text
 
 
 def test_throttling_is_retried_with_jittered_backoff(runtime_peer):

@@ -67,7 +67,7 @@ def test_retry_after_longer_than_the_limit_is_not_waited_for():
     policy = _policy(0.0, max_retry_after_seconds=30.0)
     assert policy.delay_before_retry(attempt=1, status=429, code="x", retry_after=30.0) == 30.0
     assert policy.delay_before_retry(attempt=1, status=429, code="x", retry_after=31.0) is None
-    assert (policy.waits_too_long(30.0), policy.waits_too_long(31.0), policy.waits_too_long(None)) == (False, True, False)
+    assert [policy.waits_too_long(seconds) for seconds in (30.0, 31.0, None)] == [False, True, False]
 
 
 @pytest.mark.parametrize(("header", "seconds"), [("3", 3.0), (" 7 ", 7.0), ("0", 0.0), ("120", 120.0)])

@@ -40,7 +40,8 @@ def start_runtime_peer(*answers: Callable[[], Response]) -> tuple[RuntimePeer, B
         requests.append(dict(request.headers))
         return answers[min(len(requests), len(answers)) - 1]()
 
-    server = BackgroundServer(Starlette(routes=[Route("/runtimes/{arn:path}/invocations", invocations, methods=["POST"])]))
+    route = Route("/runtimes/{arn:path}/invocations", invocations, methods=["POST"])
+    server = BackgroundServer(Starlette(routes=[route]))
     outputs = {
         "RuntimeArn": PEER_RUNTIME_ARN, "EndpointName": "local", "AuthorizerType": "jwt", "Region": "us-east-1",
         "UserPoolId": "us-east-1_peer", "UserPoolClientId": "peer-client", "InvocationBaseUrl": server.url,
