@@ -1,13 +1,17 @@
 """When to call the runtime again after a refusal, and how long to wait first.
 
 WHY a small policy object and not a retry library: the decision depends on the answer (status, error code,
-`Retry-After`) and the wait on an HTTP-date clock and a random source that tests must be able to inject.
-tenacity's jittered waits draw from the process-wide `random` module and know no `Retry-After`;
-httpx-retries sleeps with the global `time.sleep`, uses the global `random`, returns a plain `Retry` from
-`increment()` (so a subclass that injects them is dropped after the first retry) and hides how many attempts
-it made; httpx's own `HTTPTransport(retries=…)` retries failed connects only, never a status
-(httpcore `_sync/connection.py`, `_connect`). What is left once those parts are injected is the loop in
-`client/invocation.py` and the two functions below.
+`Retry-After`), and the wait on a clock and a random source that tests inject to assert exact delays.
+- httpx's own `HTTPTransport(retries=…)` retries failed connects only, never a status (httpcore
+  `_sync/connection.py`, `_connect`).
+- httpx-retries 0.6 sleeps with the process-wide `time.sleep` and draws jitter from the global `random`,
+  shortens a `Retry-After` above its cap and retries early, and, being a transport, hands back the last
+  refusal without the number of attempts the error message reports.
+- tenacity 9 would run the loop and take a `sleep`, but its jittered waits also use the global `random` and it
+  knows no `Retry-After`, so the wait below would be ours anyway; what it would replace is an 8-line loop
+  (`BearerInvoker.invoke`) that must also close each refused streaming response before waiting.
+The backoff has the shape of botocore's standard mode (full jitter, doubling, capped), which boto3 applies to
+this client's AWS calls.
 """
 
 from __future__ import annotations
