@@ -12,11 +12,12 @@ from pathlib import Path
 
 import httpx
 
+from client.agent_answers import TextSink
 from client.auth_choice import choose_auth
 from client.aws_clients import aws_client
 from client.cognito_auth import CognitoAuth
 from client.errors import CliError, RuntimeHttpError
-from client.invocation import Answer, BearerInvoker, SigV4Invoker, TextSink
+from client.invocation import Answer, BearerInvoker, SigV4Invoker
 from client.private_files import cache_root, check_name
 from client.runtime_status import STATUSES_WORTH_CHECKING, not_ready_reason
 from client.session_book import SessionBook

@@ -13,7 +13,9 @@ from botocore.config import Config
 
 from client.targets import Target
 
-_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=300)
+# 6 attempts in all: the first call and up to 5 retries. `total_max_attempts` counts the first call; the older
+# `max_attempts` key counts retries only, so `max_attempts: 5` means the same (botocore/config.py, args.py).
+_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 6}, connect_timeout=5, read_timeout=300)
 _LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 

@@ -1,7 +1,7 @@
 """Turn botocore failures into one-line `CliError`s.
 
-WHY: users see "throttled by Cognito after 5 attempts" or "cannot reach <endpoint>", not botocore's
-stack traces; every AWS call in the client goes through `aws_call`.
+WHY: users see "sign-in: throttled by AWS even after retrying with backoff; try again in a minute" or
+"cannot reach <endpoint>", not botocore's stack traces; every AWS call in the client goes through `aws_call`.
 """
 
 from __future__ import annotations

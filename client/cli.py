@@ -26,6 +26,15 @@ from client.targets import Target, local_target, stage_target
 from client.user_admin import generate_password
 
 PROG = "agentcore-client"
+# Every variable the client reads itself (docs/client.md#environment); boto3 reads the standard AWS ones.
+ENVIRONMENT_HELP = """\
+environment:
+  AGENTCORE_USER           default for --user (else whoever logged in last; in IAM mode: anonymous)
+  AGENTCORE_LOCAL_OUTPUTS  outputs file --local reads (default .local-runtime/outputs.json); --outputs-file wins
+  XDG_CACHE_HOME           tokens and sessions live in $XDG_CACHE_HOME/agentcore-session (default ~/.cache/...)
+  AWS_PROFILE, AWS_REGION  and the other standard AWS variables: credentials and region for the user pool,
+                           CloudFormation and IAM (SigV4) calls
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--auth", choices=AUTH_CHOICES, default=argparse.SUPPRESS, help="jwt (bearer) or iam (SigV4); auto follows the runtime")
     where.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
 
-    parser = argparse.ArgumentParser(prog=PROG, parents=[target], description="Talk to an AgentCore runtime in sessions.")
+    parser = argparse.ArgumentParser(
+        prog=PROG, parents=[target], description="Talk to an AgentCore runtime in sessions.",
+        epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     users = commands.add_parser("users", parents=[target], help="create, delete or list users").add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -52,7 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     login = commands.add_parser("login", parents=[target], help="sign in and cache tokens")
     login.add_argument("name")
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    login.add_argument("--flow", choices=LOGIN_FLOWS, default="auto", help="USER_PASSWORD_AUTH, SRP, or auto (password, SRP if the client disallows it)")
+    login.add_argument(
+        "--flow", choices=LOGIN_FLOWS, default="auto",
+        help="srp (the password never leaves this machine), password (USER_PASSWORD_AUTH), or auto: SRP first, "
+        "USER_PASSWORD_AUTH if the app client does not allow SRP (with --local password first: moto does not "
+        "check SRP proofs)",
+    )
     commands.add_parser("logout", parents=[target], help="forget a user's cached tokens").add_argument("name")
 
     invoke = commands.add_parser("invoke", parents=[target], help="send one prompt")

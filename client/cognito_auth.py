@@ -1,8 +1,9 @@
 """Sign users in to the runtime's Cognito pool and keep their access tokens fresh.
 
-WHY: a JWT runtime accepts only Cognito access tokens from its app client. `login` tries
-USER_PASSWORD_AUTH (one round trip; the pool's client allows it) and falls back to SRP when the client
-does not; afterwards `access_token()` serves the cached token and uses the refresh token once it expires.
+WHY: a JWT runtime accepts only Cognito access tokens from its app client. `login` tries SRP first (the
+password never leaves this machine, only a proof of it) and falls back to USER_PASSWORD_AUTH when the app
+client does not allow SRP; against the local pool the order is reversed, because moto does not check SRP
+proofs. Afterwards `access_token()` serves the cached token and uses the refresh token once it expires.
 """
 
 from __future__ import annotations

@@ -2,16 +2,17 @@
 
 WHY two invokers: a JWT runtime must be called over HTTPS with `Authorization: Bearer` (the AWS SDK
 cannot do that), an IAM runtime through boto3's SigV4-signed `invoke_agent_runtime`, naming the end user in
-the header the runtime allowlists. Both read the same agent answers: JSON `{"response": ...}` or the SSE
-events `delta`/`done`/`error`.
+the header the runtime allowlists. Both read the same agent answers (`client/agent_answers.py`). The bearer
+path retries refusals by `client/retry_policy.py`; boto3 retries the SigV4 path by its own retry mode.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,15 +20,17 @@ from urllib.parse import quote
 import httpx
 from botocore.exceptions import ClientError
 
+from client.agent_answers import TextSink, read_answer, read_botocore_answer
 from client.aws_errors import aws_call, error_code, error_message
 from client.errors import CliError, RuntimeHttpError
+from client.retry_policy import RetryPolicy, retry_after_seconds
 from client.targets import Target
+
+logger = logging.getLogger(__name__)
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 # The end user a SigV4 caller speaks for; an IAM runtime allowlists it (stacks/runtime_stack.py, docs/agent.md).
 END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
-RETRYABLE_STATUSES = frozenset({429, 503})
-TextSink = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -58,18 +61,16 @@ class BearerInvoker:
         *,
         target: Target,
         http: httpx.Client,
-        max_attempts: int = 4,
-        backoff_seconds: float = 0.5,
-        sleep: Callable[[float], None] | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Args: target: the runtime; http: a client (timeouts set by the caller); max_attempts and
-        backoff_seconds: retry policy for throttling (429) and 503; sleep: waits between attempts
-        (default `time.sleep`)."""
+        """Args: target: the runtime; http: a client (timeouts set by the caller); retry: when to call again
+        after 429, 503 or a busy session's 409 (default `RetryPolicy()`: 4 attempts); sleep: waits between
+        attempts."""
         self._target = target
         self._http = http
-        self._max_attempts = max_attempts
-        self._backoff = backoff_seconds
-        self._sleep = sleep or time.sleep
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
 
     def invoke(self, *, prompt: str, session_id: str, access_token: str, stream: bool, on_text: TextSink) -> Answer:
         """Send one prompt; streamed text goes to `on_text` as it arrives.
@@ -85,17 +86,32 @@ class BearerInvoker:
             "Accept": "text/event-stream" if stream else "application/json",
         }
         body = json.dumps({"prompt": prompt, "stream": stream})
-        for attempt in range(1, self._max_attempts + 1):
-            with self._network_errors():
-                with self._http.stream("POST", url, headers=headers, content=body) as response:
-                    if response.status_code in RETRYABLE_STATUSES and attempt < self._max_attempts:
-                        self._sleep(self._backoff * 2 ** (attempt - 1))
-                        continue
-                    if response.status_code != 200:
-                        response.read()
-                        raise _http_error(response, self._target, attempts=attempt)
-                    return Answer(text=_read_answer(response, on_text), session_id=session_id)
-        raise AssertionError("unreachable: the loop returns or raises")
+        attempt = 1
+        while True:
+            with self._network_errors(), self._http.stream("POST", url, headers=headers, content=body) as response:
+                if response.status_code == 200:
+                    return Answer(text=read_answer(response, on_text), session_id=session_id)
+                response.read()
+                delay = self._delay_before_retry(response, attempt)
+            # Outside the `with`: the refused answer is closed and its connection back in the pool while waiting.
+            logger.debug("status=<%s>, attempt=<%d>, delay=<%.3f> | retrying", response.status_code, attempt, delay)
+            self._sleep(delay)
+            attempt += 1
+
+    def _delay_before_retry(self, response: httpx.Response, attempt: int) -> float:
+        """The wait before the next attempt.
+
+        Raises:
+            RuntimeHttpError: no retry is due (not retryable, attempts used up, or `Retry-After` too long).
+        """
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), now=self._retry.clock())
+        delay = self._retry.delay_before_retry(
+            attempt=attempt, status=response.status_code, code=_error_fields(response)[1], retry_after=retry_after
+        )
+        if delay is None:
+            too_long = retry_after if self._retry.waits_too_long(retry_after) else None
+            raise _http_error(response, self._target, attempts=attempt, retry_after_too_long=too_long)
+        return delay
 
     def stop_session(self, *, session_id: str, access_token: str) -> None:
         """StopRuntimeSession over HTTPS with the bearer token (SigV4 would be refused)."""
@@ -153,11 +169,8 @@ class SigV4Invoker:
             )
         except ClientError as e:
             raise CliError(f"runtime refused the call ({error_code(e)}): {error_message(e)}") from e
-        body = response["response"]
-        if "text/event-stream" in response.get("contentType", ""):
-            lines = (line.decode("utf-8") for line in body.iter_lines())
-            return Answer(text=_read_events(lines, on_text), session_id=session_id)
-        return Answer(text=_json_answer(body.read(), on_text), session_id=session_id)
+        text = read_botocore_answer(response.get("contentType", ""), response["response"], on_text)
+        return Answer(text=text, session_id=session_id)
 
     def stop_session(self, *, session_id: str) -> None:
         """StopRuntimeSession with SigV4."""
@@ -180,48 +193,19 @@ def _header_adder(name: str, value: str) -> Callable[..., None]:
     return add
 
 
-def _read_answer(response: httpx.Response, on_text: TextSink) -> str:
-    if response.headers.get("content-type", "").startswith("text/event-stream"):
-        return _read_events(response.iter_lines(), on_text)
-    return _json_answer(response.read(), on_text)
-
-
-def _json_answer(raw: bytes, on_text: TextSink) -> str:
-    try:
-        text = str(json.loads(raw)["response"])
-    except (ValueError, KeyError, TypeError) as e:
-        raise CliError(f"runtime answered with something that is not an agent reply: {raw[:200]!r}") from e
-    on_text(text)
-    return text
-
-
-def _read_events(lines: Iterable[str], on_text: TextSink) -> str:
-    """Consume `data: {...}` lines; deltas are passed on as they arrive."""
-    parts: list[str] = []
-    for line in lines:
-        if not line.startswith("data:"):
-            continue
-        try:
-            event = json.loads(line[5:].strip())
-        except ValueError:
-            continue
-        kind = event.get("type") if isinstance(event, dict) else None
-        if kind == "delta":
-            parts.append(str(event.get("text", "")))
-            on_text(str(event.get("text", "")))
-        elif kind == "done":
-            return str(event.get("response", "".join(parts)))
-        elif kind == "error":
-            raise CliError(f"agent failed: {event.get('error', 'unknown error')} ({event.get('code', 'no code')})")
-    return "".join(parts)
-
-
-def _http_error(response: httpx.Response, target: Target, *, attempts: int) -> RuntimeHttpError:
-    """One line describing a non-200 answer from the runtime (or front door)."""
+def _http_error(
+    response: httpx.Response, target: Target, *, attempts: int, retry_after_too_long: float | None = None
+) -> RuntimeHttpError:
+    """One line describing a non-200 answer from the runtime (or front door), and how often it was tried."""
     message, code = _error_fields(response)
     status = response.status_code
+    tried = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+    if retry_after_too_long is not None:
+        tried += f"; it asks to wait {retry_after_too_long:g} s before the next"
+    elif attempts > 1:
+        tried += " with backoff"
     if status == 429:
-        text = f"throttled by the runtime ({attempts} attempts with backoff): {message}; try again later"
+        text = f"throttled by the runtime ({tried}): {message}; try again later"
     elif status == 401:
         text = f"runtime rejected the access token ({code}): {message}"
     elif status == 404:
@@ -231,6 +215,8 @@ def _http_error(response: httpx.Response, target: Target, *, attempts: int) -> R
         )
     else:
         text = f"runtime answered HTTP {status} ({code}): {message}"
+        if attempts > 1 or retry_after_too_long is not None:
+            text += f" ({tried})"
     return RuntimeHttpError(text, status=status)
 
 

@@ -129,8 +129,9 @@ def load_outputs_file(path: Path) -> dict[str, str]:
 
 
 def local_target(outputs_file: Path | None = None) -> Target:
-    """The target `make local` describes in its outputs file."""
-    path = outputs_file or Path(os.environ.get("AGENTCORE_LOCAL_OUTPUTS", LOCAL_OUTPUTS_FILE))
+    """The target `make local` describes in its outputs file: `outputs_file`, else `$AGENTCORE_LOCAL_OUTPUTS`
+    (for a runtime started with `python -m local --state-dir DIR`), else `.local-runtime/outputs.json`."""
+    path = outputs_file or Path(os.environ.get("AGENTCORE_LOCAL_OUTPUTS") or LOCAL_OUTPUTS_FILE)
     if not path.exists():
         raise CliError(f"local runtime is not running: {path} does not exist (start it with `make local`)")
     return target_from_outputs(load_outputs_file(path), name="local", source=str(path))

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from client.private_files import check_name, private_dir, read_private_json, write_private_json
+from client.private_files import check_name, read_private_json, write_private_json
 
 # Refresh this long before the real expiry so a token never expires in flight.
 EXPIRY_MARGIN_SECONDS = 60
@@ -63,7 +63,3 @@ class TokenCache:
         """The user who logged in most recently, if any."""
         data = read_private_json(self._root / "last-user.json")
         return str(data["user"]) if data and "user" in data else None
-
-    def ensure_root(self) -> Path:
-        """Create the target directory (0700)."""
-        return private_dir(self._root)

@@ -47,7 +47,8 @@ AUTHORIZATION_METHOD_MISMATCH = (
     "used in your request. Check the agent's authorization configuration and ensure your request uses the "
     "matching method (OAuth or SigV4)"
 )
-_FORWARDED_RESPONSE_HEADERS = ("content-type", "x-amzn-bedrock-agentcore-runtime-request-id")
+# Retry-After: the agent's busy-session answers (409/429) say when to retry, and the client honours it.
+_FORWARDED_RESPONSE_HEADERS = ("content-type", "x-amzn-bedrock-agentcore-runtime-request-id", "retry-after")
 _FOREIGN_SCHEME = {"jwt": "aws4-hmac-sha256", "iam": "bearer"}
 
 

@@ -12,9 +12,12 @@ from typing import Any
 
 import boto3
 import pytest
+from starlette.responses import Response
 
 from client.cli import main
+from local.http_server import BackgroundServer
 from local.runtime import LocalRuntime, LocalRuntimeSettings
+from tests.support.runtime_peer import RuntimePeer, start_runtime_peer
 
 RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}")
 PASSWORD = "Test-Passw0rd-Long!"
@@ -83,3 +86,19 @@ def user(cli: Callable[..., Result]) -> str:
     assert cli("users", "create", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
     assert cli("login", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
     return name
+
+
+
+@pytest.fixture
+def runtime_peer() -> Iterator[Callable[..., RuntimePeer]]:
+    """`runtime_peer(answer_1, answer_2, …)` starts a `RuntimePeer` (tests/support/runtime_peer.py) for one test."""
+    servers: list[BackgroundServer] = []
+
+    def start(*answers: Callable[[], Response]) -> RuntimePeer:
+        peer, server = start_runtime_peer(*answers)
+        servers.append(server)
+        return peer
+
+    yield start
+    for server in servers:
+        server.stop()

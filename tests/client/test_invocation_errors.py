@@ -1,20 +1,23 @@
-"""What users see when the call itself fails: IAM vs JWT mismatch, runtime not READY, throttling, network."""
+"""What users see when the call itself fails: IAM vs JWT mismatch, runtime not READY, retries, network."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
+import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from client.errors import CliError
+from client.invocation import BearerInvoker
+from client.retry_policy import RetryPolicy
+from client.session_book import new_session_id
 from local.agent_process import free_port
-from local.http_server import BackgroundServer
+from tests.support.runtime_peer import RuntimePeer
 
 
 def _outputs_file(tmp_path: Path, local_runtime, **changes: str) -> Path:
@@ -84,44 +87,99 @@ def test_runtime_that_is_not_ready_is_named(cli, local_runtime, user, tmp_path, 
     )
 
 
-@pytest.fixture
-def throttling_runtime():
-    """Stands in for AgentCore throttling (429 `throttle_times` times, then an agent answer).
-
-    No real part of the project can be made to throttle, so this small HTTP peer answers the way
-    AgentCore does; the client's retry policy is what is under test.
-    """
-    calls: list[int] = []
-    throttle_times = [2]
-
-    async def invocations(request: Request) -> Response:
-        calls.append(1)
-        if len(calls) <= throttle_times[0]:
-            return JSONResponse({"message": "Rate exceeded"}, status_code=429, headers={"x-amzn-ErrorType": "ThrottlingException"})
-        return JSONResponse({"response": "finally"})
-
-    server = BackgroundServer(Starlette(routes=[Route("/runtimes/{arn:path}/invocations", invocations, methods=["POST"])]))
-    yield server, calls, throttle_times
-    server.stop()
+def _refusal(status: int, code: str, message: str, **headers: str) -> Callable[[], Response]:
+    """An AWS-shaped error answer, as the front door sends them."""
+    body = {"error": message, "code": code, "message": message}
+    return lambda: JSONResponse(body, status_code=status, headers=headers)
 
 
-def test_throttling_is_retried_with_backoff(cli, local_runtime, user, tmp_path, throttling_runtime, monkeypatch):
-    server, calls, _ = throttling_runtime
+def _throttled(**headers: str) -> Callable[[], Response]:
+    sent = {"x-amzn-ErrorType": "ThrottlingException", **headers}
+    return lambda: JSONResponse({"message": "Rate exceeded"}, status_code=429, headers=sent)
+
+
+def _answer() -> Response:
+    return JSONResponse({"response": "finally"})
+
+
+def _invoke(peer: RuntimePeer, sleeps: list[float], *randoms: float, clock: float = 0.0) -> str:
+    """One non-streamed call through `BearerInvoker` with the wait, the random draws and the clock injected."""
+    retry = RetryPolicy(random=iter(randoms).__next__, clock=lambda: clock)
+    with httpx.Client() as http:
+        invoker = BearerInvoker(target=peer.target, http=http, retry=retry, sleep=sleeps.append)
+        answer = invoker.invoke(prompt="hi", session_id=new_session_id(), access_token="t", stream=False, on_text=str)
+    return answer.text
+
+
+def test_throttling_is_retried_with_jittered_backoff(runtime_peer):
+    peer = runtime_peer(_throttled(), _throttled(), _answer)
     sleeps: list[float] = []
-    monkeypatch.setattr("client.invocation.time.sleep", sleeps.append)
-    path = _outputs_file(tmp_path, local_runtime, InvocationBaseUrl=server.url)
-    result = cli("invoke", "hi", "--user", user, "--no-stream", target=("--local", "--outputs-file", str(path)))
-    assert (result.code, result.out) == (0, "finally\n")
-    assert (len(calls), sleeps) == (3, [0.5, 1.0])
+    assert _invoke(peer, sleeps, 0.5, 0.25) == "finally"
+    assert (len(peer.requests), sleeps) == (3, [0.25, 0.25])  # 0.5 * min(8, 0.5 * 2**0), 0.25 * min(8, 0.5 * 2**1)
 
 
-def test_throttling_that_persists_is_one_line(cli, local_runtime, user, tmp_path, throttling_runtime, monkeypatch):
-    server, calls, throttle_times = throttling_runtime
-    throttle_times[0] = 100
+def test_throttling_that_persists_fails_after_four_attempts(runtime_peer):
+    peer = runtime_peer(_throttled())
     sleeps: list[float] = []
-    monkeypatch.setattr("client.invocation.time.sleep", sleeps.append)
-    path = _outputs_file(tmp_path, local_runtime, InvocationBaseUrl=server.url)
+    with pytest.raises(CliError) as raised:
+        _invoke(peer, sleeps, 0.5, 0.5, 0.5)
+    assert raised.value.message == "throttled by the runtime (4 attempts with backoff): Rate exceeded; try again later"
+    assert (len(peer.requests), sleeps) == (4, [0.25, 0.5, 1.0])
+
+
+def test_unavailable_runtime_that_persists_names_the_attempts(runtime_peer):
+    peer = runtime_peer(_refusal(503, "too_many_connections", "the agent has too many open connections"))
+    sleeps: list[float] = []
+    with pytest.raises(CliError) as raised:
+        _invoke(peer, sleeps, 0.0, 0.0, 0.0)
+    assert raised.value.message == (
+        "runtime answered HTTP 503 (too_many_connections): the agent has too many open connections "
+        "(4 attempts with backoff)"
+    )
+    assert (len(peer.requests), sleeps) == (4, [0.0, 0.0, 0.0])
+
+
+def test_retry_after_in_seconds_is_waited_for(runtime_peer):
+    peer = runtime_peer(_refusal(503, "too_many_connections", "busy", **{"Retry-After": "2"}), _answer)
+    sleeps: list[float] = []
+    assert _invoke(peer, sleeps, 0.5) == "finally"
+    assert sleeps == [2.25]  # what the server asked for, plus at most one base delay (0.5 * 0.5)
+
+
+def test_retry_after_as_an_http_date_is_counted_from_the_clock(runtime_peer):
+    now = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+    peer = runtime_peer(_throttled(**{"Retry-After": "Thu, 01 Jan 2026 00:00:05 GMT"}), _answer)
+    sleeps: list[float] = []
+    assert _invoke(peer, sleeps, 0.0, clock=now) == "finally"
+    assert sleeps == [5.0]
+
+
+def test_busy_session_with_retry_after_is_retried(runtime_peer):
+    busy = "session is busy with another request for more than 120 seconds; retry later"
+    peer = runtime_peer(_refusal(409, "session_busy", busy, **{"Retry-After": "1"}), _answer)
+    sleeps: list[float] = []
+    assert _invoke(peer, sleeps, 0.5) == "finally"
+    assert (len(peer.requests), sleeps) == (2, [1.25])
+
+
+def test_busy_session_without_retry_after_fails_at_once(runtime_peer):
+    busy = "session is busy with another request for more than 120 seconds; retry later"
+    peer = runtime_peer(_refusal(409, "session_busy", busy))
+    sleeps: list[float] = []
+    with pytest.raises(CliError) as raised:
+        _invoke(peer, sleeps)
+    assert raised.value.message == f"runtime answered HTTP 409 (session_busy): {busy}"
+    assert (len(peer.requests), sleeps) == (1, [])
+
+
+def test_retry_after_beyond_what_the_client_waits_fails_at_once(cli, local_runtime, user, tmp_path, runtime_peer):
+    """Through the CLI: no waiting at all, one line naming the wait the runtime asked for."""
+    peer = runtime_peer(_throttled(**{"Retry-After": "120"}), _answer)
+    path = _outputs_file(tmp_path, local_runtime, InvocationBaseUrl=peer.url)
     result = cli("invoke", "hi", "--user", user, target=("--local", "--outputs-file", str(path)))
-    assert result.code == 1
-    assert result.err == "agentcore-client: throttled by the runtime (4 attempts with backoff): Rate exceeded; try again later\n"
-    assert (len(calls), sleeps) == (4, [0.5, 1.0, 2.0])
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "agentcore-client: throttled by the runtime (1 attempt; it asks to wait 120 s before the next): "
+        "Rate exceeded; try again later\n"
+    )
+    assert len(peer.requests) == 1

@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from client.cli import build_parser
+from client.cognito_auth import CognitoAuth
+from client.targets import target_from_outputs
+from client.token_cache import TokenCache
+
 PASSWORD = "Test-Passw0rd-Long!"
 
 
@@ -142,3 +147,36 @@ def test_srp_login_runs_pycognito_against_cognito_and_tokens_work(cli, user):
     assert result.code == 0
     assert result.out.startswith(f"logged in as {user} on local; ")
     assert cli("invoke", "My name is Sam.", "--user", user).out == "Nice to meet you, Sam.\n"
+
+
+def _auth_flows_sent(cognito) -> list[str]:
+    """The `AuthFlow` of every InitiateAuth this boto3 client sends (a botocore event hook; the calls still go out)."""
+    flows: list[str] = []
+    event = "before-parameter-build.cognito-idp.InitiateAuth"
+    cognito.meta.events.register(event, lambda params, **_: flows.append(params["AuthFlow"]))
+    return flows
+
+
+@pytest.mark.parametrize(
+    ("local", "first"), [(False, "USER_SRP_AUTH"), (True, "USER_PASSWORD_AUTH")], ids=["deployed", "local"]
+)
+def test_auto_flow_tries_srp_first_except_against_moto(user, local_runtime, cognito, tmp_path, local, first):
+    """`--flow auto` as `login --help` and docs/client.md state it: SRP first, except against moto."""
+    document = json.loads(local_runtime.settings.outputs_path.read_text())
+    outputs = {k: v for stack in document.values() for k, v in stack.items()}
+    if not local:
+        del outputs["AwsEndpointUrl"]  # a deployed target; its pool is still moto's, through `cognito`
+    target = target_from_outputs(outputs, name="dev", source="test")
+    flows = _auth_flows_sent(cognito)
+    CognitoAuth(target=target, cognito=cognito, cache=TokenCache(tmp_path)).login(user, PASSWORD, flow="auto")
+    assert flows == [first]
+
+
+def test_flow_help_says_what_auto_does():
+    login = build_parser()._subparsers._group_actions[0].choices["login"]
+    flow = next(action for action in login._actions if action.dest == "flow")
+    assert (flow.default, flow.help) == ("auto", (
+        "srp (the password never leaves this machine), password (USER_PASSWORD_AUTH), or auto: SRP first, "
+        "USER_PASSWORD_AUTH if the app client does not allow SRP (with --local password first: moto does not "
+        "check SRP proofs)"
+    ))

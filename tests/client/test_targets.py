@@ -9,7 +9,7 @@ import pytest
 from client.auth_choice import choose_auth
 from client.errors import CliError
 from client.invocation import invocation_url
-from client.targets import target_from_outputs
+from client.targets import local_target, target_from_outputs
 
 ARN = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:runtime/agentcore_session_dev-Xy12Ab34Cd"
 RUNTIME = {"RuntimeArn": ARN, "RuntimeId": "agentcore_session_dev-Xy12Ab34Cd", "EndpointName": "live", "Region": "eu-west-1"}
@@ -97,4 +97,30 @@ def test_cli_refuses_sigv4_for_the_local_jwt_runtime(cli, local_runtime):
     assert result.err == (
         f"agentcore-client: runtime {local_runtime.runtime_arn} trusts Cognito JWTs, and AgentCore rejects SigV4 "
         "calls to it with 'authorization method mismatch': log in and use bearer tokens (--auth jwt, the default)\n"
+    )
+
+
+def test_local_outputs_file_comes_from_the_environment(cli, local_runtime, monkeypatch, tmp_path):
+    """`AGENTCORE_LOCAL_OUTPUTS` (docs/client.md, `--help`) replaces the default file; `--outputs-file` wins."""
+    monkeypatch.setenv("AGENTCORE_LOCAL_OUTPUTS", str(local_runtime.settings.outputs_path))
+    assert cli("sessions", "list", target=("--local",)).code == 0
+    assert local_target().runtime_arn == local_runtime.runtime_arn
+    absent = tmp_path / "absent.json"
+    monkeypatch.setenv("AGENTCORE_LOCAL_OUTPUTS", str(absent))
+    result = cli("sessions", "list", target=("--local",))
+    assert (result.code, result.err) == (
+        1, f"agentcore-client: local runtime is not running: {absent} does not exist (start it with `make local`)\n"
+    )
+    chosen = cli("sessions", "list", target=("--local", "--outputs-file", str(local_runtime.settings.outputs_path)))
+    assert (chosen.code, chosen.err) == (0, "")
+
+
+def test_empty_local_outputs_variable_means_the_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("AGENTCORE_LOCAL_OUTPUTS", "")
+    monkeypatch.setattr("client.targets.LOCAL_OUTPUTS_FILE", tmp_path / ".local-runtime" / "outputs.json")
+    with pytest.raises(CliError) as raised:
+        local_target()
+    default = tmp_path / ".local-runtime" / "outputs.json"
+    assert raised.value.message == (
+        f"local runtime is not running: {default} does not exist (start it with `make local`)"
     )

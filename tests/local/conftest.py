@@ -123,7 +123,9 @@ def upstream() -> Iterator[Upstream]:
             return Response("upstream is not JSON", status_code=500, media_type="text/plain")
         if str(body.get("prompt", "")).startswith("answer "):  # e.g. "answer 409": the agent refuses with that status
             status = int(body["prompt"].split()[1])
-            return JSONResponse({"error": f"the agent answered {status}", "code": "scripted"}, status_code=status)
+            retry = {"Retry-After": "1"} if status in (409, 429) else {}  # as the agent answers a busy session
+            return JSONResponse({"error": f"the agent answered {status}", "code": "scripted"}, status_code=status,
+                                headers=retry)
         if body.get("stream"):
             chunks = [f'data: {json.dumps({"type": "delta", "text": part})}\n\n' for part in ("Hel", "lo")]
             return StreamingResponse(iter(chunks), media_type="text/event-stream")

@@ -216,6 +216,7 @@ def test_agent_error_through_the_jwt_front_door_has_aws_name_and_message(front_d
 
     assert response.status_code == 409
     assert botocore_error(response) == {"Code": "RetryableConflictException", "Message": "the agent answered 409"}
+    assert response.headers["retry-after"] == "1"  # the client waits what the agent asks
     assert response.json() == {"error": "the agent answered 409", "code": "scripted", "message": "the agent answered 409"}
 
 
