@@ -11,6 +11,9 @@ export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # SSL_CERT_FILE), resolves from PyPI (or UV_DEFAULT_INDEX) and never downloads a Python (docs/toolchain.md).
 export UV_SYSTEM_CERTS ?= true
 export UV_PYTHON_DOWNLOADS ?= never
+# uv installs without compiling bytecode: compiling all of .venv costs more than a first synth (docs/toolchain.md).
+# Python caches it on first import instead, so the commands make runs do not inherit PYTHONDONTWRITEBYTECODE.
+unexport PYTHONDONTWRITEBYTECODE
 STAGE ?= dev
 CDK := cdk --app "$(BIN)/python app.py" -c stage=$(STAGE)
 OUTPUTS_FILE ?= cdk-outputs-$(STAGE).json
