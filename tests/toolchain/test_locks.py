@@ -181,3 +181,20 @@ def test_compile_command_uses_relative_paths_and_hashes():
         "--python-platform", "aarch64-manylinux_2_36", "--python-version", "3.11", "--only-binary", ":all:",
         "--constraints", "requirements-dev.lock", "agent/requirements.txt", "--output-file", "agent/requirements.lock",
     ]  # fmt: skip
+
+
+def _makefile_list(name: str) -> set[str]:
+    text = (REPO / "Makefile").read_text().replace("\\\n", " ")
+    match = re.search(rf"^{name} := (.*)$", text, re.M)
+    assert match is not None, name
+    return set(match.group(1).split())
+
+
+def test_make_setup_rechecks_when_any_requirement_file_or_lock_changes():
+    inputs = {
+        path.relative_to(REPO).as_posix() for lock in locks.LOCKS for path in locks.input_files(REPO / lock.source)
+    }
+
+    # These are the prerequisites of .venv/.installed, whose recipe runs `scripts/locks.py check` first.
+    assert _makefile_list("REQUIREMENTS") == inputs == set(INPUT_FILES)
+    assert _makefile_list("LOCKS") == {lock.output for lock in locks.LOCKS}
