@@ -122,7 +122,7 @@ def stamp(lock: Lock, root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     digest.update("\0".join((lock.source, *lock.resolver_args, *lock.constraints)).encode())
     for path in input_files(root / lock.source):
-        digest.update(f"\0{path.relative_to(root.resolve())}\0".encode())
+        digest.update(f"\0{path.relative_to(root.resolve()).as_posix()}\0".encode())
         digest.update("\n".join(requirement_lines(path)).encode())
     for constraint in lock.constraints:
         constraint_path = root / constraint
