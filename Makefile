@@ -5,7 +5,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+UV := $(BIN)/uv
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# uv reads no pip.conf: it trusts the system certificate store (where a TLS-inspecting proxy's CA lives; or set
+# SSL_CERT_FILE), resolves from PyPI (or UV_DEFAULT_INDEX) and never downloads a Python (docs/toolchain.md).
+export UV_SYSTEM_CERTS ?= true
+export UV_PYTHON_DOWNLOADS ?= never
+# uv installs without compiling bytecode: compiling all of .venv costs more than a first synth (docs/toolchain.md).
+# Python caches it on first import instead, so the commands make runs do not inherit PYTHONDONTWRITEBYTECODE.
+unexport PYTHONDONTWRITEBYTECODE
 STAGE ?= dev
 CDK := cdk --app "$(BIN)/python app.py" -c stage=$(STAGE)
 OUTPUTS_FILE ?= cdk-outputs-$(STAGE).json
@@ -13,17 +21,27 @@ PYTEST_ARGS ?=
 PORT ?= 8080
 AUTHORIZER ?= jwt
 HOST ?= 127.0.0.1
+# Requirement files (hand-edited top-level pins) and the hash-pinned locks `make lock` compiles from them.
+REQUIREMENTS := requirements.txt requirements-dev.txt agent/requirements.txt client/requirements.txt \
+	local/requirements.txt bench/requirements.txt
+LOCKS := requirements-dev.lock agent/requirements.lock client/requirements.lock
 
-.PHONY: help setup synth test lint deploy diff destroy dev local bench clean
+.PHONY: help setup lock synth test lint cfn-lint deploy diff destroy dev local bench bump-base-image clean
 
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt agent/requirements.txt client/requirements.txt local/requirements.txt pyproject.toml
+# Bootstrap: a plain venv's pip installs the uv pinned (with its hashes) in requirements-dev.lock.
+$(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(PYTHON) scripts/locks.py pin uv > $(VENV)/uv-bootstrap.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/uv-bootstrap.lock
+
+# The venv becomes exactly requirements-dev.lock, every file hash-checked; a stale lock stops here.
+$(VENV)/.installed: $(REQUIREMENTS) $(LOCKS) pyproject.toml | $(UV)
+	@$(PYTHON) scripts/locks.py check
+	$(UV) pip sync --quiet --require-hashes --python $(BIN)/python requirements-dev.lock
+	$(UV) pip install --quiet --no-deps --no-build-isolation --python $(BIN)/python --editable .
 	$(BIN)/python scripts/link_node.py $(BIN)
 	touch $@
 
@@ -31,7 +49,10 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed ## Create .venv with pinned Python deps, Node.js 24 and the pinned CDK CLI.
+setup: $(VENV)/.installed node_modules/.installed ## Create .venv from the hash-checked lock, with Node.js 24 and the pinned CDK CLI.
+
+lock: $(UV) ## Compile every requirement file into its hash-pinned lock (UPGRADE=1: newest versions of everything).
+	$(BIN)/python scripts/locks.py compile --uv $(UV) $(if $(UPGRADE),--upgrade)
 
 synth: setup ## Synthesize the app for STAGE (default dev) and print a summary. No AWS account needed.
 	$(CDK) synth --quiet
@@ -51,7 +72,10 @@ destroy: setup ## Empty STAGE's session bucket unless retained, then delete its 
 	$(BIN)/python -m scripts.empty_session_store --stage $(STAGE)
 	$(CDK) destroy --all --force
 
-lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
+lint: setup ## ruff check, ruff format --check and mypy (strict on agent/ stacks/ client/ local/); not in `make test` yet.
+	@status=0; ruff check . || status=1; ruff format --check . || status=1; mypy || status=1; exit $$status
+
+cfn-lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
 	cfn-lint $$(find cdk.out -name '*.template.json')
 
 local: setup ## Run the whole flow offline: moto, the front door (AUTHORIZER=jwt|iam, on HOST, default 127.0.0.1) and the agent.
@@ -62,6 +86,10 @@ bench: setup ## Benchmark the agent against the reference design, offline (~10 m
 
 dev: setup ## Run the agent on HOST:PORT (default 127.0.0.1:8080) with the file session store.
 	SESSION_STORE=$${SESSION_STORE:-file} HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m agent
+
+bump-base-image: setup ## Pin agent/Dockerfile's base image to its tag's current digest (needs a registry), then re-lock.
+	$(BIN)/python scripts/bump_base_image.py
+	$(MAKE) lock
 
 clean: ## Remove build output (keeps .venv and node_modules).
 	rm -rf cdk.out .pytest_cache

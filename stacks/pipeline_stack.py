@@ -23,7 +23,7 @@ from stacks.pipeline_config import PipelineConfig
 from stacks.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 
-# `make setup` installs from the lock files: pip -r requirements-dev.txt (pinned) and `npm ci`
+# `make setup` installs from the lock files: requirements-dev.lock with uv (hashes checked) and `npm ci`
 # (package-lock.json), plus Node.js 24 from its wheel. As in `.ci/run`, the container prerequisites
 # (podman, the local base image) are installed too and CI=true, so `make test` runs the whole suite,
 # container test included (podman needs a privileged build container), instead of skipping it.

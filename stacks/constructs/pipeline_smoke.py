@@ -26,7 +26,8 @@ IDENTITY_OUTPUTS = ("UserPoolId", "UserPoolClientId")
 READ_RUNTIME_ACTIONS = ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint")
 # JSON keys of the CI secret, mapped to the environment variables the demo commands read.
 CI_SECRET_KEYS = {"CI_USER_A": "user_a", "CI_PASSWORD_A": "password_a", "CI_USER_B": "user_b", "CI_PASSWORD_B": "password_b"}
-INSTALL_COMMANDS = ("python3 -m pip install --quiet -r client/requirements.txt",)
+# The client's hash-pinned lock (make lock): exactly the tested versions, every file's sha256 checked.
+INSTALL_COMMANDS = ("python3 -m pip install --quiet --require-hashes --no-deps -r client/requirements.lock",)
 # The client needs Python >= 3.11; CodeBuild standard:7.0 selects it with runtime-versions.
 SMOKE_PYTHON_VERSION = "3.12"
 # The alarm metric every successful invocation reports (SystemErrors and Throttles may have no datapoint

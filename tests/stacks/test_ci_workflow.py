@@ -80,11 +80,28 @@ def test_every_make_target_the_workflow_calls_exists(workflow):
     assert called <= _make_targets()
 
 
-def test_every_action_is_pinned_to_a_major_version(workflow):
-    for job in workflow["jobs"].values():
-        for step in job["steps"]:
-            if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+def _pinned(uses: str) -> bool:
+    """``owner/repo@<40-hex commit>``: a tag can be moved to other code, a commit cannot."""
+    return re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", uses) is not None
+
+
+def test_every_action_is_pinned_to_a_commit_sha(workflow):
+    uses = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
+
+    assert len(uses) == 7
+    assert [u for u in uses if not _pinned(u)] == []
+
+
+def test_pin_check_rejects_tags_branches_and_short_shas():
+    assert _pinned("actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1")
+    for unpinned in ("actions/checkout@v7", "actions/checkout@v7.0.1", "actions/checkout@main", "actions/checkout@3d3c42e"):
+        assert not _pinned(unpinned), unpinned
+
+
+def test_every_pinned_action_names_its_release_tag():
+    lines = [line.strip() for line in WORKFLOW.read_text().splitlines() if line.strip().startswith("- uses: ")]
+
+    assert lines and [line for line in lines if not re.search(r"@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line)] == []
 
 
 def test_documented_variables_are_the_ones_used():

@@ -103,7 +103,7 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
 def test_make_setup_installs_exactly_the_lock_files():
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^setup: \$\(VENV\)/\.installed node_modules/\.installed", makefile, re.M)
-    assert "pip install --quiet -r requirements-dev.txt" in makefile
+    assert "pip sync --quiet --require-hashes --python $(BIN)/python requirements-dev.lock" in makefile
     assert re.search(r"^\tnpm ci ", makefile, re.M)
 
 
