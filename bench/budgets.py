@@ -87,7 +87,8 @@ def added_latency_rows(results: dict[str, Any]) -> list[BudgetRow]:
             continue
         added = ours - floor
         base_text = f"{base - floor:.1f} ms" if base is not None else "not measured"
-        rows.append(BudgetRow(budget, target, f"{added:.1f} ms", base_text, round(added, 2), limit, added <= ADDED_P99_MAX_MS))
+        rows.append(BudgetRow(budget, target, f"{added:.1f} ms", base_text, round(added, 2), limit,
+                              added <= ADDED_P99_MAX_MS))
     return rows
 
 

@@ -36,14 +36,15 @@ def _memory_cell(results: dict[str, Any], target: str) -> str:
 def _floor_line(results: dict[str, Any], key: str, drift_key: str, text: str) -> str:
     floor = results.get(key) or {}
     drift = (results.get("drift") or {}).get(drift_key) or {}
-    return (f"{text}: 1 session p50 {floor.get('p50_ms', '—')} ms, p99 {floor.get('p99_ms', '—')} ms; drift early → late "
-            f"p50 {drift.get('early_p50_ms', '—')} → {drift.get('late_p50_ms', '—')} ms.")
+    return (f"{text}: 1 session p50 {floor.get('p50_ms', '—')} ms, p99 {floor.get('p99_ms', '—')} ms; "
+            f"drift early → late p50 {drift.get('early_p50_ms', '—')} → {drift.get('late_p50_ms', '—')} ms.")
 
 
 def _container_lines(container: dict[str, Any]) -> list[str]:
     if not container.get("measured"):
         return [f"Container: not measured ({container.get('reason', 'not requested')})."]
-    runs = "; ".join(f"{name}: `podman run` → /ping {run['median_ping_s']:.2f} s, → first answer {run['median_answer_s']:.2f} s"
+    runs = "; ".join(f"{name}: `podman run` → /ping {run['median_ping_s']:.2f} s, "
+                     f"→ first answer {run['median_answer_s']:.2f} s"
                      + (f" ({run['wrong_answers']} wrong answers)" if run["wrong_answers"] else "")
                      for name, run in container["configurations"].items())
     return [f"Container (`{container['image']}`): image {container['size_mb']} MB; {runs} (median of {container['reps']})."]

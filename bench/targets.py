@@ -83,7 +83,8 @@ def target_spec(name: str, *, stub_url: str, bedrock: BedrockPath | None = None,
     s3_store_env: dict[str, str] = {}
     if name in BEDROCK_TARGETS:
         if bedrock is None:
-            raise ValueError(f"target {name!r} runs on the Bedrock path: pass bedrock= (bench.bedrock_path.started_bedrock_path)")
+            raise ValueError(f"target {name!r} runs on the Bedrock path: pass bedrock= "
+                             "(bench.bedrock_path.started_bedrock_path)")
         model_env, s3_store_env = bedrock.model_env(), bedrock.store_env()
     else:
         model_env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": stub_url, "OPENAI_API_KEY": "bench",

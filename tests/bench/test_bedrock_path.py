@@ -79,7 +79,8 @@ def test_deployed_settings_take_the_stage_value_over_the_default(tmp_path: Path)
         "defaults": {"model_id": "global.anthropic.claude-sonnet-4-6", "session_prefix": "sessions/"},
         "stages": {"dev": {"model_id": "us.amazon.nova-pro-v1:0"}, "prod": {}}}}}))
 
-    assert deployed_settings("dev", cdk_json) == DeployedSettings(model_id="us.amazon.nova-pro-v1:0", session_prefix="sessions/")
+    assert deployed_settings("dev", cdk_json) == DeployedSettings(model_id="us.amazon.nova-pro-v1:0",
+                                                                  session_prefix="sessions/")
     assert deployed_settings("prod", cdk_json) == SETTINGS
 
 
@@ -136,7 +137,8 @@ def test_agent_bedrock_answers_through_the_stand_in_and_stores_in_s3(
     bedrock: BedrockPath, stand_in: BedrockRuntimeStandIn, http: httpx.Client, tmp_path: Path
 ) -> None:
     calls_before = len(stand_in.calls)
-    with started_target(target_spec(AGENT_BEDROCK, stub_url="http://127.0.0.1:9/v1", bedrock=bedrock), log_dir=tmp_path) as server:
+    spec = target_spec(AGENT_BEDROCK, stub_url="http://127.0.0.1:9/v1", bedrock=bedrock)
+    with started_target(spec, log_dir=tmp_path) as server:
         answers, (session_a, session_b) = _two_sessions(server, http)
     calls = stand_in.calls[calls_before:]
     keys = [item["Key"] for item in s3_client(bedrock.moto_url).list_objects_v2(Bucket=bedrock.bucket)["Contents"]]
@@ -152,7 +154,8 @@ def test_baseline_bedrock_shares_one_conversation_which_the_bench_judges_cross_t
     bedrock: BedrockPath, stand_in: BedrockRuntimeStandIn, http: httpx.Client, tmp_path: Path
 ) -> None:
     calls_before = len(stand_in.calls)
-    with started_target(target_spec(BASELINE_BEDROCK, stub_url="http://127.0.0.1:9/v1", bedrock=bedrock), log_dir=tmp_path) as server:
+    spec = target_spec(BASELINE_BEDROCK, stub_url="http://127.0.0.1:9/v1", bedrock=bedrock)
+    with started_target(spec, log_dir=tmp_path) as server:
         answers, _ = _two_sessions(server, http)
     calls = stand_in.calls[calls_before:]
     ann, bob = SessionOutcome(name="Ann"), SessionOutcome(name="Bob")
