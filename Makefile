@@ -53,7 +53,7 @@ lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
 local: setup ## Run the whole flow offline: moto Cognito, the JWT front door and the agent (see docs/client.md).
 	$(BIN)/python -m local
 
-bench: setup ## Benchmark the agent against the reference design, offline (~15-20 min; BENCH_QUICK=1 for ~3 min).
+bench: setup ## Benchmark the agent against the reference design, offline (~8-15 min; BENCH_QUICK=1 for ~3 min).
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 dev: setup ## Run the agent locally on PORT (default 8080) with the file session store.

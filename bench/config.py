@@ -1,7 +1,7 @@
 """Benchmark settings: counts and switches from flags, falling back to ``BENCH_*`` environment variables.
 
-The defaults are the full run (15–20 minutes on 2 cores); ``--quick`` shrinks every count for a
-smoke run. Every problem is reported at once, naming the setting, its value and the limit.
+The defaults are the full run (8–15 minutes on 2 cores, depending on load); ``--quick`` shrinks every count
+for a smoke run. Every problem is reported at once, naming the setting, its value and the limit.
 """
 
 from __future__ import annotations
