@@ -1,7 +1,8 @@
 """The budgets the project holds itself to, checked against one run's results.
 
-Each check yields one row: what was measured for our agent, the baseline's number beside it, the
-ratio or difference the budget is about, the limit, and whether it is met. A measurement that was
+Each check yields one row per target of ours: what was measured, the number of the baseline on the same
+model path beside it (``agent-bedrock`` is held against ``baseline-bedrock``, the OpenAI targets against
+``baseline``), the ratio or difference the budget is about, the limit, and whether it is met. A measurement that was
 not taken yields a row saying so (met = None), never a silent pass.
 """
 
@@ -10,9 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.targets import AGENT_FILE, AGENT_NONE, BASELINE
+from bench.targets import BASELINE_OF, BEDROCK_TARGETS
 
-OURS = (AGENT_NONE, AGENT_FILE)
+# Ours, each measured against the baseline on its own model path (bench.targets.BASELINE_OF).
+OURS: tuple[str, ...] = tuple(BASELINE_OF)
+# The model round trip alone ("added latency" is over it): the OpenAI stub, or the Bedrock stand-in.
+STUB_FLOOR = ("stub_round_trip", "stub")
+STAND_IN_FLOOR = ("stand_in_round_trip", "stand-in")
 COLD_START_MAX_RATIO = 1.0
 ADDED_P99_MAX_MS = 5.0
 DRIFT_MAX_RATIO = 1.10
@@ -46,12 +51,17 @@ def _missing(budget: str, target: str, limit: str) -> BudgetRow:
     return BudgetRow(budget, target, "not measured", "", None, limit, None)
 
 
+def floor_of(target: str) -> tuple[str, str]:
+    """(results key, label) of the model stand-in alone that ``target``'s added latency is measured over."""
+    return STAND_IN_FLOOR if target in BEDROCK_TARGETS else STUB_FLOOR
+
+
 def cold_start_rows(results: dict[str, Any]) -> list[BudgetRow]:
     """Spawn → first answer, ours over the baseline's (medians)."""
     limit = f"≤ {COLD_START_MAX_RATIO:.1f}× baseline"
-    base = _get(results, "cold_start", BASELINE, "median_answer_s")
     rows = []
     for target in OURS:
+        base = _get(results, "cold_start", BASELINE_OF[target], "median_answer_s")
         ours = _get(results, "cold_start", target, "median_answer_s")
         if ours is None or not base:
             rows.append(_missing("cold start → first answer", target, limit))
@@ -63,20 +73,22 @@ def cold_start_rows(results: dict[str, Any]) -> list[BudgetRow]:
 
 
 def added_latency_rows(results: dict[str, Any]) -> list[BudgetRow]:
-    """1 session: p99 of an invocation minus p99 of the stub's own round trip."""
+    """1 session: p99 of an invocation minus p99 of the model stand-in's own round trip (stub or Bedrock stand-in)."""
     limit = f"≤ {ADDED_P99_MAX_MS:g} ms"
-    stub = _get(results, "stub_round_trip", "p99_ms")
-    base = _get(results, "latency", BASELINE, "p99_ms")
     rows = []
     for target in OURS:
+        floor_key, floor_label = floor_of(target)
+        budget = f"added p99 over {floor_label}, 1 session"
+        floor = _get(results, floor_key, "p99_ms")
+        base = _get(results, "latency", BASELINE_OF[target], "p99_ms")
         ours = _get(results, "latency", target, "p99_ms")
-        if ours is None or stub is None:
-            rows.append(_missing("added p99 over stub, 1 session", target, limit))
+        if ours is None or floor is None:
+            rows.append(_missing(budget, target, limit))
             continue
-        added = ours - stub
-        base_text = f"{base - stub:.1f} ms" if base is not None else "not measured"
-        rows.append(BudgetRow("added p99 over stub, 1 session", target, f"{added:.1f} ms", base_text, round(added, 2),
-                              limit, added <= ADDED_P99_MAX_MS))
+        added = ours - floor
+        base_text = f"{base - floor:.1f} ms" if base is not None else "not measured"
+        rows.append(BudgetRow(budget, target, f"{added:.1f} ms", base_text, round(added, 2), limit,
+                              added <= ADDED_P99_MAX_MS))
     return rows
 
 
@@ -84,9 +96,9 @@ def drift_rows(results: dict[str, Any]) -> list[BudgetRow]:
     """p50 of the last window over p50 of a fresh process's first window, taken at the same time."""
     limit = f"≤ {DRIFT_MAX_RATIO:.2f}×"
     budget = "latency drift (late p50 / fresh p50)"
-    base = _get(results, "drift", BASELINE, "late_over_fresh")
     rows = []
     for target in OURS:
+        base = _get(results, "drift", BASELINE_OF[target], "late_over_fresh")
         ours = _get(results, "drift", target)
         if ours is None or "late_over_fresh" not in ours:
             rows.append(_missing(budget, target, limit))
@@ -102,10 +114,10 @@ def drift_rows(results: dict[str, Any]) -> list[BudgetRow]:
 def concurrency_rows(results: dict[str, Any]) -> list[BudgetRow]:
     """Concurrent sessions: errors and cross-talk must both be zero (and no lost history)."""
     limit = "0 errors, 0 cross-talk"
-    base = _get(results, "concurrency", BASELINE)
-    base_text = f"{base['errors']} errors, {base['cross_talk']} cross-talk" if base else "not measured"
     rows = []
     for target in OURS:
+        base = _get(results, "concurrency", BASELINE_OF[target])
+        base_text = f"{base['errors']} errors, {base['cross_talk']} cross-talk" if base else "not measured"
         ours = _get(results, "concurrency", target)
         if ours is None:
             rows.append(_missing("concurrent sessions", target, limit))
@@ -126,11 +138,12 @@ def memory_rows(results: dict[str, Any]) -> list[BudgetRow]:
         if not points:
             rows.append(_missing("RSS per idle session", target, limit))
             continue
-        base_points = {p["sessions"]: p for p in _get(results, "memory", BASELINE, "checkpoints") or []}
+        base_points = {p["sessions"]: p for p in _get(results, "memory", BASELINE_OF[target], "checkpoints") or []}
         for point in points:
             base = base_points.get(point["sessions"])
             kib = point["kib_per_session"]
-            rows.append(BudgetRow(f"RSS per idle session @ {point['sessions']}", target, f"{kib:.1f} KiB",
+            stopped = f" (stopped at {point['reached']} sessions: {point['stopped']})" if "stopped" in point else ""
+            rows.append(BudgetRow(f"RSS per idle session @ {point['sessions']}", target, f"{kib:.1f} KiB{stopped}",
                                   f"{base['kib_per_session']:.1f} KiB" if base else "not measured", kib, limit,
                                   kib <= IDLE_SESSION_MAX_KIB))
     return rows

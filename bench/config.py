@@ -1,7 +1,7 @@
 """Benchmark settings: counts and switches from flags, falling back to ``BENCH_*`` environment variables.
 
-The defaults are the full run (about ten minutes on 2 cores); ``--quick`` shrinks every count for a
-smoke run. Every problem is reported at once, naming the setting, its value and the limit.
+The defaults are the full run (8–15 minutes on 2 cores, depending on load); ``--quick`` shrinks every count
+for a smoke run. Every problem is reported at once, naming the setting, its value and the limit.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class BenchConfig:
         memory_sessions: idle-session counts at which RSS is read, ascending; default (100, 1000).
         synth_reps: ``cdk synth`` runs per app (median reported); default 3.
         container_reps: ``podman run`` cold starts; default 3.
-        targets: servers to measure; default baseline, agent-none, agent-file (agent-none-tls is opt-in).
+        targets: servers to measure; default baseline, agent-none, agent-file, baseline-bedrock, agent-bedrock
+            (agent-none-tls and agent-none-bedrock are opt-in).
         measures: measurements to run; default all.
         output: JSON results file; default ``bench/results/latest.json``.
     """

@@ -1,6 +1,9 @@
 """Container image size and container cold start (``podman run`` → ``/ping`` 200 → first answer).
 
-Uses what ``scripts/container_prereqs.sh`` prepares (``.build/containers.conf`` and the local debootstrap
+Two configurations of the one image, started in turn: ``openai-file`` (the OpenAI stub, the file store) and
+``bedrock-s3`` — the deployed one: ``MODEL_PROVIDER=bedrock`` with the deployed model id against the Bedrock
+stand-in and the S3 store on moto (:mod:`bench.bedrock_path`), both reached from the container at the host's
+loopback. Uses what ``scripts/container_prereqs.sh`` prepares (``.build/containers.conf`` and the local debootstrap
 base image) and builds ``agent/Dockerfile`` unmodified, with the same build args and secrets as the
 container test; layers are cached, so a rebuild after ``make test`` takes seconds. When podman or the
 base image is missing the measurement is reported as not measured, with the reason.
@@ -8,6 +11,7 @@ base image is missing the measurement is reported as not measured, with the reas
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -18,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from bench.bedrock_path import BedrockPath
 from bench.client import invoke, new_session_id
 from bench.processes import REPO_ROOT, Server, free_port, wait_for_ping
 from bench.scenarios import name_prompt
@@ -26,13 +31,16 @@ from bench.stats import median
 AGENT_DIR = REPO_ROOT / "agent"
 BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-base:bookworm")
 CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(REPO_ROOT / ".build" / "containers.conf")))
-IMAGE = "localhost/agentcore-session-agent:bench"
-# slirp4netns maps 10.0.2.2 to the host's loopback, where the stub listens.
+# One tag per checkout (as tests/container does): parallel clones or worktrees never replace each other's image.
+IMAGE = f"localhost/agentcore-session-agent:bench-{hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:8]}"
+# slirp4netns maps 10.0.2.2 to the host's loopback, where the stub, the Bedrock stand-in and moto listen.
 NETWORK = "slirp4netns:allow_host_loopback=true"
 HOST_FROM_CONTAINER = "10.0.2.2"
 BUILD_TIMEOUT_SECONDS = 900
 START_TIMEOUT_SECONDS = 120
 COLD_NAME = "Container"
+OPENAI_FILE = "openai-file"
+BEDROCK_S3 = "bedrock-s3"
 
 
 def _podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -61,10 +69,17 @@ def _build_args() -> list[str]:
             "--tag", IMAGE, "--file", str(AGENT_DIR / "Dockerfile"), str(AGENT_DIR)]
 
 
-def _cold_start(stub: Server, client: httpx.Client) -> dict[str, Any]:
+def configurations(stub: Server, bedrock: BedrockPath | None) -> dict[str, dict[str, str]]:
+    """Container environment per configuration; the deployed one only when the Bedrock path is running."""
+    envs = {OPENAI_FILE: {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": f"http://{HOST_FROM_CONTAINER}:{stub.port}/v1",
+                          "OPENAI_API_KEY": "bench", "MODEL_ID": "bench-stub", "SESSION_STORE": "file"}}
+    if bedrock is not None:
+        envs[BEDROCK_S3] = {**bedrock.model_env(HOST_FROM_CONTAINER), **bedrock.store_env(HOST_FROM_CONTAINER)}
+    return envs
+
+
+def _cold_start(env: dict[str, str], client: httpx.Client) -> dict[str, Any]:
     port, name = free_port(), f"bench-agent-{uuid.uuid4().hex[:8]}"
-    env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": f"http://{HOST_FROM_CONTAINER}:{stub.port}/v1",
-           "OPENAI_API_KEY": "bench", "MODEL_ID": "bench-stub", "SESSION_STORE": "file"}
     env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
     started = time.perf_counter()
     try:
@@ -78,8 +93,21 @@ def _cold_start(stub: Server, client: httpx.Client) -> dict[str, Any]:
     return {"ping_s": ping_s, "answer_s": answer_s, "ok": call.ok and call.answer == f"Nice to meet you, {COLD_NAME}."}
 
 
-def measure_container(stub: Server, *, reps: int) -> dict[str, Any]:
-    """Build (cached) the image, read its size, and time ``reps`` container cold starts."""
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "ping_s": [round(r["ping_s"], 3) for r in runs],
+        "answer_s": [round(r["answer_s"], 3) for r in runs],
+        "median_ping_s": round(median([r["ping_s"] for r in runs]), 3),
+        "median_answer_s": round(median([r["answer_s"] for r in runs]), 3),
+        "wrong_answers": sum(not r["ok"] for r in runs),
+    }
+
+
+def measure_container(stub: Server, bedrock: BedrockPath | None, *, reps: int) -> dict[str, Any]:
+    """Build (cached) the image, read its size, and time ``reps`` container cold starts of each configuration.
+
+    The configurations alternate (and which goes first rotates), so background load falls on both alike.
+    """
     reason = unavailable_reason()
     if reason is not None:
         return {"measured": False, "reason": reason}
@@ -87,8 +115,13 @@ def measure_container(stub: Server, *, reps: int) -> dict[str, Any]:
     _podman(*_build_args(), timeout=BUILD_TIMEOUT_SECONDS)
     build_s = time.perf_counter() - started
     size = int(_podman("image", "inspect", "--format", "{{.Size}}", IMAGE).stdout.strip())
+    envs = configurations(stub, bedrock)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
     with httpx.Client() as client:
-        runs = [_cold_start(stub, client) for _ in range(reps)]
+        for rep in range(reps):
+            names = list(envs)
+            for name in names[rep % len(names):] + names[:rep % len(names)]:
+                runs[name].append(_cold_start(envs[name], client))
     return {
         "measured": True,
         "image": IMAGE,
@@ -97,9 +130,5 @@ def measure_container(stub: Server, *, reps: int) -> dict[str, Any]:
         "size_bytes": size,
         "size_mb": round(size / 1e6, 1),
         "reps": reps,
-        "ping_s": [round(r["ping_s"], 3) for r in runs],
-        "answer_s": [round(r["answer_s"], 3) for r in runs],
-        "median_ping_s": round(median([r["ping_s"] for r in runs]), 3),
-        "median_answer_s": round(median([r["answer_s"] for r in runs]), 3),
-        "wrong_answers": sum(not r["ok"] for r in runs),
+        "configurations": {name: _summary(items) for name, items in runs.items()},
     }

@@ -7,6 +7,10 @@ each checkpoint. Per-session cost = (RSS at N − RSS before) / N. Ours must be 
 
 The baseline holds no per-session state, so its figure is the per-call growth every Strands server
 shows (its shared history plus allocator churn): the floor ours is compared with.
+
+The machine is shared: a server whose sessions cost megabytes would take gigabytes at 1,000 sessions, so
+creation stops once RSS has grown by :data:`MAX_GROWTH_KIB`; the checkpoint then reports the count reached
+(``reached`` < ``sessions``, with ``stopped``), and its per-session figure is over that count.
 """
 
 from __future__ import annotations
@@ -21,28 +25,42 @@ from bench.scenarios import name_prompt, warm_up
 
 # ~100 warm-up calls: the allocator reaches its steady state first, so later growth is what sessions hold.
 WARMUP_SESSIONS = 25
+MAX_GROWTH_KIB = 2 * 1024 * 1024
 
 
-def _create_sessions(server: Server, start: int, stop: int) -> int:
-    """Open sessions ``start``..``stop-1`` with one call each, one after another; returns how many failed.
+def _create_sessions(server: Server, start: int, stop: int, *, rss_limit_kib: int) -> tuple[int, int]:
+    """Open sessions ``start``..``stop-1`` with one call each, one after another, until RSS passes ``rss_limit_kib``.
 
     Sequential on purpose: the baseline cannot take overlapping calls, and extra server worker threads
     would add their own memory to the per-session figure.
+
+    Returns:
+        (sessions created up to, calls that failed)
     """
+    errors = 0
     with httpx.Client() as client:
-        return sum(not invoke(client, server.base_url, new_session_id(f"mem{i}"), name_prompt(f"Idle {i}")).ok
-                   for i in range(start, stop))
+        for i in range(start, stop):
+            errors += not invoke(client, server.base_url, new_session_id(f"mem{i}"), name_prompt(f"Idle {i}")).ok
+            if rss_kib(server.process.pid) > rss_limit_kib:
+                return i + 1, errors
+    return stop, errors
 
 
-def measure_memory(server: Server, *, checkpoints: tuple[int, ...]) -> dict[str, Any]:
+def measure_memory(server: Server, *, checkpoints: tuple[int, ...], max_growth_kib: int = MAX_GROWTH_KIB,
+                   warmup_sessions: int = WARMUP_SESSIONS) -> dict[str, Any]:
     """RSS before and at each checkpoint, and KiB per idle session."""
-    for i in range(WARMUP_SESSIONS):
+    for i in range(warmup_sessions):
         warm_up(server.base_url, f"warm{i}")
     base = rss_kib(server.process.pid)
     created, errors, points = 0, 0, []
     for count in checkpoints:
-        errors += _create_sessions(server, created, count)
-        created = count
+        created, failed = _create_sessions(server, created, count, rss_limit_kib=base + max_growth_kib)
+        errors += failed
         rss = rss_kib(server.process.pid)
-        points.append({"sessions": count, "rss_kib": rss, "kib_per_session": round((rss - base) / count, 1)})
+        point: dict[str, Any] = {"sessions": count, "reached": created, "rss_kib": rss,
+                                 "kib_per_session": round((rss - base) / created, 1)}
+        points.append(point)
+        if created < count:
+            point["stopped"] = f"RSS grew by more than {max_growth_kib // 1024} MiB"
+            break
     return {"rss_before_kib": base, "checkpoints": points, "errors": errors}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PING_POLL_SECONDS = 0.005
+PING_PATH = "/ping"
 
 
 class ServerStartError(RuntimeError):
@@ -33,25 +34,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def ping_once(port: int, *, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:
-    """True when ``GET /ping`` on host:port answers 200 right now."""
+def ping_once(port: int, *, host: str = "127.0.0.1", timeout: float = 1.0, path: str = PING_PATH) -> bool:
+    """True when ``GET <path>`` (``/ping`` unless told) on host:port answers 200 right now."""
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(f"GET /ping HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
             return sock.recv(64).startswith((b"HTTP/1.1 200", b"HTTP/1.0 200"))
     except OSError:
         return False
 
 
-def wait_for_ping(port: int, *, timeout: float, alive: Callable[[], bool] = lambda: True) -> float:
-    """Poll ``/ping`` until 200; return the ``time.perf_counter()`` at which it answered.
+def wait_for_ping(port: int, *, timeout: float, alive: Callable[[], bool] = lambda: True, path: str = PING_PATH) -> float:
+    """Poll ``GET <path>`` until 200; return the ``time.perf_counter()`` at which it answered.
 
     Raises:
         ServerStartError: ``alive()`` turned false or ``timeout`` seconds passed.
     """
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        if ping_once(port):
+        if ping_once(port, path=path):
             return time.perf_counter()
         if not alive():
             raise ServerStartError(f"server on port {port} exited before answering /ping")
@@ -76,6 +77,7 @@ class Server:
     port: int
     log_path: Path
     spawned_at: float
+    health_path: str = PING_PATH
 
     @property
     def base_url(self) -> str:
@@ -93,7 +95,7 @@ class Server:
     def wait_ready(self, timeout: float = 60.0) -> float:
         """Wait for ``/ping`` 200; returns seconds since spawn."""
         try:
-            return wait_for_ping(self.port, timeout=timeout, alive=self.alive) - self.spawned_at
+            return wait_for_ping(self.port, timeout=timeout, alive=self.alive, path=self.health_path) - self.spawned_at
         except ServerStartError as error:
             self.stop()
             raise ServerStartError(f"{self.name}: {error}\n{self.log_tail()}") from None
@@ -109,21 +111,26 @@ class Server:
                 self.process.wait(timeout=timeout)
 
 
-def spawn(name: str, command: Sequence[str], *, port: int, log_path: Path, env: Mapping[str, str] | None = None) -> Server:
-    """Start ``command`` with ``env`` merged over the current environment; output to ``log_path``."""
+def spawn(name: str, command: Sequence[str], *, port: int, log_path: Path, env: Mapping[str, str] | None = None,
+          health_path: str = PING_PATH) -> Server:
+    """Start ``command`` with ``env`` merged over the current environment; output to ``log_path``.
+
+    ``health_path`` is what answers 200 once the server is ready (``/ping`` for the agents and stand-ins;
+    moto has no ``/ping`` and is asked for ``/moto-api/data.json``).
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with log_path.open("ab") as log_file:
         spawned_at = time.perf_counter()
         process = subprocess.Popen(list(command), cwd=REPO_ROOT, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
-    return Server(name=name, process=process, port=port, log_path=log_path, spawned_at=spawned_at)
+    return Server(name=name, process=process, port=port, log_path=log_path, spawned_at=spawned_at, health_path=health_path)
 
 
 @contextmanager
 def running(name: str, command: Sequence[str], *, port: int, log_path: Path, env: Mapping[str, str] | None = None,
-            timeout: float = 60.0) -> Iterator[Server]:
-    """Spawn, wait for ``/ping`` and always stop the server afterwards."""
-    server = spawn(name, command, port=port, log_path=log_path, env=env)
+            timeout: float = 60.0, health_path: str = PING_PATH) -> Iterator[Server]:
+    """Spawn, wait for ``health_path`` (``/ping``) and always stop the server afterwards."""
+    server = spawn(name, command, port=port, log_path=log_path, env=env, health_path=health_path)
     try:
         server.wait_ready(timeout)
         yield server

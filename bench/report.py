@@ -6,6 +6,7 @@ from typing import Any
 
 from bench.budgets import BudgetRow
 from bench.targets import EXPERIMENTS, TARGETS
+from bench.warm_latency import STAND_IN, STUB
 
 
 def _met(value: bool | None) -> str:
@@ -28,17 +29,37 @@ def _cell(results: dict[str, Any], section: str, target: str, key: str, fmt: str
 
 def _memory_cell(results: dict[str, Any], target: str) -> str:
     points = ((results.get("memory") or {}).get(target) or {}).get("checkpoints") or []
-    return " / ".join(f"{p['kib_per_session']:.0f} @ {p['sessions']}" for p in points) or "—"
+    return " / ".join(f"{p['kib_per_session']:.0f} @ {p['sessions']}"
+                      + (f" (stopped at {p['reached']})" if "stopped" in p else "") for p in points) or "—"
+
+
+def _floor_line(results: dict[str, Any], key: str, drift_key: str, text: str) -> str:
+    floor = results.get(key) or {}
+    drift = (results.get("drift") or {}).get(drift_key) or {}
+    return (f"{text}: 1 session p50 {floor.get('p50_ms', '—')} ms, p99 {floor.get('p99_ms', '—')} ms; "
+            f"drift early → late p50 {drift.get('early_p50_ms', '—')} → {drift.get('late_p50_ms', '—')} ms.")
+
+
+def _container_lines(container: dict[str, Any]) -> list[str]:
+    if not container.get("measured"):
+        return [f"Container: not measured ({container.get('reason', 'not requested')})."]
+    runs = "; ".join(f"{name}: `podman run` → /ping {run['median_ping_s']:.2f} s, "
+                     f"→ first answer {run['median_answer_s']:.2f} s"
+                     + (f" ({run['wrong_answers']} wrong answers)" if run["wrong_answers"] else "")
+                     for name, run in container["configurations"].items())
+    return [f"Container (`{container['image']}`): image {container['size_mb']} MB; {runs} (median of {container['reps']})."]
 
 
 def detail_table(results: dict[str, Any]) -> str:
     """Per-target numbers behind the budgets."""
-    stub = results.get("stub_round_trip") or {}
-    stub_drift = (results.get("drift") or {}).get("stub") or {}
     lines = [
-        f"Stub alone (same conversations, sent straight to the stub over a kept-alive connection): 1 session "
-        f"p50 {stub.get('p50_ms', '—')} ms, p99 {stub.get('p99_ms', '—')} ms; drift early → late p50 "
-        f"{stub_drift.get('early_p50_ms', '—')} → {stub_drift.get('late_p50_ms', '—')} ms.",
+        _floor_line(results, "stub_round_trip", STUB, "Stub alone (same conversations, sent straight to the OpenAI stub "
+                    "over a kept-alive connection)"),
+    ]
+    if results.get("stand_in_round_trip"):
+        lines.append(_floor_line(results, "stand_in_round_trip", STAND_IN, "Bedrock stand-in alone (same conversations, "
+                                 "ConverseStream sent straight to the stand-in over a kept-alive connection)"))
+    lines += [
         "",
         "| Target | cold /ping (s) | cold 1st answer (s) | 1 session p50 / p99 (ms) | concurrent p50 / p99 (ms) "
         "| concurrent errors / cross-talk | drift p50 early → late, fresh (ms) | RSS per idle session (KiB) |",
@@ -56,14 +77,7 @@ def detail_table(results: dict[str, Any]) -> str:
             f"{_cell(results, 'drift', target, 'fresh_p50_ms')} "
             f"| {_memory_cell(results, target)} |"
         )
-    container = results.get("container") or {}
-    lines.append("")
-    if container.get("measured"):
-        lines.append(f"Container (`{container['image']}`): image {container['size_mb']} MB; `podman run` → /ping "
-                     f"{container['median_ping_s']:.2f} s, → first answer {container['median_answer_s']:.2f} s "
-                     f"(median of {container['reps']}).")
-    else:
-        lines.append(f"Container: not measured ({container.get('reason', 'not requested')}).")
+    lines += ["", *_container_lines(results.get("container") or {})]
     return "\n".join(lines)
 
 

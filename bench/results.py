@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: Bedrock targets, stand_in_round_trip, container configurations
 REQUIRED_KEYS: dict[str, type | tuple[type, ...]] = {
     "schema_version": int, "date": str, "machine": dict, "config": dict, "duration_s": (int, float),
     "load_avg_start": list, "load_avg_end": list, "budgets": list,

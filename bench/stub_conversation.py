@@ -40,19 +40,40 @@ def streamed_text(body: str) -> str:
     return "".join(text)
 
 
-class StubConversations:
+class WindowedConversations:
+    """Per-session histories trimmed the way Strands' default conversation manager trims them.
+
+    The one home of the floor's history rule, for every model stand-in called directly (the OpenAI stub
+    here, the Bedrock stand-in in :mod:`bench.stand_in_conversation`); messages are in the wire shape of
+    the stand-in being called.
+    """
+
+    def __init__(self) -> None:
+        self._histories: dict[str, list[dict[str, Any]]] = {}
+
+    def next_turn(self, session_id: str, user_message: dict[str, Any]) -> list[dict[str, Any]]:
+        """The session's history with ``user_message`` appended (kept for the next turn)."""
+        history = self._histories.setdefault(session_id, [])
+        del history[:-SLIDING_WINDOW_MESSAGES]  # trimmed after each turn, before the new prompt, as Strands does
+        history.append(user_message)
+        return history
+
+    def remember(self, session_id: str, assistant_message: dict[str, Any]) -> None:
+        """Append the answer to the session's history."""
+        self._histories[session_id].append(assistant_message)
+
+
+class StubConversations(WindowedConversations):
     """Calls the stub directly with per-session histories; usable as an interleave ``Invoker``."""
 
     def __init__(self, client: httpx.Client, stub_base_url: str) -> None:
+        super().__init__()
         self._client = client
         self._url = f"{stub_base_url}/v1/chat/completions"
-        self._histories: dict[str, list[dict[str, Any]]] = {}
 
     def request(self, session_id: str, prompt: str) -> dict[str, Any]:
         """The body for the next turn of ``session_id`` (its history plus the new user message)."""
-        history = self._histories.setdefault(session_id, [])
-        del history[:-SLIDING_WINDOW_MESSAGES]  # trimmed after each turn, before the new prompt, as Strands does
-        history.append({"role": "user", "content": [{"type": "text", "text": prompt}]})
+        history = self.next_turn(session_id, {"role": "user", "content": [{"type": "text", "text": prompt}]})
         return {"model": STUB_MODEL_ID, "messages": [{"role": "system", "content": SYSTEM_PROMPT}, *history],
                 "tools": [WEATHER_TOOL_SPEC], "stream": True, "stream_options": {"include_usage": True}}
 
@@ -65,5 +86,5 @@ class StubConversations:
         except httpx.HTTPError as error:
             return Call(status=0, answer=type(error).__name__, seconds=time.perf_counter() - started)
         seconds = time.perf_counter() - started
-        self._histories[session_id].append({"role": "assistant", "content": [{"type": "text", "text": text}]})
+        self.remember(session_id, {"role": "assistant", "content": [{"type": "text", "text": text}]})
         return Call(status=response.status_code, answer=text, seconds=seconds)

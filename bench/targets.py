@@ -1,14 +1,23 @@
-"""The servers under test and how each is started against the benchmark's stub model.
+"""The servers under test and how each is started against the benchmark's model stand-ins.
+
+OpenAI path (Strands' ``OpenAIModel`` against the OpenAI-compatible stub, ``bench/stub_model.py``):
 
 - ``baseline``: the reference design (:mod:`bench.baseline_agent`, one module-level agent);
 - ``agent-none``: ``python -m agent`` with ``SESSION_STORE=none`` (isolation only);
 - ``agent-file``: ``python -m agent`` with ``SESSION_STORE=file`` (isolation + persistence on local disk);
-- ``agent-none-tls`` (opt-in experiment): ``agent-none`` with one TLS context for the model client;
-- ``agent-none-bedrock`` (opt-in experiment): ``agent-none`` with ``MODEL_PROVIDER=bedrock``, the deployed
-  default. Offline its Bedrock endpoint is the stub, which answers 404, so every turn is a 502 — but the
-  per-session agent (and its ``BedrockModel``) is created and held, which is what the memory figure needs.
+- ``agent-none-tls`` (opt-in experiment): ``agent-none`` served by :mod:`bench.shared_tls_agent`.
 
-All three use Strands' ``OpenAIModel`` against the same stub, so the model round trip is identical.
+Bedrock path, the deployed configuration (Strands' ``BedrockModel`` over botocore against the Bedrock Runtime
+stand-in, the S3 store on moto; :mod:`bench.bedrock_path`):
+
+- ``baseline-bedrock``: the same reference design with ``BedrockModel`` and the deployed model id;
+- ``agent-bedrock``: ``python -m agent`` with the stack's environment: ``MODEL_PROVIDER=bedrock``, ``MODEL_ID``,
+  ``SESSION_STORE=s3``, the session bucket and prefix;
+- ``agent-none-bedrock`` (opt-in experiment): ``agent-bedrock`` without a store, which separates the Bedrock
+  client's cost from the S3 store's.
+
+Each of ours is compared with the baseline on its own model path (:data:`BASELINE_OF`), so ratios compare
+like with like.
 """
 
 from __future__ import annotations
@@ -19,18 +28,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.bedrock_path import BedrockPath
 from bench.processes import Server, free_port, python_module, running, spawn
 
 BASELINE = "baseline"
 AGENT_NONE = "agent-none"
 AGENT_FILE = "agent-file"
+BASELINE_BEDROCK = "baseline-bedrock"
+AGENT_BEDROCK = "agent-bedrock"
 AGENT_NONE_TLS = "agent-none-tls"
 AGENT_NONE_BEDROCK = "agent-none-bedrock"
-TARGETS: tuple[str, ...] = (BASELINE, AGENT_NONE, AGENT_FILE)
-# Opt-in (``--targets``): ours with the model-client fix the profile points at (bench/shared_tls_agent.py),
-# and ours on the deployed default provider (Bedrock; for memory only, every model call fails offline).
+TARGETS: tuple[str, ...] = (BASELINE, AGENT_NONE, AGENT_FILE, BASELINE_BEDROCK, AGENT_BEDROCK)
+# Opt-in (``--targets``): ours with the model-client fix the first profile pointed at (bench/shared_tls_agent.py),
+# and ours on the Bedrock provider without a store.
 EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_TLS, AGENT_NONE_BEDROCK)
+BASELINES: tuple[str, ...] = (BASELINE, BASELINE_BEDROCK)
+BEDROCK_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK, AGENT_NONE_BEDROCK)
+# Ours → the reference design on the same model path; the budgets compare each pair.
+BASELINE_OF: dict[str, str] = {AGENT_NONE: BASELINE, AGENT_FILE: BASELINE, AGENT_BEDROCK: BASELINE_BEDROCK}
 STUB_MODEL_ID = "bench-stub"
+
+
+def needs_bedrock_path(targets: tuple[str, ...]) -> bool:
+    """True when any of ``targets`` runs against the Bedrock stand-in and moto."""
+    return any(target in BEDROCK_TARGETS for target in targets)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +59,7 @@ class TargetSpec:
     """How to start one server under test.
 
     Attributes:
-        name: one of :data:`TARGETS`.
+        name: one of :data:`TARGETS` or :data:`EXPERIMENTS`.
         module: the ``python -m`` module to run.
         env: environment on top of the benchmark's own (port added at start).
         uses_session_dir: True when a fresh ``SESSION_DIR`` must be given per start.
@@ -50,25 +71,34 @@ class TargetSpec:
     uses_session_dir: bool = False
 
 
-def target_spec(name: str, *, stub_url: str, max_sessions: int = 100) -> TargetSpec:
-    """The spec of target ``name`` talking to the stub at ``stub_url`` (``http://host:port/v1``)."""
-    model_env = {"OPENAI_BASE_URL": stub_url, "OPENAI_API_KEY": "bench", "MODEL_ID": STUB_MODEL_ID}
-    if name == BASELINE:
-        return TargetSpec(name=name, module="bench.baseline_agent", env=model_env)
-    if name not in (AGENT_NONE, AGENT_FILE) + EXPERIMENTS:
+def target_spec(name: str, *, stub_url: str, bedrock: BedrockPath | None = None, max_sessions: int = 100) -> TargetSpec:
+    """The spec of target ``name``: OpenAI targets talk to the stub at ``stub_url`` (``http://host:port/v1``),
+    Bedrock targets to ``bedrock`` (required for them).
+
+    Raises:
+        ValueError: unknown target, or a Bedrock target without ``bedrock``.
+    """
+    if name not in TARGETS + EXPERIMENTS:
         raise ValueError(f"target {name!r} is not one of {', '.join(TARGETS + EXPERIMENTS)}")
+    s3_store_env: dict[str, str] = {}
+    if name in BEDROCK_TARGETS:
+        if bedrock is None:
+            raise ValueError(f"target {name!r} runs on the Bedrock path: pass bedrock= "
+                             "(bench.bedrock_path.started_bedrock_path)")
+        model_env, s3_store_env = bedrock.model_env(), bedrock.store_env()
+    else:
+        model_env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": stub_url, "OPENAI_API_KEY": "bench",
+                     "MODEL_ID": STUB_MODEL_ID}
+    if name in BASELINES:
+        return TargetSpec(name=name, module="bench.baseline_agent", env=model_env)
     agent_env = {
         **model_env,
-        "MODEL_PROVIDER": "openai",
         "SESSION_STORE": "file" if name == AGENT_FILE else "none",
         "MAX_SESSIONS": str(max_sessions),
         "LOG_LEVEL": "INFO",
         "AGENT_OBSERVABILITY_ENABLED": "false",
+        **(s3_store_env if name == AGENT_BEDROCK else {}),
     }
-    if name == AGENT_NONE_BEDROCK:
-        agent_env |= {"MODEL_PROVIDER": "bedrock", "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
-                      "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                      "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": stub_url.removesuffix("/v1")}
     module = "bench.shared_tls_agent" if name == AGENT_NONE_TLS else "agent"
     return TargetSpec(name=name, module=module, env=agent_env, uses_session_dir=name == AGENT_FILE)
 

@@ -28,6 +28,7 @@ import re
 import signal
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,16 @@ from local.converse_validation import ConverseValidationError, validate_converse
 from local.event_stream import CONTENT_TYPE as EVENT_STREAM_CONTENT_TYPE
 from local.event_stream import event_message
 from local.http_server import BackgroundServer
-from local.reply_script import Message, Reply, ReplyScriptError, answer, text_chunks, token_usage
+from local.reply_script import (
+    Message,
+    Reply,
+    ReplyScriptError,
+    answer,
+    rendezvous_parties,
+    reply_for,
+    text_chunks,
+    token_usage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +123,26 @@ def _usage(messages: list[Message], reply: Reply) -> dict[str, int]:
     return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
 
 
+async def _reply(messages: list[Message]) -> Reply:
+    """The script's reply; only a "meet N sessions" turn, which blocks until its peers arrive, leaves the loop.
+
+    WHY: a thread hop per call was a fixed cost of every round trip the benchmark measures as the floor
+    (docs/bench.md); the script itself is a few regular expressions over the conversation.
+    """
+    if rendezvous_parties(messages) is None:
+        return reply_for(messages)
+    return await run_in_threadpool(answer, messages)  # the rendezvous blocks its thread, not the loop
+
+
+async def _chunks(frames: list[bytes]) -> AsyncIterator[bytes]:
+    """One event-stream message per body chunk, as Bedrock streams them.
+
+    An async iterator: Starlette walks a plain iterator on its thread pool, one thread hop per event.
+    """
+    for frame in frames:
+        yield frame
+
+
 def _error(status: int, code: str, message: str) -> JSONResponse:
     headers = {"x-amzn-ErrorType": f"{code}:{_ERROR_NAMESPACE}", "x-amzn-RequestId": str(uuid.uuid4())}
     return JSONResponse({"message": message}, status_code=status, headers=headers)
@@ -157,7 +187,7 @@ class BedrockRuntimeApp:
         messages = body.get("messages") if isinstance(body.get("messages"), list) else []
         try:
             validate_converse_request(body)
-            reply = await run_in_threadpool(answer, messages)  # the rendezvous blocks its thread, not the loop
+            reply = await _reply(messages)
         except ConverseValidationError as error:
             return self._record(request, operation, model_id, messages, _error(400, "ValidationException", str(error)))
         except ReplyScriptError as error:
@@ -167,7 +197,7 @@ class BedrockRuntimeApp:
             response: Response = JSONResponse(converse_response(messages, reply), headers=request_id)
         else:
             frames = [event_message(kind, event) for kind, event in converse_stream_events(messages, reply)]
-            response = StreamingResponse(iter(frames), media_type=EVENT_STREAM_CONTENT_TYPE, headers=request_id)
+            response = StreamingResponse(_chunks(frames), media_type=EVENT_STREAM_CONTENT_TYPE, headers=request_id)
         return self._record(request, operation, model_id, messages, response)
 
     def _record(self, request: Request, operation: str, model_id: str, messages: list[Message], response: Response) -> Response:

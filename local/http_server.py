@@ -222,7 +222,10 @@ class BackgroundServer:
         Raises:
             RuntimeError: the server did not start in time.
         """
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY on accepted connections only when the listening
+        # socket's proto is IPPROTO_TCP (asyncio.base_events._set_nodelay); with the default proto 0, Nagle held
+        # back the second write of every response on a kept-alive connection until the client's delayed ACK (~40 ms).
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host = host

@@ -43,6 +43,33 @@ def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Pa
     assert f"results written to {output}" in done.stdout
 
 
+BEDROCK_ARGS = ["--targets", "baseline-bedrock,agent-bedrock", "--measures", "latency,concurrency", "--single-calls", "4",
+                "--concurrent-sessions", "4", "--concurrent-calls", "4"]
+
+
+def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(tmp_path: Path) -> None:
+    output = tmp_path / "latest.json"
+    done = subprocess.run([sys.executable, "-m", "bench", *BEDROCK_ARGS, "--output", str(output)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(output.read_text())
+    assert schema_problems(results) == []
+    assert set(results["latency"]) == {"baseline-bedrock", "agent-bedrock"}
+    assert (results["stand_in_round_trip"]["count"], results["stand_in_round_trip"]["errors"]) == (4, 0)
+    ours = results["latency"]["agent-bedrock"]
+    assert (ours["count"], ours["errors"], ours["wrong_recalls"]) == (4, 0, 0)
+    assert results["concurrency"]["agent-bedrock"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0} == {
+        "count": 16, "p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0, "sessions": 4, "calls_per_session": 4,
+        "errors": 0, "statuses": {"200": 16}, "wrong_recalls": 0, "cross_talk": 0}
+    baseline = results["concurrency"]["baseline-bedrock"]
+    assert baseline["count"] == 16 and baseline["errors"] == 16 - baseline["statuses"].get("200", 0)
+    budgets = {(row["budget"], row["target"]): row for row in results["budgets"]}
+    added = budgets[("added p99 over stand-in, 1 session", "agent-bedrock")]
+    assert added["value"] == round(ours["p99_ms"] - results["stand_in_round_trip"]["p99_ms"], 2)
+    assert budgets[("4 concurrent sessions × 4", "agent-bedrock")]["met"] is True
+    assert "Bedrock stand-in alone (same conversations, ConverseStream sent straight to the stand-in" in done.stdout
+
+
 def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "--single-calls", "0"], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=60, check=False)

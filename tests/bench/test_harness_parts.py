@@ -20,6 +20,10 @@ def test_defaults_are_the_full_run() -> None:
     assert (config.drift_calls, config.drift_window, config.memory_sessions) == (300, 50, (100, 1000))
 
 
+def test_default_targets_include_the_deployed_configuration_and_its_baseline() -> None:
+    assert config_from([], env={}).targets == ("baseline", "agent-none", "agent-file", "baseline-bedrock", "agent-bedrock")
+
+
 def test_flags_override_env_and_quick_presets() -> None:
     config = config_from(["--quick", "--single-calls", "7"], env={"BENCH_SINGLE_CALLS": "9", "BENCH_TARGETS": "baseline"})
     assert (config.single_calls, config.targets, config.concurrent_sessions) == (7, ("baseline",), 4)
@@ -38,7 +42,8 @@ def test_every_invalid_setting_is_named_at_once() -> None:
         "single_calls=0 is out of range: must be between 1 and 100000",
         "drift_calls=10 must be at least 2 × drift_window (100)",
         "memory_sessions=(100, 10) must be distinct ascending counts between 1 and 10000",
-        "target 'nope' is not one of baseline, agent-none, agent-file, agent-none-tls, agent-none-bedrock",
+        "target 'nope' is not one of baseline, agent-none, agent-file, baseline-bedrock, agent-bedrock, agent-none-tls, "
+        "agent-none-bedrock",
         "measure 'speed' is not one of cold_start, latency, concurrency, drift, memory, synth, container",
     ]
 
@@ -142,4 +147,77 @@ def test_container_is_reported_not_measured_without_its_prerequisites(tmp_path: 
     monkeypatch.setattr(container, "CONTAINERS_CONF", tmp_path / "missing.conf")
     expected = ("podman is not installed" if shutil.which("podman") is None
                 else f"{tmp_path / 'missing.conf'} missing; run sudo scripts/container_prereqs.sh")
-    assert container.measure_container(stub=None, reps=1) == {"measured": False, "reason": expected}
+    assert container.measure_container(stub=None, bedrock=None, reps=1) == {"measured": False, "reason": expected}
+
+
+def test_bedrock_target_is_held_against_the_bedrock_baseline_and_the_stand_in_alone() -> None:
+    results = _results(
+        cold_start={"baseline": {"median_answer_s": 1.0}, "baseline-bedrock": {"median_answer_s": 4.0},
+                    "agent-bedrock": {"median_answer_s": 3.0}},
+        stub_round_trip={"p99_ms": 2.0}, stand_in_round_trip={"p99_ms": 3.0},
+        latency={"baseline": {"p99_ms": 30.0}, "baseline-bedrock": {"p99_ms": 20.0}, "agent-bedrock": {"p99_ms": 7.0}},
+        concurrency={"baseline": {"errors": 1, "cross_talk": 1}, "baseline-bedrock": {"errors": 9, "cross_talk": 2},
+                     "agent-bedrock": {"sessions": 4, "calls_per_session": 4, "errors": 0, "cross_talk": 0,
+                                       "wrong_recalls": 0}},
+    )
+    rows = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock"}
+    cold, added = rows["cold start → first answer"], rows["added p99 over stand-in, 1 session"]
+    assert (cold.value, cold.baseline, cold.met) == (0.75, "4.00 s", True)
+    assert (added.value, added.measured, added.baseline, added.met) == (4.0, "4.0 ms", "17.0 ms", True)
+    assert rows["4 concurrent sessions × 4"].baseline == "9 errors, 2 cross-talk"
+    assert "added p99 over stub, 1 session" not in rows
+
+
+def test_bedrock_target_without_the_stand_in_floor_is_not_measured() -> None:
+    results = _results(stub_round_trip={"p99_ms": 2.0}, latency={"agent-bedrock": {"p99_ms": 7.0}})
+    [row] = [r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("added")]
+    assert (row.budget, row.measured, row.met) == ("added p99 over stand-in, 1 session", "not measured", None)
+
+
+def test_memory_checkpoint_stopped_early_says_where() -> None:
+    results = _results(memory={"agent-bedrock": {"checkpoints": [
+        {"sessions": 100, "reached": 100, "rss_kib": 1, "kib_per_session": 300.0},
+        {"sessions": 1000, "reached": 160, "rss_kib": 1, "kib_per_session": 13000.0, "stopped": "RSS grew by more than 2048 MiB"},
+    ]}})
+    rows = [r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("RSS")]
+    assert [(r.budget, r.measured, r.met) for r in rows] == [
+        ("RSS per idle session @ 100", "300.0 KiB", False),
+        ("RSS per idle session @ 1000", "13000.0 KiB (stopped at 160 sessions: RSS grew by more than 2048 MiB)", False),
+    ]
+
+
+def test_container_runs_the_openai_and_the_deployed_configuration() -> None:
+    from bench.bedrock_path import BedrockPath, DeployedSettings
+    from bench.container import configurations
+    from bench.processes import Server
+
+    stub = Server(name="stub", process=None, port=3333, log_path=Path("/dev/null"), spawned_at=0.0)  # type: ignore[arg-type]
+    path = BedrockPath(stand_in_port=1111, moto_port=2222, bucket="bucket-1",
+                       settings=DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/"))
+    envs = configurations(stub, path)
+    assert list(envs) == ["openai-file", "bedrock-s3"]
+    assert envs["openai-file"]["OPENAI_BASE_URL"] == "http://10.0.2.2:3333/v1"
+    assert {k: envs["bedrock-s3"][k] for k in ("MODEL_PROVIDER", "MODEL_ID", "SESSION_STORE", "SESSION_BUCKET",
+                                               "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_S3")} == {
+        "MODEL_PROVIDER": "bedrock", "MODEL_ID": "global.anthropic.claude-sonnet-4-6", "SESSION_STORE": "s3",
+        "SESSION_BUCKET": "bucket-1", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://10.0.2.2:1111",
+        "AWS_ENDPOINT_URL_S3": "http://10.0.2.2:2222"}
+    assert list(configurations(stub, None)) == ["openai-file"]
+
+
+def test_report_names_both_floors_and_every_container_configuration() -> None:
+    from bench.report import detail_table
+
+    results = _results(
+        stub_round_trip={"p50_ms": 2.0, "p99_ms": 3.0}, stand_in_round_trip={"p50_ms": 2.5, "p99_ms": 4.0},
+        drift={"stand-in": {"early_p50_ms": 2.1, "late_p50_ms": 2.2}},
+        container={"measured": True, "image": "img", "size_mb": 270.0, "reps": 3, "configurations": {
+            "openai-file": {"median_ping_s": 1.5, "median_answer_s": 2.0, "wrong_answers": 0},
+            "bedrock-s3": {"median_ping_s": 1.6, "median_answer_s": 2.4, "wrong_answers": 1}}},
+    )
+    text = detail_table(results)
+    assert ("Bedrock stand-in alone (same conversations, ConverseStream sent straight to the stand-in over a kept-alive "
+            "connection): 1 session p50 2.5 ms, p99 4.0 ms; drift early → late p50 2.1 → 2.2 ms.") in text
+    assert ("Container (`img`): image 270.0 MB; openai-file: `podman run` → /ping 1.50 s, → first answer 2.00 s; "
+            "bedrock-s3: `podman run` → /ping 1.60 s, → first answer 2.40 s (1 wrong answers) (median of 3).") in text
+    assert "Bedrock stand-in alone" not in detail_table(_results(stub_round_trip={"p50_ms": 2.0, "p99_ms": 3.0}))
