@@ -53,9 +53,7 @@ CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn
 # fields are ignored but must fit in the slack.
 BYTES_PER_PROMPT_CHAR = 12
 BODY_SLACK_BYTES = 64 * 1024
-SYSTEM_PROMPT = (
-    "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
-)
+SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
 
 
 class AgentServerApp(BedrockAgentCoreApp):
@@ -122,15 +120,29 @@ class InvocationHandler:
             result: TurnResult = await self._registry.run(
                 actor_id, session_id, functools.partial(run_turn, prompt=invocation.prompt)
             )
-        except Exception as raw:  # noqa: BLE001 - every failure is answered in the contract's schema
+        except Exception as raw:
             error = api_error_for(raw)
             if not isinstance(raw, ApiError):
                 logger.exception("session_id=<%s>, request_id=<%s> | turn failed", session_id, request_id)
-            log_request(session_id=session_id, request_id=request_id, actor_id=actor_id, status=error.status,
-                        outcome=error.code, started=started, stream=stream)
+            log_request(
+                session_id=session_id,
+                request_id=request_id,
+                actor_id=actor_id,
+                status=error.status,
+                outcome=error.code,
+                started=started,
+                stream=stream,
+            )
             return error_response(error, request_id)
-        log_request(session_id=session_id, request_id=request_id, actor_id=actor_id, status=200, outcome="ok",
-                    started=started, stream=False)
+        log_request(
+            session_id=session_id,
+            request_id=request_id,
+            actor_id=actor_id,
+            status=200,
+            outcome="ok",
+            started=started,
+            stream=False,
+        )
         body = {"response": result.text, "session_id": session_id, "request_id": request_id, "usage": result.usage}
         return JSONResponse(body, headers={REQUEST_ID_HEADER: request_id})
 
@@ -165,7 +177,7 @@ class InvocationHandler:
         if allowed is None:
             try:
                 allowed = await anyio.to_thread.run_sync(owners.is_owner, session_id, actor_id)
-            except Exception as error:  # noqa: BLE001 - a store outage is a 5xx, not a 403
+            except Exception as error:
                 logger.exception("session_id=<%s> | owner check failed", session_id)
                 raise StoreError(
                     f"the session store failed ({type(error).__name__}); see server logs for this request id"
@@ -173,8 +185,9 @@ class InvocationHandler:
         if not allowed:
             raise SessionForbiddenError("this session id belongs to another caller; start a new session")
 
-    async def _stream(self, invocation: Invocation, session_id: str, actor_id: str, request_id: str,
-                      started: float) -> Response:
+    async def _stream(
+        self, invocation: Invocation, session_id: str, actor_id: str, request_id: str, started: float
+    ) -> Response:
         """Start the turn (waiting, busy and queue-full are plain JSON errors), then answer with its SSE stream."""
         loop = asyncio.get_running_loop()
         events: asyncio.Queue[StreamEvent] = asyncio.Queue()
@@ -182,8 +195,9 @@ class InvocationHandler:
         def emit(event: StreamEvent) -> None:  # called from the worker thread
             loop.call_soon_threadsafe(events.put_nowait, event)
 
-        turn = await self._registry.start(actor_id, session_id,
-                                          functools.partial(stream_turn, prompt=invocation.prompt, emit=emit))
+        turn = await self._registry.start(
+            actor_id, session_id, functools.partial(stream_turn, prompt=invocation.prompt, emit=emit)
+        )
         turn.add_done_callback(functools.partial(_end_of_stream, events=events, request_id=request_id))
 
         def finished(last: StreamEvent) -> None:
@@ -192,8 +206,15 @@ class InvocationHandler:
                 status, outcome = last.error.status, last.error.code
             elif last.kind == "disconnected":
                 status, outcome = CLIENT_CLOSED_REQUEST, "client_disconnected"
-            log_request(session_id=session_id, request_id=request_id, actor_id=actor_id, status=status,
-                        outcome=outcome, started=started, stream=True)
+            log_request(
+                session_id=session_id,
+                request_id=request_id,
+                actor_id=actor_id,
+                status=status,
+                outcome=outcome,
+                started=started,
+                stream=True,
+            )
 
         body = _sse_body(events, finished, session_id=session_id, request_id=request_id)
         return StreamingResponse(body, media_type="text/event-stream", headers={REQUEST_ID_HEADER: request_id})
@@ -210,8 +231,9 @@ def _end_of_stream(turn: asyncio.Task[None], *, events: asyncio.Queue[StreamEven
     events.put_nowait(StreamEvent("error", error=api_error_for(error)))
 
 
-async def _sse_body(events: asyncio.Queue[StreamEvent], finished: Callable[[StreamEvent], None], *,
-                    session_id: str, request_id: str) -> AsyncIterator[bytes]:
+async def _sse_body(
+    events: asyncio.Queue[StreamEvent], finished: Callable[[StreamEvent], None], *, session_id: str, request_id: str
+) -> AsyncIterator[bytes]:
     """Turn events into ``data:`` lines until the turn ends; log once, also when the client goes away."""
     last = StreamEvent("disconnected")
     try:
@@ -237,11 +259,21 @@ def _event_body(event: StreamEvent, session_id: str, request_id: str) -> dict[st
     if event.kind == "delta":
         return {"type": "delta", "text": event.text}
     if event.kind == "done" and event.result is not None:
-        return {"type": "done", "response": event.result.text, "session_id": session_id,
-                "request_id": request_id, "usage": event.result.usage}
+        return {
+            "type": "done",
+            "response": event.result.text,
+            "session_id": session_id,
+            "request_id": request_id,
+            "usage": event.result.usage,
+        }
     error = event.error or InternalError("the stream ended without a result")
-    return {"type": "error", "error": error.message, "code": error.code, "message": error.message,
-            "request_id": request_id}
+    return {
+        "type": "error",
+        "error": error.message,
+        "code": error.code,
+        "message": error.message,
+        "request_id": request_id,
+    }
 
 
 def _sse(body: dict[str, Any]) -> bytes:
@@ -267,8 +299,9 @@ def _agent_builder(store: SessionStore, model_factory: ModelFactory) -> Callable
         )
         closed = close_unanswered_turn(agent, session_manager)
         if closed:
-            logger.warning("session_id=<%s>, appended=<%s> | closed an unanswered turn found on restore",
-                           session_id, closed)
+            logger.warning(
+                "session_id=<%s>, appended=<%s> | closed an unanswered turn found on restore", session_id, closed
+            )
         return agent
 
     return create
@@ -311,6 +344,10 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
     app.state.registry = registry
     logger.info(
         "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> | agent app ready",
-        settings.model_provider, settings.model_id, settings.session_store, settings.max_sessions, settings.authorizer_type,
+        settings.model_provider,
+        settings.model_id,
+        settings.session_store,
+        settings.max_sessions,
+        settings.authorizer_type,
     )
     return app

@@ -35,7 +35,11 @@ def actor_key(subject: str) -> str:
     Reserved names (``anonymous``, the owner records' actor) and names that look like a hash are hashed
     too: an end user called ``anonymous`` or ``sha256-<hash of someone else>`` must not share their actor.
     """
-    if SAFE_ACTOR_PATTERN.match(subject) and subject not in RESERVED_ACTORS and not subject.startswith(HASHED_ACTOR_PREFIX):
+    if (
+        SAFE_ACTOR_PATTERN.match(subject)
+        and subject not in RESERVED_ACTORS
+        and not subject.startswith(HASHED_ACTOR_PREFIX)
+    ):
         return subject
     return HASHED_ACTOR_PREFIX + hashlib.sha256(subject.encode()).hexdigest()[:40]
 

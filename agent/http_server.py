@@ -65,8 +65,10 @@ def guarded_protocol(*, header_timeout_seconds: float, connection_limit: int) ->
     """uvicorn's h11 protocol with a request-head timeout and a connection cap."""
     message = f"the server already has {connection_limit} open connections, its limit; retry later"
     refusal_body = json.dumps({"error": message, "code": "too_many_connections", "message": message}).encode()
-    refusal = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
-               b"connection: close\r\ncontent-length: " + str(len(refusal_body)).encode() + b"\r\n\r\n" + refusal_body)
+    refusal = (
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
+        b"connection: close\r\ncontent-length: " + str(len(refusal_body)).encode() + b"\r\n\r\n" + refusal_body
+    )
     refused_log = _Throttled("suppressed=<%s>, limit=<%s> | refused a connection over the limit")
 
     class GuardedH11Protocol(H11Protocol):

@@ -48,7 +48,10 @@ def _openai_model(settings: Settings) -> Model:
         """
 
         def _resolve_client_args(self) -> dict[str, Any]:
-            return {**super()._resolve_client_args(), "http_client": openai.DefaultAsyncHttpxClient(verify=_tls_context())}
+            return {
+                **super()._resolve_client_args(),
+                "http_client": openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+            }
 
     client_args = {"base_url": settings.openai_base_url, "api_key": settings.openai_api_key}
     return SharedTlsOpenAIModel(client_args=client_args, model_id=settings.model_id)

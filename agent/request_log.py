@@ -41,7 +41,16 @@ def configure_logging(level: str) -> None:
     root.propagate = False
 
 
-def log_request(*, session_id: str | None, request_id: str, actor_id: str | None, status: int, outcome: str, started: float, stream: bool) -> None:
+def log_request(
+    *,
+    session_id: str | None,
+    request_id: str,
+    actor_id: str | None,
+    status: int,
+    outcome: str,
+    started: float,
+    stream: bool,
+) -> None:
     """Write the per-request line (INFO for success and 4xx, ERROR for 5xx)."""
     latency_ms = round((time.monotonic() - started) * 1000, 1)
     fields = {
@@ -58,6 +67,10 @@ def log_request(*, session_id: str | None, request_id: str, actor_id: str | None
     logging.getLogger(REQUEST_LOGGER).log(
         level,
         "session_id=<%s>, request_id=<%s>, status=<%s>, outcome=<%s>, latency_ms=<%s> | invocation finished",
-        session_id, request_id, status, outcome, latency_ms,
+        session_id,
+        request_id,
+        status,
+        outcome,
+        latency_ms,
         extra={"fields": fields},
     )

@@ -46,8 +46,9 @@ def parse_json_body(body: bytes) -> Any:
         raise BadRequestError(f"request body is not valid JSON: {detail}", code="invalid_json") from None
     except RecursionError:
         # The C decoder recurses once per nesting level; Python's recursion limit bounds it.
-        raise BadRequestError("request body is not valid JSON: it nests arrays or objects too deeply",
-                              code="invalid_json") from None
+        raise BadRequestError(
+            "request body is not valid JSON: it nests arrays or objects too deeply", code="invalid_json"
+        ) from None
     except ValueError as error:
         # int() refuses numbers longer than sys.get_int_max_str_digits() (4300 by default, CVE-2020-10735).
         if "integer string conversion" not in str(error):

@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -152,7 +152,9 @@ class S3OwnerRecords:
         if existing is not None:
             return existing
         try:
-            self._client.put_object(Bucket=self._bucket, Key=key, Body=json.dumps({"owner": actor_id}).encode(), IfNoneMatch="*")
+            self._client.put_object(
+                Bucket=self._bucket, Key=key, Body=json.dumps({"owner": actor_id}).encode(), IfNoneMatch="*"
+            )
         except self._client.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "ConditionalRequestConflict"):
                 raise
@@ -184,7 +186,7 @@ class AgentCoreMemoryOwnerRecords:
             memoryId=self._memory_id,
             actorId=OWNER_ACTOR,
             sessionId=name,
-            eventTimestamp=datetime.now(timezone.utc),
+            eventTimestamp=datetime.now(UTC),
             payload=[{"blob": json.dumps({"owner": actor_id})}],
         )
         return self._oldest_owner(name) or actor_id

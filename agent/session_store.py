@@ -67,7 +67,7 @@ def _store_failures(operation: str) -> Iterator[None]:
         yield
     except SessionException:
         raise
-    except Exception as error:  # noqa: BLE001 - the boundary: any failure inside the store is a store failure
+    except Exception as error:
         raise SessionException(f"session store {operation} failed: {type(error).__name__}") from error
 
 
@@ -161,7 +161,9 @@ def _memory_store(settings: Settings) -> SessionStore:
         config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=name, actor_id=actor_id)
         return manager_class(config, region_name=region)
 
-    owners = OwnerRegistry(AgentCoreMemoryOwnerRecords(boto3.client("bedrock-agentcore", region_name=region), memory_id))
+    owners = OwnerRegistry(
+        AgentCoreMemoryOwnerRecords(boto3.client("bedrock-agentcore", region_name=region), memory_id)
+    )
     return SessionStore(kind="agentcore-memory", session_manager=manager, owners=owners)
 
 

@@ -33,4 +33,4 @@ def fitted_name(session_id: str, *, max_chars: int) -> str:
     if len(session_id) <= max_chars:
         return session_id
     digest = hashlib.sha256(session_id.encode("utf-8")).hexdigest()
-    return f"{session_id[:max_chars - HASH_CHARS - 1]}-{digest}"
+    return f"{session_id[: max_chars - HASH_CHARS - 1]}-{digest}"

@@ -32,7 +32,10 @@ def _model() -> Model:
     from strands.models.openai import OpenAIModel
 
     return OpenAIModel(
-        client_args={"base_url": os.environ["OPENAI_BASE_URL"], "api_key": os.environ.get("OPENAI_API_KEY", "not-needed")},
+        client_args={
+            "base_url": os.environ["OPENAI_BASE_URL"],
+            "api_key": os.environ.get("OPENAI_API_KEY", "not-needed"),
+        },
         model_id=os.environ.get("MODEL_ID", "bench-stub"),
     )
 

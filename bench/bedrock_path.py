@@ -107,19 +107,27 @@ class BedrockPath:
 
 def s3_client(endpoint_url: str) -> Any:
     """An S3 client on moto with the bench's dummy credentials."""
-    import boto3  # noqa: PLC0415 - only runs that measure the Bedrock path need boto3 in the bench process
+    import boto3
 
-    return boto3.client("s3", region_name=REGION, endpoint_url=endpoint_url,
-                        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    return boto3.client(
+        "s3",
+        region_name=REGION,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 @contextmanager
 def started_stand_in(*, log_dir: Path) -> Iterator[Server]:
     """``python -m local.bedrock_runtime`` on a free port."""
     port = free_port()
-    with running("bedrock-stand-in", python_module("local.bedrock_runtime", "--port", str(port)), port=port,
-                 log_path=log_dir / "bedrock-stand-in.log") as server:
+    with running(
+        "bedrock-stand-in",
+        python_module("local.bedrock_runtime", "--port", str(port)),
+        port=port,
+        log_path=log_dir / "bedrock-stand-in.log",
+    ) as server:
         yield server
 
 
@@ -127,8 +135,13 @@ def started_stand_in(*, log_dir: Path) -> Iterator[Server]:
 def started_moto(*, log_dir: Path) -> Iterator[Server]:
     """``python -m local.aws_emulator`` (moto in server mode) on a free port."""
     port = free_port()
-    with running("moto", python_module("local.aws_emulator", "--port", str(port)), port=port,
-                 log_path=log_dir / "moto.log", health_path=MOTO_HEALTH_PATH) as server:
+    with running(
+        "moto",
+        python_module("local.aws_emulator", "--port", str(port)),
+        port=port,
+        log_path=log_dir / "moto.log",
+        health_path=MOTO_HEALTH_PATH,
+    ) as server:
         yield server
 
 
@@ -143,5 +156,9 @@ def new_session_bucket(moto_url: str) -> str:
 def started_bedrock_path(*, log_dir: Path) -> Iterator[BedrockPath]:
     """Start the stand-in and moto, create the session bucket; both stopped on exit."""
     with started_stand_in(log_dir=log_dir) as stand_in, started_moto(log_dir=log_dir) as moto:
-        yield BedrockPath(stand_in_port=stand_in.port, moto_port=moto.port, bucket=new_session_bucket(moto.base_url),
-                          settings=deployed_settings())
+        yield BedrockPath(
+            stand_in_port=stand_in.port,
+            moto_port=moto.port,
+            bucket=new_session_bucket(moto.base_url),
+            settings=deployed_settings(),
+        )

@@ -67,8 +67,17 @@ def cold_start_rows(results: dict[str, Any]) -> list[BudgetRow]:
             rows.append(_missing("cold start → first answer", target, limit))
             continue
         ratio = ours / base
-        rows.append(BudgetRow("cold start → first answer", target, f"{ours:.2f} s", f"{base:.2f} s", round(ratio, 3),
-                              limit, ratio <= COLD_START_MAX_RATIO))
+        rows.append(
+            BudgetRow(
+                "cold start → first answer",
+                target,
+                f"{ours:.2f} s",
+                f"{base:.2f} s",
+                round(ratio, 3),
+                limit,
+                ratio <= COLD_START_MAX_RATIO,
+            )
+        )
     return rows
 
 
@@ -87,8 +96,9 @@ def added_latency_rows(results: dict[str, Any]) -> list[BudgetRow]:
             continue
         added = ours - floor
         base_text = f"{base - floor:.1f} ms" if base is not None else "not measured"
-        rows.append(BudgetRow(budget, target, f"{added:.1f} ms", base_text, round(added, 2), limit,
-                              added <= ADDED_P99_MAX_MS))
+        rows.append(
+            BudgetRow(budget, target, f"{added:.1f} ms", base_text, round(added, 2), limit, added <= ADDED_P99_MAX_MS)
+        )
     return rows
 
 
@@ -104,10 +114,17 @@ def drift_rows(results: dict[str, Any]) -> list[BudgetRow]:
             rows.append(_missing(budget, target, limit))
             continue
         ratio = ours["late_over_fresh"]
-        rows.append(BudgetRow(budget, target,
-                              f"{ours['late_p50_ms']:.1f} vs {ours['fresh_p50_ms']:.1f} ms ({ratio:.2f}×)",
-                              f"{base:.2f}×" if base is not None else "not measured", ratio, limit,
-                              ratio <= DRIFT_MAX_RATIO and ours["errors"] == 0 and ours["wrong_recalls"] == 0))
+        rows.append(
+            BudgetRow(
+                budget,
+                target,
+                f"{ours['late_p50_ms']:.1f} vs {ours['fresh_p50_ms']:.1f} ms ({ratio:.2f}×)",
+                f"{base:.2f}×" if base is not None else "not measured",
+                ratio,
+                limit,
+                ratio <= DRIFT_MAX_RATIO and ours["errors"] == 0 and ours["wrong_recalls"] == 0,
+            )
+        )
     return rows
 
 
@@ -124,8 +141,17 @@ def concurrency_rows(results: dict[str, Any]) -> list[BudgetRow]:
             continue
         label = f"{ours['sessions']} concurrent sessions × {ours['calls_per_session']}"
         bad = ours["errors"] + ours["cross_talk"] + ours["wrong_recalls"]
-        rows.append(BudgetRow(label, target, f"{ours['errors']} errors, {ours['cross_talk']} cross-talk",
-                              base_text, float(bad), limit, bad == 0))
+        rows.append(
+            BudgetRow(
+                label,
+                target,
+                f"{ours['errors']} errors, {ours['cross_talk']} cross-talk",
+                base_text,
+                float(bad),
+                limit,
+                bad == 0,
+            )
+        )
     return rows
 
 
@@ -143,9 +169,17 @@ def memory_rows(results: dict[str, Any]) -> list[BudgetRow]:
             base = base_points.get(point["sessions"])
             kib = point["kib_per_session"]
             stopped = f" (stopped at {point['reached']} sessions: {point['stopped']})" if "stopped" in point else ""
-            rows.append(BudgetRow(f"RSS per idle session @ {point['sessions']}", target, f"{kib:.1f} KiB{stopped}",
-                                  f"{base['kib_per_session']:.1f} KiB" if base else "not measured", kib, limit,
-                                  kib <= IDLE_SESSION_MAX_KIB))
+            rows.append(
+                BudgetRow(
+                    f"RSS per idle session @ {point['sessions']}",
+                    target,
+                    f"{kib:.1f} KiB{stopped}",
+                    f"{base['kib_per_session']:.1f} KiB" if base else "not measured",
+                    kib,
+                    limit,
+                    kib <= IDLE_SESSION_MAX_KIB,
+                )
+            )
     return rows
 
 
@@ -155,15 +189,29 @@ def synth_rows(results: dict[str, Any]) -> list[BudgetRow]:
     synth = _get(results, "synth")
     if not synth or not synth.get("measured"):
         return [_missing("cdk synth, full app vs minimal", "app.py", limit)]
-    return [BudgetRow("cdk synth, full app vs minimal", "app.py", f"{synth['median_full_s']:.1f} s",
-                      f"minimal {synth['median_minimal_s']:.1f} s", synth["ratio"], limit,
-                      synth["ratio"] <= SYNTH_MAX_RATIO)]
+    return [
+        BudgetRow(
+            "cdk synth, full app vs minimal",
+            "app.py",
+            f"{synth['median_full_s']:.1f} s",
+            f"minimal {synth['median_minimal_s']:.1f} s",
+            synth["ratio"],
+            limit,
+            synth["ratio"] <= SYNTH_MAX_RATIO,
+        )
+    ]
 
 
 def evaluate(results: dict[str, Any]) -> list[BudgetRow]:
     """Every budget row, in the order of the issue."""
-    return [*cold_start_rows(results), *added_latency_rows(results), *drift_rows(results),
-            *concurrency_rows(results), *memory_rows(results), *synth_rows(results)]
+    return [
+        *cold_start_rows(results),
+        *added_latency_rows(results),
+        *drift_rows(results),
+        *concurrency_rows(results),
+        *memory_rows(results),
+        *synth_rows(results),
+    ]
 
 
 def as_dicts(rows: list[BudgetRow]) -> list[dict[str, Any]]:

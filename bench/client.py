@@ -52,8 +52,12 @@ def invoke(client: httpx.Client, base_url: str, session_id: str, prompt: str) ->
     """POST /invocations and time it; transport failures are a status-0 call, not an exception."""
     started = time.perf_counter()
     try:
-        response = client.post(f"{base_url}/invocations", json={"prompt": prompt},
-                               headers={SESSION_HEADER: session_id}, timeout=REQUEST_TIMEOUT_SECONDS)
+        response = client.post(
+            f"{base_url}/invocations",
+            json={"prompt": prompt},
+            headers={SESSION_HEADER: session_id},
+            timeout=REQUEST_TIMEOUT_SECONDS,
+        )
     except httpx.HTTPError as error:
         return Call(status=0, answer=type(error).__name__, seconds=time.perf_counter() - started)
     seconds = time.perf_counter() - started

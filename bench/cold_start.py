@@ -40,7 +40,7 @@ def measure_cold_start(specs: list[TargetSpec], *, reps: int, log_dir: Path) -> 
     runs: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in specs}
     with httpx.Client() as client:
         for rep in range(reps):
-            order = specs[rep % len(specs):] + specs[:rep % len(specs)]
+            order = specs[rep % len(specs) :] + specs[: rep % len(specs)]
             for spec in order:
                 runs[spec.name].append(_one_cold_start(spec, client, log_dir))
     return {

@@ -17,8 +17,15 @@ from bench.targets import EXPERIMENTS, TARGETS
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "latest.json"
 MEASURES: tuple[str, ...] = ("cold_start", "latency", "concurrency", "drift", "memory", "synth", "container")
 QUICK = {
-    "cold_start_reps": 1, "single_calls": 20, "concurrent_sessions": 4, "concurrent_calls": 4, "drift_calls": 40,
-    "drift_window": 10, "memory_sessions": (10, 20), "synth_reps": 1, "container_reps": 1,
+    "cold_start_reps": 1,
+    "single_calls": 20,
+    "concurrent_sessions": 4,
+    "concurrent_calls": 4,
+    "drift_calls": 40,
+    "drift_window": 10,
+    "memory_sessions": (10, 20),
+    "synth_reps": 1,
+    "container_reps": 1,
 }
 
 
@@ -73,18 +80,36 @@ class BenchConfig:
 
 def _problems(config: BenchConfig) -> list[str]:
     problems = []
-    for name in ("cold_start_reps", "single_calls", "concurrent_sessions", "concurrent_calls", "drift_window",
-                 "drift_turns_per_session", "synth_reps", "container_reps"):
+    for name in (
+        "cold_start_reps",
+        "single_calls",
+        "concurrent_sessions",
+        "concurrent_calls",
+        "drift_window",
+        "drift_turns_per_session",
+        "synth_reps",
+        "container_reps",
+    ):
         value = getattr(config, name)
         if not 1 <= value <= 100_000:
             problems.append(f"{name}={value} is out of range: must be between 1 and 100000")
     if config.drift_calls < 2 * config.drift_window:
-        problems.append(f"drift_calls={config.drift_calls} must be at least 2 × drift_window ({2 * config.drift_window})")
+        problems.append(
+            f"drift_calls={config.drift_calls} must be at least 2 × drift_window ({2 * config.drift_window})"
+        )
     if config.concurrent_calls < 2:
-        problems.append(f"concurrent_calls={config.concurrent_calls} must be at least 2 (state the name, then ask for it)")
-    if not config.memory_sessions or list(config.memory_sessions) != sorted(set(config.memory_sessions)) \
-            or config.memory_sessions[0] < 1 or config.memory_sessions[-1] > 10_000:
-        problems.append(f"memory_sessions={config.memory_sessions} must be distinct ascending counts between 1 and 10000")
+        problems.append(
+            f"concurrent_calls={config.concurrent_calls} must be at least 2 (state the name, then ask for it)"
+        )
+    if (
+        not config.memory_sessions
+        or list(config.memory_sessions) != sorted(set(config.memory_sessions))
+        or config.memory_sessions[0] < 1
+        or config.memory_sessions[-1] > 10_000
+    ):
+        problems.append(
+            f"memory_sessions={config.memory_sessions} must be distinct ascending counts between 1 and 10000"
+        )
     allowed = TARGETS + EXPERIMENTS
     problems += [f"target {t!r} is not one of {', '.join(allowed)}" for t in config.targets if t not in allowed]
     problems += [f"measure {m!r} is not one of {', '.join(MEASURES)}" for m in config.measures if m not in MEASURES]
@@ -108,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small counts for a smoke run (env BENCH_QUICK=1)")
     for item in fields(BenchConfig):
-        parser.add_argument(f"--{item.name.replace('_', '-')}", dest=item.name, default=None,
-                            help=f"env BENCH_{item.name.upper()}")
+        parser.add_argument(
+            f"--{item.name.replace('_', '-')}", dest=item.name, default=None, help=f"env BENCH_{item.name.upper()}"
+        )
     return parser
 
 

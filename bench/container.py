@@ -44,10 +44,18 @@ BEDROCK_S3 = "bedrock-s3"
 
 
 def _podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(["podman", *args], env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)},
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    done = subprocess.run(
+        ["podman", *args],
+        env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if check and done.returncode != 0:
-        raise RuntimeError(f"podman {' '.join(args[:2])} exited {done.returncode}: {(done.stdout + done.stderr)[-2000:]}")
+        raise RuntimeError(
+            f"podman {' '.join(args[:2])} exited {done.returncode}: {(done.stdout + done.stderr)[-2000:]}"
+        )
     return done
 
 
@@ -65,14 +73,32 @@ def unavailable_reason() -> str | None:
 def _build_args() -> list[str]:
     cert = os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
     secrets = ["--secret", f"id=pip_cert,src={cert}"] if Path(cert).is_file() else []
-    return ["build", "--network=host", "--layers", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", *secrets,
-            "--tag", IMAGE, "--file", str(AGENT_DIR / "Dockerfile"), str(AGENT_DIR)]
+    return [
+        "build",
+        "--network=host",
+        "--layers",
+        "--build-arg",
+        f"BASE_IMAGE={BASE_IMAGE}",
+        *secrets,
+        "--tag",
+        IMAGE,
+        "--file",
+        str(AGENT_DIR / "Dockerfile"),
+        str(AGENT_DIR),
+    ]
 
 
 def configurations(stub: Server, bedrock: BedrockPath | None) -> dict[str, dict[str, str]]:
     """Container environment per configuration; the deployed one only when the Bedrock path is running."""
-    envs = {OPENAI_FILE: {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": f"http://{HOST_FROM_CONTAINER}:{stub.port}/v1",
-                          "OPENAI_API_KEY": "bench", "MODEL_ID": "bench-stub", "SESSION_STORE": "file"}}
+    envs = {
+        OPENAI_FILE: {
+            "MODEL_PROVIDER": "openai",
+            "OPENAI_BASE_URL": f"http://{HOST_FROM_CONTAINER}:{stub.port}/v1",
+            "OPENAI_API_KEY": "bench",
+            "MODEL_ID": "bench-stub",
+            "SESSION_STORE": "file",
+        }
+    }
     if bedrock is not None:
         envs[BEDROCK_S3] = {**bedrock.model_env(HOST_FROM_CONTAINER), **bedrock.store_env(HOST_FROM_CONTAINER)}
     return envs
@@ -83,8 +109,17 @@ def _cold_start(env: dict[str, str], client: httpx.Client) -> dict[str, Any]:
     env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
     started = time.perf_counter()
     try:
-        _podman("run", "--detach", "--name", name, f"--network={NETWORK}", "--publish", f"127.0.0.1:{port}:8080",
-                *env_args, IMAGE)
+        _podman(
+            "run",
+            "--detach",
+            "--name",
+            name,
+            f"--network={NETWORK}",
+            "--publish",
+            f"127.0.0.1:{port}:8080",
+            *env_args,
+            IMAGE,
+        )
         ping_s = wait_for_ping(port, timeout=START_TIMEOUT_SECONDS) - started
         call = invoke(client, f"http://127.0.0.1:{port}", new_session_id("container"), name_prompt(COLD_NAME))
         answer_s = time.perf_counter() - started
@@ -120,7 +155,7 @@ def measure_container(stub: Server, bedrock: BedrockPath | None, *, reps: int) -
     with httpx.Client() as client:
         for rep in range(reps):
             names = list(envs)
-            for name in names[rep % len(names):] + names[:rep % len(names)]:
+            for name in names[rep % len(names) :] + names[: rep % len(names)]:
                 runs[name].append(_cold_start(envs[name], client))
     return {
         "measured": True,

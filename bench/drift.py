@@ -33,12 +33,16 @@ def _p50_ms(calls: list[Call]) -> float:
 
 
 def _judged(outcomes: list[SessionOutcome]) -> dict[str, int]:
-    return {"errors": sum(o.errors for o in outcomes), "wrong_recalls": sum(len(o.wrong_recalls) for o in outcomes),
-            "cross_talk": cross_talk(outcomes)}
+    return {
+        "errors": sum(o.errors for o in outcomes),
+        "wrong_recalls": sum(len(o.wrong_recalls) for o in outcomes),
+        "cross_talk": cross_talk(outcomes),
+    }
 
 
-def measure_drift(invokers: dict[str, Invoker], start_fresh: FreshStarter, *, calls: int, window: int,
-                  turns_per_session: int) -> dict[str, dict[str, Any]]:
+def measure_drift(
+    invokers: dict[str, Invoker], start_fresh: FreshStarter, *, calls: int, window: int, turns_per_session: int
+) -> dict[str, dict[str, Any]]:
     """Per target: p50 of its first and last ``window`` calls, and of a fresh process's first window."""
     plan = blocks_of(turns_per_session)
     long_run = run_interleaved(invokers, calls=calls - window, plan=plan, label="drift")
@@ -54,8 +58,12 @@ def measure_drift(invokers: dict[str, Invoker], start_fresh: FreshStarter, *, ca
         ordered = long_run[name][0] + last[name][0]
         early, late = _p50_ms(ordered[:window]), _p50_ms(ordered[-window:])
         entry: dict[str, Any] = {
-            "calls": calls, "window": window, "sessions": len(long_run[name][1]) + len(last[name][1]),
-            "early_p50_ms": round(early, 2), "late_p50_ms": round(late, 2), "late_over_early": round(late / early, 3),
+            "calls": calls,
+            "window": window,
+            "sessions": len(long_run[name][1]) + len(last[name][1]),
+            "early_p50_ms": round(early, 2),
+            "late_p50_ms": round(late, 2),
+            "late_over_early": round(late / early, 3),
             **_judged(long_run[name][1] + last[name][1]),
         }
         if name + FRESH_SUFFIX in last:

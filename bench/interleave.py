@@ -44,7 +44,9 @@ class _TargetRun:
     ordered: list[Call] = field(default_factory=list)
 
 
-def run_interleaved(invokers: dict[str, Invoker], *, calls: int, plan: Plan, label: str) -> dict[str, tuple[list[Call], list[SessionOutcome]]]:
+def run_interleaved(
+    invokers: dict[str, Invoker], *, calls: int, plan: Plan, label: str
+) -> dict[str, tuple[list[Call], list[SessionOutcome]]]:
     """Per target: its calls in order, and the outcome of each of its sessions."""
     runs = {name: _TargetRun(invoker, label) for name, invoker in invokers.items()}
     for index in range(calls):

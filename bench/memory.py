@@ -46,8 +46,13 @@ def _create_sessions(server: Server, start: int, stop: int, *, rss_limit_kib: in
     return stop, errors
 
 
-def measure_memory(server: Server, *, checkpoints: tuple[int, ...], max_growth_kib: int = MAX_GROWTH_KIB,
-                   warmup_sessions: int = WARMUP_SESSIONS) -> dict[str, Any]:
+def measure_memory(
+    server: Server,
+    *,
+    checkpoints: tuple[int, ...],
+    max_growth_kib: int = MAX_GROWTH_KIB,
+    warmup_sessions: int = WARMUP_SESSIONS,
+) -> dict[str, Any]:
     """RSS before and at each checkpoint, and KiB per idle session."""
     for i in range(warmup_sessions):
         warm_up(server.base_url, f"warm{i}")
@@ -57,8 +62,12 @@ def measure_memory(server: Server, *, checkpoints: tuple[int, ...], max_growth_k
         created, failed = _create_sessions(server, created, count, rss_limit_kib=base + max_growth_kib)
         errors += failed
         rss = rss_kib(server.process.pid)
-        point: dict[str, Any] = {"sessions": count, "reached": created, "rss_kib": rss,
-                                 "kib_per_session": round((rss - base) / created, 1)}
+        point: dict[str, Any] = {
+            "sessions": count,
+            "reached": created,
+            "rss_kib": rss,
+            "kib_per_session": round((rss - base) / created, 1),
+        }
         points.append(point)
         if created < count:
             point["stopped"] = f"RSS grew by more than {max_growth_kib // 1024} MiB"

@@ -44,7 +44,9 @@ def ping_once(port: int, *, host: str = "127.0.0.1", timeout: float = 1.0, path:
         return False
 
 
-def wait_for_ping(port: int, *, timeout: float, alive: Callable[[], bool] = lambda: True, path: str = PING_PATH) -> float:
+def wait_for_ping(
+    port: int, *, timeout: float, alive: Callable[[], bool] = lambda: True, path: str = PING_PATH
+) -> float:
     """Poll ``GET <path>`` until 200; return the ``time.perf_counter()`` at which it answered.
 
     Raises:
@@ -111,8 +113,15 @@ class Server:
                 self.process.wait(timeout=timeout)
 
 
-def spawn(name: str, command: Sequence[str], *, port: int, log_path: Path, env: Mapping[str, str] | None = None,
-          health_path: str = PING_PATH) -> Server:
+def spawn(
+    name: str,
+    command: Sequence[str],
+    *,
+    port: int,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    health_path: str = PING_PATH,
+) -> Server:
     """Start ``command`` with ``env`` merged over the current environment; output to ``log_path``.
 
     ``health_path`` is what answers 200 once the server is ready (``/ping`` for the agents and stand-ins;
@@ -122,13 +131,25 @@ def spawn(name: str, command: Sequence[str], *, port: int, log_path: Path, env: 
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with log_path.open("ab") as log_file:
         spawned_at = time.perf_counter()
-        process = subprocess.Popen(list(command), cwd=REPO_ROOT, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
-    return Server(name=name, process=process, port=port, log_path=log_path, spawned_at=spawned_at, health_path=health_path)
+        process = subprocess.Popen(
+            list(command), cwd=REPO_ROOT, env=full_env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    return Server(
+        name=name, process=process, port=port, log_path=log_path, spawned_at=spawned_at, health_path=health_path
+    )
 
 
 @contextmanager
-def running(name: str, command: Sequence[str], *, port: int, log_path: Path, env: Mapping[str, str] | None = None,
-            timeout: float = 60.0, health_path: str = PING_PATH) -> Iterator[Server]:
+def running(
+    name: str,
+    command: Sequence[str],
+    *,
+    port: int,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    health_path: str = PING_PATH,
+) -> Iterator[Server]:
     """Spawn, wait for ``health_path`` (``/ping``) and always stop the server afterwards."""
     server = spawn(name, command, port=port, log_path=log_path, env=env, health_path=health_path)
     try:

@@ -18,7 +18,9 @@ def budget_table(rows: list[BudgetRow]) -> str:
     lines = ["| Budget | Target | Ours | Baseline | Ratio / value | Limit | Result |", "|---|---|---|---|---|---|---|"]
     for row in rows:
         value = "" if row.value is None else f"{row.value:g}"
-        lines.append(f"| {row.budget} | {row.target} | {row.measured} | {row.baseline} | {value} | {row.limit} | {_met(row.met)} |")
+        lines.append(
+            f"| {row.budget} | {row.target} | {row.measured} | {row.baseline} | {value} | {row.limit} | {_met(row.met)} |"
+        )
     return "\n".join(lines)
 
 
@@ -29,43 +31,70 @@ def _cell(results: dict[str, Any], section: str, target: str, key: str, fmt: str
 
 def _memory_cell(results: dict[str, Any], target: str) -> str:
     points = ((results.get("memory") or {}).get(target) or {}).get("checkpoints") or []
-    return " / ".join(f"{p['kib_per_session']:.0f} @ {p['sessions']}"
-                      + (f" (stopped at {p['reached']})" if "stopped" in p else "") for p in points) or "—"
+    return (
+        " / ".join(
+            f"{p['kib_per_session']:.0f} @ {p['sessions']}"
+            + (f" (stopped at {p['reached']})" if "stopped" in p else "")
+            for p in points
+        )
+        or "—"
+    )
 
 
 def _floor_line(results: dict[str, Any], key: str, drift_key: str, text: str) -> str:
     floor = results.get(key) or {}
     drift = (results.get("drift") or {}).get(drift_key) or {}
-    return (f"{text}: 1 session p50 {floor.get('p50_ms', '—')} ms, p99 {floor.get('p99_ms', '—')} ms; "
-            f"drift early → late p50 {drift.get('early_p50_ms', '—')} → {drift.get('late_p50_ms', '—')} ms.")
+    return (
+        f"{text}: 1 session p50 {floor.get('p50_ms', '—')} ms, p99 {floor.get('p99_ms', '—')} ms; "
+        f"drift early → late p50 {drift.get('early_p50_ms', '—')} → {drift.get('late_p50_ms', '—')} ms."
+    )
 
 
 def _container_lines(container: dict[str, Any]) -> list[str]:
     if not container.get("measured"):
         return [f"Container: not measured ({container.get('reason', 'not requested')})."]
-    runs = "; ".join(f"{name}: `podman run` → /ping {run['median_ping_s']:.2f} s, "
-                     f"→ first answer {run['median_answer_s']:.2f} s"
-                     + (f" ({run['wrong_answers']} wrong answers)" if run["wrong_answers"] else "")
-                     for name, run in container["configurations"].items())
-    return [f"Container (`{container['image']}`): image {container['size_mb']} MB; {runs} (median of {container['reps']})."]
+    runs = "; ".join(
+        f"{name}: `podman run` → /ping {run['median_ping_s']:.2f} s, "
+        f"→ first answer {run['median_answer_s']:.2f} s"
+        + (f" ({run['wrong_answers']} wrong answers)" if run["wrong_answers"] else "")
+        for name, run in container["configurations"].items()
+    )
+    return [
+        f"Container (`{container['image']}`): image {container['size_mb']} MB; {runs} (median of {container['reps']})."
+    ]
 
 
 def detail_table(results: dict[str, Any]) -> str:
     """Per-target numbers behind the budgets."""
     lines = [
-        _floor_line(results, "stub_round_trip", STUB, "Stub alone (same conversations, sent straight to the OpenAI stub "
-                    "over a kept-alive connection)"),
+        _floor_line(
+            results,
+            "stub_round_trip",
+            STUB,
+            "Stub alone (same conversations, sent straight to the OpenAI stub over a kept-alive connection)",
+        ),
     ]
     if results.get("stand_in_round_trip"):
-        lines.append(_floor_line(results, "stand_in_round_trip", STAND_IN, "Bedrock stand-in alone (same conversations, "
-                                 "ConverseStream sent straight to the stand-in over a kept-alive connection)"))
+        lines.append(
+            _floor_line(
+                results,
+                "stand_in_round_trip",
+                STAND_IN,
+                "Bedrock stand-in alone (same conversations, "
+                "ConverseStream sent straight to the stand-in over a kept-alive connection)",
+            )
+        )
     lines += [
         "",
         "| Target | cold /ping (s) | cold 1st answer (s) | 1 session p50 / p99 (ms) | concurrent p50 / p99 (ms) "
         "| concurrent errors / cross-talk | drift p50 early → late, fresh (ms) | RSS per idle session (KiB) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    measured = {t for section in ("cold_start", "latency", "concurrency", "drift", "memory") for t in (results.get(section) or {})}
+    measured = {
+        t
+        for section in ("cold_start", "latency", "concurrency", "drift", "memory")
+        for t in (results.get(section) or {})
+    }
     for target in [t for t in TARGETS + EXPERIMENTS if t in measured]:
         lines.append(
             f"| {target} | {_cell(results, 'cold_start', target, 'median_ping_s', '{:.2f}')} "
@@ -84,9 +113,11 @@ def detail_table(results: dict[str, Any]) -> str:
 def header(results: dict[str, Any]) -> str:
     """Date, machine and load of the run."""
     machine = results["machine"]
-    return (f"Run {results['date']} on {machine['cpu_model']}, {machine['cores']} cores, {machine['mem_gib']} GiB RAM, "
-            f"Python {machine['python']}; load average {results['load_avg_start']} at start, "
-            f"{results['load_avg_end']} at end; {results['duration_s']:.0f} s.")
+    return (
+        f"Run {results['date']} on {machine['cpu_model']}, {machine['cores']} cores, {machine['mem_gib']} GiB RAM, "
+        f"Python {machine['python']}; load average {results['load_avg_start']} at start, "
+        f"{results['load_avg_end']} at end; {results['duration_s']:.0f} s."
+    )
 
 
 def render(results: dict[str, Any], rows: list[BudgetRow]) -> str:

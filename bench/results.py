@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 2  # 2: Bedrock targets, stand_in_round_trip, container configurations
 REQUIRED_KEYS: dict[str, type | tuple[type, ...]] = {
-    "schema_version": int, "date": str, "machine": dict, "config": dict, "duration_s": (int, float),
-    "load_avg_start": list, "load_avg_end": list, "budgets": list,
+    "schema_version": int,
+    "date": str,
+    "machine": dict,
+    "config": dict,
+    "duration_s": (int, float),
+    "load_avg_start": list,
+    "load_avg_end": list,
+    "budgets": list,
 }
 MACHINE_KEYS = ("cpu_model", "cores", "mem_gib", "kernel", "python")
 BUDGET_KEYS = ("budget", "target", "measured", "baseline", "value", "limit", "met")
@@ -36,8 +42,13 @@ def mem_gib() -> float:
 
 def machine() -> dict[str, Any]:
     """Facts about this machine."""
-    return {"cpu_model": cpu_model(), "cores": os.cpu_count(), "mem_gib": mem_gib(),
-            "kernel": platform.release(), "python": platform.python_version()}
+    return {
+        "cpu_model": cpu_model(),
+        "cores": os.cpu_count(),
+        "mem_gib": mem_gib(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
 
 
 def load_avg() -> list[float]:
@@ -47,7 +58,7 @@ def load_avg() -> list[float]:
 
 def now_iso() -> str:
     """UTC timestamp of the run."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def schema_problems(results: Any) -> list[str]:
@@ -55,8 +66,11 @@ def schema_problems(results: Any) -> list[str]:
     if not isinstance(results, dict):
         return [f"results must be an object, got {type(results).__name__}"]
     problems = [f"key {key!r} missing" for key in REQUIRED_KEYS if key not in results]
-    problems += [f"key {key!r} must be {kind}, got {type(results[key]).__name__}"
-                 for key, kind in REQUIRED_KEYS.items() if key in results and not isinstance(results[key], kind)]
+    problems += [
+        f"key {key!r} must be {kind}, got {type(results[key]).__name__}"
+        for key, kind in REQUIRED_KEYS.items()
+        if key in results and not isinstance(results[key], kind)
+    ]
     if isinstance(results.get("machine"), dict):
         problems += [f"machine.{key} missing" for key in MACHINE_KEYS if key not in results["machine"]]
     for index, row in enumerate(results.get("budgets") or []):

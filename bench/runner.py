@@ -46,8 +46,9 @@ def _stderr(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def _per_target(specs: list[TargetSpec], log_dir: Path, label: str, measure: Callable[[Server], dict[str, Any]],
-                progress: Progress) -> dict[str, Any]:
+def _per_target(
+    specs: list[TargetSpec], log_dir: Path, label: str, measure: Callable[[Server], dict[str, Any]], progress: Progress
+) -> dict[str, Any]:
     section = {}
     for spec in specs:
         with started_target(spec, log_dir=log_dir) as server:
@@ -75,7 +76,9 @@ class ModelStandIns:
 
 
 @contextmanager
-def _started(specs: list[TargetSpec], log_dir: Path, stand_ins: ModelStandIns | None = None) -> Iterator[dict[str, Invoker]]:
+def _started(
+    specs: list[TargetSpec], log_dir: Path, stand_ins: ModelStandIns | None = None
+) -> Iterator[dict[str, Invoker]]:
     """Every target started and warmed up at once (plus the stand-ins alone, when given) as interleavable invokers."""
     with ExitStack() as stack:
         client = stack.enter_context(httpx.Client())
@@ -87,14 +90,18 @@ def _started(specs: list[TargetSpec], log_dir: Path, stand_ins: ModelStandIns | 
         yield invokers
 
 
-def _server_measures(config: BenchConfig, stand_ins: ModelStandIns, log_dir: Path, progress: Progress) -> dict[str, Any]:
+def _server_measures(
+    config: BenchConfig, stand_ins: ModelStandIns, log_dir: Path, progress: Progress
+) -> dict[str, Any]:
     stub_url, bedrock = f"{stand_ins.stub.base_url}/v1", stand_ins.bedrock
     specs = [target_spec(name, stub_url=stub_url, bedrock=bedrock) for name in config.targets]
     results: dict[str, Any] = {}
     want = set(config.measures)
     if "cold_start" in want:
         results["cold_start"] = measure_cold_start(specs, reps=config.cold_start_reps, log_dir=log_dir)
-        progress(f"cold start: { {k: (v['median_ping_s'], v['median_answer_s']) for k, v in results['cold_start'].items()} }")
+        progress(
+            f"cold start: { {k: (v['median_ping_s'], v['median_answer_s']) for k, v in results['cold_start'].items()} }"
+        )
     if "latency" in want:
         with _started(specs, log_dir, stand_ins) as invokers:
             latency = measure_single_session(invokers, calls=config.single_calls)
@@ -102,22 +109,34 @@ def _server_measures(config: BenchConfig, stand_ins: ModelStandIns, log_dir: Pat
         if STAND_IN in latency:
             results["stand_in_round_trip"] = latency.pop(STAND_IN)
         results["latency"] = latency
-        progress(f"1 session: stub {results['stub_round_trip']}; stand-in {results.get('stand_in_round_trip')}; {latency}")
+        progress(
+            f"1 session: stub {results['stub_round_trip']}; stand-in {results.get('stand_in_round_trip')}; {latency}"
+        )
     if "concurrency" in want:
-        results["concurrency"] = _per_target(specs, log_dir, "concurrency", lambda s: measure_concurrency(
-            s, sessions=config.concurrent_sessions, calls=config.concurrent_calls), progress)
+        results["concurrency"] = _per_target(
+            specs,
+            log_dir,
+            "concurrency",
+            lambda s: measure_concurrency(s, sessions=config.concurrent_sessions, calls=config.concurrent_calls),
+            progress,
+        )
     if "drift" in want:
         with _started(specs, log_dir, stand_ins) as invokers:
-            results["drift"] = measure_drift(invokers, lambda: _started(specs, log_dir), calls=config.drift_calls,
-                                             window=config.drift_window,
-                                             turns_per_session=config.drift_turns_per_session)
+            results["drift"] = measure_drift(
+                invokers,
+                lambda: _started(specs, log_dir),
+                calls=config.drift_calls,
+                window=config.drift_window,
+                turns_per_session=config.drift_turns_per_session,
+            )
         progress(f"drift: {results['drift']}")
     if "memory" in want:
         # Ours must hold every session (warm-up ones included): the registry limit is raised accordingly.
         limit = max(config.memory_sessions) + WARMUP_SESSIONS
         memory_specs = [target_spec(n, stub_url=stub_url, bedrock=bedrock, max_sessions=limit) for n in config.targets]
-        results["memory"] = _per_target(memory_specs, log_dir, "memory", lambda s: measure_memory(
-            s, checkpoints=config.memory_sessions), progress)
+        results["memory"] = _per_target(
+            memory_specs, log_dir, "memory", lambda s: measure_memory(s, checkpoints=config.memory_sessions), progress
+        )
     if "container" in want:
         results["container"] = measure_container(stand_ins.stub, bedrock, reps=config.container_reps)
         progress(f"container: {results['container']}")

@@ -63,8 +63,9 @@ def run_session(client: httpx.Client, base_url: str, session_id: str, name: str,
 def cross_talk(outcomes: list[SessionOutcome]) -> int:
     """Wrong recalls that name another session's name (the other wrong ones are lost history)."""
     names = {o.name for o in outcomes}
-    return sum(1 for o in outcomes for answer in o.wrong_recalls
-               if any(answer == expected_recall(n) for n in names - {o.name}))
+    return sum(
+        1 for o in outcomes for answer in o.wrong_recalls if any(answer == expected_recall(n) for n in names - {o.name})
+    )
 
 
 WARMUP_TURNS = 4

@@ -44,8 +44,9 @@ def main() -> None:
     disable_sdk()
     configure_logging(settings.log_level)
     client_args = {"base_url": settings.openai_base_url, "api_key": settings.openai_api_key}
-    app = create_app(settings, model_factory=lambda: SharedTlsOpenAIModel(client_args=dict(client_args),
-                                                                          model_id=settings.model_id))
+    app = create_app(
+        settings, model_factory=lambda: SharedTlsOpenAIModel(client_args=dict(client_args), model_id=settings.model_id)
+    )
     serve(app, settings)
 
 

@@ -25,8 +25,15 @@ from bench.stub_conversation import SYSTEM_PROMPT, WEATHER_TOOL_SPEC, WindowedCo
 _FUNCTION = WEATHER_TOOL_SPEC["function"]
 # The weather tool as BedrockModel.format_request writes it (strands/models/bedrock.py).
 TOOL_CONFIG = {
-    "tools": [{"toolSpec": {"name": _FUNCTION["name"], "description": _FUNCTION["description"],
-                            "inputSchema": {"json": _FUNCTION["parameters"]}}}],
+    "tools": [
+        {
+            "toolSpec": {
+                "name": _FUNCTION["name"],
+                "description": _FUNCTION["description"],
+                "inputSchema": {"json": _FUNCTION["parameters"]},
+            }
+        }
+    ],
     "toolChoice": {"auto": {}},
 }
 
@@ -53,8 +60,12 @@ class StandInConversations(WindowedConversations):
     def request(self, session_id: str, prompt: str) -> dict[str, Any]:
         """The body for the next turn of ``session_id`` (its history plus the new user message)."""
         history = self.next_turn(session_id, {"role": "user", "content": [{"text": prompt}]})
-        return {"messages": list(history), "system": [{"text": SYSTEM_PROMPT}], "toolConfig": TOOL_CONFIG,
-                "inferenceConfig": {}}
+        return {
+            "messages": list(history),
+            "system": [{"text": SYSTEM_PROMPT}],
+            "toolConfig": TOOL_CONFIG,
+            "inferenceConfig": {},
+        }
 
     def __call__(self, session_id: str, prompt: str) -> Call:
         body = self.request(session_id, prompt)

@@ -35,7 +35,7 @@ def streamed_text(body: str) -> str:
     for line in body.splitlines():
         if not line.startswith("data: ") or line == "data: [DONE]":
             continue
-        for choice in json.loads(line[len("data: "):]).get("choices", []):
+        for choice in json.loads(line[len("data: ") :]).get("choices", []):
             text.append(choice.get("delta", {}).get("content") or "")
     return "".join(text)
 
@@ -74,8 +74,13 @@ class StubConversations(WindowedConversations):
     def request(self, session_id: str, prompt: str) -> dict[str, Any]:
         """The body for the next turn of ``session_id`` (its history plus the new user message)."""
         history = self.next_turn(session_id, {"role": "user", "content": [{"type": "text", "text": prompt}]})
-        return {"model": STUB_MODEL_ID, "messages": [{"role": "system", "content": SYSTEM_PROMPT}, *history],
-                "tools": [WEATHER_TOOL_SPEC], "stream": True, "stream_options": {"include_usage": True}}
+        return {
+            "model": STUB_MODEL_ID,
+            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, *history],
+            "tools": [WEATHER_TOOL_SPEC],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
 
     def __call__(self, session_id: str, prompt: str) -> Call:
         body = self.request(session_id, prompt)

@@ -37,15 +37,21 @@ def _tool_call(reply: Reply) -> dict[str, Any]:
     """The reply's tool call as an OpenAI ``tool_calls`` entry."""
     call = reply.tool_call
     assert call is not None
-    return {"id": call.tool_use_id, "type": "function",
-            "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
+    return {
+        "id": call.tool_use_id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+    }
 
 
 def _usage(messages: list[dict[str, Any]], reply: Reply) -> dict[str, int]:
     prompt_tokens = sum(len(openai_text(m.get("content")).split()) for m in messages)
     completion_tokens = len((reply.text or "").split()) or 1
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
 
 
 def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
@@ -54,7 +60,9 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
     if reply.tool_call is not None:
         message["tool_calls"] = [_tool_call(reply)]
     return {
-        "id": "chatcmpl-bench", "object": "chat.completion", "created": int(time.time()),
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "created": int(time.time()),
         "model": request.get("model", "bench-stub"),
         "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if reply.tool_call else "stop"}],
         "usage": _usage(request.get("messages", []), reply),
@@ -63,8 +71,12 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
 def completion_chunks(request: dict[str, Any], reply: Reply) -> list[dict[str, Any]]:
     """The ``chat.completion.chunk`` sequence of a streamed answer (``[DONE]`` is added by the sender)."""
-    base = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": request.get("model", "bench-stub")}
+    base = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.get("model", "bench-stub"),
+    }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}

@@ -38,8 +38,9 @@ def synth_into(cwd: Path, out_dir: Path, app_args: tuple[str, ...] = ()) -> floa
     """
     command = [str(CDK_CLI), *app_args, "synth", "--quiet", "--no-notices", "--output", str(out_dir)]
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=_synth_env(), capture_output=True, text=True,
-                          timeout=SYNTH_TIMEOUT_SECONDS, check=False)
+    done = subprocess.run(
+        command, cwd=cwd, env=_synth_env(), capture_output=True, text=True, timeout=SYNTH_TIMEOUT_SECONDS, check=False
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"cdk synth in {cwd} failed ({done.returncode}):\n{(done.stdout + done.stderr)[-3000:]}")

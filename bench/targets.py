@@ -83,12 +83,17 @@ def target_spec(name: str, *, stub_url: str, bedrock: BedrockPath | None = None,
     s3_store_env: dict[str, str] = {}
     if name in BEDROCK_TARGETS:
         if bedrock is None:
-            raise ValueError(f"target {name!r} runs on the Bedrock path: pass bedrock= "
-                             "(bench.bedrock_path.started_bedrock_path)")
+            raise ValueError(
+                f"target {name!r} runs on the Bedrock path: pass bedrock= (bench.bedrock_path.started_bedrock_path)"
+            )
         model_env, s3_store_env = bedrock.model_env(), bedrock.store_env()
     else:
-        model_env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": stub_url, "OPENAI_API_KEY": "bench",
-                     "MODEL_ID": STUB_MODEL_ID}
+        model_env = {
+            "MODEL_PROVIDER": "openai",
+            "OPENAI_BASE_URL": stub_url,
+            "OPENAI_API_KEY": "bench",
+            "MODEL_ID": STUB_MODEL_ID,
+        }
     if name in BASELINES:
         return TargetSpec(name=name, module="bench.baseline_agent", env=model_env)
     agent_env = {
@@ -113,8 +118,13 @@ def _start_env(spec: TargetSpec, port: int, session_dir: Path) -> dict[str, str]
 def spawn_target(spec: TargetSpec, *, log_dir: Path, session_dir: Path) -> Server:
     """Spawn (without waiting): cold-start measurements time from here."""
     port = free_port()
-    return spawn(spec.name, python_module(spec.module), port=port, log_path=log_dir / f"{spec.name}.log",
-                 env=_start_env(spec, port, session_dir))
+    return spawn(
+        spec.name,
+        python_module(spec.module),
+        port=port,
+        log_path=log_dir / f"{spec.name}.log",
+        env=_start_env(spec, port, session_dir),
+    )
 
 
 @contextmanager
@@ -122,8 +132,13 @@ def started_target(spec: TargetSpec, *, log_dir: Path) -> Iterator[Server]:
     """A fresh, healthy server (with an empty session directory) for one measurement."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as session_dir:
         port = free_port()
-        with running(spec.name, python_module(spec.module), port=port, log_path=log_dir / f"{spec.name}.log",
-                     env=_start_env(spec, port, Path(session_dir))) as server:
+        with running(
+            spec.name,
+            python_module(spec.module),
+            port=port,
+            log_path=log_dir / f"{spec.name}.log",
+            env=_start_env(spec, port, Path(session_dir)),
+        ) as server:
             yield server
 
 
@@ -131,6 +146,7 @@ def started_target(spec: TargetSpec, *, log_dir: Path) -> Iterator[Server]:
 def started_stub(*, log_dir: Path) -> Iterator[Server]:
     """The stub model server; ``base_url + '/v1'`` is what the agents use."""
     port = free_port()
-    with running("stub", python_module("bench.stub_model", "--port", str(port)), port=port,
-                 log_path=log_dir / "stub.log") as server:
+    with running(
+        "stub", python_module("bench.stub_model", "--port", str(port)), port=port, log_path=log_dir / "stub.log"
+    ) as server:
         yield server

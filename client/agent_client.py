@@ -44,7 +44,7 @@ class AgentClient:
         self._cognito = None
 
     @property
-    def cognito(self):  # noqa: ANN201 - boto3 client
+    def cognito(self):
         """boto3 cognito-idp client for the target's pool (created on first use)."""
         if self._cognito is None:
             self._cognito = aws_client("cognito-idp", self.target)
@@ -52,7 +52,9 @@ class AgentClient:
 
     def _jwt_only(self, what: str) -> None:
         if self.auth_method != "jwt":
-            raise CliError(f"{what} needs a Cognito user pool, but runtime {self.target.runtime_arn} uses IAM authorization")
+            raise CliError(
+                f"{what} needs a Cognito user pool, but runtime {self.target.runtime_arn} uses IAM authorization"
+            )
 
     def user_admin(self) -> UserAdmin:
         """Admin operations on the target's pool."""
@@ -129,10 +131,12 @@ class AgentClient:
         if self.target.is_local:
             # Locally the AgentCore data plane is the front door, not moto; `make local AUTHORIZER=iam`
             # writes the key pair its SigV4 check accepts into the outputs file.
-            import boto3  # noqa: PLC0415
+            import boto3
 
             agentcore = boto3.client(
-                "bedrock-agentcore", region_name=self.target.region, endpoint_url=self.target.invocation_base_url,
+                "bedrock-agentcore",
+                region_name=self.target.region,
+                endpoint_url=self.target.invocation_base_url,
                 aws_access_key_id=self.target.access_key_id or "local",
                 aws_secret_access_key=self.target.secret_access_key or "local",
             )

@@ -23,6 +23,10 @@ def aws_client(service: str, target: Target) -> Any:
     """A boto3 client for `service` in the target's region (moto for a local target)."""
     if target.is_local:
         return boto3.client(
-            service, region_name=target.region, endpoint_url=target.aws_endpoint_url, config=_RETRIES, **_LOCAL_CREDENTIALS
+            service,
+            region_name=target.region,
+            endpoint_url=target.aws_endpoint_url,
+            config=_RETRIES,
+            **_LOCAL_CREDENTIALS,
         )
     return boto3.client(service, region_name=target.region, config=_RETRIES)

@@ -46,7 +46,9 @@ def aws_call(what: str, call: Callable[..., T], /, **kwargs: Any) -> T:
             raise CliError(f"{what}: throttled by AWS even after retrying with backoff; try again in a minute") from e
         raise
     except EndpointConnectionError as e:
-        raise CliError(f"{what}: network failure, cannot reach {e.kwargs.get('endpoint_url', 'the AWS endpoint')}") from e
+        raise CliError(
+            f"{what}: network failure, cannot reach {e.kwargs.get('endpoint_url', 'the AWS endpoint')}"
+        ) from e
     except NoCredentialsError as e:
         raise CliError(f"{what}: no AWS credentials found (configure a profile or use --local)") from e
     except NoRegionError as e:

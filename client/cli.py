@@ -41,23 +41,43 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser; target options are accepted before or after the command."""
     target = argparse.ArgumentParser(add_help=False)
     where = target.add_argument_group("target")
-    where.add_argument("--local", action="store_true", default=argparse.SUPPRESS, help="use the runtime `make local` started")
-    where.add_argument("--stage", default=argparse.SUPPRESS, help="deployed stage (reads cdk-outputs-<stage>.json or CloudFormation); default dev")
+    where.add_argument(
+        "--local", action="store_true", default=argparse.SUPPRESS, help="use the runtime `make local` started"
+    )
+    where.add_argument(
+        "--stage",
+        default=argparse.SUPPRESS,
+        help="deployed stage (reads cdk-outputs-<stage>.json or CloudFormation); default dev",
+    )
     where.add_argument("--outputs-file", type=Path, default=argparse.SUPPRESS, help="read outputs from this file")
-    where.add_argument("--auth", choices=AUTH_CHOICES, default=argparse.SUPPRESS, help="jwt (bearer) or iam (SigV4); auto follows the runtime")
+    where.add_argument(
+        "--auth",
+        choices=AUTH_CHOICES,
+        default=argparse.SUPPRESS,
+        help="jwt (bearer) or iam (SigV4); auto follows the runtime",
+    )
     where.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
 
     parser = argparse.ArgumentParser(
-        prog=PROG, parents=[target], description="Talk to an AgentCore runtime in sessions.",
-        epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=PROG,
+        parents=[target],
+        description="Talk to an AgentCore runtime in sessions.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    users = commands.add_parser("users", parents=[target], help="create, delete or list users").add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = users.add_parser("create", parents=[target], help="create a confirmed user; prints a generated password once")
+    users = commands.add_parser("users", parents=[target], help="create, delete or list users").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create = users.add_parser(
+        "create", parents=[target], help="create a confirmed user; prints a generated password once"
+    )
     create.add_argument("name")
     create.add_argument("--email")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin instead of generating one")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin instead of generating one"
+    )
     users.add_parser("delete", parents=[target], help="delete a user").add_argument("name")
     users.add_parser("list", parents=[target], help="list users")
 
@@ -65,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("name")
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     login.add_argument(
-        "--flow", choices=LOGIN_FLOWS, default="auto",
+        "--flow",
+        choices=LOGIN_FLOWS,
+        default="auto",
         help="srp (the password never leaves this machine), password (USER_PASSWORD_AUTH), or auto: SRP first, "
         "USER_PASSWORD_AUTH if the app client does not allow SRP (with --local password first: moto does not "
         "check SRP proofs)",
@@ -80,9 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     _session_options(chat)
 
     demo = commands.add_parser("demo", parents=[target], help="two users, three sessions: prove isolation")
-    demo.add_argument("--users", nargs=2, metavar=("USER_A", "USER_B"), help="logged-in users to use instead of temporary ones")
+    demo.add_argument(
+        "--users", nargs=2, metavar=("USER_A", "USER_B"), help="logged-in users to use instead of temporary ones"
+    )
 
-    sessions = commands.add_parser("sessions", parents=[target], help="list or stop remembered sessions").add_subparsers(dest="action", required=True, metavar="ACTION")
+    sessions = commands.add_parser(
+        "sessions", parents=[target], help="list or stop remembered sessions"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
     sessions.add_parser("list", parents=[target], help="sessions this client remembers").add_argument("--user")
     stop = sessions.add_parser("stop", parents=[target], help="stop a runtime session")
     stop.add_argument("session_id")
@@ -161,7 +187,9 @@ def _users(client: AgentClient, args: argparse.Namespace) -> int:
 def _login(client: AgentClient, args: argparse.Namespace) -> int:
     tokens = client.login(args.name, _read_password(args, f"password for {args.name}: "), flow=args.flow)
     minutes = int((tokens.expires_at - time.time()) // 60)
-    print(f"logged in as {args.name} on {client.target.name}; access token valid for {minutes} min (refreshed automatically)")
+    print(
+        f"logged in as {args.name} on {client.target.name}; access token valid for {minutes} min (refreshed automatically)"
+    )
     return 0
 
 
@@ -179,7 +207,9 @@ def _invoke(client: AgentClient, args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
 
-    answer = client.ask(user, args.prompt, session_id=args.session, new_session=args.new_session, stream=streamed, on_text=show)
+    answer = client.ask(
+        user, args.prompt, session_id=args.session, new_session=args.new_session, stream=streamed, on_text=show
+    )
     sys.stdout.write("\n")
     print(f"[session {answer.session_id}]", file=sys.stderr)
     return 0

@@ -114,8 +114,11 @@ class CognitoAuth:
 
     def _srp_auth(self, user: str, password: str) -> dict[str, Any]:
         srp = AWSSRP(
-            username=user, password=password, pool_id=self._target.user_pool_id,
-            client_id=self._target.client_id, client=self._cognito,
+            username=user,
+            password=password,
+            pool_id=self._target.user_pool_id,
+            client_id=self._target.client_id,
+            client=self._cognito,
         )
         try:
             response = aws_call("sign-in", srp.authenticate_user)

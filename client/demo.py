@@ -30,7 +30,9 @@ class Check:
     passed: bool
 
 
-def run_demo(client: AgentClient, *, users: tuple[str, str] | None = None, say: Callable[[str], None] = print) -> list[Check]:
+def run_demo(
+    client: AgentClient, *, users: tuple[str, str] | None = None, say: Callable[[str], None] = print
+) -> list[Check]:
     """Run the scenario; temporary users are created (and deleted afterwards) unless `users` are given.
 
     Args:
@@ -62,7 +64,9 @@ def format_table(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
-def _create_and_login(client: AgentClient, users: tuple[str, str], created: list[str], say: Callable[[str], None]) -> None:
+def _create_and_login(
+    client: AgentClient, users: tuple[str, str], created: list[str], say: Callable[[str], None]
+) -> None:
     """Create and log in the temporary users; `created` lists those to delete afterwards."""
     admin = client.user_admin()
     for user in users:

@@ -116,10 +116,16 @@ class BearerInvoker:
     def stop_session(self, *, session_id: str, access_token: str) -> None:
         """StopRuntimeSession over HTTPS with the bearer token (SigV4 would be refused)."""
         url = invocation_url(
-            self._target.invocation_base_url, self._target.runtime_arn, self._target.endpoint_name,
+            self._target.invocation_base_url,
+            self._target.runtime_arn,
+            self._target.endpoint_name,
             action="stopruntimesession",
         )
-        headers = {"Authorization": f"Bearer {access_token}", SESSION_HEADER: session_id, "Content-Type": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {access_token}",
+            SESSION_HEADER: session_id,
+            "Content-Type": "application/json",
+        }
         with self._network_errors():
             response = self._http.post(url, headers=headers, content="{}")
         if response.status_code != 200:
@@ -176,8 +182,10 @@ class SigV4Invoker:
         """StopRuntimeSession with SigV4."""
         try:
             aws_call(
-                "sessions stop", self._agentcore.stop_runtime_session,
-                agentRuntimeArn=self._target.runtime_arn, qualifier=self._target.endpoint_name,
+                "sessions stop",
+                self._agentcore.stop_runtime_session,
+                agentRuntimeArn=self._target.runtime_arn,
+                qualifier=self._target.endpoint_name,
                 runtimeSessionId=session_id,
             )
         except ClientError as e:

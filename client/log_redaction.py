@@ -20,11 +20,29 @@ import threading
 
 REDACTED = "***"
 SECRET_FIELDS = (
-    "password", "new_password", "temporarypassword", "proposedpassword", "previouspassword",
-    "accesstoken", "access_token", "idtoken", "id_token", "refreshtoken", "refresh_token",
-    "secret_hash", "clientsecret", "session", "secret_block", "password_claim_secret_block",
-    "password_claim_signature", "secretaccesskey", "aws_secret_access_key", "sessiontoken",
-    "aws_session_token", "x-amz-security-token", "authorization",
+    "password",
+    "new_password",
+    "temporarypassword",
+    "proposedpassword",
+    "previouspassword",
+    "accesstoken",
+    "access_token",
+    "idtoken",
+    "id_token",
+    "refreshtoken",
+    "refresh_token",
+    "secret_hash",
+    "clientsecret",
+    "session",
+    "secret_block",
+    "password_claim_secret_block",
+    "password_claim_signature",
+    "secretaccesskey",
+    "aws_secret_access_key",
+    "sessiontoken",
+    "aws_session_token",
+    "x-amz-security-token",
+    "authorization",
 )
 # A value ends at its quote followed by a delimiter, so quotes escaped once (JSON) or twice (JSON inside a
 # bytes repr, as botocore logs bodies) stay inside it.

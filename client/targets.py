@@ -139,21 +139,27 @@ def local_target(outputs_file: Path | None = None) -> Target:
 
 def stage_target(stage: str, outputs_file: Path | None = None) -> Target:
     """The deployed stage: its outputs file if present, else CloudFormation's stack outputs."""
-    candidates = [outputs_file] if outputs_file else [Path.cwd() / f"cdk-outputs-{stage}.json", REPO_ROOT / f"cdk-outputs-{stage}.json"]
+    candidates = (
+        [outputs_file]
+        if outputs_file
+        else [Path.cwd() / f"cdk-outputs-{stage}.json", REPO_ROOT / f"cdk-outputs-{stage}.json"]
+    )
     for path in candidates:
         if path is not None and path.exists():
             return target_from_outputs(load_outputs_file(path), name=stage, source=str(path))
     if outputs_file:
         raise CliError(f"outputs file {outputs_file} does not exist")
-    return target_from_outputs(_cloudformation_outputs(stage), name=stage, source=f"CloudFormation stacks {STACK_PREFIX}-{stage}-*")
+    return target_from_outputs(
+        _cloudformation_outputs(stage), name=stage, source=f"CloudFormation stacks {STACK_PREFIX}-{stage}-*"
+    )
 
 
 def _cloudformation_outputs(stage: str) -> dict[str, str]:
     """Outputs of the stage's stacks, read with the caller's AWS credentials."""
-    import boto3  # noqa: PLC0415 - only needed without an outputs file
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    from client.aws_errors import aws_call, error_message  # noqa: PLC0415
+    from client.aws_errors import aws_call, error_message
 
     outputs: dict[str, str] = {}
     for suffix in STACK_SUFFIXES:

@@ -47,8 +47,12 @@ class UserAdmin:
         attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}] if email else []
         try:
             aws_call(
-                "users create", self._cognito.admin_create_user,
-                UserPoolId=self._pool, Username=user, UserAttributes=attributes, MessageAction="SUPPRESS",
+                "users create",
+                self._cognito.admin_create_user,
+                UserPoolId=self._pool,
+                Username=user,
+                UserAttributes=attributes,
+                MessageAction="SUPPRESS",
             )
         except ClientError as e:
             if error_code(e) == "UsernameExistsException":
@@ -56,8 +60,12 @@ class UserAdmin:
             raise CliError(f"users create {user} failed: {error_message(e)}") from e
         try:
             aws_call(
-                "users create", self._cognito.admin_set_user_password,
-                UserPoolId=self._pool, Username=user, Password=password, Permanent=True,
+                "users create",
+                self._cognito.admin_set_user_password,
+                UserPoolId=self._pool,
+                Username=user,
+                Password=password,
+                Permanent=True,
             )
         except ClientError as e:
             # WHY delete: a user left with a temporary password could not log in with this client.
@@ -88,12 +96,14 @@ class UserAdmin:
                 raise CliError(f"users list failed: {error_message(e)}") from e
             for entry in page.get("Users", []):
                 attributes = {a["Name"]: a["Value"] for a in entry.get("Attributes", [])}
-                users.append({
-                    "name": entry["Username"],
-                    "status": entry.get("UserStatus", ""),
-                    "enabled": str(entry.get("Enabled", True)).lower(),
-                    "email": attributes.get("email", ""),
-                })
+                users.append(
+                    {
+                        "name": entry["Username"],
+                        "status": entry.get("UserStatus", ""),
+                        "enabled": str(entry.get("Enabled", True)).lower(),
+                        "email": attributes.get("email", ""),
+                    }
+                )
             if not page.get("PaginationToken"):
                 return users
             kwargs["PaginationToken"] = page["PaginationToken"]

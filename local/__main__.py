@@ -57,15 +57,22 @@ or boto3's invoke_agent_runtime with endpoint_url={front_door} and the outputs f
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="front door port (default: a free port)")
-    parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1",
-                        help="front door address (default: $HOST, else 127.0.0.1); the agent stays on 127.0.0.1")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("HOST") or "127.0.0.1",
+        help="front door address (default: $HOST, else 127.0.0.1); the agent stays on 127.0.0.1",
+    )
     parser.add_argument("--moto-port", type=int, default=0, help="moto port (default: a free port)")
     parser.add_argument("--state-dir", type=Path, default=None, help="outputs, agent log and sessions directory")
     parser.add_argument("--agent-command", default=None, help="command that starts the agent on $PORT")
     parser.add_argument("--agent-url", default=None, help="use an agent server that is already running")
     parser.add_argument("--log-level", default="WARNING", help="log level of the local runtime")
-    parser.add_argument("--authorizer", choices=AUTHORIZER_TYPES, default="jwt",
-                        help="inbound auth of the emulated runtime: jwt (Cognito bearer tokens) or iam (SigV4)")
+    parser.add_argument(
+        "--authorizer",
+        choices=AUTHORIZER_TYPES,
+        default="jwt",
+        help="inbound auth of the emulated runtime: jwt (Cognito bearer tokens) or iam (SigV4)",
+    )
     return parser.parse_args(argv)
 
 

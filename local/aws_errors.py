@@ -39,8 +39,9 @@ def aws_error_type(status: int) -> str:
     return RUNTIME_FAILURE if status >= 500 else OTHER_CLIENT_ERROR
 
 
-def error_response(status: int, code: str, message: str, *, error_type: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, *, error_type: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """`{"error": message, "code": code, "message": message}` with `x-amzn-ErrorType`.
 
     Args:

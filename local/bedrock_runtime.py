@@ -91,13 +91,21 @@ def converse_stream_events(messages: list[Message], reply: Reply) -> list[Event]
     if reply.tool_call is not None:
         call = reply.tool_call
         events += [
-            ("contentBlockStart", {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}}),
-            ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"toolUse": {"input": json.dumps(call.arguments)}}}),
+            (
+                "contentBlockStart",
+                {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name}}},
+            ),
+            (
+                "contentBlockDelta",
+                {"contentBlockIndex": 0, "delta": {"toolUse": {"input": json.dumps(call.arguments)}}},
+            ),
             ("contentBlockStop", {"contentBlockIndex": 0}),
             ("messageStop", {"stopReason": "tool_use"}),
         ]
     else:
-        events += [("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": c}}) for c in text_chunks(reply.text or "")]
+        events += [
+            ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": c}}) for c in text_chunks(reply.text or "")
+        ]
         events += [("contentBlockStop", {"contentBlockIndex": 0}), ("messageStop", {"stopReason": "end_turn"})]
     events.append(("metadata", {"usage": _usage(messages, reply), "metrics": {"latencyMs": 1}}))
     return events
@@ -107,7 +115,9 @@ def converse_response(messages: list[Message], reply: Reply) -> dict[str, Any]:
     """A reply as the Converse (non-streaming) response body."""
     if reply.tool_call is not None:
         call = reply.tool_call
-        content: list[dict[str, Any]] = [{"toolUse": {"toolUseId": call.tool_use_id, "name": call.name, "input": call.arguments}}]
+        content: list[dict[str, Any]] = [
+            {"toolUse": {"toolUseId": call.tool_use_id, "name": call.name, "input": call.arguments}}
+        ]
     else:
         content = [{"text": reply.text or ""}]
     return {
@@ -183,7 +193,9 @@ class BedrockRuntimeApp:
             if not isinstance(body, dict):
                 raise ValueError("the request body must be a JSON object")
         except ValueError as error:
-            return self._record(request, operation, model_id, [], _error(400, "ValidationException", f"Malformed request body: {error}"))
+            return self._record(
+                request, operation, model_id, [], _error(400, "ValidationException", f"Malformed request body: {error}")
+            )
         messages = body.get("messages") if isinstance(body.get("messages"), list) else []
         try:
             validate_converse_request(body)
@@ -200,7 +212,9 @@ class BedrockRuntimeApp:
             response = StreamingResponse(_chunks(frames), media_type=EVENT_STREAM_CONTENT_TYPE, headers=request_id)
         return self._record(request, operation, model_id, messages, response)
 
-    def _record(self, request: Request, operation: str, model_id: str, messages: list[Message], response: Response) -> Response:
+    def _record(
+        self, request: Request, operation: str, model_id: str, messages: list[Message], response: Response
+    ) -> Response:
         scope = _SIGV4_SCOPE.search(request.headers.get("authorization", ""))
         call = ConverseCall(
             operation=operation,

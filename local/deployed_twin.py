@@ -68,12 +68,21 @@ def twin_environment(
     real credentials are left alone so a configured Bedrock model keeps working.
     """
     bucket = create_session_bucket(endpoint_url=emulator_url, region=region)
-    env = {"SESSION_STORE": "s3", "SESSION_BUCKET": bucket, "SESSION_PREFIX": SESSION_PREFIX, "AWS_ENDPOINT_URL_S3": emulator_url}
+    env = {
+        "SESSION_STORE": "s3",
+        "SESSION_BUCKET": bucket,
+        "SESSION_PREFIX": SESSION_PREFIX,
+        "AWS_ENDPOINT_URL_S3": emulator_url,
+    }
     if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
         env["AWS_REGION"] = region
     if not credentials_found:
-        env.update({"AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
-                    "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"]})
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+                "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+            }
+        )
     if bedrock_stand_in_url is not None:
         env.update({"MODEL_PROVIDER": "bedrock", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_stand_in_url})
         model_line = f"Bedrock Runtime stand-in at {bedrock_stand_in_url}: {STAND_IN_HELP}"

@@ -48,4 +48,3 @@ def event_message(event_type: str, body: Mapping[str, Any]) -> bytes:
     """An ``event`` message whose JSON payload is the event member's structure (rest-json event streams)."""
     headers = {":event-type": event_type, ":content-type": "application/json", ":message-type": "event"}
     return encode_message(headers, json.dumps(body).encode("utf-8"))
-

@@ -115,8 +115,9 @@ def create_front_door(*, config: FrontDoorConfig, authorizer: InboundAuthorizer)
 async def _check_request(request: Request, *, config: FrontDoorConfig, authorizer: InboundAuthorizer) -> str | Response:
     """Apply AgentCore's checks in order; return the session id to use, or the error response."""
     try:
-        check_runtime_address(_raw_identifier(request), account_id=request.query_params.get("accountId"),
-                              runtime_arn=config.runtime_arn)
+        check_runtime_address(
+            _raw_identifier(request), account_id=request.query_params.get("accountId"), runtime_arn=config.runtime_arn
+        )
     except RuntimeAddressError as e:
         return error_response(e.status, e.code, e.message)
     qualifier = request.query_params.get("qualifier", "DEFAULT")
@@ -154,15 +155,18 @@ def _raw_path(request: Request) -> str:
 
 def _raw_identifier(request: Request) -> str:
     """The runtime identifier as sent: the path between `/runtimes/` and the action, still percent-encoded."""
-    return _raw_path(request)[len("/runtimes/"):].rsplit("/", 1)[0]
+    return _raw_path(request)[len("/runtimes/") :].rsplit("/", 1)[0]
 
 
 def _inbound_request(request: Request, body: bytes) -> InboundRequest:
     """The request as the signer saw it: raw path and query, lower-case headers (repeats joined by `,`)."""
     headers = {name: ",".join(request.headers.getlist(name)) for name in request.headers.keys()}
     return InboundRequest(
-        method=request.method, raw_path=_raw_path(request),
-        query_string=request.scope.get("query_string", b"").decode("latin-1"), headers=headers, body=body,
+        method=request.method,
+        raw_path=_raw_path(request),
+        query_string=request.scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=body,
     )
 
 
@@ -181,15 +185,9 @@ def _repeated_forwarded_header(request: Request, forwarded: tuple[str, ...]) -> 
 def _session_id_problem(session_id: str) -> str | None:
     """Explain why a session id is unacceptable, or return None."""
     if len(session_id) < MIN_SESSION_ID_CHARS:
-        return (
-            f"{SESSION_HEADER} is {len(session_id)} characters long "
-            f"but must be at least {MIN_SESSION_ID_CHARS}"
-        )
+        return f"{SESSION_HEADER} is {len(session_id)} characters long but must be at least {MIN_SESSION_ID_CHARS}"
     if len(session_id) > MAX_SESSION_ID_CHARS:
-        return (
-            f"{SESSION_HEADER} is {len(session_id)} characters long "
-            f"but must be at most {MAX_SESSION_ID_CHARS}"
-        )
+        return f"{SESSION_HEADER} is {len(session_id)} characters long but must be at most {MAX_SESSION_ID_CHARS}"
     return None
 
 

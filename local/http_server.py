@@ -63,15 +63,25 @@ def _error_type_header(status: int) -> bytes:
 def _error_json(status_line: bytes, body: dict[str, str], *extra_headers: bytes) -> bytes:
     data = json.dumps(body).encode()
     headers = b"".join(h + b"\r\n" for h in extra_headers)
-    return (status_line + b"\r\ncontent-type: application/json\r\nconnection: close\r\n" + headers
-            + b"content-length: " + str(len(data)).encode() + b"\r\n\r\n" + data)
+    return (
+        status_line
+        + b"\r\ncontent-type: application/json\r\nconnection: close\r\n"
+        + headers
+        + b"content-length: "
+        + str(len(data)).encode()
+        + b"\r\n\r\n"
+        + data
+    )
 
 
 def _guarded_protocol(header_timeout_seconds: float, connection_limit: int) -> type[H11Protocol]:
     message = f"the server already has {connection_limit} open connections, its limit; retry later"
-    refusal = _error_json(b"HTTP/1.1 503 Service Unavailable",
-                          {"error": message, "code": "too_many_connections", "message": message},
-                          b"retry-after: 1", _error_type_header(503))
+    refusal = _error_json(
+        b"HTTP/1.1 503 Service Unavailable",
+        {"error": message, "code": "too_many_connections", "message": message},
+        b"retry-after: 1",
+        _error_type_header(503),
+    )
     refused_log = _Throttled("suppressed=<%s>, limit=<%s> | refused a connection over the limit")
 
     class GuardedH11Protocol(H11Protocol):
@@ -154,10 +164,18 @@ class BodyTimeout:
         async def send_timeout() -> None:
             message = f"the request body did not arrive within {self._seconds:g} seconds"
             body = json.dumps({"error": message, "code": "request_timeout", "message": message}).encode()
-            await send({"type": "http.response.start", "status": 408,
-                        "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
-                                    (b"content-length", str(len(body)).encode()),
-                                    (ERROR_TYPE_HEADER.lower().encode(), aws_error_type(408).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 408,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"connection", b"close"),
+                        (b"content-length", str(len(body)).encode()),
+                        (ERROR_TYPE_HEADER.lower().encode(), aws_error_type(408).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
 
         async def guarded_send(message: dict[str, Any]) -> None:

@@ -9,8 +9,8 @@ runtime decides how moto is started, so switching between the shared emulator an
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def start_aws_emulator(port: int = 0) -> RunningEmulator:
         The emulator's endpoint URL and a stop function.
     """
     try:
-        from local.aws_emulator import start_emulator  # noqa: PLC0415 - optional sibling module
+        from local.aws_emulator import start_emulator
     except ImportError:
         return _start_bare_moto(port)
     emulator = start_emulator(port=port)
@@ -46,7 +46,7 @@ def start_aws_emulator(port: int = 0) -> RunningEmulator:
 
 def _start_bare_moto(port: int) -> RunningEmulator:
     """Start moto's ThreadedMotoServer without the project's extensions."""
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy import, only when needed
+    from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

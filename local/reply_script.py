@@ -175,7 +175,10 @@ def converse_from_openai(openai_messages: list[dict[str, Any]]) -> list[Message]
     for message in openai_messages:
         role = message.get("role")
         if role == "tool":
-            result = {"toolUseId": message.get("tool_call_id", ""), "content": [{"text": openai_text(message.get("content"))}]}
+            result = {
+                "toolUseId": message.get("tool_call_id", ""),
+                "content": [{"text": openai_text(message.get("content"))}],
+            }
             converted.append({"role": "user", "content": [{"toolResult": result}]})
         elif role in ("user", "assistant"):
             text = openai_text(message.get("content"))

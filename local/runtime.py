@@ -72,7 +72,9 @@ class LocalRuntimeSettings:
             if not 0 <= value <= 65535
         ]
         if not self.agent_url and not self.agent_command:
-            problems.append("agent_command is empty and agent_url is unset: one of them must say how to reach the agent")
+            problems.append(
+                "agent_command is empty and agent_url is unset: one of them must say how to reach the agent"
+            )
         if self.authorizer not in AUTHORIZER_TYPES:
             problems.append(f"authorizer is {self.authorizer!r} but must be one of {', '.join(AUTHORIZER_TYPES)}")
         if problems:

@@ -41,22 +41,28 @@ def check_runtime_address(raw_identifier: str, *, account_id: str | None, runtim
     """
     if "/" in raw_identifier:
         raise RuntimeAddressError(
-            404, "runtime_not_found",
+            404,
+            "runtime_not_found",
             f"no agent runtime at /runtimes/{raw_identifier}: URL-encode the runtime ARN (':' as %3A, '/' as %2F), "
             "or name the runtime by its id with ?accountId=<account>",
         )
     identifier = unquote(raw_identifier)
     if identifier.startswith("arn:"):
         if identifier != runtime_arn:
-            raise RuntimeAddressError(404, "runtime_not_found", f"no agent runtime with ARN {identifier!r} is served here")
+            raise RuntimeAddressError(
+                404, "runtime_not_found", f"no agent runtime with ARN {identifier!r} is served here"
+            )
         return
     served_account, served_id = runtime_arn.split(":")[4], runtime_arn.rsplit("/", 1)[-1]
     if not account_id:
         raise RuntimeAddressError(
-            400, "missing_account_id",
+            400,
+            "missing_account_id",
             f"accountId is required when the runtime is named by its id ({identifier!r}) instead of its ARN",
         )
     if (identifier, account_id) != (served_id, served_account):
         raise RuntimeAddressError(
-            404, "runtime_not_found", f"no agent runtime with id {identifier!r} in account {account_id!r} is served here"
+            404,
+            "runtime_not_found",
+            f"no agent runtime with id {identifier!r} in account {account_id!r} is served here",
         )

@@ -24,7 +24,7 @@ import secrets
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -84,8 +84,13 @@ class _SignedAuthorization:
 class SigV4Authorizer:
     """Accepts requests signed with one of its key pairs for `bedrock-agentcore` in one region."""
 
-    def __init__(self, *, region: str, key_pairs: Iterable[LocalKeyPair],
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(
+        self,
+        *,
+        region: str,
+        key_pairs: Iterable[LocalKeyPair],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         """Create an authorizer.
 
         Args:
@@ -108,14 +113,16 @@ class SigV4Authorizer:
         """Return the access key id that signed `request`, or raise `AuthorizationError` saying what is wrong."""
         authorization = request.header("authorization")
         if not authorization:
-            raise AuthorizationError(403, "missing_authentication_token", MISSING_TOKEN,
-                                     error_type="MissingAuthenticationTokenException")
+            raise AuthorizationError(
+                403, "missing_authentication_token", MISSING_TOKEN, error_type="MissingAuthenticationTokenException"
+            )
         amz_date = request.header("x-amz-date")
         parsed = _parse_authorization(authorization, has_date=amz_date is not None)
         key = self._keys.get(parsed.access_key_id)
         if key is None or request.header("x-amz-security-token") is not None:
-            raise AuthorizationError(403, "unrecognized_client", UNRECOGNIZED_CLIENT,
-                                     error_type="UnrecognizedClientException")
+            raise AuthorizationError(
+                403, "unrecognized_client", UNRECOGNIZED_CLIENT, error_type="UnrecognizedClientException"
+            )
         signed_at = self._check_scope_and_date(parsed, str(amz_date))
         expected = self._expected_signature(request, parsed, key, str(amz_date))
         if not hmac.compare_digest(expected.encode(), parsed.signature.encode()):  # bytes: any header text compares
@@ -134,10 +141,12 @@ class SigV4Authorizer:
                 "invalid_credential_scope", f"Credential should be scoped to a valid region, not '{parsed.region}'. "
             )
         try:
-            signed_at = datetime.strptime(amz_date, SIGV4_TIMESTAMP).replace(tzinfo=timezone.utc)
+            signed_at = datetime.strptime(amz_date, SIGV4_TIMESTAMP).replace(tzinfo=UTC)
         except ValueError:
             raise AuthorizationError(
-                400, "incomplete_signature", f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.",
+                400,
+                "incomplete_signature",
+                f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.",
                 error_type="IncompleteSignatureException",
             ) from None
         if parsed.scope_date != amz_date[:8]:
@@ -160,8 +169,9 @@ class SigV4Authorizer:
             )
         return signed_at
 
-    def _expected_signature(self, request: InboundRequest, parsed: _SignedAuthorization, key: LocalKeyPair,
-                            amz_date: str) -> str:
+    def _expected_signature(
+        self, request: InboundRequest, parsed: _SignedAuthorization, key: LocalKeyPair, amz_date: str
+    ) -> str:
         """botocore's signature over the request as received, with the client's date and signed headers."""
         signed = {name: request.header(name) for name in parsed.signed_headers}
         if any(value is None for value in signed.values()):
@@ -173,8 +183,10 @@ class SigV4Authorizer:
             )
         query = f"?{request.query_string}" if request.query_string else ""
         aws_request = AWSRequest(
-            method=request.method, url=f"http://{request.header('host') or 'localhost'}{request.raw_path}{query}",
-            headers={name: str(value) for name, value in signed.items()}, data=request.body,
+            method=request.method,
+            url=f"http://{request.header('host') or 'localhost'}{request.raw_path}{query}",
+            headers={name: str(value) for name, value in signed.items()},
+            data=request.body,
         )
         aws_request.context["timestamp"] = amz_date
         signer = SigV4Auth(Credentials(key.access_key_id, key.secret_access_key), SERVICE, self._region)
@@ -197,17 +209,24 @@ def _parse_authorization(header: str, *, has_date: bool) -> _SignedAuthorization
     if not has_date:
         problems.append(_DATE_REQUIRED)
     if problems:
-        raise AuthorizationError(400, "incomplete_signature", " ".join(problems), error_type="IncompleteSignatureException")
+        raise AuthorizationError(
+            400, "incomplete_signature", " ".join(problems), error_type="IncompleteSignatureException"
+        )
     scope = parts["Credential"].split("/")
     if len(scope) != 5 or scope[4] != "aws4_request" or not all(scope):
         raise AuthorizationError(
-            400, "incomplete_signature",
+            400,
+            "incomplete_signature",
             f"Credential '{parts['Credential']}' must be <access key id>/<YYYYMMDD>/<region>/{SERVICE}/aws4_request.",
             error_type="IncompleteSignatureException",
         )
     return _SignedAuthorization(
-        access_key_id=scope[0], scope_date=scope[1], region=scope[2], service=scope[3],
-        signed_headers=tuple(parts["SignedHeaders"].split(";")), signature=parts["Signature"],
+        access_key_id=scope[0],
+        scope_date=scope[1],
+        region=scope[2],
+        service=scope[3],
+        signed_headers=tuple(parts["SignedHeaders"].split(";")),
+        signature=parts["Signature"],
     )
 
 
@@ -216,4 +235,4 @@ def _invalid_signature(code: str, message: str) -> AuthorizationError:
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(SIGV4_TIMESTAMP)
+    return moment.astimezone(UTC).strftime(SIGV4_TIMESTAMP)

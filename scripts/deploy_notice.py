@@ -32,7 +32,7 @@ from stacks.config import CONTEXT_ROOT, ConfigError, load_stage_config
 from stacks.model_access import split_model_id
 
 REPO = Path(__file__).resolve().parent.parent
-README_SECTION = "README.md, section \"First deploy on a fresh account\""
+README_SECTION = 'README.md, section "First deploy on a fresh account"'
 FIRST_PARTY_PROVIDERS = ("amazon",)
 
 
@@ -45,7 +45,10 @@ def foundation_model(stage: str) -> str:
 def notice(stage: str, model: str) -> str:
     """The steps, as commands, for ``model``; the same commands as the README section."""
     provider = model.split(".", 1)[0]
-    lines = [f"First deploy of stage {stage} ({runtime_stack_name(stage)} has never been created). Once per account:", ""]
+    lines = [
+        f"First deploy of stage {stage} ({runtime_stack_name(stage)} has never been created). Once per account:",
+        "",
+    ]
     if provider == "anthropic":
         lines += [
             "Anthropic's first-use form (an error from the first command means it was never submitted):",
@@ -81,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         model = foundation_model(args.stage)
         stack = describe(boto3.client("cloudformation"), runtime_stack_name(args.stage))
     except (ConfigError, StageStackError, BotoCoreError) as error:
-        print(f"deploy notice: cannot tell whether this is the first deploy of {args.stage} ({error}); "
-              f"the once-per-account steps are in {README_SECTION}", file=sys.stderr)
+        print(
+            f"deploy notice: cannot tell whether this is the first deploy of {args.stage} ({error}); "
+            f"the once-per-account steps are in {README_SECTION}",
+            file=sys.stderr,
+        )
         return 0
     if stack is None or not stack.ever_created:
         print(notice(args.stage, model))

@@ -18,7 +18,8 @@ import argparse
 import json
 import logging
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError

@@ -21,8 +21,9 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 logger = logging.getLogger("pipeline_smoke")
 
@@ -76,7 +77,9 @@ def wait_until_ready(
     while True:
         statuses = {
             "runtime": control.get_agent_runtime(agentRuntimeId=runtime_id)["status"],
-            "endpoint": control.get_agent_runtime_endpoint(agentRuntimeId=runtime_id, endpointName=endpoint_name)["status"],
+            "endpoint": control.get_agent_runtime_endpoint(agentRuntimeId=runtime_id, endpointName=endpoint_name)[
+                "status"
+            ],
         }
         logger.info("runtime_id=<%s>, endpoint=<%s>, statuses=<%s> | polled", runtime_id, endpoint_name, statuses)
         failed = {name: status for name, status in statuses.items() if status in FAILED_STATES}
@@ -85,7 +88,9 @@ def wait_until_ready(
         if all(status == READY for status in statuses.values()):
             return statuses
         if clock() >= deadline:
-            raise SmokeError(f"runtime {runtime_id} endpoint {endpoint_name} not READY after {timeout_seconds:.0f} s: {statuses}")
+            raise SmokeError(
+                f"runtime {runtime_id} endpoint {endpoint_name} not READY after {timeout_seconds:.0f} s: {statuses}"
+            )
         sleep(interval_seconds)
 
 
@@ -131,11 +136,19 @@ def wait_for_metric(
         sleep(interval_seconds)
 
 
-def _metric_dimension_sets(cloudwatch: Any, namespace: str, metric_name: str, dimensions: Mapping[str, str]) -> list[dict[str, str]]:
+def _metric_dimension_sets(
+    cloudwatch: Any, namespace: str, metric_name: str, dimensions: Mapping[str, str]
+) -> list[dict[str, str]]:
     """Every dimension set ListMetrics returns for the filter, all pages."""
     filters = [{"Name": name, "Value": value} for name, value in dimensions.items()]
-    pages = cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName=metric_name, Dimensions=filters)
-    return [{d["Name"]: d["Value"] for d in metric.get("Dimensions", [])} for page in pages for metric in page.get("Metrics", [])]
+    pages = cloudwatch.get_paginator("list_metrics").paginate(
+        Namespace=namespace, MetricName=metric_name, Dimensions=filters
+    )
+    return [
+        {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+        for page in pages
+        for metric in page.get("Metrics", [])
+    ]
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
@@ -213,7 +226,11 @@ def _ready(runtime: Mapping[str, str], *, timeout: float, interval: float) -> in
     control = boto3.client("bedrock-agentcore-control", region_name=runtime["Region"])
     try:
         statuses = wait_until_ready(
-            control, runtime_id=runtime["RuntimeId"], endpoint_name=runtime["EndpointName"], timeout_seconds=timeout, interval_seconds=interval
+            control,
+            runtime_id=runtime["RuntimeId"],
+            endpoint_name=runtime["EndpointName"],
+            timeout_seconds=timeout,
+            interval_seconds=interval,
         )
     except (ClientError, BotoCoreError) as e:
         raise SmokeError(f"cannot read runtime {runtime['RuntimeId']} endpoint {runtime['EndpointName']}: {e}") from e

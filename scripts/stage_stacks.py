@@ -15,7 +15,14 @@ from stacks.config import stack_prefix
 
 # A stack in one of these never finished its first create: deploying it again is still a first deploy.
 NEVER_CREATED = frozenset(
-    {"REVIEW_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE"}
+    {
+        "REVIEW_IN_PROGRESS",
+        "CREATE_IN_PROGRESS",
+        "CREATE_FAILED",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_FAILED",
+        "ROLLBACK_COMPLETE",
+    }
 )
 
 

@@ -16,8 +16,9 @@ Nothing below ``stacks/`` reads context: constructs receive these typed values.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 CONTEXT_ROOT = "agentcore-session"
 STAGE_KEY = "stage"
@@ -140,7 +141,11 @@ def load_stage_config(context: Mapping[str, Any], stage_override: str | None = N
     stages = context.get("stages", {})
     stage = stage_override or context.get("default_stage", "dev")
     if not isinstance(stage, str) or not STAGE_NAME_PATTERN.match(stage):
-        raise ConfigError([f"stage is {stage!r} but must match {STAGE_NAME_PATTERN.pattern} (lowercase letters and digits, at most 12)"])
+        raise ConfigError(
+            [
+                f"stage is {stage!r} but must match {STAGE_NAME_PATTERN.pattern} (lowercase letters and digits, at most 12)"
+            ]
+        )
     if stage not in stages:
         raise ConfigError([f"stage is '{stage}' but cdk.json defines only: {', '.join(sorted(stages)) or 'none'}"])
     merged: dict[str, Any] = {**context.get("defaults", {}), **(stages[stage] or {})}
@@ -222,12 +227,36 @@ def _is_kind(value: Any, kind: type) -> bool:
 def validate(config: StageConfig) -> list[str]:
     """Every rule the service or this project imposes on a StageConfig, as messages."""
     problems: list[str] = []
-    _match(problems, "runtime_name", config.runtime_name, RUNTIME_NAME_PATTERN, "a letter, then letters, digits or _ (at most 48)")
-    _match(problems, "endpoint_name", config.endpoint_name, ENDPOINT_NAME_PATTERN, "a letter, then letters, digits or _ (at most 48)")
+    _match(
+        problems,
+        "runtime_name",
+        config.runtime_name,
+        RUNTIME_NAME_PATTERN,
+        "a letter, then letters, digits or _ (at most 48)",
+    )
+    _match(
+        problems,
+        "endpoint_name",
+        config.endpoint_name,
+        ENDPOINT_NAME_PATTERN,
+        "a letter, then letters, digits or _ (at most 48)",
+    )
     if config.endpoint_name.upper() == "DEFAULT":
         problems.append("endpoint_name is 'DEFAULT' but that name is reserved by the service")
-    _match(problems, "model_id", config.model_id, MODEL_ID_PATTERN, "a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6'")
-    _match(problems, "session_prefix", config.session_prefix, PREFIX_PATTERN, "lowercase key prefix ending in '/' such as 'sessions/'")
+    _match(
+        problems,
+        "model_id",
+        config.model_id,
+        MODEL_ID_PATTERN,
+        "a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6'",
+    )
+    _match(
+        problems,
+        "session_prefix",
+        config.session_prefix,
+        PREFIX_PATTERN,
+        "lowercase key prefix ending in '/' such as 'sessions/'",
+    )
     _one_of(problems, "session_store", config.session_store, SESSION_STORES)
     _one_of(problems, "network_mode", config.network_mode, NETWORK_MODES)
     _one_of(problems, "mfa", config.mfa, MFA_MODES)
@@ -271,7 +300,13 @@ def _network_problems(config: StageConfig) -> list[str]:
     for subnet in config.subnet_ids:
         _match(problems, "subnet_ids", subnet, SUBNET_ID_PATTERN, "subnet ids such as subnet-0123456789abcdef0")
     for group in config.security_group_ids:
-        _match(problems, "security_group_ids", group, SECURITY_GROUP_ID_PATTERN, "security group ids such as sg-0123456789abcdef0")
+        _match(
+            problems,
+            "security_group_ids",
+            group,
+            SECURITY_GROUP_ID_PATTERN,
+            "security group ids such as sg-0123456789abcdef0",
+        )
     return problems
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Validations, Acknowledgment, aws_cognito as cognito
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from stacks.config import StageConfig
@@ -31,8 +32,12 @@ class IdentityStack(Stack):
         self._acknowledge_findings(config)
         outputs = StackOutputs(self, "Outputs", config=config)
         outputs.add("UserPoolId", self.user_pool.user_pool_id, "Cognito user pool id")
-        outputs.add("UserPoolClientId", self.user_pool_client.user_pool_client_id, "Public app client id (the JWT client_id)")
-        outputs.add("OidcDiscoveryUrl", self.discovery_url, "OpenID Connect discovery URL the runtime's authorizer uses")
+        outputs.add(
+            "UserPoolClientId", self.user_pool_client.user_pool_client_id, "Public app client id (the JWT client_id)"
+        )
+        outputs.add(
+            "OidcDiscoveryUrl", self.discovery_url, "OpenID Connect discovery URL the runtime's authorizer uses"
+        )
         # No Region here: the runtime stack publishes it, and an export name may exist once per account and region.
 
     def _user_pool(self, config: StageConfig) -> cognito.UserPool:

@@ -9,7 +9,8 @@ Two ways in, one result:
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Stack, aws_bedrockagentcore as agentcore
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_bedrockagentcore as agentcore
 from constructs import Construct
 
 from stacks.config import StageConfig
@@ -35,7 +36,9 @@ class MonitoringStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.monitoring = RuntimeMonitoring(self, "Monitoring", config=config, runtime=runtime, endpoint_name=endpoint_name)
+        self.monitoring = RuntimeMonitoring(
+            self, "Monitoring", config=config, runtime=runtime, endpoint_name=endpoint_name
+        )
         _publish(self, self.monitoring)
 
 
@@ -58,5 +61,15 @@ class SsmMonitoringStack(Stack):
 
 def _publish(stack: Stack, monitoring: RuntimeMonitoring) -> None:
     """Stack outputs only (no exports, no SSM): nothing else needs to import a dashboard name."""
-    CfnOutput(stack, "DashboardName", value=monitoring.dashboard.dashboard_name, description="CloudWatch dashboard of the runtime")
-    CfnOutput(stack, "AlarmTopicArn", value=monitoring.alarms.topic.topic_arn, description="SNS topic the runtime alarms notify")
+    CfnOutput(
+        stack,
+        "DashboardName",
+        value=monitoring.dashboard.dashboard_name,
+        description="CloudWatch dashboard of the runtime",
+    )
+    CfnOutput(
+        stack,
+        "AlarmTopicArn",
+        value=monitoring.alarms.topic.topic_arn,
+        description="SNS topic the runtime alarms notify",
+    )

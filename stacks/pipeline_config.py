@@ -13,8 +13,9 @@ Only a requested pipeline reads them, so a plain stage synth never asks for a co
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from stacks.config import ConfigError
 
@@ -78,12 +79,24 @@ def load_pipeline_config(get: Callable[[str], Any]) -> PipelineConfig:
         ConfigError: naming every missing or invalid key, its value and what is allowed.
     """
     problems: list[str] = []
-    repository = _required(get, REPOSITORY_KEY, "the repository as owner/name, e.g. -c pipeline_repository=my-org/agentcore-session-stack", problems)
-    connection_arn = _required(get, CONNECTION_KEY, "the connection ARN, e.g. -c pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>", problems)
+    repository = _required(
+        get,
+        REPOSITORY_KEY,
+        "the repository as owner/name, e.g. -c pipeline_repository=my-org/agentcore-session-stack",
+        problems,
+    )
+    connection_arn = _required(
+        get,
+        CONNECTION_KEY,
+        "the connection ARN, e.g. -c pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
+        problems,
+    )
     branch = get(BRANCH_KEY) or DEFAULT_BRANCH
     secret = get(CI_SECRET_KEY) or DEFAULT_CI_SECRET_NAME
     _match(problems, REPOSITORY_KEY, repository, REPOSITORY_PATTERN, "owner/name")
-    _match(problems, CONNECTION_KEY, connection_arn, CONNECTION_ARN_PATTERN, "a CodeStar/CodeConnections connection ARN")
+    _match(
+        problems, CONNECTION_KEY, connection_arn, CONNECTION_ARN_PATTERN, "a CodeStar/CodeConnections connection ARN"
+    )
     _match(problems, BRANCH_KEY, branch, BRANCH_PATTERN, "a branch name")
     _match(problems, CI_SECRET_KEY, secret, SECRET_NAME_PATTERN, "a Secrets Manager secret name")
     if problems:

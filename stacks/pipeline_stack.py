@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from aws_cdk import Stack, aws_codebuild as codebuild, pipelines
+from aws_cdk import Stack, pipelines
+from aws_cdk import aws_codebuild as codebuild
 from constructs import Construct
 
 from stacks.config import StageConfig
@@ -96,7 +97,11 @@ class PipelineStack(Stack):
         prod_stage = AgentCoreSessionStage(self, prod.stage, config=prod, agent_dir=agent_dir)
         self.pipeline.add_stage(
             prod_stage,
-            pre=[pipelines.ManualApprovalStep(APPROVAL_STEP_ID, comment=f"Deploy to {prod.stage} after the {dev.stage} smoke test passed?")],
+            pre=[
+                pipelines.ManualApprovalStep(
+                    APPROVAL_STEP_ID, comment=f"Deploy to {prod.stage} after the {dev.stage} smoke test passed?"
+                )
+            ],
             post=[smoke_step(self, prod_stage, source=source, ci_secret_name=None)],
         )
         self.stages: Sequence[AgentCoreSessionStage] = (dev_stage, prod_stage)

@@ -13,7 +13,6 @@ from stacks.constructs.iam_wildcards import ENV_PATTERN, RequiredWildcard, ackno
 from stacks.constructs.session_store import S3_OBJECT_ACTIONS
 
 
-
 def _arn(service: str) -> str:
     """Regex of ``arn:<partition>:<service>:<region>:<account>`` as cdk-nag renders it."""
     return rf"arn:<AWS::Partition>:{service}:" + ENV_PATTERN
@@ -52,8 +51,7 @@ RUNTIME_ROLE_WILDCARDS: tuple[RequiredWildcard, ...] = (
         "cloudwatch:namespace condition to bedrock-agentcore.",
     ),
     RequiredWildcard(
-        resource=_arn("bedrock-agentcore")
-        + r":workload-identity-directory/default(?:/workload-identity/\*)?",
+        resource=_arn("bedrock-agentcore") + r":workload-identity-directory/default(?:/workload-identity/\*)?",
         actions=(
             "bedrock-agentcore:GetWorkloadAccessToken",
             "bedrock-agentcore:GetWorkloadAccessTokenForJWT",

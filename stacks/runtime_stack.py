@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_bedrockagentcore as agentcore, aws_ec2 as ec2, aws_ecr_assets as ecr_assets, aws_iam as iam
+from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.stack_outputs import StackOutputs
 from stacks.constructs.runtime_role import deny_user_id_tokens, runtime_execution_role
 from stacks.constructs.session_store import SessionStore, create_session_store
+from stacks.constructs.stack_outputs import StackOutputs
 from stacks.model_access import INVOKE_MODEL_ACTIONS, model_access
 from stacks.runtime_findings import acknowledge_runtime_role_findings
 
@@ -150,7 +153,9 @@ class RuntimeStack(Stack):
         """Invoke only the configured model: the profile (or model) directly, routed models via the profile."""
         access = model_access(model_id, partition=self.partition, region=self.region, account=self.account)
         self.runtime.add_to_role_policy(
-            iam.PolicyStatement(sid="InvokeConfiguredModel", actions=list(INVOKE_MODEL_ACTIONS), resources=list(access.direct_arns))
+            iam.PolicyStatement(
+                sid="InvokeConfiguredModel", actions=list(INVOKE_MODEL_ACTIONS), resources=list(access.direct_arns)
+            )
         )
         if access.via_profile_arns:
             self.runtime.add_to_role_policy(
@@ -173,5 +178,7 @@ class RuntimeStack(Stack):
         outputs.add("SessionStore", self.session_store.kind, "Where conversations are kept")
         for store_output in self.session_store.outputs:
             outputs.add(store_output.key, store_output.value, store_output.description)
-        outputs.add("AuthorizerType", config.authorizer, "How callers authenticate: jwt (Cognito bearer) or iam (SigV4)")
+        outputs.add(
+            "AuthorizerType", config.authorizer, "How callers authenticate: jwt (Cognito bearer) or iam (SigV4)"
+        )
         outputs.add("Region", self.region, "Region of the runtime and of the stage's user pool")

@@ -14,10 +14,12 @@ computed is still caught.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations, aws_iam as iam
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
 
 # cdk-nag renders an environment-agnostic stack's region/account as pseudo parameters, a concrete one literally.
 ENV_PATTERN = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d):(?:<AWS::AccountId>|\d{12})"

@@ -17,8 +17,22 @@ service principal needs ``kms:Decrypt`` and ``kms:GenerateDataKey*`` in the key 
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions
-from aws_cdk import aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions
+from aws_cdk import (
+    ArnFormat,
+    Duration,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import (
+    aws_cloudwatch as cloudwatch,
+)
+from aws_cdk import (
+    aws_cloudwatch_actions as actions,
+)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks.constructs.monitoring_metrics import RuntimeMetrics
@@ -113,10 +127,14 @@ class RuntimeAlarms(Construct):
     def _alarm_source_conditions(self) -> dict[str, dict[str, str]]:
         """Only on behalf of CloudWatch alarms of this account and region (confused-deputy guard)."""
         stack = Stack.of(self)
-        alarms = stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        alarms = stack.format_arn(
+            service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
         return {"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": alarms}}
 
-    def _alarm(self, name: str, metric: cloudwatch.IMetric, threshold: float, periods: int, description: str) -> cloudwatch.Alarm:
+    def _alarm(
+        self, name: str, metric: cloudwatch.IMetric, threshold: float, periods: int, description: str
+    ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             name,

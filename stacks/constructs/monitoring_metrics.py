@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, aws_bedrockagentcore as agentcore, aws_cloudwatch as cloudwatch
+from aws_cdk import Duration
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_cloudwatch as cloudwatch
 
 METRIC_PERIOD = Duration.minutes(5)
 
@@ -33,7 +35,9 @@ def endpoint_dimension(runtime_name: str, endpoint_name: str) -> str:
     return f"{runtime_name}::{endpoint_name}"
 
 
-def runtime_metrics(runtime: agentcore.IBedrockAgentRuntime, *, runtime_name: str, endpoint_name: str) -> RuntimeMetrics:
+def runtime_metrics(
+    runtime: agentcore.IBedrockAgentRuntime, *, runtime_name: str, endpoint_name: str
+) -> RuntimeMetrics:
     """Build the metrics from the runtime construct (owned or imported), for ``endpoint_name``.
 
     Args:

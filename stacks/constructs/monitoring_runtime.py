@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, aws_bedrockagentcore as agentcore
+from aws_cdk import Duration
+from aws_cdk import aws_bedrockagentcore as agentcore
 from constructs import Construct
 
 from stacks.config import StageConfig
@@ -30,7 +31,9 @@ class RuntimeMonitoring(Construct):
         endpoint_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.metrics: RuntimeMetrics = runtime_metrics(runtime, runtime_name=config.runtime_name, endpoint_name=endpoint_name)
+        self.metrics: RuntimeMetrics = runtime_metrics(
+            runtime, runtime_name=config.runtime_name, endpoint_name=endpoint_name
+        )
         self.alarms = RuntimeAlarms(
             self,
             "Alarms",

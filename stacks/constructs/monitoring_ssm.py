@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import aws_bedrockagentcore as agentcore, aws_ssm as ssm
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.config import StageConfig

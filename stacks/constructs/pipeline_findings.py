@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Validations, pipelines
 
-from stacks.constructs.iam_wildcards import ENV_PATTERN, RequiredWildcard, acknowledge_required_wildcards, policies_under
+from stacks.constructs.iam_wildcards import (
+    ENV_PATTERN,
+    RequiredWildcard,
+    acknowledge_required_wildcards,
+    policies_under,
+)
 
 _ARTIFACTS = (
     "CDK Pipelines' grant on this pipeline's own artifact bucket and key: artifact object keys are generated "
@@ -38,9 +43,18 @@ PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=r"<PipelineArtifactsBucket[0-9A-F]{8}\.Arn>(?:/\*)?",
         actions=(
-            "s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:PutObject", "s3:PutObjectLegalHold",
-            "s3:PutObjectRetention", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:Abort*",
-            "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
+            "s3:GetObject*",
+            "s3:GetBucket*",
+            "s3:List*",
+            "s3:DeleteObject*",
+            "s3:PutObject",
+            "s3:PutObjectLegalHold",
+            "s3:PutObjectRetention",
+            "s3:PutObjectTagging",
+            "s3:PutObjectVersionTagging",
+            "s3:Abort*",
+            "s3:PutObjectAcl",
+            "s3:PutObjectVersionAcl",
         ),
         reason=_ARTIFACTS,
     ),
@@ -92,7 +106,9 @@ PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (
         "iam:ResourceTag/aws-cdk:bootstrap-role tag, so only bootstrap roles of this account match.",
     ),
     RequiredWildcard(
-        resource=r"arn:<AWS::Partition>:bedrock-agentcore:" + ENV_PATTERN + r":runtime/[A-Za-z0-9_]+-\*(?:/runtime-endpoint/\*)?",
+        resource=r"arn:<AWS::Partition>:bedrock-agentcore:"
+        + ENV_PATTERN
+        + r":runtime/[A-Za-z0-9_]+-\*(?:/runtime-endpoint/\*)?",
         actions=("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"),
         reason="The smoke step reads only the stage's runtime and its endpoints: the service appends a generated "
         "suffix to the configured runtime name, known only after the stage deploys.",

@@ -16,7 +16,22 @@ from __future__ import annotations
 
 import shlex
 
-from aws_cdk import CfnOutput, Stack, Token, aws_cloudwatch as cloudwatch, aws_codebuild as codebuild, aws_iam as iam, pipelines
+from aws_cdk import (
+    CfnOutput,
+    Stack,
+    Token,
+    pipelines,
+)
+from aws_cdk import (
+    aws_cloudwatch as cloudwatch,
+)
+from aws_cdk import (
+    aws_codebuild as codebuild,
+)
+from aws_cdk import (
+    aws_iam as iam,
+)
+
 from stacks.constructs.pipeline_findings import LIST_METRICS_ACTIONS
 from stacks.stage import AgentCoreSessionStage
 
@@ -25,7 +40,12 @@ RUNTIME_OUTPUTS = ("RuntimeArn", "RuntimeId", "EndpointName", "AuthorizerType", 
 IDENTITY_OUTPUTS = ("UserPoolId", "UserPoolClientId")
 READ_RUNTIME_ACTIONS = ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint")
 # JSON keys of the CI secret, mapped to the environment variables the demo commands read.
-CI_SECRET_KEYS = {"CI_USER_A": "user_a", "CI_PASSWORD_A": "password_a", "CI_USER_B": "user_b", "CI_PASSWORD_B": "password_b"}
+CI_SECRET_KEYS = {
+    "CI_USER_A": "user_a",
+    "CI_PASSWORD_A": "password_a",
+    "CI_USER_B": "user_b",
+    "CI_PASSWORD_B": "password_b",
+}
 # The client's hash-pinned lock (make lock): exactly the tested versions, every file's sha256 checked.
 INSTALL_COMMANDS = ("python3 -m pip install --quiet --require-hashes --no-deps -r client/requirements.lock",)
 # The client needs Python >= 3.11; CodeBuild standard:7.0 selects it with runtime-versions.
@@ -60,7 +80,9 @@ def smoke_step(
     if ci_secret_name:
         commands += _demo_commands(config.stage)
         commands.append(metric_command(stage))
-        statements.append(iam.PolicyStatement(sid="ListAlarmMetrics", actions=list(LIST_METRICS_ACTIONS), resources=["*"]))
+        statements.append(
+            iam.PolicyStatement(sid="ListAlarmMetrics", actions=list(LIST_METRICS_ACTIONS), resources=["*"])
+        )
         variables = {
             name: codebuild.BuildEnvironmentVariable(
                 type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value=f"{ci_secret_name}:{key}"
@@ -83,7 +105,9 @@ def smoke_step(
 
 def _demo_commands(stage_name: str) -> list[str]:
     """Log both CI users in (password on stdin, never on a command line), then run the demo."""
-    login = 'printf "%s\\n" "$CI_PASSWORD_{x}" | python3 -m client login "$CI_USER_{x}" --stage {stage} --password-stdin'
+    login = (
+        'printf "%s\\n" "$CI_PASSWORD_{x}" | python3 -m client login "$CI_USER_{x}" --stage {stage} --password-stdin'
+    )
     return [
         login.format(x="A", stage=stage_name),
         login.format(x="B", stage=stage_name),
@@ -100,7 +124,9 @@ def metric_command(stage: AgentCoreSessionStage) -> str:
     Raises:
         ValueError: a dimension is a token the step has no output for.
     """
-    alarm = next(a for a in stage.monitoring.monitoring.alarms.alarms if _stat(a.metric).metric_name == WATCHED_METRIC_NAME)
+    alarm = next(
+        a for a in stage.monitoring.monitoring.alarms.alarms if _stat(a.metric).metric_name == WATCHED_METRIC_NAME
+    )
     stat = _stat(alarm.metric)
     arguments = [f"--namespace {shlex.quote(stat.namespace)}", f"--metric-name {shlex.quote(stat.metric_name)}"]
     for dimension in stat.dimensions or []:

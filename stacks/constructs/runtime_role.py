@@ -13,7 +13,8 @@ other. The L2 still adds its execution permissions to this role (it does for a p
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack, aws_iam as iam
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 AGENTCORE_SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from aws_cdk import Duration, RemovalPolicy, Validations, Acknowledgment
-from aws_cdk import aws_bedrockagentcore as agentcore, aws_iam as iam, aws_s3 as s3
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import StageConfig
@@ -98,7 +100,11 @@ class S3SessionStore(Construct):
 
     @property
     def outputs(self) -> list[StoreOutput]:
-        return [StoreOutput(key="SessionBucketName", value=self.bucket.bucket_name, description="S3 bucket holding conversations")]
+        return [
+            StoreOutput(
+                key="SessionBucketName", value=self.bucket.bucket_name, description="S3 bucket holding conversations"
+            )
+        ]
 
     def grant_sessions(self, grantee: iam.IGrantable) -> None:
         """Object reads and writes under the prefix; listing of the bucket, which holds nothing else.
@@ -115,7 +121,9 @@ class S3SessionStore(Construct):
             actions=list(S3_OBJECT_ACTIONS),
             resource_arns=[self.bucket.arn_for_objects(f"{self.prefix}*")],
         )
-        iam.Grant.add_to_principal(grantee=grantee, actions=list(S3_LIST_ACTIONS), resource_arns=[self.bucket.bucket_arn])
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(S3_LIST_ACTIONS), resource_arns=[self.bucket.bucket_arn]
+        )
 
 
 class MemorySessionStore(Construct):
@@ -143,7 +151,11 @@ class MemorySessionStore(Construct):
 
     @property
     def outputs(self) -> list[StoreOutput]:
-        return [StoreOutput(key="MemoryId", value=self.memory.memory_id, description="AgentCore Memory holding conversations")]
+        return [
+            StoreOutput(
+                key="MemoryId", value=self.memory.memory_id, description="AgentCore Memory holding conversations"
+            )
+        ]
 
     def grant_sessions(self, grantee: iam.IGrantable) -> None:
         """The short-term event actions the agent calls, on this memory only (see MEMORY_EVENT_ACTIONS);

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import CfnOutput, aws_ssm as ssm
+from aws_cdk import CfnOutput
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.config import StageConfig
@@ -47,7 +48,11 @@ class StackOutputs(Construct):
                 plain output and the SSM parameter, never an export another stack could pin.
         """
         output = CfnOutput(
-            self, key, value=value, description=description, export_name=export_name(self._config, key) if exported else None
+            self,
+            key,
+            value=value,
+            description=description,
+            export_name=export_name(self._config, key) if exported else None,
         )
         output.override_logical_id(key)
         ssm.StringParameter(

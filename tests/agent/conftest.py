@@ -27,7 +27,12 @@ def agent_starter(tmp_path: Path) -> Iterator[AgentStarter]:
     counter = itertools.count()
 
     def start(env: dict[str, str] | None = None, **kwargs: object) -> ServerProcess:
-        full_env = {"SESSION_STORE": "file", "SESSION_DIR": str(tmp_path / "sessions"), "LOG_LEVEL": "INFO", **(env or {})}
+        full_env = {
+            "SESSION_STORE": "file",
+            "SESSION_DIR": str(tmp_path / "sessions"),
+            "LOG_LEVEL": "INFO",
+            **(env or {}),
+        }
         server = start_agent(log_path=tmp_path / f"agent-{next(counter)}.log", env=full_env, **kwargs)  # type: ignore[arg-type]
         started.append(server)
         return server
@@ -41,8 +46,15 @@ def agent_starter(tmp_path: Path) -> Iterator[AgentStarter]:
 def shared_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One file-store agent shared by a module's read-mostly tests (each test uses fresh session ids)."""
     root = tmp_path_factory.mktemp("shared-agent")
-    server = start_agent(log_path=root / "agent.log", env={"SESSION_STORE": "file", "SESSION_DIR": str(root / "sessions"),
-                                                            "LOG_LEVEL": "INFO", "MAX_PROMPT_CHARS": "200"})
+    server = start_agent(
+        log_path=root / "agent.log",
+        env={
+            "SESSION_STORE": "file",
+            "SESSION_DIR": str(root / "sessions"),
+            "LOG_LEVEL": "INFO",
+            "MAX_PROMPT_CHARS": "200",
+        },
+    )
     yield server
     server.stop()
 
@@ -79,5 +91,10 @@ def s3_store(emulator: Emulator) -> S3Store:
     client = boto3.client("s3", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
     bucket, prefix = "agent-sessions-integrity", "sessions/"
     client.create_bucket(Bucket=bucket)
-    env = {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "s3", "SESSION_BUCKET": bucket, "SESSION_PREFIX": prefix}
+    env = {
+        **emulator_env(emulator.endpoint_url),
+        "SESSION_STORE": "s3",
+        "SESSION_BUCKET": bucket,
+        "SESSION_PREFIX": prefix,
+    }
     return S3Store(client=client, bucket=bucket, prefix=prefix, env=env)

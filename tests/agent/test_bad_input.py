@@ -8,32 +8,65 @@ import pytest
 from tests.support.agent_http import SESSION_HEADER, bearer_token, new_session_id
 
 CASES = [
-    pytest.param(b"{\"prompt\": ", 400, "invalid_json", "request body is not valid JSON: Expecting value at line 1 column 12", id="not-json"),
-    pytest.param(b"\xff\xfe{}", 400, "invalid_json", "request body is not valid UTF-8: byte 0xff at position 0", id="not-utf8"),
-    pytest.param(b"", 400, "invalid_json", "request body is not valid JSON: Expecting value at line 1 column 1", id="empty-body"),
-    pytest.param(b"[\"hello\"]", 400, "invalid_payload", "request body must be a JSON object, got array", id="array"),
-    pytest.param(b"\"hello\"", 400, "invalid_payload", "request body must be a JSON object, got string", id="string"),
+    pytest.param(
+        b'{"prompt": ',
+        400,
+        "invalid_json",
+        "request body is not valid JSON: Expecting value at line 1 column 12",
+        id="not-json",
+    ),
+    pytest.param(
+        b"\xff\xfe{}", 400, "invalid_json", "request body is not valid UTF-8: byte 0xff at position 0", id="not-utf8"
+    ),
+    pytest.param(
+        b"", 400, "invalid_json", "request body is not valid JSON: Expecting value at line 1 column 1", id="empty-body"
+    ),
+    pytest.param(b'["hello"]', 400, "invalid_payload", "request body must be a JSON object, got array", id="array"),
+    pytest.param(b'"hello"', 400, "invalid_payload", "request body must be a JSON object, got string", id="string"),
     pytest.param(b"null", 400, "invalid_payload", "request body must be a JSON object, got null", id="null"),
     pytest.param(b"{}", 400, "missing_prompt", "field 'prompt' is required", id="missing-prompt"),
-    pytest.param(b"{\"text\": \"hi\"}", 400, "missing_prompt", "field 'prompt' is required", id="wrong-field"),
-    pytest.param(b"{\"prompt\": \"\"}", 400, "invalid_prompt", "field 'prompt' must not be empty", id="empty-prompt"),
-    pytest.param(b"{\"prompt\": \"   \"}", 400, "invalid_prompt", "field 'prompt' must not be empty", id="blank-prompt"),
-    pytest.param(b"{\"prompt\": 42}", 400, "invalid_prompt", "field 'prompt' must be a string, got number", id="number-prompt"),
-    pytest.param(b"{\"prompt\": null}", 400, "invalid_prompt", "field 'prompt' must be a string, got null", id="null-prompt"),
-    pytest.param(b"{\"prompt\": [\"a\"]}", 400, "invalid_prompt", "field 'prompt' must be a string, got array", id="array-prompt"),
-    pytest.param(b"{\"prompt\": \"" + b"x" * 201 + b"\"}", 400, "prompt_too_long",
-                 "field 'prompt' is 201 characters long but must be at most 200", id="too-long"),
-    pytest.param(b"{\"prompt\": \"hi\", \"stream\": \"yes\"}", 400, "invalid_payload", "field 'stream' must be a boolean, got string", id="stream-not-bool"),
+    pytest.param(b'{"text": "hi"}', 400, "missing_prompt", "field 'prompt' is required", id="wrong-field"),
+    pytest.param(b'{"prompt": ""}', 400, "invalid_prompt", "field 'prompt' must not be empty", id="empty-prompt"),
+    pytest.param(b'{"prompt": "   "}', 400, "invalid_prompt", "field 'prompt' must not be empty", id="blank-prompt"),
+    pytest.param(
+        b'{"prompt": 42}', 400, "invalid_prompt", "field 'prompt' must be a string, got number", id="number-prompt"
+    ),
+    pytest.param(
+        b'{"prompt": null}', 400, "invalid_prompt", "field 'prompt' must be a string, got null", id="null-prompt"
+    ),
+    pytest.param(
+        b'{"prompt": ["a"]}', 400, "invalid_prompt", "field 'prompt' must be a string, got array", id="array-prompt"
+    ),
+    pytest.param(
+        b'{"prompt": "' + b"x" * 201 + b'"}',
+        400,
+        "prompt_too_long",
+        "field 'prompt' is 201 characters long but must be at most 200",
+        id="too-long",
+    ),
+    pytest.param(
+        b'{"prompt": "hi", "stream": "yes"}',
+        400,
+        "invalid_payload",
+        "field 'stream' must be a boolean, got string",
+        id="stream-not-bool",
+    ),
 ]
 
 
 def _post(base_url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
-    return httpx.post(f"{base_url}/invocations", content=body, headers={"Content-Type": "application/json", **headers}, timeout=10)
+    return httpx.post(
+        f"{base_url}/invocations", content=body, headers={"Content-Type": "application/json", **headers}, timeout=10
+    )
 
 
 @pytest.mark.parametrize(("body", "status", "code", "message"), CASES)
 def test_bad_body_is_rejected_with_named_problem(shared_agent, body, status, code, message):
-    response = _post(shared_agent.base_url, body, {SESSION_HEADER: new_session_id(), "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": "req-bad-1"})
+    response = _post(
+        shared_agent.base_url,
+        body,
+        {SESSION_HEADER: new_session_id(), "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": "req-bad-1"},
+    )
 
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
@@ -42,14 +75,14 @@ def test_bad_body_is_rejected_with_named_problem(shared_agent, body, status, cod
 
 
 def test_prompt_at_the_limit_is_accepted(shared_agent):
-    response = _post(shared_agent.base_url, b"{\"prompt\": \"" + b"x" * 200 + b"\"}", {SESSION_HEADER: new_session_id()})
+    response = _post(shared_agent.base_url, b'{"prompt": "' + b"x" * 200 + b'"}', {SESSION_HEADER: new_session_id()})
 
     assert response.status_code == 200
     assert response.json()["response"] == "You said: " + "x" * 200
 
 
 def test_missing_session_header_is_rejected(shared_agent):
-    response = _post(shared_agent.base_url, b"{\"prompt\": \"hi\"}", {})
+    response = _post(shared_agent.base_url, b'{"prompt": "hi"}', {})
 
     assert response.status_code == 400
     body = response.json()
@@ -61,11 +94,13 @@ def test_missing_session_header_is_rejected(shared_agent):
 
 @pytest.mark.parametrize("session_id", ["../../etc/passwd", "a/b", "-leading-dash", "x" * 257, "white space"])
 def test_unsafe_session_id_is_rejected(shared_agent, session_id):
-    response = _post(shared_agent.base_url, b"{\"prompt\": \"hi\"}", {SESSION_HEADER: session_id})
+    response = _post(shared_agent.base_url, b'{"prompt": "hi"}', {SESSION_HEADER: session_id})
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_session_id"
-    assert response.json()["error"].startswith("header X-Amzn-Bedrock-AgentCore-Runtime-Session-Id must be 1-256 characters")
+    assert response.json()["error"].startswith(
+        "header X-Amzn-Bedrock-AgentCore-Runtime-Session-Id must be 1-256 characters"
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,7 +113,9 @@ def test_unsafe_session_id_is_rejected(shared_agent, session_id):
     ids=["basic-scheme", "garbage-token", "no-sub"],
 )
 def test_unreadable_authorization_is_rejected(shared_agent, authorization, message):
-    response = _post(shared_agent.base_url, b"{\"prompt\": \"hi\"}", {SESSION_HEADER: new_session_id(), "Authorization": authorization})
+    response = _post(
+        shared_agent.base_url, b'{"prompt": "hi"}', {SESSION_HEADER: new_session_id(), "Authorization": authorization}
+    )
 
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_token"

@@ -28,7 +28,9 @@ def test_100_waiters_hold_no_thread_and_the_101st_is_refused_at_once(agent_start
         holder = pool.submit(invoke, server.base_url, busy, "hold busy", timeout=FAILURE_BOUND_SECONDS)
         held = model_gate.wait_entered()  # the holder's turn is inside the model: the session is busy
         crowd: list[Future[httpx.Response]] = [
-            pool.submit(invoke, server.base_url, busy, f"Message {i}.", stream=i % 2 == 1, timeout=FAILURE_BOUND_SECONDS)
+            pool.submit(
+                invoke, server.base_url, busy, f"Message {i}.", stream=i % 2 == 1, timeout=FAILURE_BOUND_SECONDS
+            )
             for i in range(WAITERS + REFUSED)
         ]
         # Parked requests cannot finish while the holder is held, so the first answers are the refusals; once
@@ -45,7 +47,9 @@ def test_100_waiters_hold_no_thread_and_the_101st_is_refused_at_once(agent_start
 
     assert [r.status_code for r in refusals] == [429] * REFUSED
     assert {r.headers["Retry-After"] for r in refusals} == {"1"}
-    assert refusals[0].json()["error"] == f"session already has {WAITERS} requests waiting for it, the limit; retry later"
+    assert (
+        refusals[0].json()["error"] == f"session already has {WAITERS} requests waiting for it, the limit; retry later"
+    )
     assert refusals[0].json()["code"] == "session_queue_full"
     assert ping.status_code == 200 and ping.json()["status"] in ("Healthy", "HealthyBusy")
     assert other_answer.status_code == 200 and other_answer.json()["response"] == "You said: Hello from elsewhere."
@@ -53,4 +57,3 @@ def test_100_waiters_hold_no_thread_and_the_101st_is_refused_at_once(agent_start
     assert held_answer.status_code == 200 and held_answer.json()["response"] == "You said: hold busy"
     assert [r.status_code for r in served] == [200] * WAITERS
     assert roles(file_messages(tmp_path / "sessions", "anonymous", busy)) == ["user", "assistant"] * (WAITERS + 2)
-

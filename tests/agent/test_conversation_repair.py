@@ -33,10 +33,14 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Store:
     if request.param == "file":
         return Store(env={}, messages=lambda session: file_messages(tmp_path / "sessions", "anonymous", session))
     s3 = request.getfixturevalue("s3_store")
-    return Store(env=s3.env, messages=lambda session: s3_messages(s3.client, s3.bucket, s3.prefix, "anonymous", session))
+    return Store(
+        env=s3.env, messages=lambda session: s3_messages(s3.client, s3.bucket, s3.prefix, "anonymous", session)
+    )
 
 
-def _kill_while_held(server: ServerProcess, gate: ModelGate, session_id: str, prompt: str, *, releases: int = 0) -> None:
+def _kill_while_held(
+    server: ServerProcess, gate: ModelGate, session_id: str, prompt: str, *, releases: int = 0
+) -> None:
     """Send ``prompt``, let ``releases`` model calls of it pass the gate, then ``kill -9`` inside the next one."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         cut = pool.submit(invoke, server.base_url, session_id, prompt)
@@ -72,7 +76,10 @@ def test_killed_after_a_tool_result_the_turn_is_closed_with_its_tool_pair_intact
     _kill_while_held(server, model_gate, session_id, "hold tool, what is the weather in Paris?", releases=1)
     restarted = agent_starter()
 
-    assert ask(restarted.base_url, session_id, "What is the weather in Seattle?") == "The weather in Seattle is rainy, 12 °C."
+    assert (
+        ask(restarted.base_url, session_id, "What is the weather in Seattle?")
+        == "The weather in Seattle is rainy, 12 °C."
+    )
     stored = file_messages(tmp_path / "sessions", "anonymous", session_id)
     assert roles(stored) == ["user", "assistant", "user", "assistant"] * 2
     tool_use = stored[1]["content"][0]["toolUse"]
@@ -94,14 +101,19 @@ def test_unanswered_user_turn_is_closed_by_a_placeholder():
 
 
 def test_open_tool_calls_get_error_results_before_the_placeholder():
-    calls = [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}},
-             {"toolUse": {"toolUseId": "t2", "name": "get_weather", "input": {}}}]
+    calls = [
+        {"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}},
+        {"toolUse": {"toolUseId": "t2", "name": "get_weather", "input": {}}},
+    ]
     messages = [{"role": "user", "content": [{"text": "weather?"}]}, {"role": "assistant", "content": calls}]
 
     assert closing_messages(messages) == [
-        {"role": "user", "content": [
-            {"toolResult": {"toolUseId": "t1", "status": "error", "content": [{"text": INTERRUPTED_TOOL_TEXT}]}},
-            {"toolResult": {"toolUseId": "t2", "status": "error", "content": [{"text": INTERRUPTED_TOOL_TEXT}]}},
-        ]},
+        {
+            "role": "user",
+            "content": [
+                {"toolResult": {"toolUseId": "t1", "status": "error", "content": [{"text": INTERRUPTED_TOOL_TEXT}]}},
+                {"toolResult": {"toolUseId": "t2", "status": "error", "content": [{"text": INTERRUPTED_TOOL_TEXT}]}},
+            ],
+        },
         {"role": "assistant", "content": [{"text": UNANSWERED_TEXT}]},
     ]

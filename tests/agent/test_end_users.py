@@ -34,9 +34,15 @@ class IamAgent:
 def iam_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IamAgent]:
     """The agent as an IAM-authorized runtime starts it (the stack sets AUTHORIZER_TYPE=iam)."""
     root = tmp_path_factory.mktemp("iam-agent")
-    server = start_agent(log_path=root / "agent.log", env={
-        "SESSION_STORE": "file", "SESSION_DIR": str(root / "sessions"), "LOG_LEVEL": "INFO", "AUTHORIZER_TYPE": "iam",
-    })
+    server = start_agent(
+        log_path=root / "agent.log",
+        env={
+            "SESSION_STORE": "file",
+            "SESSION_DIR": str(root / "sessions"),
+            "LOG_LEVEL": "INFO",
+            "AUTHORIZER_TYPE": "iam",
+        },
+    )
     yield IamAgent(server=server, actors=root / "sessions" / "actors")
     server.stop()
 
@@ -109,11 +115,16 @@ def test_unsafe_end_user_is_hashed_into_its_own_namespace(iam_agent):
 def test_empty_end_user_header_is_400_naming_the_header(iam_agent):
     response = invoke(iam_agent.base_url, new_session_id(), "hi", end_user="", request_id="req-empty-user")
 
-    message = ("header X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id is empty: name the end user, "
-               "or omit the header to call as the shared 'anonymous' caller")
+    message = (
+        "header X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id is empty: name the end user, "
+        "or omit the header to call as the shared 'anonymous' caller"
+    )
     assert response.status_code == 400
     assert response.json() == {
-        "error": message, "code": "invalid_user_id", "message": message, "request_id": "req-empty-user"
+        "error": message,
+        "code": "invalid_user_id",
+        "message": message,
+        "request_id": "req-empty-user",
     }
 
 
@@ -122,7 +133,9 @@ def test_iam_mode_ignores_authorization(iam_agent):
     session_id = new_session_id()
     ask(iam_agent.base_url, session_id, "My name is Alice.", end_user="alice", subject="alice-sub")
 
-    assert ask(iam_agent.base_url, session_id, REMEMBER, end_user="alice", subject="mallory-sub") == "Your name is Alice."
+    assert (
+        ask(iam_agent.base_url, session_id, REMEMBER, end_user="alice", subject="mallory-sub") == "Your name is Alice."
+    )
     assert invoke(iam_agent.base_url, session_id, REMEMBER, end_user="mallory", subject="alice-sub").status_code == 403
 
 
@@ -139,8 +152,13 @@ def test_end_user_header_is_honoured_only_in_iam_mode(iam_agent, shared_agent):
 
     session_id = new_session_id()
     ask(shared_agent.base_url, session_id, "My name is Alice.", subject="alice-sub", end_user="alice")
-    assert invoke(shared_agent.base_url, session_id, REMEMBER, subject="mallory-sub", end_user="alice").status_code == 403
-    assert ask(shared_agent.base_url, session_id, REMEMBER, subject="alice-sub", end_user="mallory") == "Your name is Alice."
+    assert (
+        invoke(shared_agent.base_url, session_id, REMEMBER, subject="mallory-sub", end_user="alice").status_code == 403
+    )
+    assert (
+        ask(shared_agent.base_url, session_id, REMEMBER, subject="alice-sub", end_user="mallory")
+        == "Your name is Alice."
+    )
 
 
 def test_request_log_names_the_end_user_actor(iam_agent):

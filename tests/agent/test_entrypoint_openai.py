@@ -24,9 +24,19 @@ def openai_stub() -> Iterator[OpenAIStub]:
 
 def _start(tmp_path: Path, stub: OpenAIStub, **extra: str) -> ServerProcess:
     port = free_port()
-    env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": stub.base_url, "OPENAI_API_KEY": "test-key",
-           "MODEL_ID": "scripted", "SESSION_STORE": "file", "SESSION_DIR": str(tmp_path / "sessions"), "PORT": str(port), **extra}
-    return start_server([sys.executable, "-m", "agent"], port=port, log_path=tmp_path / "agent.log", env=env, timeout=60)
+    env = {
+        "MODEL_PROVIDER": "openai",
+        "OPENAI_BASE_URL": stub.base_url,
+        "OPENAI_API_KEY": "test-key",
+        "MODEL_ID": "scripted",
+        "SESSION_STORE": "file",
+        "SESSION_DIR": str(tmp_path / "sessions"),
+        "PORT": str(port),
+        **extra,
+    }
+    return start_server(
+        [sys.executable, "-m", "agent"], port=port, log_path=tmp_path / "agent.log", env=env, timeout=60
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +52,10 @@ def test_two_session_scenario_through_openai_provider(agent_main):
     assert ask(agent_main.base_url, first, "My name is John Doe.") == "Nice to meet you, John Doe."
     assert ask(agent_main.base_url, first, "Do you remember my name?") == "Your name is John Doe."
     assert ask(agent_main.base_url, second, "Do you remember my name?") == "I don't know your name."
-    assert ask(agent_main.base_url, second, "What is the weather in New York?") == "The weather in New York is cloudy, 18 °C."
+    assert (
+        ask(agent_main.base_url, second, "What is the weather in New York?")
+        == "The weather in New York is cloudy, 18 °C."
+    )
 
 
 def test_streaming_through_openai_provider(agent_main):
@@ -70,8 +83,10 @@ def test_32_concurrent_sessions_share_the_production_model_client_without_cross_
 
     def conversation(index: int) -> list[str]:
         session_id = new_session_id()
-        return [ask(agent_main.base_url, session_id, f"My name is Shared{index:02d}."),
-                ask(agent_main.base_url, session_id, "Do you remember my name?")]
+        return [
+            ask(agent_main.base_url, session_id, f"My name is Shared{index:02d}."),
+            ask(agent_main.base_url, session_id, "Do you remember my name?"),
+        ]
 
     with ThreadPoolExecutor(max_workers=32) as pool:
         transcripts = list(pool.map(conversation, range(32)))
@@ -80,8 +95,14 @@ def test_32_concurrent_sessions_share_the_production_model_client_without_cross_
 
 
 def test_observability_switch_runs_under_opentelemetry_instrument(tmp_path, openai_stub):
-    server = _start(tmp_path, openai_stub, AGENT_OBSERVABILITY_ENABLED="true", OTEL_TRACES_EXPORTER="none",
-                    OTEL_METRICS_EXPORTER="none", OTEL_LOGS_EXPORTER="none")
+    server = _start(
+        tmp_path,
+        openai_stub,
+        AGENT_OBSERVABILITY_ENABLED="true",
+        OTEL_TRACES_EXPORTER="none",
+        OTEL_METRICS_EXPORTER="none",
+        OTEL_LOGS_EXPORTER="none",
+    )
     try:
         environ = Path(f"/proc/{server.process.pid}/environ").read_bytes().split(b"\0")
 

@@ -33,17 +33,21 @@ def test_exception_no_provider_raises_is_500_internal_error(agent_starter, model
 def test_exception_no_provider_raises_ends_a_stream_with_internal_error(agent_starter, model_gate):
     server = agent_starter(model_gate.env)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        answer = pool.submit(invoke, server.base_url, new_session_id(), "hold bug", stream=True, request_id="req-bug-sse")
+        answer = pool.submit(
+            invoke, server.base_url, new_session_id(), "hold bug", stream=True, request_id="req-bug-sse"
+        )
         model_gate.wait_entered().fail()
         response = answer.result()
 
-    assert sse_events(response.text) == [{
-        "type": "error",
-        "error": "internal error (RuntimeError); see server logs for this request id",
-        "code": "internal_error",
-        "message": "internal error (RuntimeError); see server logs for this request id",
-        "request_id": "req-bug-sse",
-    }]
+    assert sse_events(response.text) == [
+        {
+            "type": "error",
+            "error": "internal error (RuntimeError); see server logs for this request id",
+            "code": "internal_error",
+            "message": "internal error (RuntimeError); see server logs for this request id",
+            "request_id": "req-bug-sse",
+        }
+    ]
     [line] = request_log(server.log_text(), "req-bug-sse")
     assert (line["status"], line["outcome"], line["stream"]) == (500, "internal_error", True)
 
@@ -52,7 +56,16 @@ def test_store_failing_mid_session_is_503_store_error(agent_starter, tmp_path):
     server = agent_starter()
     session_id = new_session_id()
     assert ask(server.base_url, session_id, "My name is Ada.") == "Nice to meet you, Ada."
-    messages = tmp_path / "sessions" / "actors" / "anonymous" / f"session_{session_id}" / "agents" / "agent_default" / "messages"
+    messages = (
+        tmp_path
+        / "sessions"
+        / "actors"
+        / "anonymous"
+        / f"session_{session_id}"
+        / "agents"
+        / "agent_default"
+        / "messages"
+    )
     shutil.rmtree(messages)
     messages.write_text("a file where the message directory was")  # the next message write fails with an OSError
 

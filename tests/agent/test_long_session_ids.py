@@ -21,7 +21,7 @@ FILE_LIMIT = "f" * 247  # "session_" + 247 = 255 bytes, the longest file name
 
 
 def _fitted(session_id: str, limit: int) -> str:
-    return f"{session_id[:limit - 65]}-{hashlib.sha256(session_id.encode()).hexdigest()}"
+    return f"{session_id[: limit - 65]}-{hashlib.sha256(session_id.encode()).hexdigest()}"
 
 
 @pytest.mark.parametrize("session_id", [LONGEST, FILE_LIMIT + "f", FILE_LIMIT], ids=["256", "248", "247"])
@@ -50,9 +50,13 @@ def test_short_session_id_is_stored_readably(agent_starter, tmp_path):
 
 @pytest.fixture(scope="module")
 def memory(emulator):
-    control = boto3.client("bedrock-agentcore-control", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    control = boto3.client(
+        "bedrock-agentcore-control", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
+    )
     memory_id = control.create_memory(name="long_session_ids", eventExpiryDuration=30)["memory"]["id"]
-    data_plane = boto3.client("bedrock-agentcore", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    data_plane = boto3.client(
+        "bedrock-agentcore", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
+    )
     env = {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "agentcore-memory", "MEMORY_ID": memory_id}
     return memory_id, data_plane, env
 
@@ -69,8 +73,9 @@ def test_memory_store_keeps_long_sessions_across_restarts(agent_starter, memory,
     assert ask(restarted.base_url, session_id, "Do you remember my name?", subject="alice-sub") == "Your name is Ada."
     assert invoke(restarted.base_url, session_id, "hi", subject="bob-sub").status_code == 403
     stored = session_id if len(session_id) <= 100 else _fitted(session_id, 100)
-    events = data_plane.list_events(memoryId=memory_id, actorId="alice-sub", sessionId=stored,
-                                    includePayloads=True, maxResults=100)["events"]
+    events = data_plane.list_events(
+        memoryId=memory_id, actorId="alice-sub", sessionId=stored, includePayloads=True, maxResults=100
+    )["events"]
     assert "Ada" in json.dumps(events, default=str)
 
 

@@ -22,25 +22,43 @@ DEFAULT_MAX_BODY_BYTES = 16000 * 12 + 64 * 1024  # MAX_PROMPT_CHARS default × 1
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """An agent with the default prompt limit (so the default body limit) and a short body timeout."""
     root: Path = tmp_path_factory.mktemp("malformed")
-    server = start_agent(log_path=root / "agent.log", env={"SESSION_STORE": "file", "SESSION_DIR": str(root / "sessions"),
-                                                           "HTTP_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT_SECONDS)})
+    server = start_agent(
+        log_path=root / "agent.log",
+        env={
+            "SESSION_STORE": "file",
+            "SESSION_DIR": str(root / "sessions"),
+            "HTTP_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT_SECONDS),
+        },
+    )
     yield server
     server.stop()
 
 
 def _post(base_url: str, body: bytes, request_id: str, **headers: str) -> httpx.Response:
-    all_headers = {"Content-Type": "application/json", SESSION_HEADER: new_session_id(),
-                   "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": request_id, **headers}
+    all_headers = {
+        "Content-Type": "application/json",
+        SESSION_HEADER: new_session_id(),
+        "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": request_id,
+        **headers,
+    }
     return httpx.post(f"{base_url}/invocations", content=body, headers=all_headers, timeout=30)
 
 
 CASES = [
-    pytest.param(b"[" * 100000, "request body is not valid JSON: it nests arrays or objects too deeply", id="deep-nesting"),
-    pytest.param(b"{\"prompt\": \"hi\", \"n\": " + b"9" * 4301 + b"}",
-                 "request body is not valid JSON: a number has more than 4300 digits", id="4301-digit-integer"),
-    pytest.param(b"{\"prompt\": \"hi\", \"n\": NaN}", "request body is not valid JSON: NaN is not a JSON number", id="nan"),
-    pytest.param(b"{\"prompt\": \"hi\", \"n\": -Infinity}", "request body is not valid JSON: -Infinity is not a JSON number",
-                 id="infinity"),
+    pytest.param(
+        b"[" * 100000, "request body is not valid JSON: it nests arrays or objects too deeply", id="deep-nesting"
+    ),
+    pytest.param(
+        b'{"prompt": "hi", "n": ' + b"9" * 4301 + b"}",
+        "request body is not valid JSON: a number has more than 4300 digits",
+        id="4301-digit-integer",
+    ),
+    pytest.param(b'{"prompt": "hi", "n": NaN}', "request body is not valid JSON: NaN is not a JSON number", id="nan"),
+    pytest.param(
+        b'{"prompt": "hi", "n": -Infinity}',
+        "request body is not valid JSON: -Infinity is not a JSON number",
+        id="infinity",
+    ),
 ]
 
 
@@ -59,7 +77,7 @@ def test_malformed_body_is_a_json_400_with_a_request_log_line(agent, body, messa
 
 
 def test_valid_body_with_a_4300_digit_integer_is_accepted(agent):
-    body = b"{\"prompt\": \"hi\", \"n\": " + b"9" * 4300 + b"}"
+    body = b'{"prompt": "hi", "n": ' + b"9" * 4300 + b"}"
 
     response = _post(agent.base_url, body, "req-4300-digits")
 
@@ -92,10 +110,12 @@ def test_body_at_the_limit_is_read(agent):
 
 def test_body_that_stops_arriving_is_answered_408_and_the_connection_closed(agent):
     host, port = agent.base_url.removeprefix("http://").split(":")
-    head = (f"POST /invocations HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-            f"{SESSION_HEADER}: {new_session_id()}\r\nX-Amzn-Bedrock-AgentCore-Runtime-Request-Id: req-slow-body\r\n\r\n")
+    head = (
+        f"POST /invocations HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+        f"{SESSION_HEADER}: {new_session_id()}\r\nX-Amzn-Bedrock-AgentCore-Runtime-Request-Id: req-slow-body\r\n\r\n"
+    )
     with socket.create_connection((host, int(port)), timeout=30) as connection:
-        connection.sendall(head.encode() + b"{\"prompt\": ")  # 11 of the 100 announced bytes, then nothing
+        connection.sendall(head.encode() + b'{"prompt": ')  # 11 of the 100 announced bytes, then nothing
         answer = b""
         while chunk := connection.recv(65536):  # returns b"" once the server closes the connection
             answer += chunk
@@ -113,20 +133,38 @@ def test_body_that_stops_arriving_is_answered_408_and_the_connection_closed(agen
 
 
 def test_two_authorization_headers_are_400(agent):
-    headers = httpx.Headers([("Authorization", f"Bearer {bearer_token('alice-sub')}"),
-                             ("Authorization", f"Bearer {bearer_token('mallory-sub')}")])
+    headers = httpx.Headers(
+        [
+            ("Authorization", f"Bearer {bearer_token('alice-sub')}"),
+            ("Authorization", f"Bearer {bearer_token('mallory-sub')}"),
+        ]
+    )
 
-    response = httpx.post(f"{agent.base_url}/invocations", content=b"{\"prompt\": \"hi\"}", timeout=10, headers=[
-        ("Content-Type", "application/json"), (SESSION_HEADER, new_session_id()),
-        ("X-Amzn-Bedrock-AgentCore-Runtime-Request-Id", "req-two-auth"), *headers.multi_items()])
+    response = httpx.post(
+        f"{agent.base_url}/invocations",
+        content=b'{"prompt": "hi"}',
+        timeout=10,
+        headers=[
+            ("Content-Type", "application/json"),
+            (SESSION_HEADER, new_session_id()),
+            ("X-Amzn-Bedrock-AgentCore-Runtime-Request-Id", "req-two-auth"),
+            *headers.multi_items(),
+        ],
+    )
 
     assert response.status_code == 400
     message = "request has 2 Authorization headers; send exactly one"
-    assert response.json() == {"error": message, "code": "duplicate_header", "message": message,
-                               "request_id": "req-two-auth"}
+    assert response.json() == {
+        "error": message,
+        "code": "duplicate_header",
+        "message": message,
+        "request_id": "req-two-auth",
+    }
 
 
 def test_one_authorization_header_passes(agent):
-    response = _post(agent.base_url, b"{\"prompt\": \"hi\"}", "req-one-auth", Authorization=f"Bearer {bearer_token('alice-sub')}")
+    response = _post(
+        agent.base_url, b'{"prompt": "hi"}', "req-one-auth", Authorization=f"Bearer {bearer_token('alice-sub')}"
+    )
 
     assert response.status_code == 200 and response.json()["response"] == "You said: hi"

@@ -14,7 +14,9 @@ from tests.support.openai_stub import start_openai_stub
 
 
 def test_bedrock_factory_shares_one_model_across_agents():
-    factory = model_factory_for(Settings.from_env({"MODEL_PROVIDER": "bedrock", "AWS_REGION": "eu-west-1", "SESSION_STORE": "none"}))
+    factory = model_factory_for(
+        Settings.from_env({"MODEL_PROVIDER": "bedrock", "AWS_REGION": "eu-west-1", "SESSION_STORE": "none"})
+    )
     first, second = factory(), factory()
     assert first is second
     assert isinstance(first, BedrockModel)
@@ -23,7 +25,12 @@ def test_bedrock_factory_shares_one_model_across_agents():
 
 def test_openai_factory_builds_each_request_client_on_the_shared_tls_context():
     settings = Settings.from_env(
-        {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "MODEL_ID": "local-model", "SESSION_STORE": "none"}
+        {
+            "MODEL_PROVIDER": "openai",
+            "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+            "MODEL_ID": "local-model",
+            "SESSION_STORE": "none",
+        }
     )
     model = model_factory_for(settings)()
     assert isinstance(model, OpenAIModel)

@@ -29,8 +29,14 @@ def test_failed_record_write_leaves_no_record_and_the_session_can_be_claimed_lat
         resource.setrlimit(resource.RLIMIT_FSIZE, (TINY_FILE_SIZE, TINY_FILE_SIZE))
 
     # stdout to /dev/null: the size limit applies to regular files only, and a log file would hit it first.
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.run_agent", "--port", str(port)], cwd=REPO_ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=limit_file_size)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.run_agent", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=limit_file_size,
+    )
     try:
         wait_for_ping(f"http://127.0.0.1:{port}", process=process)
         failed = invoke(f"http://127.0.0.1:{port}", session_id, "hello", subject="alice-sub")

@@ -13,7 +13,9 @@ def test_foreign_subject_gets_403_revealing_nothing(shared_agent):
     session_id = new_session_id()
     ask(shared_agent.base_url, session_id, "My name is John Doe.", subject="alice-sub")
 
-    response = invoke(shared_agent.base_url, session_id, "Do you remember my name?", subject="mallory-sub", request_id="req-403")
+    response = invoke(
+        shared_agent.base_url, session_id, "Do you remember my name?", subject="mallory-sub", request_id="req-403"
+    )
 
     assert response.status_code == 403
     assert response.json() == {
@@ -23,7 +25,10 @@ def test_foreign_subject_gets_403_revealing_nothing(shared_agent):
         "request_id": "req-403",
     }
     assert "John" not in response.text and "alice" not in response.text
-    assert ask(shared_agent.base_url, session_id, "Do you remember my name?", subject="alice-sub") == "Your name is John Doe."
+    assert (
+        ask(shared_agent.base_url, session_id, "Do you remember my name?", subject="alice-sub")
+        == "Your name is John Doe."
+    )
     assert httpx.get(f"{shared_agent.base_url}/ping").status_code == 200
 
 

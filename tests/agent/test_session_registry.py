@@ -23,15 +23,30 @@ class Clock:
         return self.now
 
 
-def _registry(clock: Clock, created: list[tuple[str, str]], *, max_sessions: int = 2, ttl: float = 60, wait: float = 5,
-              max_waiters: int = 4, keep_after_failure: Callable[[Any], bool] | None = None) -> SessionRegistry:
+def _registry(
+    clock: Clock,
+    created: list[tuple[str, str]],
+    *,
+    max_sessions: int = 2,
+    ttl: float = 60,
+    wait: float = 5,
+    max_waiters: int = 4,
+    keep_after_failure: Callable[[Any], bool] | None = None,
+) -> SessionRegistry:
     def create(actor: str, session: str) -> object:
         created.append((actor, session))
         return object()
 
     extra = {} if keep_after_failure is None else {"keep_after_failure": keep_after_failure}
-    return SessionRegistry(create_agent=create, max_sessions=max_sessions, idle_ttl_seconds=ttl, wait_seconds=wait,
-                           max_waiters=max_waiters, clock=clock, **extra)
+    return SessionRegistry(
+        create_agent=create,
+        max_sessions=max_sessions,
+        idle_ttl_seconds=ttl,
+        wait_seconds=wait,
+        max_waiters=max_waiters,
+        clock=clock,
+        **extra,
+    )
 
 
 def _agent(registry: SessionRegistry, actor: str, session: str) -> Any:
@@ -63,7 +78,11 @@ def test_agent_is_reused_for_the_same_caller_and_session():
     created: list[tuple[str, str]] = []
     registry = _registry(Clock(), created)
 
-    first, again, other_caller = _agent(registry, "alice", "s1"), _agent(registry, "alice", "s1"), _agent(registry, "bob", "s1")
+    first, again, other_caller = (
+        _agent(registry, "alice", "s1"),
+        _agent(registry, "alice", "s1"),
+        _agent(registry, "bob", "s1"),
+    )
 
     assert first is again and other_caller is not first
     assert created == [("alice", "s1"), ("bob", "s1")]
@@ -155,8 +174,10 @@ def test_waiters_beyond_the_limit_are_refused_at_once():
     async def scenario() -> tuple[SessionQueueFullError, list[str]]:
         held, task = await _hold(registry, "a", "s1")
         done: list[str] = []
-        waiters = [asyncio.ensure_future(registry.run("a", "s1", lambda agent, i=i: done.append(f"waiter {i}")))
-                   for i in range(2)]
+        waiters = [
+            asyncio.ensure_future(registry.run("a", "s1", lambda agent, i=i: done.append(f"waiter {i}")))
+            for i in range(2)
+        ]
         await asyncio.sleep(0)  # one loop iteration: both waiters register before their first suspension
         with pytest.raises(SessionQueueFullError) as raised:
             await registry.run("a", "s1", lambda agent: done.append("refused"))

@@ -32,14 +32,31 @@ def test_serving_defaults_bind_loopback_and_bound_the_crowd():
 
 
 def test_full_environment_is_read():
-    settings = Settings.from_env({
-        "MODEL_PROVIDER": "openai", "MODEL_ID": "llama3.2", "OPENAI_BASE_URL": "http://localhost:11434/v1",
-        "OPENAI_API_KEY": "k", "SESSION_STORE": "s3", "SESSION_BUCKET": "b", "SESSION_PREFIX": "p/",
-        "MAX_SESSIONS": "5", "SESSION_IDLE_TTL_SECONDS": "60", "MAX_PROMPT_CHARS": "10", "LOG_LEVEL": "debug",
-        "PORT": "9000", "AGENT_OBSERVABILITY_ENABLED": "true", "AWS_REGION": "eu-west-1", "SESSION_DIR": "/tmp/x",
-    })
+    settings = Settings.from_env(
+        {
+            "MODEL_PROVIDER": "openai",
+            "MODEL_ID": "llama3.2",
+            "OPENAI_BASE_URL": "http://localhost:11434/v1",
+            "OPENAI_API_KEY": "k",
+            "SESSION_STORE": "s3",
+            "SESSION_BUCKET": "b",
+            "SESSION_PREFIX": "p/",
+            "MAX_SESSIONS": "5",
+            "SESSION_IDLE_TTL_SECONDS": "60",
+            "MAX_PROMPT_CHARS": "10",
+            "LOG_LEVEL": "debug",
+            "PORT": "9000",
+            "AGENT_OBSERVABILITY_ENABLED": "true",
+            "AWS_REGION": "eu-west-1",
+            "SESSION_DIR": "/tmp/x",
+        }
+    )
 
-    assert (settings.model_provider, settings.model_id, settings.openai_base_url) == ("openai", "llama3.2", "http://localhost:11434/v1")
+    assert (settings.model_provider, settings.model_id, settings.openai_base_url) == (
+        "openai",
+        "llama3.2",
+        "http://localhost:11434/v1",
+    )
     assert (settings.session_store, settings.session_bucket, settings.session_prefix) == ("s3", "b", "p/")
     assert (settings.max_sessions, settings.session_idle_ttl_seconds, settings.max_prompt_chars) == (5, 60, 10)
     assert (settings.log_level, settings.port, settings.observability_enabled) == ("DEBUG", 9000, True)
@@ -50,28 +67,52 @@ def test_full_environment_is_read():
     ("env", "message"),
     [
         ({"MODEL_PROVIDER": "azure"}, "MODEL_PROVIDER='azure' is not one of bedrock, openai"),
-        ({"MODEL_PROVIDER": "openai"}, "OPENAI_BASE_URL is required when MODEL_PROVIDER=openai (e.g. http://localhost:11434/v1)"),
-        ({"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL='localhost:11434' must start with http:// or https://"),
-        ({"MODEL_ID": "  "}, "MODEL_ID is set but empty; unset it to use the default 'global.anthropic.claude-sonnet-4-6'"),
+        (
+            {"MODEL_PROVIDER": "openai"},
+            "OPENAI_BASE_URL is required when MODEL_PROVIDER=openai (e.g. http://localhost:11434/v1)",
+        ),
+        (
+            {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "localhost:11434"},
+            "OPENAI_BASE_URL='localhost:11434' must start with http:// or https://",
+        ),
+        (
+            {"MODEL_ID": "  "},
+            "MODEL_ID is set but empty; unset it to use the default 'global.anthropic.claude-sonnet-4-6'",
+        ),
         ({"SESSION_STORE": "dynamodb"}, "SESSION_STORE='dynamodb' is not one of s3, agentcore-memory, file, none"),
         ({"SESSION_STORE": "s3"}, "SESSION_BUCKET is required when SESSION_STORE=s3"),
         ({"SESSION_STORE": "agentcore-memory"}, "MEMORY_ID is required when SESSION_STORE=agentcore-memory"),
         ({"SESSION_PREFIX": "no-slash"}, "SESSION_PREFIX='no-slash' must end with '/' (or be empty)"),
         ({"MAX_SESSIONS": "0"}, "MAX_SESSIONS=0 is out of range: must be between 1 and 10000"),
         ({"MAX_SESSIONS": "many"}, "MAX_SESSIONS='many' is not an integer (expected 1..10000)"),
-        ({"SESSION_IDLE_TTL_SECONDS": "90000"}, "SESSION_IDLE_TTL_SECONDS=90000 is out of range: must be between 1 and 86400"),
+        (
+            {"SESSION_IDLE_TTL_SECONDS": "90000"},
+            "SESSION_IDLE_TTL_SECONDS=90000 is out of range: must be between 1 and 86400",
+        ),
         ({"SESSION_WAIT_SECONDS": "-1"}, "SESSION_WAIT_SECONDS=-1 is out of range: must be between 0 and 3600"),
         ({"MAX_PROMPT_CHARS": "0"}, "MAX_PROMPT_CHARS=0 is out of range: must be between 1 and 1000000"),
         ({"PORT": "70000"}, "PORT=70000 is out of range: must be between 1 and 65535"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' is not one of DEBUG, INFO, WARNING, ERROR"),
-        ({"SESSION_PREFIX": "p" * 512 + "/"}, "SESSION_PREFIX is 513 bytes long but must be at most 512 "
-                                              "(S3 keys are at most 1024 bytes and the store adds up to 464)"),
+        (
+            {"SESSION_PREFIX": "p" * 512 + "/"},
+            "SESSION_PREFIX is 513 bytes long but must be at most 512 "
+            "(S3 keys are at most 1024 bytes and the store adds up to 464)",
+        ),
         ({"SESSION_MAX_WAITERS": "1001"}, "SESSION_MAX_WAITERS=1001 is out of range: must be between 0 and 1000"),
         ({"HOST": " "}, "HOST is set but empty; unset it to use the default '127.0.0.1'"),
-        ({"HTTP_HEADER_TIMEOUT_SECONDS": "0"}, "HTTP_HEADER_TIMEOUT_SECONDS=0 is out of range: must be between 1 and 600"),
-        ({"HTTP_BODY_TIMEOUT_SECONDS": "601"}, "HTTP_BODY_TIMEOUT_SECONDS=601 is out of range: must be between 1 and 600"),
+        (
+            {"HTTP_HEADER_TIMEOUT_SECONDS": "0"},
+            "HTTP_HEADER_TIMEOUT_SECONDS=0 is out of range: must be between 1 and 600",
+        ),
+        (
+            {"HTTP_BODY_TIMEOUT_SECONDS": "601"},
+            "HTTP_BODY_TIMEOUT_SECONDS=601 is out of range: must be between 1 and 600",
+        ),
         ({"HTTP_MAX_CONNECTIONS": "7"}, "HTTP_MAX_CONNECTIONS=7 is out of range: must be between 8 and 65536"),
-        ({"AGENT_OBSERVABILITY_ENABLED": "maybe"}, "AGENT_OBSERVABILITY_ENABLED='maybe' is not a boolean (use true or false)"),
+        (
+            {"AGENT_OBSERVABILITY_ENABLED": "maybe"},
+            "AGENT_OBSERVABILITY_ENABLED='maybe' is not a boolean (use true or false)",
+        ),
     ],
 )
 def test_invalid_setting_is_named(env, message):
@@ -100,8 +141,14 @@ def test_keyword_only_construction_validates_too():
 
 
 def test_server_refuses_to_start_with_a_bad_setting():
-    result = subprocess.run([sys.executable, "-m", "agent"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "SESSION_STORE": "s3", "MAX_SESSIONS": "0"})
+    result = subprocess.run(
+        [sys.executable, "-m", "agent"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "SESSION_STORE": "s3", "MAX_SESSIONS": "0"},
+    )
 
     assert result.returncode == 2
     assert result.stderr == (

@@ -7,8 +7,8 @@ import json
 import boto3
 import pytest
 
-from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 from tests.support.agent_http import ask, invoke, new_session_id
+from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 
 BUCKET = "agent-sessions-test"
 PREFIX = "sessions/"
@@ -23,8 +23,12 @@ def s3(emulator):
 
 @pytest.fixture
 def s3_env(emulator, s3):
-    return {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "s3",
-            "SESSION_BUCKET": BUCKET, "SESSION_PREFIX": PREFIX}
+    return {
+        **emulator_env(emulator.endpoint_url),
+        "SESSION_STORE": "s3",
+        "SESSION_BUCKET": BUCKET,
+        "SESSION_PREFIX": PREFIX,
+    }
 
 
 def _keys(s3, prefix: str) -> list[str]:
@@ -34,12 +38,16 @@ def _keys(s3, prefix: str) -> list[str]:
 def test_s3_store_resumes_after_restart(agent_starter, s3_env):
     session_id, other = new_session_id(), new_session_id()
     server = agent_starter(s3_env)
-    assert ask(server.base_url, session_id, "My name is John Doe.", subject="alice-sub") == "Nice to meet you, John Doe."
+    assert (
+        ask(server.base_url, session_id, "My name is John Doe.", subject="alice-sub") == "Nice to meet you, John Doe."
+    )
     server.stop()
 
     restarted = agent_starter(s3_env)
 
-    assert ask(restarted.base_url, session_id, "Do you remember my name?", subject="alice-sub") == "Your name is John Doe."
+    assert (
+        ask(restarted.base_url, session_id, "Do you remember my name?", subject="alice-sub") == "Your name is John Doe."
+    )
     assert ask(restarted.base_url, other, "Do you remember my name?", subject="alice-sub") == "I don't know your name."
 
 

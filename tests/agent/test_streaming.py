@@ -35,17 +35,21 @@ def test_streamed_turn_is_part_of_the_conversation(shared_agent):
 
 
 def test_stream_model_failure_ends_with_error_event(shared_agent):
-    response = invoke(shared_agent.base_url, new_session_id(), "Please fail the model.", stream=True, request_id="req-stream-fail")
+    response = invoke(
+        shared_agent.base_url, new_session_id(), "Please fail the model.", stream=True, request_id="req-stream-fail"
+    )
 
     assert response.status_code == 200  # headers were sent before the model failed
     events = sse_events(response.text)
-    assert events == [{
-        "type": "error",
-        "error": "the model call failed (ScriptedModelError); see server logs for this request id",
-        "code": "model_error",
-        "message": "the model call failed (ScriptedModelError); see server logs for this request id",
-        "request_id": "req-stream-fail",
-    }]
+    assert events == [
+        {
+            "type": "error",
+            "error": "the model call failed (ScriptedModelError); see server logs for this request id",
+            "code": "model_error",
+            "message": "the model call failed (ScriptedModelError); see server logs for this request id",
+            "request_id": "req-stream-fail",
+        }
+    ]
     assert "Traceback" not in response.text
     [line] = request_log(shared_agent.log_text(), "req-stream-fail")
     assert line["status"] == 502 and line["outcome"] == "model_error" and line["stream"] is True
@@ -63,12 +67,15 @@ def test_client_leaving_mid_stream_still_completes_the_turn(agent_starter):
     server = agent_starter(model_delay=0.5)
     session_id = new_session_id()
     body = {"prompt": "My name is Early Leaver.", "stream": True}
-    headers = {"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session_id,
-               "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": "req-leaver"}
+    headers = {
+        "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session_id,
+        "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": "req-leaver",
+    }
 
-    with pytest.raises(httpx.ReadTimeout):
-        with httpx.stream("POST", f"{server.base_url}/invocations", json=body, headers=headers, timeout=0.2) as response:
-            response.read()
+    with pytest.raises(httpx.ReadTimeout), httpx.stream(
+        "POST", f"{server.base_url}/invocations", json=body, headers=headers, timeout=0.2
+    ) as response:
+        response.read()
 
     assert ask(server.base_url, session_id, "Do you remember my name?") == "Your name is Early Leaver."
     assert ask(server.base_url, session_id, "How many turns?") == "You have sent 3 messages."  # lock was released

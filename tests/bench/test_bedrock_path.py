@@ -51,8 +51,12 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def bedrock(stand_in: BedrockRuntimeStandIn, moto: Server) -> BedrockPath:
     """The bench's Bedrock path, with the in-process stand-in whose calls the tests read."""
-    return BedrockPath(stand_in_port=stand_in.server.port, moto_port=moto.port, bucket=new_session_bucket(moto.base_url),
-                       settings=deployed_settings())
+    return BedrockPath(
+        stand_in_port=stand_in.server.port,
+        moto_port=moto.port,
+        bucket=new_session_bucket(moto.base_url),
+        settings=deployed_settings(),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +79,22 @@ def test_deployed_settings_are_what_the_stack_reads_for_dev() -> None:
 
 def test_deployed_settings_take_the_stage_value_over_the_default(tmp_path: Path) -> None:
     cdk_json = tmp_path / "cdk.json"
-    cdk_json.write_text(json.dumps({"context": {"agentcore-session": {
-        "defaults": {"model_id": "global.anthropic.claude-sonnet-4-6", "session_prefix": "sessions/"},
-        "stages": {"dev": {"model_id": "us.amazon.nova-pro-v1:0"}, "prod": {}}}}}))
+    cdk_json.write_text(
+        json.dumps(
+            {
+                "context": {
+                    "agentcore-session": {
+                        "defaults": {"model_id": "global.anthropic.claude-sonnet-4-6", "session_prefix": "sessions/"},
+                        "stages": {"dev": {"model_id": "us.amazon.nova-pro-v1:0"}, "prod": {}},
+                    }
+                }
+            }
+        )
+    )
 
-    assert deployed_settings("dev", cdk_json) == DeployedSettings(model_id="us.amazon.nova-pro-v1:0",
-                                                                  session_prefix="sessions/")
+    assert deployed_settings("dev", cdk_json) == DeployedSettings(
+        model_id="us.amazon.nova-pro-v1:0", session_prefix="sessions/"
+    )
     assert deployed_settings("prod", cdk_json) == SETTINGS
 
 
@@ -99,13 +113,20 @@ def test_agent_bedrock_gets_the_deployed_environment_pointed_at_the_stand_in_and
 
     assert (spec.module, spec.uses_session_dir) == ("agent", False)
     assert {k: v for k, v in spec.env.items() if k not in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")} == {
-        "MODEL_PROVIDER": "bedrock", "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
-        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+        "MODEL_PROVIDER": "bedrock",
+        "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://127.0.0.1:1111",
-        "SESSION_STORE": "s3", "SESSION_BUCKET": "bucket-1", "SESSION_PREFIX": "sessions/",
+        "SESSION_STORE": "s3",
+        "SESSION_BUCKET": "bucket-1",
+        "SESSION_PREFIX": "sessions/",
         "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:2222",
-        "MAX_SESSIONS": "7", "LOG_LEVEL": "INFO", "AGENT_OBSERVABILITY_ENABLED": "false",
+        "MAX_SESSIONS": "7",
+        "LOG_LEVEL": "INFO",
+        "AGENT_OBSERVABILITY_ENABLED": "false",
     }
 
 
@@ -145,7 +166,8 @@ def test_agent_bedrock_answers_through_the_stand_in_and_stores_in_s3(
 
     assert answers == ("Nice to meet you, Ann.", "Your name is Ann.", "I don't know your name.")
     assert [(c.operation, c.model_id, c.signing_service, c.signing_region, c.status) for c in calls] == [
-        ("ConverseStream", "global.anthropic.claude-sonnet-4-6", "bedrock", "us-east-1", 200)] * 3
+        ("ConverseStream", "global.anthropic.claude-sonnet-4-6", "bedrock", "us-east-1", 200)
+    ] * 3
     assert any(key.startswith("sessions/actors/") and f"session_{session_a}/" in key for key in keys), keys
     assert any(key.startswith("sessions/actors/") and f"session_{session_b}/" in key for key in keys), keys
 
@@ -164,7 +186,8 @@ def test_baseline_bedrock_shares_one_conversation_which_the_bench_judges_cross_t
 
     assert answers == ("Nice to meet you, Ann.", "Your name is Ann.", "Your name is Ann.")
     assert [(c.operation, c.model_id, c.signing_service) for c in calls] == [
-        ("ConverseStream", "global.anthropic.claude-sonnet-4-6", "bedrock")] * 3
+        ("ConverseStream", "global.anthropic.claude-sonnet-4-6", "bedrock")
+    ] * 3
     assert len(calls[-1].messages) == 5  # the third caller was sent the first caller's conversation
     assert cross_talk([ann, bob]) == 1
 
@@ -185,7 +208,8 @@ def test_stand_in_alone_sends_what_bedrock_model_sends_and_keeps_the_window(
     assert (first.status, first.answer, other.answer) == (200, "Nice to meet you, Ann.", "I don't know your name.")
     assert recall.answer == "I don't know your name."  # "My name is Ann." slid out of the 40-message window
     assert {(c.operation, c.model_id, c.status) for c in calls} == {
-        ("ConverseStream", "global.anthropic.claude-sonnet-4-6", 200)}
+        ("ConverseStream", "global.anthropic.claude-sonnet-4-6", 200)
+    }
     assert [len(c.messages) for c in calls[:3]] == [1, 1, 3]
     assert len(calls[-1].messages) == SLIDING_WINDOW_MESSAGES + 1
 

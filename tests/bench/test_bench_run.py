@@ -15,14 +15,32 @@ from bench.processes import REPO_ROOT
 from bench.results import schema_problems
 from bench.synth import MINIMAL_APP_DIR, synth_into
 
-QUICK_ARGS = ["--targets", "baseline,agent-none", "--measures", "cold_start,latency,concurrency",
-              "--cold-start-reps", "1", "--single-calls", "4", "--concurrent-sessions", "4", "--concurrent-calls", "4"]
+QUICK_ARGS = [
+    "--targets",
+    "baseline,agent-none",
+    "--measures",
+    "cold_start,latency,concurrency",
+    "--cold-start-reps",
+    "1",
+    "--single-calls",
+    "4",
+    "--concurrent-sessions",
+    "4",
+    "--concurrent-calls",
+    "4",
+]
 
 
 def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Path) -> None:
     output = tmp_path / "latest.json"
-    done = subprocess.run([sys.executable, "-m", "bench", *QUICK_ARGS, "--output", str(output)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *QUICK_ARGS, "--output", str(output)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(output.read_text())
     assert schema_problems(results) == []
@@ -30,8 +48,18 @@ def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Pa
     assert set(results["latency"]) == {"baseline", "agent-none"}
     assert results["latency"]["agent-none"]["count"] == 4 and results["latency"]["agent-none"]["errors"] == 0
     assert results["concurrency"]["agent-none"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0} == {
-        "count": 16, "p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0, "sessions": 4, "calls_per_session": 4,
-        "errors": 0, "statuses": {"200": 16}, "wrong_recalls": 0, "cross_talk": 0}
+        "count": 16,
+        "p50_ms": 0,
+        "p99_ms": 0,
+        "mean_ms": 0,
+        "max_ms": 0,
+        "sessions": 4,
+        "calls_per_session": 4,
+        "errors": 0,
+        "statuses": {"200": 16},
+        "wrong_recalls": 0,
+        "cross_talk": 0,
+    }
     baseline = results["concurrency"]["baseline"]
     assert baseline["count"] == 16 and baseline["errors"] == 16 - baseline["statuses"].get("200", 0)
     assert results["cold_start"]["agent-none"]["wrong_answers"] == 0
@@ -43,14 +71,30 @@ def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Pa
     assert f"results written to {output}" in done.stdout
 
 
-BEDROCK_ARGS = ["--targets", "baseline-bedrock,agent-bedrock", "--measures", "latency,concurrency", "--single-calls", "4",
-                "--concurrent-sessions", "4", "--concurrent-calls", "4"]
+BEDROCK_ARGS = [
+    "--targets",
+    "baseline-bedrock,agent-bedrock",
+    "--measures",
+    "latency,concurrency",
+    "--single-calls",
+    "4",
+    "--concurrent-sessions",
+    "4",
+    "--concurrent-calls",
+    "4",
+]
 
 
 def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(tmp_path: Path) -> None:
     output = tmp_path / "latest.json"
-    done = subprocess.run([sys.executable, "-m", "bench", *BEDROCK_ARGS, "--output", str(output)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *BEDROCK_ARGS, "--output", str(output)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(output.read_text())
     assert schema_problems(results) == []
@@ -59,8 +103,18 @@ def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(t
     ours = results["latency"]["agent-bedrock"]
     assert (ours["count"], ours["errors"], ours["wrong_recalls"]) == (4, 0, 0)
     assert results["concurrency"]["agent-bedrock"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0} == {
-        "count": 16, "p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0, "sessions": 4, "calls_per_session": 4,
-        "errors": 0, "statuses": {"200": 16}, "wrong_recalls": 0, "cross_talk": 0}
+        "count": 16,
+        "p50_ms": 0,
+        "p99_ms": 0,
+        "mean_ms": 0,
+        "max_ms": 0,
+        "sessions": 4,
+        "calls_per_session": 4,
+        "errors": 0,
+        "statuses": {"200": 16},
+        "wrong_recalls": 0,
+        "cross_talk": 0,
+    }
     baseline = results["concurrency"]["baseline-bedrock"]
     assert baseline["count"] == 16 and baseline["errors"] == 16 - baseline["statuses"].get("200", 0)
     budgets = {(row["budget"], row["target"]): row for row in results["budgets"]}
@@ -71,8 +125,14 @@ def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(t
 
 
 def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "bench", "--single-calls", "0"], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--single-calls", "0"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "single_calls=0 is out of range: must be between 1 and 100000" in done.stderr
 

@@ -21,11 +21,19 @@ def test_defaults_are_the_full_run() -> None:
 
 
 def test_default_targets_include_the_deployed_configuration_and_its_baseline() -> None:
-    assert config_from([], env={}).targets == ("baseline", "agent-none", "agent-file", "baseline-bedrock", "agent-bedrock")
+    assert config_from([], env={}).targets == (
+        "baseline",
+        "agent-none",
+        "agent-file",
+        "baseline-bedrock",
+        "agent-bedrock",
+    )
 
 
 def test_flags_override_env_and_quick_presets() -> None:
-    config = config_from(["--quick", "--single-calls", "7"], env={"BENCH_SINGLE_CALLS": "9", "BENCH_TARGETS": "baseline"})
+    config = config_from(
+        ["--quick", "--single-calls", "7"], env={"BENCH_SINGLE_CALLS": "9", "BENCH_TARGETS": "baseline"}
+    )
     assert (config.single_calls, config.targets, config.concurrent_sessions) == (7, ("baseline",), 4)
 
 
@@ -36,8 +44,14 @@ def test_env_values_are_read() -> None:
 
 def test_every_invalid_setting_is_named_at_once() -> None:
     with pytest.raises(BenchConfigError) as caught:
-        BenchConfig(single_calls=0, drift_calls=10, drift_window=50, memory_sessions=(100, 10), targets=("nope",),
-                    measures=("speed",))
+        BenchConfig(
+            single_calls=0,
+            drift_calls=10,
+            drift_window=50,
+            memory_sessions=(100, 10),
+            targets=("nope",),
+            measures=("speed",),
+        )
     assert caught.value.problems == [
         "single_calls=0 is out of range: must be between 1 and 100000",
         "drift_calls=10 must be at least 2 × drift_window (100)",
@@ -51,8 +65,10 @@ def test_every_invalid_setting_is_named_at_once() -> None:
 def test_non_integer_values_are_named() -> None:
     with pytest.raises(BenchConfigError) as caught:
         config_from(["--single-calls", "many"], env={"BENCH_MEMORY_SESSIONS": "10,lots"})
-    assert caught.value.problems == ["single_calls='many' is not an integer",
-                                     "memory_sessions='10,lots' is not a comma-separated list of integers"]
+    assert caught.value.problems == [
+        "single_calls='many' is not an integer",
+        "memory_sessions='10,lots' is not a comma-separated list of integers",
+    ]
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -65,7 +81,9 @@ def test_percentile_is_nearest_rank() -> None:
 
 def test_answer_text_reads_both_response_shapes() -> None:
     assert answer_text({"response": " Hi. ", "session_id": "s"}) == "Hi."
-    assert answer_text({"result": {"role": "assistant", "content": [{"text": "Hi"}, {"text": " there."}]}}) == "Hi there."
+    assert (
+        answer_text({"result": {"role": "assistant", "content": [{"text": "Hi"}, {"text": " there."}]}}) == "Hi there."
+    )
     assert answer_text({"error": "bad"}) == "" and answer_text(["x"]) == ""
 
 
@@ -80,20 +98,35 @@ def test_wrong_recall_naming_another_session_is_cross_talk() -> None:
 
 
 def _results(**sections: object) -> dict:
-    return {"schema_version": 1, "date": "d", "machine": {}, "config": {}, "duration_s": 1.0,
-            "load_avg_start": [], "load_avg_end": [], "budgets": [], **sections}
+    return {
+        "schema_version": 1,
+        "date": "d",
+        "machine": {},
+        "config": {},
+        "duration_s": 1.0,
+        "load_avg_start": [],
+        "load_avg_end": [],
+        "budgets": [],
+        **sections,
+    }
 
 
 def test_budgets_compute_ratios_and_verdicts() -> None:
     results = _results(
-        cold_start={"baseline": {"median_answer_s": 4.0}, "agent-none": {"median_answer_s": 3.0},
-                    "agent-file": {"median_answer_s": 5.0}},
+        cold_start={
+            "baseline": {"median_answer_s": 4.0},
+            "agent-none": {"median_answer_s": 3.0},
+            "agent-file": {"median_answer_s": 5.0},
+        },
         stub_round_trip={"p99_ms": 2.0},
         latency={"baseline": {"p99_ms": 30.0}, "agent-none": {"p99_ms": 6.5}, "agent-file": {"p99_ms": 9.0}},
         synth={"measured": True, "median_full_s": 30.0, "median_minimal_s": 20.0, "ratio": 1.5},
     )
     rows = {(r.budget, r.target): r for r in evaluate(results)}
-    cold_none, cold_file = rows[("cold start → first answer", "agent-none")], rows[("cold start → first answer", "agent-file")]
+    cold_none, cold_file = (
+        rows[("cold start → first answer", "agent-none")],
+        rows[("cold start → first answer", "agent-file")],
+    )
     assert (cold_none.value, cold_none.met, cold_file.value, cold_file.met) == (0.75, True, 1.25, False)
     added = rows[("added p99 over stub, 1 session", "agent-none")]
     assert (added.value, added.met, added.baseline) == (4.5, True, "28.0 ms")
@@ -104,37 +137,69 @@ def test_budgets_compute_ratios_and_verdicts() -> None:
 
 
 def test_drift_budget_compares_the_long_run_with_a_fresh_process() -> None:
-    entry = {"early_p50_ms": 10.0, "late_p50_ms": 12.0, "fresh_p50_ms": 11.5, "late_over_fresh": 1.043,
-             "late_over_early": 1.2, "errors": 0, "wrong_recalls": 0}
-    results = _results(drift={"baseline": {**entry, "late_over_fresh": 1.8}, "agent-none": entry,
-                              "agent-file": {**entry, "late_over_fresh": 1.25}})
+    entry = {
+        "early_p50_ms": 10.0,
+        "late_p50_ms": 12.0,
+        "fresh_p50_ms": 11.5,
+        "late_over_fresh": 1.043,
+        "late_over_early": 1.2,
+        "errors": 0,
+        "wrong_recalls": 0,
+    }
+    results = _results(
+        drift={
+            "baseline": {**entry, "late_over_fresh": 1.8},
+            "agent-none": entry,
+            "agent-file": {**entry, "late_over_fresh": 1.25},
+        }
+    )
     rows = {r.target: r for r in evaluate(results) if r.budget.startswith("latency drift")}
     assert (rows["agent-none"].met, rows["agent-none"].measured, rows["agent-none"].baseline) == (
-        True, "12.0 vs 11.5 ms (1.04×)", "1.80×")
+        True,
+        "12.0 vs 11.5 ms (1.04×)",
+        "1.80×",
+    )
     assert (rows["agent-file"].met, rows["agent-file"].value) == (False, 1.25)
 
 
 def test_concurrency_budget_needs_zero_errors_and_zero_cross_talk() -> None:
     ours = {"sessions": 32, "calls_per_session": 10, "errors": 0, "cross_talk": 0, "wrong_recalls": 0}
-    results = _results(concurrency={"baseline": {**ours, "errors": 150, "cross_talk": 12},
-                                    "agent-none": ours, "agent-file": {**ours, "cross_talk": 1, "wrong_recalls": 1}})
+    results = _results(
+        concurrency={
+            "baseline": {**ours, "errors": 150, "cross_talk": 12},
+            "agent-none": ours,
+            "agent-file": {**ours, "cross_talk": 1, "wrong_recalls": 1},
+        }
+    )
     rows = [r for r in evaluate(results) if r.budget.startswith("32 concurrent")]
     assert [(r.target, r.met, r.baseline) for r in rows] == [
-        ("agent-none", True, "150 errors, 12 cross-talk"), ("agent-file", False, "150 errors, 12 cross-talk")]
+        ("agent-none", True, "150 errors, 12 cross-talk"),
+        ("agent-file", False, "150 errors, 12 cross-talk"),
+    ]
 
 
 def test_schema_problems_name_what_is_missing() -> None:
-    assert schema_problems(_results(machine={"cpu_model": "x", "cores": 2, "mem_gib": 1, "kernel": "k", "python": "3"})) == []
+    assert (
+        schema_problems(_results(machine={"cpu_model": "x", "cores": 2, "mem_gib": 1, "kernel": "k", "python": "3"}))
+        == []
+    )
     broken = _results(budgets=[{"budget": "b"}])
     del broken["date"]
     broken["duration_s"] = "long"
     assert schema_problems(broken) == [
         "key 'date' missing",
         "key 'duration_s' must be (<class 'int'>, <class 'float'>), got str",
-        "machine.cpu_model missing", "machine.cores missing", "machine.mem_gib missing", "machine.kernel missing",
+        "machine.cpu_model missing",
+        "machine.cores missing",
+        "machine.mem_gib missing",
+        "machine.kernel missing",
         "machine.python missing",
-        "budgets[0].target missing", "budgets[0].measured missing", "budgets[0].baseline missing",
-        "budgets[0].value missing", "budgets[0].limit missing", "budgets[0].met missing",
+        "budgets[0].target missing",
+        "budgets[0].measured missing",
+        "budgets[0].baseline missing",
+        "budgets[0].value missing",
+        "budgets[0].limit missing",
+        "budgets[0].met missing",
     ]
     assert schema_problems([]) == ["results must be an object, got list"]
 
@@ -145,20 +210,29 @@ def test_container_is_reported_not_measured_without_its_prerequisites(tmp_path: 
     from bench import container
 
     monkeypatch.setattr(container, "CONTAINERS_CONF", tmp_path / "missing.conf")
-    expected = ("podman is not installed" if shutil.which("podman") is None
-                else f"{tmp_path / 'missing.conf'} missing; run sudo scripts/container_prereqs.sh")
+    expected = (
+        "podman is not installed"
+        if shutil.which("podman") is None
+        else f"{tmp_path / 'missing.conf'} missing; run sudo scripts/container_prereqs.sh"
+    )
     assert container.measure_container(stub=None, bedrock=None, reps=1) == {"measured": False, "reason": expected}
 
 
 def test_bedrock_target_is_held_against_the_bedrock_baseline_and_the_stand_in_alone() -> None:
     results = _results(
-        cold_start={"baseline": {"median_answer_s": 1.0}, "baseline-bedrock": {"median_answer_s": 4.0},
-                    "agent-bedrock": {"median_answer_s": 3.0}},
-        stub_round_trip={"p99_ms": 2.0}, stand_in_round_trip={"p99_ms": 3.0},
+        cold_start={
+            "baseline": {"median_answer_s": 1.0},
+            "baseline-bedrock": {"median_answer_s": 4.0},
+            "agent-bedrock": {"median_answer_s": 3.0},
+        },
+        stub_round_trip={"p99_ms": 2.0},
+        stand_in_round_trip={"p99_ms": 3.0},
         latency={"baseline": {"p99_ms": 30.0}, "baseline-bedrock": {"p99_ms": 20.0}, "agent-bedrock": {"p99_ms": 7.0}},
-        concurrency={"baseline": {"errors": 1, "cross_talk": 1}, "baseline-bedrock": {"errors": 9, "cross_talk": 2},
-                     "agent-bedrock": {"sessions": 4, "calls_per_session": 4, "errors": 0, "cross_talk": 0,
-                                       "wrong_recalls": 0}},
+        concurrency={
+            "baseline": {"errors": 1, "cross_talk": 1},
+            "baseline-bedrock": {"errors": 9, "cross_talk": 2},
+            "agent-bedrock": {"sessions": 4, "calls_per_session": 4, "errors": 0, "cross_talk": 0, "wrong_recalls": 0},
+        },
     )
     rows = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock"}
     cold, added = rows["cold start → first answer"], rows["added p99 over stand-in, 1 session"]
@@ -175,10 +249,22 @@ def test_bedrock_target_without_the_stand_in_floor_is_not_measured() -> None:
 
 
 def test_memory_checkpoint_stopped_early_says_where() -> None:
-    results = _results(memory={"agent-bedrock": {"checkpoints": [
-        {"sessions": 100, "reached": 100, "rss_kib": 1, "kib_per_session": 300.0},
-        {"sessions": 1000, "reached": 160, "rss_kib": 1, "kib_per_session": 13000.0, "stopped": "RSS grew by more than 2048 MiB"},
-    ]}})
+    results = _results(
+        memory={
+            "agent-bedrock": {
+                "checkpoints": [
+                    {"sessions": 100, "reached": 100, "rss_kib": 1, "kib_per_session": 300.0},
+                    {
+                        "sessions": 1000,
+                        "reached": 160,
+                        "rss_kib": 1,
+                        "kib_per_session": 13000.0,
+                        "stopped": "RSS grew by more than 2048 MiB",
+                    },
+                ]
+            }
+        }
+    )
     rows = [r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("RSS")]
     assert [(r.budget, r.measured, r.met) for r in rows] == [
         ("RSS per idle session @ 100", "300.0 KiB", False),
@@ -192,16 +278,33 @@ def test_container_runs_the_openai_and_the_deployed_configuration() -> None:
     from bench.processes import Server
 
     stub = Server(name="stub", process=None, port=3333, log_path=Path("/dev/null"), spawned_at=0.0)  # type: ignore[arg-type]
-    path = BedrockPath(stand_in_port=1111, moto_port=2222, bucket="bucket-1",
-                       settings=DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/"))
+    path = BedrockPath(
+        stand_in_port=1111,
+        moto_port=2222,
+        bucket="bucket-1",
+        settings=DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/"),
+    )
     envs = configurations(stub, path)
     assert list(envs) == ["openai-file", "bedrock-s3"]
     assert envs["openai-file"]["OPENAI_BASE_URL"] == "http://10.0.2.2:3333/v1"
-    assert {k: envs["bedrock-s3"][k] for k in ("MODEL_PROVIDER", "MODEL_ID", "SESSION_STORE", "SESSION_BUCKET",
-                                               "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_S3")} == {
-        "MODEL_PROVIDER": "bedrock", "MODEL_ID": "global.anthropic.claude-sonnet-4-6", "SESSION_STORE": "s3",
-        "SESSION_BUCKET": "bucket-1", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://10.0.2.2:1111",
-        "AWS_ENDPOINT_URL_S3": "http://10.0.2.2:2222"}
+    assert {
+        k: envs["bedrock-s3"][k]
+        for k in (
+            "MODEL_PROVIDER",
+            "MODEL_ID",
+            "SESSION_STORE",
+            "SESSION_BUCKET",
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+            "AWS_ENDPOINT_URL_S3",
+        )
+    } == {
+        "MODEL_PROVIDER": "bedrock",
+        "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
+        "SESSION_STORE": "s3",
+        "SESSION_BUCKET": "bucket-1",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://10.0.2.2:1111",
+        "AWS_ENDPOINT_URL_S3": "http://10.0.2.2:2222",
+    }
     assert list(configurations(stub, None)) == ["openai-file"]
 
 
@@ -209,15 +312,27 @@ def test_report_names_both_floors_and_every_container_configuration() -> None:
     from bench.report import detail_table
 
     results = _results(
-        stub_round_trip={"p50_ms": 2.0, "p99_ms": 3.0}, stand_in_round_trip={"p50_ms": 2.5, "p99_ms": 4.0},
+        stub_round_trip={"p50_ms": 2.0, "p99_ms": 3.0},
+        stand_in_round_trip={"p50_ms": 2.5, "p99_ms": 4.0},
         drift={"stand-in": {"early_p50_ms": 2.1, "late_p50_ms": 2.2}},
-        container={"measured": True, "image": "img", "size_mb": 270.0, "reps": 3, "configurations": {
-            "openai-file": {"median_ping_s": 1.5, "median_answer_s": 2.0, "wrong_answers": 0},
-            "bedrock-s3": {"median_ping_s": 1.6, "median_answer_s": 2.4, "wrong_answers": 1}}},
+        container={
+            "measured": True,
+            "image": "img",
+            "size_mb": 270.0,
+            "reps": 3,
+            "configurations": {
+                "openai-file": {"median_ping_s": 1.5, "median_answer_s": 2.0, "wrong_answers": 0},
+                "bedrock-s3": {"median_ping_s": 1.6, "median_answer_s": 2.4, "wrong_answers": 1},
+            },
+        },
     )
     text = detail_table(results)
-    assert ("Bedrock stand-in alone (same conversations, ConverseStream sent straight to the stand-in over a kept-alive "
-            "connection): 1 session p50 2.5 ms, p99 4.0 ms; drift early → late p50 2.1 → 2.2 ms.") in text
-    assert ("Container (`img`): image 270.0 MB; openai-file: `podman run` → /ping 1.50 s, → first answer 2.00 s; "
-            "bedrock-s3: `podman run` → /ping 1.60 s, → first answer 2.40 s (1 wrong answers) (median of 3).") in text
+    assert (
+        "Bedrock stand-in alone (same conversations, ConverseStream sent straight to the stand-in over a kept-alive "
+        "connection): 1 session p50 2.5 ms, p99 4.0 ms; drift early → late p50 2.1 → 2.2 ms."
+    ) in text
+    assert (
+        "Container (`img`): image 270.0 MB; openai-file: `podman run` → /ping 1.50 s, → first answer 2.00 s; "
+        "bedrock-s3: `podman run` → /ping 1.60 s, → first answer 2.40 s (1 wrong answers) (median of 3)."
+    ) in text
     assert "Bedrock stand-in alone" not in detail_table(_results(stub_round_trip={"p50_ms": 2.0, "p99_ms": 3.0}))

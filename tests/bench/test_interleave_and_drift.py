@@ -32,8 +32,9 @@ class ScriptedInvoker:
 
 def test_every_target_gets_call_k_before_anyone_gets_call_k_plus_1() -> None:
     log: list[tuple[str, str, str]] = []
-    runs = run_interleaved({"a": ScriptedInvoker(log, "a"), "b": ScriptedInvoker(log, "b")}, calls=4,
-                           plan=one_session, label="t")
+    runs = run_interleaved(
+        {"a": ScriptedInvoker(log, "a"), "b": ScriptedInvoker(log, "b")}, calls=4, plan=one_session, label="t"
+    )
     assert [name for name, _, _ in log] == ["a", "b", "a", "b", "a", "b", "a", "b"]
     assert [prompt for name, _, prompt in log if name == "a"] == ["My name is T 0.", REMEMBER_PROMPT] * 2
     calls, outcomes = runs["a"]
@@ -54,14 +55,26 @@ def test_drift_compares_the_last_window_with_a_fresh_process_at_the_same_time() 
     def fresh() -> Iterator[dict[str, Invoker]]:
         yield {"agent": ScriptedInvoker(log, "agent#fresh", seconds=lambda n: 0.020)}
 
-    result = measure_drift({"agent": slow_late, "stub": ScriptedInvoker(log, "stub")}, fresh, calls=30, window=10,
-                           turns_per_session=5)
-    assert result["agent"] == {"calls": 30, "window": 10, "sessions": 6, "early_p50_ms": 10.0, "late_p50_ms": 30.0,
-                               "late_over_early": 3.0, "errors": 0, "wrong_recalls": 0, "cross_talk": 0,
-                               "fresh_p50_ms": 20.0, "late_over_fresh": 1.5}
+    result = measure_drift(
+        {"agent": slow_late, "stub": ScriptedInvoker(log, "stub")}, fresh, calls=30, window=10, turns_per_session=5
+    )
+    assert result["agent"] == {
+        "calls": 30,
+        "window": 10,
+        "sessions": 6,
+        "early_p50_ms": 10.0,
+        "late_p50_ms": 30.0,
+        "late_over_early": 3.0,
+        "errors": 0,
+        "wrong_recalls": 0,
+        "cross_talk": 0,
+        "fresh_p50_ms": 20.0,
+        "late_over_fresh": 1.5,
+    }
     assert "late_over_fresh" not in result["stub"]
-    assert [name for name, _, _ in log[-4:]] == ["agent", "agent#fresh", "stub", "agent"][:0] or \
-        [name for name, _, _ in log[-3:]] == ["agent", "agent#fresh", "stub"]
+    assert [name for name, _, _ in log[-4:]] == ["agent", "agent#fresh", "stub", "agent"][:0] or [
+        name for name, _, _ in log[-3:]
+    ] == ["agent", "agent#fresh", "stub"]
 
 
 def test_stub_conversations_keep_each_session_and_the_sliding_window(stub: Server) -> None:

@@ -12,12 +12,13 @@ from bench.processes import Server
 
 
 def _chat(stub: Server, messages: list[dict], **extra) -> httpx.Response:
-    return httpx.post(f"{stub.base_url}/v1/chat/completions", json={"model": "bench-stub", "messages": messages, **extra},
-                      timeout=10)
+    return httpx.post(
+        f"{stub.base_url}/v1/chat/completions", json={"model": "bench-stub", "messages": messages, **extra}, timeout=10
+    )
 
 
 def _sse_payloads(text: str) -> list[str]:
-    return [line[len("data: "):] for line in text.splitlines() if line.startswith("data: ")]
+    return [line[len("data: ") :] for line in text.splitlines() if line.startswith("data: ")]
 
 
 def test_ping_answers_200(stub: Server) -> None:
@@ -31,8 +32,9 @@ def test_plain_completion_has_openai_shape(stub: Server) -> None:
     body = response.json()
     assert body["object"] == "chat.completion"
     assert body["model"] == "bench-stub"
-    assert body["choices"] == [{"index": 0, "message": {"role": "assistant", "content": "Nice to meet you, Ann."},
-                                "finish_reason": "stop"}]
+    assert body["choices"] == [
+        {"index": 0, "message": {"role": "assistant", "content": "Nice to meet you, Ann."}, "finish_reason": "stop"}
+    ]
     assert body["usage"] == {"prompt_tokens": 4, "completion_tokens": 5, "total_tokens": 9}
 
 
@@ -53,8 +55,9 @@ def test_recall_without_a_name_says_so(stub: Server) -> None:
 
 
 def test_streamed_completion_is_chunks_then_usage_then_done(stub: Server) -> None:
-    response = _chat(stub, [{"role": "user", "content": "My name is Ann."}], stream=True,
-                     stream_options={"include_usage": True})
+    response = _chat(
+        stub, [{"role": "user", "content": "My name is Ann."}], stream=True, stream_options={"include_usage": True}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/event-stream"
     payloads = _sse_payloads(response.text)
@@ -72,7 +75,10 @@ def test_weather_prompt_calls_the_tool_then_answers_with_its_result(stub: Server
     assert first["finish_reason"] == "tool_calls"
     call = first["message"]["tool_calls"][0]
     assert (call["type"], call["function"]["name"], json.loads(call["function"]["arguments"])) == (
-        "function", "get_weather", {"city": "Paris"})
+        "function",
+        "get_weather",
+        {"city": "Paris"},
+    )
     followup = [
         {"role": "user", "content": "What is the weather in Paris?"},
         {"role": "assistant", "content": None, "tool_calls": [call]},
@@ -83,8 +89,9 @@ def test_weather_prompt_calls_the_tool_then_answers_with_its_result(stub: Server
 
 def test_official_openai_client_streams_from_it(stub: Server) -> None:
     client = openai.OpenAI(base_url=f"{stub.base_url}/v1", api_key="bench")
-    stream = client.chat.completions.create(model="bench-stub", stream=True,
-                                            messages=[{"role": "user", "content": "hello there"}])
+    stream = client.chat.completions.create(
+        model="bench-stub", stream=True, messages=[{"role": "user", "content": "hello there"}]
+    )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     client.close()
     assert text == "You said: hello there"

@@ -61,8 +61,11 @@ def test_agent_target_keeps_sessions_apart(stub: Server, http: httpx.Client, tmp
 
 
 def test_unknown_target_is_refused() -> None:
-    with pytest.raises(ValueError, match="target 'reference' is not one of baseline, agent-none, agent-file, baseline-bedrock, "
-                                         "agent-bedrock, agent-none-tls, agent-none-bedrock"):
+    with pytest.raises(
+        ValueError,
+        match="target 'reference' is not one of baseline, agent-none, agent-file, baseline-bedrock, "
+        "agent-bedrock, agent-none-tls, agent-none-bedrock",
+    ):
         target_spec("reference", stub_url="http://127.0.0.1:1/v1")
 
 
@@ -70,15 +73,22 @@ def test_agent_target_env_selects_store_and_registry_size() -> None:
     spec = target_spec(AGENT_FILE, stub_url="http://127.0.0.1:9/v1", max_sessions=1000)
     assert (spec.module, spec.uses_session_dir) == ("agent", True)
     assert {k: spec.env[k] for k in ("MODEL_PROVIDER", "OPENAI_BASE_URL", "SESSION_STORE", "MAX_SESSIONS")} == {
-        "MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "SESSION_STORE": "file",
-        "MAX_SESSIONS": "1000"}
+        "MODEL_PROVIDER": "openai",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "SESSION_STORE": "file",
+        "MAX_SESSIONS": "1000",
+    }
 
 
 def test_memory_stops_creating_sessions_once_rss_passed_the_limit(baseline: Server) -> None:
-    limited = measure_memory(baseline, checkpoints=(3, 5), max_growth_kib=-10**9, warmup_sessions=1)
+    limited = measure_memory(baseline, checkpoints=(3, 5), max_growth_kib=-(10**9), warmup_sessions=1)
     full = measure_memory(baseline, checkpoints=(3, 5), warmup_sessions=1)
 
     assert [(p["sessions"], p["reached"], p.get("stopped")) for p in limited["checkpoints"]] == [
-        (3, 1, "RSS grew by more than -976563 MiB")]
-    assert [(p["sessions"], p["reached"], p.get("stopped")) for p in full["checkpoints"]] == [(3, 3, None), (5, 5, None)]
+        (3, 1, "RSS grew by more than -976563 MiB")
+    ]
+    assert [(p["sessions"], p["reached"], p.get("stopped")) for p in full["checkpoints"]] == [
+        (3, 3, None),
+        (5, 5, None),
+    ]
     assert (limited["errors"], full["errors"]) == (0, 0)

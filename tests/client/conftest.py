@@ -56,13 +56,17 @@ class Result:
 
 
 @pytest.fixture
-def cli(local_runtime: LocalRuntime, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+def cli(
+    local_runtime: LocalRuntime, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
     """`cli("invoke", "hi", stdin="...")` runs `agentcore-client --local …` in-process against the local runtime."""
 
     def run(*args: str, stdin: str = "", target: tuple[str, ...] | None = None) -> Result:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         capsys.readouterr()
-        chosen = target if target is not None else ("--local", "--outputs-file", str(local_runtime.settings.outputs_path))
+        chosen = (
+            target if target is not None else ("--local", "--outputs-file", str(local_runtime.settings.outputs_path))
+        )
         code = main([*chosen, *args])
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
@@ -74,8 +78,11 @@ def cli(local_runtime: LocalRuntime, capsys: pytest.CaptureFixture[str], monkeyp
 def cognito(local_runtime: LocalRuntime) -> Any:
     """Admin access to moto's Cognito (as an operator with AWS credentials would have)."""
     return boto3.client(
-        "cognito-idp", region_name="us-east-1", endpoint_url=local_runtime.aws_endpoint_url,
-        aws_access_key_id="local", aws_secret_access_key="local",
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=local_runtime.aws_endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )
 
 
@@ -86,7 +93,6 @@ def user(cli: Callable[..., Result]) -> str:
     assert cli("users", "create", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
     assert cli("login", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
     return name
-
 
 
 @pytest.fixture

@@ -50,8 +50,12 @@ def _bearer(peer: RuntimePeer, pieces: list[str]) -> str:
 
 def _sigv4(peer: RuntimePeer, pieces: list[str]) -> str:
     agentcore = boto3.client(
-        "bedrock-agentcore", region_name="us-east-1", endpoint_url=peer.url, aws_access_key_id="peer",
-        aws_secret_access_key="peer", config=Config(retries={"total_max_attempts": 1}),
+        "bedrock-agentcore",
+        region_name="us-east-1",
+        endpoint_url=peer.url,
+        aws_access_key_id="peer",
+        aws_secret_access_key="peer",
+        config=Config(retries={"total_max_attempts": 1}),
     )
     invoker = SigV4Invoker(target=peer.target, agentcore=agentcore)
     return invoker.invoke(prompt="hi", session_id=new_session_id(), stream=True, on_text=pieces.append).text
@@ -79,15 +83,18 @@ def test_agent_error_event_is_one_line(cli, user):
 def test_stream_framed_by_the_sse_rules_is_read_whole(runtime_peer, read):
     """Comments, `id`/`retry` fields, CRLF and CR line ends, data split over two lines and over chunks (even
     inside a UTF-8 character): all valid SSE, and none of it may lose text."""
-    peer = runtime_peer(_stream(
-        ": keep-alive comment\n\n",
-        "id: 1\r\nretry: 1000\r\n",
-        'data: {"type": "delta",\r\ndata: "text": "Gr"}\r\n\r\n',
-        b'data:{"type": "delta", "text": "\xc3',  # the first byte of "\u00fc"
-        b'\xbc\xc3\x9f "}\r\r',
-        _event(type="delta", text="Ana")[:9], _event(type="delta", text="Ana")[9:],
-        _event(type="done", response="Grüß Ana"),
-    ))
+    peer = runtime_peer(
+        _stream(
+            ": keep-alive comment\n\n",
+            "id: 1\r\nretry: 1000\r\n",
+            'data: {"type": "delta",\r\ndata: "text": "Gr"}\r\n\r\n',
+            b'data:{"type": "delta", "text": "\xc3',  # the first byte of "\u00fc"
+            b'\xbc\xc3\x9f "}\r\r',
+            _event(type="delta", text="Ana")[:9],
+            _event(type="delta", text="Ana")[9:],
+            _event(type="done", response="Grüß Ana"),
+        )
+    )
     pieces: list[str] = []
     assert read(peer, pieces) == "Grüß Ana"
     assert pieces == ["Gr", "üß ", "Ana"]
@@ -96,25 +103,53 @@ def test_stream_framed_by_the_sse_rules_is_read_whole(runtime_peer, read):
 @pytest.mark.parametrize(
     ("pieces", "message", "shown"),
     [
-        ((_event(type="delta", text="Hel"), "data: {not json\n\n", _event(type="done", response="Hello")),
-         f"{MALFORMED}: event 2 is not JSON: '{{not json'", ["Hel"]),
-        (("data: [1, 2]\n\n",),
-         f"{MALFORMED}: event 1 is not an agent event (a JSON object with \"type\"): '[1, 2]'", []),
-        (('data: {"text": "Hi"}\n\n',),
-         f"{MALFORMED}: event 1 is not an agent event (a JSON object with \"type\"): '{{\"text\": \"Hi\"}}'", []),
-        ((_event(type="tool", name="get_weather"),),
-         f"{MALFORMED}: event 1 has type 'tool', not one of delta, done, error", []),
-        ((_event(type="delta", text=7),),
-         f"{MALFORMED}: event 1 is a delta without \"text\": '{{\"type\": \"delta\", \"text\": 7}}'", []),
-        ((_event(type="delta", text="Hel"),),
-         f"{MALFORMED}: it ended after 1 event without the agent's \"done\" event", ["Hel"]),
-        ((_event(type="delta", text="Hel"), _event(type="done", response="Hello").rstrip("\n")),
-         f"{MALFORMED}: it ended after 1 event without the agent's \"done\" event", ["Hel"]),
-        ((": only a comment\n\n",),
-         f"{MALFORMED}: it ended after 0 events without the agent's \"done\" event", []),
+        (
+            (_event(type="delta", text="Hel"), "data: {not json\n\n", _event(type="done", response="Hello")),
+            f"{MALFORMED}: event 2 is not JSON: '{{not json'",
+            ["Hel"],
+        ),
+        (
+            ("data: [1, 2]\n\n",),
+            f"{MALFORMED}: event 1 is not an agent event (a JSON object with \"type\"): '[1, 2]'",
+            [],
+        ),
+        (
+            ('data: {"text": "Hi"}\n\n',),
+            f'{MALFORMED}: event 1 is not an agent event (a JSON object with "type"): \'{{"text": "Hi"}}\'',
+            [],
+        ),
+        (
+            (_event(type="tool", name="get_weather"),),
+            f"{MALFORMED}: event 1 has type 'tool', not one of delta, done, error",
+            [],
+        ),
+        (
+            (_event(type="delta", text=7),),
+            f'{MALFORMED}: event 1 is a delta without "text": \'{{"type": "delta", "text": 7}}\'',
+            [],
+        ),
+        (
+            (_event(type="delta", text="Hel"),),
+            f'{MALFORMED}: it ended after 1 event without the agent\'s "done" event',
+            ["Hel"],
+        ),
+        (
+            (_event(type="delta", text="Hel"), _event(type="done", response="Hello").rstrip("\n")),
+            f'{MALFORMED}: it ended after 1 event without the agent\'s "done" event',
+            ["Hel"],
+        ),
+        ((": only a comment\n\n",), f'{MALFORMED}: it ended after 0 events without the agent\'s "done" event', []),
     ],
-    ids=["not-json", "not-an-object", "no-type", "unknown-type", "delta-without-text", "no-done",
-         "unterminated-done", "empty"],
+    ids=[
+        "not-json",
+        "not-an-object",
+        "no-type",
+        "unknown-type",
+        "delta-without-text",
+        "no-done",
+        "unterminated-done",
+        "empty",
+    ],
 )
 @pytest.mark.parametrize("read", [_bearer, _sigv4], ids=["bearer", "sigv4"])
 def test_malformed_stream_fails_naming_the_event(runtime_peer, read, pieces, message, shown):

@@ -14,8 +14,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def test_demo_holds_all_three_claims_via_console_entry_point(local_runtime: LocalRuntime, tmp_path: Path):
     completed = subprocess.run(
         [sys.executable, "-m", "client", "--local", "--outputs-file", str(local_runtime.settings.outputs_path), "demo"],
-        cwd=REPO_ROOT, env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)},
-        capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     rows = {line.split("  ")[0]: line for line in completed.stdout.splitlines()}

@@ -23,8 +23,11 @@ def _iam(runtime: LocalRuntime) -> tuple[str, ...]:
 def test_demo_holds_all_three_claims_in_iam_mode(iam_runtime: LocalRuntime, tmp_path: Path):
     completed = subprocess.run(
         [sys.executable, "-m", "client", *_iam(iam_runtime), "demo"],
-        cwd=REPO_ROOT, env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)},
-        capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     rows = {line.split("  ")[0]: line for line in completed.stdout.splitlines()}
@@ -51,7 +54,9 @@ def test_user_flag_and_environment_name_the_end_user(cli, iam_runtime, monkeypat
     monkeypatch.setenv("AGENTCORE_USER", "bob")
     as_bob = cli("invoke", "--session", alice_session, "Do you remember my name?", target=_iam(iam_runtime))
     monkeypatch.setenv("AGENTCORE_USER", "alice")
-    as_alice = cli("invoke", "--session", alice_session, "--no-stream", "Do you remember my name?", target=_iam(iam_runtime))
+    as_alice = cli(
+        "invoke", "--session", alice_session, "--no-stream", "Do you remember my name?", target=_iam(iam_runtime)
+    )
 
     assert first.code == 0
     assert (as_bob.code, as_bob.err) == (1, REFUSED)
@@ -61,8 +66,15 @@ def test_user_flag_and_environment_name_the_end_user(cli, iam_runtime, monkeypat
 def test_without_a_user_the_call_is_the_shared_anonymous_caller(cli, iam_runtime):
     first = cli("invoke", "--no-stream", "My name is Ann.", target=_iam(iam_runtime))
     again = cli("invoke", "--no-stream", "Do you remember my name?", target=_iam(iam_runtime))
-    named = cli("invoke", "--user", "carol", "--session", re.search(r"\[session (\S+)\]", first.err).group(1),
-                "Do you remember my name?", target=_iam(iam_runtime))
+    named = cli(
+        "invoke",
+        "--user",
+        "carol",
+        "--session",
+        re.search(r"\[session (\S+)\]", first.err).group(1),
+        "Do you remember my name?",
+        target=_iam(iam_runtime),
+    )
 
     assert (first.code, again.code, again.out) == (0, 0, "Your name is Ann.\n")
     assert (named.code, named.err) == (1, REFUSED)

@@ -55,18 +55,27 @@ def test_unreachable_runtime_is_a_network_failure(cli, local_runtime, user, tmp_
 def test_runtime_that_is_not_ready_is_named(cli, local_runtime, user, tmp_path, monkeypatch):
     """A deployed target whose runtime is UPDATING: the invocation 404s and GetAgentRuntime says why."""
     control = boto3.client(
-        "bedrock-agentcore-control", region_name="us-east-1", endpoint_url=local_runtime.aws_endpoint_url,
-        aws_access_key_id="local", aws_secret_access_key="local",
+        "bedrock-agentcore-control",
+        region_name="us-east-1",
+        endpoint_url=local_runtime.aws_endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )
     created = control.create_agent_runtime(
         agentRuntimeName="not_ready_yet",
-        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/a:1"}},
-        roleArn="arn:aws:iam::123456789012:role/runtime", networkConfiguration={"networkMode": "PUBLIC"},
+        agentRuntimeArtifact={
+            "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/a:1"}
+        },
+        roleArn="arn:aws:iam::123456789012:role/runtime",
+        networkConfiguration={"networkMode": "PUBLIC"},
     )
     control.update_agent_runtime(
         agentRuntimeId=created["agentRuntimeId"],
-        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/a:2"}},
-        roleArn="arn:aws:iam::123456789012:role/runtime", networkConfiguration={"networkMode": "PUBLIC"},
+        agentRuntimeArtifact={
+            "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/a:2"}
+        },
+        roleArn="arn:aws:iam::123456789012:role/runtime",
+        networkConfiguration={"networkMode": "PUBLIC"},
     )
     document = json.loads(local_runtime.settings.outputs_path.read_text())
     merged = {k: v for stack in document.values() for k, v in stack.items()}

@@ -65,14 +65,18 @@ def test_wrong_password(cli, user):
 
 def test_login_of_unknown_user(cli):
     result = cli("login", "nobody", "--password-stdin", stdin=PASSWORD + "\n")
-    assert result.err == "agentcore-client: user nobody not found in the user pool (create it with `users create nobody`)\n"
+    assert (
+        result.err
+        == "agentcore-client: user nobody not found in the user pool (create it with `users create nobody`)\n"
+    )
     assert result.code == 1
 
 
 def test_invoke_before_login(cli):
     result = cli("invoke", "hi")
     assert (result.code, result.err) == (
-        1, "agentcore-client: no user given and nobody has logged in yet: run `login NAME` or pass --user NAME\n"
+        1,
+        "agentcore-client: no user given and nobody has logged in yet: run `login NAME` or pass --user NAME\n",
     )
     result = cli("invoke", "hi", "--user", "dora")
     assert result.err == "agentcore-client: user dora is not logged in on local: run `login dora` first\n"
@@ -109,14 +113,19 @@ def test_revoked_refresh_token_asks_to_log_in_again(cli, user, cache_home, local
     cognito.admin_user_global_sign_out(UserPoolId=local_runtime.identity.user_pool_id, Username=user)
     result = cli("invoke", "hi", "--user", user)
     assert (result.code, result.out) == (1, "")
-    assert result.err == f"agentcore-client: the saved sign-in of {user} has expired or was revoked: run `login {user}` again\n"
+    assert (
+        result.err
+        == f"agentcore-client: the saved sign-in of {user} has expired or was revoked: run `login {user}` again\n"
+    )
     assert not token_file.exists()
 
 
 def test_token_of_another_client_is_refused_by_the_front_door(cli, user, cache_home, local_runtime, cognito):
     """A tampered cache (token from a client the runtime does not allow) gets the authorizer's 403."""
     other = cognito.create_user_pool_client(
-        UserPoolId=local_runtime.identity.user_pool_id, ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        UserPoolId=local_runtime.identity.user_pool_id,
+        ClientName="other",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
     )["UserPoolClient"]["ClientId"]
     foreign = cognito.initiate_auth(
         ClientId=other, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD}
@@ -175,8 +184,11 @@ def test_auto_flow_tries_srp_first_except_against_moto(user, local_runtime, cogn
 def test_flow_help_says_what_auto_does():
     login = build_parser()._subparsers._group_actions[0].choices["login"]
     flow = next(action for action in login._actions if action.dest == "flow")
-    assert (flow.default, flow.help) == ("auto", (
-        "srp (the password never leaves this machine), password (USER_PASSWORD_AUTH), or auto: SRP first, "
-        "USER_PASSWORD_AUTH if the app client does not allow SRP (with --local password first: moto does not "
-        "check SRP proofs)"
-    ))
+    assert (flow.default, flow.help) == (
+        "auto",
+        (
+            "srp (the password never leaves this machine), password (USER_PASSWORD_AUTH), or auto: SRP first, "
+            "USER_PASSWORD_AUTH if the app client does not allow SRP (with --local password first: moto does not "
+            "check SRP proofs)"
+        ),
+    )

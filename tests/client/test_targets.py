@@ -12,12 +12,19 @@ from client.invocation import invocation_url
 from client.targets import local_target, target_from_outputs
 
 ARN = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:runtime/agentcore_session_dev-Xy12Ab34Cd"
-RUNTIME = {"RuntimeArn": ARN, "RuntimeId": "agentcore_session_dev-Xy12Ab34Cd", "EndpointName": "live", "Region": "eu-west-1"}
+RUNTIME = {
+    "RuntimeArn": ARN,
+    "RuntimeId": "agentcore_session_dev-Xy12Ab34Cd",
+    "EndpointName": "live",
+    "Region": "eu-west-1",
+}
 IDENTITY = {"UserPoolId": "eu-west-1_AbCdEf123", "UserPoolClientId": "1example23client", "Region": "eu-west-1"}
 
 
 def _target(authorizer: str, **extra: str):
-    return target_from_outputs({**IDENTITY, **RUNTIME, "AuthorizerType": authorizer, **extra}, name="dev", source="test")
+    return target_from_outputs(
+        {**IDENTITY, **RUNTIME, "AuthorizerType": authorizer, **extra}, name="dev", source="test"
+    )
 
 
 def test_invocation_url_encodes_every_colon_and_slash_of_the_arn():
@@ -31,12 +38,23 @@ def test_invocation_url_encodes_every_colon_and_slash_of_the_arn():
 def test_deployed_target_defaults_to_the_regional_agentcore_endpoint():
     target = _target("jwt")
     assert target.invocation_base_url == "https://bedrock-agentcore.eu-west-1.amazonaws.com"
-    assert (target.is_local, target.client_id, target.runtime_id) == (False, "1example23client", "agentcore_session_dev-Xy12Ab34Cd")
+    assert (target.is_local, target.client_id, target.runtime_id) == (
+        False,
+        "1example23client",
+        "agentcore_session_dev-Xy12Ab34Cd",
+    )
 
 
 def test_outputs_of_all_stacks_are_merged(tmp_path, cli):
     path = tmp_path / "cdk-outputs-dev.json"
-    path.write_text(json.dumps({"AgentCoreSession-dev-Identity": IDENTITY, "AgentCoreSession-dev-Runtime": {**RUNTIME, "AuthorizerType": "jwt"}}))
+    path.write_text(
+        json.dumps(
+            {
+                "AgentCoreSession-dev-Identity": IDENTITY,
+                "AgentCoreSession-dev-Runtime": {**RUNTIME, "AuthorizerType": "jwt"},
+            }
+        )
+    )
     result = cli("sessions", "list", target=("--stage", "dev", "--outputs-file", str(path)))
     assert (result.code, result.err) == (0, "")
 
@@ -71,7 +89,10 @@ def test_stack_not_deployed_via_cloudformation(cli, local_runtime, monkeypatch, 
     )
 
 
-@pytest.mark.parametrize(("authorizer", "requested", "chosen"), [("jwt", "auto", "jwt"), ("jwt", "jwt", "jwt"), ("iam", "auto", "iam"), ("iam", "iam", "iam")])
+@pytest.mark.parametrize(
+    ("authorizer", "requested", "chosen"),
+    [("jwt", "auto", "jwt"), ("jwt", "jwt", "jwt"), ("iam", "auto", "iam"), ("iam", "iam", "iam")],
+)
 def test_auth_follows_the_runtime(authorizer, requested, chosen):
     assert choose_auth(_target(authorizer), requested) == chosen
 
@@ -109,7 +130,8 @@ def test_local_outputs_file_comes_from_the_environment(cli, local_runtime, monke
     monkeypatch.setenv("AGENTCORE_LOCAL_OUTPUTS", str(absent))
     result = cli("sessions", "list", target=("--local",))
     assert (result.code, result.err) == (
-        1, f"agentcore-client: local runtime is not running: {absent} does not exist (start it with `make local`)\n"
+        1,
+        f"agentcore-client: local runtime is not running: {absent} does not exist (start it with `make local`)\n",
     )
     chosen = cli("sessions", "list", target=("--local", "--outputs-file", str(local_runtime.settings.outputs_path)))
     assert (chosen.code, chosen.err) == (0, "")

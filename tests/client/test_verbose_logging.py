@@ -51,8 +51,13 @@ def test_verbose_never_prints_passwords_or_tokens(local_runtime, tmp_path):
 def test_redaction_keeps_what_is_not_secret():
     line = """'body': b'{"ClientId": "abc", "AuthParameters": {"USERNAME": "vera", "PASSWORD": "p\\\\"w"}}'"""
 
-    assert redact(line) == """'body': b'{"ClientId": "abc", "AuthParameters": {"USERNAME": "vera", "PASSWORD": "***"}}'"""
-    assert redact("headers={'Authorization': b'AWS4-HMAC-SHA256 Credential=AKID/x'}") == "headers={'Authorization': b'***'}"
+    assert (
+        redact(line) == """'body': b'{"ClientId": "abc", "AuthParameters": {"USERNAME": "vera", "PASSWORD": "***"}}'"""
+    )
+    assert (
+        redact("headers={'Authorization': b'AWS4-HMAC-SHA256 Credential=AKID/x'}")
+        == "headers={'Authorization': b'***'}"
+    )
     assert redact("x-amz-security-token:IQoJb3JpZ2luX2Vj\nhost:example") == "x-amz-security-token:***\nhost:example"
 
 

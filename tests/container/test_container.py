@@ -162,7 +162,9 @@ class RunningAgent:
     base_url: str
     env: dict[str, str] = field(default_factory=dict)
 
-    def invoke(self, session_id: str, prompt: str, *, subject: str | None = None, stream: bool = False) -> httpx.Response:
+    def invoke(
+        self, session_id: str, prompt: str, *, subject: str | None = None, stream: bool = False
+    ) -> httpx.Response:
         """POST /invocations with the session header (and the forwarded bearer token of ``subject``), as AgentCore would."""
         headers = {SESSION_HEADER: session_id}
         if subject is not None:
@@ -245,7 +247,9 @@ def start_agent(image: BuiltImage, model_stub: OpenAIStub) -> Iterator[Callable[
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """The dev stage's template on the Bedrock stand-in and moto S3, reached from the container via host loopback."""
     stack = synthesize_runtime_stack(tmp_path_factory.mktemp("container-cdk"))
-    deployed = deploy(stack, tmp_path_factory.mktemp("container-deployment"), endpoint_host=HOST_LOOPBACK_FROM_CONTAINER)
+    deployed = deploy(
+        stack, tmp_path_factory.mktemp("container-deployment"), endpoint_host=HOST_LOOPBACK_FROM_CONTAINER
+    )
     yield deployed
     deployed.stop()
 
@@ -302,8 +306,7 @@ def test_image_declares_port_user_and_command(image: BuiltImage) -> None:
 
 def test_final_image_has_no_pip_or_build_tools(image: BuiltImage) -> None:
     probe = (
-        "for tool in pip pip3 gcc cc make; do command -v $tool && exit 1; done; "
-        "python -c 'import pip' 2>&1 | tail -n 1"
+        "for tool in pip pip3 gcc cc make; do command -v $tool && exit 1; done; python -c 'import pip' 2>&1 | tail -n 1"
     )
 
     result = podman("run", "--rm", "--network=none", image.name, "sh", "-c", probe, check=False)
@@ -381,12 +384,15 @@ def test_deployed_configuration_answers_through_bedrock_and_keeps_conversations_
     assert sse_events(weather.text)[-1]["response"] == "The weather in Seattle is rainy, 12 °C."
     calls = deployment.bedrock.calls
     assert {(c.operation, c.model_id, c.signing_service) for c in calls} == {
-        ("ConverseStream", deployment.agent_env["MODEL_ID"], "bedrock")}
+        ("ConverseStream", deployment.agent_env["MODEL_ID"], "bedrock")
+    }
     prefix = deployment.agent_env["SESSION_PREFIX"]
     assert f"{prefix}actors/alice-sub/session_{session}/session.json" in deployment.stored_keys(prefix)
 
 
-def test_deployed_configuration_resumes_in_a_new_container_from_s3(start_deployed_agent: Callable[..., RunningAgent]) -> None:
+def test_deployed_configuration_resumes_in_a_new_container_from_s3(
+    start_deployed_agent: Callable[..., RunningAgent],
+) -> None:
     session = _session_id()
     first = start_deployed_agent()
     assert first.invoke(session, "My name is Jane Roe.", subject="alice-sub").status_code == 200

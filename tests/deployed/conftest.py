@@ -42,8 +42,14 @@ def agent_starter(deployed: Deployment) -> tuple[AgentStarter, list[ServerProces
 
     def start() -> ServerProcess:
         port = free_port()
-        server = start_server([sys.executable, "-m", "agent"], port=port, log_path=deployed.directory / f"agent-{next(counter)}.log",
-                              env={**deployed.agent_env, "PORT": str(port)}, inherit_env=False, timeout=60)
+        server = start_server(
+            [sys.executable, "-m", "agent"],
+            port=port,
+            log_path=deployed.directory / f"agent-{next(counter)}.log",
+            env={**deployed.agent_env, "PORT": str(port)},
+            inherit_env=False,
+            timeout=60,
+        )
         started.append(server)
         return server
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.deployed.conftest import AgentStarter
-from tests.support.deployment import Deployment
 from tests.support.agent_http import ask, invoke, new_session_id, sse_events
+from tests.support.deployment import Deployment
 from tests.support.processes import ServerProcess
 
 ALICE, BOB = "alice-sub", "bob-sub"
@@ -16,13 +16,18 @@ def test_agent_environment_is_the_templates_with_the_bucket_resolved(deployment:
     template_env = deployment.stack.runtime_environment(deployment.physical_ids)
 
     assert {k: template_env[k] for k in ("MODEL_PROVIDER", "SESSION_STORE", "SESSION_BUCKET")} == {
-        "MODEL_PROVIDER": "bedrock", "SESSION_STORE": "s3", "SESSION_BUCKET": deployment.bucket}
+        "MODEL_PROVIDER": "bedrock",
+        "SESSION_STORE": "s3",
+        "SESSION_BUCKET": deployment.bucket,
+    }
     assert template_env["MODEL_ID"] == "global.anthropic.claude-sonnet-4-6"
     assert template_env["SESSION_PREFIX"] == "sessions/"
     assert {k: deployment.agent_env[k] for k in template_env} == template_env
 
 
-def test_same_session_remembers_through_bedrock_converse_stream(deployment: Deployment, deployed_agent: ServerProcess) -> None:
+def test_same_session_remembers_through_bedrock_converse_stream(
+    deployment: Deployment, deployed_agent: ServerProcess
+) -> None:
     session = new_session_id()
 
     introduced = ask(deployed_agent.base_url, session, "My name is John Doe.", subject=ALICE)
@@ -31,14 +36,21 @@ def test_same_session_remembers_through_bedrock_converse_stream(deployment: Depl
     assert (introduced, remembered) == ("Nice to meet you, John Doe.", "Your name is John Doe.")
     last = deployment.bedrock.calls[-1]
     assert (last.operation, last.model_id, last.signing_service, last.status) == (
-        "ConverseStream", deployment.agent_env["MODEL_ID"], "bedrock", 200)
+        "ConverseStream",
+        deployment.agent_env["MODEL_ID"],
+        "bedrock",
+        200,
+    )
     assert [m["role"] for m in last.messages] == ["user", "assistant", "user"]
 
 
 def test_new_session_forgets(deployed_agent: ServerProcess) -> None:
     ask(deployed_agent.base_url, new_session_id(), "My name is John Doe.", subject=ALICE)
 
-    assert ask(deployed_agent.base_url, new_session_id(), "Do you remember my name?", subject=ALICE) == "I don't know your name."
+    assert (
+        ask(deployed_agent.base_url, new_session_id(), "Do you remember my name?", subject=ALICE)
+        == "I don't know your name."
+    )
 
 
 def test_another_users_session_is_refused(deployed_agent: ServerProcess) -> None:
@@ -72,7 +84,11 @@ def test_streaming_answers_server_sent_events(deployed_agent: ServerProcess) -> 
     assert response.headers["content-type"].startswith("text/event-stream")
     events = sse_events(response.text)
     assert "".join(e["text"] for e in events if e["type"] == "delta") == "Nice to meet you, Jane Roe."
-    assert (events[-1]["type"], events[-1]["response"], events[-1]["session_id"]) == ("done", "Nice to meet you, Jane Roe.", session)
+    assert (events[-1]["type"], events[-1]["response"], events[-1]["session_id"]) == (
+        "done",
+        "Nice to meet you, Jane Roe.",
+        session,
+    )
 
 
 def test_restart_resumes_from_s3_under_the_templates_prefix(deployment: Deployment, start_agent: AgentStarter) -> None:

@@ -68,11 +68,17 @@ class Recorded:
     identity_policies: list[dict[str, Any]]
     resource_policies: dict[str, dict[str, Any]]
 
-    def decide(self, calls: list[AwsCall] | None = None, identity_policies: list[dict[str, Any]] | None = None) -> list[Decision]:
+    def decide(
+        self, calls: list[AwsCall] | None = None, identity_policies: list[dict[str, Any]] | None = None
+    ) -> list[Decision]:
         """Evaluate ``calls`` (default: the recorded ones) against the role (or other identity policies)."""
-        return evaluate(calls if calls is not None else self.calls, principal_arn=self.principal_arn, account=self.account,
-                        identity_policies=identity_policies if identity_policies is not None else self.identity_policies,
-                        resource_policies=self.resource_policies)
+        return evaluate(
+            calls if calls is not None else self.calls,
+            principal_arn=self.principal_arn,
+            account=self.account,
+            identity_policies=identity_policies if identity_policies is not None else self.identity_policies,
+            resource_policies=self.resource_policies,
+        )
 
 
 def _run_deployed_scenario(deployment: Deployment) -> None:
@@ -81,9 +87,14 @@ def _run_deployed_scenario(deployment: Deployment) -> None:
         agent, session = start(), new_session_id()
         assert ask(agent.base_url, session, "My name is John Doe.", subject=ALICE) == "Nice to meet you, John Doe."
         assert ask(agent.base_url, session, "Do you remember my name?", subject=ALICE) == "Your name is John Doe."
-        assert ask(agent.base_url, new_session_id(), "Do you remember my name?", subject=ALICE) == "I don't know your name."
+        assert (
+            ask(agent.base_url, new_session_id(), "Do you remember my name?", subject=ALICE)
+            == "I don't know your name."
+        )
         assert invoke(agent.base_url, session, "Do you remember my name?", subject=BOB).status_code == 403
-        assert ask(agent.base_url, new_session_id(), "What is the weather in Paris?", subject=ALICE).startswith("The weather")
+        assert ask(agent.base_url, new_session_id(), "What is the weather in Paris?", subject=ALICE).startswith(
+            "The weather"
+        )
         assert invoke(agent.base_url, new_session_id(), "My name is Jane.", subject=BOB, stream=True).status_code == 200
         agent.stop()
         assert ask(start().base_url, session, "Do you remember my name?", subject=ALICE) == "Your name is John Doe."
@@ -96,8 +107,12 @@ def _run_deployed_scenario(deployment: Deployment) -> None:
 def recorded(deployment: Deployment) -> Recorded:
     _run_deployed_scenario(deployment)
     stack = deployment.stack
-    calls = recorded_moto_calls(deployment.emulator.recording, access_key_id=AGENT_ACCESS_KEY_ID, partition=stack.partition)
-    calls += bedrock_calls(deployment.bedrock.calls, partition=stack.partition, region=stack.region, account=stack.account)
+    calls = recorded_moto_calls(
+        deployment.emulator.recording, access_key_id=AGENT_ACCESS_KEY_ID, partition=stack.partition
+    )
+    calls += bedrock_calls(
+        deployment.bedrock.calls, partition=stack.partition, region=stack.region, account=stack.account
+    )
     role_id = stack.only("AWS::BedrockAgentCore::Runtime")[1]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     bucket_policy = stack.bucket_policy(deployment.physical_ids, deployment.bucket_logical_id)
     return Recorded(
@@ -155,8 +170,10 @@ def violations(recorded: Recorded, identity_policies: list[dict[str, Any]] | Non
             if not _statement_names(policies, call):
                 problems.append(f"no statement allows {call.action} on {call.resource} {call.context} ({call.request})")
         elif not decision.allowed or decision.ignored_context_keys:
-            problems.append(f"{decision.result} (ignored keys {list(decision.ignored_context_keys)}): {call.action} on "
-                            f"{call.resource} {call.context} ({call.request})")
+            problems.append(
+                f"{decision.result} (ignored keys {list(decision.ignored_context_keys)}): {call.action} on "
+                f"{call.resource} {call.context} ({call.request})"
+            )
     return problems
 
 
@@ -169,14 +186,17 @@ def test_the_recording_covers_the_deployed_code_path(recorded: Recorded) -> None
     listings = [call for call in recorded.calls if call.action == "s3:ListBucket"]
     routed = [call for call in recorded.calls if "bedrock:InferenceProfileArn" in call.context]
 
-    assert DEPLOYED_CODE_PATH <= called
+    assert called >= DEPLOYED_CODE_PATH
     assert listings and all(call.context.get("s3:prefix", "").startswith("sessions/") for call in listings)
     assert {call.resource.split(":")[3] for call in routed} == {"us-east-1", ""}  # global profile: source + region-less
 
 
 def test_granted_actions_the_agent_never_called_each_have_a_reason(recorded: Recorded) -> None:
     never_called = sorted(granted_actions(recorded.identity_policies) - {call.action for call in recorded.calls})
-    print("granted but never called by the agent:\n" + "\n".join(f"  {a}: {NOT_CALLED_BY_THE_AGENT.get(a, '?')}" for a in never_called))
+    print(
+        "granted but never called by the agent:\n"
+        + "\n".join(f"  {a}: {NOT_CALLED_BY_THE_AGENT.get(a, '?')}" for a in never_called)
+    )
 
     assert [action for action in never_called if action not in NOT_CALLED_BY_THE_AGENT] == []
 
@@ -193,13 +213,21 @@ def test_listing_outside_the_prefix_follows_the_templates_condition(recorded: Re
     listing = next(call for call in recorded.calls if call.action == "s3:ListBucket")
     outside = dataclasses.replace(listing, context={**listing.context, "s3:prefix": "other/"})
     unprefixed = dataclasses.replace(listing, context={k: v for k, v in listing.context.items() if k != "s3:prefix"})
-    conditioned = any("s3:prefix" in str(s.get("Condition")) for p in recorded.identity_policies for s in p["Statement"]
-                      if "s3:ListBucket" in str(s.get("Action")))
+    conditioned = any(
+        "s3:prefix" in str(s.get("Condition"))
+        for p in recorded.identity_policies
+        for s in p["Statement"]
+        if "s3:ListBucket" in str(s.get("Action"))
+    )
     # With the s3:prefix condition, listing elsewhere is refused; a bucket-wide grant (the bucket holds only
     # sessions) allows it. Either way the evaluator must tell the two requests apart from the template alone.
     outside_result = "ImplicitlyDenied" if conditioned else "Allowed"
 
-    assert [d.result for d in recorded.decide([listing, outside, unprefixed])] == ["Allowed", outside_result, outside_result]
+    assert [d.result for d in recorded.decide([listing, outside, unprefixed])] == [
+        "Allowed",
+        outside_result,
+        outside_result,
+    ]
 
 
 def test_the_foundation_model_is_denied_outside_the_profile(recorded: Recorded) -> None:

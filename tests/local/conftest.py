@@ -30,7 +30,9 @@ REGION = "us-east-1"
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
 ENDPOINT = "live"
 PASSWORD = "Corr3ct-Horse-Battery!"
-KEY_PAIR = LocalKeyPair(access_key_id="AKIALOCALTESTKEY0001", secret_access_key="local-test-secret-of-forty-characters-00")
+KEY_PAIR = LocalKeyPair(
+    access_key_id="AKIALOCALTESTKEY0001", secret_access_key="local-test-secret-of-forty-characters-00"
+)
 
 
 @pytest.fixture(scope="session")
@@ -124,24 +126,29 @@ def upstream() -> Iterator[Upstream]:
         if str(body.get("prompt", "")).startswith("answer "):  # e.g. "answer 409": the agent refuses with that status
             status = int(body["prompt"].split()[1])
             retry = {"Retry-After": "1"} if status in (409, 429) else {}  # as the agent answers a busy session
-            return JSONResponse({"error": f"the agent answered {status}", "code": "scripted"}, status_code=status,
-                                headers=retry)
+            return JSONResponse(
+                {"error": f"the agent answered {status}", "code": "scripted"}, status_code=status, headers=retry
+            )
         if body.get("stream"):
-            chunks = [f'data: {json.dumps({"type": "delta", "text": part})}\n\n' for part in ("Hel", "lo")]
+            chunks = [f"data: {json.dumps({'type': 'delta', 'text': part})}\n\n" for part in ("Hel", "lo")]
             return StreamingResponse(iter(chunks), media_type="text/event-stream")
         return JSONResponse({"response": f"echo: {body['prompt']}"})
 
     async def ping(_: Request) -> Response:
         return JSONResponse({"status": "Healthy"})
 
-    server = BackgroundServer(Starlette(routes=[Route("/invocations", invocations, methods=["POST"]), Route("/ping", ping)]))
+    server = BackgroundServer(
+        Starlette(routes=[Route("/invocations", invocations, methods=["POST"]), Route("/ping", ping)])
+    )
     yield Upstream(server=server, calls=calls)
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def front_door(identity: LocalIdentity, upstream: Upstream) -> Iterator[BackgroundServer]:
-    authorizer = JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
+    authorizer = JwtAuthorizer(
+        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
+    )
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
     server = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
     yield server
@@ -158,10 +165,11 @@ def resign_token() -> Any:
 def sigv4_front_door(upstream: Upstream) -> Iterator[BackgroundServer]:
     """The front door of an IAM-authorized runtime in us-east-1, accepting `KEY_PAIR`."""
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
-    server = BackgroundServer(create_front_door(config=config, authorizer=SigV4Authorizer(region=REGION, key_pairs=[KEY_PAIR])))
+    server = BackgroundServer(
+        create_front_door(config=config, authorizer=SigV4Authorizer(region=REGION, key_pairs=[KEY_PAIR]))
+    )
     yield server
     server.stop()
-
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import httpx
@@ -14,7 +14,7 @@ from local.aws_emulator import start_emulator
 from tests.support.aws_env import CREDENTIALS, REGION
 from tests.support.processes import free_port
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,9 @@ def data_plane(aws_emulator):
 
 @pytest.fixture(scope="module")
 def memory_id(aws_emulator) -> str:
-    control = boto3.client("bedrock-agentcore-control", endpoint_url=aws_emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    control = boto3.client(
+        "bedrock-agentcore-control", endpoint_url=aws_emulator.endpoint_url, region_name=REGION, **CREDENTIALS
+    )
     return control.create_memory(name="emulator_extension_test", eventExpiryDuration=30)["memory"]["id"]
 
 
@@ -41,7 +43,10 @@ def session(data_plane, memory_id, request) -> str:
     session_id = f"session-{request.node.name[:40]}".replace("[", "-").replace("]", "")
     for index in range(5):
         data_plane.create_event(
-            memoryId=memory_id, actorId="actor-1", sessionId=session_id, eventTimestamp=START + timedelta(seconds=index),
+            memoryId=memory_id,
+            actorId="actor-1",
+            sessionId=session_id,
+            eventTimestamp=START + timedelta(seconds=index),
             payload=[{"blob": str(index)}],
             metadata={"kind": {"stringValue": "even" if index % 2 == 0 else "odd"}},
         )
@@ -57,14 +62,21 @@ def _equals(key: str, value: str) -> dict:
 
 
 def test_events_come_newest_first(data_plane, memory_id, session):
-    events = data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session, includePayloads=True)["events"]
+    events = data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session, includePayloads=True)[
+        "events"
+    ]
 
     assert _blobs(events) == ["4", "3", "2", "1", "0"]
 
 
 def test_filter_by_metadata_value(data_plane, memory_id, session):
-    response = data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session, includePayloads=True,
-                                      filter={"eventMetadata": [_equals("kind", "odd")]})
+    response = data_plane.list_events(
+        memoryId=memory_id,
+        actorId="actor-1",
+        sessionId=session,
+        includePayloads=True,
+        filter={"eventMetadata": [_equals("kind", "odd")]},
+    )
 
     assert _blobs(response["events"]) == ["3", "1"]
     assert all(e["metadata"] == {"kind": {"stringValue": "odd"}} for e in response["events"])
@@ -77,8 +89,15 @@ def test_filter_exists_and_not_exists(data_plane, memory_id, session):
     absent = {"left": {"metadataKey": "other"}, "operator": "EXISTS"}
 
     def blobs(condition: dict) -> list[str]:
-        return _blobs(data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session,
-                                             includePayloads=True, filter={"eventMetadata": [condition]})["events"])
+        return _blobs(
+            data_plane.list_events(
+                memoryId=memory_id,
+                actorId="actor-1",
+                sessionId=session,
+                includePayloads=True,
+                filter={"eventMetadata": [condition]},
+            )["events"]
+        )
 
     assert blobs(exists) == ["4", "3", "2", "1", "0"]
     assert blobs(missing) == ["4", "3", "2", "1", "0"]
@@ -89,8 +108,9 @@ def test_pagination_with_max_results_and_next_token(data_plane, memory_id, sessi
     pages, token = [], None
     while True:
         kwargs = {"nextToken": token} if token else {}
-        response = data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session,
-                                          includePayloads=True, maxResults=2, **kwargs)
+        response = data_plane.list_events(
+            memoryId=memory_id, actorId="actor-1", sessionId=session, includePayloads=True, maxResults=2, **kwargs
+        )
         pages.append(_blobs(response["events"]))
         token = response.get("nextToken")
         if not token:
@@ -100,7 +120,9 @@ def test_pagination_with_max_results_and_next_token(data_plane, memory_id, sessi
 
 
 def test_payloads_omitted_unless_requested(data_plane, memory_id, session):
-    events = data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session, includePayloads=False)["events"]
+    events = data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session, includePayloads=False)[
+        "events"
+    ]
 
     assert len(events) == 5 and all("payload" not in e for e in events)
 
@@ -113,8 +135,12 @@ def test_other_sessions_are_not_listed(data_plane, memory_id, session):
 
 def test_runs_as_a_module_with_a_port():
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "local.aws_emulator", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.aws_emulator", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == f"aws emulator listening on http://127.0.0.1:{port}"

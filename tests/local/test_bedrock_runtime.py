@@ -31,15 +31,24 @@ def stand_in() -> Iterator[BedrockRuntimeStandIn]:
 
 @pytest.fixture(scope="module")
 def bedrock(stand_in: BedrockRuntimeStandIn) -> Any:
-    return boto3.client("bedrock-runtime", region_name=REGION, endpoint_url=stand_in.endpoint_url,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "bedrock-runtime",
+        region_name=REGION,
+        endpoint_url=stand_in.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @pytest.fixture
 def endpoint_env(stand_in: BedrockRuntimeStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
     """What the deployed agent gets, plus the one variable that points botocore at the stand-in."""
-    for name, value in {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": stand_in.endpoint_url, "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION}.items():
+    for name, value in {
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": stand_in.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
 
 
@@ -52,7 +61,9 @@ def _assistant(text: str) -> dict[str, Any]:
 
 
 def _stream_text(response: dict[str, Any]) -> str:
-    return "".join(e["contentBlockDelta"]["delta"].get("text", "") for e in response["stream"] if "contentBlockDelta" in e)
+    return "".join(
+        e["contentBlockDelta"]["delta"].get("text", "") for e in response["stream"] if "contentBlockDelta" in e
+    )
 
 
 def _refusal(call: Any) -> tuple[int, str, str]:
@@ -69,18 +80,32 @@ def test_converse_stream_sends_bedrocks_event_sequence(bedrock: Any) -> None:
 
     assert response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/vnd.amazon.eventstream"
     assert [next(iter(e)) for e in events] == ["messageStart"] + ["contentBlockDelta"] * 5 + [
-        "contentBlockStop", "messageStop", "metadata"]
+        "contentBlockStop",
+        "messageStop",
+        "metadata",
+    ]
     assert "".join(e["contentBlockDelta"]["delta"]["text"] for e in events[1:6]) == "Nice to meet you, Ann."
     assert events[-2] == {"messageStop": {"stopReason": "end_turn"}}
-    assert events[-1]["metadata"] == {"usage": {"inputTokens": 4, "outputTokens": 5, "totalTokens": 9}, "metrics": {"latencyMs": 1}}
+    assert events[-1]["metadata"] == {
+        "usage": {"inputTokens": 4, "outputTokens": 5, "totalTokens": 9},
+        "metrics": {"latencyMs": 1},
+    }
 
 
 def test_converse_stream_tool_use_starts_a_block_with_id_and_name(bedrock: Any) -> None:
-    events = list(bedrock.converse_stream(modelId=MODEL_ID, messages=[_user("What is the weather in Paris?")],
-                                          toolConfig=TOOL_CONFIG)["stream"])
+    events = list(
+        bedrock.converse_stream(
+            modelId=MODEL_ID, messages=[_user("What is the weather in Paris?")], toolConfig=TOOL_CONFIG
+        )["stream"]
+    )
 
     assert events[1:5] == [
-        {"contentBlockStart": {"start": {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather"}}, "contentBlockIndex": 0}},
+        {
+            "contentBlockStart": {
+                "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather"}},
+                "contentBlockIndex": 0,
+            }
+        },
         {"contentBlockDelta": {"delta": {"toolUse": {"input": '{"city": "Paris"}'}}, "contentBlockIndex": 0}},
         {"contentBlockStop": {"contentBlockIndex": 0}},
         {"messageStop": {"stopReason": "tool_use"}},
@@ -101,8 +126,11 @@ def test_converse_tool_round_trip_answers_with_the_tool_result(bedrock: Any) -> 
     tool_use = first["output"]["message"]["content"][0]["toolUse"]
     result = {"toolResult": {"toolUseId": tool_use["toolUseId"], "content": [{"text": "Rainy, 12 °C."}]}}
 
-    second = bedrock.converse(modelId=MODEL_ID, toolConfig=TOOL_CONFIG,
-                              messages=[_user("weather in Seattle"), first["output"]["message"], {"role": "user", "content": [result]}])
+    second = bedrock.converse(
+        modelId=MODEL_ID,
+        toolConfig=TOOL_CONFIG,
+        messages=[_user("weather in Seattle"), first["output"]["message"], {"role": "user", "content": [result]}],
+    )
 
     assert (first["stopReason"], tool_use["input"]) == ("tool_use", {"city": "Seattle"})
     assert second["output"]["message"]["content"] == [{"text": "Rainy, 12 °C."}]
@@ -114,37 +142,87 @@ def test_converse_tool_round_trip_answers_with_the_tool_result(bedrock: Any) -> 
         ([_user("hi"), _user("hi again")], {}, MUST_ALTERNATE),
         ([_user("hi"), _assistant("hello"), _assistant("again")], {}, MUST_ALTERNATE),
         ([_assistant("hello"), _user("hi")], {}, MUST_START_WITH_USER),
-        ([_user("hi"), _assistant(" \n"), _user("and?")], {},
-         "The text field in the ContentBlock object at messages.1.content.0 is blank. Add text to the text field, and try again."),
-        ([_user("w"), {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}]},
-          _user("no result")], {"toolConfig": TOOL_CONFIG},
-         "Expected toolResult blocks at messages.2.content for the following Ids: t1"),
-        ([_user("w"), _assistant("ok"), {"role": "user", "content": [{"toolResult": {"toolUseId": "t9", "content": [{"text": "x"}]}}]}],
-         {"toolConfig": TOOL_CONFIG},
-         "The number of toolResult blocks at messages.2.content exceeds the number of toolUse blocks of previous turn."),
-        ([_user("w"), {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}]},
-          {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "x"}]}}]}], {}, TOOL_CONFIG_REQUIRED),
+        (
+            [_user("hi"), _assistant(" \n"), _user("and?")],
+            {},
+            "The text field in the ContentBlock object at messages.1.content.0 is blank. Add text to the text field, and try again.",
+        ),
+        (
+            [
+                _user("w"),
+                {
+                    "role": "assistant",
+                    "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}],
+                },
+                _user("no result"),
+            ],
+            {"toolConfig": TOOL_CONFIG},
+            "Expected toolResult blocks at messages.2.content for the following Ids: t1",
+        ),
+        (
+            [
+                _user("w"),
+                _assistant("ok"),
+                {"role": "user", "content": [{"toolResult": {"toolUseId": "t9", "content": [{"text": "x"}]}}]},
+            ],
+            {"toolConfig": TOOL_CONFIG},
+            "The number of toolResult blocks at messages.2.content exceeds the number of toolUse blocks of previous turn.",
+        ),
+        (
+            [
+                _user("w"),
+                {
+                    "role": "assistant",
+                    "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}],
+                },
+                {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "x"}]}}]},
+            ],
+            {},
+            TOOL_CONFIG_REQUIRED,
+        ),
     ],
-    ids=["two-users", "two-assistants", "assistant-first", "blank-text", "tool-use-without-result", "orphan-tool-result",
-         "tools-without-tool-config"],
+    ids=[
+        "two-users",
+        "two-assistants",
+        "assistant-first",
+        "blank-text",
+        "tool-use-without-result",
+        "orphan-tool-result",
+        "tools-without-tool-config",
+    ],
 )
 def test_conversation_bedrock_refuses_is_a_validation_exception(bedrock: Any, messages, extra, message) -> None:
-    assert _refusal(lambda: bedrock.converse(modelId=MODEL_ID, messages=messages, **extra)) == (400, "ValidationException", message)
+    assert _refusal(lambda: bedrock.converse(modelId=MODEL_ID, messages=messages, **extra)) == (
+        400,
+        "ValidationException",
+        message,
+    )
     assert _refusal(lambda: bedrock.converse_stream(modelId=MODEL_ID, messages=messages, **extra)) == (
-        400, "ValidationException", message)
+        400,
+        "ValidationException",
+        message,
+    )
 
 
 def test_the_same_conversation_repaired_is_accepted(bedrock: Any) -> None:
     # Control for the refusals: alternate roles, results for every tool use, tool config present.
-    messages = [_user("w"), {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}]},
-                {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "Sunny."}]}}]}]
+    messages = [
+        _user("w"),
+        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "get_weather", "input": {}}}]},
+        {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "Sunny."}]}}]},
+    ]
 
-    assert _stream_text(bedrock.converse_stream(modelId=MODEL_ID, messages=messages, toolConfig=TOOL_CONFIG)) == "Sunny."
+    assert (
+        _stream_text(bedrock.converse_stream(modelId=MODEL_ID, messages=messages, toolConfig=TOOL_CONFIG)) == "Sunny."
+    )
 
 
 def test_fail_the_model_is_a_model_error_exception(bedrock: Any) -> None:
     assert _refusal(lambda: bedrock.converse_stream(modelId=MODEL_ID, messages=[_user("Please fail the model.")])) == (
-        424, "ModelErrorException", "scripted model failure requested by the prompt")
+        424,
+        "ModelErrorException",
+        "scripted model failure requested by the prompt",
+    )
 
 
 def test_malformed_body_is_a_validation_exception(stand_in: BedrockRuntimeStandIn) -> None:
@@ -160,8 +238,14 @@ def test_calls_record_operation_model_and_sigv4_scope(bedrock: Any, stand_in: Be
 
     bedrock.converse(modelId=profile_arn, messages=[_user("recorded call")])
 
-    assert stand_in.calls[-1] == ConverseCall(operation="Converse", model_id=profile_arn, signing_service="bedrock",
-                                              signing_region=REGION, messages=[_user("recorded call")], status=200)
+    assert stand_in.calls[-1] == ConverseCall(
+        operation="Converse",
+        model_id=profile_arn,
+        signing_service="bedrock",
+        signing_region=REGION,
+        messages=[_user("recorded call")],
+        status=200,
+    )
 
 
 def test_meet_n_sessions_rendezvous_across_concurrent_calls(bedrock: Any) -> None:
@@ -179,7 +263,9 @@ def test_meet_n_sessions_rendezvous_across_concurrent_calls(bedrock: Any) -> Non
     assert answers == ["All 2 sessions met.", "All 2 sessions met."]
 
 
-def test_bedrock_model_reaches_it_through_the_service_endpoint_variable(stand_in: BedrockRuntimeStandIn, endpoint_env: None) -> None:
+def test_bedrock_model_reaches_it_through_the_service_endpoint_variable(
+    stand_in: BedrockRuntimeStandIn, endpoint_env: None
+) -> None:
     agent = Agent(model=BedrockModel(model_id=MODEL_ID), callback_handler=None)
 
     first = str(agent("My name is John Doe.")).strip()
@@ -201,7 +287,9 @@ def test_bedrock_model_weather_tool_round_trip(stand_in: BedrockRuntimeStandIn, 
     assert tool_turn["toolUseId"] == "tooluse_1"
 
 
-def test_bedrock_model_surfaces_the_refusal_of_a_broken_history(stand_in: BedrockRuntimeStandIn, endpoint_env: None) -> None:
+def test_bedrock_model_surfaces_the_refusal_of_a_broken_history(
+    stand_in: BedrockRuntimeStandIn, endpoint_env: None
+) -> None:
     agent = Agent(model=BedrockModel(model_id=MODEL_ID), messages=[_user("left dangling")], callback_handler=None)
 
     with pytest.raises(botocore.exceptions.ClientError) as caught:

@@ -43,8 +43,14 @@ def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str
     """`python -m local` (what `make local` runs) with the real agent, on a fresh machine; yields (process, banner, outputs)."""
     home = tmp_path / "home"
     home.mkdir()
-    process = subprocess.Popen([sys.executable, "-m", "local", "--state-dir", str(tmp_path / "state")], cwd=REPO_ROOT,
-                               env=fresh_machine_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local", "--state-dir", str(tmp_path / "state")],
+        cwd=REPO_ROOT,
+        env=fresh_machine_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     banner: list[str] = []
     try:
         while not banner or not banner[-1].startswith(BANNER_END):
@@ -58,8 +64,15 @@ def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str
 
 
 def _client(home: Path, outputs: Path, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run([*CLIENT, "--local", "--outputs-file", str(outputs), *args], cwd=REPO_ROOT, input=stdin,
-                            env=fresh_machine_env(home), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*CLIENT, "--local", "--outputs-file", str(outputs), *args],
+        cwd=REPO_ROOT,
+        input=stdin,
+        env=fresh_machine_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
     return result.stdout
 
@@ -77,32 +90,62 @@ def test_fresh_clone_flow_answers_from_the_bedrock_stand_in_and_stores_in_s3(loc
     assert introduced.startswith("Nice to meet you, Alice.")
     assert remembered.startswith("Your name is Alice.")
     model_line = next(line for line in banner if line.startswith("  model"))
-    assert re.fullmatch(r"  model       Bedrock Runtime stand-in at http://127\.0\.0\.1:\d+: answers come from this stand-in "
-                        r"\(the project's reply script\), not from a model\.\n", model_line)
+    assert re.fullmatch(
+        r"  model       Bedrock Runtime stand-in at http://127\.0\.0\.1:\d+: answers come from this stand-in "
+        r"\(the project's reply script\), not from a model\.\n",
+        model_line,
+    )
     assert any("MODEL_PROVIDER=openai OPENAI_BASE_URL=" in line for line in banner)
     document = json.loads(outputs.read_text())
     runtime_outputs = document["AgentCoreSession-local-Runtime"]
     assert (runtime_outputs["SessionStore"], runtime_outputs["SessionBucketName"]) == ("s3", SESSION_BUCKET)
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=document["AgentCoreSession-local-Local"]["AwsEndpointUrl"],
-                      **LOCAL_CREDENTIALS)
-    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=SESSION_BUCKET, Prefix=f"{SESSION_PREFIX}actors/")["Contents"]]
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=document["AgentCoreSession-local-Local"]["AwsEndpointUrl"],
+        **LOCAL_CREDENTIALS,
+    )
+    keys = [
+        item["Key"] for item in s3.list_objects_v2(Bucket=SESSION_BUCKET, Prefix=f"{SESSION_PREFIX}actors/")["Contents"]
+    ]
     assert any(key.endswith("/messages/message_0.json") for key in keys)
 
 
-def test_no_model_configured_runs_the_stand_in_behind_the_bedrock_provider(tmp_path: Path, no_aws_credentials: None) -> None:
+def test_no_model_configured_runs_the_stand_in_behind_the_bedrock_provider(
+    tmp_path: Path, no_aws_credentials: None
+) -> None:
     with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT)) as runtime:
         env = runtime.twin.env
 
         assert runtime.bedrock_stand_in_url is not None
-        assert {k: env[k] for k in ("MODEL_PROVIDER", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "SESSION_STORE", "SESSION_BUCKET",
-                                    "SESSION_PREFIX", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID")} == {
-            "MODEL_PROVIDER": "bedrock", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": runtime.bedrock_stand_in_url,
-            "SESSION_STORE": "s3", "SESSION_BUCKET": SESSION_BUCKET, "SESSION_PREFIX": SESSION_PREFIX,
-            "AWS_ENDPOINT_URL_S3": runtime.aws_endpoint_url, "AWS_ACCESS_KEY_ID": "local"}
+        assert {
+            k: env[k]
+            for k in (
+                "MODEL_PROVIDER",
+                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+                "SESSION_STORE",
+                "SESSION_BUCKET",
+                "SESSION_PREFIX",
+                "AWS_ENDPOINT_URL_S3",
+                "AWS_ACCESS_KEY_ID",
+            )
+        } == {
+            "MODEL_PROVIDER": "bedrock",
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": runtime.bedrock_stand_in_url,
+            "SESSION_STORE": "s3",
+            "SESSION_BUCKET": SESSION_BUCKET,
+            "SESSION_PREFIX": SESSION_PREFIX,
+            "AWS_ENDPOINT_URL_S3": runtime.aws_endpoint_url,
+            "AWS_ACCESS_KEY_ID": "local",
+        }
 
 
 def test_a_configured_model_is_used_instead_of_the_stand_in(tmp_path: Path, no_aws_credentials: None) -> None:
-    settings = LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT, agent_env={"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    settings = LocalRuntimeSettings(
+        state_dir=tmp_path,
+        agent_command=RUN_AGENT,
+        agent_env={"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"},
+    )
 
     with LocalRuntime(settings) as runtime:
         assert runtime.bedrock_stand_in_url is None
@@ -110,8 +153,9 @@ def test_a_configured_model_is_used_instead_of_the_stand_in(tmp_path: Path, no_a
         assert runtime.twin.env["SESSION_STORE"] == "s3"
 
 
-def test_aws_credentials_count_as_a_configured_bedrock_model(tmp_path: Path, no_aws_credentials: None,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_aws_credentials_count_as_a_configured_bedrock_model(
+    tmp_path: Path, no_aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUSERSOWNKEY00000")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "users-own-secret")
 

@@ -23,7 +23,11 @@ def test_event_message_parses_with_botocore_headers_and_payload() -> None:
 
     [message] = _decode(frame)
 
-    assert message.headers == {":event-type": "messageStart", ":content-type": "application/json", ":message-type": "event"}
+    assert message.headers == {
+        ":event-type": "messageStart",
+        ":content-type": "application/json",
+        ":message-type": "event",
+    }
     assert json.loads(message.payload) == {"role": "assistant"}
     assert message.to_response_dict() == {"status_code": 200, "headers": message.headers, "body": message.payload}
 
@@ -40,7 +44,9 @@ def test_prelude_states_total_and_headers_length_and_crcs_cover_them() -> None:
 
 
 def test_consecutive_frames_split_anywhere_decode_in_order() -> None:
-    frames = b"".join(event_message("contentBlockDelta", {"delta": {"text": f"w{i} "}, "contentBlockIndex": 0}) for i in range(3))
+    frames = b"".join(
+        event_message("contentBlockDelta", {"delta": {"text": f"w{i} "}, "contentBlockIndex": 0}) for i in range(3)
+    )
     buffer = EventStreamBuffer()
 
     decoded = []

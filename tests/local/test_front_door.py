@@ -11,10 +11,10 @@ import httpx
 import jwt
 import pytest
 
-from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.agent_process import free_port
-from local.jwt_authorizer import JwtAuthorizer, discover
+from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
+from local.jwt_authorizer import JwtAuthorizer, discover
 from tests.support.agentcore_sdk import botocore_error
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
@@ -104,7 +104,9 @@ def test_moto_resigned_token_with_valid_claims_passes(front_door, tokens, resign
 def test_id_token_instead_of_access_token_is_401(front_door, tokens):
     response = _call(front_door, tokens["IdToken"])
     assert response.status_code == 401
-    assert response.json() == _aws_error("token_use is 'id' but the runtime accepts only access tokens", "invalid_token_use")
+    assert response.json() == _aws_error(
+        "token_use is 'id' but the runtime accepts only access tokens", "invalid_token_use"
+    )
 
 
 def test_token_of_client_not_allowed_is_403(front_door, other_client_tokens):
@@ -157,13 +159,19 @@ def test_stop_session_answers_like_stop_runtime_session(front_door, tokens):
 
 
 def test_unreachable_agent_is_502_and_front_door_stays_healthy(identity, tokens):
-    authorizer = JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
-    config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name="live", upstream_url=f"http://127.0.0.1:{free_port()}")
+    authorizer = JwtAuthorizer(
+        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
+    )
+    config = FrontDoorConfig(
+        runtime_arn=RUNTIME_ARN, endpoint_name="live", upstream_url=f"http://127.0.0.1:{free_port()}"
+    )
     server = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
     try:
         response = _call(server, tokens["AccessToken"])
         assert response.status_code == 502
-        assert response.json() == _aws_error("the agent server behind the local runtime is unreachable", "runtime_unavailable")
+        assert response.json() == _aws_error(
+            "the agent server behind the local runtime is unreachable", "runtime_unavailable"
+        )
         assert httpx.get(f"{server.url}/ping").json() == {"status": "Healthy"}
     finally:
         server.stop()
@@ -172,7 +180,9 @@ def test_unreachable_agent_is_502_and_front_door_stays_healthy(identity, tokens)
 def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upstream):
     upstream.calls.clear()
     sigv4 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=abc"
-    response = httpx.post(_url(front_door), headers={"Authorization": sigv4, SESSION_HEADER: SESSION}, json={"prompt": "hi"})
+    response = httpx.post(
+        _url(front_door), headers={"Authorization": sigv4, SESSION_HEADER: SESSION}, json={"prompt": "hi"}
+    )
     assert response.status_code == 403
     assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
     assert response.json() == _aws_error(
@@ -193,21 +203,38 @@ END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
         ("no token", 401, "UnauthorizedException", "Authorization header with a bearer token is required"),
         ("expired", 401, "UnauthorizedException", "bearer token has expired"),
         ("other client", 403, "AccessDeniedException", None),
-        ("short session", 400, "ValidationException",
-         "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is 5 characters long but must be at least 33"),
+        (
+            "short session",
+            400,
+            "ValidationException",
+            "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is 5 characters long but must be at least 33",
+        ),
         ("other runtime", 404, "ResourceNotFoundException", None),
     ],
 )
-def test_jwt_errors_are_readable_by_aws_sdks(front_door, tokens, other_client_tokens, resign_token, case, status, error_type, message):
+def test_jwt_errors_are_readable_by_aws_sdks(
+    front_door, tokens, other_client_tokens, resign_token, case, status, error_type, message
+):
     """boto3 cannot call a JWT runtime, but the starter toolkit and AWS CLI parse its errors the same way."""
     now = int(time.time())
-    token = {"no token": None, "expired": resign_token(tokens["AccessToken"], iat=now - 7200, exp=now - 60),
-             "other client": other_client_tokens["AccessToken"]}.get(case, tokens["AccessToken"])
-    url = _url(front_door, arn=RUNTIME_ARN.replace("Ab12Cd34Ef", "Zz99Zz99Zz")) if case == "other runtime" else _url(front_door)
+    token = {
+        "no token": None,
+        "expired": resign_token(tokens["AccessToken"], iat=now - 7200, exp=now - 60),
+        "other client": other_client_tokens["AccessToken"],
+    }.get(case, tokens["AccessToken"])
+    url = (
+        _url(front_door, arn=RUNTIME_ARN.replace("Ab12Cd34Ef", "Zz99Zz99Zz"))
+        if case == "other runtime"
+        else _url(front_door)
+    )
     response = _call(front_door, token, session="short" if case == "short session" else SESSION, url=url)
 
     error = botocore_error(response)
-    assert (response.status_code, response.headers["x-amzn-errortype"], error["Code"]) == (status, error_type, error_type)
+    assert (response.status_code, response.headers["x-amzn-errortype"], error["Code"]) == (
+        status,
+        error_type,
+        error_type,
+    )
     assert error["Message"] == (message or response.json()["error"]) and error["Message"]
 
 
@@ -217,11 +244,17 @@ def test_agent_error_through_the_jwt_front_door_has_aws_name_and_message(front_d
     assert response.status_code == 409
     assert botocore_error(response) == {"Code": "RetryableConflictException", "Message": "the agent answered 409"}
     assert response.headers["retry-after"] == "1"  # the client waits what the agent asks
-    assert response.json() == {"error": "the agent answered 409", "code": "scripted", "message": "the agent answered 409"}
+    assert response.json() == {
+        "error": "the agent answered 409",
+        "code": "scripted",
+        "message": "the agent answered 409",
+    }
 
 
 def test_jwt_runtime_named_by_id_and_account_is_served(front_door, tokens):
-    url = f"{front_door.url}/runtimes/agentcore_session_dev-Ab12Cd34Ef/invocations?qualifier=live&accountId=123456789012"
+    url = (
+        f"{front_door.url}/runtimes/agentcore_session_dev-Ab12Cd34Ef/invocations?qualifier=live&accountId=123456789012"
+    )
 
     response = _call(front_door, tokens["AccessToken"], url=url)
 
@@ -230,8 +263,12 @@ def test_jwt_runtime_named_by_id_and_account_is_served(front_door, tokens):
 
 def test_two_authorization_headers_are_401_even_if_one_is_valid(front_door, upstream, tokens):
     upstream.calls.clear()
-    headers = [(SESSION_HEADER, SESSION), ("Content-Type", "application/json"),
-               ("Authorization", f"Bearer {tokens['AccessToken']}"), ("Authorization", "Bearer forged")]
+    headers = [
+        (SESSION_HEADER, SESSION),
+        ("Content-Type", "application/json"),
+        ("Authorization", f"Bearer {tokens['AccessToken']}"),
+        ("Authorization", "Bearer forged"),
+    ]
 
     response = httpx.post(_url(front_door), headers=headers, content=b'{"prompt": "hi"}', timeout=10)
 

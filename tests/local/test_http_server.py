@@ -29,10 +29,16 @@ from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed,
 
 @pytest.fixture
 def strict_front_door(identity, upstream) -> Iterator[BackgroundServer]:
-    authorizer = JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
+    authorizer = JwtAuthorizer(
+        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
+    )
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
-    server = BackgroundServer(create_front_door(config=config, authorizer=authorizer), header_timeout_seconds=1,
-                              body_timeout_seconds=1, max_connections=8)
+    server = BackgroundServer(
+        create_front_door(config=config, authorizer=authorizer),
+        header_timeout_seconds=1,
+        body_timeout_seconds=1,
+        max_connections=8,
+    )
     yield server
     server.stop()
 
@@ -46,10 +52,13 @@ def test_idle_and_half_sent_connections_are_closed(strict_front_door):
 
 
 def test_connection_over_the_limit_is_refused_with_503(identity, upstream):
-    authorizer = JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
+    authorizer = JwtAuthorizer(
+        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
+    )
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
-    server = BackgroundServer(create_front_door(config=config, authorizer=authorizer), max_connections=8,
-                              header_timeout_seconds=600)
+    server = BackgroundServer(
+        create_front_door(config=config, authorizer=authorizer), max_connections=8, header_timeout_seconds=600
+    )
     try:
         held = [connect(server.url) for _ in range(8)]
         status, headers, body = response_parts(read_until_closed(connect(server.url)))
@@ -67,8 +76,10 @@ def test_connection_over_the_limit_is_refused_with_503(identity, upstream):
 def test_body_that_stops_arriving_is_408(strict_front_door, upstream, tokens):
     upstream.calls.clear()
     path = f"/runtimes/{quote(RUNTIME_ARN, safe='')}/invocations?qualifier={ENDPOINT}"
-    head = (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-            f"Authorization: Bearer {tokens['AccessToken']}\r\n{SESSION_HEADER}: session-{'x' * 40}\r\n\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+        f"Authorization: Bearer {tokens['AccessToken']}\r\n{SESSION_HEADER}: session-{'x' * 40}\r\n\r\n"
+    )
 
     status, headers, body = response_parts(read_until_closed(connect(strict_front_door.url, head.encode() + b"{")))
 
@@ -88,7 +99,9 @@ def test_complete_request_is_forwarded(strict_front_door, tokens):
 
 def test_front_door_listens_on_the_given_host(identity, upstream):
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
-    authorizer = JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
+    authorizer = JwtAuthorizer(
+        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
+    )
     default = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
     everywhere = BackgroundServer(create_front_door(config=config, authorizer=authorizer), host="0.0.0.0")  # nosec B104
     try:
@@ -110,13 +123,24 @@ def test_local_agent_process_listens_on_loopback_whatever_host_the_shell_has(tmp
         agent.stop()
 
 
-@pytest.mark.parametrize(("host", "front_door_address"), [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")],  # nosec B104
-                         ids=["default", "HOST=0.0.0.0"])
+@pytest.mark.parametrize(
+    ("host", "front_door_address"),
+    [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")],  # nosec B104
+    ids=["default", "HOST=0.0.0.0"],
+)
 def test_python_m_local_puts_the_front_door_on_host_and_the_agent_on_loopback(tmp_path, host, front_door_address):
     env = {k: v for k, v in os.environ.items() if k != "HOST"}
-    env.update({"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", **({"HOST": host} if host else {})})
-    process = subprocess.Popen([sys.executable, "-m", "local", "--state-dir", str(tmp_path)], cwd=REPO_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    env.update(
+        {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", **({"HOST": host} if host else {})}
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local", "--state-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         banner = [process.stdout.readline() for _ in range(13)]  # printed once everything answers
         agent_url = next(line.split()[1] for line in banner if line.startswith("  agent "))
@@ -136,11 +160,20 @@ def test_python_m_local_sheds_a_flood_with_few_descriptors_quietly(tmp_path):
 
     env = {**os.environ, "MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     with (tmp_path / "stderr.log").open("w") as errors:
-        process = subprocess.Popen([sys.executable, "-m", "local", "--state-dir", str(tmp_path / "state")], cwd=REPO_ROOT,
-                                   env=env, stdout=subprocess.PIPE, stderr=errors, text=True, preexec_fn=few_descriptors)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local", "--state-dir", str(tmp_path / "state")],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            preexec_fn=few_descriptors,
+        )
     try:
         [process.stdout.readline() for _ in range(13)]  # the banner: everything answers
-        front_door = json.loads((tmp_path / "state" / "outputs.json").read_text())["AgentCoreSession-local-Local"]["InvocationBaseUrl"]
+        front_door = json.loads((tmp_path / "state" / "outputs.json").read_text())["AgentCoreSession-local-Local"][
+            "InvocationBaseUrl"
+        ]
         flood = [connect(front_door, HALF_HEAD if i % 2 else b"") for i in range(300)]  # more than 64 at once
 
         answers = [read_until_closed(connection) for connection in flood]  # refused at once, or closed after 10 s

@@ -28,7 +28,9 @@ REMEMBER = "Do you remember my name?"
 
 @pytest.fixture(scope="module")
 def iam_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    settings = LocalRuntimeSettings(state_dir=tmp_path_factory.mktemp("iam-runtime"), agent_command=RUN_AGENT, authorizer="iam")
+    settings = LocalRuntimeSettings(
+        state_dir=tmp_path_factory.mktemp("iam-runtime"), agent_command=RUN_AGENT, authorizer="iam"
+    )
     with LocalRuntime(settings) as runtime:
         yield runtime
 
@@ -43,10 +45,14 @@ def outputs(iam_runtime: LocalRuntime) -> dict[str, str]:
 def _client(outputs: dict[str, str], end_user: str | None = None) -> Any:
     """boto3 exactly as the samples create it, plus endpoint_url and the local keys."""
     client = boto3.client(
-        "bedrock-agentcore", region_name=outputs["Region"], endpoint_url=outputs["InvocationBaseUrl"],
-        aws_access_key_id=outputs["AccessKeyId"], aws_secret_access_key=outputs["SecretAccessKey"],
+        "bedrock-agentcore",
+        region_name=outputs["Region"],
+        endpoint_url=outputs["InvocationBaseUrl"],
+        aws_access_key_id=outputs["AccessKeyId"],
+        aws_secret_access_key=outputs["SecretAccessKey"],
     )
     if end_user is not None:
+
         def name_end_user(request: Any, **_: Any) -> None:
             request.headers[END_USER_HEADER] = end_user
 
@@ -56,12 +62,18 @@ def _client(outputs: dict[str, str], end_user: str | None = None) -> Any:
 
 def _ask(client: Any, outputs: dict[str, str], session: str, prompt: str, *, stream: bool = False) -> str:
     response = client.invoke_agent_runtime(
-        agentRuntimeArn=outputs["RuntimeArn"], qualifier=outputs["EndpointName"],
-        payload=json.dumps({"prompt": prompt, "stream": stream}), runtimeSessionId=session,
+        agentRuntimeArn=outputs["RuntimeArn"],
+        qualifier=outputs["EndpointName"],
+        payload=json.dumps({"prompt": prompt, "stream": stream}),
+        runtimeSessionId=session,
     )
     if stream:
         assert response["contentType"].startswith("text/event-stream")
-        events = [json.loads(line[len(b"data: "):]) for line in response["response"].iter_lines() if line.startswith(b"data: ")]
+        events = [
+            json.loads(line[len(b"data: ") :])
+            for line in response["response"].iter_lines()
+            if line.startswith(b"data: ")
+        ]
         return events[-1]["response"]
     assert response["contentType"] == "application/json"
     return json.loads(response["response"].read())["response"]
@@ -90,7 +102,10 @@ def test_two_end_users_of_one_backend_are_isolated(outputs):
         _ask(bob, outputs, session, REMEMBER)
 
     error = refused.value.response["Error"]
-    assert error == {"Code": "AccessDeniedException", "Message": "this session id belongs to another caller; start a new session"}
+    assert error == {
+        "Code": "AccessDeniedException",
+        "Message": "this session id belongs to another caller; start a new session",
+    }
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert _ask(alice, outputs, session, REMEMBER) == "Your name is Alice."
     assert _ask(bob, outputs, str(uuid.uuid1()), REMEMBER) == "I don't know your name."
@@ -100,7 +115,10 @@ def test_agent_validation_error_is_readable_through_boto3(outputs):
     with pytest.raises(ClientError) as refused:
         _ask(_client(outputs), outputs, str(uuid.uuid1()), "")
 
-    assert refused.value.response["Error"] == {"Code": "ValidationException", "Message": "field 'prompt' must not be empty"}
+    assert refused.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "field 'prompt' must not be empty",
+    }
 
 
 def test_wrong_secret_is_refused_by_the_running_front_door(outputs):
@@ -108,7 +126,8 @@ def test_wrong_secret_is_refused_by_the_running_front_door(outputs):
     client = agentcore_client(outputs["InvocationBaseUrl"], key_pair=forged)
 
     with pytest.raises(ClientError) as refused:
-        client.invoke_agent_runtime(agentRuntimeArn=outputs["RuntimeArn"], payload=b'{"prompt": "hi"}',
-                                    runtimeSessionId=str(uuid.uuid1()))
+        client.invoke_agent_runtime(
+            agentRuntimeArn=outputs["RuntimeArn"], payload=b'{"prompt": "hi"}', runtimeSessionId=str(uuid.uuid1())
+        )
 
     assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"

@@ -19,8 +19,13 @@ def _assistant(text: str) -> dict:
 
 
 def test_recall_answers_from_the_latest_name_in_the_messages() -> None:
-    messages = [_user("My name is Ann."), _assistant("Hi"), _user("My name is Bob!"), _assistant("Hi"),
-                _user("Do you remember my name?")]
+    messages = [
+        _user("My name is Ann."),
+        _assistant("Hi"),
+        _user("My name is Bob!"),
+        _assistant("Hi"),
+        _user("Do you remember my name?"),
+    ]
 
     assert reply_for(messages) == Reply(text="Your name is Bob.")
 
@@ -38,7 +43,9 @@ def test_weather_calls_the_tool_then_answers_with_its_result() -> None:
     result = {"role": "user", "content": [{"toolResult": {"toolUseId": "tooluse_1", "content": [{"text": "Cloudy."}]}}]}
 
     assert call == Reply(tool_call=ToolCall("tooluse_1", "get_weather", {"city": "New York"}))
-    assert reply_for([_user("weather in New York"), {"role": "assistant", "content": []}, result]) == Reply(text="Cloudy.")
+    assert reply_for([_user("weather in New York"), {"role": "assistant", "content": []}, result]) == Reply(
+        text="Cloudy."
+    )
 
 
 def test_turn_count_counts_user_text_turns_only() -> None:
@@ -60,7 +67,11 @@ def test_openai_conversation_converts_tool_calls_and_results() -> None:
     openai = [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": [{"type": "text", "text": "weather in Paris"}]},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "function": {"name": "get_weather", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "function": {"name": "get_weather", "arguments": "{}"}}],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "Sunny."},
     ]
 

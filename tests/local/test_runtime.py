@@ -25,7 +25,10 @@ RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}"
     [
         ({"front_door_port": 70000}, "front_door_port is 70000 but must be between 0 and 65535"),
         ({"moto_port": -1}, "moto_port is -1 but must be between 0 and 65535"),
-        ({"agent_command": ()}, "agent_command is empty and agent_url is unset: one of them must say how to reach the agent"),
+        (
+            {"agent_command": ()},
+            "agent_command is empty and agent_url is unset: one of them must say how to reach the agent",
+        ),
         ({"authorizer": "cognito"}, "authorizer is 'cognito' but must be one of jwt, iam"),
     ],
 )
@@ -69,7 +72,10 @@ def test_outputs_file_has_the_deploy_shape_and_is_removed_on_stop(tmp_path):
                 "AwsEndpointUrl": runtime.aws_endpoint_url,
             },
         }
-        assert re.fullmatch(r"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-[0-9a-f]{10}", runtime.runtime_arn)
+        assert re.fullmatch(
+            r"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-[0-9a-f]{10}",
+            runtime.runtime_arn,
+        )
         assert httpx.get(f"{runtime.agent_url}/ping").status_code == 200
         discovery = httpx.get(document["AgentCoreSession-local-Identity"]["OidcDiscoveryUrl"]).json()
         assert discovery["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
@@ -94,7 +100,11 @@ def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
     command = " ".join(RUN_AGENT)
     process = subprocess.Popen(
         [sys.executable, "-m", "local", "--state-dir", str(tmp_path), "--agent-command", command],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
     )
     try:
         banner = [process.stdout.readline()]
@@ -137,14 +147,31 @@ def test_jwt_outputs_file_is_0600_and_holds_no_keys(tmp_path):
     with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT)):
         path = tmp_path / "outputs.json"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert set(json.loads(path.read_text())["AgentCoreSession-local-Local"]) == {"InvocationBaseUrl", "AwsEndpointUrl"}
+        assert set(json.loads(path.read_text())["AgentCoreSession-local-Local"]) == {
+            "InvocationBaseUrl",
+            "AwsEndpointUrl",
+        }
 
 
 def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
     command = " ".join(RUN_AGENT)
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--authorizer", "iam", "--state-dir", str(tmp_path), "--agent-command", command],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "local",
+            "--authorizer",
+            "iam",
+            "--state-dir",
+            str(tmp_path),
+            "--agent-command",
+            command,
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
     )
     try:
         banner = [process.stdout.readline()]

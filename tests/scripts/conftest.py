@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import httpx
@@ -31,7 +32,10 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def aws(emulator) -> Iterator[dict[str, Any]]:
     """Clients on the emulator; moto's state is reset after each test."""
-    clients = {name: boto3.client(name, endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS) for name in ("cloudformation", "s3")}
+    clients = {
+        name: boto3.client(name, endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+        for name in ("cloudformation", "s3")
+    }
     yield clients
     assert httpx.post(f"{emulator.endpoint_url}/moto-api/reset").status_code == 200
 
@@ -48,14 +52,28 @@ def runtime_templates(stages) -> dict[str, dict[str, Any]]:
     return {name: Template.from_stack(stage.runtime).to_json() for name, stage in stages.items()}
 
 
-def run_module(module: str, args: list[str], emulator: Emulator | None, **extra_env: str | None) -> subprocess.CompletedProcess[str]:
+def run_module(
+    module: str, args: list[str], emulator: Emulator | None, **extra_env: str | None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m scripts.<module>`` from the repository root, as make does, against the emulator
     (an ``extra_env`` value of None removes that variable)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env |= {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": os.devnull}
+    env |= {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+    }
     if emulator is not None:
         env["AWS_ENDPOINT_URL"] = emulator.endpoint_url
     env |= {k: v for k, v in extra_env.items() if v is not None}
     for key in [k for k, v in extra_env.items() if v is None]:
         env.pop(key, None)
-    return subprocess.run([sys.executable, "-m", f"scripts.{module}", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", f"scripts.{module}", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

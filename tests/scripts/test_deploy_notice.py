@@ -20,11 +20,20 @@ def test_notice_is_printed_when_the_stage_was_never_deployed(aws, emulator):
     result = run_module("deploy_notice", ["--stage", "dev"], emulator)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == notice("dev", DEFAULT_MODEL) + "\n"
-    assert result.stdout.startswith("First deploy of stage dev (AgentCoreSession-dev-Runtime has never been created). Once per account:\n")
+    assert result.stdout.startswith(
+        "First deploy of stage dev (AgentCoreSession-dev-Runtime has never been created). Once per account:\n"
+    )
 
 
 def test_notice_is_silent_once_the_stage_exists(aws, emulator):
-    body = {"Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "x", "Name": "/agentcore-session/dev/region"}}}}
+    body = {
+        "Resources": {
+            "P": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Type": "String", "Value": "x", "Name": "/agentcore-session/dev/region"},
+            }
+        }
+    }
     aws["cloudformation"].create_stack(StackName="AgentCoreSession-dev-Runtime", TemplateBody=json.dumps(body))
     result = run_module("deploy_notice", ["--stage", "dev"], emulator)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
@@ -35,7 +44,9 @@ def test_a_failed_first_create_is_still_a_first_deploy(status):
     assert DeployedStack(name="s", status=status).ever_created is False
 
 
-@pytest.mark.parametrize("status", ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS"])
+@pytest.mark.parametrize(
+    "status", ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS"]
+)
 def test_a_created_stack_is_not_a_first_deploy(status):
     assert DeployedStack(name="s", status=status).ever_created is True
 
@@ -78,6 +89,12 @@ def test_every_notice_command_is_in_the_readme_deploy_section():
 
 
 def test_make_deploy_prints_the_notice_before_cdk_deploy():
-    recipe = subprocess.run(["make", "-n", "deploy", "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
-    steps = [i for i, line in enumerate(recipe) if "scripts.deploy_notice --stage dev" in line or re.search(r"\bcdk .* deploy --all ", line)]
+    recipe = subprocess.run(
+        ["make", "-n", "deploy", "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    steps = [
+        i
+        for i, line in enumerate(recipe)
+        if "scripts.deploy_notice --stage dev" in line or re.search(r"\bcdk .* deploy --all ", line)
+    ]
     assert len(steps) == 2 and "deploy_notice" in recipe[steps[0]], recipe

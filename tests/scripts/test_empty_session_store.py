@@ -8,8 +8,6 @@ import re
 import subprocess
 from typing import Any
 
-import pytest
-
 from scripts import empty_session_store as script
 from scripts.stage_stacks import runtime_stack_name
 from tests.scripts.conftest import REPO, run_module
@@ -20,7 +18,7 @@ STACK = "AgentCoreSession-dev-Runtime"
 def deploy_store(aws: dict[str, Any], template: dict[str, Any], stack_name: str = STACK) -> str:
     """Create a stack holding the synthesized session bucket (resource and DeletionPolicy as synthesized)
     and the SessionBucketName output; return the bucket's name."""
-    (logical_id, bucket), = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]
+    ((logical_id, bucket),) = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]
     body = {"Resources": {logical_id: bucket}, "Outputs": {"SessionBucketName": {"Value": {"Ref": logical_id}}}}
     aws["cloudformation"].create_stack(StackName=stack_name, TemplateBody=json.dumps(body))
     outputs = aws["cloudformation"].describe_stacks(StackName=stack_name)["Stacks"][0]["Outputs"]
@@ -38,14 +36,21 @@ def versions(s3: Any, bucket: str) -> list[tuple[str, str]]:
 
 
 def test_runtime_stack_name_is_the_stage_runtime_stack(stages):
-    assert (runtime_stack_name("dev"), runtime_stack_name("prod")) == (stages["dev"].runtime.stack_name, stages["prod"].runtime.stack_name)
+    assert (runtime_stack_name("dev"), runtime_stack_name("prod")) == (
+        stages["dev"].runtime.stack_name,
+        stages["prod"].runtime.stack_name,
+    )
 
 
 def test_dev_bucket_is_emptied_before_destroy(aws, emulator, runtime_templates):
     bucket = deploy_store(aws, runtime_templates["dev"])
     put_conversation(aws["s3"], bucket, 3)
     result = run_module("empty_session_store", ["--stage", "dev"], emulator)
-    assert (result.returncode, result.stdout, result.stderr) == (0, f"emptied bucket {bucket}: deleted 3 object versions and delete markers\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"emptied bucket {bucket}: deleted 3 object versions and delete markers\n",
+        "",
+    )
     assert versions(aws["s3"], bucket) == []
 
 
@@ -62,11 +67,19 @@ def test_versioned_bucket_loses_every_version_and_delete_marker(aws, emulator, r
 
 
 def test_retained_prod_bucket_is_never_touched(aws, emulator, runtime_templates):
-    assert runtime_templates["prod"]["Resources"][next(k for k in runtime_templates["prod"]["Resources"] if k.startswith("SessionStoreBucket"))]["DeletionPolicy"] == "Retain"
+    assert (
+        runtime_templates["prod"]["Resources"][
+            next(k for k in runtime_templates["prod"]["Resources"] if k.startswith("SessionStoreBucket"))
+        ]["DeletionPolicy"]
+        == "Retain"
+    )
     bucket = deploy_store(aws, runtime_templates["prod"], stack_name="AgentCoreSession-prod-Runtime")
     put_conversation(aws["s3"], bucket, 2)
     result = run_module("empty_session_store", ["--stage", "prod"], emulator)
-    assert (result.returncode, result.stdout) == (0, f"bucket {bucket} is retained (DeletionPolicy Retain): not touched\n")
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"bucket {bucket} is retained (DeletionPolicy Retain): not touched\n",
+    )
     assert len(versions(aws["s3"], bucket)) == 2
 
 
@@ -77,12 +90,20 @@ def test_missing_stack_means_nothing_to_empty(aws, emulator):
 
 def test_memory_store_stack_has_nothing_to_empty(aws, emulator):
     body = {
-        "Resources": {"MemoryIdParameter": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "mem-1", "Name": "/agentcore-session/dev/memory-id"}}},
+        "Resources": {
+            "MemoryIdParameter": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Type": "String", "Value": "mem-1", "Name": "/agentcore-session/dev/memory-id"},
+            }
+        },
         "Outputs": {"MemoryId": {"Value": "mem-1"}},
     }
     aws["cloudformation"].create_stack(StackName=STACK, TemplateBody=json.dumps(body))
     result = run_module("empty_session_store", ["--stage", "dev"], emulator)
-    assert (result.returncode, result.stdout) == (0, f"stack {STACK} has no SessionBucketName output (no S3 session store): nothing to empty\n")
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"stack {STACK} has no SessionBucketName output (no S3 session store): nothing to empty\n",
+    )
 
 
 def test_a_bucket_outside_the_stack_is_refused(aws, emulator, runtime_templates):
@@ -90,12 +111,15 @@ def test_a_bucket_outside_the_stack_is_refused(aws, emulator, runtime_templates)
     aws["s3"].create_bucket(Bucket="someone-elses-bucket")
     put_conversation(aws["s3"], "someone-elses-bucket", 1)
     template = runtime_templates["dev"]
-    (logical_id, bucket), = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]
+    ((logical_id, bucket),) = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]
     body = {"Resources": {logical_id: bucket}, "Outputs": {"SessionBucketName": {"Value": "someone-elses-bucket"}}}
     aws["cloudformation"].create_stack(StackName=STACK, TemplateBody=json.dumps(body))
     result = run_module("empty_session_store", ["--stage", "dev"], emulator)
     assert result.returncode == 1
-    assert result.stderr == f"emptying the session store failed: bucket someone-elses-bucket is not a resource of stack {STACK}: refusing to empty it\n"
+    assert (
+        result.stderr
+        == f"emptying the session store failed: bucket someone-elses-bucket is not a resource of stack {STACK}: refusing to empty it\n"
+    )
     assert len(versions(aws["s3"], "someone-elses-bucket")) == 1
 
 
@@ -105,8 +129,15 @@ def test_large_stores_are_deleted_in_batches(aws, runtime_templates, monkeypatch
     calls: list[int] = []
     delete_objects = aws["s3"].delete_objects
     monkeypatch.setattr(script, "DELETE_BATCH", 2)
-    monkeypatch.setattr(aws["s3"], "delete_objects", lambda **kwargs: calls.append(len(kwargs["Delete"]["Objects"])) or delete_objects(**kwargs))
-    assert script.empty_session_store(aws["cloudformation"], aws["s3"], stage="dev") == f"emptied bucket {bucket}: deleted 5 object versions and delete markers"
+    monkeypatch.setattr(
+        aws["s3"],
+        "delete_objects",
+        lambda **kwargs: calls.append(len(kwargs["Delete"]["Objects"])) or delete_objects(**kwargs),
+    )
+    assert (
+        script.empty_session_store(aws["cloudformation"], aws["s3"], stage="dev")
+        == f"emptied bucket {bucket}: deleted 5 object versions and delete markers"
+    )
     assert calls == [2, 2, 1]
     assert versions(aws["s3"], bucket) == []
 
@@ -119,6 +150,12 @@ def test_unreadable_cloudformation_fails_before_destroy():
 
 
 def test_make_destroy_empties_the_store_before_cdk_destroy():
-    recipe = subprocess.run(["make", "-n", "destroy", "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
-    steps = [i for i, line in enumerate(recipe) if "scripts.empty_session_store --stage dev" in line or re.search(r"\bcdk .* destroy --all --force$", line)]
+    recipe = subprocess.run(
+        ["make", "-n", "destroy", "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    steps = [
+        i
+        for i, line in enumerate(recipe)
+        if "scripts.empty_session_store --stage dev" in line or re.search(r"\bcdk .* destroy --all --force$", line)
+    ]
     assert len(steps) == 2 and "empty_session_store" in recipe[steps[0]], recipe

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -100,7 +101,13 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "dev": {},
     "prod": {"stage": "prod"},
     "memory": {"overrides": {"session_store": "agentcore-memory"}},
-    "vpc": {"overrides": {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]}},
+    "vpc": {
+        "overrides": {
+            "network_mode": "vpc",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "subnet_ids": ["subnet-0123456789abcdef0"],
+        }
+    },
     "iam": {"overrides": {"authorizer": "iam"}},
     "agnostic": {"env": False},
     "pipeline": {"pipeline": True},
@@ -130,14 +137,18 @@ def synthesized(build, pipeline_build) -> Callable[[str], Path]:
     return _synthesized
 
 
-def run_cdk(args: list[str], **kwargs: Any) -> "subprocess.CompletedProcess[str]":
+def run_cdk(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run the pinned CDK CLI from the repo with the virtualenv's Node.js first on PATH."""
     import os
     import subprocess
     import sys
 
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}", "CDK_DISABLE_VERSION_CHECK": "1"}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+    }
     for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_PROFILE"):
         env.pop(key, None)
     return subprocess.run(["cdk", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, **kwargs)

@@ -12,9 +12,10 @@ import json
 import re
 import shlex
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
@@ -63,11 +64,16 @@ def load_stacks(assembly: Path) -> list[SynthesizedStack]:
             if artifact.get("additionalMetadataFile"):
                 metadata = json.loads((assembly / artifact["additionalMetadataFile"]).read_text())
             logical_ids = {
-                path: entry["data"] for path, entries in metadata.items() for entry in entries if entry["type"] == "aws:cdk:logicalId"
+                path: entry["data"]
+                for path, entries in metadata.items()
+                for entry in entries
+                if entry["type"] == "aws:cdk:logicalId"
             }
             name = props.get("stackName", artifact.get("displayName"))
             template = json.loads((assembly / props["templateFile"]).read_text())
-            found.append(SynthesizedStack(stack_name=name, stage=stage_of(name), template=template, logical_ids=logical_ids))
+            found.append(
+                SynthesizedStack(stack_name=name, stage=stage_of(name), template=template, logical_ids=logical_ids)
+            )
     return found
 
 
@@ -156,9 +162,7 @@ def name_clashes(deployments: Sequence[Sequence[SynthesizedStack]], names=physic
     problems = []
     for (kind, name), uses in seen.items():
         for position, (index_a, stack_a) in enumerate(uses):
-            clash = next(
-                ((i, s) for i, s in uses[position + 1 :] if i == index_a or s.stage != stack_a.stage), None
-            )
+            clash = next(((i, s) for i, s in uses[position + 1 :] if i == index_a or s.stage != stack_a.stage), None)
             if clash:
                 problems.append(f"{kind} {name} is used by {stack_a.stack_name} and {clash[1].stack_name}")
                 break
@@ -191,7 +195,9 @@ def volatile_exports(before: Sequence[SynthesizedStack], after: Sequence[Synthes
         outputs = earlier[later.stack_name].template.get("Outputs", {})
         for key, output in later.template.get("Outputs", {}).items():
             if "Export" in output and outputs.get(key, {}).get("Value") != output["Value"]:
-                problems.append(f"{later.stack_name} export {render(output['Export']['Name'])} changes with the agent's code")
+                problems.append(
+                    f"{later.stack_name} export {render(output['Export']['Name'])} changes with the agent's code"
+                )
     return problems
 
 
@@ -264,8 +270,17 @@ def required_uses(stack: SynthesizedStack) -> dict[str, list[Use]]:
                 uses[policy_id].append(Use(CLOUDWATCH, ("sns:Publish",), f"alarms publish to topic {topic}"))
         key = _ref(resources.get(topic, {}).get("Properties", {}).get("KmsMasterKeyId"))
         if key:
-            uses[key].append(Use(CLOUDWATCH, ("kms:Decrypt", "kms:GenerateDataKey*"), f"alarms publish to topic {topic} encrypted with it"))
-    if any(d["Properties"].get("DeliveryDestinationType") == "XRAY" for _, d in stack.resources("AWS::Logs::DeliveryDestination")):
+            uses[key].append(
+                Use(
+                    CLOUDWATCH,
+                    ("kms:Decrypt", "kms:GenerateDataKey*"),
+                    f"alarms publish to topic {topic} encrypted with it",
+                )
+            )
+    if any(
+        d["Properties"].get("DeliveryDestinationType") == "XRAY"
+        for _, d in stack.resources("AWS::Logs::DeliveryDestination")
+    ):
         for policy_id, _ in stack.resources("AWS::XRay::ResourcePolicy"):
             uses[policy_id].append(Use(LOG_DELIVERY, ("xray:PutTraceSegments",), "traces are delivered to X-Ray"))
     return uses
@@ -307,7 +322,9 @@ def resource_policy_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
             where = f"{synthesized.stack_name}/{logical_id}"
             for use in uses.get(logical_id, []):
                 if not any(
-                    ("Service", use.principal) in _principals(s) and _actions_cover(as_list(s.get("Action")), use.actions) for s in allows
+                    ("Service", use.principal) in _principals(s)
+                    and _actions_cover(as_list(s.get("Action")), use.actions)
+                    for s in allows
                 ):
                     problems.append(f"{where}: {use.principal} may not {', '.join(use.actions)} ({use.why})")
             expected = {use.principal for use in uses.get(logical_id, [])}
@@ -316,7 +333,9 @@ def resource_policy_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
     return problems
 
 
-def _unexpected(where: str, statement: dict[str, Any], resource_type: str, services: set[str], artifact_store: bool) -> list[str]:
+def _unexpected(
+    where: str, statement: dict[str, Any], resource_type: str, services: set[str], artifact_store: bool
+) -> list[str]:
     problems = []
     conditions = {key for operator in (statement.get("Condition") or {}).values() for key in operator}
     for kind, principal in _principals(statement):
@@ -342,7 +361,23 @@ IMAGES: dict[str, dict[str, Any]] = {
     "aws/codebuild/standard:7.0": {
         # Ubuntu 22.04; every apt layer ends with `rm -rf /var/lib/apt/lists/*`.
         "package_lists_removed": True,
-        "tools": {"apt-get", "apt", "bash", "sh", "make", "git", "curl", "python3", "python", "pip", "pip3", "node", "npm", "docker", "aws"},
+        "tools": {
+            "apt-get",
+            "apt",
+            "bash",
+            "sh",
+            "make",
+            "git",
+            "curl",
+            "python3",
+            "python",
+            "pip",
+            "pip3",
+            "node",
+            "npm",
+            "docker",
+            "aws",
+        },
         "runtimes": {"python": {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14"}, "nodejs": {"18", "20", "22", "24"}},
     },
     "aws/codebuild/amazonlinux-aarch64-standard:3.0": {
@@ -427,7 +462,9 @@ def _command_problems(where: str, commands: list[str], image: dict[str, Any], re
             if APT_UPDATE.search(line):
                 lists_fresh = True
             elif APT_INSTALL.search(line) and not lists_fresh:
-                problems.append(f"{where}: `{line.strip()}` runs before any apt-get update (the image has no package lists)")
+                problems.append(
+                    f"{where}: `{line.strip()}` runs before any apt-get update (the image has no package lists)"
+                )
         for program in programs(command):
             if program not in available and not (repo / program).is_file():
                 problems.append(f"{where}: `{command}` runs {program}, which is not on the image")
@@ -443,7 +480,9 @@ def _command_problems(where: str, commands: list[str], image: dict[str, Any], re
 def policy_statements(stacks: Iterable[SynthesizedStack]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(stack/logical id, statement) for every identity policy statement."""
     for synthesized in stacks:
-        for logical_id, resource in synthesized.resources("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"):
+        for logical_id, resource in synthesized.resources(
+            "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"
+        ):
             documents = [p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
             if resource["Type"] != "AWS::IAM::Role":
                 documents.append(resource["Properties"]["PolicyDocument"])
@@ -484,7 +523,11 @@ def bare_star_acknowledgments(stacks: Sequence[SynthesizedStack], report: dict[s
                 synthesized, logical_id = policies[f"/{construct['constructPath']}"]
                 document = synthesized.template["Resources"][logical_id]["Properties"]["PolicyDocument"]
                 for statement in document["Statement"]:
-                    if statement.get("Effect") == "Allow" and "*" in as_list(statement.get("Resource")) and not explained(statement, REQUIRED_WILDCARDS):
+                    if (
+                        statement.get("Effect") == "Allow"
+                        and "*" in as_list(statement.get("Resource"))
+                        and not explained(statement, REQUIRED_WILDCARDS)
+                    ):
                         problems.append(
                             f"{construct['constructPath']}: Resource::* acknowledged, but {as_list(statement['Action'])} on * is not a required wildcard"
                         )

@@ -13,6 +13,7 @@ from tests.stacks.conftest import CONFIGURATIONS
 REPO = Path(__file__).resolve().parents[2]
 CFN_LINT = [str(Path(sys.executable).parent / "cfn-lint")]
 
+
 @pytest.fixture(scope="module", params=sorted(CONFIGURATIONS))
 def templates(request, synthesized) -> list[Path]:
     found = sorted(synthesized(request.param).rglob("*.template.json"))
@@ -34,7 +35,9 @@ def test_cfn_lint_config_ignores_only_documented_rules():
 
 def test_cfn_lint_catches_a_broken_template(tmp_path):
     broken = tmp_path / "broken.template.json"
-    broken.write_text('{"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Sometimes"}}}}}')
+    broken.write_text(
+        '{"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Sometimes"}}}}}'
+    )
     result = subprocess.run([*CFN_LINT, str(broken)], cwd=REPO, capture_output=True, text=True)
     assert result.returncode != 0
     assert "E3030" in result.stdout or "E30" in result.stdout

@@ -51,7 +51,10 @@ def test_test_job_runs_make_test_then_make_synth(workflow):
 def test_deploy_runs_only_on_main_pushes_when_a_role_is_configured(workflow):
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "test"
-    assert deploy["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main' && vars.AWS_DEPLOY_ROLE_ARN != ''"
+    assert (
+        deploy["if"]
+        == "github.event_name == 'push' && github.ref == 'refs/heads/main' && vars.AWS_DEPLOY_ROLE_ARN != ''"
+    )
     assert deploy["permissions"] == {"contents": "read", "id-token": "write"}
 
 
@@ -67,7 +70,9 @@ def test_deploy_assumes_the_oidc_role_and_builds_arm64_with_buildx_and_qemu(work
     ]
     qemu = next(s for s in deploy["steps"] if s.get("uses", "").startswith("docker/setup-qemu-action"))
     assert qemu["with"]["platforms"] == "arm64"
-    credentials = next(s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials"))
+    credentials = next(
+        s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")
+    )
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert credentials["with"]["aws-region"] == "${{ vars.AWS_REGION }}"
     assert not any(k in credentials["with"] for k in ("aws-access-key-id", "aws-secret-access-key"))
@@ -75,7 +80,9 @@ def test_deploy_assumes_the_oidc_role_and_builds_arm64_with_buildx_and_qemu(work
 
 
 def test_every_make_target_the_workflow_calls_exists(workflow):
-    called = {m for job in workflow["jobs"].values() for run in _runs(job) for m in re.findall(r"\bmake ([a-z-]+)", run)}
+    called = {
+        m for job in workflow["jobs"].values() for run in _runs(job) for m in re.findall(r"\bmake ([a-z-]+)", run)
+    }
     assert called == {"test", "synth", "deploy"}
     assert called <= _make_targets()
 
@@ -94,7 +101,12 @@ def test_every_action_is_pinned_to_a_commit_sha(workflow):
 
 def test_pin_check_rejects_tags_branches_and_short_shas():
     assert _pinned("actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1")
-    for unpinned in ("actions/checkout@v7", "actions/checkout@v7.0.1", "actions/checkout@main", "actions/checkout@3d3c42e"):
+    for unpinned in (
+        "actions/checkout@v7",
+        "actions/checkout@v7.0.1",
+        "actions/checkout@main",
+        "actions/checkout@3d3c42e",
+    ):
         assert not _pinned(unpinned), unpinned
 
 

@@ -14,16 +14,25 @@ def test_cli_synth_default_stage_without_credentials(tmp_path):
     result = run_cdk(["synth", "--quiet", "-o", str(out)])
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "assembly-dev" / "manifest.json").read_text())
-    stacks = sorted(a["properties"]["stackName"] for a in manifest["artifacts"].values() if a["type"] == "aws:cloudformation:stack")
+    stacks = sorted(
+        a["properties"]["stackName"] for a in manifest["artifacts"].values() if a["type"] == "aws:cloudformation:stack"
+    )
     assert "AgentCoreSession-dev-Identity" in stacks and "AgentCoreSession-dev-Runtime" in stacks
-    summary = subprocess.run([sys.executable, "scripts/synth_summary.py", str(out)], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    summary = subprocess.run(
+        [sys.executable, "scripts/synth_summary.py", str(out)], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
     assert "AgentCoreSession-dev-Runtime:" in summary
     assert "  1  AWS::BedrockAgentCore::Runtime" in summary
-    assert "outputs: AuthorizerType, EndpointName, ExecutionRoleArn, ImageUri, Region, RuntimeArn, RuntimeId, SessionBucketName, SessionStore" in summary
+    assert (
+        "outputs: AuthorizerType, EndpointName, ExecutionRoleArn, ImageUri, Region, RuntimeArn, RuntimeId, SessionBucketName, SessionStore"
+        in summary
+    )
 
 
 def test_cli_synth_unknown_stage_fails_with_one_clear_line(tmp_path):
     result = run_cdk(["synth", "--quiet", "-c", "stage=qa", "-o", str(tmp_path / "out")])
     assert result.returncode != 0
-    assert "synth failed: invalid configuration:\n  - stage is 'qa' but cdk.json defines only: dev, prod" in result.stderr
+    assert (
+        "synth failed: invalid configuration:\n  - stage is 'qa' but cdk.json defines only: dev, prod" in result.stderr
+    )
     assert "Traceback" not in result.stderr

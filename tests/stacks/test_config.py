@@ -42,7 +42,9 @@ def test_load_prod_overrides():
 
 
 def test_load_reads_cli_strings_as_typed_values():
-    config = load({"idle_timeout_seconds": "120", "user_password_auth": "false", "subnet_ids": "", "network_mode": "public"})
+    config = load(
+        {"idle_timeout_seconds": "120", "user_password_auth": "false", "subnet_ids": "", "network_mode": "public"}
+    )
     assert config.idle_timeout_seconds == 120
     assert config.user_password_auth is False
 
@@ -63,18 +65,33 @@ def test_load_collects_every_problem_at_once():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"runtime_name": "my-agent"}, "runtime_name is 'my-agent' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{0,47}$)"),
-        ({"runtime_name": "a" * 49}, f"runtime_name is '{'a' * 49}' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{{0,47}}$)"),
+        (
+            {"runtime_name": "my-agent"},
+            "runtime_name is 'my-agent' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
+        ),
+        (
+            {"runtime_name": "a" * 49},
+            f"runtime_name is '{'a' * 49}' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{{0,47}}$)",
+        ),
         ({"endpoint_name": "DEFAULT"}, "endpoint_name is 'DEFAULT' but that name is reserved by the service"),
         ({"idle_timeout_seconds": 59}, "idle_timeout_seconds is 59 but must be between 60 and 28800"),
         ({"max_lifetime_seconds": 28801}, "max_lifetime_seconds is 28801 but must be between 60 and 28800"),
-        ({"idle_timeout_seconds": 3600, "max_lifetime_seconds": 1800}, "idle_timeout_seconds is 3600 but must be at most max_lifetime_seconds (1800)"),
+        (
+            {"idle_timeout_seconds": 3600, "max_lifetime_seconds": 1800},
+            "idle_timeout_seconds is 3600 but must be at most max_lifetime_seconds (1800)",
+        ),
         ({"memory_event_expiry_days": 6}, "memory_event_expiry_days is 6 but must be between 7 and 365"),
         ({"memory_event_expiry_days": 366}, "memory_event_expiry_days is 366 but must be between 7 and 365"),
         ({"session_expiry_days": 0}, "session_expiry_days is 0 but must be between 1 and 3650"),
-        ({"model_id": "claude sonnet"}, "model_id is 'claude sonnet' but must be a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6' (pattern ^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\\.)?[a-z0-9-]+\\.[A-Za-z0-9._:-]+$)"),
+        (
+            {"model_id": "claude sonnet"},
+            "model_id is 'claude sonnet' but must be a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6' (pattern ^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\\.)?[a-z0-9-]+\\.[A-Za-z0-9._:-]+$)",
+        ),
         ({"session_store": "dynamodb"}, "session_store is 'dynamodb' but must be one of: s3, agentcore-memory"),
-        ({"session_prefix": "sessions"}, "session_prefix is 'sessions' but must be lowercase key prefix ending in '/' such as 'sessions/' (pattern ^[a-z0-9][a-z0-9/_-]{0,62}/$)"),
+        (
+            {"session_prefix": "sessions"},
+            "session_prefix is 'sessions' but must be lowercase key prefix ending in '/' such as 'sessions/' (pattern ^[a-z0-9][a-z0-9/_-]{0,62}/$)",
+        ),
         ({"network_mode": "private"}, "network_mode is 'private' but must be one of: public, vpc"),
         ({"authorizer": "apikey"}, "authorizer is 'apikey' but must be one of: jwt, iam"),
         ({"log_level": "TRACE"}, "log_level is 'TRACE' but must be one of: DEBUG, INFO, WARNING, ERROR"),
@@ -83,11 +100,26 @@ def test_load_collects_every_problem_at_once():
         ({"refresh_token_validity_days": 0}, "refresh_token_validity_days is 0 but must be between 1 and 3650"),
         ({"idle_timeout_seconds": "soon"}, "idle_timeout_seconds is 'soon' but must be a int"),
         ({"user_password_auth": 1}, "user_password_auth is 1 but must be a bool"),
-        ({"vpc_id": "vpc-0123456789abcdef0"}, "vpc_id is set but network_mode is 'public'; set network_mode to 'vpc' or remove it"),
-        ({"network_mode": "vpc", "subnet_ids": ["subnet-0123456789abcdef0"]}, "vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)"),
-        ({"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0"}, "subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id"),
-        ({"network_mode": "vpc", "vpc_id": "vpc-1", "subnet_ids": ["subnet-0123456789abcdef0"]}, "vpc_id is 'vpc-1' but must be a VPC id such as vpc-0123456789abcdef0 (pattern ^vpc-[0-9a-f]{8,17}$)"),
-        ({"colour": "blue"}, "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)"),
+        (
+            {"vpc_id": "vpc-0123456789abcdef0"},
+            "vpc_id is set but network_mode is 'public'; set network_mode to 'vpc' or remove it",
+        ),
+        (
+            {"network_mode": "vpc", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            "vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)",
+        ),
+        (
+            {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0"},
+            "subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id",
+        ),
+        (
+            {"network_mode": "vpc", "vpc_id": "vpc-1", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            "vpc_id is 'vpc-1' but must be a VPC id such as vpc-0123456789abcdef0 (pattern ^vpc-[0-9a-f]{8,17}$)",
+        ),
+        (
+            {"colour": "blue"},
+            "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
+        ),
     ],
 )
 def test_load_rejects_invalid_value_with_exact_message(overrides, message):
@@ -101,5 +133,7 @@ def test_load_rejects_bad_stage_name(stage):
     context = copy.deepcopy(ROOT)
     context["stages"][stage] = {}
     with pytest.raises(ConfigError) as error:
-        load_stage_config(context, stage or None) if stage else load_stage_config({**context, "default_stage": ""}, None)
+        load_stage_config(context, stage or None) if stage else load_stage_config(
+            {**context, "default_stage": ""}, None
+        )
     assert error.value.problems[0].startswith(f"stage is {stage!r} but must match ^[a-z][a-z0-9]{{0,11}}$")

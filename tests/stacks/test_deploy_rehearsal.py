@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,8 @@ def test_published_name_rule_catches_region_published_by_both_stacks(stacks_of):
     identity = rules.stack(dev, "Identity")
     identity.template["Outputs"]["Region"] = {"Value": "us-east-1", "Export": {"Name": "agentcore-session-dev-Region"}}
     identity.template["Resources"]["RegionParameter"] = {
-        "Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "us-east-1", "Name": "/agentcore-session/dev/region"}
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {"Type": "String", "Value": "us-east-1", "Name": "/agentcore-session/dev/region"},
     }
     assert rules.published_name_clashes([dev]) == [
         "export agentcore-session-dev-Region is used by AgentCoreSession-dev-Identity and AgentCoreSession-dev-Runtime",
@@ -92,7 +94,11 @@ def test_published_name_rule_catches_region_published_by_both_stacks(stacks_of):
 
 def test_published_name_rule_catches_prod_reusing_a_dev_parameter(stacks_of):
     prod = rules.mutable(stacks_of("prod"))
-    parameter = next(r for _, r in rules.stack(prod, "Runtime").resources("AWS::SSM::Parameter") if r["Properties"]["Name"].endswith("/runtime-arn"))
+    parameter = next(
+        r
+        for _, r in rules.stack(prod, "Runtime").resources("AWS::SSM::Parameter")
+        if r["Properties"]["Name"].endswith("/runtime-arn")
+    )
     parameter["Properties"]["Name"] = "/agentcore-session/dev/runtime-arn"
     assert rules.published_name_clashes([stacks_of("dev"), prod]) == [
         "SSM parameter /agentcore-session/dev/runtime-arn is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
@@ -106,7 +112,10 @@ def test_published_name_rule_catches_prod_reusing_a_dev_parameter(stacks_of):
 def test_no_export_changes_with_the_agent_code(stacks_of, after_code_change, name):
     before, after = stacks_of(name), after_code_change[name]
     image = lambda stacks: [  # noqa: E731 - the published image URI of each runtime stack
-        r["Properties"]["Value"] for s in stacks for _, r in s.resources("AWS::SSM::Parameter") if r["Properties"]["Name"].endswith("/image-uri")
+        r["Properties"]["Value"]
+        for s in stacks
+        for _, r in s.resources("AWS::SSM::Parameter")
+        if r["Properties"]["Name"].endswith("/image-uri")
     ]
     assert image(before) != image(after), "the agent change did not change the image: the rule would prove nothing"
     assert rules.volatile_exports(before, after) == []
@@ -116,7 +125,9 @@ def test_volatile_export_rule_catches_an_exported_image_uri(stacks_of, after_cod
     """Main exported ImageUri: once imported, every code deploy would fail to update it."""
     before, after = rules.mutable(stacks_of("dev")), rules.mutable(after_code_change["dev"])
     for stacks in (before, after):
-        rules.stack(stacks, "Runtime").template["Outputs"]["ImageUri"]["Export"] = {"Name": "agentcore-session-dev-ImageUri"}
+        rules.stack(stacks, "Runtime").template["Outputs"]["ImageUri"]["Export"] = {
+            "Name": "agentcore-session-dev-ImageUri"
+        }
     assert rules.volatile_exports(before, after) == [
         "AgentCoreSession-dev-Runtime export agentcore-session-dev-ImageUri changes with the agent's code"
     ]
@@ -134,7 +145,10 @@ def test_resource_policies_let_in_exactly_the_services_that_use_them(stacks_of, 
 
 def test_every_alarm_topic_and_its_key_are_required_to_let_cloudwatch_in(stacks_of):
     monitoring = rules.stack(stacks_of("dev"), "Monitoring")
-    uses = {logical_id: [(u.principal, u.actions) for u in found] for logical_id, found in rules.required_uses(monitoring).items()}
+    uses = {
+        logical_id: [(u.principal, u.actions) for u in found]
+        for logical_id, found in rules.required_uses(monitoring).items()
+    }
     topic_policy = next(k for k, _ in monitoring.resources("AWS::SNS::TopicPolicy"))
     key = next(k for k, _ in monitoring.resources("AWS::KMS::Key"))
     assert uses == {
@@ -160,8 +174,12 @@ def test_policy_rule_catches_a_key_cloudwatch_cannot_use(stacks_of):
     """Main's key allowed kms:GenerateDataKey only with aws:SourceAccount: both are reported."""
     dev = rules.mutable(stacks_of("dev"))
     monitoring = rules.stack(dev, "Monitoring")
-    (key_id, key), = list(monitoring.resources("AWS::KMS::Key"))
-    statement = next(s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"})
+    ((key_id, key),) = list(monitoring.resources("AWS::KMS::Key"))
+    statement = next(
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    )
     statement["Action"] = ["kms:Decrypt", "kms:GenerateDataKey"]
     del statement["Condition"]["ArnLike"]
     topic = next(k for k, _ in monitoring.resources("AWS::SNS::Topic"))
@@ -189,8 +207,10 @@ def test_policy_rule_catches_principals_nothing_needs(stacks_of):
 def test_policy_rule_catches_trace_delivery_shut_out(stacks_of):
     dev = rules.mutable(stacks_of("dev"))
     runtime = rules.stack(dev, "Runtime")
-    (policy_id, policy), = list(runtime.resources("AWS::XRay::ResourcePolicy"))
-    policy["Properties"]["PolicyDocument"] = json.loads(json.dumps(policy["Properties"]["PolicyDocument"]).replace("delivery.logs.amazonaws.com", "logs.amazonaws.com"))
+    ((policy_id, policy),) = list(runtime.resources("AWS::XRay::ResourcePolicy"))
+    policy["Properties"]["PolicyDocument"] = json.loads(
+        json.dumps(policy["Properties"]["PolicyDocument"]).replace("delivery.logs.amazonaws.com", "logs.amazonaws.com")
+    )
     assert rules.resource_policy_problems(dev) == [
         f"AgentCoreSession-dev-Runtime/{policy_id}: delivery.logs.amazonaws.com may not xray:PutTraceSegments (traces are delivered to X-Ray)",
         f"AgentCoreSession-dev-Runtime/{policy_id}: lets in Service logs.amazonaws.com, which nothing here needs",
@@ -208,7 +228,11 @@ def test_codebuild_commands_run_on_their_images(stacks_of):
 
 def _synth_project(stacks: list[rules.SynthesizedStack]) -> tuple[str, dict[str, Any]]:
     pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
-    return next((k, r["Properties"]) for k, r in pipeline.resources("AWS::CodeBuild::Project") if k.startswith("PipelineBuildSynth"))
+    return next(
+        (k, r["Properties"])
+        for k, r in pipeline.resources("AWS::CodeBuild::Project")
+        if k.startswith("PipelineBuildSynth")
+    )
 
 
 def _edit_spec(project: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> None:
@@ -241,7 +265,9 @@ def test_codebuild_rule_catches_a_tool_used_before_it_is_installed(stacks_of):
     stacks = rules.mutable(stacks_of("pipeline"))
     logical_id, project = _synth_project(stacks)
     _edit_spec(project, lambda spec: spec["phases"]["install"]["commands"].insert(0, "cdk --version"))
-    assert rules.codebuild_problems(stacks, REPO) == [f"AgentCoreSession-Pipeline/{logical_id}: `cdk --version` runs cdk, which is not on the image"]
+    assert rules.codebuild_problems(stacks, REPO) == [
+        f"AgentCoreSession-Pipeline/{logical_id}: `cdk --version` runs cdk, which is not on the image"
+    ]
 
 
 def test_codebuild_rule_catches_a_runtime_version_the_image_lacks(stacks_of):
@@ -259,7 +285,9 @@ def test_codebuild_rule_reads_the_scripts_a_build_runs(stacks_of, tmp_path):
     (tmp_path / "scripts" / "prepare.sh").write_text("#!/bin/sh\nset -e\napt-get install -y podman\n")
     stacks = rules.mutable(stacks_of("pipeline"))
     logical_id, project = _synth_project(stacks)
-    _edit_spec(project, lambda spec: spec["phases"]["install"].update(commands=["make setup", "bash scripts/prepare.sh"]))
+    _edit_spec(
+        project, lambda spec: spec["phases"]["install"].update(commands=["make setup", "bash scripts/prepare.sh"])
+    )
     assert rules.codebuild_problems(stacks, tmp_path) == [
         f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y podman` runs before any apt-get update (the image has no package lists)"
     ]
@@ -278,7 +306,12 @@ def test_iam_audit_covers_the_pipeline(stacks_of):
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
 def test_no_bare_resource_star_acknowledgment(stacks_of, synthesized, name):
     report = json.loads((synthesized(name) / "validation-report.json").read_text())
-    acknowledged = [v for p in report["pluginReports"] for v in p["suppressedViolations"] if v["ruleName"] == "AwsSolutions-IAM5[Resource::*]"]
+    acknowledged = [
+        v
+        for p in report["pluginReports"]
+        for v in p["suppressedViolations"]
+        if v["ruleName"] == "AwsSolutions-IAM5[Resource::*]"
+    ]
     assert acknowledged, "no Resource::* acknowledgment to check: the rule would prove nothing"
     assert rules.bare_star_acknowledgments(stacks_of(name), report) == []
 
@@ -288,15 +321,21 @@ def test_bare_star_rule_catches_an_acknowledged_policy_gaining_a_star(stacks_of,
     stacks = rules.mutable(stacks_of("pipeline"))
     report = json.loads((synthesized("pipeline") / "validation-report.json").read_text())
     (path,) = [
-        c["constructPath"] for p in report["pluginReports"] for v in p["suppressedViolations"]
-        if v["ruleName"] == "AwsSolutions-IAM5[Resource::*]" for c in v["violatingConstructs"] if "SelfMutation" in c["constructPath"]
+        c["constructPath"]
+        for p in report["pluginReports"]
+        for v in p["suppressedViolations"]
+        if v["ruleName"] == "AwsSolutions-IAM5[Resource::*]"
+        for c in v["violatingConstructs"]
+        if "SelfMutation" in c["constructPath"]
     ]
     pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
     policy_id = pipeline.logical_ids[f"/{path}"]
     pipeline.template["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"].append(
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
     )
-    assert rules.bare_star_acknowledgments(stacks, report) == [f"{path}: Resource::* acknowledged, but ['s3:GetObject'] on * is not a required wildcard"]
+    assert rules.bare_star_acknowledgments(stacks, report) == [
+        f"{path}: Resource::* acknowledged, but ['s3:GetObject'] on * is not a required wildcard"
+    ]
     assert rules.unexplained_wildcards(stacks) == [f"AgentCoreSession-Pipeline/{policy_id}: ['s3:GetObject'] on *"]
 
 
@@ -311,14 +350,22 @@ def test_physical_names_are_unique_within_each_configuration(stacks_of, name):
 def test_physical_names_are_unique_across_stages_sharing_an_account(sharing_an_account):
     names = {name for deployment in sharing_an_account for s in deployment for name in rules.physical_names(s)}
     kinds = {kind for kind, _ in names}
-    assert {"AWS::BedrockAgentCore::Runtime AgentRuntimeName", "AWS::Logs::DeliverySource Name", "AWS::Logs::DeliveryDestination Name",
-            "AWS::XRay::ResourcePolicy PolicyName", "AWS::SSM::Parameter Name", "export"} <= kinds
+    assert {
+        "AWS::BedrockAgentCore::Runtime AgentRuntimeName",
+        "AWS::Logs::DeliverySource Name",
+        "AWS::Logs::DeliveryDestination Name",
+        "AWS::XRay::ResourcePolicy PolicyName",
+        "AWS::SSM::Parameter Name",
+        "export",
+    } <= kinds
     assert rules.name_clashes(sharing_an_account) == []
 
 
 def test_physical_name_rule_catches_a_runtime_name_shared_by_two_stages(stacks_of):
     prod = rules.mutable(stacks_of("prod"))
-    _resource(rules.stack(prod, "Runtime"), "AWS::BedrockAgentCore::Runtime")["Properties"]["AgentRuntimeName"] = "agentcore_session_dev"
+    _resource(rules.stack(prod, "Runtime"), "AWS::BedrockAgentCore::Runtime")["Properties"]["AgentRuntimeName"] = (
+        "agentcore_session_dev"
+    )
     assert rules.name_clashes([stacks_of("dev"), prod]) == [
         "AWS::BedrockAgentCore::Runtime AgentRuntimeName agentcore_session_dev is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
     ]

@@ -12,7 +12,13 @@ from __future__ import annotations
 import pytest
 
 from tests.stacks.conftest import CONFIGURATIONS
-from tests.stacks.deploy_rules import REQUIRED_WILDCARDS, SynthesizedStack, load_stacks, policy_statements, unexplained_wildcards
+from tests.stacks.deploy_rules import (
+    REQUIRED_WILDCARDS,
+    SynthesizedStack,
+    load_stacks,
+    policy_statements,
+    unexplained_wildcards,
+)
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
@@ -23,11 +29,19 @@ def test_iam_policies_have_only_required_wildcards(synthesized, name):
 
 
 def test_iam_audit_covers_every_pipeline_role(synthesized):
-    audited = {where for where, _ in policy_statements(load_stacks(synthesized("pipeline"))) if where.startswith("AgentCoreSession-Pipeline/")}
+    audited = {
+        where
+        for where, _ in policy_statements(load_stacks(synthesized("pipeline")))
+        if where.startswith("AgentCoreSession-Pipeline/")
+    }
     roles = {where.split("/")[1].split("Role")[0] for where in audited}
     assert roles >= {
-        "Pipeline", "PipelineBuildSynthCdkBuildProject", "PipelineUpdatePipelineSelfMutation", "PipelineAssetsDocker",
-        "PipelinedevSmokeTestdev", "PipelineprodSmokeTestprod",
+        "Pipeline",
+        "PipelineBuildSynthCdkBuildProject",
+        "PipelineUpdatePipelineSelfMutation",
+        "PipelineAssetsDocker",
+        "PipelinedevSmokeTestdev",
+        "PipelineprodSmokeTestprod",
     }
 
 
@@ -46,7 +60,11 @@ def test_iam_audit_flags_a_new_wildcard():
         {"Effect": "Allow", "Action": "xray:PutTraceSegments", "Resource": "*"},
         {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
     ]
-    template = {"Resources": {"Policy": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": statements}}}}}
+    template = {
+        "Resources": {
+            "Policy": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": statements}}}
+        }
+    }
     stack = SynthesizedStack(stack_name="X", stage="dev", template=template)
     assert unexplained_wildcards([stack]) == [
         "X/Policy: ['s3:GetObject'] on *",

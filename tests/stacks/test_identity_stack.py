@@ -13,10 +13,14 @@ def template(stage) -> Template:
 
 def test_identity_resources_are_exactly_pool_client_and_parameters(dev):
     resources = template(dev).to_json()["Resources"]
-    assert sorted(r["Type"] for r in resources.values()) == [
-        "AWS::Cognito::UserPool",
-        "AWS::Cognito::UserPoolClient",
-    ] + ["AWS::SSM::Parameter"] * 3
+    assert (
+        sorted(r["Type"] for r in resources.values())
+        == [
+            "AWS::Cognito::UserPool",
+            "AWS::Cognito::UserPoolClient",
+        ]
+        + ["AWS::SSM::Parameter"] * 3
+    )
 
 
 def test_user_pool_is_admin_only_with_strong_passwords(dev):
@@ -45,20 +49,30 @@ def test_user_pool_is_admin_only_with_strong_passwords(dev):
 
 def test_user_pool_mfa_off_by_config(build):
     _, stage = build(overrides={"mfa": "off"})
-    template(stage).has_resource_properties("AWS::Cognito::UserPool", {"MfaConfiguration": "OFF", "EnabledMfas": Match.absent()})
+    template(stage).has_resource_properties(
+        "AWS::Cognito::UserPool", {"MfaConfiguration": "OFF", "EnabledMfas": Match.absent()}
+    )
 
 
 def test_dev_pool_is_destroyed_with_the_stack(dev):
     template(dev).has_resource(
         "AWS::Cognito::UserPool",
-        {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete", "Properties": Match.object_like({"DeletionProtection": "INACTIVE"})},
+        {
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": Match.object_like({"DeletionProtection": "INACTIVE"}),
+        },
     )
 
 
 def test_prod_pool_is_retained_and_protected(prod):
     template(prod).has_resource(
         "AWS::Cognito::UserPool",
-        {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": Match.object_like({"DeletionProtection": "ACTIVE"})},
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": Match.object_like({"DeletionProtection": "ACTIVE"}),
+        },
     )
 
 
@@ -99,7 +113,16 @@ def test_identity_outputs_are_exported_and_in_ssm(dev):
     assert outputs["UserPoolClientId"]["Export"] == {"Name": "agentcore-session-dev-UserPoolClientId"}
     pool_id = next(iter(t.find_resources("AWS::Cognito::UserPool")))
     assert outputs["OidcDiscoveryUrl"]["Value"] == {
-        "Fn::Join": ["", ["https://cognito-idp.us-east-1.", {"Ref": "AWS::URLSuffix"}, "/", {"Ref": pool_id}, "/.well-known/openid-configuration"]]
+        "Fn::Join": [
+            "",
+            [
+                "https://cognito-idp.us-east-1.",
+                {"Ref": "AWS::URLSuffix"},
+                "/",
+                {"Ref": pool_id},
+                "/.well-known/openid-configuration",
+            ],
+        ]
     }
     names = sorted(r["Properties"]["Name"] for r in t.find_resources("AWS::SSM::Parameter").values())
     assert names == [
@@ -134,5 +157,5 @@ def test_client_finds_every_output_it_needs_in_the_stage_stacks(dev):
 def test_identity_template_has_no_users_or_passwords(dev):
     text = json.dumps(template(dev).to_json())
     assert "AWS::Cognito::UserPoolUser" not in text
-    assert "TemporaryPassword\"" not in text
-    assert "Password\":" not in text.replace("PasswordPolicy\":", "")
+    assert 'TemporaryPassword"' not in text
+    assert 'Password":' not in text.replace('PasswordPolicy":', "")

@@ -89,7 +89,9 @@ def test_monitoring_stack_holds_exactly_dashboard_alarms_topic_and_key(template)
         "AWS::SNS::Topic",
         "AWS::SNS::TopicPolicy",
     ]
-    assert not template.find_resources("AWS::Lambda::Function") and not template.find_resources("AWS::CloudFormation::CustomResource")
+    assert not template.find_resources("AWS::Lambda::Function") and not template.find_resources(
+        "AWS::CloudFormation::CustomResource"
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,7 +102,9 @@ def test_monitoring_stack_holds_exactly_dashboard_alarms_topic_and_key(template)
         ("Latency", "Latency", "Average", 30000, 3),
     ],
 )
-def test_alarm_uses_runtime_endpoint_metric(stage, template, runtime_arn_import, alarm, metric, stat, threshold, periods):
+def test_alarm_uses_runtime_endpoint_metric(
+    stage, template, runtime_arn_import, alarm, metric, stat, threshold, periods
+):
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     logical_id = next(k for k in alarms if k.startswith(f"MonitoringAlarms{alarm}"))
     props = alarms[logical_id]["Properties"]
@@ -110,7 +114,11 @@ def test_alarm_uses_runtime_endpoint_metric(stage, template, runtime_arn_import,
             "Id": "m1",
             "Label": props["Metrics"][0]["Label"],
             "MetricStat": {
-                "Metric": {"Dimensions": _expected_dimensions(runtime_arn_import), "MetricName": metric, "Namespace": NAMESPACE},
+                "Metric": {
+                    "Dimensions": _expected_dimensions(runtime_arn_import),
+                    "MetricName": metric,
+                    "Namespace": NAMESPACE,
+                },
                 "Period": 300,
                 "Stat": stat,
             },
@@ -134,7 +142,11 @@ def _dashboard_body(stage, template) -> dict[str, Any]:
 
 def test_every_dashboard_graph_uses_runtime_endpoint_metrics(stage, template, runtime_arn_import):
     widgets = _dashboard_body(stage, template)["widgets"]
-    graphs = [w for w in widgets if w["type"] == "metric" and "annotations" not in w["properties"] and "alarms" not in w["properties"]]
+    graphs = [
+        w
+        for w in widgets
+        if w["type"] == "metric" and "annotations" not in w["properties"] and "alarms" not in w["properties"]
+    ]
     titles = [g["properties"]["title"] for g in graphs]
     assert titles == ["Invocations", "Latency (ms)", "Sessions", "System errors", "User errors", "Throttles"]
     seen = set()
@@ -176,7 +188,11 @@ def test_topic_is_kms_encrypted_tls_only_and_mails_the_configured_address(stage,
 
 ALARM_SOURCE = {
     "StringEquals": {"aws:SourceAccount": "123456789012"},
-    "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:us-east-1:123456789012:alarm:*"]]}},
+    "ArnLike": {
+        "aws:SourceArn": {
+            "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:us-east-1:123456789012:alarm:*"]]
+        }
+    },
 }
 
 
@@ -234,7 +250,10 @@ def test_latency_threshold_comes_from_config(tmp_path):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"alarm_email": "not-an-address"}, "alarm_email is 'not-an-address' but must be an e-mail address such as ops@example.com"),
+        (
+            {"alarm_email": "not-an-address"},
+            "alarm_email is 'not-an-address' but must be an e-mail address such as ops@example.com",
+        ),
         ({"latency_alarm_threshold_ms": 50}, "latency_alarm_threshold_ms is 50 but must be between 100 and 900000"),
         ({"latency_alarm_threshold_ms": "fast"}, "latency_alarm_threshold_ms is 'fast' but must be a int"),
     ],
@@ -254,7 +273,9 @@ def test_monitoring_template_passes_cfn_lint(synthesized):
     _, assembly = synthesized
     monitoring = [str(p) for p in assembly.rglob("*Monitoring*.template.json")]
     assert len(monitoring) == 1
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *monitoring], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *monitoring], cwd=REPO, capture_output=True, text=True
+    )
     assert (result.returncode, result.stdout) == (0, "")
 
 
@@ -272,7 +293,9 @@ def ssm_stack(tmp_path_factory) -> SsmMonitoringStack:
     app = cdk.App(outdir=str(tmp_path_factory.mktemp("ssm") / "cdk.out"))
     from cdk_nag import AwsSolutionsChecks
 
-    stack = SsmMonitoringStack(app, "OtherTeamMonitoring", config=config, env=cdk.Environment(account="123456789012", region="us-east-1"))
+    stack = SsmMonitoringStack(
+        app, "OtherTeamMonitoring", config=config, env=cdk.Environment(account="123456789012", region="us-east-1")
+    )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     stack.assembly_dir = Path(app.synth().directory)
     return stack
@@ -298,14 +321,24 @@ def test_ssm_variant_reads_the_parameters_the_runtime_stack_writes(ssm_stack, st
 def test_ssm_variant_charts_the_same_metrics_from_the_parameters(ssm_stack):
     template = Template.from_stack(ssm_stack)
     parameters = template.to_json()["Parameters"]
-    by_name = {p["Default"]: logical for logical, p in parameters.items() if p["Default"].startswith("/agentcore-session/")}
+    by_name = {
+        p["Default"]: logical for logical, p in parameters.items() if p["Default"].startswith("/agentcore-session/")
+    }
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     assert len(alarms) == 3
     for alarm in alarms.values():
         metric = alarm["Properties"]["Metrics"][0]["MetricStat"]["Metric"]
         assert metric["Namespace"] == NAMESPACE
         assert metric["Dimensions"] == [
-            {"Name": "Name", "Value": {"Fn::Join": ["", ["agentcore_session_dev::", {"Ref": by_name["/agentcore-session/dev/endpoint-name"]}]]}},
+            {
+                "Name": "Name",
+                "Value": {
+                    "Fn::Join": [
+                        "",
+                        ["agentcore_session_dev::", {"Ref": by_name["/agentcore-session/dev/endpoint-name"]}],
+                    ]
+                },
+            },
             {"Name": "Operation", "Value": "InvokeAgentRuntime"},
             {"Name": "Resource", "Value": {"Ref": by_name["/agentcore-session/dev/runtime-arn"]}},
         ]
@@ -315,6 +348,8 @@ def test_ssm_variant_charts_the_same_metrics_from_the_parameters(ssm_stack):
 def test_ssm_variant_passes_cfn_lint_and_cdk_nag(ssm_stack):
     templates = [str(p) for p in ssm_stack.assembly_dir.glob("*.template.json")]
     assert len(templates) == 1
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True
+    )
     assert (result.returncode, result.stdout) == (0, "")
     assert findings(ssm_stack.assembly_dir) == []

@@ -17,8 +17,14 @@ from tests.stacks.conftest import CONFIGURATIONS, REPO, run_cdk
 ACKNOWLEDGED_AT = {
     "AwsSolutions-COG2": (r".*/Identity/UserPool/Resource",),
     "AwsSolutions-COG8": (r".*/Identity/UserPool/Resource",),
-    "AwsSolutions-S1": (r".*/Runtime/SessionStore/Bucket/Resource", r"AgentCoreSession-Pipeline/Pipeline/Pipeline/ArtifactsBucket/Resource"),
-    "AwsSolutions-IAM5": (r".*/Runtime/ExecutionRole/DefaultPolicy/Resource", r"AgentCoreSession-Pipeline/Pipeline/.*/DefaultPolicy/Resource"),
+    "AwsSolutions-S1": (
+        r".*/Runtime/SessionStore/Bucket/Resource",
+        r"AgentCoreSession-Pipeline/Pipeline/Pipeline/ArtifactsBucket/Resource",
+    ),
+    "AwsSolutions-IAM5": (
+        r".*/Runtime/ExecutionRole/DefaultPolicy/Resource",
+        r"AgentCoreSession-Pipeline/Pipeline/.*/DefaultPolicy/Resource",
+    ),
 }
 # CDK Pipelines' generated grants use action groups (s3:GetObject*, kms:GenerateDataKey*); our own policies never do.
 ACTION_WILDCARDS_ONLY_AT = r"AgentCoreSession-Pipeline/Pipeline/.*"

@@ -21,7 +21,11 @@ VALID = {"pipeline_repository": "my-org/agentcore-session-stack", "pipeline_conn
 
 
 def _clean_env() -> dict[str, str]:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}", "CDK_DISABLE_VERSION_CHECK": "1"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+    }
     for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_PROFILE", "CDK_CONTEXT_JSON", "CDK_OUTDIR"):
         env.pop(key, None)
     return env
@@ -69,7 +73,9 @@ def test_legacy_codestar_connection_arn_is_accepted():
         ),
         (
             {**VALID, "pipeline_ci_secret_name": "bad secret!"},
-            ["pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern ^[A-Za-z0-9/_+=.@-]{1,256}$)"],
+            [
+                "pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern ^[A-Za-z0-9/_+=.@-]{1,256}$)"
+            ],
         ),
     ],
 )
@@ -79,14 +85,21 @@ def test_invalid_context_names_key_value_and_rule(context, problems):
     assert error.value.problems == problems
 
 
-@pytest.mark.parametrize(("value", "requested"), [("true", True), ("TRUE", True), (True, True), ("false", False), (None, False), ("yes", False)])
+@pytest.mark.parametrize(
+    ("value", "requested"),
+    [("true", True), ("TRUE", True), (True, True), ("false", False), (None, False), ("yes", False)],
+)
 def test_pipeline_is_requested_only_by_true(value, requested):
     assert pipeline_requested(value) is requested
 
 
 def test_missing_key_fails_the_app_naming_it_only_when_the_pipeline_is_requested(tmp_path):
     context = json.loads((REPO / "cdk.json").read_text())["context"]
-    env = {**_clean_env(), "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps({**context, "pipeline": "true", "pipeline_repository": "my-org/repo"})}
+    env = {
+        **_clean_env(),
+        "CDK_OUTDIR": str(tmp_path),
+        "CDK_CONTEXT_JSON": json.dumps({**context, "pipeline": "true", "pipeline_repository": "my-org/repo"}),
+    }
     result = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "pipeline_connection_arn is missing but -c pipeline=true needs it" in result.stderr
@@ -104,7 +117,12 @@ def test_documented_offline_pipeline_synth_works_without_aws(tmp_path):
     command = _documented_command()
     assert "pipeline_connection_arn=arn:aws:codeconnections:" in command
     result = subprocess.run(
-        ["bash", "-c", f"{command} -o {tmp_path / 'out'}"], cwd=REPO, env=_clean_env(), capture_output=True, text=True, timeout=300
+        ["bash", "-c", f"{command} -o {tmp_path / 'out'}"],
+        cwd=REPO,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())

@@ -54,7 +54,9 @@ def control(emulator):
 def _transition(emulator, times: int | None) -> None:
     """Make moto keep a new runtime CREATING for `times` reads (None: back to immediate)."""
     if times is None:
-        response = httpx.post(f"{emulator.endpoint_url}/moto-api/state-manager/unset-transition", json={"model_name": RUNTIME_MODEL})
+        response = httpx.post(
+            f"{emulator.endpoint_url}/moto-api/state-manager/unset-transition", json={"model_name": RUNTIME_MODEL}
+        )
     else:
         response = httpx.post(
             f"{emulator.endpoint_url}/moto-api/state-manager/set-transition",
@@ -68,7 +70,9 @@ def runtime(control, emulator):
     """A runtime with a `live` endpoint; yields its id."""
     created = control.create_agent_runtime(
         agentRuntimeName="agentcore_session_dev",
-        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}},
+        agentRuntimeArtifact={
+            "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}
+        },
         roleArn="arn:aws:iam::123456789012:role/agent",
         networkConfiguration={"networkMode": "PUBLIC"},
     )
@@ -93,14 +97,22 @@ def test_wait_returns_once_runtime_and_endpoint_are_ready(control, runtime, emul
     _transition(emulator, 3)
     runtime_id = control.create_agent_runtime(
         agentRuntimeName="agentcore_session_slow",
-        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}},
+        agentRuntimeArtifact={
+            "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}
+        },
         roleArn="arn:aws:iam::123456789012:role/agent",
         networkConfiguration={"networkMode": "PUBLIC"},
     )["agentRuntimeId"]
     control.create_agent_runtime_endpoint(agentRuntimeId=runtime_id, name="live")
     sleeps: list[float] = []
     statuses = smoke.wait_until_ready(
-        control, runtime_id=runtime_id, endpoint_name="live", timeout_seconds=60, interval_seconds=5, sleep=sleeps.append, clock=lambda: 0.0
+        control,
+        runtime_id=runtime_id,
+        endpoint_name="live",
+        timeout_seconds=60,
+        interval_seconds=5,
+        sleep=sleeps.append,
+        clock=lambda: 0.0,
     )
     assert statuses == {"runtime": "READY", "endpoint": "READY"}
     assert sleeps == [5, 5]  # two polls saw CREATING, the third READY
@@ -110,7 +122,9 @@ def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
     _transition(emulator, 1000)
     runtime_id = control.create_agent_runtime(
         agentRuntimeName="agentcore_session_stuck",
-        agentRuntimeArtifact={"containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}},
+        agentRuntimeArtifact={
+            "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}
+        },
         roleArn="arn:aws:iam::123456789012:role/agent",
         networkConfiguration={"networkMode": "PUBLIC"},
     )["agentRuntimeId"]
@@ -119,7 +133,13 @@ def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
     try:
         with pytest.raises(smoke.SmokeError) as error:
             smoke.wait_until_ready(
-                control, runtime_id=runtime_id, endpoint_name="live", timeout_seconds=15, interval_seconds=5, sleep=lambda _: None, clock=lambda: next(now)
+                control,
+                runtime_id=runtime_id,
+                endpoint_name="live",
+                timeout_seconds=15,
+                interval_seconds=5,
+                sleep=lambda _: None,
+                clock=lambda: next(now),
             )
     finally:
         _transition(emulator, None)
@@ -129,17 +149,40 @@ def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
 
 
 def test_ready_command_exits_zero_against_a_ready_runtime(runtime, emulator):
-    env = {**os.environ, **_outputs_env(runtime), "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    result = subprocess.run([sys.executable, str(SCRIPT), "ready", "--stage", "dev", "--interval", "0.1"], env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        **_outputs_env(runtime),
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "ready", "--stage", "dev", "--interval", "0.1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"runtime {runtime} endpoint live is ready: {{'runtime': 'READY', 'endpoint': 'READY'}}\n"
 
 
 def test_ready_command_fails_on_an_unknown_endpoint(runtime, emulator):
-    env = {**os.environ, **_outputs_env(runtime), "OUT_EndpointName": "missing", "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    result = subprocess.run([sys.executable, str(SCRIPT), "ready", "--stage", "dev"], env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        **_outputs_env(runtime),
+        "OUT_EndpointName": "missing",
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "ready", "--stage", "dev"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
-    assert result.stderr.startswith(f"smoke check failed: cannot read runtime {runtime} endpoint missing: An error occurred (ResourceNotFoundException)")
+    assert result.stderr.startswith(
+        f"smoke check failed: cannot read runtime {runtime} endpoint missing: An error occurred (ResourceNotFoundException)"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -177,7 +220,11 @@ WATCHED = {"Name": "agentcore_session_dev::live", "Operation": "InvokeAgentRunti
 @pytest.fixture
 def cloudwatch(emulator):
     client = boto3.client(
-        "cloudwatch", endpoint_url=emulator.endpoint_url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+        "cloudwatch",
+        endpoint_url=emulator.endpoint_url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
     yield client
     httpx.post(f"{emulator.endpoint_url}/moto-api/reset")
@@ -187,7 +234,14 @@ def _report(cloudwatch, dimensions: dict[str, str], metric_name: str = "Latency"
     """What AgentCore does after an invocation: a datapoint with these dimensions."""
     cloudwatch.put_metric_data(
         Namespace=NAMESPACE,
-        MetricData=[{"MetricName": metric_name, "Value": 812.0, "Unit": "Milliseconds", "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}],
+        MetricData=[
+            {
+                "MetricName": metric_name,
+                "Value": 812.0,
+                "Unit": "Milliseconds",
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+            }
+        ],
     )
 
 
@@ -195,7 +249,14 @@ def test_metric_found_when_reported_with_the_alarms_dimensions(cloudwatch):
     _report(cloudwatch, WATCHED)
     sleeps: list[float] = []
     found = smoke.wait_for_metric(
-        cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=60, interval_seconds=30, sleep=sleeps.append, clock=lambda: 0.0
+        cloudwatch,
+        namespace=NAMESPACE,
+        metric_name="Latency",
+        dimensions=WATCHED,
+        timeout_seconds=60,
+        interval_seconds=30,
+        sleep=sleeps.append,
+        clock=lambda: 0.0,
     )
     assert found == WATCHED
     assert sleeps == []
@@ -210,7 +271,14 @@ def test_metric_found_after_it_appears_late(cloudwatch):
         _report(cloudwatch, WATCHED)
 
     found = smoke.wait_for_metric(
-        cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=60, interval_seconds=30, sleep=sleep, clock=lambda: 0.0
+        cloudwatch,
+        namespace=NAMESPACE,
+        metric_name="Latency",
+        dimensions=WATCHED,
+        timeout_seconds=60,
+        interval_seconds=30,
+        sleep=sleep,
+        clock=lambda: 0.0,
     )
     assert (found, sleeps) == (WATCHED, [30])
 
@@ -221,7 +289,14 @@ def test_metric_on_the_default_endpoint_only_fails_naming_what_exists(cloudwatch
     now = iter([0.0, 0.0, 1300.0])
     with pytest.raises(smoke.SmokeError) as error:
         smoke.wait_for_metric(
-            cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=1200, interval_seconds=30, sleep=lambda _: None, clock=lambda: next(now)
+            cloudwatch,
+            namespace=NAMESPACE,
+            metric_name="Latency",
+            dimensions=WATCHED,
+            timeout_seconds=1200,
+            interval_seconds=30,
+            sleep=lambda _: None,
+            clock=lambda: next(now),
         )
     assert str(error.value) == (
         f"no {NAMESPACE} Latency metric with dimensions {WATCHED} after 1200 s (the alarms watch that metric); "
@@ -235,29 +310,64 @@ def test_metric_with_extra_dimensions_is_not_the_alarms_metric(cloudwatch):
     now = iter([0.0, 0.0, 100.0])
     with pytest.raises(smoke.SmokeError) as error:
         smoke.wait_for_metric(
-            cloudwatch, namespace=NAMESPACE, metric_name="Latency", dimensions=WATCHED, timeout_seconds=60, interval_seconds=30, sleep=lambda _: None, clock=lambda: next(now)
+            cloudwatch,
+            namespace=NAMESPACE,
+            metric_name="Latency",
+            dimensions=WATCHED,
+            timeout_seconds=60,
+            interval_seconds=30,
+            sleep=lambda _: None,
+            clock=lambda: next(now),
         )
     assert str(error.value).endswith("Name dimensions reported for Latency: ['agentcore_session_dev::live']")
 
 
 def _metric_args(timeout: str) -> list[str]:
     return [
-        sys.executable, str(SCRIPT), "metric", "--stage", "dev", "--namespace", NAMESPACE, "--metric-name", "Latency",
-        "--dimension", f"Name={WATCHED['Name']}", "--dimension", "Operation=InvokeAgentRuntime", "--dimension", f"Resource={RUNTIME_ARN}",
-        "--timeout", timeout, "--interval", "0",
+        sys.executable,
+        str(SCRIPT),
+        "metric",
+        "--stage",
+        "dev",
+        "--namespace",
+        NAMESPACE,
+        "--metric-name",
+        "Latency",
+        "--dimension",
+        f"Name={WATCHED['Name']}",
+        "--dimension",
+        "Operation=InvokeAgentRuntime",
+        "--dimension",
+        f"Resource={RUNTIME_ARN}",
+        "--timeout",
+        timeout,
+        "--interval",
+        "0",
     ]
 
 
 def test_metric_command_exits_zero_when_the_metric_exists(cloudwatch, emulator):
     _report(cloudwatch, WATCHED)
-    env = {**os.environ, **_outputs_env("rt-123"), "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = {
+        **os.environ,
+        **_outputs_env("rt-123"),
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
     result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout) == (0, f"metric {NAMESPACE} Latency {WATCHED} exists\n"), result.stderr
 
 
 def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, emulator):
     _report(cloudwatch, WATCHED, metric_name="Invocations")
-    env = {**os.environ, **_outputs_env("rt-123"), "AWS_ENDPOINT_URL": emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = {
+        **os.environ,
+        **_outputs_env("rt-123"),
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
     result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.endswith(
@@ -269,6 +379,11 @@ def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, e
 
 def test_metric_dimension_argument_must_be_name_equals_value(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        smoke.main(["metric", "--stage", "dev", "--namespace", NAMESPACE, "--metric-name", "Latency", "--dimension", "Name"], environ=_outputs_env("rt-1"))
+        smoke.main(
+            ["metric", "--stage", "dev", "--namespace", NAMESPACE, "--metric-name", "Latency", "--dimension", "Name"],
+            environ=_outputs_env("rt-1"),
+        )
     assert exit_info.value.code == 2
-    assert "argument --dimension: dimension 'Name' must be NAME=VALUE with both parts non-empty" in capsys.readouterr().err
+    assert (
+        "argument --dimension: dimension 'Name' must be NAME=VALUE with both parts non-empty" in capsys.readouterr().err
+    )

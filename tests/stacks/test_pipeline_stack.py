@@ -87,7 +87,12 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
     spec = synth["spec"]
     assert spec["phases"]["install"] == {
         "runtime-versions": {"python": "3.12"},
-        "commands": ["make setup", "apt-get update -qq", "apt-get install -y -qq debian-archive-keyring", "bash scripts/container_prereqs.sh"],
+        "commands": [
+            "make setup",
+            "apt-get update -qq",
+            "apt-get install -y -qq debian-archive-keyring",
+            "bash scripts/container_prereqs.sh",
+        ],
     }
     assert synth["Environment"]["EnvironmentVariables"] == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
     assert synth["Environment"]["PrivilegedMode"] is True
@@ -190,7 +195,11 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_ap
     # The alarm's Resource is the runtime stack's export of the runtime ARN, the value of its RuntimeArn output.
     (runtime_template,) = pipeline_app[1].rglob("*devRuntime*.template.json")
     outputs = json.loads(runtime_template.read_text())["Outputs"]
-    exported = next(o["Value"] for o in outputs.values() if o.get("Export", {}).get("Name") == dimensions["Resource"]["Fn::ImportValue"])
+    exported = next(
+        o["Value"]
+        for o in outputs.values()
+        if o.get("Export", {}).get("Name") == dimensions["Resource"]["Fn::ImportValue"]
+    )
     assert exported == outputs["RuntimeArn"]["Value"]
     assert exported["Fn::GetAtt"][1] == "AgentRuntimeArn"
     assert commands[5:] == [
@@ -198,7 +207,11 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_ap
         f"--dimension Name={dimensions['Name']} --dimension Operation={dimensions['Operation']} "
         '--dimension "Resource=$OUT_RuntimeArn"'
     ]
-    assert (metric["Namespace"], metric["MetricName"], dimensions["Name"]) == ("AWS/Bedrock-AgentCore", "Latency", "agentcore_session_dev::live")
+    assert (metric["Namespace"], metric["MetricName"], dimensions["Name"]) == (
+        "AWS/Bedrock-AgentCore",
+        "Latency",
+        "agentcore_session_dev::live",
+    )
 
 
 def test_only_the_dev_smoke_role_may_list_metrics(template):
@@ -216,8 +229,6 @@ def test_only_the_dev_smoke_role_may_list_metrics(template):
     }
 
 
-
-
 def test_prod_smoke_does_not_run_the_demo_or_read_the_secret(projects):
     prod = _project(projects, "PipelineprodSmokeTest")
     assert "client demo" not in json.dumps(prod["spec"])
@@ -227,7 +238,8 @@ def test_prod_smoke_does_not_run_the_demo_or_read_the_secret(projects):
 def test_ci_passwords_are_fetched_by_codebuild_at_run_time(projects):
     variables = _project(projects, "PipelinedevSmokeTest")["Environment"]["EnvironmentVariables"]
     assert variables == [
-        {"Name": name, "Type": "SECRETS_MANAGER", "Value": f"{SECRET_NAME}:{key}"} for name, key in CI_SECRET_KEYS.items()
+        {"Name": name, "Type": "SECRETS_MANAGER", "Value": f"{SECRET_NAME}:{key}"}
+        for name, key in CI_SECRET_KEYS.items()
     ]
 
 
@@ -240,7 +252,10 @@ def test_dev_smoke_role_may_read_only_that_secret(template):
     reads = [s for s in policy["Statement"] if "secretsmanager" in json.dumps(s["Action"])]
     assert len(reads) == 1
     assert reads[0]["Action"] == "secretsmanager:GetSecretValue"
-    assert render(reads[0]["Resource"]) == f"arn:<AWS::Partition>:secretsmanager:us-east-1:123456789012:secret:{SECRET_NAME}-??????"
+    assert (
+        render(reads[0]["Resource"])
+        == f"arn:<AWS::Partition>:secretsmanager:us-east-1:123456789012:secret:{SECRET_NAME}-??????"
+    )
 
 
 def test_nothing_secret_in_the_pipeline_template(template):
@@ -256,7 +271,12 @@ def test_nothing_secret_in_the_pipeline_template(template):
     ]
     assert plaintext == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
     # Every mention of a password is a variable name whose value CodeBuild fetches from Secrets Manager.
-    assert set(re.findall(r"\$?CI_PASSWORD_[AB]", text)) <= {"$CI_PASSWORD_A", "$CI_PASSWORD_B", "CI_PASSWORD_A", "CI_PASSWORD_B"}
+    assert set(re.findall(r"\$?CI_PASSWORD_[AB]", text)) <= {
+        "$CI_PASSWORD_A",
+        "$CI_PASSWORD_B",
+        "CI_PASSWORD_A",
+        "CI_PASSWORD_B",
+    }
 
 
 def test_smoke_roles_read_only_their_stage_runtime(template):
@@ -287,7 +307,11 @@ def test_pipeline_acknowledgments_explain_only_known_wildcards():
         "Action": ["bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"],
         "Resource": "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*",
     }
-    artifacts = {"Effect": "Allow", "Action": ["s3:GetObject*", "s3:List*"], "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["PipelineArtifactsBucketAEA9A052", "Arn"]}, "/*"]]}}
+    artifacts = {
+        "Effect": "Allow",
+        "Action": ["s3:GetObject*", "s3:List*"],
+        "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["PipelineArtifactsBucketAEA9A052", "Arn"]}, "/*"]]},
+    }
     read_reason = next(w.reason for w in PIPELINE_WILDCARDS if "bedrock-agentcore:GetAgentRuntime" in w.actions)
     artifact_reason = next(w.reason for w in PIPELINE_WILDCARDS if "s3:GetObject*" in w.actions)
     assert acknowledgeable(_policy(runtime_read, artifacts), PIPELINE_WILDCARDS) == {
@@ -299,7 +323,11 @@ def test_pipeline_acknowledgments_explain_only_known_wildcards():
     for unexplained in (
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::someone-elses-bucket/*"},
         {"Effect": "Allow", "Action": "s3:*", "Resource": {"Fn::GetAtt": ["PipelineArtifactsBucketAEA9A052", "Arn"]}},
-        {"Effect": "Allow", "Action": "bedrock-agentcore:GetAgentRuntime", "Resource": "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/*"},
+        {
+            "Effect": "Allow",
+            "Action": "bedrock-agentcore:GetAgentRuntime",
+            "Resource": "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/*",
+        },
     ):
         assert acknowledgeable(_policy(unexplained), PIPELINE_WILDCARDS) == {}
 
@@ -317,14 +345,19 @@ def test_a_bare_resource_star_is_acknowledged_only_for_its_listed_actions():
 def test_render_matches_cdk_nag_naming():
     assert render({"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket1", "Arn"]}, "/*"]]}) == "<Bucket1.Arn>/*"
     assert render({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs"]]}) == "arn:<AWS::Partition>:logs"
-    assert render({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x"}) == "arn:<AWS::Partition>:iam::<AWS::AccountId>:role/x"
+    assert (
+        render({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x"})
+        == "arn:<AWS::Partition>:iam::<AWS::AccountId>:role/x"
+    )
 
 
 def test_every_pipeline_template_passes_cfn_lint(pipeline_app):
     _, assembly = pipeline_app
     templates = sorted(str(p) for p in assembly.rglob("*.template.json"))
     assert len(templates) == 7  # pipeline + (identity, runtime, monitoring) × (dev, prod)
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True
+    )
     assert (result.returncode, result.stdout) == (0, "")
 
 
@@ -382,7 +415,9 @@ def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
     smoke_role = next(
         c for c in stack.node.find_all() if isinstance(c, iam.Role) and c.node.path.endswith("SmokeTest-dev/Role")
     )
-    smoke_role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::someone-elses-bucket/*"]))
+    smoke_role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::someone-elses-bucket/*"])
+    )
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     assert findings(tmp_path / "cdk.out") == [
@@ -397,7 +432,10 @@ def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_
     from stacks.constructs.pipeline_smoke import _dimension_argument
 
     dev_stage = pipeline_app[0].stages[0]
-    assert _dimension_argument(dev_stage, "Resource", dev_stage.runtime.runtime.agent_runtime_arn) == '"Resource=$OUT_RuntimeArn"'
+    assert (
+        _dimension_argument(dev_stage, "Resource", dev_stage.runtime.runtime.agent_runtime_arn)
+        == '"Resource=$OUT_RuntimeArn"'
+    )
     assert _dimension_argument(dev_stage, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
     with pytest.raises(ValueError) as error:
         _dimension_argument(dev_stage, "Resource", Fn.import_value("someone-elses-runtime-arn"))

@@ -55,7 +55,11 @@ def test_runtime_resources_pinned_for_s3_store(dev):
 
 def test_runtime_has_no_lambda_and_no_custom_resource(dev):
     types = resource_types(dev)
-    assert not [t for t in types if t.startswith("AWS::Lambda::") or t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"]
+    assert not [
+        t
+        for t in types
+        if t.startswith("AWS::Lambda::") or t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource"
+    ]
     assert not [t for t in types if t.startswith("AWS::CodeBuild::")]
 
 
@@ -63,7 +67,8 @@ def test_runtime_image_is_arm64_asset_tagged_by_content_hash(dev):
     runtime = next(iter(template(dev).find_resources("AWS::BedrockAgentCore::Runtime").values()))
     uri = runtime["Properties"]["AgentRuntimeArtifact"]["ContainerConfiguration"]["ContainerUri"]["Fn::Sub"]
     assert re.fullmatch(
-        r"123456789012\.dkr\.ecr\.us-east-1\.\$\{AWS::URLSuffix\}/cdk-hnb659fds-container-assets-123456789012-us-east-1:[0-9a-f]{64}", uri
+        r"123456789012\.dkr\.ecr\.us-east-1\.\$\{AWS::URLSuffix\}/cdk-hnb659fds-container-assets-123456789012-us-east-1:[0-9a-f]{64}",
+        uri,
     ), uri
     assert not uri.endswith(":latest")
 
@@ -73,7 +78,7 @@ def test_runtime_image_asset_builds_agent_dir_for_linux_arm64(build):
     assembly_dir = Path(app.synth().directory)
     assets_file = next(assembly_dir.rglob(f"{stage.runtime.artifact_id}.assets.json"))
     assets = json.loads(assets_file.read_text())
-    (image_hash, image), = assets["dockerImages"].items()
+    ((image_hash, image),) = assets["dockerImages"].items()
     assert image["source"]["platform"] == "linux/arm64"
     assert [d["imageTag"] for d in image["destinations"].values()] == [image_hash]
     staged = (assets_file.parent / image["source"]["directory"]).resolve()
@@ -90,7 +95,9 @@ def test_runtime_properties_for_jwt_public_stage(dev):
             "Description": "Strands agent with per-session memory (dev)",
             "AuthorizerConfiguration": {
                 "CustomJWTAuthorizer": {
-                    "AllowedClients": [{"Fn::ImportValue": Match.string_like_regexp("ExportsOutputRefUserPoolCliClient")}],
+                    "AllowedClients": [
+                        {"Fn::ImportValue": Match.string_like_regexp("ExportsOutputRefUserPoolCliClient")}
+                    ],
                     "DiscoveryUrl": Match.any_value(),
                     "AllowedAudience": Match.absent(),
                 }
@@ -116,14 +123,18 @@ def test_runtime_properties_for_jwt_public_stage(dev):
 
 def test_runtime_tracing_delivers_traces_to_xray(dev):
     t = template(dev)
-    t.has_resource_properties("AWS::Logs::DeliverySource", {"LogType": "TRACES", "ResourceArn": {"Fn::GetAtt": [Match.any_value(), "AgentRuntimeArn"]}})
+    t.has_resource_properties(
+        "AWS::Logs::DeliverySource",
+        {"LogType": "TRACES", "ResourceArn": {"Fn::GetAtt": [Match.any_value(), "AgentRuntimeArn"]}},
+    )
     t.has_resource_properties("AWS::Logs::DeliveryDestination", {"DeliveryDestinationType": "XRAY"})
 
 
 def test_runtime_lifecycle_from_config(build):
     _, stage = build(overrides={"idle_timeout_seconds": 120, "max_lifetime_seconds": 3600})
     template(stage).has_resource_properties(
-        "AWS::BedrockAgentCore::Runtime", {"LifecycleConfiguration": {"IdleRuntimeSessionTimeout": 120, "MaxLifetime": 3600}}
+        "AWS::BedrockAgentCore::Runtime",
+        {"LifecycleConfiguration": {"IdleRuntimeSessionTimeout": 120, "MaxLifetime": 3600}},
     )
 
 
@@ -145,12 +156,27 @@ def test_session_bucket_private_encrypted_tls_only_with_expiry(dev):
         {
             "DeletionPolicy": "Delete",
             "Properties": {
-                "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-                "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
                 "VersioningConfiguration": Match.absent(),
                 "LifecycleConfiguration": {
-                    "Rules": [{"Id": "ExpireConversations", "Prefix": "sessions/", "ExpirationInDays": 30, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}, "Status": "Enabled"}]
+                    "Rules": [
+                        {
+                            "Id": "ExpireConversations",
+                            "Prefix": "sessions/",
+                            "ExpirationInDays": 30,
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                            "Status": "Enabled",
+                        }
+                    ]
                 },
                 "Tags": Match.any_value(),
             },
@@ -162,8 +188,20 @@ def test_session_bucket_private_encrypted_tls_only_with_expiry(dev):
             "PolicyDocument": {
                 "Statement": Match.array_with(
                     [
-                        Match.object_like({"Effect": "Deny", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
-                        Match.object_like({"Effect": "Deny", "Action": "s3:*", "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}}}),
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ),
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}},
+                            }
+                        ),
                     ]
                 )
             }
@@ -174,7 +212,12 @@ def test_session_bucket_private_encrypted_tls_only_with_expiry(dev):
 def test_prod_bucket_retained_with_longer_expiry(prod):
     template(prod).has_resource(
         "AWS::S3::Bucket",
-        {"DeletionPolicy": "Retain", "Properties": Match.object_like({"LifecycleConfiguration": {"Rules": [Match.object_like({"ExpirationInDays": 90})]}})},
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": Match.object_like(
+                {"LifecycleConfiguration": {"Rules": [Match.object_like({"ExpirationInDays": 90})]}}
+            ),
+        },
     )
 
 
@@ -183,7 +226,11 @@ def test_role_reads_and_writes_session_objects_only_under_prefix(dev):
     s3 = [s for s in statements if "s3:" in json.dumps(s["Action"])]
     bucket = next(iter(template(dev).find_resources("AWS::S3::Bucket")))
     assert s3 == [
-        {"Action": ["s3:GetObject", "s3:PutObject"], "Effect": "Allow", "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]}},
+        {
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]},
+        },
         {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": {"Fn::GetAtt": [bucket, "Arn"]}},
     ]
 
@@ -211,7 +258,18 @@ def test_trust_policy_limited_to_this_account_and_runtime(dev):
                         "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
                         "Condition": {
                             "StringEquals": {"aws:SourceAccount": "123456789012"},
-                            "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-*"]]}},
+                            "ArnLike": {
+                                "aws:SourceArn": {
+                                    "Fn::Join": [
+                                        "",
+                                        [
+                                            "arn:",
+                                            {"Ref": "AWS::Partition"},
+                                            ":bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-*",
+                                        ],
+                                    ]
+                                }
+                            },
                         },
                     }
                 ]
@@ -224,7 +282,10 @@ def test_trust_policy_limited_to_this_account_and_runtime(dev):
     ("source_arn", "matches"),
     [
         ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-AbCdE12345", True),
-        ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-AbCdE12345/runtime-endpoint/live", True),
+        (
+            "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-AbCdE12345/runtime-endpoint/live",
+            True,
+        ),
         ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev2-AbCdE12345", False),
         ("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_devx-AbCdE12345", False),
     ],
@@ -252,15 +313,32 @@ def test_iam_runtime_role_has_no_user_id_deny(build):
 
 
 def test_ecr_pull_only_on_the_asset_repository(dev):
-    pull = next(s for s in role_statements(dev) if s["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"])
+    pull = next(
+        s
+        for s in role_statements(dev)
+        if s["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+    )
     assert pull["Resource"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ecr:us-east-1:123456789012:repository/cdk-hnb659fds-container-assets-123456789012-us-east-1"]]
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":ecr:us-east-1:123456789012:repository/cdk-hnb659fds-container-assets-123456789012-us-east-1",
+            ],
+        ]
     }
 
 
 def test_logs_only_under_agentcore_runtimes(dev):
-    assert statement(dev, "LogGroupAccess")["Resource"]["Fn::Join"][1][-1] == ":logs:us-east-1:123456789012:log-group:/aws/bedrock-agentcore/runtimes/*"
-    assert statement(dev, "LogStreamAccess")["Resource"]["Fn::Join"][1][-1] == ":logs:us-east-1:123456789012:log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*"
+    assert (
+        statement(dev, "LogGroupAccess")["Resource"]["Fn::Join"][1][-1]
+        == ":logs:us-east-1:123456789012:log-group:/aws/bedrock-agentcore/runtimes/*"
+    )
+    assert (
+        statement(dev, "LogStreamAccess")["Resource"]["Fn::Join"][1][-1]
+        == ":logs:us-east-1:123456789012:log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*"
+    )
 
 
 def arn(suffix: str) -> dict:
@@ -284,8 +362,20 @@ def test_geographic_profile_grants_models_in_each_destination_region(build):
     _, stage = build(overrides={"model_id": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"})
     routed = statement(stage, "InvokeModelThroughProfile")
     regions = [r["Fn::Join"][1][2].split(":")[2] for r in routed["Resource"]]
-    assert regions == ["eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3"]
-    assert all(r["Fn::Join"][1][2].endswith("::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0") for r in routed["Resource"])
+    assert regions == [
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+    ]
+    assert all(
+        r["Fn::Join"][1][2].endswith("::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")
+        for r in routed["Resource"]
+    )
 
 
 def test_foundation_model_id_grants_only_that_model(build):
@@ -328,15 +418,28 @@ def test_memory_store_env_and_event_grants(memory_stage):
     memory_id = next(iter(t.find_resources("AWS::BedrockAgentCore::Memory")))
     t.has_resource_properties(
         "AWS::BedrockAgentCore::Runtime",
-        {"EnvironmentVariables": Match.object_like({"SESSION_STORE": "agentcore-memory", "MEMORY_ID": {"Fn::GetAtt": [memory_id, "MemoryId"]}})},
+        {
+            "EnvironmentVariables": Match.object_like(
+                {"SESSION_STORE": "agentcore-memory", "MEMORY_ID": {"Fn::GetAtt": [memory_id, "MemoryId"]}}
+            )
+        },
     )
     memory_arn = {"Fn::GetAtt": [memory_id, "MemoryArn"]}
     memory_statements = [s for s in role_statements(memory_stage) if s["Resource"] == memory_arn]
-    actions = sorted(a for s in memory_statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
-    assert actions == sorted(
-        ["bedrock-agentcore:CreateEvent", "bedrock-agentcore:DeleteEvent", "bedrock-agentcore:GetEvent", "bedrock-agentcore:ListEvents"]
+    actions = sorted(
+        a for s in memory_statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
     )
-    other_agentcore = [s for s in role_statements(memory_stage) if s not in memory_statements and "Memory" in json.dumps(s)]
+    assert actions == sorted(
+        [
+            "bedrock-agentcore:CreateEvent",
+            "bedrock-agentcore:DeleteEvent",
+            "bedrock-agentcore:GetEvent",
+            "bedrock-agentcore:ListEvents",
+        ]
+    )
+    other_agentcore = [
+        s for s in role_statements(memory_stage) if s not in memory_statements and "Memory" in json.dumps(s)
+    ]
     assert other_agentcore == []
     assert not t.find_resources("AWS::S3::Bucket")
 
@@ -344,9 +447,13 @@ def test_memory_store_env_and_event_grants(memory_stage):
 def test_iam_authorizer_stage_forwards_only_the_end_user_header(synthesized):
     """The synthesized IAM-mode runtime: no JWT authorizer, the end-user header allowlisted, no Authorization."""
     runtime_template = json.loads(next(synthesized("iam").glob("**/*Runtime*.template.json")).read_text())
-    [runtime] = [r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+    [runtime] = [
+        r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"
+    ]
     assert "AuthorizerConfiguration" not in runtime or "CustomJWTAuthorizer" not in runtime["AuthorizerConfiguration"]
-    assert runtime["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"]}
+    assert runtime["RequestHeaderConfiguration"] == {
+        "RequestHeaderAllowlist": ["X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"]
+    }
     assert runtime["EnvironmentVariables"]["AUTHORIZER_TYPE"] == "iam"
     assert runtime_template["Outputs"]["AuthorizerType"]["Value"] == "iam"
 
@@ -357,13 +464,23 @@ def test_local_front_door_forwards_what_the_synthesized_runtimes_allowlist(synth
 
     for configuration, authorizer in (("dev", "jwt"), ("iam", "iam")):
         runtime_template = json.loads(next(synthesized(configuration).glob("**/*Runtime*.template.json")).read_text())
-        [runtime] = [r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
-        assert runtime["RequestHeaderConfiguration"]["RequestHeaderAllowlist"] == list(LOCAL_FORWARDED_HEADERS[authorizer])
+        [runtime] = [
+            r["Properties"]
+            for r in runtime_template["Resources"].values()
+            if r["Type"] == "AWS::BedrockAgentCore::Runtime"
+        ]
+        assert runtime["RequestHeaderConfiguration"]["RequestHeaderAllowlist"] == list(
+            LOCAL_FORWARDED_HEADERS[authorizer]
+        )
 
 
 def test_vpc_network_by_config(build):
     _, stage = build(
-        overrides={"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]}
+        overrides={
+            "network_mode": "vpc",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+        }
     )
     t = template(stage)
     group = next(iter(t.find_resources("AWS::EC2::SecurityGroup")))
@@ -372,14 +489,27 @@ def test_vpc_network_by_config(build):
         {
             "NetworkConfiguration": {
                 "NetworkMode": "VPC",
-                "NetworkModeConfig": {"Subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], "SecurityGroups": [{"Fn::GetAtt": [group, "GroupId"]}]},
+                "NetworkModeConfig": {
+                    "Subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+                    "SecurityGroups": [{"Fn::GetAtt": [group, "GroupId"]}],
+                },
             }
         },
     )
     t.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123456789abcdef0"})
 
 
-OUTPUT_KEYS = ["AuthorizerType", "EndpointName", "ExecutionRoleArn", "ImageUri", "Region", "RuntimeArn", "RuntimeId", "SessionBucketName", "SessionStore"]
+OUTPUT_KEYS = [
+    "AuthorizerType",
+    "EndpointName",
+    "ExecutionRoleArn",
+    "ImageUri",
+    "Region",
+    "RuntimeArn",
+    "RuntimeId",
+    "SessionBucketName",
+    "SessionStore",
+]
 
 
 def test_runtime_outputs_exported_and_in_ssm(dev):
@@ -392,8 +522,18 @@ def test_runtime_outputs_exported_and_in_ssm(dev):
         assert outputs[key]["Description"]
     names = sorted(r["Properties"]["Name"] for r in t.find_resources("AWS::SSM::Parameter").values())
     assert names == sorted(
-        "/agentcore-session/dev/" + k for k in
-        ["authorizer-type", "endpoint-name", "execution-role-arn", "image-uri", "region", "runtime-arn", "runtime-id", "session-bucket-name", "session-store"]
+        "/agentcore-session/dev/" + k
+        for k in [
+            "authorizer-type",
+            "endpoint-name",
+            "execution-role-arn",
+            "image-uri",
+            "region",
+            "runtime-arn",
+            "runtime-id",
+            "session-bucket-name",
+            "session-store",
+        ]
     )
     runtime = next(iter(t.find_resources("AWS::BedrockAgentCore::Runtime")))
     assert outputs["EndpointName"]["Value"] == "live"
@@ -406,8 +546,14 @@ def test_image_uri_is_in_ssm_but_never_exported(dev):
     t = template(dev)
     output = t.to_json()["Outputs"]["ImageUri"]
     assert "Export" not in output
-    assert re.fullmatch(r".*/cdk-hnb659fds-container-assets-123456789012-us-east-1:[0-9a-f]{64}", output["Value"]["Fn::Sub"])
-    parameter = next(r for r in t.find_resources("AWS::SSM::Parameter").values() if r["Properties"]["Name"] == "/agentcore-session/dev/image-uri")
+    assert re.fullmatch(
+        r".*/cdk-hnb659fds-container-assets-123456789012-us-east-1:[0-9a-f]{64}", output["Value"]["Fn::Sub"]
+    )
+    parameter = next(
+        r
+        for r in t.find_resources("AWS::SSM::Parameter").values()
+        if r["Properties"]["Name"] == "/agentcore-session/dev/image-uri"
+    )
     assert parameter["Properties"]["Value"] == output["Value"]
 
 

@@ -24,8 +24,9 @@ def bearer_token(subject: str) -> str:
     return jwt.encode({"sub": subject, "token_use": "access"}, "test-signing-key-of-32-bytes-min!", algorithm="HS256")
 
 
-def headers_for(session_id: str | None, *, subject: str | None = None, request_id: str | None = None,
-                end_user: str | None = None) -> dict[str, str]:
+def headers_for(
+    session_id: str | None, *, subject: str | None = None, request_id: str | None = None, end_user: str | None = None
+) -> dict[str, str]:
     """Headers AgentCore forwards: session id, optional request id, Authorization and the end-user header."""
     headers = {"Content-Type": "application/json"}
     if session_id is not None:
@@ -39,14 +40,27 @@ def headers_for(session_id: str | None, *, subject: str | None = None, request_i
     return headers
 
 
-def invoke(base_url: str, session_id: str | None, prompt: Any, *, subject: str | None = None, stream: bool | None = None,
-           request_id: str | None = None, end_user: str | None = None, timeout: float = 30.0) -> httpx.Response:
+def invoke(
+    base_url: str,
+    session_id: str | None,
+    prompt: Any,
+    *,
+    subject: str | None = None,
+    stream: bool | None = None,
+    request_id: str | None = None,
+    end_user: str | None = None,
+    timeout: float = 30.0,
+) -> httpx.Response:
     """POST /invocations with ``{"prompt": prompt}`` (plus ``stream`` when given)."""
     body: dict[str, Any] = {"prompt": prompt}
     if stream is not None:
         body["stream"] = stream
-    return httpx.post(f"{base_url}/invocations", json=body, timeout=timeout,
-                      headers=headers_for(session_id, subject=subject, request_id=request_id, end_user=end_user))
+    return httpx.post(
+        f"{base_url}/invocations",
+        json=body,
+        timeout=timeout,
+        headers=headers_for(session_id, subject=subject, request_id=request_id, end_user=end_user),
+    )
 
 
 def ask(base_url: str, session_id: str, prompt: str, *, subject: str | None = None, end_user: str | None = None) -> str:
@@ -58,7 +72,7 @@ def ask(base_url: str, session_id: str, prompt: str, *, subject: str | None = No
 
 def sse_events(body: str) -> list[dict[str, Any]]:
     """Parse a ``text/event-stream`` body into its JSON ``data:`` payloads."""
-    return [json.loads(line[len("data: "):]) for line in body.splitlines() if line.startswith("data: ")]
+    return [json.loads(line[len("data: ") :]) for line in body.splitlines() if line.startswith("data: ")]
 
 
 def log_records(log_text: str) -> list[dict[str, Any]]:

@@ -13,8 +13,14 @@ from botocore.config import Config
 from local.sigv4_authorizer import LocalKeyPair
 
 
-def agentcore_client(endpoint_url: str, *, key_pair: LocalKeyPair, region: str = "us-east-1",
-                     headers: dict[str, str] | None = None, retries: bool = False) -> Any:
+def agentcore_client(
+    endpoint_url: str,
+    *,
+    key_pair: LocalKeyPair,
+    region: str = "us-east-1",
+    headers: dict[str, str] | None = None,
+    retries: bool = False,
+) -> Any:
     """boto3's `bedrock-agentcore` client pointed at a front door with a local key pair.
 
     Without `retries` a refused call is exactly one request. `headers` are added before signing, the way
@@ -22,10 +28,15 @@ def agentcore_client(endpoint_url: str, *, key_pair: LocalKeyPair, region: str =
     """
     config = None if retries else Config(retries={"total_max_attempts": 1})
     client = boto3.client(
-        "bedrock-agentcore", region_name=region, endpoint_url=endpoint_url, config=config,
-        aws_access_key_id=key_pair.access_key_id, aws_secret_access_key=key_pair.secret_access_key,
+        "bedrock-agentcore",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        config=config,
+        aws_access_key_id=key_pair.access_key_id,
+        aws_secret_access_key=key_pair.secret_access_key,
     )
     if headers:
+
         def add_headers(request: Any, **_: Any) -> None:
             for name, value in headers.items():
                 request.headers[name] = value
@@ -36,10 +47,15 @@ def agentcore_client(endpoint_url: str, *, key_pair: LocalKeyPair, region: str =
 
 def botocore_error(response: httpx.Response) -> dict[str, str]:
     """What boto3 makes of an error answer: botocore's rest-json parser with InvokeAgentRuntime's model."""
-    operation = botocore.session.get_session().get_service_model("bedrock-agentcore").operation_model("InvokeAgentRuntime")
+    operation = (
+        botocore.session.get_session().get_service_model("bedrock-agentcore").operation_model("InvokeAgentRuntime")
+    )
     parsed = botocore.parsers.create_parser("rest-json").parse(
-        {"status_code": response.status_code, "headers": {k.lower(): v for k, v in response.headers.items()},
-         "body": response.content},
+        {
+            "status_code": response.status_code,
+            "headers": {k.lower(): v for k, v in response.headers.items()},
+            "body": response.content,
+        },
         operation.output_shape,
     )
     return parsed["Error"]

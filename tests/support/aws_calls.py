@@ -87,11 +87,16 @@ def _s3_call(method: str, url: str, partition: str) -> AwsCall:
         actions = {"GET": "s3:GetObject", "HEAD": "s3:GetObject", "PUT": "s3:PutObject", "DELETE": "s3:DeleteObject"}
         if method in actions and not {"uploadId", "uploads", "acl", "tagging"} & query.keys():
             return AwsCall(actions[method], object_arn, context, described)
-    elif method in ("GET", "HEAD") and not {"acl", "policy", "location", "versioning", "tagging", "uploads", "versions"} & query.keys():
+    elif (
+        method in ("GET", "HEAD")
+        and not {"acl", "policy", "location", "versioning", "tagging", "uploads", "versions"} & query.keys()
+    ):
         if "prefix" in query:
             context["s3:prefix"] = query["prefix"][0]
         return AwsCall("s3:ListBucket", bucket_arn, context, described)
-    raise UnmappedCall(f"S3 request {described} has no IAM mapping here; add it from the Service Authorization Reference")
+    raise UnmappedCall(
+        f"S3 request {described} has no IAM mapping here; add it from the Service Authorization Reference"
+    )
 
 
 def _model_arns(model_id: str, *, partition: str, region: str, account: str) -> tuple[list[str], list[str], str | None]:
@@ -105,10 +110,15 @@ def _model_arns(model_id: str, *, partition: str, region: str, account: str) -> 
         return [f"arn:{partition}:bedrock:{region}::foundation-model/{foundation_model}"], [], None
     profile = f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}"
     if prefix == GLOBAL_PREFIX:  # routed to any commercial region: the source region's ARN and the region-less one
-        routed = [f"arn:{partition}:bedrock:{region}::foundation-model/{foundation_model}",
-                  f"arn:{partition}:bedrock:::foundation-model/{foundation_model}"]
+        routed = [
+            f"arn:{partition}:bedrock:{region}::foundation-model/{foundation_model}",
+            f"arn:{partition}:bedrock:::foundation-model/{foundation_model}",
+        ]
     else:
-        routed = [f"arn:{partition}:bedrock:{r}::foundation-model/{foundation_model}" for r in GEOGRAPHY_DESTINATION_REGIONS[prefix]]
+        routed = [
+            f"arn:{partition}:bedrock:{r}::foundation-model/{foundation_model}"
+            for r in GEOGRAPHY_DESTINATION_REGIONS[prefix]
+        ]
     return [profile], routed, profile
 
 

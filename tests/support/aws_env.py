@@ -8,5 +8,10 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 
 def emulator_env(endpoint_url: str) -> dict[str, str]:
     """Env vars pointing every boto3 client of a subprocess at the emulator."""
-    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": endpoint_url}
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint_url,
+    }

@@ -65,7 +65,9 @@ class DeployedRuntimeStack:
         role_id = runtime["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         role = self.template["Resources"][role_id]["Properties"]
         if role.get("ManagedPolicyArns"):
-            raise UnresolvedValue(f"role {role_id} has managed policies {role['ManagedPolicyArns']!r}; they cannot be evaluated")
+            raise UnresolvedValue(
+                f"role {role_id} has managed policies {role['ManagedPolicyArns']!r}; they cannot be evaluated"
+            )
         documents = [policy["PolicyDocument"] for policy in role.get("Policies", [])]
         documents += [
             policy["Properties"]["PolicyDocument"]
@@ -139,4 +141,6 @@ def synthesize_runtime_stack(out_dir: Path, *, stage: str = "dev") -> DeployedRu
     from tests.stacks.conftest import ACCOUNT, REGION, build_stage  # the one way the suite builds the app
 
     _, stage_construct = build_stage(out_dir, stage=stage)
-    return DeployedRuntimeStack(template=Template.from_stack(stage_construct.runtime).to_json(), account=ACCOUNT, region=REGION)
+    return DeployedRuntimeStack(
+        template=Template.from_stack(stage_construct.runtime).to_json(), account=ACCOUNT, region=REGION
+    )

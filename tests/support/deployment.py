@@ -49,7 +49,9 @@ def start_recording_emulator(directory: Path) -> RecordingEmulator:
     port, recording = free_port(), directory / "moto-recording.jsonl"
     recording.touch()
     server = start_server(
-        [sys.executable, "-m", "local.aws_emulator", "--port", str(port)], port=port, log_path=directory / "moto.log",
+        [sys.executable, "-m", "local.aws_emulator", "--port", str(port)],
+        port=port,
+        log_path=directory / "moto.log",
         env={"MOTO_ENABLE_RECORDING": "true", "MOTO_RECORDER_FILEPATH": str(recording)},
         health_path="/moto-api/data.json",
     )
@@ -75,7 +77,9 @@ class Deployment:
 
     def s3(self) -> Any:
         """An S3 client for the test's own checks (its calls are not the agent's)."""
-        return boto3.client("s3", region_name=self.stack.region, endpoint_url=self.emulator.endpoint_url, **HARNESS_CREDENTIALS)
+        return boto3.client(
+            "s3", region_name=self.stack.region, endpoint_url=self.emulator.endpoint_url, **HARNESS_CREDENTIALS
+        )
 
     def stored_keys(self, prefix: str = "") -> list[str]:
         """Every key in the session bucket under ``prefix``."""
@@ -98,7 +102,9 @@ def deploy(stack: DeployedRuntimeStack, directory: Path, *, endpoint_host: str =
     bedrock = start_bedrock_runtime()
     bucket_logical_id, _ = stack.only(BUCKET_TYPE)
     bucket = f"agentcoresession-dev-runtime-sessionstorebucket-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", region_name=stack.region, endpoint_url=emulator.endpoint_url, **HARNESS_CREDENTIALS).create_bucket(Bucket=bucket)
+    boto3.client(
+        "s3", region_name=stack.region, endpoint_url=emulator.endpoint_url, **HARNESS_CREDENTIALS
+    ).create_bucket(Bucket=bucket)
     home = directory / "home"
     home.mkdir()
     agent_env = {
@@ -113,5 +119,12 @@ def deploy(stack: DeployedRuntimeStack, directory: Path, *, endpoint_host: str =
         "HOME": str(home),  # no shared ~/.aws config or credentials of this machine
         **OFFLINE_TELEMETRY,
     }
-    return Deployment(stack=stack, emulator=emulator, bedrock=bedrock, bucket=bucket, bucket_logical_id=bucket_logical_id,
-                      agent_env=agent_env, directory=directory)
+    return Deployment(
+        stack=stack,
+        emulator=emulator,
+        bedrock=bedrock,
+        bucket=bucket,
+        bucket_logical_id=bucket_logical_id,
+        agent_env=agent_env,
+        directory=directory,
+    )

@@ -84,13 +84,24 @@ def evaluate(
         }
         for call in calls
     ]
-    completed = subprocess.run([_node(), str(SCRIPT)], input=json.dumps(simulations), capture_output=True, text=True,
-                               cwd=SCRIPT.parent, timeout=120, check=False)
+    completed = subprocess.run(
+        [_node(), str(SCRIPT)],
+        input=json.dumps(simulations),
+        capture_output=True,
+        text=True,
+        cwd=SCRIPT.parent,
+        timeout=120,
+        check=False,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"iam-simulate failed ({completed.returncode}): {completed.stderr[-2000:]}")
     return [
-        Decision(call=call, result=r["overallResult"] or r["resultType"], ignored_context_keys=tuple(r["ignoredContextKeys"]),
-                 errors=r["errors"])
+        Decision(
+            call=call,
+            result=r["overallResult"] or r["resultType"],
+            ignored_context_keys=tuple(r["ignoredContextKeys"]),
+            errors=r["errors"],
+        )
         for call, r in zip(calls, json.loads(completed.stdout), strict=True)
     ]
 

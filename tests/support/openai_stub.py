@@ -26,13 +26,21 @@ COMPLETIONS_PATHS = ("/v1/chat/completions", "/chat/completions")
 def _usage(request: dict[str, Any], reply: Reply) -> dict[str, int]:
     prompt_tokens = sum(len(openai_text(m.get("content")).split()) for m in request.get("messages", []))
     completion_tokens = len((reply.text or "").split()) or 1
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
 
 
 def _tool_call_json(reply: Reply) -> dict[str, Any]:
     call = reply.tool_call
     assert call is not None
-    return {"id": call.tool_use_id, "type": "function", "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
+    return {
+        "id": call.tool_use_id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+    }
 
 
 def completion_body(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
@@ -53,7 +61,12 @@ def completion_body(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
 def completion_chunks(request: dict[str, Any], reply: Reply) -> list[dict[str, Any]]:
     """Streaming chat.completion.chunk sequence (the caller appends ``[DONE]``)."""
-    base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()), "model": request.get("model", "scripted")}
+    base = {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.get("model", "scripted"),
+    }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
@@ -75,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
 
     def _send_json(self, status: int, body: dict[str, Any]) -> None:
@@ -86,16 +99,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         """``/health`` for readiness checks, ``/v1/models`` for clients that list models."""
         if self.path in ("/health", "/ping"):
             self._send_json(200, {"status": "ok"})
         elif self.path.rstrip("/") in ("/v1/models", "/models"):
-            self._send_json(200, {"object": "list", "data": [{"id": "scripted", "object": "model", "owned_by": "tests"}]})
+            self._send_json(
+                200, {"object": "list", "data": [{"id": "scripted", "object": "model", "owned_by": "tests"}]}
+            )
         else:
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         """Answer a chat completion from the scripted logic."""
         if self.path not in COMPLETIONS_PATHS:
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})

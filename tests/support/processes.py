@@ -56,8 +56,14 @@ class ServerProcess:
         return self.process.returncode
 
 
-def wait_for_ping(base_url: str, *, process: subprocess.Popen[bytes] | None = None, timeout: float = 30.0, log_path: Path | None = None,
-                  health_path: str = "/ping") -> None:
+def wait_for_ping(
+    base_url: str,
+    *,
+    process: subprocess.Popen[bytes] | None = None,
+    timeout: float = 30.0,
+    log_path: Path | None = None,
+    health_path: str = "/ping",
+) -> None:
     """Poll ``GET <base_url><health_path>`` (``/ping`` by default) until it returns 200.
 
     Raises:
@@ -77,7 +83,9 @@ def wait_for_ping(base_url: str, *, process: subprocess.Popen[bytes] | None = No
         time.sleep(0.1)
     tail = log_path.read_text(errors="replace")[-4000:] if log_path and log_path.exists() else ""
     exit_code = process.poll() if process is not None else None
-    raise RuntimeError(f"server at {base_url} not healthy (exit code {exit_code}, last error {last_error}); log tail:\n{tail}")
+    raise RuntimeError(
+        f"server at {base_url} not healthy (exit code {exit_code}, last error {last_error}); log tail:\n{tail}"
+    )
 
 
 def start_server(
@@ -102,8 +110,9 @@ def start_server(
     full_env = {**base_env, "PYTHONUNBUFFERED": "1", **(env or {})}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log_file:
-        process = subprocess.Popen(list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT,
-                                   preexec_fn=preexec_fn)
+        process = subprocess.Popen(
+            list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=preexec_fn
+        )
     server = ServerProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
     try:
         wait_for_ping(server.base_url, process=process, timeout=timeout, log_path=log_path, health_path=health_path)

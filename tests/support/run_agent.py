@@ -18,8 +18,15 @@ from pathlib import Path
 from tests.support.processes import ServerProcess, free_port, start_server
 
 
-def start_agent(*, log_path: Path, env: Mapping[str, str] | None = None, port: int | None = None, model_delay: float = 0.0,
-                timeout: float = 30.0, preexec_fn: Callable[[], None] | None = None) -> ServerProcess:
+def start_agent(
+    *,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    model_delay: float = 0.0,
+    timeout: float = 30.0,
+    preexec_fn: Callable[[], None] | None = None,
+) -> ServerProcess:
     """Start the agent on 127.0.0.1:<port> with the scripted model and wait until it is healthy."""
     port = port or free_port()
     command = [sys.executable, "-m", "tests.support.run_agent", "--port", str(port), "--model-delay", str(model_delay)]

@@ -43,7 +43,12 @@ def start_runtime_peer(*answers: Callable[[], Response]) -> tuple[RuntimePeer, B
     route = Route("/runtimes/{arn:path}/invocations", invocations, methods=["POST"])
     server = BackgroundServer(Starlette(routes=[route]))
     outputs = {
-        "RuntimeArn": PEER_RUNTIME_ARN, "EndpointName": "local", "AuthorizerType": "jwt", "Region": "us-east-1",
-        "UserPoolId": "us-east-1_peer", "UserPoolClientId": "peer-client", "InvocationBaseUrl": server.url,
+        "RuntimeArn": PEER_RUNTIME_ARN,
+        "EndpointName": "local",
+        "AuthorizerType": "jwt",
+        "Region": "us-east-1",
+        "UserPoolId": "us-east-1_peer",
+        "UserPoolClientId": "peer-client",
+        "InvocationBaseUrl": server.url,
     }
     return RuntimePeer(server.url, requests, target_from_outputs(outputs, name="peer", source="the test peer")), server

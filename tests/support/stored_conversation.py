@@ -23,8 +23,11 @@ def file_messages(session_dir: Path, actor: str, stored_name: str) -> list[dict[
 def s3_messages(s3: Any, bucket: str, prefix: str, actor: str, session_id: str) -> list[dict[str, Any]]:
     """Messages under ``s3://<bucket>/<prefix>actors/<actor>/session_<id>/``."""
     folder = f"{prefix}actors/{actor}/session_{session_id}/{AGENT_MESSAGES}/"
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder)
-            for o in page.get("Contents", [])]
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder)
+        for o in page.get("Contents", [])
+    ]
     return [json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read())["message"] for k in sorted(keys, key=_index)]
 
 
