@@ -28,8 +28,9 @@ import boto3
 from botocore.exceptions import BotoCoreError
 
 from scripts.stage_stacks import StageStackError, describe, runtime_stack_name
-from stacks.config import CONTEXT_ROOT, ConfigError, load_stage_config
+from stacks.config import CONTEXT_ROOT, load_stage_config
 from stacks.model_access import split_model_id
+from stacks.validation import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 README_SECTION = 'README.md, section "First deploy on a fresh account"'

@@ -14,8 +14,8 @@ import pytest
 
 from app import build_app, build_pipeline_app
 from stacks.config import CONTEXT_ROOT
-from stacks.pipeline_stack import PipelineStack
-from stacks.runtime_stack import AGENT_DIR
+from stacks.pipeline.pipeline_stack import PipelineStack
+from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,10 +20,16 @@ from typing import Any
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
 from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
-from stacks.constructs.pipeline_findings import PIPELINE_WILDCARDS
-from stacks.runtime_findings import RUNTIME_ROLE_WILDCARDS
+from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
+from stacks.runtime.conversation_store import S3ConversationStore
+from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
 
-REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (*RUNTIME_ROLE_WILDCARDS, *PIPELINE_WILDCARDS)
+# Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
+REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
+    *EXECUTION_ROLE_WILDCARDS,
+    *S3ConversationStore.required_wildcards,
+    *PIPELINE_WILDCARDS,
+)
 SCHEMA_REGION = "us-east-1"
 
 

@@ -17,7 +17,11 @@ def test_cli_synth_default_stage_without_credentials(tmp_path):
     stacks = sorted(
         a["properties"]["stackName"] for a in manifest["artifacts"].values() if a["type"] == "aws:cloudformation:stack"
     )
-    assert "AgentCoreSession-dev-Identity" in stacks and "AgentCoreSession-dev-Runtime" in stacks
+    assert stacks == [
+        "AgentCoreSession-dev-Identity",
+        "AgentCoreSession-dev-Monitoring",
+        "AgentCoreSession-dev-Runtime",
+    ]
     summary = subprocess.run(
         [sys.executable, "scripts/synth_summary.py", str(out)], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout

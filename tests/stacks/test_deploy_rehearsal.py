@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from stacks.runtime_stack import AGENT_DIR
+from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
 from tests.stacks.conftest import CONFIGURATIONS, REPO, build_pipeline, build_stage
 

@@ -139,21 +139,6 @@ def test_identity_leaves_region_to_the_runtime_stack(dev):
     assert dev.runtime.node.find_child("Outputs").node.try_find_child("Region") is not None
 
 
-def test_client_finds_every_output_it_needs_in_the_stage_stacks(dev):
-    """client/targets.py merges the Identity and Runtime outputs (outputs file or CloudFormation) and needs Region."""
-    from client.targets import target_from_outputs
-
-    outputs = {
-        key: f"<{key}>"
-        for stack in (dev.identity, dev.runtime)
-        for key in Template.from_stack(stack).to_json()["Outputs"]
-        if not key.startswith("ExportsOutput")
-    }
-    outputs["AuthorizerType"] = "jwt"
-    target = target_from_outputs(outputs, name="dev", source="synthesized templates")
-    assert (target.region, target.runtime_arn, target.user_pool_id) == ("<Region>", "<RuntimeArn>", "<UserPoolId>")
-
-
 def test_identity_template_has_no_users_or_passwords(dev):
     text = json.dumps(template(dev).to_json())
     assert "AWS::Cognito::UserPoolUser" not in text

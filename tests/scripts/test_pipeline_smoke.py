@@ -1,9 +1,8 @@
 """scripts/pipeline_smoke.py, the pipeline's post-deploy check, against AgentCore control and CloudWatch in
-moto (server mode)."""
+moto (server mode), run as the smoke step runs it (``python3 -m scripts.pipeline_smoke`` from the root)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,21 +15,12 @@ import pytest
 
 from client.targets import load_outputs_file, target_from_outputs
 from local.aws_emulator import start_emulator
+from scripts import pipeline_smoke as smoke
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "pipeline_smoke.py"
+SCRIPT = [sys.executable, "-m", "scripts.pipeline_smoke"]  # as the smoke step runs it, from the repository root
 REGION = "us-east-1"
 RUNTIME_MODEL = "bedrock-agentcore-control::agent_runtime"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("pipeline_smoke", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-smoke = _load_script()
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +147,9 @@ def test_ready_command_exits_zero_against_a_ready_runtime(runtime, emulator):
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "ready", "--stage", "dev", "--interval", "0.1"],
+        [*SCRIPT, "ready", "--stage", "dev", "--interval", "0.1"],
         env=env,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
@@ -177,7 +168,7 @@ def test_ready_command_fails_on_an_unknown_endpoint(runtime, emulator):
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "ready", "--stage", "dev"], env=env, capture_output=True, text=True, timeout=60
+        [*SCRIPT, "ready", "--stage", "dev"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1
     assert result.stderr.startswith(
@@ -324,8 +315,7 @@ def test_metric_with_extra_dimensions_is_not_the_alarms_metric(cloudwatch):
 
 def _metric_args(timeout: str) -> list[str]:
     return [
-        sys.executable,
-        str(SCRIPT),
+        *SCRIPT,
         "metric",
         "--stage",
         "dev",
@@ -355,7 +345,7 @@ def test_metric_command_exits_zero_when_the_metric_exists(cloudwatch, emulator):
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
-    result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(_metric_args("0"), env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout) == (0, f"metric {NAMESPACE} Latency {WATCHED} exists\n"), result.stderr
 
 
@@ -368,7 +358,7 @@ def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, e
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
-    result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(_metric_args("0"), env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.endswith(
         f"smoke check failed: no {NAMESPACE} Latency metric with dimensions {WATCHED} after 0 s (the alarms watch that metric); "

@@ -17,12 +17,12 @@ from aws_cdk.assertions import Template
 
 from app import PIPELINE_STACK_NAME, build_app, build_pipeline_app
 from stacks.constructs.iam_wildcards import acknowledgeable, render
-from stacks.constructs.pipeline_findings import PIPELINE_WILDCARDS
-from stacks.constructs.pipeline_smoke import CI_SECRET_KEYS
 from stacks.nag_report import findings
+from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
+from stacks.pipeline.smoke_step import CI_SECRET_KEYS
 from tests.stacks.conftest import CONNECTION_ARN, PIPELINE_CONTEXT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SECRET_NAME = "agentcore-session/ci-users"
 
 
@@ -158,8 +158,8 @@ def test_prod_waits_for_manual_approval_then_runs_its_smoke_test(stages):
 def test_smoke_step_checks_readiness_with_stage_outputs(stages, projects, stage):
     spec = _project(projects, f"Pipeline{stage}SmokeTest")["spec"]
     assert spec["phases"]["build"]["commands"][:2] == [
-        f"python3 scripts/pipeline_smoke.py write-outputs --stage {stage}",
-        f"python3 scripts/pipeline_smoke.py ready --stage {stage}",
+        f"python3 -m scripts.pipeline_smoke write-outputs --stage {stage}",
+        f"python3 -m scripts.pipeline_smoke ready --stage {stage}",
     ]
     action = next(a for s in stages if s["Name"] == stage for a in s["Actions"] if a["Name"] == f"SmokeTest-{stage}")
     variables = {v["name"]: v["value"] for v in json.loads(action["Configuration"]["EnvironmentVariables"])}
@@ -203,7 +203,7 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_ap
     assert exported == outputs["RuntimeArn"]["Value"]
     assert exported["Fn::GetAtt"][1] == "AgentRuntimeArn"
     assert commands[5:] == [
-        f"python3 scripts/pipeline_smoke.py metric --stage dev --namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
+        f"python3 -m scripts.pipeline_smoke metric --stage dev --namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
         f"--dimension Name={dimensions['Name']} --dimension Operation={dimensions['Operation']} "
         '--dimension "Resource=$OUT_RuntimeArn"'
     ]
@@ -429,14 +429,12 @@ def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
 def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_app):
     from aws_cdk import Fn
 
-    from stacks.constructs.pipeline_smoke import _dimension_argument
+    from stacks.pipeline.pipeline_stack import smoke_target
+    from stacks.pipeline.smoke_step import dimension_argument
 
-    dev_stage = pipeline_app[0].stages[0]
-    assert (
-        _dimension_argument(dev_stage, "Resource", dev_stage.runtime.runtime.agent_runtime_arn)
-        == '"Resource=$OUT_RuntimeArn"'
-    )
-    assert _dimension_argument(dev_stage, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
+    dev = smoke_target(pipeline_app[0].stages[0])
+    assert dimension_argument(dev, "Resource", dev.runtime_arn) == '"Resource=$OUT_RuntimeArn"'
+    assert dimension_argument(dev, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
     with pytest.raises(ValueError) as error:
-        _dimension_argument(dev_stage, "Resource", Fn.import_value("someone-elses-runtime-arn"))
+        dimension_argument(dev, "Resource", Fn.import_value("someone-elses-runtime-arn"))
     assert str(error.value) == "dimension Resource of the watched metric is a token the smoke step has no output for"

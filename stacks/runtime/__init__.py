@@ -1,0 +1,1 @@
+"""The runtime stack: the AgentCore Runtime, its execution role and its conversation store, with their acknowledgments."""
