@@ -60,7 +60,8 @@ def notice(stage: str, model: str) -> str:
     if provider not in FIRST_PARTY_PROVIDERS:
         lines += [
             f"Marketplace subscription to {model}, from these credentials (the runtime's role may not subscribe):",
-            f"  OFFER=$(aws bedrock list-foundation-model-agreement-offers --model-id {model} --offer-type PUBLIC --query 'offers[0].offerToken' --output text)",
+            f"  OFFER=$(aws bedrock list-foundation-model-agreement-offers --model-id {model} --offer-type PUBLIC "
+            "--query 'offers[0].offerToken' --output text)",
             f'  aws bedrock create-foundation-model-agreement --model-id {model} --offer-token "$OFFER"',
             f"  aws bedrock get-foundation-model-availability --model-id {model}",
             "",

@@ -62,7 +62,8 @@ def empty_session_store(cloudformation: Any, s3: Any, *, stage: str) -> str:
 
 
 def _deletion_policy(cloudformation: Any, stack_name: str, bucket: str) -> str:
-    """The DeletionPolicy of the template resource whose physical id is ``bucket`` (CloudFormation's default: Delete)."""
+    """The DeletionPolicy of the template resource whose physical id is ``bucket`` (CloudFormation's default:
+    Delete)."""
     try:
         resources = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
         logical_ids = [

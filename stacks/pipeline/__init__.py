@@ -1,1 +1,2 @@
-"""The opt-in delivery pipeline: its stack, settings, smoke steps and the acknowledgments of what CDK Pipelines generates."""
+"""The opt-in delivery pipeline: its stack, settings and smoke steps, and the acknowledgments of what CDK
+Pipelines generates."""

@@ -72,7 +72,8 @@ GENERATED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=_REPORTS + r"<[A-Za-z0-9]+>-\*",
         actions=_REPORT_ACTIONS,
-        reason="CodeBuild names a project's test report groups <project>-<report>; the grant is limited to this project's.",
+        reason="CodeBuild names a project's test report groups <project>-<report>; the grant is limited to this "
+        "project's.",
     ),
     RequiredWildcard(
         resource=_LOGS + r"\*",
@@ -89,9 +90,9 @@ GENERATED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=r"\*",
         actions=("codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"),
-        reason="CDK Pipelines' shared asset-publishing role (aws-cdk-lib pipelines/lib/private/asset-singleton-role.ts) "
-        "adds these on * when it is created, for asset projects whose names are generated; not narrowable without "
-        "overriding CDK's generated policy.",
+        reason="CDK Pipelines' shared asset-publishing role "
+        "(aws-cdk-lib pipelines/lib/private/asset-singleton-role.ts) adds these on * when it is created, for "
+        "asset projects whose names are generated; not narrowable without overriding CDK's generated policy.",
     ),
     RequiredWildcard(
         resource=r"\*",

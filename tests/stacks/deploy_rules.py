@@ -221,7 +221,10 @@ CLOUDWATCH = "cloudwatch.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 CONFUSED_DEPUTY_KEYS = ("aws:SourceAccount", "aws:SourceArn")
 # CDK Pipelines' deploy role reads the artifacts (cross-account keys): CDK bootstrap roles of this account.
-BOOTSTRAP_ROLE = r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):role/cdk-[a-z0-9]+-(?:deploy|file-publishing|image-publishing)-role-(?:<AWS::AccountId>|\d{12})-(?:<AWS::Region>|[a-z0-9-]+)"
+BOOTSTRAP_ROLE = (
+    r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):role/"
+    r"cdk-[a-z0-9]+-(?:deploy|file-publishing|image-publishing)-role-(?:<AWS::AccountId>|\d{12})-(?:<AWS::Region>|[a-z0-9-]+)"
+)
 ACCOUNT_ROOT = r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):root"
 
 
@@ -535,6 +538,7 @@ def bare_star_acknowledgments(stacks: Sequence[SynthesizedStack], report: dict[s
                         and not explained(statement, REQUIRED_WILDCARDS)
                     ):
                         problems.append(
-                            f"{construct['constructPath']}: Resource::* acknowledged, but {as_list(statement['Action'])} on * is not a required wildcard"
+                            f"{construct['constructPath']}: Resource::* acknowledged, but "
+                            f"{as_list(statement['Action'])} on * is not a required wildcard"
                         )
     return problems

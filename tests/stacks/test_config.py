@@ -72,11 +72,13 @@ def test_load_collects_every_problem_at_once():
     [
         (
             {"runtime_name": "my-agent"},
-            "runtime_name is 'my-agent' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
+            "runtime_name is 'my-agent' but must be a letter, then letters, digits or _ (at most 48) (pattern "
+            "^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
         ),
         (
             {"runtime_name": "a" * 49},
-            f"runtime_name is '{'a' * 49}' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{{0,47}}$)",
+            f"runtime_name is '{'a' * 49}' but must be a letter, then letters, digits or _ (at most 48) (pattern "
+            f"^[a-zA-Z][a-zA-Z0-9_]{{0,47}}$)",
         ),
         ({"endpoint_name": "DEFAULT"}, "endpoint_name is 'DEFAULT' but that name is reserved by the service"),
         ({"idle_timeout_seconds": 59}, "idle_timeout_seconds is 59 but must be between 60 and 28800"),
@@ -90,12 +92,15 @@ def test_load_collects_every_problem_at_once():
         ({"session_expiry_days": 0}, "session_expiry_days is 0 but must be between 1 and 3650"),
         (
             {"model_id": "claude sonnet"},
-            "model_id is 'claude sonnet' but must be a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6' (pattern ^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\\.)?[a-z0-9-]+\\.[A-Za-z0-9._:-]+$)",
+            "model_id is 'claude sonnet' but must be a Bedrock model id or inference-profile id such as "
+            "'global.anthropic.claude-sonnet-4-6' (pattern "
+            "^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\\.)?[a-z0-9-]+\\.[A-Za-z0-9._:-]+$)",
         ),
         ({"session_store": "dynamodb"}, "session_store is 'dynamodb' but must be one of: s3, agentcore-memory"),
         (
             {"session_prefix": "sessions"},
-            "session_prefix is 'sessions' but must be lowercase key prefix ending in '/' such as 'sessions/' (pattern ^[a-z0-9][a-z0-9/_-]{0,62}/$)",
+            "session_prefix is 'sessions' but must be lowercase key prefix ending in '/' such as 'sessions/' "
+            "(pattern ^[a-z0-9][a-z0-9/_-]{0,62}/$)",
         ),
         ({"network_mode": "private"}, "network_mode is 'private' but must be one of: public, vpc"),
         ({"authorizer": "apikey"}, "authorizer is 'apikey' but must be one of: jwt, iam"),
@@ -125,7 +130,11 @@ def test_load_collects_every_problem_at_once():
         ),
         (
             {"colour": "blue"},
-            "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
+            "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
+            "description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, "
+            "max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, "
+            "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
+            "session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
         ),
     ],
 )
@@ -188,7 +197,8 @@ def test_load_rejects_a_bad_app_name():
     with pytest.raises(ConfigError) as error:
         load_stage_config({**copy.deepcopy(ROOT), "app_name": "Agent Core"}, "dev")
     assert error.value.problems == [
-        "app_name is 'Agent Core' but must be lowercase letters, digits or -, at most 30 (pattern ^[a-z][a-z0-9-]{0,29}$)"
+        "app_name is 'Agent Core' but must be lowercase letters, digits or -, at most 30 (pattern "
+        "^[a-z][a-z0-9-]{0,29}$)"
     ]
 
 

@@ -133,7 +133,8 @@ def test_identity_outputs_are_exported_and_in_ssm(dev):
 
 
 def test_identity_leaves_region_to_the_runtime_stack(dev):
-    """One export and one parameter per name per stage: the runtime stack publishes Region (the client reads it there)."""
+    """One export and one parameter per name per stage: the runtime stack publishes Region (the client reads it
+    there)."""
     outputs = template(dev).to_json()["Outputs"]
     assert "Region" not in outputs
     assert dev.runtime.node.find_child("Outputs").node.try_find_child("Region") is not None

@@ -152,7 +152,7 @@ def test_every_dashboard_graph_uses_runtime_endpoint_metrics(stage, template, ru
         for metric in graph["properties"]["metrics"]:
             namespace, name, *dims = metric[:-1] if isinstance(metric[-1], dict) else metric
             assert namespace == NAMESPACE
-            pairs = dict(zip(dims[0::2], dims[1::2]))
+            pairs = dict(zip(dims[0::2], dims[1::2], strict=True))
             assert pairs["Name"] == "agentcore_session_dev::live"
             assert pairs["Operation"] == "InvokeAgentRuntime"
             assert pairs["Resource"] == expected_resource

@@ -57,8 +57,10 @@ def test_legacy_codestar_connection_arn_is_accepted():
         (
             {},
             [
-                "pipeline_repository is missing but -c pipeline=true needs it; give the repository as owner/name, e.g. -c pipeline_repository=my-org/agentcore-session-stack",
-                "pipeline_connection_arn is missing but -c pipeline=true needs it; give the connection ARN, e.g. -c pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
+                "pipeline_repository is missing but -c pipeline=true needs it; give the repository as owner/name, "
+                "e.g. -c pipeline_repository=my-org/agentcore-session-stack",
+                "pipeline_connection_arn is missing but -c pipeline=true needs it; give the connection ARN, e.g. -c "
+                "pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
             ],
         ),
         (
@@ -68,8 +70,10 @@ def test_legacy_codestar_connection_arn_is_accepted():
         (
             {**VALID, "pipeline_connection_arn": "arn:aws:s3:::bucket"},
             [
-                "pipeline_connection_arn is 'arn:aws:s3:::bucket' but must be a CodeStar/CodeConnections connection ARN "
-                r"(pattern ^arn:aws[a-z-]*:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$)"
+                "pipeline_connection_arn is 'arn:aws:s3:::bucket' but must be a CodeStar/CodeConnections connection "
+                "ARN "
+                r"(pattern "
+                r"^arn:aws[a-z-]*:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$)"
             ],
         ),
         (
@@ -79,7 +83,8 @@ def test_legacy_codestar_connection_arn_is_accepted():
         (
             {**VALID, "pipeline_ci_secret_name": "bad secret!"},
             [
-                "pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern ^[A-Za-z0-9/_+=.@-]{1,256}$)"
+                "pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern "
+                "^[A-Za-z0-9/_+=.@-]{1,256}$)"
             ],
         ),
     ],

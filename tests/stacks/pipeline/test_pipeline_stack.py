@@ -99,7 +99,8 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
     commands = spec["phases"]["build"]["commands"]
     assert commands[0] == "make test"
     assert commands[-1] == (
-        "cdk synth --quiet -c pipeline=true -c pipeline_repository=my-org/agentcore-session-stack -c pipeline_branch=main "
+        "cdk synth --quiet -c pipeline=true -c pipeline_repository=my-org/agentcore-session-stack "
+        "-c pipeline_branch=main "
         f"-c pipeline_connection_arn={CONNECTION_ARN} -c pipeline_ci_secret_name={SECRET_NAME}"
     )
     assert spec["artifacts"]["base-directory"] == "cdk.out"
@@ -166,7 +167,7 @@ def test_smoke_step_checks_readiness_with_stage_outputs(stages, projects, stage)
     expected = {"RuntimeArn", "RuntimeId", "EndpointName", "AuthorizerType", "Region", "UserPoolId", "UserPoolClientId"}
     assert {name.removeprefix("OUT_") for name in variables} == expected
     for key, value in variables.items():
-        assert re.fullmatch(r"#\{[A-Za-z0-9_]+\.%s\}" % key.removeprefix("OUT_"), value), (key, value)
+        assert re.fullmatch(rf"#\{{[A-Za-z0-9_]+\.{key.removeprefix('OUT_')}\}}", value), (key, value)
 
 
 def test_dev_smoke_runs_the_client_demo_with_ci_users(projects):
@@ -203,7 +204,8 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_ap
     assert exported == outputs["RuntimeArn"]["Value"]
     assert exported["Fn::GetAtt"][1] == "AgentRuntimeArn"
     assert commands[5:] == [
-        f"python3 -m scripts.pipeline_smoke metric --stage dev --namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
+        "python3 -m scripts.pipeline_smoke metric --stage dev "
+        f"--namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
         f"--dimension Name={dimensions['Name']} --dimension Operation={dimensions['Operation']} "
         '--dimension "Resource=$OUT_RuntimeArn"'
     ]
@@ -302,10 +304,13 @@ def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_pipeline_acknowledgments_explain_only_known_wildcards():
+    runtime_arn = (
+        "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*"
+    )
     runtime_read = {
         "Effect": "Allow",
         "Action": ["bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"],
-        "Resource": "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*",
+        "Resource": runtime_arn,
     }
     artifacts = {
         "Effect": "Allow",
@@ -315,7 +320,7 @@ def test_pipeline_acknowledgments_explain_only_known_wildcards():
     read_reason = next(w.reason for w in PIPELINE_WILDCARDS if "bedrock-agentcore:GetAgentRuntime" in w.actions)
     artifact_reason = next(w.reason for w in PIPELINE_WILDCARDS if "s3:GetObject*" in w.actions)
     assert acknowledgeable(_policy(runtime_read, artifacts), PIPELINE_WILDCARDS) == {
-        "Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*": read_reason,
+        f"Resource::{runtime_arn}": read_reason,
         "Action::s3:GetObject*": artifact_reason,
         "Action::s3:List*": artifact_reason,
         "Resource::<PipelineArtifactsBucketAEA9A052.Arn>/*": artifact_reason,
