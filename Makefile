@@ -58,7 +58,7 @@ synth: setup ## Synthesize the app for STAGE (default dev) and print a summary. 
 	$(CDK) synth --quiet
 	$(BIN)/python scripts/synth_summary.py cdk.out
 
-test: setup ## Run the whole test suite (offline).
+test: setup ## Run the whole test suite (no AWS; the container test's image build needs PyPI).
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.

@@ -259,6 +259,49 @@ def check_make_targets_documented(docs: Sequence[Doc], makefile: Makefile) -> li
     )
 
 
+# --- CDK context ---------------------------------------------------------------------------------------------
+# Where the app reads context: app.py and the config modules (``stacks/**/*config.py``), through module
+# constants named ``*_KEY`` or ``*_ROOT``.
+CONTEXT_FLAG = re.compile(r"^-c ([A-Za-z0-9_:@/-]+)=")
+
+
+def context_keys(root: Path) -> set[str]:
+    """The top-level context keys the app reads (``stage``, ``pipeline``, ``pipeline_repository`` …)."""
+    keys: set[str] = set()
+    for path in [root / "app.py", *sorted((root / "stacks").rglob("*config.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                names = [target.id for target in node.targets if isinstance(target, ast.Name)]
+                if any(name.endswith(("_KEY", "_ROOT")) for name in names):
+                    keys.add(node.value.value)
+    return keys
+
+
+def check_context_keys(docs: Sequence[Doc], keys: set[str]) -> list[str]:
+    """Every ``-c key=value`` a doc passes to the CDK CLI names a context key the app reads (``-c authorizer=iam``
+    would be ignored: stage settings live in cdk.json)."""
+    problems = []
+    for doc in docs:
+        for span in spans(doc):
+            if (match := CONTEXT_FLAG.match(span.text)) and match.group(1) not in keys:
+                problems.append(Problem(span.where, f"`{span.text}`", f"the app reads no context key {match.group(1)}"))
+    for _, command in shell_commands(docs):
+        if "cdk" not in command.words:
+            continue
+        for flag, value in zip(command.words, command.words[1:], strict=False):
+            key = value.split("=", 1)[0]
+            if flag in ("-c", "--context") and key not in keys:
+                problems.append(
+                    Problem(command.where, f"`{shell.quote(command.words)}`", f"the app reads no context key {key}")
+                )
+    return _sorted(problems)
+
+
 # --- environment variables -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Mention:

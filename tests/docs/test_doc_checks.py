@@ -133,6 +133,32 @@ def test_a_make_target_with_help_that_no_doc_shows_is_named():
     ]
 
 
+# --- CDK context -----------------------------------------------------------------------------------------------
+def test_a_context_key_the_app_does_not_read_is_named():
+    docs = _doc(
+        "Choose IAM with `-c authorizer=iam`; `-c stage=prod` works.\n\n"
+        "```bash\ncdk synth -c pipeline=true -c pipeline_repositry=o/r\n```\n"
+    )
+
+    assert doc_checks.check_context_keys(docs, doc_checks.context_keys(REPO)) == [
+        "docs/fixture.md:1: `-c authorizer=iam`: the app reads no context key authorizer",
+        "docs/fixture.md:4: `cdk synth -c pipeline=true -c pipeline_repositry=o/r`: "
+        "the app reads no context key pipeline_repositry",
+    ]
+
+
+def test_the_context_keys_are_read_from_the_code():
+    assert doc_checks.context_keys(REPO) == {
+        "agentcore-session",
+        "stage",
+        "pipeline",
+        "pipeline_repository",
+        "pipeline_connection_arn",
+        "pipeline_branch",
+        "pipeline_ci_secret_name",
+    }
+
+
 # --- environment variables -------------------------------------------------------------------------------------
 def _facts(*uses: EnvUse) -> repo_facts.RepoFacts:
     return repo_facts.RepoFacts(root=REPO, makefile=MAKEFILE, env_uses=list(uses), files=set())

@@ -52,6 +52,12 @@ def test_every_make_target_with_help_is_documented(docs, facts):
     assert not problems, _report(problems)
 
 
+def test_documented_cdk_context_keys_are_read_by_the_app(docs):
+    problems = doc_checks.check_context_keys(docs, doc_checks.context_keys(REPO))
+
+    assert not problems, _report(problems)
+
+
 def test_documented_environment_variables_are_used_by_the_code(docs, facts, helps):
     problems = doc_checks.check_documented_variables_exist(docs, facts, helps)
 
