@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from tests.docs import doc_checks, repo_facts
+from tests.docs import doc_checks, documented_defaults, repo_facts
 from tests.docs.conftest import REPO
 from tests.docs.doc_text import Doc, spans
 from tests.docs.repo_facts import EnvUse, Makefile
@@ -299,3 +299,117 @@ def test_facts_can_be_varied_for_a_check():
     facts = dataclasses.replace(_facts(), files={"agent/app.py"})
 
     assert facts.exists("agent") and facts.exists("agent/app.py") and not facts.exists("agent/ap")
+
+
+# --- documented defaults ---------------------------------------------------------------------------------------
+SETTINGS_SOURCE = """
+def from_env(reader):
+    return dict(
+        provider=reader.choice("MODEL_PROVIDER", PROVIDERS, "bedrock"),
+        region=reader.optional("AWS_REGION") or reader.optional("AWS_DEFAULT_REGION"),
+        sessions=reader.integer("MAX_SESSIONS", 100, 1, 10000),
+        wait=reader.integer("SESSION_WAIT_SECONDS", 120, 0, 3600),
+        otel=reader.boolean("AGENT_OBSERVABILITY_ENABLED", False),
+    )
+"""
+AGENT_TABLE = """# Agent
+
+## Environment variables
+
+| variable | default | meaning |
+|---|---|---|
+| `MODEL_PROVIDER` | `bedrock` | provider |
+| `AWS_REGION` | from `AWS_DEFAULT_REGION` | region |
+| `MAX_SESSIONS` | `100` (1..1000) | agents kept |
+| `AGENT_OBSERVABILITY_ENABLED` | `false` | telemetry |
+| `SESSION_TTL` | `900` | gone |
+
+## Request
+"""
+
+
+def test_an_agent_default_or_range_the_settings_do_not_have_is_named():
+    problems = documented_defaults.check_agent_environment_table(
+        Doc("docs/agent.md", AGENT_TABLE), "agent/settings.py", SETTINGS_SOURCE
+    )
+
+    assert problems == [
+        "docs/agent.md:9: `MAX_SESSIONS` default '`100` (1..1000)': agent/settings.py:6 has `100` (1..10000)",
+        "agent/settings.py:7: reads SESSION_WAIT_SECONDS: docs/agent.md's table has no row for it",
+        "docs/agent.md:11: `SESSION_TTL`: agent/settings.py does not read it",
+    ]
+
+
+def test_a_bench_default_the_config_does_not_have_is_named():
+    source = "class BenchConfig:\n    single_calls: int = 200\n    memory_sessions: tuple[int, ...] = (100, 1000)\n"
+    doc = Doc(
+        "docs/bench.md",
+        "# Bench\n\nFlags / `BENCH_*` variables: `single_calls` (100),\n`memory_sessions` (100,1000).\n",
+    )
+
+    assert documented_defaults.check_bench_defaults(doc, "bench/config.py", source) == [
+        "docs/bench.md:3: `single_calls` (100): bench/config.py defaults it to 200"
+    ]
+
+
+CONFIG_SOURCE = """
+SESSION_STORES = ("s3", "agentcore-memory")
+LIFECYCLE_RANGE_SECONDS = (60, 28800)
+
+
+class StageConfig:
+    app_name: str
+    stage: str
+    session_store: str
+    idle_timeout_seconds: int
+    user_password_auth: bool
+    alarm_email: str | None = None
+
+
+def _coerce(merged):
+    spec = {"session_store": (str, "s3"), "idle_timeout_seconds": (int, 900), "user_password_auth": (bool, False)}
+
+
+def validate(problems, config):
+    _one_of(problems, "session_store", config.session_store, SESSION_STORES)
+    _within(problems, "idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
+"""
+CONTEXT = {
+    "agentcore-session": {"defaults": {"idle_timeout_seconds": 600}, "stages": {"dev": {"user_password_auth": True}}}
+}
+
+
+def test_a_configuration_row_that_disagrees_with_the_config_is_named():
+    readme = Doc(
+        "README.md",
+        "# App\n\n## Configuration\n\n| Key | Default | Allowed |\n|---|---|---|\n"
+        "| `session_store` | `s3` | `s3` |\n"
+        "| `idle_timeout_seconds` | 900 | 60..3600 |\n"
+        "| `user_password_auth` | `false` | boolean |\n"
+        "| `session_stor` | `s3` | |\n",
+    )
+    settings = documented_defaults.stage_settings(CONFIG_SOURCE, CONTEXT)
+
+    assert documented_defaults.check_stage_config_table(readme, settings) == [
+        "README.md:7: `session_store`: allowed cell '`s3`' lacks agentcore-memory",
+        "README.md:8: `idle_timeout_seconds`: default cell '900' lacks the default 600",
+        "README.md:8: `idle_timeout_seconds`: allowed cell '60..3600' lacks the range 60..28800",
+        "README.md:9: `user_password_auth`: default cell '`false`' lacks dev's `true`",
+        "README.md:10: `session_stor`: StageConfig has no such setting",
+        "README.md: Configuration table has no row for `alarm_email` (stacks/config.py StageConfig)",
+    ]
+
+
+def test_a_configuration_row_that_agrees_passes():
+    readme = Doc(
+        "README.md",
+        "## Configuration\n\n| Key | Default | Allowed |\n|---|---|---|\n"
+        "| `session_store` | `s3` | `s3`, `agentcore-memory` |\n"
+        "| `idle_timeout_seconds`, `alarm_email` | 600, none | 60..28800; e-mail |\n"
+        "| `user_password_auth` | `false` (dev `true`) | boolean |\n",
+    )
+
+    assert (
+        documented_defaults.check_stage_config_table(readme, documented_defaults.stage_settings(CONFIG_SOURCE, CONTEXT))
+        == []
+    )

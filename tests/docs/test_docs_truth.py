@@ -6,9 +6,10 @@ tests/docs/test_doc_checks.py shows every check below failing on a deliberately 
 
 from __future__ import annotations
 
+import json
 import re
 
-from tests.docs import doc_checks, repo_facts
+from tests.docs import doc_checks, documented_defaults, repo_facts
 from tests.docs.commands import PROJECT_CLIS, make_targets
 from tests.docs.conftest import REPO
 from tests.docs.doc_text import blocks, headings, links
@@ -87,6 +88,34 @@ def test_documented_python_names_exist(docs):
 
 def test_relative_links_and_anchors_resolve(docs):
     problems = doc_checks.check_links(docs, REPO)
+
+    assert not problems, _report(problems)
+
+
+def test_agent_environment_table_shows_the_settings_defaults_and_ranges(docs):
+    agent_doc = next(doc for doc in docs if doc.path == "docs/agent.md")
+    source = documented_defaults.read(REPO, "agent/settings.py")
+
+    problems = documented_defaults.check_agent_environment_table(agent_doc, "agent/settings.py", source)
+
+    assert not problems, _report(problems)
+
+
+def test_readme_configuration_table_shows_every_setting_with_its_default_and_limits(docs):
+    readme = next(doc for doc in docs if doc.path == "README.md")
+    context = json.loads(documented_defaults.read(REPO, "cdk.json"))["context"]
+    settings = documented_defaults.stage_settings(documented_defaults.read(REPO, "stacks/config.py"), context)
+
+    problems = documented_defaults.check_stage_config_table(readme, settings)
+
+    assert not problems, _report(problems)
+
+
+def test_bench_flags_show_the_config_defaults(docs):
+    bench_doc = next(doc for doc in docs if doc.path == "docs/bench.md")
+    source = documented_defaults.read(REPO, "bench/config.py")
+
+    problems = documented_defaults.check_bench_defaults(bench_doc, "bench/config.py", source)
 
     assert not problems, _report(problems)
 
