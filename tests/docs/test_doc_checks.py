@@ -413,3 +413,24 @@ def test_a_configuration_row_that_agrees_passes():
         documented_defaults.check_stage_config_table(readme, documented_defaults.stage_settings(CONFIG_SOURCE, CONTEXT))
         == []
     )
+
+
+# --- --help --------------------------------------------------------------------------------------------------
+def test_help_driver_prints_each_subcommands_help_as_python_would():
+    helps = repo_facts.crawl_helps(REPO, {("scripts/locks.py",)})
+
+    assert sorted(helps) == [
+        ("scripts/locks.py",),
+        ("scripts/locks.py", "check"),
+        ("scripts/locks.py", "compile"),
+        ("scripts/locks.py", "pin"),
+    ]
+    assert helps[("scripts/locks.py", "compile")].startswith("usage: locks.py compile [-h] --uv UV [--upgrade]\n")
+
+
+def test_a_cli_that_cannot_print_its_help_is_marked_with_its_exit_code():
+    helps = repo_facts.crawl_helps(REPO, {("-m", "no_such_cli")})
+
+    assert list(helps) == [("-m", "no_such_cli")]
+    assert helps[("-m", "no_such_cli")].startswith("<exit 1>\n")
+    assert "No module named no_such_cli" in helps[("-m", "no_such_cli")]
