@@ -22,7 +22,7 @@ from tests.docs.doc_text import Doc, blocks
 MARKER = "<!-- same-app-snippet -->"
 SYNTH_TIMEOUT_S = 300
 OLD_LINE = (
-    "from stacks.monitoring_stack import MonitoringStack\n"
+    "from stacks.monitoring.monitoring_stack import MonitoringStack\n"
     'MonitoringStack(stage, "Monitoring", config=config, runtime=stage.runtime.runtime, '
     "endpoint_name=config.endpoint_name)\n"
 )

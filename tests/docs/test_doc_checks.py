@@ -243,15 +243,15 @@ def test_a_python_name_that_does_not_exist_is_named():
     docs = _doc(
         "`stacks.constructs.stack_outputs.export_nam(config, key)`; `agent.requests` and\n"
         "`stacks.constructs.stack_outputs.export_name` exist.\n\n"
-        "```python\nfrom stacks.monitoring_stack import MonitoringStack, SsmMonitoringStak\n"
+        "```python\nfrom stacks.monitoring.monitoring_stack import MonitoringStack, SsmMonitoringStak\n"
         "client = 1\nclient.run()\n```\n"
     )
 
     assert doc_checks.check_python_names(docs, REPO) == [
         "docs/fixture.md:1: `stacks.constructs.stack_outputs.export_nam`: no such module, or the module defines no "
         "such name",
-        "docs/fixture.md:5: `from stacks.monitoring_stack import MonitoringStack, SsmMonitoringStak`: "
-        "stacks/monitoring_stack.py defines no SsmMonitoringStak",
+        "docs/fixture.md:5: `from stacks.monitoring.monitoring_stack import MonitoringStack, SsmMonitoringStak`: "
+        "stacks/monitoring/monitoring_stack.py defines no SsmMonitoringStak",
     ]
 
 
