@@ -10,7 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.config import CONTEXT_ROOT, STAGE_KEY, load_stage_config
+from stacks.config import CONTEXT_ROOT, STAGE_KEY, load_stage_config, setting_overrides
 from stacks.nag_report import UnacknowledgedFindings, raise_on_findings
 from stacks.pipeline.pipeline_config import PIPELINE_KEY, load_pipeline_config, pipeline_requested
 from stacks.pipeline.pipeline_stack import PipelineStack
@@ -22,7 +22,11 @@ from stacks.validation import ConfigError
 def build_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> AgentCoreSessionStage:
     """Add the configured stage to app and attach cdk-nag; tests call this with their own context
     (and the deploy rehearsal with a modified copy of the agent as ``agent_dir``)."""
-    config = load_stage_config(app.node.try_get_context(CONTEXT_ROOT) or {}, app.node.try_get_context(STAGE_KEY))
+    config = load_stage_config(
+        app.node.try_get_context(CONTEXT_ROOT) or {},
+        app.node.try_get_context(STAGE_KEY),
+        overrides=setting_overrides(app.node.try_get_context),
+    )
     stage = AgentCoreSessionStage(app, config.stage, config=config, agent_dir=agent_dir, env=deployment_environment())
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stage
@@ -43,6 +47,14 @@ PIPELINE_STACK_NAME = "AgentCoreSession-Pipeline"
 def build_pipeline_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> PipelineStack:
     """Add the pipeline that deploys the dev stage, then prod after approval; cdk-nag checks it too."""
     context = app.node.try_get_context(CONTEXT_ROOT) or {}
+    if given := sorted(setting_overrides(app.node.try_get_context)):
+        # The pipeline deploys dev and prod from what is committed; a one-off -c value would apply to neither.
+        raise ConfigError(
+            [
+                f"{', '.join(given)} given with -c, but the pipeline deploys dev and prod from cdk.json: "
+                f"set {'them' if len(given) > 1 else 'it'} under {CONTEXT_ROOT}.stages.<stage> there"
+            ]
+        )
     pipeline = PipelineStack(
         app,
         PIPELINE_STACK_NAME,

@@ -9,7 +9,9 @@ Context layout, all in ``cdk.json`` (the one place a value is written)::
         "stages": {"dev": {...overrides...}, "prod": {...overrides...}}
     }
 
-``-c stage=prod`` chooses the stage. Nothing here repeats a value of ``cdk.json``: a setting neither the
+``-c stage=prod`` chooses the stage, and ``-c <setting>=<value>`` (e.g. ``-c authorizer=iam``) overrides one
+setting of that stage for one synth or deploy (``setting_overrides``), read as its type (``true``, ``300``,
+``a,b``). Nothing here repeats a value of ``cdk.json``: a setting neither the
 defaults nor the stage gives is reported as missing, except the optional ones (a default below, meaning
 "none") and the two derived from the app and stage names (``runtime_name``, ``description``). Every problem
 is collected and reported at once (stacks/validation.py), each message naming the key, the value and what
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
@@ -123,12 +125,25 @@ _OPTIONAL = {name for name, f in _SETTINGS.items() if f.default is not MISSING o
 _HINTS = typing.get_type_hints(StageConfig)
 
 
-def load_stage_config(context: Mapping[str, Any], stage: str | None) -> StageConfig:
+def setting_overrides(try_get_context: Callable[[str], Any]) -> dict[str, Any]:
+    """The settings given on the command line (``cdk synth -c authorizer=iam``), by name.
+
+    WHY top-level keys: the CDK CLI's ``-c key=value`` sets one top-level context key to a string and cannot
+    reach into the ``agentcore-session`` object of ``cdk.json``. Only names of settings count, so the CDK's
+    own context keys (feature flags, ``stage``) never do.
+    """
+    return {name: value for name in _SETTINGS if (value := try_get_context(name)) is not None}
+
+
+def load_stage_config(
+    context: Mapping[str, Any], stage: str | None, *, overrides: Mapping[str, Any] | None = None
+) -> StageConfig:
     """Build the StageConfig for ``stage`` from the app's context.
 
     Args:
         context: the ``agentcore-session`` context object (``app.node.try_get_context``).
         stage: the ``-c stage=...`` value (``cdk.json`` sets ``dev``).
+        overrides: settings from the command line (``setting_overrides``); they win over the stage's values.
 
     Raises:
         ConfigError: listing every missing, unknown or invalid key.
@@ -142,7 +157,11 @@ def load_stage_config(context: Mapping[str, Any], stage: str | None) -> StageCon
         problems.add(f"app_name is missing; set it in cdk.json under {CONTEXT_ROOT}")
     else:
         problems.match("app_name", raw_app_name, APP_NAME_PATTERN, "lowercase letters, digits or -, at most 30")
-    merged: dict[str, Any] = {**context.get("defaults", {}), **(context["stages"][stage_name] or {})}
+    merged: dict[str, Any] = {
+        **context.get("defaults", {}),
+        **(context["stages"][stage_name] or {}),
+        **(overrides or {}),
+    }
     for key in sorted(set(merged) - set(_SETTINGS)):
         problems.add(f"{key} is not a known setting (known: {', '.join(sorted(_SETTINGS))})")
     values = _typed(merged, stage_name, problems)

@@ -266,11 +266,20 @@ CONTEXT_FLAG = re.compile(r"^-c ([A-Za-z0-9_:@/-]+)=")
 
 
 def context_keys(root: Path) -> set[str]:
-    """The top-level context keys the app reads (``stage``, ``pipeline``, ``pipeline_repository`` …)."""
+    """The top-level context keys the app reads (``stage``, ``pipeline``, ``pipeline_repository`` …), and every
+    stage setting, which ``-c <setting>=<value>`` overrides (the fields of ``StageConfig`` in stacks/config.py)."""
     keys: set[str] = set()
     for path in [root / "app.py", *sorted((root / "stacks").rglob("*config.py"))]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == "StageConfig":
+                keys.update(
+                    item.target.id
+                    for item in node.body
+                    if isinstance(item, ast.AnnAssign)
+                    and isinstance(item.target, ast.Name)
+                    and item.target.id != "app_name"  # read from cdk.json only (stacks/config.py _SETTINGS)
+                )
             if (
                 isinstance(node, ast.Assign)
                 and isinstance(node.value, ast.Constant)
@@ -283,8 +292,8 @@ def context_keys(root: Path) -> set[str]:
 
 
 def check_context_keys(docs: Sequence[Doc], keys: set[str]) -> list[str]:
-    """Every ``-c key=value`` a doc passes to the CDK CLI names a context key the app reads (``-c authorizer=iam``
-    would be ignored: stage settings live in cdk.json)."""
+    """Every ``-c key=value`` a doc passes to the CDK CLI names a context key the app reads (``-c authoriser=iam``
+    would be ignored by the CDK and the reader left thinking the setting changed)."""
     problems = []
     for doc in docs:
         for span in spans(doc):

@@ -11,6 +11,7 @@ import dataclasses
 
 import pytest
 
+from stacks.config import StageConfig
 from tests.docs import doc_checks, documented_defaults, repo_facts
 from tests.docs.conftest import REPO
 from tests.docs.doc_text import Doc, spans
@@ -136,19 +137,22 @@ def test_a_make_target_with_help_that_no_doc_shows_is_named():
 # --- CDK context -----------------------------------------------------------------------------------------------
 def test_a_context_key_the_app_does_not_read_is_named():
     docs = _doc(
-        "Choose IAM with `-c authorizer=iam`; `-c stage=prod` works.\n\n"
+        "Choose IAM with `-c authoriser=iam`; `-c stage=prod` and `-c authorizer=iam` work.\n\n"
         "```bash\ncdk synth -c pipeline=true -c pipeline_repositry=o/r\n```\n"
     )
 
     assert doc_checks.check_context_keys(docs, doc_checks.context_keys(REPO)) == [
-        "docs/fixture.md:1: `-c authorizer=iam`: the app reads no context key authorizer",
+        "docs/fixture.md:1: `-c authoriser=iam`: the app reads no context key authoriser",
         "docs/fixture.md:4: `cdk synth -c pipeline=true -c pipeline_repositry=o/r`: "
         "the app reads no context key pipeline_repositry",
     ]
 
 
 def test_the_context_keys_are_read_from_the_code():
-    assert doc_checks.context_keys(REPO) == {
+    keys = doc_checks.context_keys(REPO)
+    settings = {f.name for f in dataclasses.fields(StageConfig)} - {"app_name", "stage"}
+    assert {"authorizer", "model_id", "session_store"} <= settings <= keys
+    assert keys - settings == {
         "agentcore-session",
         "stage",
         "pipeline",

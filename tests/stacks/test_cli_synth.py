@@ -38,3 +38,23 @@ def test_cli_synth_unknown_stage_fails_with_one_clear_line(tmp_path):
         "synth failed: invalid configuration:\n  - stage is 'qa' but cdk.json defines only: dev, prod" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_cli_synth_takes_a_setting_from_the_command_line(tmp_path):
+    out = tmp_path / "cdk.out"
+    result = run_cdk(["synth", "--quiet", "-c", "authorizer=iam", "-o", str(out)])
+    assert result.returncode == 0, result.stderr
+    [template_file] = (out / "assembly-dev").glob("devRuntime*.template.json")
+    template = json.loads(template_file.read_text())
+    [runtime] = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+    assert "AuthorizerConfiguration" not in runtime["Properties"]  # IAM (SigV4): no JWT authorizer
+    assert runtime["Properties"]["EnvironmentVariables"]["AUTHORIZER_TYPE"] == "iam"
+
+
+def test_cli_synth_of_the_pipeline_refuses_a_one_off_setting(tmp_path):
+    result = run_cdk(["synth", "--quiet", "-c", "pipeline=true", "-c", "authorizer=iam", "-o", str(tmp_path / "o")])
+    assert result.returncode != 0
+    assert (
+        "synth failed: invalid configuration:\n  - authorizer given with -c, but the pipeline deploys dev and prod "
+        "from cdk.json: set it under agentcore-session.stages.<stage> there" in result.stderr
+    )

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from stacks.config import load_stage_config
+from stacks.config import load_stage_config, setting_overrides
 from stacks.validation import ConfigError
 from tests.stacks.conftest import cdk_json_context
 
@@ -47,6 +47,24 @@ def test_load_reads_cli_strings_as_typed_values():
     )
     assert config.idle_timeout_seconds == 120
     assert config.user_password_auth is False
+
+
+def test_command_line_settings_override_the_stage_as_their_types():
+    context = {"stage": "prod", "authorizer": "iam", "idle_timeout_seconds": "300", "@aws-cdk/core:flag": True}
+    overrides = setting_overrides(context.get)
+
+    config = load_stage_config(copy.deepcopy(ROOT), "prod", overrides=overrides)
+
+    assert overrides == {"authorizer": "iam", "idle_timeout_seconds": "300"}  # stage and CDK flags are not settings
+    assert (config.authorizer, config.idle_timeout_seconds) == ("iam", 300)
+    assert config.session_expiry_days == 90  # the rest of prod is unchanged
+
+
+def test_command_line_setting_of_the_wrong_type_is_named():
+    with pytest.raises(ConfigError) as raised:
+        load_stage_config(copy.deepcopy(ROOT), "dev", overrides={"idle_timeout_seconds": "soon"})
+
+    assert str(raised.value) == "invalid configuration:\n  - idle_timeout_seconds is 'soon' but must be an integer"
 
 
 def test_load_unknown_stage_names_the_defined_ones():
