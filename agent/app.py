@@ -341,7 +341,6 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
     # The base app logs its own line per request (WARNING for every 4xx); ours (agent.requests) is the one
     # with outcome and latency, so keep only the base app's errors.
     logging.getLogger("bedrock_agentcore.app").setLevel(logging.ERROR)
-    app.state.registry = registry
     logger.info(
         "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> "
         "| agent app ready",

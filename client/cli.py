@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         return _HANDLERS[args.command](client, args)
     except CliError as e:
         print(f"{PROG}: {e.message}", file=sys.stderr)
-        return e.exit_code
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
