@@ -58,7 +58,7 @@ synth: setup ## Synthesize the app for STAGE (default dev) and print a summary. 
 	$(CDK) synth --quiet
 	$(BIN)/python scripts/synth_summary.py cdk.out
 
-test: setup ## Run the whole test suite (offline).
+test: setup ## Run the whole test suite (no AWS; the container test's image build needs PyPI).
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.
@@ -81,7 +81,7 @@ cfn-lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synt
 local: setup ## Run the whole flow offline: moto, the front door (AUTHORIZER=jwt|iam, on HOST, default 127.0.0.1) and the agent.
 	HOST=$(HOST) $(BIN)/python -m local --authorizer $(AUTHORIZER)
 
-bench: setup ## Benchmark the agent against the reference design, offline (~8-15 min; BENCH_QUICK=1 for ~3 min).
+bench: setup ## Benchmark the agent against the reference design, no AWS (~8-15 min; BENCH_QUICK=1 for ~3 min).
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 dev: setup ## Run the agent on HOST:PORT (default 127.0.0.1:8080) with the file session store.

@@ -10,12 +10,13 @@ from pathlib import Path
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.config import CONTEXT_ROOT, STAGE_KEY, ConfigError, load_stage_config
+from stacks.config import CONTEXT_ROOT, STAGE_KEY, load_stage_config
 from stacks.nag_report import UnacknowledgedFindings, raise_on_findings
-from stacks.pipeline_config import PIPELINE_KEY, load_pipeline_config, pipeline_requested
-from stacks.pipeline_stack import PipelineStack
-from stacks.runtime_stack import AGENT_DIR
+from stacks.pipeline.pipeline_config import PIPELINE_KEY, load_pipeline_config, pipeline_requested
+from stacks.pipeline.pipeline_stack import PipelineStack
+from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
+from stacks.validation import ConfigError
 
 
 def build_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> AgentCoreSessionStage:

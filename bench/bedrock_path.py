@@ -1,7 +1,7 @@
 """The deployed configuration, offline, for the benchmark: the Bedrock Runtime stand-in and moto S3 as processes.
 
 The stack deploys the agent with ``MODEL_PROVIDER=bedrock``, its ``MODEL_ID`` and ``SESSION_STORE=s3``
-(``stacks/runtime_stack.py`` ``_environment``). The bench's Bedrock targets run that path unchanged: botocore
+(``stacks/runtime/runtime_stack.py`` ``_environment``). The bench's Bedrock targets run that path unchanged: botocore
 reaches the stand-in (``python -m local.bedrock_runtime``) through ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` and
 moto in server mode (``python -m local.aws_emulator``) through ``AWS_ENDPOINT_URL_S3`` (botocore's
 service-specific endpoint variables), with dummy credentials and a region.

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-# The end user a SigV4 caller speaks for; an IAM runtime allowlists it (stacks/runtime_stack.py, docs/agent.md).
+# The end user a SigV4 caller speaks for; an IAM runtime allowlists it (stacks/runtime/runtime_stack.py, docs/agent.md).
 END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 
 

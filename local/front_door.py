@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 REQUEST_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
-# The request-header allowlist of the deployed runtime per authorizer (stacks/runtime_stack.py; a test keeps
+# The request-header allowlist of the deployed runtime per authorizer (stacks/runtime/runtime_stack.py; a test keeps
 # them equal): AgentCore forwards Authorization only to JWT runtimes, custom headers only when allowlisted.
 # https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html
 FORWARDED_HEADERS: dict[AuthorizerType, tuple[str, ...]] = {"jwt": ("Authorization",), "iam": (END_USER_HEADER,)}

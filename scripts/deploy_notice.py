@@ -28,8 +28,9 @@ import boto3
 from botocore.exceptions import BotoCoreError
 
 from scripts.stage_stacks import StageStackError, describe, runtime_stack_name
-from stacks.config import CONTEXT_ROOT, ConfigError, load_stage_config
+from stacks.config import CONTEXT_ROOT, load_stage_config
 from stacks.model_access import split_model_id
+from stacks.validation import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 README_SECTION = 'README.md, section "First deploy on a fresh account"'
@@ -59,7 +60,8 @@ def notice(stage: str, model: str) -> str:
     if provider not in FIRST_PARTY_PROVIDERS:
         lines += [
             f"Marketplace subscription to {model}, from these credentials (the runtime's role may not subscribe):",
-            f"  OFFER=$(aws bedrock list-foundation-model-agreement-offers --model-id {model} --offer-type PUBLIC --query 'offers[0].offerToken' --output text)",
+            f"  OFFER=$(aws bedrock list-foundation-model-agreement-offers --model-id {model} --offer-type PUBLIC "
+            "--query 'offers[0].offerToken' --output text)",
             f'  aws bedrock create-foundation-model-agreement --model-id {model} --offer-token "$OFFER"',
             f"  aws bedrock get-foundation-model-availability --model-id {model}",
             "",

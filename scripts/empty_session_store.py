@@ -25,10 +25,11 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.stage_stacks import StageStackError, describe, runtime_stack_name
+from stacks.output_keys import SESSION_BUCKET_NAME
 
 logger = logging.getLogger("empty_session_store")
 
-BUCKET_OUTPUT = "SessionBucketName"
+BUCKET_OUTPUT = SESSION_BUCKET_NAME
 # DeleteObjects takes at most 1000 keys per request (S3 API reference, DeleteObjects).
 DELETE_BATCH = 1000
 
@@ -61,7 +62,8 @@ def empty_session_store(cloudformation: Any, s3: Any, *, stage: str) -> str:
 
 
 def _deletion_policy(cloudformation: Any, stack_name: str, bucket: str) -> str:
-    """The DeletionPolicy of the template resource whose physical id is ``bucket`` (CloudFormation's default: Delete)."""
+    """The DeletionPolicy of the template resource whose physical id is ``bucket`` (CloudFormation's default:
+    Delete)."""
     try:
         resources = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_name)
         logical_ids = [
@@ -76,7 +78,7 @@ def _deletion_policy(cloudformation: Any, stack_name: str, bucket: str) -> str:
     if not logical_ids:
         raise EmptyStoreError(f"bucket {bucket} is not a resource of stack {stack_name}: refusing to empty it")
     template = json.loads(body) if isinstance(body, str) else body
-    return template["Resources"][logical_ids[0]].get("DeletionPolicy", "Delete")
+    return str(template["Resources"][logical_ids[0]].get("DeletionPolicy", "Delete"))
 
 
 def _delete_every_version(s3: Any, bucket: str) -> int:

@@ -1,4 +1,4 @@
-"""Pipeline smoke helpers run by the post-deployment CodeBuild steps (stacks/constructs/pipeline_smoke.py).
+"""Pipeline smoke helpers run by the post-deployment CodeBuild steps (stacks/pipeline/smoke_step.py).
 
 WHY a script and not inline shell: the readiness check must poll two AgentCore resources with a
 deadline and fail with a message naming what is not READY; `write-outputs` turns the stage outputs
@@ -7,9 +7,12 @@ CDK Pipelines passes as ``OUT_<Key>`` variables into the ``cdk-outputs-<stage>.j
 the alarms' dimensions (the ``Name=<runtime>::<endpoint>`` vs ``::DEFAULT`` question, docs/delivery.md):
 an alarm on a metric that never exists stays OK forever.
 
-    python3 scripts/pipeline_smoke.py write-outputs --stage dev
-    python3 scripts/pipeline_smoke.py ready --stage dev [--timeout 900] [--interval 15]
-    python3 scripts/pipeline_smoke.py metric --stage dev --namespace NS --metric-name M --dimension K=V ... \
+Run from the repository root as a module, so the output keys come from stacks/output_keys.py (stdlib only,
+like this script: the step installs only the client's lock)::
+
+    python3 -m scripts.pipeline_smoke write-outputs --stage dev
+    python3 -m scripts.pipeline_smoke ready --stage dev [--timeout 900] [--interval 15]
+    python3 -m scripts.pipeline_smoke metric --stage dev --namespace NS --metric-name M --dimension K=V ... \
         [--timeout 1200] [--interval 30]
 """
 
@@ -25,10 +28,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from stacks.output_keys import (
+    CLIENT_OUTPUTS,
+    ENDPOINT_NAME,
+    REGION,
+    RUNTIME,
+    RUNTIME_ID,
+    stack_name,
+)
+
 logger = logging.getLogger("pipeline_smoke")
 
-RUNTIME_KEYS = ("RuntimeArn", "RuntimeId", "EndpointName", "AuthorizerType", "Region")
-IDENTITY_KEYS = ("UserPoolId", "UserPoolClientId")
 READY = "READY"
 FAILED_STATES = ("CREATE_FAILED", "UPDATE_FAILED", "DELETING")
 
@@ -43,12 +53,11 @@ def stage_outputs(stage: str, environ: Mapping[str, str]) -> dict[str, dict[str,
     Raises:
         SmokeError: naming every missing variable.
     """
-    missing = [f"OUT_{key}" for key in (*RUNTIME_KEYS, *IDENTITY_KEYS) if not environ.get(f"OUT_{key}")]
+    missing = [f"OUT_{key}" for keys in CLIENT_OUTPUTS.values() for key in keys if not environ.get(f"OUT_{key}")]
     if missing:
         raise SmokeError(f"missing stage outputs: {', '.join(missing)} (set by the step's env_from_cfn_outputs)")
     return {
-        f"AgentCoreSession-{stage}-Runtime": {key: environ[f"OUT_{key}"] for key in RUNTIME_KEYS},
-        f"AgentCoreSession-{stage}-Identity": {key: environ[f"OUT_{key}"] for key in IDENTITY_KEYS},
+        stack_name(stage, stack): {key: environ[f"OUT_{key}"] for key in keys} for stack, keys in CLIENT_OUTPUTS.items()
     }
 
 
@@ -179,7 +188,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
             path.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
             print(f"wrote {path}")
             return 0
-        runtime = outputs[f"AgentCoreSession-{args.stage}-Runtime"]
+        runtime = outputs[stack_name(args.stage, RUNTIME)]
         if args.command == "metric":
             return _metric(runtime, args)
         return _ready(runtime, timeout=args.timeout, interval=args.interval)
@@ -202,7 +211,7 @@ def _metric(runtime: Mapping[str, str], args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     dimensions = dict(args.dimension)
-    cloudwatch = boto3.client("cloudwatch", region_name=runtime["Region"])
+    cloudwatch = boto3.client("cloudwatch", region_name=runtime[REGION])
     try:
         wait_for_metric(
             cloudwatch,
@@ -223,18 +232,18 @@ def _ready(runtime: Mapping[str, str], *, timeout: float, interval: float) -> in
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    control = boto3.client("bedrock-agentcore-control", region_name=runtime["Region"])
+    control = boto3.client("bedrock-agentcore-control", region_name=runtime[REGION])
     try:
         statuses = wait_until_ready(
             control,
-            runtime_id=runtime["RuntimeId"],
-            endpoint_name=runtime["EndpointName"],
+            runtime_id=runtime[RUNTIME_ID],
+            endpoint_name=runtime[ENDPOINT_NAME],
             timeout_seconds=timeout,
             interval_seconds=interval,
         )
     except (ClientError, BotoCoreError) as e:
-        raise SmokeError(f"cannot read runtime {runtime['RuntimeId']} endpoint {runtime['EndpointName']}: {e}") from e
-    print(f"runtime {runtime['RuntimeId']} endpoint {runtime['EndpointName']} is ready: {statuses}")
+        raise SmokeError(f"cannot read runtime {runtime[RUNTIME_ID]} endpoint {runtime[ENDPOINT_NAME]}: {e}") from e
+    print(f"runtime {runtime[RUNTIME_ID]} endpoint {runtime[ENDPOINT_NAME]} is ready: {statuses}")
     return 0
 
 

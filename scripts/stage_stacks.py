@@ -1,7 +1,7 @@
 """A deployed stage's stacks as CloudFormation reports them, for the `make deploy` / `make destroy` helpers.
 
 Run the helpers as modules from the repository root (``python -m scripts.deploy_notice``), so ``stacks``
-is importable for the one stack-naming rule (stacks/config.py ``stack_prefix``).
+is importable for the one stack-naming rule and the output keys (stacks/output_keys.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from stacks.config import stack_prefix
+from stacks.output_keys import RUNTIME, stack_name
 
 # A stack in one of these never finished its first create: deploying it again is still a first deploy.
 NEVER_CREATED = frozenset(
@@ -45,7 +45,7 @@ class DeployedStack:
 
 def runtime_stack_name(stage: str) -> str:
     """``AgentCoreSession-<stage>-Runtime``, the stack that holds the session store."""
-    return f"{stack_prefix(stage)}-Runtime"
+    return stack_name(stage, RUNTIME)
 
 
 def describe(cloudformation: Any, stack_name: str) -> DeployedStack | None:

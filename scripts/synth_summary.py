@@ -9,12 +9,13 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 
-def templates(assembly: Path) -> list[tuple[str, dict]]:
+def templates(assembly: Path) -> list[tuple[str, dict[str, Any]]]:
     """(stack name, template) for every stack in the assembly and its nested stage assemblies."""
     manifest = json.loads((assembly / "manifest.json").read_text())
-    found: list[tuple[str, dict]] = []
+    found: list[tuple[str, dict[str, Any]]] = []
     for artifact in manifest.get("artifacts", {}).values():
         props = artifact.get("properties", {})
         if artifact.get("type") == "aws:cloudformation:stack":

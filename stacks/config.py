@@ -1,24 +1,32 @@
 """Typed, validated configuration for one deployment stage, read once from CDK context.
 
-Context layout (defaults in ``cdk.json``, overridable with ``-c key=value``)::
+Context layout, all in ``cdk.json`` (the one place a value is written)::
 
+    "stage": "dev",
     "agentcore-session": {
         "app_name": "agentcore-session",
-        "defaults": {...every StageConfig field...},
+        "defaults": {...a value for every setting...},
         "stages": {"dev": {...overrides...}, "prod": {...overrides...}}
     }
 
-``-c stage=prod`` chooses the stage. Every problem is collected and reported at once, each message
-naming the key, the value and what is allowed, so a bad ``cdk.json`` fails synth in one round trip.
-Nothing below ``stacks/`` reads context: constructs receive these typed values.
+``-c stage=prod`` chooses the stage. Nothing here repeats a value of ``cdk.json``: a setting neither the
+defaults nor the stage gives is reported as missing, except the optional ones (a default below, meaning
+"none") and the two derived from the app and stage names (``runtime_name``, ``description``). Every problem
+is collected and reported at once (stacks/validation.py), each message naming the key, the value and what
+is allowed, so a bad ``cdk.json`` fails synth in one round trip. Nothing below ``stacks/`` reads context:
+constructs receive these typed values. bench/ reads the same ``cdk.json`` for the values it must match.
 """
 
 from __future__ import annotations
 
 import re
+import types
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
+
+from stacks.validation import ConfigError, Problems
 
 CONTEXT_ROOT = "agentcore-session"
 STAGE_KEY = "stage"
@@ -34,7 +42,7 @@ PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_-]{0,62}/$")
 VPC_ID_PATTERN = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID_PATTERN = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-f]{8,17}$")
-# Monitoring (stacks/monitoring_stack.py): where alarms are mailed, when latency alarms.
+# Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LATENCY_ALARM_RANGE_MS = (100, 900000)
 
@@ -53,23 +61,16 @@ REFRESH_TOKEN_RANGE_DAYS = (1, 3650)
 MAX_TAGS = 50
 
 
-def stack_prefix(stage: str) -> str:
-    """``dev`` → ``AgentCoreSession-dev``: the one naming rule for a stage's stacks (``-Identity``,
-    ``-Runtime``, ``-Monitoring``), shared by the stage and the deploy/destroy scripts."""
-    return f"AgentCoreSession-{stage}"
-
-
-class ConfigError(ValueError):
-    """Raised once with every problem found in the context, one per line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "an object"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class StageConfig:
-    """Everything that may differ between stages. Each field documents its default in cdk.json."""
+    """Everything that may differ between stages, as ``cdk.json`` sets it (``defaults`` then the stage's).
+
+    The fields with a default here are optional: absent means none (no VPC, no alarm e-mail, no tags).
+    ``runtime_name`` defaults to ``<app_name>_<stage>`` and ``description`` to one naming the stage.
+    """
 
     app_name: str
     stage: str
@@ -86,24 +87,19 @@ class StageConfig:
     log_level: str
     authorizer: str
     network_mode: str
-    vpc_id: str | None
-    subnet_ids: tuple[str, ...]
-    security_group_ids: tuple[str, ...]
     user_password_auth: bool
     mfa: str
     access_token_validity_minutes: int
     refresh_token_validity_days: int
     removal_policy: str
     observability_enabled: bool
-    tags: Mapping[str, str] = field(default_factory=dict)
-    # Monitoring: optional alarm e-mail subscription; average latency (ms) that alarms over 3 periods.
+    # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
+    latency_alarm_threshold_ms: int
     alarm_email: str | None = None
-    latency_alarm_threshold_ms: int = 30000
-
-    @property
-    def stack_prefix(self) -> str:
-        """CloudFormation stack names start with this, e.g. ``AgentCoreSession-dev``."""
-        return stack_prefix(self.stage)
+    vpc_id: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def export_prefix(self) -> str:
@@ -121,87 +117,95 @@ class StageConfig:
         return self.removal_policy == "retain"
 
 
-_FIELD_NAMES = {f.name for f in fields(StageConfig)} - {"app_name", "stage"}
+_DERIVED = ("runtime_name", "description")
+_SETTINGS = {f.name: f for f in fields(StageConfig) if f.name not in ("app_name", "stage")}
+_OPTIONAL = {name for name, f in _SETTINGS.items() if f.default is not MISSING or f.default_factory is not MISSING}
+_HINTS = typing.get_type_hints(StageConfig)
 
 
-def load_stage_config(context: Mapping[str, Any], stage_override: str | None = None) -> StageConfig:
-    """Build the StageConfig for the chosen stage from the app's context.
+def load_stage_config(context: Mapping[str, Any], stage: str | None) -> StageConfig:
+    """Build the StageConfig for ``stage`` from the app's context.
 
     Args:
         context: the ``agentcore-session`` context object (``app.node.try_get_context``).
-        stage_override: the ``-c stage=...`` value, if any.
+        stage: the ``-c stage=...`` value (``cdk.json`` sets ``dev``).
 
     Raises:
-        ConfigError: listing every invalid or unknown key.
+        ConfigError: listing every missing, unknown or invalid key.
     """
-    problems: list[str] = []
     if not isinstance(context, Mapping):
         raise ConfigError([f"context key '{CONTEXT_ROOT}' must be an object, got {context!r}"])
-    app_name = context.get("app_name", "agentcore-session")
-    stages = context.get("stages", {})
-    stage = stage_override or context.get("default_stage", "dev")
-    if not isinstance(stage, str) or not STAGE_NAME_PATTERN.match(stage):
-        raise ConfigError(
-            [
-                f"stage is {stage!r} but must match {STAGE_NAME_PATTERN.pattern} (lowercase letters and digits, at most 12)"
-            ]
-        )
-    if stage not in stages:
-        raise ConfigError([f"stage is '{stage}' but cdk.json defines only: {', '.join(sorted(stages)) or 'none'}"])
-    merged: dict[str, Any] = {**context.get("defaults", {}), **(stages[stage] or {})}
-    unknown = sorted(set(merged) - _FIELD_NAMES)
-    problems += [f"{key} is not a known setting (known: {', '.join(sorted(_FIELD_NAMES))})" for key in unknown]
-    if not isinstance(app_name, str) or not APP_NAME_PATTERN.match(app_name):
-        problems.append(f"app_name is {app_name!r} but must match {APP_NAME_PATTERN.pattern}")
-    values = _coerce(merged, stage, app_name, problems)
-    if problems:
-        raise ConfigError(problems)
-    config = StageConfig(app_name=app_name, stage=stage, **values)
-    problems += validate(config)
-    if problems:
-        raise ConfigError(problems)
+    stage_name = _stage(context, stage)
+    problems = Problems()
+    raw_app_name = context.get("app_name")
+    if raw_app_name is None:
+        problems.add(f"app_name is missing; set it in cdk.json under {CONTEXT_ROOT}")
+    else:
+        problems.match("app_name", raw_app_name, APP_NAME_PATTERN, "lowercase letters, digits or -, at most 30")
+    merged: dict[str, Any] = {**context.get("defaults", {}), **(context["stages"][stage_name] or {})}
+    for key in sorted(set(merged) - set(_SETTINGS)):
+        problems.add(f"{key} is not a known setting (known: {', '.join(sorted(_SETTINGS))})")
+    values = _typed(merged, stage_name, problems)
+    problems.raise_if_any()
+    app_name = typing.cast(str, raw_app_name)  # matched APP_NAME_PATTERN above, or we raised
+    for name, value in _derived(app_name, stage_name).items():
+        values.setdefault(name, value)
+    config = StageConfig(app_name=app_name, stage=stage_name, **values)
+    _validate(config, problems)
+    problems.raise_if_any()
     return config
 
 
-def _coerce(merged: dict[str, Any], stage: str, app_name: str, problems: list[str]) -> dict[str, Any]:
-    """Turn raw context values into typed field values, recording type problems."""
-    default_runtime_name = f"{app_name}_{stage}".replace("-", "_")
-    spec: dict[str, tuple[type, Any]] = {
-        "runtime_name": (str, default_runtime_name),
-        "endpoint_name": (str, "live"),
-        "description": (str, f"Strands agent with per-session memory ({stage})"),
-        "model_id": (str, "global.anthropic.claude-sonnet-4-6"),
-        "session_store": (str, "s3"),
-        "session_prefix": (str, "sessions/"),
-        "session_expiry_days": (int, 30),
-        "memory_event_expiry_days": (int, 30),
-        "idle_timeout_seconds": (int, 900),
-        "max_lifetime_seconds": (int, 28800),
-        "log_level": (str, "INFO"),
-        "authorizer": (str, "jwt"),
-        "network_mode": (str, "public"),
-        "vpc_id": (str, None),
-        "subnet_ids": (list, []),
-        "security_group_ids": (list, []),
-        "user_password_auth": (bool, False),
-        "mfa": (str, "optional"),
-        "access_token_validity_minutes": (int, 60),
-        "refresh_token_validity_days": (int, 30),
-        "removal_policy": (str, "destroy"),
-        "observability_enabled": (bool, True),
-        "tags": (dict, {}),
-        "alarm_email": (str, None),
-        "latency_alarm_threshold_ms": (int, 30000),
+def _stage(context: Mapping[str, Any], stage: str | None) -> str:
+    """The stage name, checked before anything else: every other message depends on it."""
+    if stage is None:
+        raise ConfigError(["stage is missing; choose one with -c stage=<name> (cdk.json sets stage)"])
+    problems = Problems()
+    problems.match("stage", stage, STAGE_NAME_PATTERN, "lowercase letters and digits, at most 12")
+    problems.raise_if_any()
+    stages = context.get("stages", {})
+    if stage not in stages:
+        raise ConfigError([f"stage is '{stage}' but cdk.json defines only: {', '.join(sorted(stages)) or 'none'}"])
+    return stage
+
+
+def _derived(app_name: str, stage: str) -> dict[str, str]:
+    """The settings whose default depends on the app and stage names."""
+    return {
+        "runtime_name": f"{app_name}_{stage}".replace("-", "_"),
+        "description": f"Strands agent with per-session memory ({stage})",
     }
+
+
+def _typed(merged: Mapping[str, Any], stage: str, problems: Problems) -> dict[str, Any]:
+    """Each setting given, as its field's type; a required one missing or of another type is a problem."""
     out: dict[str, Any] = {}
-    for name, (kind, default) in spec.items():
-        value = merged.get(name, default)
-        value = _from_cli_string(value, kind)
-        if value is not None and not _is_kind(value, kind):
-            problems.append(f"{name} is {value!r} but must be a {kind.__name__}")
+    for name in _SETTINGS:
+        if name not in merged:
+            if name not in _OPTIONAL and name not in _DERIVED:
+                problems.add(f"{name} is missing; set it in cdk.json under {CONTEXT_ROOT}.defaults or .stages.{stage}")
+            continue
+        kind = _kind(_HINTS[name])
+        value = _from_cli_string(merged[name], kind)
+        if value is None and name in _OPTIONAL:
+            continue
+        if not _is_kind(value, kind):
+            problems.add(f"{name} is {value!r} but must be {TYPE_NAMES[kind]}")
             continue
         out[name] = tuple(value) if kind is list else value
     return out
+
+
+def _kind(hint: Any) -> type:
+    """The JSON type a field is written as: ``str | None`` → str, ``tuple[str, ...]`` → list, Mapping → dict."""
+    if isinstance(hint, types.UnionType):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    origin = typing.get_origin(hint) or hint
+    if origin is tuple:
+        return list
+    if origin is Mapping:
+        return dict
+    return typing.cast(type, origin)
 
 
 def _from_cli_string(value: Any, kind: type) -> Any:
@@ -224,103 +228,67 @@ def _is_kind(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def validate(config: StageConfig) -> list[str]:
-    """Every rule the service or this project imposes on a StageConfig, as messages."""
-    problems: list[str] = []
-    _match(
-        problems,
-        "runtime_name",
-        config.runtime_name,
-        RUNTIME_NAME_PATTERN,
-        "a letter, then letters, digits or _ (at most 48)",
-    )
-    _match(
-        problems,
-        "endpoint_name",
-        config.endpoint_name,
-        ENDPOINT_NAME_PATTERN,
-        "a letter, then letters, digits or _ (at most 48)",
-    )
+def _validate(config: StageConfig, problems: Problems) -> None:
+    """Every rule the service or this project imposes on a StageConfig."""
+    name_rule = "a letter, then letters, digits or _ (at most 48)"
+    problems.match("runtime_name", config.runtime_name, RUNTIME_NAME_PATTERN, name_rule)
+    problems.match("endpoint_name", config.endpoint_name, ENDPOINT_NAME_PATTERN, name_rule)
     if config.endpoint_name.upper() == "DEFAULT":
-        problems.append("endpoint_name is 'DEFAULT' but that name is reserved by the service")
-    _match(
-        problems,
+        problems.add("endpoint_name is 'DEFAULT' but that name is reserved by the service")
+    problems.match(
         "model_id",
         config.model_id,
         MODEL_ID_PATTERN,
         "a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6'",
     )
-    _match(
-        problems,
+    problems.match(
         "session_prefix",
         config.session_prefix,
         PREFIX_PATTERN,
         "lowercase key prefix ending in '/' such as 'sessions/'",
     )
-    _one_of(problems, "session_store", config.session_store, SESSION_STORES)
-    _one_of(problems, "network_mode", config.network_mode, NETWORK_MODES)
-    _one_of(problems, "mfa", config.mfa, MFA_MODES)
-    _one_of(problems, "removal_policy", config.removal_policy, REMOVAL_POLICIES)
-    _one_of(problems, "log_level", config.log_level, LOG_LEVELS)
-    _one_of(problems, "authorizer", config.authorizer, AUTHORIZERS)
-    _within(problems, "idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
-    _within(problems, "max_lifetime_seconds", config.max_lifetime_seconds, LIFECYCLE_RANGE_SECONDS)
+    problems.one_of("session_store", config.session_store, SESSION_STORES)
+    problems.one_of("network_mode", config.network_mode, NETWORK_MODES)
+    problems.one_of("mfa", config.mfa, MFA_MODES)
+    problems.one_of("removal_policy", config.removal_policy, REMOVAL_POLICIES)
+    problems.one_of("log_level", config.log_level, LOG_LEVELS)
+    problems.one_of("authorizer", config.authorizer, AUTHORIZERS)
+    problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
+    problems.within("max_lifetime_seconds", config.max_lifetime_seconds, LIFECYCLE_RANGE_SECONDS)
     if config.idle_timeout_seconds > config.max_lifetime_seconds:
-        problems.append(
+        problems.add(
             f"idle_timeout_seconds is {config.idle_timeout_seconds} but must be at most "
             f"max_lifetime_seconds ({config.max_lifetime_seconds})"
         )
-    _within(problems, "memory_event_expiry_days", config.memory_event_expiry_days, MEMORY_EXPIRY_RANGE_DAYS)
-    _within(problems, "session_expiry_days", config.session_expiry_days, SESSION_EXPIRY_RANGE_DAYS)
-    _within(problems, "access_token_validity_minutes", config.access_token_validity_minutes, ACCESS_TOKEN_RANGE_MINUTES)
-    _within(problems, "refresh_token_validity_days", config.refresh_token_validity_days, REFRESH_TOKEN_RANGE_DAYS)
-    problems += _network_problems(config)
+    problems.within("memory_event_expiry_days", config.memory_event_expiry_days, MEMORY_EXPIRY_RANGE_DAYS)
+    problems.within("session_expiry_days", config.session_expiry_days, SESSION_EXPIRY_RANGE_DAYS)
+    problems.within("access_token_validity_minutes", config.access_token_validity_minutes, ACCESS_TOKEN_RANGE_MINUTES)
+    problems.within("refresh_token_validity_days", config.refresh_token_validity_days, REFRESH_TOKEN_RANGE_DAYS)
+    _validate_network(config, problems)
     if config.alarm_email is not None:
-        _match(problems, "alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
-    _within(problems, "latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
-    if len(config.tags) > MAX_TAGS:
-        problems.append(f"tags has {len(config.tags)} entries but must have at most {MAX_TAGS}")
-    return problems
+        problems.match("alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
+    problems.within("latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
+    problems.at_most("tags", len(config.tags), "entries", MAX_TAGS)
 
 
-def _network_problems(config: StageConfig) -> list[str]:
+def _validate_network(config: StageConfig, problems: Problems) -> None:
     """VPC settings are required in vpc mode and meaningless in public mode."""
     if config.network_mode == "public":
-        stray = [name for name in ("vpc_id", "subnet_ids", "security_group_ids") if getattr(config, name)]
-        return [f"{name} is set but network_mode is 'public'; set network_mode to 'vpc' or remove it" for name in stray]
+        for name in ("vpc_id", "subnet_ids", "security_group_ids"):
+            if getattr(config, name):
+                problems.add(f"{name} is set but network_mode is 'public'; set network_mode to 'vpc' or remove it")
+        return
     if config.network_mode != "vpc":
-        return []
-    problems: list[str] = []
+        return
     if not config.vpc_id:
-        problems.append("vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)")
+        problems.add("vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)")
     else:
-        _match(problems, "vpc_id", config.vpc_id, VPC_ID_PATTERN, "a VPC id such as vpc-0123456789abcdef0")
+        problems.match("vpc_id", config.vpc_id, VPC_ID_PATTERN, "a VPC id such as vpc-0123456789abcdef0")
     if not config.subnet_ids:
-        problems.append("subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id")
+        problems.add("subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id")
     for subnet in config.subnet_ids:
-        _match(problems, "subnet_ids", subnet, SUBNET_ID_PATTERN, "subnet ids such as subnet-0123456789abcdef0")
+        problems.match("subnet_ids", subnet, SUBNET_ID_PATTERN, "subnet ids such as subnet-0123456789abcdef0")
     for group in config.security_group_ids:
-        _match(
-            problems,
-            "security_group_ids",
-            group,
-            SECURITY_GROUP_ID_PATTERN,
-            "security group ids such as sg-0123456789abcdef0",
+        problems.match(
+            "security_group_ids", group, SECURITY_GROUP_ID_PATTERN, "security group ids such as sg-0123456789abcdef0"
         )
-    return problems
-
-
-def _match(problems: list[str], name: str, value: str, pattern: re.Pattern[str], allowed: str) -> None:
-    if not pattern.match(value):
-        problems.append(f"{name} is {value!r} but must be {allowed} (pattern {pattern.pattern})")
-
-
-def _one_of(problems: list[str], name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        problems.append(f"{name} is {value!r} but must be one of: {', '.join(allowed)}")
-
-
-def _within(problems: list[str], name: str, value: int, bounds: tuple[int, int]) -> None:
-    low, high = bounds
-    if not low <= value <= high:
-        problems.append(f"{name} is {value} but must be between {low} and {high}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.constructs.stack_outputs import StackOutputs
+from stacks.output_keys import OIDC_DISCOVERY_URL, USER_POOL_CLIENT_ID, USER_POOL_ID
 
 PASSWORD_MIN_LENGTH = 12
 
@@ -19,9 +22,10 @@ class IdentityStack(Stack):
         user_pool: the pool whose access tokens the runtime accepts.
         user_pool_client: the only client whose tokens the runtime accepts (``client_id`` claim).
         discovery_url: the pool's OpenID Connect discovery URL.
+        stack_outputs: the published outputs (stacks/output_keys.py).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.user_pool = self._user_pool(config)
         self.user_pool_client = self._client(config)
@@ -29,14 +33,16 @@ class IdentityStack(Stack):
             f"https://cognito-idp.{self.region}.{self.url_suffix}/{self.user_pool.user_pool_id}"
             "/.well-known/openid-configuration"
         )
-        self._acknowledge_findings(config)
-        outputs = StackOutputs(self, "Outputs", config=config)
-        outputs.add("UserPoolId", self.user_pool.user_pool_id, "Cognito user pool id")
-        outputs.add(
-            "UserPoolClientId", self.user_pool_client.user_pool_client_id, "Public app client id (the JWT client_id)"
+        self._acknowledge_findings()
+        self.stack_outputs = StackOutputs(self, "Outputs", config=config)
+        self.stack_outputs.add(USER_POOL_ID, self.user_pool.user_pool_id, "Cognito user pool id")
+        self.stack_outputs.add(
+            USER_POOL_CLIENT_ID,
+            self.user_pool_client.user_pool_client_id,
+            "Public app client id (the JWT client_id)",
         )
-        outputs.add(
-            "OidcDiscoveryUrl", self.discovery_url, "OpenID Connect discovery URL the runtime's authorizer uses"
+        self.stack_outputs.add(
+            OIDC_DISCOVERY_URL, self.discovery_url, "OpenID Connect discovery URL the runtime's authorizer uses"
         )
         # No Region here: the runtime stack publishes it, and an export name may exist once per account and region.
 
@@ -77,22 +83,21 @@ class IdentityStack(Stack):
             refresh_token_validity=Duration.days(config.refresh_token_validity_days),
         )
 
-    def _acknowledge_findings(self, config: StageConfig) -> None:
+    def _acknowledge_findings(self) -> None:
         """cdk-nag findings that are deliberate choices, each on the pool it concerns."""
         pool = Validations.of(self.user_pool)
-        if config.mfa != "required":
-            pool.acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-COG2",
-                    reason="MFA is optional TOTP by design: users are admin-created for a CLI, and the "
-                    "stage config can turn it off; requiring it would block non-interactive CI users.",
-                )
+        pool.acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-COG2",
+                reason="MFA is optional TOTP by design: users are admin-created for a CLI, and the "
+                "stage config can turn it off; requiring it would block non-interactive CI users.",
             )
-        for rule in ("COG8",):
-            pool.acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions::AwsSolutions-{rule}",
-                    reason="Threat protection needs the Cognito Plus feature plan (a per-user cost); the pool "
-                    "has no self sign-up, admin-created users and short-lived tokens. Enable Plus per account if required.",
-                )
+        )
+        pool.acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-COG8",
+                reason="Threat protection needs the Cognito Plus feature plan (a per-user cost); the pool "
+                "has no self sign-up, admin-created users and short-lived tokens. Enable Plus per account "
+                "if required.",
             )
+        )

@@ -76,7 +76,7 @@ def model_access(model_id: str, *, partition: str, region: str, account: str) ->
     if prefix == GLOBAL_PREFIX:
         # A global profile routes to any commercial region; IAM sees the source region's ARN and
         # the region-less foundation-model ARN.
-        routed = (
+        routed: tuple[str, ...] = (
             f"arn:{partition}:bedrock:{region}::foundation-model/{foundation_model}",
             f"arn:{partition}:bedrock:::foundation-model/{foundation_model}",
         )

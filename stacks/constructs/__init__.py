@@ -1,1 +1,1 @@
-"""Reusable constructs the stacks are built from."""
+"""Constructs several stacks share: published outputs and the required-wildcard rule behind cdk-nag acknowledgments."""

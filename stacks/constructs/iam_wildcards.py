@@ -56,7 +56,7 @@ def render(value: Any) -> str:
         return "<" + ".".join(value["Fn::GetAtt"]) + ">"
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(render(part) for part in parts)
+        return str(separator).join(render(part) for part in parts)
     if "Fn::Sub" in value:
         return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
     return str(value)

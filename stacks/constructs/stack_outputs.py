@@ -34,11 +34,16 @@ def export_name(config: StageConfig, output_key: str) -> str:
 
 
 class StackOutputs(Construct):
-    """Adds each value as a CfnOutput (logical id = output key) and an SSM String parameter."""
+    """Adds each value as a CfnOutput (logical id = output key) and an SSM String parameter.
+
+    Attributes:
+        outputs: each published CfnOutput by its key (the pipeline's smoke step forwards some of them).
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
         self._config = config
+        self.outputs: dict[str, CfnOutput] = {}
 
     def add(self, key: str, value: str, description: str, *, exported: bool = True) -> None:
         """Publish one value; its logical id is ``key``, so outputs files and consumers see ``key``.
@@ -55,6 +60,7 @@ class StackOutputs(Construct):
             export_name=export_name(self._config, key) if exported else None,
         )
         output.override_logical_id(key)
+        self.outputs[key] = output
         ssm.StringParameter(
             self,
             f"{key}Parameter",

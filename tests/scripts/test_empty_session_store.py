@@ -116,9 +116,9 @@ def test_a_bucket_outside_the_stack_is_refused(aws, emulator, runtime_templates)
     aws["cloudformation"].create_stack(StackName=STACK, TemplateBody=json.dumps(body))
     result = run_module("empty_session_store", ["--stage", "dev"], emulator)
     assert result.returncode == 1
-    assert (
-        result.stderr
-        == f"emptying the session store failed: bucket someone-elses-bucket is not a resource of stack {STACK}: refusing to empty it\n"
+    assert result.stderr == (
+        "emptying the session store failed: bucket someone-elses-bucket is not a resource of stack "
+        f"{STACK}: refusing to empty it\n"
     )
     assert len(versions(aws["s3"], "someone-elses-bucket")) == 1
 

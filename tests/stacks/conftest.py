@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +17,8 @@ import pytest
 
 from app import build_app, build_pipeline_app
 from stacks.config import CONTEXT_ROOT
-from stacks.pipeline_stack import PipelineStack
-from stacks.runtime_stack import AGENT_DIR
+from stacks.pipeline.pipeline_stack import PipelineStack
+from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,7 +57,8 @@ def build_stage(
 
 
 def build_pipeline(tmp_path: Path, *, agent_dir: Path = AGENT_DIR) -> tuple[cdk.App, PipelineStack]:
-    """Build the pipeline app as `cdk synth -c pipeline=true -c pipeline_repository=… -c pipeline_connection_arn=…` does."""
+    """Build the pipeline app as
+    `cdk synth -c pipeline=true -c pipeline_repository=… -c pipeline_connection_arn=…` does."""
     context = {**copy.deepcopy(cdk_json_context()), **PIPELINE_CONTEXT}
     app = cdk.App(context=context, outdir=str(tmp_path / "cdk.out"))
     with _environment(True):
@@ -139,10 +143,6 @@ def synthesized(build, pipeline_build) -> Callable[[str], Path]:
 
 def run_cdk(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run the pinned CDK CLI from the repo with the virtualenv's Node.js first on PATH."""
-    import os
-    import subprocess
-    import sys
-
     bin_dir = Path(sys.executable).parent
     env = {
         **os.environ,

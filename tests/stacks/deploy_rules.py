@@ -20,10 +20,16 @@ from typing import Any
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
 from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
-from stacks.constructs.pipeline_findings import PIPELINE_WILDCARDS
-from stacks.runtime_findings import RUNTIME_ROLE_WILDCARDS
+from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
+from stacks.runtime.conversation_store import S3ConversationStore
+from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
 
-REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (*RUNTIME_ROLE_WILDCARDS, *PIPELINE_WILDCARDS)
+# Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
+REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
+    *EXECUTION_ROLE_WILDCARDS,
+    *S3ConversationStore.required_wildcards,
+    *PIPELINE_WILDCARDS,
+)
 SCHEMA_REGION = "us-east-1"
 
 
@@ -215,7 +221,10 @@ CLOUDWATCH = "cloudwatch.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 CONFUSED_DEPUTY_KEYS = ("aws:SourceAccount", "aws:SourceArn")
 # CDK Pipelines' deploy role reads the artifacts (cross-account keys): CDK bootstrap roles of this account.
-BOOTSTRAP_ROLE = r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):role/cdk-[a-z0-9]+-(?:deploy|file-publishing|image-publishing)-role-(?:<AWS::AccountId>|\d{12})-(?:<AWS::Region>|[a-z0-9-]+)"
+BOOTSTRAP_ROLE = (
+    r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):role/"
+    r"cdk-[a-z0-9]+-(?:deploy|file-publishing|image-publishing)-role-(?:<AWS::AccountId>|\d{12})-(?:<AWS::Region>|[a-z0-9-]+)"
+)
 ACCOUNT_ROOT = r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):root"
 
 
@@ -529,6 +538,7 @@ def bare_star_acknowledgments(stacks: Sequence[SynthesizedStack], report: dict[s
                         and not explained(statement, REQUIRED_WILDCARDS)
                     ):
                         problems.append(
-                            f"{construct['constructPath']}: Resource::* acknowledged, but {as_list(statement['Action'])} on * is not a required wildcard"
+                            f"{construct['constructPath']}: Resource::* acknowledged, but "
+                            f"{as_list(statement['Action'])} on * is not a required wildcard"
                         )
     return problems

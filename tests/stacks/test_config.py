@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from stacks.config import ConfigError, load_stage_config
+from stacks.config import load_stage_config
+from stacks.validation import ConfigError
 from tests.stacks.conftest import cdk_json_context
 
 ROOT = cdk_json_context()["agentcore-session"]
@@ -29,7 +30,6 @@ def test_load_defaults_for_dev():
     assert config.endpoint_name == "live"
     assert config.user_password_auth is True
     assert config.retain is False
-    assert config.stack_prefix == "AgentCoreSession-dev"
     assert config.ssm_prefix == "/agentcore-session/dev"
 
 
@@ -58,8 +58,13 @@ def test_load_unknown_stage_names_the_defined_ones():
 def test_load_collects_every_problem_at_once():
     with pytest.raises(ConfigError) as error:
         load({"runtime_name": "bad-name", "idle_timeout_seconds": 30, "mfa": "sometimes"})
-    assert len(error.value.problems) == 3
-    assert str(error.value).startswith("invalid configuration:\n  - ")
+    assert error.value.problems == [
+        "runtime_name is 'bad-name' but must be a letter, then letters, digits or _ (at most 48) "
+        "(pattern ^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
+        "mfa is 'sometimes' but must be one of: off, optional",
+        "idle_timeout_seconds is 30 but must be between 60 and 28800",
+    ]
+    assert str(error.value) == "invalid configuration:\n  - " + "\n  - ".join(error.value.problems)
 
 
 @pytest.mark.parametrize(
@@ -67,11 +72,13 @@ def test_load_collects_every_problem_at_once():
     [
         (
             {"runtime_name": "my-agent"},
-            "runtime_name is 'my-agent' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
+            "runtime_name is 'my-agent' but must be a letter, then letters, digits or _ (at most 48) (pattern "
+            "^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
         ),
         (
             {"runtime_name": "a" * 49},
-            f"runtime_name is '{'a' * 49}' but must be a letter, then letters, digits or _ (at most 48) (pattern ^[a-zA-Z][a-zA-Z0-9_]{{0,47}}$)",
+            f"runtime_name is '{'a' * 49}' but must be a letter, then letters, digits or _ (at most 48) (pattern "
+            f"^[a-zA-Z][a-zA-Z0-9_]{{0,47}}$)",
         ),
         ({"endpoint_name": "DEFAULT"}, "endpoint_name is 'DEFAULT' but that name is reserved by the service"),
         ({"idle_timeout_seconds": 59}, "idle_timeout_seconds is 59 but must be between 60 and 28800"),
@@ -85,12 +92,15 @@ def test_load_collects_every_problem_at_once():
         ({"session_expiry_days": 0}, "session_expiry_days is 0 but must be between 1 and 3650"),
         (
             {"model_id": "claude sonnet"},
-            "model_id is 'claude sonnet' but must be a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6' (pattern ^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\\.)?[a-z0-9-]+\\.[A-Za-z0-9._:-]+$)",
+            "model_id is 'claude sonnet' but must be a Bedrock model id or inference-profile id such as "
+            "'global.anthropic.claude-sonnet-4-6' (pattern "
+            "^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\\.)?[a-z0-9-]+\\.[A-Za-z0-9._:-]+$)",
         ),
         ({"session_store": "dynamodb"}, "session_store is 'dynamodb' but must be one of: s3, agentcore-memory"),
         (
             {"session_prefix": "sessions"},
-            "session_prefix is 'sessions' but must be lowercase key prefix ending in '/' such as 'sessions/' (pattern ^[a-z0-9][a-z0-9/_-]{0,62}/$)",
+            "session_prefix is 'sessions' but must be lowercase key prefix ending in '/' such as 'sessions/' "
+            "(pattern ^[a-z0-9][a-z0-9/_-]{0,62}/$)",
         ),
         ({"network_mode": "private"}, "network_mode is 'private' but must be one of: public, vpc"),
         ({"authorizer": "apikey"}, "authorizer is 'apikey' but must be one of: jwt, iam"),
@@ -98,8 +108,10 @@ def test_load_collects_every_problem_at_once():
         ({"removal_policy": "snapshot"}, "removal_policy is 'snapshot' but must be one of: destroy, retain"),
         ({"access_token_validity_minutes": 2}, "access_token_validity_minutes is 2 but must be between 5 and 1440"),
         ({"refresh_token_validity_days": 0}, "refresh_token_validity_days is 0 but must be between 1 and 3650"),
-        ({"idle_timeout_seconds": "soon"}, "idle_timeout_seconds is 'soon' but must be a int"),
-        ({"user_password_auth": 1}, "user_password_auth is 1 but must be a bool"),
+        ({"idle_timeout_seconds": "soon"}, "idle_timeout_seconds is 'soon' but must be an integer"),
+        ({"user_password_auth": 1}, "user_password_auth is 1 but must be a boolean"),
+        ({"tags": ["project"]}, "tags is ['project'] but must be an object"),
+        ({"alarm_email": 7}, "alarm_email is 7 but must be a string"),
         (
             {"vpc_id": "vpc-0123456789abcdef0"},
             "vpc_id is set but network_mode is 'public'; set network_mode to 'vpc' or remove it",
@@ -118,7 +130,11 @@ def test_load_collects_every_problem_at_once():
         ),
         (
             {"colour": "blue"},
-            "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
+            "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
+            "description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, "
+            "max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, "
+            "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
+            "session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
         ),
     ],
 )
@@ -133,7 +149,60 @@ def test_load_rejects_bad_stage_name(stage):
     context = copy.deepcopy(ROOT)
     context["stages"][stage] = {}
     with pytest.raises(ConfigError) as error:
-        load_stage_config(context, stage or None) if stage else load_stage_config(
-            {**context, "default_stage": ""}, None
-        )
-    assert error.value.problems[0].startswith(f"stage is {stage!r} but must match ^[a-z][a-z0-9]{{0,11}}$")
+        load_stage_config(context, stage)
+    assert error.value.problems == [
+        f"stage is {stage!r} but must be lowercase letters and digits, at most 12 (pattern ^[a-z][a-z0-9]{{0,11}}$)"
+    ]
+
+
+def test_load_without_a_stage_says_how_to_choose_one():
+    with pytest.raises(ConfigError) as error:
+        load_stage_config(copy.deepcopy(ROOT), None)
+    assert error.value.problems == ["stage is missing; choose one with -c stage=<name> (cdk.json sets stage)"]
+
+
+def test_load_takes_every_value_from_cdk_json():
+    """No second copy of a default: a setting cdk.json drops is missing, not silently defaulted."""
+    context = copy.deepcopy(ROOT)
+    del context["defaults"]["model_id"], context["defaults"]["latency_alarm_threshold_ms"]
+    with pytest.raises(ConfigError) as error:
+        load_stage_config(context, "dev")
+    assert error.value.problems == [
+        "model_id is missing; set it in cdk.json under agentcore-session.defaults or .stages.dev",
+        "latency_alarm_threshold_ms is missing; set it in cdk.json under agentcore-session.defaults or .stages.dev",
+    ]
+
+
+def test_load_takes_a_missing_default_from_the_stage():
+    context = copy.deepcopy(ROOT)
+    del context["defaults"]["model_id"]
+    context["stages"]["dev"]["model_id"] = "us.amazon.nova-pro-v1:0"
+    assert load_stage_config(context, "dev").model_id == "us.amazon.nova-pro-v1:0"
+
+
+def test_load_leaves_optional_settings_unset():
+    config = load()
+    assert (config.alarm_email, config.vpc_id, config.subnet_ids, config.security_group_ids) == (None, None, (), ())
+
+
+def test_load_requires_the_app_name():
+    context = copy.deepcopy(ROOT)
+    del context["app_name"]
+    with pytest.raises(ConfigError) as error:
+        load_stage_config(context, "dev")
+    assert error.value.problems == ["app_name is missing; set it in cdk.json under agentcore-session"]
+
+
+def test_load_rejects_a_bad_app_name():
+    with pytest.raises(ConfigError) as error:
+        load_stage_config({**copy.deepcopy(ROOT), "app_name": "Agent Core"}, "dev")
+    assert error.value.problems == [
+        "app_name is 'Agent Core' but must be lowercase letters, digits or -, at most 30 (pattern "
+        "^[a-z][a-z0-9-]{0,29}$)"
+    ]
+
+
+def test_load_rejects_too_many_tags():
+    with pytest.raises(ConfigError) as error:
+        load({"tags": {f"k{i}": "v" for i in range(51)}})
+    assert error.value.problems == ["tags has 51 entries but must have at most 50"]

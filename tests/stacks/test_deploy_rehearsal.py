@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from stacks.runtime_stack import AGENT_DIR
+from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
 from tests.stacks.conftest import CONFIGURATIONS, REPO, build_pipeline, build_stage
 
@@ -88,7 +88,8 @@ def test_published_name_rule_catches_region_published_by_both_stacks(stacks_of):
     }
     assert rules.published_name_clashes([dev]) == [
         "export agentcore-session-dev-Region is used by AgentCoreSession-dev-Identity and AgentCoreSession-dev-Runtime",
-        "SSM parameter /agentcore-session/dev/region is used by AgentCoreSession-dev-Identity and AgentCoreSession-dev-Runtime",
+        "SSM parameter /agentcore-session/dev/region is used by AgentCoreSession-dev-Identity and "
+        "AgentCoreSession-dev-Runtime",
     ]
 
 
@@ -101,7 +102,8 @@ def test_published_name_rule_catches_prod_reusing_a_dev_parameter(stacks_of):
     )
     parameter["Properties"]["Name"] = "/agentcore-session/dev/runtime-arn"
     assert rules.published_name_clashes([stacks_of("dev"), prod]) == [
-        "SSM parameter /agentcore-session/dev/runtime-arn is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
+        "SSM parameter /agentcore-session/dev/runtime-arn is used by AgentCoreSession-dev-Runtime and "
+        "AgentCoreSession-prod-Runtime"
     ]
 
 
@@ -166,7 +168,8 @@ def test_policy_rule_catches_a_topic_closed_to_cloudwatch(stacks_of):
     topic = next(k for k, _ in monitoring.resources("AWS::SNS::Topic"))
     policy_id = next(k for k, _ in monitoring.resources("AWS::SNS::TopicPolicy"))
     assert rules.resource_policy_problems(dev) == [
-        f"AgentCoreSession-dev-Monitoring/{policy_id}: cloudwatch.amazonaws.com may not sns:Publish (alarms publish to topic {topic})"
+        f"AgentCoreSession-dev-Monitoring/{policy_id}: cloudwatch.amazonaws.com may not sns:Publish (alarms publish "
+        f"to topic {topic})"
     ]
 
 
@@ -186,7 +189,8 @@ def test_policy_rule_catches_a_key_cloudwatch_cannot_use(stacks_of):
     assert rules.resource_policy_problems(dev) == [
         f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com may not kms:Decrypt, kms:GenerateDataKey* "
         f"(alarms publish to topic {topic} encrypted with it)",
-        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com is let in without aws:SourceArn (confused deputy)",
+        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com is let in without aws:SourceArn "
+        "(confused deputy)",
     ]
 
 
@@ -212,7 +216,8 @@ def test_policy_rule_catches_trace_delivery_shut_out(stacks_of):
         json.dumps(policy["Properties"]["PolicyDocument"]).replace("delivery.logs.amazonaws.com", "logs.amazonaws.com")
     )
     assert rules.resource_policy_problems(dev) == [
-        f"AgentCoreSession-dev-Runtime/{policy_id}: delivery.logs.amazonaws.com may not xray:PutTraceSegments (traces are delivered to X-Ray)",
+        f"AgentCoreSession-dev-Runtime/{policy_id}: delivery.logs.amazonaws.com may not xray:PutTraceSegments (traces "
+        "are delivered to X-Ray)",
         f"AgentCoreSession-dev-Runtime/{policy_id}: lets in Service logs.amazonaws.com, which nothing here needs",
     ]
 
@@ -247,7 +252,8 @@ def test_codebuild_rule_catches_an_install_before_the_package_lists(stacks_of):
     logical_id, project = _synth_project(stacks)
     _edit_spec(project, lambda spec: spec["phases"]["install"]["commands"].remove("apt-get update -qq"))
     assert rules.codebuild_problems(stacks, REPO) == [
-        f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y -qq debian-archive-keyring` runs before any apt-get update "
+        f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y -qq debian-archive-keyring` runs before any "
+        "apt-get update "
         "(the image has no package lists)"
     ]
 
@@ -257,7 +263,8 @@ def test_codebuild_rule_catches_a_tool_the_image_lacks(stacks_of):
     logical_id, project = _synth_project(stacks)
     _edit_spec(project, lambda spec: spec["phases"]["build"]["commands"].append("jq .version cdk.out/manifest.json"))
     assert rules.codebuild_problems(stacks, REPO) == [
-        f"AgentCoreSession-Pipeline/{logical_id}: `jq .version cdk.out/manifest.json` runs jq, which is not on the image"
+        f"AgentCoreSession-Pipeline/{logical_id}: `jq .version cdk.out/manifest.json` runs jq, which is not on the "
+        "image"
     ]
 
 
@@ -289,7 +296,8 @@ def test_codebuild_rule_reads_the_scripts_a_build_runs(stacks_of, tmp_path):
         project, lambda spec: spec["phases"]["install"].update(commands=["make setup", "bash scripts/prepare.sh"])
     )
     assert rules.codebuild_problems(stacks, tmp_path) == [
-        f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y podman` runs before any apt-get update (the image has no package lists)"
+        f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y podman` runs before any apt-get update (the "
+        "image has no package lists)"
     ]
 
 
@@ -367,7 +375,8 @@ def test_physical_name_rule_catches_a_runtime_name_shared_by_two_stages(stacks_o
         "agentcore_session_dev"
     )
     assert rules.name_clashes([stacks_of("dev"), prod]) == [
-        "AWS::BedrockAgentCore::Runtime AgentRuntimeName agentcore_session_dev is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
+        "AWS::BedrockAgentCore::Runtime AgentRuntimeName agentcore_session_dev is used by "
+        "AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
     ]
 
 
@@ -376,7 +385,8 @@ def test_physical_name_rule_catches_a_log_delivery_source_shared_by_two_stages(s
     dev_name = _resource(rules.stack(stacks_of("dev"), "Runtime"), "AWS::Logs::DeliverySource")["Properties"]["Name"]
     _resource(rules.stack(prod, "Runtime"), "AWS::Logs::DeliverySource")["Properties"]["Name"] = dev_name
     assert rules.name_clashes([stacks_of("dev"), prod]) == [
-        f"AWS::Logs::DeliverySource Name {dev_name} is used by AgentCoreSession-dev-Runtime and AgentCoreSession-prod-Runtime"
+        f"AWS::Logs::DeliverySource Name {dev_name} is used by AgentCoreSession-dev-Runtime and "
+        "AgentCoreSession-prod-Runtime"
     ]
 
 

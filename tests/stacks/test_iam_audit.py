@@ -1,8 +1,9 @@
 """IAM audit over every synthesized policy, pipeline included: every wildcard is one listed as required,
 used only with the actions listed for it; no ``service:*`` or ``*`` action.
 
-The lists are the ones the stacks acknowledge to cdk-nag with (stacks/runtime_findings.py,
-stacks/constructs/pipeline_findings.py), checked here statement by statement on the templates
+The lists are the ones the stacks acknowledge to cdk-nag with (stacks/runtime/execution_role.py,
+stacks/runtime/conversation_store.py, stacks/pipeline/pipeline_findings.py and stacks/pipeline/smoke_step.py),
+checked here statement by statement on the templates
 (tests/stacks/deploy_rules.py), so a new wildcard fails here even in a policy where cdk-nag's bare
 ``Resource::*`` was acknowledged before it was added.
 """

@@ -133,25 +133,11 @@ def test_identity_outputs_are_exported_and_in_ssm(dev):
 
 
 def test_identity_leaves_region_to_the_runtime_stack(dev):
-    """One export and one parameter per name per stage: the runtime stack publishes Region (the client reads it there)."""
+    """One export and one parameter per name per stage: the runtime stack publishes Region (the client reads it
+    there)."""
     outputs = template(dev).to_json()["Outputs"]
     assert "Region" not in outputs
     assert dev.runtime.node.find_child("Outputs").node.try_find_child("Region") is not None
-
-
-def test_client_finds_every_output_it_needs_in_the_stage_stacks(dev):
-    """client/targets.py merges the Identity and Runtime outputs (outputs file or CloudFormation) and needs Region."""
-    from client.targets import target_from_outputs
-
-    outputs = {
-        key: f"<{key}>"
-        for stack in (dev.identity, dev.runtime)
-        for key in Template.from_stack(stack).to_json()["Outputs"]
-        if not key.startswith("ExportsOutput")
-    }
-    outputs["AuthorizerType"] = "jwt"
-    target = target_from_outputs(outputs, name="dev", source="synthesized templates")
-    assert (target.region, target.runtime_arn, target.user_pool_id) == ("<Region>", "<RuntimeArn>", "<UserPoolId>")
 
 
 def test_identity_template_has_no_users_or_passwords(dev):

@@ -58,7 +58,10 @@ def test_nag_acknowledgments_are_granular_and_on_the_narrowest_construct(synthes
         assert all(any(re.fullmatch(e, path) for e in expected) for path in paths), (violation["ruleName"], paths)
 
 
-NEW_WILDCARD = "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at dev/Runtime/ExecutionRole/DefaultPolicy/Resource"
+NEW_WILDCARD = (
+    "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at "
+    "dev/Runtime/ExecutionRole/DefaultPolicy/Resource"
+)
 
 
 def add_wildcard(stage) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stacks.constructs.pipeline_smoke import INSTALL_COMMANDS as SMOKE_INSTALL_COMMANDS
-from stacks.pipeline_stack import SYNTH_INSTALL_COMMANDS
+from stacks.pipeline.pipeline_stack import SYNTH_INSTALL_COMMANDS
+from stacks.pipeline.smoke_step import INSTALL_COMMANDS as SMOKE_INSTALL_COMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = re.compile(r"\b(?:pip|uv pip) (?:install|sync)\b")

@@ -9,6 +9,7 @@ never fire. Namespace, ``Operation`` and ``Resource`` stay exactly as the L2 bui
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -47,7 +48,7 @@ def runtime_metrics(
     """
     name = {"Name": endpoint_dimension(runtime_name, endpoint_name)}
 
-    def options(label: str, statistic: str | None = None) -> dict:
+    def options(label: str, statistic: str | None = None) -> dict[str, Any]:
         extra = {"statistic": statistic} if statistic else {}
         return {"dimensions_map": name, "period": METRIC_PERIOD, "label": label, **extra}
 

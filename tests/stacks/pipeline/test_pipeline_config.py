@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config import ConfigError
-from stacks.pipeline_config import DEFAULT_BRANCH, DEFAULT_CI_SECRET_NAME, load_pipeline_config, pipeline_requested
+from stacks.pipeline.pipeline_config import (
+    DEFAULT_BRANCH,
+    DEFAULT_CI_SECRET_NAME,
+    load_pipeline_config,
+    pipeline_requested,
+)
+from stacks.validation import ConfigError
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
 VALID = {"pipeline_repository": "my-org/agentcore-session-stack", "pipeline_connection_arn": CONNECTION_ARN}
 
@@ -52,8 +57,10 @@ def test_legacy_codestar_connection_arn_is_accepted():
         (
             {},
             [
-                "pipeline_repository is missing but -c pipeline=true needs it; give the repository as owner/name, e.g. -c pipeline_repository=my-org/agentcore-session-stack",
-                "pipeline_connection_arn is missing but -c pipeline=true needs it; give the connection ARN, e.g. -c pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
+                "pipeline_repository is missing but -c pipeline=true needs it; give the repository as owner/name, "
+                "e.g. -c pipeline_repository=my-org/agentcore-session-stack",
+                "pipeline_connection_arn is missing but -c pipeline=true needs it; give the connection ARN, e.g. -c "
+                "pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
             ],
         ),
         (
@@ -63,8 +70,10 @@ def test_legacy_codestar_connection_arn_is_accepted():
         (
             {**VALID, "pipeline_connection_arn": "arn:aws:s3:::bucket"},
             [
-                "pipeline_connection_arn is 'arn:aws:s3:::bucket' but must be a CodeStar/CodeConnections connection ARN "
-                r"(pattern ^arn:aws[a-z-]*:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$)"
+                "pipeline_connection_arn is 'arn:aws:s3:::bucket' but must be a CodeStar/CodeConnections connection "
+                "ARN "
+                r"(pattern "
+                r"^arn:aws[a-z-]*:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$)"
             ],
         ),
         (
@@ -74,7 +83,8 @@ def test_legacy_codestar_connection_arn_is_accepted():
         (
             {**VALID, "pipeline_ci_secret_name": "bad secret!"},
             [
-                "pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern ^[A-Za-z0-9/_+=.@-]{1,256}$)"
+                "pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern "
+                "^[A-Za-z0-9/_+=.@-]{1,256}$)"
             ],
         ),
     ],
@@ -101,7 +111,7 @@ def test_missing_key_fails_the_app_naming_it_only_when_the_pipeline_is_requested
         "CDK_CONTEXT_JSON": json.dumps({**context, "pipeline": "true", "pipeline_repository": "my-org/repo"}),
     }
     result = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert "pipeline_connection_arn is missing but -c pipeline=true needs it" in result.stderr
     assert "pipeline_repository" not in result.stderr.split("invalid configuration:")[1]
 

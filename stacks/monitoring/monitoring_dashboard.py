@@ -6,7 +6,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from stacks.constructs.monitoring_metrics import RuntimeMetrics
+from stacks.monitoring.monitoring_metrics import RuntimeMetrics
 
 WIDGET_WIDTH = 8
 WIDGET_HEIGHT = 6

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from stacks.config import ConfigError
+from stacks.validation import Problems
 
 PIPELINE_KEY = "pipeline"
 REPOSITORY_KEY = "pipeline_repository"
@@ -76,9 +76,10 @@ def load_pipeline_config(get: Callable[[str], Any]) -> PipelineConfig:
         get: ``app.node.try_get_context``.
 
     Raises:
-        ConfigError: naming every missing or invalid key, its value and what is allowed.
+        ConfigError: naming every missing or invalid key, its value and what is allowed
+            (stacks/validation.py).
     """
-    problems: list[str] = []
+    problems = Problems()
     repository = _required(
         get,
         REPOSITORY_KEY,
@@ -88,31 +89,28 @@ def load_pipeline_config(get: Callable[[str], Any]) -> PipelineConfig:
     connection_arn = _required(
         get,
         CONNECTION_KEY,
-        "the connection ARN, e.g. -c pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
+        "the connection ARN, e.g. -c pipeline_connection_arn="
+        "arn:aws:codeconnections:<region>:<account>:connection/<id>",
         problems,
     )
     branch = get(BRANCH_KEY) or DEFAULT_BRANCH
     secret = get(CI_SECRET_KEY) or DEFAULT_CI_SECRET_NAME
-    _match(problems, REPOSITORY_KEY, repository, REPOSITORY_PATTERN, "owner/name")
-    _match(
-        problems, CONNECTION_KEY, connection_arn, CONNECTION_ARN_PATTERN, "a CodeStar/CodeConnections connection ARN"
-    )
-    _match(problems, BRANCH_KEY, branch, BRANCH_PATTERN, "a branch name")
-    _match(problems, CI_SECRET_KEY, secret, SECRET_NAME_PATTERN, "a Secrets Manager secret name")
-    if problems:
-        raise ConfigError(problems)
+    if repository is not None:
+        problems.match(REPOSITORY_KEY, repository, REPOSITORY_PATTERN, "owner/name")
+    if connection_arn is not None:
+        problems.match(
+            CONNECTION_KEY, connection_arn, CONNECTION_ARN_PATTERN, "a CodeStar/CodeConnections connection ARN"
+        )
+    problems.match(BRANCH_KEY, branch, BRANCH_PATTERN, "a branch name")
+    problems.match(CI_SECRET_KEY, secret, SECRET_NAME_PATTERN, "a Secrets Manager secret name")
+    problems.raise_if_any()
     return PipelineConfig(repository=repository, branch=branch, connection_arn=connection_arn, ci_secret_name=secret)
 
 
-def _required(get: Callable[[str], Any], key: str, hint: str, problems: list[str]) -> Any:
+def _required(get: Callable[[str], Any], key: str, hint: str, problems: Problems) -> Any:
+    """The key's value, or None (and a problem naming the key) when it is missing or empty."""
     value = get(key)
     if value in (None, ""):
-        problems.append(f"{key} is missing but -c {PIPELINE_KEY}=true needs it; give {hint}")
+        problems.add(f"{key} is missing but -c {PIPELINE_KEY}=true needs it; give {hint}")
+        return None
     return value
-
-
-def _match(problems: list[str], key: str, value: Any, pattern: re.Pattern[str], allowed: str) -> None:
-    if value in (None, ""):
-        return
-    if not isinstance(value, str) or not pattern.match(value):
-        problems.append(f"{key} is {value!r} but must be {allowed} (pattern {pattern.pattern})")

@@ -12,16 +12,17 @@ import json
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import Stack, pipelines
+from aws_cdk import CfnResource, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.pipeline_findings import acknowledge_pipeline_findings
-from stacks.constructs.pipeline_smoke import smoke_step
-from stacks.pipeline_config import PipelineConfig
-from stacks.runtime_stack import AGENT_DIR
+from stacks.pipeline.pipeline_config import PipelineConfig
+from stacks.pipeline.pipeline_findings import acknowledge_pipeline_findings
+from stacks.pipeline.smoke_step import SmokeTarget, smoke_step
+from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 
 # `make setup` installs from the lock files: requirements-dev.lock with uv (hashes checked) and `npm ci`
@@ -47,12 +48,12 @@ SYNTH_PYTHON_VERSION = "3.12"
 APPROVAL_STEP_ID = "PromoteToProd"
 LINT_METADATA_KEY = "cfn-lint"
 PIPELINE_LINT_IGNORES = ("E3703",)
-PACKAGE_JSON = Path(__file__).resolve().parent.parent / "package.json"
+PACKAGE_JSON = Path(__file__).resolve().parents[2] / "package.json"
 
 
 def pinned_cdk_cli_version() -> str:
     """The CDK CLI version package.json pins, so self-mutation deploys with the CLI `make` uses."""
-    return json.loads(PACKAGE_JSON.read_text())["devDependencies"]["aws-cdk"]
+    return str(json.loads(PACKAGE_JSON.read_text())["devDependencies"]["aws-cdk"])
 
 
 class PipelineStack(Stack):
@@ -72,7 +73,7 @@ class PipelineStack(Stack):
         dev: StageConfig,
         prod: StageConfig,
         agent_dir: Path = AGENT_DIR,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         source = pipelines.CodePipelineSource.connection(
@@ -92,7 +93,10 @@ class PipelineStack(Stack):
         )
         dev_stage = AgentCoreSessionStage(self, dev.stage, config=dev, agent_dir=agent_dir)
         self.pipeline.add_stage(
-            dev_stage, post=[smoke_step(self, dev_stage, source=source, ci_secret_name=pipeline_config.ci_secret_name)]
+            dev_stage,
+            post=[
+                smoke_step(self, smoke_target(dev_stage), source=source, ci_secret_name=pipeline_config.ci_secret_name)
+            ],
         )
         prod_stage = AgentCoreSessionStage(self, prod.stage, config=prod, agent_dir=agent_dir)
         self.pipeline.add_stage(
@@ -102,7 +106,7 @@ class PipelineStack(Stack):
                     APPROVAL_STEP_ID, comment=f"Deploy to {prod.stage} after the {dev.stage} smoke test passed?"
                 )
             ],
-            post=[smoke_step(self, prod_stage, source=source, ci_secret_name=None)],
+            post=[smoke_step(self, smoke_target(prod_stage), source=source, ci_secret_name=None)],
         )
         self.stages: Sequence[AgentCoreSessionStage] = (dev_stage, prod_stage)
         self.pipeline.build_pipeline()
@@ -114,6 +118,8 @@ class PipelineStack(Stack):
         actions' role ARNs that CDK Pipelines renders with Fn::Join: a style preference, the value is the
         same. Ignored on the pipeline resource only, so every other template and resource is still checked."""
         pipeline_resource = self.pipeline.pipeline.node.default_child
+        if not isinstance(pipeline_resource, CfnResource):
+            raise TypeError(f"expected the pipeline's CfnPipeline, found {type(pipeline_resource).__name__}")
         pipeline_resource.add_metadata(LINT_METADATA_KEY, {"config": {"ignore_checks": list(PIPELINE_LINT_IGNORES)}})
 
     @staticmethod
@@ -132,3 +138,14 @@ class PipelineStack(Stack):
                 {"phases": {"install": {"runtime-versions": {"python": SYNTH_PYTHON_VERSION}}}}
             ),
         )
+
+
+def smoke_target(stage: AgentCoreSessionStage) -> SmokeTarget:
+    """What the smoke step of ``stage`` checks: its runtime, the outputs of its stacks, its alarms."""
+    return SmokeTarget(
+        stage=stage.config.stage,
+        runtime_name=stage.config.runtime_name,
+        runtime_arn=stage.runtime.runtime.agent_runtime_arn,
+        outputs={**stage.identity.stack_outputs.outputs, **stage.runtime.stack_outputs.outputs},
+        alarms=stage.monitoring.monitoring.alarms.alarms,
+    )

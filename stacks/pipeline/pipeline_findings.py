@@ -1,10 +1,13 @@
-"""cdk-nag findings on the resources CDK Pipelines generates, acknowledged policy by policy with the reason.
+"""cdk-nag findings on the resources CDK Pipelines generates for this pipeline, acknowledged policy by policy
+with the reason.
 
 WHY computed and not listed: the generated roles and their logical ids depend on the stages and steps.
 Each generated policy's statements are checked against ``PIPELINE_WILDCARDS`` (resource pattern plus the
-only actions allowed with it, stacks/constructs/iam_wildcards.py); a finding is acknowledged on that
-policy only if every statement producing it is explained, so a new ``"Resource": "*"`` statement (cdk-nag
-reports any of them as the same bare ``Resource::*``) stays a finding and fails synth.
+only actions allowed with it, stacks/constructs/iam_wildcards.py): the wildcards CDK Pipelines generates,
+listed here, and those of the smoke steps' own grants, listed beside them (stacks/pipeline/smoke_step.py).
+A finding is acknowledged on a policy only if every statement producing it is explained, so a new
+``"Resource": "*"`` statement (cdk-nag reports any of them as the same bare ``Resource::*``) stays a
+finding and fails synth.
 
 Three of the ``*`` resources below are CDK Pipelines' own choice, not an AWS requirement (the actions do
 support resource-level permissions): narrowing them would mean overriding policies CDK generates
@@ -21,6 +24,7 @@ from stacks.constructs.iam_wildcards import (
     acknowledge_required_wildcards,
     policies_under,
 )
+from stacks.pipeline.smoke_step import SMOKE_STEP_WILDCARDS
 
 _ARTIFACTS = (
     "CDK Pipelines' grant on this pipeline's own artifact bucket and key: artifact object keys are generated "
@@ -36,10 +40,7 @@ _REPORT_ACTIONS = (
     "codebuild:BatchPutTestCases",
     "codebuild:BatchPutCodeCoverages",
 )
-# The smoke step's metric check (scripts/pipeline_smoke.py `metric`).
-LIST_METRICS_ACTIONS = ("cloudwatch:ListMetrics",)
-
-PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (
+GENERATED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=r"<PipelineArtifactsBucket[0-9A-F]{8}\.Arn>(?:/\*)?",
         actions=(
@@ -71,7 +72,8 @@ PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=_REPORTS + r"<[A-Za-z0-9]+>-\*",
         actions=_REPORT_ACTIONS,
-        reason="CodeBuild names a project's test report groups <project>-<report>; the grant is limited to this project's.",
+        reason="CodeBuild names a project's test report groups <project>-<report>; the grant is limited to this "
+        "project's.",
     ),
     RequiredWildcard(
         resource=_LOGS + r"\*",
@@ -88,9 +90,9 @@ PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=r"\*",
         actions=("codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"),
-        reason="CDK Pipelines' shared asset-publishing role (aws-cdk-lib pipelines/lib/private/asset-singleton-role.ts) "
-        "adds these on * when it is created, for asset projects whose names are generated; not narrowable without "
-        "overriding CDK's generated policy.",
+        reason="CDK Pipelines' shared asset-publishing role "
+        "(aws-cdk-lib pipelines/lib/private/asset-singleton-role.ts) adds these on * when it is created, for "
+        "asset projects whose names are generated; not narrowable without overriding CDK's generated policy.",
     ),
     RequiredWildcard(
         resource=r"\*",
@@ -105,21 +107,9 @@ PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (
         reason="Self-mutation assumes the CDK bootstrap roles; the statement is conditioned on the "
         "iam:ResourceTag/aws-cdk:bootstrap-role tag, so only bootstrap roles of this account match.",
     ),
-    RequiredWildcard(
-        resource=r"arn:<AWS::Partition>:bedrock-agentcore:"
-        + ENV_PATTERN
-        + r":runtime/[A-Za-z0-9_]+-\*(?:/runtime-endpoint/\*)?",
-        actions=("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"),
-        reason="The smoke step reads only the stage's runtime and its endpoints: the service appends a generated "
-        "suffix to the configured runtime name, known only after the stage deploys.",
-    ),
-    RequiredWildcard(
-        resource=r"\*",
-        actions=LIST_METRICS_ACTIONS,
-        reason="The dev smoke step checks that the metric its alarms watch exists; cloudwatch:ListMetrics supports "
-        "no resource-level permissions (service authorization reference, Amazon CloudWatch: no resource type).",
-    ),
 )
+# Every wildcard a pipeline policy may hold: CDK Pipelines' own and the smoke steps' grants.
+PIPELINE_WILDCARDS: tuple[RequiredWildcard, ...] = (*GENERATED_WILDCARDS, *SMOKE_STEP_WILDCARDS)
 
 ACCEPTED_PIPELINE_FINDINGS: dict[str, str] = {
     "AwsSolutions-S1": "The pipeline artifact bucket is KMS-encrypted, TLS-only and reachable only by this pipeline's "

@@ -35,7 +35,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from stacks.constructs.monitoring_metrics import RuntimeMetrics
+from stacks.monitoring.monitoring_metrics import RuntimeMetrics
 
 # Any system error or throttle in a 5-minute period is worth a look: both mean callers got failures
 # they did not cause. Latency alarms only when the average stays high for three periods in a row.

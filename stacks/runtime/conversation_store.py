@@ -1,7 +1,12 @@
 """Conversation stores that outlive a session's microVM: an S3 prefix or an AgentCore Memory.
 
 Each store knows the environment variables the agent reads to find it, the values other stacks
-consume, and how to grant the runtime's role exactly the data-plane access it needs.
+consume, how to grant the runtime's role exactly the data-plane access it needs, and the wildcards
+that grant holds (acknowledged to cdk-nag with the role's own, stacks/runtime/execution_role.py).
+
+WHY "conversation store": the agent has its own ``SessionStore`` (agent/session_store.py, the session
+managers it opens per request); these are the AWS resources behind it. The construct id stays
+``SessionStore``: renaming it would change the bucket's logical id and replace the bucket.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import StageConfig
+from stacks.constructs.iam_wildcards import RequiredWildcard
+from stacks.output_keys import MEMORY_ID, SESSION_BUCKET_NAME
 
 # What the agent's code path calls (checked in .venv, strands-agents 1.62 / bedrock-agentcore 1.25):
 # - strands/session/s3_session_manager.py: get_object (_read_s3_object), put_object (_write_s3_object),
@@ -34,6 +41,14 @@ MEMORY_EVENT_ACTIONS = (
     "bedrock-agentcore:ListEvents",
     "bedrock-agentcore:DeleteEvent",
 )
+# The object grant of S3ConversationStore.grant_sessions, as cdk-nag renders it (construct id SessionStore).
+S3_OBJECT_WILDCARD = RequiredWildcard(
+    resource=r"<SessionStoreBucket[0-9A-F]{8}\.Arn>/[a-z0-9][a-z0-9/_-]*/\*",
+    actions=S3_OBJECT_ACTIONS,
+    reason="Strands' S3 session manager writes one object per session, agent and message with generated "
+    "keys; access is confined to the store's prefix of this one bucket.",
+)
+CONSTRUCT_ID = "SessionStore"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,10 +60,11 @@ class StoreOutput:
     description: str
 
 
-class SessionStore(Protocol):
+class ConversationStore(Protocol):
     """What the runtime stack needs from either store."""
 
     kind: str
+    required_wildcards: tuple[RequiredWildcard, ...]
 
     @property
     def environment(self) -> dict[str, str]: ...
@@ -59,10 +75,11 @@ class SessionStore(Protocol):
     def grant_sessions(self, grantee: iam.IGrantable) -> None: ...
 
 
-class S3SessionStore(Construct):
+class S3ConversationStore(Construct):
     """A private, encrypted, TLS-only bucket; the runtime may touch objects under its prefix only."""
 
     kind = "s3"
+    required_wildcards: tuple[RequiredWildcard, ...] = (S3_OBJECT_WILDCARD,)
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
@@ -102,7 +119,7 @@ class S3SessionStore(Construct):
     def outputs(self) -> list[StoreOutput]:
         return [
             StoreOutput(
-                key="SessionBucketName", value=self.bucket.bucket_name, description="S3 bucket holding conversations"
+                key=SESSION_BUCKET_NAME, value=self.bucket.bucket_name, description="S3 bucket holding conversations"
             )
         ]
 
@@ -111,10 +128,11 @@ class S3SessionStore(Construct):
 
         WHY ListBucket without an ``s3:prefix`` condition: S3 answers a GetObject/HeadObject of a missing
         key with 404 only to a caller allowed s3:ListBucket on the bucket, else with 403 (S3 API reference,
-        GetObject "Permissions"; the same text is in botocore/data/s3/2006-03-01/service-2.json). A new session hinges on that 404 (Strands' create_session checks the
-        HeadObject error code for "404"; the owner records catch NoSuchKey), and whether a ListBucket grant
-        conditioned on s3:prefix counts for a GetObject request (which carries no s3:prefix) is not
-        documented. The bucket is this store's alone, so listing it reveals nothing the role cannot read.
+        GetObject "Permissions"; the same text is in botocore/data/s3/2006-03-01/service-2.json). A new
+        session hinges on that 404 (Strands' create_session checks the HeadObject error code for "404"; the
+        owner records catch NoSuchKey), and whether a ListBucket grant conditioned on s3:prefix counts for a
+        GetObject request (which carries no s3:prefix) is not documented. The bucket is this store's alone,
+        so listing it reveals nothing the role cannot read.
         """
         iam.Grant.add_to_principal(
             grantee=grantee,
@@ -126,10 +144,11 @@ class S3SessionStore(Construct):
         )
 
 
-class MemorySessionStore(Construct):
+class MemoryConversationStore(Construct):
     """An AgentCore Memory with short-term events only; the runtime gets the event data-plane actions."""
 
     kind = "agentcore-memory"
+    required_wildcards: tuple[RequiredWildcard, ...] = ()  # the grant names this memory's ARN
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
@@ -153,7 +172,7 @@ class MemorySessionStore(Construct):
     def outputs(self) -> list[StoreOutput]:
         return [
             StoreOutput(
-                key="MemoryId", value=self.memory.memory_id, description="AgentCore Memory holding conversations"
+                key=MEMORY_ID, value=self.memory.memory_id, description="AgentCore Memory holding conversations"
             )
         ]
 
@@ -163,8 +182,8 @@ class MemorySessionStore(Construct):
         self.memory.grant(grantee, *MEMORY_EVENT_ACTIONS)
 
 
-def create_session_store(scope: Construct, construct_id: str, *, config: StageConfig) -> SessionStore:
-    """The store the stage config asks for."""
+def create_conversation_store(scope: Construct, *, config: StageConfig) -> ConversationStore:
+    """The store the stage config asks for, under the construct id ``SessionStore`` (never renamed)."""
     if config.session_store == "agentcore-memory":
-        return MemorySessionStore(scope, construct_id, config=config)
-    return S3SessionStore(scope, construct_id, config=config)
+        return MemoryConversationStore(scope, CONSTRUCT_ID, config=config)
+    return S3ConversationStore(scope, CONSTRUCT_ID, config=config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -13,13 +14,26 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.runtime_role import deny_user_id_tokens, runtime_execution_role
-from stacks.constructs.session_store import SessionStore, create_session_store
 from stacks.constructs.stack_outputs import StackOutputs
 from stacks.model_access import INVOKE_MODEL_ACTIONS, model_access
-from stacks.runtime_findings import acknowledge_runtime_role_findings
+from stacks.output_keys import (
+    AUTHORIZER_TYPE,
+    ENDPOINT_NAME,
+    EXECUTION_ROLE_ARN,
+    IMAGE_URI,
+    REGION,
+    RUNTIME_ARN,
+    RUNTIME_ID,
+    SESSION_STORE,
+)
+from stacks.runtime.conversation_store import ConversationStore, create_conversation_store
+from stacks.runtime.execution_role import (
+    acknowledge_execution_role_findings,
+    deny_user_id_tokens,
+    runtime_execution_role,
+)
 
-AGENT_DIR = Path(__file__).resolve().parent.parent / "agent"
+AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Request headers AgentCore forwards to the container, per authorizer (the runtime's request-header allowlist).
 # JWT: the agent reads the caller (the token's sub) from Authorization, which AgentCore forwards only when
 # allowlisted and only to runtimes with a custom JWT authorizer. IAM: the SigV4 caller (a trusted backend)
@@ -37,7 +51,8 @@ class RuntimeStack(Stack):
         endpoint: the stage's named endpoint (e.g. ``live``), following the latest version.
         execution_role: the role the agent runs as.
         image_uri: the content-hash-tagged arm64 image.
-        session_store: the S3 or AgentCore Memory store.
+        conversation_store: the S3 or AgentCore Memory store (construct id ``SessionStore``).
+        stack_outputs: the published outputs (stacks/output_keys.py).
     """
 
     def __init__(
@@ -49,7 +64,7 @@ class RuntimeStack(Stack):
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
         agent_dir: Path = AGENT_DIR,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         """Build the stack.
 
@@ -59,7 +74,7 @@ class RuntimeStack(Stack):
         """
         super().__init__(scope, construct_id, **kwargs)
         artifact = agentcore.AgentRuntimeArtifact.from_asset(str(agent_dir), platform=ecr_assets.Platform.LINUX_ARM64)
-        self.session_store: SessionStore = create_session_store(self, "SessionStore", config=config)
+        self.conversation_store: ConversationStore = create_conversation_store(self, config=config)
         role = runtime_execution_role(self, "ExecutionRole", runtime_name=config.runtime_name)
         self.runtime = agentcore.Runtime(
             self,
@@ -82,13 +97,13 @@ class RuntimeStack(Stack):
         if config.authorizer == "jwt":
             deny_user_id_tokens(self.execution_role)
         self._grant_model(config.model_id)
-        self.session_store.grant_sessions(self.runtime)
+        self.conversation_store.grant_sessions(self.runtime)
         self.endpoint = self.runtime.add_endpoint(
             config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
         )
         self.image_uri = self._image_uri(artifact)
-        acknowledge_runtime_role_findings(self.runtime)
-        self._publish(config)
+        acknowledge_execution_role_findings(role, self.conversation_store.required_wildcards)
+        self.stack_outputs = self._publish(config)
 
     def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:
         """The asset's URI. The L2 binds its artifact lazily at synth; binding now (idempotent, same
@@ -117,6 +132,8 @@ class RuntimeStack(Stack):
         """Public by default; in VPC mode the given private subnets and security groups (or a new group)."""
         if config.network_mode == "public":
             return agentcore.RuntimeNetworkConfiguration.using_public_network()
+        if config.vpc_id is None:
+            raise ValueError("network_mode 'vpc' needs vpc_id (stacks/config.py reports it missing)")
         vpc = ec2.Vpc.from_vpc_attributes(
             self,
             "Vpc",
@@ -146,7 +163,7 @@ class RuntimeStack(Stack):
             "LOG_LEVEL": config.log_level,
             "AGENT_OBSERVABILITY_ENABLED": "true" if config.observability_enabled else "false",
             "AUTHORIZER_TYPE": config.authorizer,
-            **self.session_store.environment,
+            **self.conversation_store.environment,
         }
 
     def _grant_model(self, model_id: str) -> None:
@@ -167,18 +184,17 @@ class RuntimeStack(Stack):
                 )
             )
 
-    def _publish(self, config: StageConfig) -> None:
+    def _publish(self, config: StageConfig) -> StackOutputs:
         outputs = StackOutputs(self, "Outputs", config=config)
-        outputs.add("RuntimeArn", self.runtime.agent_runtime_arn, "AgentCore Runtime ARN")
-        outputs.add("RuntimeId", self.runtime.agent_runtime_id, "AgentCore Runtime id")
-        outputs.add("EndpointName", self.endpoint.endpoint_name, "Runtime endpoint to invoke (the qualifier)")
-        outputs.add("ExecutionRoleArn", self.execution_role.role_arn, "Role the agent runs as")
+        outputs.add(RUNTIME_ARN, self.runtime.agent_runtime_arn, "AgentCore Runtime ARN")
+        outputs.add(RUNTIME_ID, self.runtime.agent_runtime_id, "AgentCore Runtime id")
+        outputs.add(ENDPOINT_NAME, self.endpoint.endpoint_name, "Runtime endpoint to invoke (the qualifier)")
+        outputs.add(EXECUTION_ROLE_ARN, self.execution_role.role_arn, "Role the agent runs as")
         # The URI changes with every agent code change: SSM and a plain output only, never an export.
-        outputs.add("ImageUri", self.image_uri, "arm64 agent image, tagged by content hash", exported=False)
-        outputs.add("SessionStore", self.session_store.kind, "Where conversations are kept")
-        for store_output in self.session_store.outputs:
+        outputs.add(IMAGE_URI, self.image_uri, "arm64 agent image, tagged by content hash", exported=False)
+        outputs.add(SESSION_STORE, self.conversation_store.kind, "Where conversations are kept")
+        for store_output in self.conversation_store.outputs:
             outputs.add(store_output.key, store_output.value, store_output.description)
-        outputs.add(
-            "AuthorizerType", config.authorizer, "How callers authenticate: jwt (Cognito bearer) or iam (SigV4)"
-        )
-        outputs.add("Region", self.region, "Region of the runtime and of the stage's user pool")
+        outputs.add(AUTHORIZER_TYPE, config.authorizer, "How callers authenticate: jwt (Cognito bearer) or iam (SigV4)")
+        outputs.add(REGION, self.region, "Region of the runtime and of the stage's user pool")
+        return outputs

@@ -17,12 +17,12 @@ from aws_cdk.assertions import Template
 
 from app import PIPELINE_STACK_NAME, build_app, build_pipeline_app
 from stacks.constructs.iam_wildcards import acknowledgeable, render
-from stacks.constructs.pipeline_findings import PIPELINE_WILDCARDS
-from stacks.constructs.pipeline_smoke import CI_SECRET_KEYS
 from stacks.nag_report import findings
+from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
+from stacks.pipeline.smoke_step import CI_SECRET_KEYS
 from tests.stacks.conftest import CONNECTION_ARN, PIPELINE_CONTEXT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SECRET_NAME = "agentcore-session/ci-users"
 
 
@@ -99,7 +99,8 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
     commands = spec["phases"]["build"]["commands"]
     assert commands[0] == "make test"
     assert commands[-1] == (
-        "cdk synth --quiet -c pipeline=true -c pipeline_repository=my-org/agentcore-session-stack -c pipeline_branch=main "
+        "cdk synth --quiet -c pipeline=true -c pipeline_repository=my-org/agentcore-session-stack "
+        "-c pipeline_branch=main "
         f"-c pipeline_connection_arn={CONNECTION_ARN} -c pipeline_ci_secret_name={SECRET_NAME}"
     )
     assert spec["artifacts"]["base-directory"] == "cdk.out"
@@ -158,15 +159,15 @@ def test_prod_waits_for_manual_approval_then_runs_its_smoke_test(stages):
 def test_smoke_step_checks_readiness_with_stage_outputs(stages, projects, stage):
     spec = _project(projects, f"Pipeline{stage}SmokeTest")["spec"]
     assert spec["phases"]["build"]["commands"][:2] == [
-        f"python3 scripts/pipeline_smoke.py write-outputs --stage {stage}",
-        f"python3 scripts/pipeline_smoke.py ready --stage {stage}",
+        f"python3 -m scripts.pipeline_smoke write-outputs --stage {stage}",
+        f"python3 -m scripts.pipeline_smoke ready --stage {stage}",
     ]
     action = next(a for s in stages if s["Name"] == stage for a in s["Actions"] if a["Name"] == f"SmokeTest-{stage}")
     variables = {v["name"]: v["value"] for v in json.loads(action["Configuration"]["EnvironmentVariables"])}
     expected = {"RuntimeArn", "RuntimeId", "EndpointName", "AuthorizerType", "Region", "UserPoolId", "UserPoolClientId"}
     assert {name.removeprefix("OUT_") for name in variables} == expected
     for key, value in variables.items():
-        assert re.fullmatch(r"#\{[A-Za-z0-9_]+\.%s\}" % key.removeprefix("OUT_"), value), (key, value)
+        assert re.fullmatch(rf"#\{{[A-Za-z0-9_]+\.{key.removeprefix('OUT_')}\}}", value), (key, value)
 
 
 def test_dev_smoke_runs_the_client_demo_with_ci_users(projects):
@@ -203,7 +204,8 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_ap
     assert exported == outputs["RuntimeArn"]["Value"]
     assert exported["Fn::GetAtt"][1] == "AgentRuntimeArn"
     assert commands[5:] == [
-        f"python3 scripts/pipeline_smoke.py metric --stage dev --namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
+        "python3 -m scripts.pipeline_smoke metric --stage dev "
+        f"--namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
         f"--dimension Name={dimensions['Name']} --dimension Operation={dimensions['Operation']} "
         '--dimension "Resource=$OUT_RuntimeArn"'
     ]
@@ -302,10 +304,13 @@ def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_pipeline_acknowledgments_explain_only_known_wildcards():
+    runtime_arn = (
+        "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*"
+    )
     runtime_read = {
         "Effect": "Allow",
         "Action": ["bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint"],
-        "Resource": "arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*",
+        "Resource": runtime_arn,
     }
     artifacts = {
         "Effect": "Allow",
@@ -315,7 +320,7 @@ def test_pipeline_acknowledgments_explain_only_known_wildcards():
     read_reason = next(w.reason for w in PIPELINE_WILDCARDS if "bedrock-agentcore:GetAgentRuntime" in w.actions)
     artifact_reason = next(w.reason for w in PIPELINE_WILDCARDS if "s3:GetObject*" in w.actions)
     assert acknowledgeable(_policy(runtime_read, artifacts), PIPELINE_WILDCARDS) == {
-        "Resource::arn:<AWS::Partition>:bedrock-agentcore:<AWS::Region>:<AWS::AccountId>:runtime/agentcore_session_dev-*": read_reason,
+        f"Resource::{runtime_arn}": read_reason,
         "Action::s3:GetObject*": artifact_reason,
         "Action::s3:List*": artifact_reason,
         "Resource::<PipelineArtifactsBucketAEA9A052.Arn>/*": artifact_reason,
@@ -429,14 +434,12 @@ def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
 def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_app):
     from aws_cdk import Fn
 
-    from stacks.constructs.pipeline_smoke import _dimension_argument
+    from stacks.pipeline.pipeline_stack import smoke_target
+    from stacks.pipeline.smoke_step import dimension_argument
 
-    dev_stage = pipeline_app[0].stages[0]
-    assert (
-        _dimension_argument(dev_stage, "Resource", dev_stage.runtime.runtime.agent_runtime_arn)
-        == '"Resource=$OUT_RuntimeArn"'
-    )
-    assert _dimension_argument(dev_stage, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
+    dev = smoke_target(pipeline_app[0].stages[0])
+    assert dimension_argument(dev, "Resource", dev.runtime_arn) == '"Resource=$OUT_RuntimeArn"'
+    assert dimension_argument(dev, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
     with pytest.raises(ValueError) as error:
-        _dimension_argument(dev_stage, "Resource", Fn.import_value("someone-elses-runtime-arn"))
+        dimension_argument(dev, "Resource", Fn.import_value("someone-elses-runtime-arn"))
     assert str(error.value) == "dimension Resource of the watched metric is a token the smoke step has no output for"

@@ -1,4 +1,4 @@
-"""Dashboard plus alarms for one runtime endpoint: the part both monitoring stacks share."""
+"""Dashboard plus alarms for one runtime endpoint: what the monitoring stack holds."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from aws_cdk import aws_bedrockagentcore as agentcore
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.monitoring_alarms import RuntimeAlarms
-from stacks.constructs.monitoring_dashboard import RuntimeDashboard
-from stacks.constructs.monitoring_metrics import RuntimeMetrics, runtime_metrics
+from stacks.monitoring.monitoring_alarms import RuntimeAlarms
+from stacks.monitoring.monitoring_dashboard import RuntimeDashboard
+from stacks.monitoring.monitoring_metrics import RuntimeMetrics, runtime_metrics
 
 
 class RuntimeMonitoring(Construct):

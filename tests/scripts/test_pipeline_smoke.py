@@ -1,9 +1,8 @@
 """scripts/pipeline_smoke.py, the pipeline's post-deploy check, against AgentCore control and CloudWatch in
-moto (server mode)."""
+moto (server mode), run as the smoke step runs it (``python3 -m scripts.pipeline_smoke`` from the root)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,21 +15,12 @@ import pytest
 
 from client.targets import load_outputs_file, target_from_outputs
 from local.aws_emulator import start_emulator
+from scripts import pipeline_smoke as smoke
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "pipeline_smoke.py"
+SCRIPT = [sys.executable, "-m", "scripts.pipeline_smoke"]  # as the smoke step runs it, from the repository root
 REGION = "us-east-1"
 RUNTIME_MODEL = "bedrock-agentcore-control::agent_runtime"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("pipeline_smoke", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-smoke = _load_script()
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +147,9 @@ def test_ready_command_exits_zero_against_a_ready_runtime(runtime, emulator):
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "ready", "--stage", "dev", "--interval", "0.1"],
+        [*SCRIPT, "ready", "--stage", "dev", "--interval", "0.1"],
         env=env,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
@@ -177,11 +168,12 @@ def test_ready_command_fails_on_an_unknown_endpoint(runtime, emulator):
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "ready", "--stage", "dev"], env=env, capture_output=True, text=True, timeout=60
+        [*SCRIPT, "ready", "--stage", "dev"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1
     assert result.stderr.startswith(
-        f"smoke check failed: cannot read runtime {runtime} endpoint missing: An error occurred (ResourceNotFoundException)"
+        f"smoke check failed: cannot read runtime {runtime} endpoint missing: "
+        "An error occurred (ResourceNotFoundException)"
     )
     assert "Traceback" not in result.stderr
 
@@ -200,12 +192,43 @@ def test_write_outputs_produces_the_file_the_client_reads(tmp_path):
     )
 
 
+# The smoke step installs only the client's lock: run the script with CDK's packages made unimportable.
+WITHOUT_CDK = """
+import importlib.abc, runpy, sys
+class NotInstalled(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"aws_cdk", "constructs", "cdk_nag", "jsii"}:
+            raise ImportError(f"{name} is not installed in the smoke step")
+sys.meta_path.insert(0, NotInstalled())
+module, sys.argv = sys.argv[1], sys.argv[1:]
+runpy.run_module(module, run_name="__main__")
+"""
+
+
+def test_script_runs_where_only_the_client_is_installed(tmp_path):
+    """It imports the output keys from stacks/ (stdlib only), never CDK: the smoke step has no aws-cdk-lib."""
+    env = {**os.environ, **_outputs_env("rt-123")}
+    command = [sys.executable, "-c", WITHOUT_CDK, "scripts.pipeline_smoke", "write-outputs", "--stage", "dev"]
+    command += ["--directory", str(tmp_path)]
+    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"wrote {tmp_path / 'cdk-outputs-dev.json'}\n", "")
+
+
+def test_client_only_environment_refuses_cdk_imports():
+    """Control: the same harness fails a module that imports CDK."""
+    command = [sys.executable, "-c", WITHOUT_CDK, "stacks.constructs.stack_outputs"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "ImportError: aws_cdk is not installed in the smoke step"
+
+
 def test_missing_outputs_are_named(tmp_path, capsys):
     env = _outputs_env("rt-123")
     del env["OUT_UserPoolId"], env["OUT_Region"]
     assert smoke.main(["write-outputs", "--stage", "dev", "--directory", str(tmp_path)], environ=env) == 1
     assert capsys.readouterr().err == (
-        "smoke check failed: missing stage outputs: OUT_Region, OUT_UserPoolId (set by the step's env_from_cfn_outputs)\n"
+        "smoke check failed: missing stage outputs: OUT_Region, OUT_UserPoolId "
+        "(set by the step's env_from_cfn_outputs)\n"
     )
     assert not (tmp_path / "cdk-outputs-dev.json").exists()
 
@@ -284,7 +307,8 @@ def test_metric_found_after_it_appears_late(cloudwatch):
 
 
 def test_metric_on_the_default_endpoint_only_fails_naming_what_exists(cloudwatch):
-    """The dimension question itself: AgentCore reporting ::DEFAULT would leave the alarms on a metric that never exists."""
+    """The dimension question itself: AgentCore reporting ::DEFAULT would leave the alarms on a metric that never
+    exists."""
     _report(cloudwatch, {**WATCHED, "Name": "agentcore_session_dev::DEFAULT"})
     now = iter([0.0, 0.0, 1300.0])
     with pytest.raises(smoke.SmokeError) as error:
@@ -324,8 +348,7 @@ def test_metric_with_extra_dimensions_is_not_the_alarms_metric(cloudwatch):
 
 def _metric_args(timeout: str) -> list[str]:
     return [
-        sys.executable,
-        str(SCRIPT),
+        *SCRIPT,
         "metric",
         "--stage",
         "dev",
@@ -355,7 +378,7 @@ def test_metric_command_exits_zero_when_the_metric_exists(cloudwatch, emulator):
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
-    result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(_metric_args("0"), env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout) == (0, f"metric {NAMESPACE} Latency {WATCHED} exists\n"), result.stderr
 
 
@@ -368,11 +391,11 @@ def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, e
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
-    result = subprocess.run(_metric_args("0"), env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(_metric_args("0"), env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.endswith(
-        f"smoke check failed: no {NAMESPACE} Latency metric with dimensions {WATCHED} after 0 s (the alarms watch that metric); "
-        "Name dimensions reported for Latency: none\n"
+        f"smoke check failed: no {NAMESPACE} Latency metric with dimensions {WATCHED} after 0 s "
+        "(the alarms watch that metric); Name dimensions reported for Latency: none\n"
     )
     assert "Traceback" not in result.stderr
 

@@ -1,5 +1,5 @@
 """Post-deployment smoke steps: the runtime is READY and, for dev, the client's demo passes against it and
-the metric the stage's alarms watch then exists.
+the metric the stage's alarms watch then exists; with the wildcards their roles hold, and why.
 
 WHY env_from_cfn_outputs: the stage's values (runtime id, pool, client) exist only after its deploy;
 CDK pipelines hand them to the step as environment variables read from the stacks' outputs, so the
@@ -10,35 +10,29 @@ WHY the metric check: the alarms and dashboard use ``Name=<runtime>::<endpoint>`
 methods default to ``::DEFAULT`` (docs/delivery.md). Which one AgentCore reports is settled by the deployed
 service, not by a template: after the demo's invocations the step lists the alarms' own metric (namespace,
 name and every dimension taken from the alarm construct) and fails the stage if it never appears.
+
+WHY a SmokeTarget and not the stage: the pipeline stack builds the stages and reads off each one what its
+step needs, so this module never imports the stage it sits under (stacks/pipeline/pipeline_stack.py).
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from aws_cdk import (
-    CfnOutput,
-    Stack,
-    Token,
-    pipelines,
-)
-from aws_cdk import (
-    aws_cloudwatch as cloudwatch,
-)
-from aws_cdk import (
-    aws_codebuild as codebuild,
-)
-from aws_cdk import (
-    aws_iam as iam,
-)
+from aws_cdk import CfnOutput, Stack, Token, pipelines
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
 
-from stacks.constructs.pipeline_findings import LIST_METRICS_ACTIONS
-from stacks.stage import AgentCoreSessionStage
+from stacks.constructs.iam_wildcards import ENV_PATTERN, RequiredWildcard
+from stacks.output_keys import CLIENT_OUTPUTS
+from stacks.runtime.execution_role import runtime_arn_pattern
 
-# Outputs the client needs (client/targets.py) plus the runtime id the readiness check polls.
-RUNTIME_OUTPUTS = ("RuntimeArn", "RuntimeId", "EndpointName", "AuthorizerType", "Region")
-IDENTITY_OUTPUTS = ("UserPoolId", "UserPoolClientId")
 READ_RUNTIME_ACTIONS = ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint")
+# The dev step's metric check (scripts/pipeline_smoke.py `metric`).
+LIST_METRICS_ACTIONS = ("cloudwatch:ListMetrics",)
 # JSON keys of the CI secret, mapped to the environment variables the demo commands read.
 CI_SECRET_KEYS = {
     "CI_USER_A": "user_a",
@@ -48,38 +42,72 @@ CI_SECRET_KEYS = {
 }
 # The client's hash-pinned lock (make lock): exactly the tested versions, every file's sha256 checked.
 INSTALL_COMMANDS = ("python3 -m pip install --quiet --require-hashes --no-deps -r client/requirements.lock",)
+# Run from the checkout's root as a module, so the script imports the output keys (stacks/output_keys.py).
+SCRIPT = "python3 -m scripts.pipeline_smoke"
 # The client needs Python >= 3.11; CodeBuild standard:7.0 selects it with runtime-versions.
 SMOKE_PYTHON_VERSION = "3.12"
 # The alarm metric every successful invocation reports (SystemErrors and Throttles may have no datapoint
-# when nothing failed); all three alarms share its dimensions (stacks/constructs/monitoring_metrics.py).
+# when nothing failed); all three alarms share its dimensions (stacks/monitoring/monitoring_metrics.py).
 WATCHED_METRIC_NAME = "Latency"
+
+SMOKE_STEP_WILDCARDS: tuple[RequiredWildcard, ...] = (
+    RequiredWildcard(
+        resource=r"arn:<AWS::Partition>:bedrock-agentcore:"
+        + ENV_PATTERN
+        + r":runtime/[A-Za-z0-9_]+-\*(?:/runtime-endpoint/\*)?",
+        actions=READ_RUNTIME_ACTIONS,
+        reason="The smoke step reads only the stage's runtime and its endpoints: the service appends a generated "
+        "suffix to the configured runtime name, known only after the stage deploys.",
+    ),
+    RequiredWildcard(
+        resource=r"\*",
+        actions=LIST_METRICS_ACTIONS,
+        reason="The dev smoke step checks that the metric its alarms watch exists; cloudwatch:ListMetrics supports "
+        "no resource-level permissions (service authorization reference, Amazon CloudWatch: no resource type).",
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmokeTarget:
+    """What a smoke step needs from the stage it checks.
+
+    Attributes:
+        stage: the stage's name (``dev``).
+        runtime_name: the configured runtime name (the read grant's ARN pattern).
+        runtime_arn: the runtime's ARN token (an alarm dimension the step receives as ``$OUT_RuntimeArn``).
+        outputs: every output of the stage's stacks by key (the StackOutputs of Identity and Runtime).
+        alarms: the stage's alarms (the step checks the latency alarm's metric).
+    """
+
+    stage: str
+    runtime_name: str
+    runtime_arn: str
+    outputs: Mapping[str, CfnOutput]
+    alarms: Sequence[cloudwatch.Alarm]
 
 
 def smoke_step(
     pipeline_stack: Stack,
-    stage: AgentCoreSessionStage,
+    target: SmokeTarget,
     *,
     source: pipelines.IFileSetProducer,
     ci_secret_name: str | None,
 ) -> pipelines.CodeBuildStep:
-    """The step run after ``stage`` deploys; with ``ci_secret_name`` it also runs ``client demo``.
+    """The step run after ``target`` deploys; with ``ci_secret_name`` it also runs ``client demo``.
 
     Args:
         pipeline_stack: the stack holding the pipeline (the step's role lives there).
-        stage: the deployed stage (its stacks' outputs feed the step).
+        target: the deployed stage (its stacks' outputs feed the step).
         source: the repository checkout (the script and the client live there).
         ci_secret_name: secret holding two CI users (dev); None runs only the readiness check (prod).
     """
-    config = stage.config
-    commands = [
-        "python3 scripts/pipeline_smoke.py write-outputs --stage " + config.stage,
-        "python3 scripts/pipeline_smoke.py ready --stage " + config.stage,
-    ]
+    commands = [f"{SCRIPT} write-outputs --stage {target.stage}", f"{SCRIPT} ready --stage {target.stage}"]
     variables: dict[str, codebuild.BuildEnvironmentVariable] = {}
-    statements = [_read_runtime_statement(pipeline_stack, config.runtime_name)]
+    statements = [_read_runtime_statement(pipeline_stack, target.runtime_name)]
     if ci_secret_name:
-        commands += _demo_commands(config.stage)
-        commands.append(metric_command(stage))
+        commands += _demo_commands(target.stage)
+        commands.append(metric_command(target))
         statements.append(
             iam.PolicyStatement(sid="ListAlarmMetrics", actions=list(LIST_METRICS_ACTIONS), resources=["*"])
         )
@@ -90,11 +118,11 @@ def smoke_step(
             for name, key in CI_SECRET_KEYS.items()
         }
     return pipelines.CodeBuildStep(
-        f"SmokeTest-{config.stage}",
+        f"SmokeTest-{target.stage}",
         input=source,
         install_commands=list(INSTALL_COMMANDS),
         commands=commands,
-        env_from_cfn_outputs=_outputs(stage),
+        env_from_cfn_outputs=_forwarded_outputs(target),
         build_environment=codebuild.BuildEnvironment(environment_variables=variables),
         role_policy_statements=statements,
         partial_build_spec=codebuild.BuildSpec.from_object(
@@ -115,8 +143,8 @@ def _demo_commands(stage_name: str) -> list[str]:
     ]
 
 
-def metric_command(stage: AgentCoreSessionStage) -> str:
-    """``pipeline_smoke.py metric`` for the metric the stage's latency alarm watches, dimension for dimension.
+def metric_command(target: SmokeTarget) -> str:
+    """``pipeline_smoke metric`` for the metric the stage's latency alarm watches, dimension for dimension.
 
     Literal dimension values are quoted as they are; the runtime ARN (a token of the stage's runtime stack)
     becomes ``$OUT_RuntimeArn``, which the step receives from the stack outputs.
@@ -124,14 +152,12 @@ def metric_command(stage: AgentCoreSessionStage) -> str:
     Raises:
         ValueError: a dimension is a token the step has no output for.
     """
-    alarm = next(
-        a for a in stage.monitoring.monitoring.alarms.alarms if _stat(a.metric).metric_name == WATCHED_METRIC_NAME
-    )
+    alarm = next(a for a in target.alarms if _stat(a.metric).metric_name == WATCHED_METRIC_NAME)
     stat = _stat(alarm.metric)
     arguments = [f"--namespace {shlex.quote(stat.namespace)}", f"--metric-name {shlex.quote(stat.metric_name)}"]
     for dimension in stat.dimensions or []:
-        arguments.append(f"--dimension {_dimension_argument(stage, dimension.name, dimension.value)}")
-    return f"python3 scripts/pipeline_smoke.py metric --stage {stage.config.stage} " + " ".join(arguments)
+        arguments.append(f"--dimension {dimension_argument(target, dimension.name, dimension.value)}")
+    return f"{SCRIPT} metric --stage {target.stage} " + " ".join(arguments)
 
 
 def _stat(metric: cloudwatch.IMetric) -> cloudwatch.MetricStatConfig:
@@ -141,26 +167,22 @@ def _stat(metric: cloudwatch.IMetric) -> cloudwatch.MetricStatConfig:
     return stat
 
 
-def _dimension_argument(stage: AgentCoreSessionStage, name: str, value: str) -> str:
+def dimension_argument(target: SmokeTarget, name: str, value: str) -> str:
+    """``NAME=VALUE`` for the command line: a literal value quoted, the runtime ARN token as its output variable.
+
+    Raises:
+        ValueError: ``value`` is another token, which the step has no output for.
+    """
     if not Token.is_unresolved(value):
         return shlex.quote(f"{name}={value}")
-    if value == stage.runtime.runtime.agent_runtime_arn:
+    if value == target.runtime_arn:
         return f'"{name}=$OUT_RuntimeArn"'
     raise ValueError(f"dimension {name} of the watched metric is a token the smoke step has no output for")
 
 
-def _outputs(stage: AgentCoreSessionStage) -> dict[str, CfnOutput]:
-    """``OUT_<Key>`` → the stage's CfnOutput (the StackOutputs construct names each output by its key)."""
-    found = {key: _output(stage.runtime, key) for key in RUNTIME_OUTPUTS}
-    found |= {key: _output(stage.identity, key) for key in IDENTITY_OUTPUTS}
-    return {f"OUT_{key}": output for key, output in found.items()}
-
-
-def _output(stack: Stack, key: str) -> CfnOutput:
-    output = stack.node.find_child("Outputs").node.find_child(key)
-    if not isinstance(output, CfnOutput):
-        raise TypeError(f"expected CfnOutput {key} in {stack.node.path}, found {type(output).__name__}")
-    return output
+def _forwarded_outputs(target: SmokeTarget) -> dict[str, CfnOutput]:
+    """``OUT_<Key>`` → the stage's CfnOutput, for every key a client needs (stacks/output_keys.py)."""
+    return {f"OUT_{key}": target.outputs[key] for keys in CLIENT_OUTPUTS.values() for key in keys}
 
 
 def _read_runtime_statement(stack: Stack, runtime_name: str) -> iam.PolicyStatement:
@@ -169,12 +191,3 @@ def _read_runtime_statement(stack: Stack, runtime_name: str) -> iam.PolicyStatem
     return iam.PolicyStatement(
         sid="ReadStageRuntime", actions=list(READ_RUNTIME_ACTIONS), resources=[arn, f"{arn}/runtime-endpoint/*"]
     )
-
-
-def runtime_arn_pattern(stack: Stack, runtime_name: str) -> str:
-    """``arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<runtime_name>-*``.
-
-    The service appends a generated suffix to the name to make the runtime id, known only after the
-    stage deploys (after this policy exists), so the name plus ``-*`` is the narrowest match.
-    """
-    return stack.format_arn(service="bedrock-agentcore", resource="runtime", resource_name=f"{runtime_name}-*")

@@ -1,0 +1,1 @@
+"""The monitoring stack: metrics, alarms and dashboard of the stage's runtime endpoint."""

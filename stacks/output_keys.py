@@ -1,0 +1,77 @@
+"""What a deployed stage publishes: its stack names and output keys, the one list every consumer derives from.
+
+The stacks add their outputs under these keys, the pipeline's smoke step forwards the ones a client needs,
+and the `make deploy` / pipeline scripts read them back. Pure Python (no CDK import), so
+scripts/pipeline_smoke.py can import it where only the client is installed (the pipeline's smoke step).
+client/ and local/ may not import stacks/: for them the contract is the outputs file `make deploy` writes,
+and tests/stacks/test_output_keys.py checks what they read and write against the synthesized outputs.
+"""
+
+from __future__ import annotations
+
+STACK_NAME_PREFIX = "AgentCoreSession"
+# The stacks of a stage; each is also that stack's construct id in the stage (never renamed: see stage.py).
+IDENTITY = "Identity"
+RUNTIME = "Runtime"
+MONITORING = "Monitoring"
+
+# Identity stack.
+USER_POOL_ID = "UserPoolId"
+USER_POOL_CLIENT_ID = "UserPoolClientId"
+OIDC_DISCOVERY_URL = "OidcDiscoveryUrl"
+# Runtime stack.
+RUNTIME_ARN = "RuntimeArn"
+RUNTIME_ID = "RuntimeId"
+ENDPOINT_NAME = "EndpointName"
+EXECUTION_ROLE_ARN = "ExecutionRoleArn"
+IMAGE_URI = "ImageUri"
+SESSION_STORE = "SessionStore"
+SESSION_BUCKET_NAME = "SessionBucketName"
+MEMORY_ID = "MemoryId"
+AUTHORIZER_TYPE = "AuthorizerType"
+REGION = "Region"
+# Monitoring stack (plain outputs: no export, no SSM parameter).
+DASHBOARD_NAME = "DashboardName"
+ALARM_TOPIC_ARN = "AlarmTopicArn"
+
+# The store's own outputs, by StageConfig.session_store.
+STORE_OUTPUTS: dict[str, tuple[str, ...]] = {"s3": (SESSION_BUCKET_NAME,), "agentcore-memory": (MEMORY_ID,)}
+# What a client needs to reach the runtime (client/targets.py reads these from the outputs file), plus the
+# runtime id the pipeline's readiness check polls: what the smoke step forwards and writes for the client.
+CLIENT_OUTPUTS: dict[str, tuple[str, ...]] = {
+    RUNTIME: (RUNTIME_ARN, RUNTIME_ID, ENDPOINT_NAME, AUTHORIZER_TYPE, REGION),
+    IDENTITY: (USER_POOL_ID, USER_POOL_CLIENT_ID),
+}
+
+
+def stack_prefix(stage: str) -> str:
+    """``dev`` → ``AgentCoreSession-dev``: the one naming rule for a stage's stacks."""
+    return f"{STACK_NAME_PREFIX}-{stage}"
+
+
+def stack_name(stage: str, stack: str) -> str:
+    """``("dev", RUNTIME)`` → ``AgentCoreSession-dev-Runtime``."""
+    return f"{stack_prefix(stage)}-{stack}"
+
+
+def published_outputs(session_store: str) -> dict[str, tuple[str, ...]]:
+    """Every output key each stack of a stage publishes, for the stage's ``session_store``.
+
+    Raises:
+        KeyError: ``session_store`` is not a store the stacks know.
+    """
+    return {
+        IDENTITY: (USER_POOL_ID, USER_POOL_CLIENT_ID, OIDC_DISCOVERY_URL),
+        RUNTIME: (
+            RUNTIME_ARN,
+            RUNTIME_ID,
+            ENDPOINT_NAME,
+            EXECUTION_ROLE_ARN,
+            IMAGE_URI,
+            SESSION_STORE,
+            *STORE_OUTPUTS[session_store],
+            AUTHORIZER_TYPE,
+            REGION,
+        ),
+        MONITORING: (DASHBOARD_NAME, ALARM_TOPIC_ARN),
+    }

@@ -1,0 +1,266 @@
+"""Defaults and ranges the docs quote, held against the code that sets them.
+
+- docs/agent.md's environment table against ``agent/settings.py``: every ``reader.<type>("NAME", default,
+  [minimum, maximum])`` call has a row whose default cell shows that default (and ``(minimum..maximum)``),
+  and every row names a variable the settings read;
+- docs/bench.md's list of flags against ``BenchConfig``'s field defaults in ``bench/config.py``.
+
+Both sides are read as source (AST), so the check needs neither module importable.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.docs.doc_text import Doc, headings
+from tests.docs.repo_facts import module_constants
+
+ROW = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|")
+BENCH_FLAG = re.compile(r"`([a-z_]+)` \(([^)]*)\)")
+FLAGS_PARAGRAPH = "Flags / `BENCH_*` variables"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One variable the agent's settings read: its default as the docs would show it, and its range."""
+
+    name: str
+    line: int
+    default: str | None
+    bounds: tuple[int, int] | None
+
+
+def agent_settings(source: str) -> list[Setting]:
+    """The ``reader.<type>(…)`` calls of agent/settings.py, in order."""
+    tree = ast.parse(source)
+    constants = module_constants(tree)
+    found: list[Setting] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "reader"):
+            continue
+        name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+        if not isinstance(name, str):
+            continue
+        kind = node.func.attr
+        default = _shown(node.args[2] if kind == "choice" else node.args[1], constants) if kind != "optional" else None
+        bounds = None
+        if kind == "integer":
+            bounds = (ast.literal_eval(node.args[2]), ast.literal_eval(node.args[3]))
+        found.append(Setting(name, node.lineno, default, bounds))
+    return sorted(found, key=lambda setting: setting.line)
+
+
+def _shown(node: ast.expr, constants: dict[str, str]) -> str | None:
+    """A default as the docs write it (``false`` for False); None when it is computed (a path)."""
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    if isinstance(node, ast.Constant):
+        return str(node.value).lower() if isinstance(node.value, bool) else str(node.value)
+    return None
+
+
+def table_rows(doc: Doc, heading: str) -> dict[str, tuple[int, str]]:
+    """``NAME`` → (line, default cell) of the table under ``heading``."""
+    start = next((item.line for item in headings(doc) if item.title == heading), None)
+    if start is None:
+        raise AssertionError(f"{doc.path}: no heading {heading!r} above the table the docs test checks")
+    rows: dict[str, tuple[int, str]] = {}
+    for number, line in enumerate(doc.text.splitlines()[start:], start=start + 1):
+        if line.startswith("#"):
+            break
+        if match := ROW.match(line):
+            rows[match.group(1)] = (number, match.group(2).strip())
+    return rows
+
+
+def check_agent_environment_table(doc: Doc, settings_path: str, source: str) -> list[str]:
+    """The table under "Environment variables" matches what agent/settings.py reads, default and range."""
+    rows = table_rows(doc, "Environment variables")
+    settings = agent_settings(source)
+    problems: list[str] = []
+    table_text = "\n".join(cell for _, cell in rows.values())
+    for setting in settings:
+        if setting.name not in rows and f"`{setting.name}`" in table_text:
+            continue  # named in another row's default (AWS_DEFAULT_REGION under AWS_REGION)
+        if setting.name not in rows:
+            problems.append(
+                f"{settings_path}:{setting.line}: reads {setting.name}: {doc.path}'s table has no row for it"
+            )
+            continue
+        line, cell = rows[setting.name]
+        wanted = [f"`{setting.default}`"] if setting.default is not None else []
+        if setting.bounds is not None:
+            wanted.append(f"({setting.bounds[0]}..{setting.bounds[1]})")
+        missing = [text for text in wanted if text not in cell]
+        if missing:
+            problems.append(
+                f"{doc.path}:{line}: `{setting.name}` default {cell!r}: {settings_path}:{setting.line} "
+                f"has {' '.join(wanted)}"
+            )
+    read = {setting.name for setting in settings}
+    problems += [
+        f"{doc.path}:{line}: `{name}`: {settings_path} does not read it"
+        for name, (line, _) in rows.items()
+        if name not in read
+    ]
+    return problems
+
+
+def bench_defaults(source: str) -> dict[str, str]:
+    """``BenchConfig`` field → its default as the docs write it (``100,1000`` for a tuple), where literal."""
+    tree = ast.parse(source)
+    constants: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            constants[node.targets[0].id] = node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            constants[node.target.id] = node.value
+    config = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "BenchConfig")
+    found: dict[str, str] = {}
+    for item in config.body:
+        if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is not None):
+            continue
+        value = constants.get(item.value.id, item.value) if isinstance(item.value, ast.Name) else item.value
+        try:
+            literal = ast.literal_eval(value)
+        except ValueError:
+            continue
+        found[item.target.id] = ",".join(map(str, literal)) if isinstance(literal, tuple) else str(literal)
+    return found
+
+
+def check_bench_defaults(doc: Doc, config_path: str, source: str) -> list[str]:
+    """The paragraph listing the flags (``Flags / `BENCH_*` variables: `name` (default) …``) matches BenchConfig."""
+    defaults = bench_defaults(source)
+    lines = doc.text.splitlines()
+    start = next((index for index, line in enumerate(lines) if line.startswith(FLAGS_PARAGRAPH)), None)
+    if start is None:
+        raise AssertionError(f"{doc.path}: no paragraph starting {FLAGS_PARAGRAPH!r} (the docs test checks it)")
+    end = next((index for index in range(start, len(lines)) if not lines[index].strip()), len(lines))
+    paragraph = "\n".join(lines[start:end])
+    problems = []
+    for match in BENCH_FLAG.finditer(paragraph):
+        name, shown = match.group(1), match.group(2).split(";")[0].strip()
+        line = start + 1 + paragraph.count("\n", 0, match.start())
+        if name in defaults and shown != defaults[name]:
+            problems.append(f"{doc.path}:{line}: `{name}` ({shown}): {config_path} defaults it to {defaults[name]}")
+    return problems
+
+
+def read(root: Path, relative: str) -> str:
+    return (root / relative).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """What stacks/config.py and cdk.json say about the stage settings."""
+
+    fields: tuple[str, ...]
+    defaults: dict[str, object]
+    stage_overrides: dict[str, dict[str, object]]
+    ranges: dict[str, tuple[int, int]]
+    choices: dict[str, tuple[str, ...]]
+
+
+def stage_settings(config_source: str, context: dict[str, object]) -> StageSettings:
+    """Fields of ``StageConfig``, defaults (cdk.json over ``_coerce``'s), ``_within`` ranges, ``_one_of`` choices."""
+    tree = ast.parse(config_source)
+    constants = {
+        node.targets[0].id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    config_class = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "StageConfig")
+    fields = tuple(
+        item.target.id
+        for item in config_class.body
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+    )
+    defaults: dict[str, object] = {}
+    ranges: dict[str, tuple[int, int]] = {}
+    choices: dict[str, tuple[str, ...]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict) and all(isinstance(key, ast.Constant) for key in node.keys):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(value, ast.Tuple) and len(value.elts) == 2 and isinstance(key, ast.Constant):
+                    try:
+                        defaults[str(key.value)] = ast.literal_eval(value.elts[1])
+                    except ValueError:
+                        continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 4:
+            name, bound = node.args[1], node.args[3]
+            if not (isinstance(name, ast.Constant) and isinstance(bound, ast.Name) and bound.id in constants):
+                continue
+            if node.func.id == "_within":
+                ranges[str(name.value)] = ast.literal_eval(constants[bound.id])
+            elif node.func.id == "_one_of":
+                choices[str(name.value)] = ast.literal_eval(constants[bound.id])
+    root = context["agentcore-session"]
+    assert isinstance(root, dict)
+    defaults.update(root.get("defaults", {}))
+    return StageSettings(fields, defaults, dict(root.get("stages", {})), ranges, choices)
+
+
+def _as_shown(value: object) -> str | None:
+    """A default as the README writes it; None for values it describes in words (dicts, lists, None)."""
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return f"`{value}`"
+    return None
+
+
+def check_stage_config_table(doc: Doc, settings: StageSettings) -> list[str]:
+    """README's Configuration table: every setting listed, with its default, stage overrides, range and choices."""
+    rows = _config_rows(doc)
+    problems: list[str] = []
+    listed: set[str] = set()
+    for line, keys, default_cell, allowed_cell in rows:
+        for key in keys:
+            listed.add(key)
+            where = f"{doc.path}:{line}: `{key}`"
+            if key not in settings.fields:
+                problems.append(f"{where}: StageConfig has no such setting")
+                continue
+            shown = _as_shown(settings.defaults.get(key))
+            if shown is not None and not re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w.])", default_cell):
+                problems.append(f"{where}: default cell {default_cell!r} lacks the default {shown}")
+            for stage, overrides in settings.stage_overrides.items():
+                value = _as_shown(overrides.get(key)) if key in overrides else None
+                if value is not None and not re.search(rf"\b{stage}\b[^)]*{re.escape(value)}", default_cell):
+                    problems.append(f"{where}: default cell {default_cell!r} lacks {stage}'s {value}")
+            if key in settings.ranges:
+                low, high = settings.ranges[key]
+                if f"{low}..{high}" not in allowed_cell:
+                    problems.append(f"{where}: allowed cell {allowed_cell!r} lacks the range {low}..{high}")
+            missing = [choice for choice in settings.choices.get(key, ()) if f"`{choice}`" not in allowed_cell]
+            if missing:
+                problems.append(f"{where}: allowed cell {allowed_cell!r} lacks {', '.join(missing)}")
+    problems += [
+        f"{doc.path}: Configuration table has no row for `{field}` (stacks/config.py StageConfig)"
+        for field in settings.fields
+        if field not in listed and field not in ("app_name", "stage")
+    ]
+    return problems
+
+
+def _config_rows(doc: Doc) -> list[tuple[int, list[str], str, str]]:
+    """(line, keys, default cell, allowed cell) of the table under README's "Configuration" heading."""
+    start = next((item.line for item in headings(doc) if item.title == "Configuration"), None)
+    if start is None:
+        raise AssertionError(f"{doc.path}: no heading 'Configuration' above the table the docs test checks")
+    rows = []
+    for number, line in enumerate(doc.text.splitlines()[start:], start=start + 1):
+        if line.startswith("#"):
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("| `") else []
+        if len(cells) == 3:
+            rows.append((number, re.findall(r"`([a-z_]+)`", cells[0]), cells[1], cells[2]))
+    return rows

@@ -1,0 +1,120 @@
+"""One list of output keys (stacks/output_keys.py): every configuration publishes exactly it, and what the
+other parts read or write (the client, `make local`'s outputs file, the smoke step) is checked against the
+synthesized outputs rather than against a copy of the list."""
+
+from __future__ import annotations
+
+import pytest
+
+from client.targets import target_from_outputs
+from local.identity_pool import LocalIdentity
+from local.outputs_file import outputs_document
+from stacks.output_keys import (
+    CLIENT_OUTPUTS,
+    EXECUTION_ROLE_ARN,
+    IDENTITY,
+    IMAGE_URI,
+    RUNTIME,
+    published_outputs,
+    stack_name,
+)
+from tests.stacks.conftest import CONFIGURATIONS
+from tests.stacks.deploy_rules import SynthesizedStack, load_stacks
+
+# The values `make local` cannot have: no image is pushed, no role is assumed.
+NOT_LOCAL = {EXECUTION_ROLE_ARN, IMAGE_URI}
+
+
+def outputs_by_stack(stacks: list[SynthesizedStack]) -> dict[str, set[str]]:
+    """The stack's API: its outputs without CDK's cross-stack plumbing (ExportsOutput...)."""
+    return {
+        s.stack_name: {key for key in s.template.get("Outputs", {}) if not key.startswith("ExportsOutput")}
+        for s in stacks
+    }
+
+
+def expected_outputs(stages: dict[str, str], pipeline: bool) -> dict[str, set[str]]:
+    """``{stack name: keys}`` for stages given as ``{stage: session store}``."""
+    expected = {"AgentCoreSession-Pipeline": set()} if pipeline else {}
+    for stage, store in stages.items():
+        expected |= {stack_name(stage, stack): set(keys) for stack, keys in published_outputs(store).items()}
+    return expected
+
+
+STAGES = {
+    "dev": {"dev": "s3"},
+    "prod": {"prod": "s3"},
+    "memory": {"dev": "agentcore-memory"},
+    "vpc": {"dev": "s3"},
+    "iam": {"dev": "s3"},
+    "agnostic": {"dev": "s3"},
+    "pipeline": {"dev": "s3", "prod": "s3"},
+}
+
+
+def test_every_configuration_is_listed():
+    assert sorted(STAGES) == sorted(CONFIGURATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_each_stack_publishes_exactly_the_listed_keys(synthesized, name):
+    published = outputs_by_stack(load_stacks(synthesized(name)))
+    assert published == expected_outputs(STAGES[name], pipeline=name == "pipeline")
+
+
+def test_output_check_catches_an_unlisted_output(synthesized):
+    """A stack publishing a key the list lacks (or missing one it has) is reported (control)."""
+    stacks = load_stacks(synthesized("dev"))
+    runtime = next(s for s in stacks if s.stack_name == stack_name("dev", RUNTIME))
+    runtime.template["Outputs"] = {
+        **{k: v for k, v in runtime.template["Outputs"].items() if k != "Region"},
+        "RuntimeVersion": {"Value": "1"},
+    }
+    published = outputs_by_stack(stacks)[stack_name("dev", RUNTIME)]
+    expected = expected_outputs(STAGES["dev"], pipeline=False)[stack_name("dev", RUNTIME)]
+    assert (published - expected, expected - published) == ({"RuntimeVersion"}, {"Region"})
+
+
+def test_client_reaches_the_runtime_from_the_forwarded_outputs_alone(synthesized):
+    """The smoke step forwards CLIENT_OUTPUTS and writes them for `client demo`: the client needs no other key."""
+    published = outputs_by_stack(load_stacks(synthesized("dev")))
+    forwarded = {}
+    for stack, keys in CLIENT_OUTPUTS.items():
+        assert set(keys) <= published[stack_name("dev", stack)]
+        forwarded |= {key: f"<{key}>" for key in keys}
+    forwarded["AuthorizerType"] = "jwt"
+    target = target_from_outputs(forwarded, name="dev", source="the smoke step's outputs")
+    assert (target.runtime_arn, target.runtime_id, target.endpoint_name, target.region) == (
+        "<RuntimeArn>",
+        "<RuntimeId>",
+        "<EndpointName>",
+        "<Region>",
+    )
+    assert (target.user_pool_id, target.client_id) == ("<UserPoolId>", "<UserPoolClientId>")
+
+
+def test_client_refuses_outputs_missing_a_forwarded_key(synthesized):
+    """Control: without one forwarded key the client stops, so the test above proves the keys are needed."""
+    forwarded = {key: f"<{key}>" for keys in CLIENT_OUTPUTS.values() for key in keys if key != "UserPoolClientId"}
+    forwarded["AuthorizerType"] = "jwt"
+    with pytest.raises(Exception, match="UserPoolClientId"):
+        target_from_outputs(forwarded, name="dev", source="the smoke step's outputs")
+
+
+def test_local_outputs_file_uses_the_deployed_keys(synthesized):
+    """`make local` (the twin of the deployed S3 configuration, local/deployed_twin.py) writes the outputs file
+    `make deploy` writes: the same keys, less what has no local meaning."""
+    document = outputs_document(
+        identity=LocalIdentity(
+            user_pool_id="us-east-1_local", client_id="client", region="us-east-1", endpoint_url="http://127.0.0.1:1"
+        ),
+        runtime_arn="arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-0123456789",
+        endpoint_name="live",
+        front_door_url="http://127.0.0.1:2",
+        session_store="s3",
+        session_bucket="agentcore-session-local",
+    )
+    local = {key for stack, values in document.items() if not stack.endswith("-Local") for key in values}
+    published = outputs_by_stack(load_stacks(synthesized("dev")))
+    deployed = published[stack_name("dev", IDENTITY)] | published[stack_name("dev", RUNTIME)]
+    assert (local - deployed, deployed - local) == (set(), NOT_LOCAL)
