@@ -71,11 +71,11 @@ class AgentServerApp(BedrockAgentCoreApp):
         super().__init__()
         self._invocations = invocations
 
-    async def _handle_invocation(self, request: Request) -> Response:  # type: ignore[override]
+    async def _handle_invocation(self, request: Request) -> Response:
         self._build_request_context(request)
         return await self._invocations.handle(request)
 
-    async def _handle_ping(self, request: Request) -> Response:  # type: ignore[override]
+    async def _handle_ping(self, request: Request) -> Response:
         status = self.get_current_ping_status()
         return JSONResponse({"status": status.value, "time_of_last_update": int(self._last_status_update_time)})
 
@@ -341,9 +341,9 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
     # The base app logs its own line per request (WARNING for every 4xx); ours (agent.requests) is the one
     # with outcome and latency, so keep only the base app's errors.
     logging.getLogger("bedrock_agentcore.app").setLevel(logging.ERROR)
-    app.state.registry = registry
     logger.info(
-        "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> | agent app ready",
+        "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> "
+        "| agent app ready",
         settings.model_provider,
         settings.model_id,
         settings.session_store,

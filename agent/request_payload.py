@@ -74,7 +74,8 @@ def validate_session_id(session_id: str | None) -> str:
         raise BadRequestError(f"header {SESSION_HEADER} is required", code="missing_session_id")
     if not SESSION_ID_PATTERN.match(session_id):
         raise BadRequestError(
-            f"header {SESSION_HEADER} must be 1-256 characters of letters, digits, '-' or '_', starting with a letter or digit",
+            f"header {SESSION_HEADER} must be 1-256 characters of letters, digits, '-' or '_', "
+            "starting with a letter or digit",
             code="invalid_session_id",
         )
     return session_id

@@ -130,11 +130,17 @@ def _read_owner_file(path: Path) -> str | object | None:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    owner = _owner_named_in(text)
+    return _UNREADABLE if owner is None else owner
+
+
+def _owner_named_in(record: str | bytes) -> str | None:
+    """The owner a record's JSON names (``{"owner": "<actor>"}``); None when it names none."""
     try:
-        owner = json.loads(text)["owner"]
+        owner = json.loads(record)["owner"]
     except (ValueError, KeyError, TypeError):
-        return _UNREADABLE
-    return owner if isinstance(owner, str) and owner else _UNREADABLE
+        return None
+    return owner if isinstance(owner, str) and owner else None
 
 
 class S3OwnerRecords:
@@ -166,7 +172,10 @@ class S3OwnerRecords:
             body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except self._client.exceptions.NoSuchKey:
             return None
-        return json.loads(body)["owner"]
+        owner = _owner_named_in(body)
+        if owner is None:
+            raise ValueError(f"owner record s3://{self._bucket}/{key} names no owner")
+        return owner
 
 
 class AgentCoreMemoryOwnerRecords:
@@ -199,4 +208,9 @@ class AgentCoreMemoryOwnerRecords:
             return None
         oldest = min(events, key=lambda event: event["eventTimestamp"])
         blob = oldest["payload"][0]["blob"]
-        return json.loads(blob if isinstance(blob, str) else json.dumps(blob))["owner"]
+        owner = _owner_named_in(blob if isinstance(blob, str) else json.dumps(blob))
+        if owner is None:
+            raise ValueError(
+                f"the oldest owner event of session {session_id} in memory {self._memory_id} names no owner"
+            )
+        return owner

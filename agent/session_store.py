@@ -8,7 +8,8 @@ each caller's data lives, so one caller's store never holds another's turns:
 - s3: ``s3://<SESSION_BUCKET>/<SESSION_PREFIX>actors/<actor>/session_<id>/...``
 - agentcore-memory: ``actorId=<actor>``, ``sessionId=<id>`` in ``MEMORY_ID``
 
-An id too long for a backend is stored under a fitted name (``agent/store_names.py``).
+An id too long for a backend is stored under a fitted name (``agent/store_names.py``). The managers of all
+conversations share one set of AWS clients per process (``agent/aws_clients.py``).
 
 Every manager is wrapped in a store boundary: whatever fails inside it (an ``OSError`` of the file store,
 a botocore error of S3 or Memory) surfaces as Strands' ``SessionException``, so the error mapping
@@ -24,10 +25,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-import boto3
 from strands.session.session_manager import SessionManager
 from strands.types.exceptions import SessionException
 
+from agent.aws_clients import STRANDS_CLIENT_CONFIG, SharedClientSession
 from agent.session_owners import (
     AgentCoreMemoryOwnerRecords,
     FileOwnerRecords,
@@ -47,18 +48,19 @@ class SessionManagerFactory(Protocol):
     def __call__(self, *, session_id: str, actor_id: str) -> SessionManager | None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SessionStore:
-    """What the server needs from a store: session managers and the owner registry."""
+    """What the server needs from the store ``SESSION_STORE`` selects: session managers and the owner registry.
 
-    kind: str
+    Attributes:
+        persists: False for ``none``: nothing outlives the process, so an agent's memory is all there is.
+        session_manager: creates the Strands session manager of one caller's session.
+        owners: who first used each session id.
+    """
+
+    persists: bool
     session_manager: SessionManagerFactory
     owners: OwnerRegistry
-
-    @property
-    def persists(self) -> bool:
-        """False for ``none``: nothing outlives the process, so an agent's memory is all there is."""
-        return self.kind != "none"
 
 
 @contextmanager
@@ -129,46 +131,49 @@ def _file_store(settings: Settings) -> SessionStore:
         name = fitted_name(session_id, max_chars=FILE_NAME_CHARS)
         return manager_class(session_id=name, storage_dir=str(root / "actors" / actor_id))
 
-    return SessionStore(kind="file", session_manager=manager, owners=OwnerRegistry(FileOwnerRecords(root)))
+    return SessionStore(persists=True, session_manager=manager, owners=OwnerRegistry(FileOwnerRecords(root)))
 
 
 def _s3_store(settings: Settings) -> SessionStore:
     from strands.session.s3_session_manager import S3SessionManager
 
-    bucket, prefix, region = settings.session_bucket or "", settings.session_prefix, settings.aws_region
-    # Managers build their own boto3 session: sessions are not thread-safe and agents are created concurrently.
-
+    bucket, prefix = settings.session_bucket or "", settings.session_prefix
+    # One S3 client for the owner records and every conversation (agent/aws_clients.py); each manager keeps
+    # its own bucket and prefix, so conversations stay apart exactly as with a client each.
+    aws = SharedClientSession(region_name=settings.aws_region)
     manager_class = bounded(S3SessionManager)
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
         return manager_class(
-            session_id=session_id, bucket=bucket, prefix=f"{prefix}actors/{actor_id}/", region_name=region
+            session_id=session_id, bucket=bucket, prefix=f"{prefix}actors/{actor_id}/", boto_session=aws
         )
 
-    owners = OwnerRegistry(S3OwnerRecords(boto3.client("s3", region_name=region), bucket, prefix))
-    return SessionStore(kind="s3", session_manager=manager, owners=owners)
+    owners = OwnerRegistry(S3OwnerRecords(aws.client("s3", config=STRANDS_CLIENT_CONFIG), bucket, prefix))
+    return SessionStore(persists=True, session_manager=manager, owners=owners)
 
 
 def _memory_store(settings: Settings) -> SessionStore:
     from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig
     from bedrock_agentcore.memory.integrations.strands.session_manager import AgentCoreMemorySessionManager
 
-    memory_id, region = settings.memory_id or "", settings.aws_region
+    memory_id = settings.memory_id or ""
+    # The Memory clients are built once and shared by the owner records and every conversation
+    # (agent/aws_clients.py); each manager keeps its own actor and session ids.
+    aws = SharedClientSession(region_name=settings.aws_region)
     manager_class = bounded(AgentCoreMemorySessionManager)
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
         name = fitted_name(session_id, max_chars=MEMORY_SESSION_ID_CHARS)
         config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=name, actor_id=actor_id)
-        return manager_class(config, region_name=region)
+        return manager_class(config, region_name=settings.aws_region, boto_session=aws)
 
-    owners = OwnerRegistry(
-        AgentCoreMemoryOwnerRecords(boto3.client("bedrock-agentcore", region_name=region), memory_id)
-    )
-    return SessionStore(kind="agentcore-memory", session_manager=manager, owners=owners)
+    data_plane = aws.client("bedrock-agentcore", config=STRANDS_CLIENT_CONFIG)
+    owners = OwnerRegistry(AgentCoreMemoryOwnerRecords(data_plane, memory_id))
+    return SessionStore(persists=True, session_manager=manager, owners=owners)
 
 
 def _no_store(settings: Settings) -> SessionStore:
     def manager(*, session_id: str, actor_id: str) -> None:
         return None
 
-    return SessionStore(kind="none", session_manager=manager, owners=OwnerRegistry(MemoryOwnerRecords()))
+    return SessionStore(persists=False, session_manager=manager, owners=OwnerRegistry(MemoryOwnerRecords()))

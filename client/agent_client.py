@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -24,6 +25,10 @@ from client.session_book import SessionBook
 from client.targets import Target
 from client.token_cache import TokenCache, Tokens
 from client.user_admin import UserAdmin
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_agentcore import BedrockAgentCoreClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 # IAM mode without a named user: no end-user header, so the agent serves the shared anonymous actor.
 ANONYMOUS_USER = "anonymous"
@@ -41,10 +46,10 @@ class AgentClient:
         root = (cache_dir or cache_root()) / target.cache_key
         self.tokens = TokenCache(root)
         self.sessions = SessionBook(root)
-        self._cognito = None
+        self._cognito: CognitoIdentityProviderClient | None = None
 
     @property
-    def cognito(self):
+    def cognito(self) -> CognitoIdentityProviderClient:
         """boto3 cognito-idp client for the target's pool (created on first use)."""
         if self._cognito is None:
             self._cognito = aws_client("cognito-idp", self.target)
@@ -133,7 +138,7 @@ class AgentClient:
             # writes the key pair its SigV4 check accepts into the outputs file.
             import boto3
 
-            agentcore = boto3.client(
+            agentcore: BedrockAgentCoreClient = boto3.client(
                 "bedrock-agentcore",
                 region_name=self.target.region,
                 endpoint_url=self.target.invocation_base_url,

@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         return _HANDLERS[args.command](client, args)
     except CliError as e:
         print(f"{PROG}: {e.message}", file=sys.stderr)
-        return e.exit_code
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
@@ -188,7 +188,8 @@ def _login(client: AgentClient, args: argparse.Namespace) -> int:
     tokens = client.login(args.name, _read_password(args, f"password for {args.name}: "), flow=args.flow)
     minutes = int((tokens.expires_at - time.time()) // 60)
     print(
-        f"logged in as {args.name} on {client.target.name}; access token valid for {minutes} min (refreshed automatically)"
+        f"logged in as {args.name} on {client.target.name}; "
+        f"access token valid for {minutes} min (refreshed automatically)"
     )
     return 0
 

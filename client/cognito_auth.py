@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
@@ -20,6 +20,14 @@ from client.errors import CliError
 from client.targets import Target
 from client.token_cache import TokenCache, Tokens
 
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import (
+        AuthenticationResultTypeTypeDef,
+        InitiateAuthResponseTypeDef,
+        RespondToAuthChallengeResponseTypeDef,
+    )
+
 logger = logging.getLogger(__name__)
 
 LOGIN_FLOWS = ("auto", "password", "srp")
@@ -28,7 +36,7 @@ LOGIN_FLOWS = ("auto", "password", "srp")
 class CognitoAuth:
     """Login, cached tokens and refresh for one target."""
 
-    def __init__(self, *, target: Target, cognito: Any, cache: TokenCache) -> None:
+    def __init__(self, *, target: Target, cognito: CognitoIdentityProviderClient, cache: TokenCache) -> None:
         """Args: target: the JWT target; cognito: a boto3 cognito-idp client; cache: its token cache."""
         self._target = target
         self._cognito = cognito
@@ -50,10 +58,7 @@ class CognitoAuth:
         """
         if flow not in LOGIN_FLOWS:
             raise CliError(f"login flow is {flow!r} but must be one of {', '.join(LOGIN_FLOWS)}")
-        if flow == "auto":
-            order = ("password", "srp") if self._target.is_local else ("srp", "password")
-        else:
-            order = (flow,)
+        order = _attempt_order(flow, local=self._target.is_local)
         for position, attempt in enumerate(order):
             try:
                 result = self._srp_auth(user, password) if attempt == "srp" else self._password_auth(user, password)
@@ -102,7 +107,7 @@ class CognitoAuth:
         logger.debug("user=<%s> | access token refreshed", user)
         return refreshed
 
-    def _password_auth(self, user: str, password: str) -> dict[str, Any]:
+    def _password_auth(self, user: str, password: str) -> AuthenticationResultTypeTypeDef:
         response = aws_call(
             "sign-in",
             self._cognito.initiate_auth,
@@ -112,7 +117,7 @@ class CognitoAuth:
         )
         return _authentication_result(user, response)
 
-    def _srp_auth(self, user: str, password: str) -> dict[str, Any]:
+    def _srp_auth(self, user: str, password: str) -> AuthenticationResultTypeTypeDef:
         srp = AWSSRP(
             username=user,
             password=password,
@@ -121,7 +126,8 @@ class CognitoAuth:
             client=self._cognito,
         )
         try:
-            response = aws_call("sign-in", srp.authenticate_user)
+            # pycognito is untyped; `authenticate_user` returns the RespondToAuthChallenge response it received.
+            response: RespondToAuthChallengeResponseTypeDef = aws_call("sign-in", srp.authenticate_user)
         except (ClientError, CliError):
             raise
         except Exception as e:  # pycognito raises its own exceptions for challenges it cannot answer
@@ -129,10 +135,19 @@ class CognitoAuth:
         return response["AuthenticationResult"]
 
 
-def _authentication_result(user: str, response: dict[str, Any]) -> dict[str, Any]:
+def _attempt_order(flow: str, *, local: bool) -> tuple[str, ...]:
+    """The sign-in flows to try, in order: `flow` alone, or for `auto` both, password first against moto."""
+    if flow != "auto":
+        return (flow,)
+    return ("password", "srp") if local else ("srp", "password")
+
+
+def _authentication_result(user: str, response: InitiateAuthResponseTypeDef) -> AuthenticationResultTypeTypeDef:
     if "AuthenticationResult" in response:
         return response["AuthenticationResult"]
-    challenge = response.get("ChallengeName", "unknown")
+    # boto3-stubs makes every member of InitiateAuthResponse required, but botocore's cognito-idp model requires
+    # none: an answer that asks for a challenge has no AuthenticationResult.
+    challenge = response.get("ChallengeName", "unknown")  # type: ignore[unreachable]
     if challenge == "NEW_PASSWORD_REQUIRED":
         raise CliError(f"user {user} must set a new password first: recreate it with `users create {user}`")
     raise CliError(f"sign-in of {user} asks for challenge {challenge}, which this client does not support")
@@ -154,7 +169,7 @@ def _sign_in_error(user: str, error: ClientError) -> CliError:
     return CliError(f"sign-in failed for {user}: {code}: {error_message(error)}")
 
 
-def _tokens_from(result: dict[str, Any], *, refresh_token: str | None) -> Tokens:
+def _tokens_from(result: AuthenticationResultTypeTypeDef, *, refresh_token: str | None) -> Tokens:
     """Tokens from an AuthenticationResult; a refresh result carries no new refresh token."""
     return Tokens(
         access_token=result["AccessToken"],

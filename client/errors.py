@@ -1,4 +1,4 @@
-"""The one exception type the command line turns into a single stderr line and an exit code.
+"""The one exception type the command line turns into a single stderr line and exit code 1.
 
 WHY: users should see "sign-in failed for alice: Incorrect username or password." — never a
 traceback. Every lower-level failure (botocore, httpx, file system) is wrapped into `CliError` where it
@@ -13,13 +13,11 @@ class CliError(Exception):
 
     Attributes:
         message: what went wrong and, where possible, what to do about it.
-        exit_code: the process exit code (non-zero).
     """
 
-    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.exit_code = exit_code
 
 
 class RuntimeHttpError(CliError):

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -25,6 +25,9 @@ from client.aws_errors import aws_call, error_code, error_message
 from client.errors import CliError, RuntimeHttpError
 from client.retry_policy import RetryPolicy, retry_after_seconds
 from client.targets import Target
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_agentcore import BedrockAgentCoreClient
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +151,7 @@ class BearerInvoker:
 class SigV4Invoker:
     """boto3 `invoke_agent_runtime` (SigV4) for a runtime configured for IAM authorization."""
 
-    def __init__(self, *, target: Target, agentcore: Any, end_user: str | None = None) -> None:
+    def __init__(self, *, target: Target, agentcore: BedrockAgentCoreClient, end_user: str | None = None) -> None:
         """Args: target: the runtime; agentcore: a boto3 `bedrock-agentcore` client (this invoker's own);
         end_user: the end user to name in the end-user header, or None to call as the shared anonymous caller."""
         self._target = target

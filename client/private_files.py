@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private_json(path: Path, data: dict[str, Any]) -> None:
+def write_private_json(path: Path, data: Mapping[str, Any]) -> None:
     """Atomically write `data` as JSON to `path` with mode 0600."""
     private_dir(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

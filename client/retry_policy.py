@@ -92,7 +92,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """The jittered wait after attempt `attempt` when the server did not say how long."""
-        return self.random() * min(self.max_backoff_seconds, self.base_seconds * 2 ** (attempt - 1))
+        return self.random() * min(self.max_backoff_seconds, self.base_seconds * 2.0 ** (attempt - 1))
 
     def waits_too_long(self, retry_after: float | None) -> bool:
         """True when the server asks for a longer wait than this policy is willing to make."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from client.errors import CliError
 from client.private_files import check_name, read_private_json, write_private_json
@@ -39,6 +39,13 @@ def check_session_id(session_id: str) -> str:
     return session_id
 
 
+class _Book(TypedDict):
+    """One user's file, as read: the current session id (if any) and the remembered sessions."""
+
+    current: str | None
+    sessions: list[dict[str, Any]]
+
+
 class SessionBook:
     """`<root>/sessions/<user>.json`: `{"current": id, "sessions": [{"id", "created_at", "last_used_at"}]}`."""
 
@@ -49,9 +56,13 @@ class SessionBook:
     def _path(self, user: str) -> Path:
         return self._root / "sessions" / f"{check_name('user name', user)}.json"
 
-    def _read(self, user: str) -> dict[str, Any]:
+    def _read(self, user: str) -> _Book:
         data = read_private_json(self._path(user)) or {}
-        return {"current": data.get("current"), "sessions": list(data.get("sessions", []))}
+        current, sessions = data.get("current"), data.get("sessions")
+        return {
+            "current": current if isinstance(current, str) else None,
+            "sessions": [s for s in sessions if isinstance(s, dict)] if isinstance(sessions, list) else [],
+        }
 
     def current(self, user: str) -> str | None:
         """The session `invoke` resumes by default."""

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from client.aws_errors import aws_call, error_code, error_message
 from client.errors import CliError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 PASSWORD_LENGTH = 24
 _SYMBOLS = "!#%+-=?@^_"
@@ -33,7 +36,7 @@ def generate_password(length: int = PASSWORD_LENGTH) -> str:
 class UserAdmin:
     """Admin operations on one user pool."""
 
-    def __init__(self, *, cognito: Any, user_pool_id: str) -> None:
+    def __init__(self, *, cognito: CognitoIdentityProviderClient, user_pool_id: str) -> None:
         """Args: cognito: boto3 cognito-idp client; user_pool_id: the pool."""
         self._cognito = cognito
         self._pool = user_pool_id

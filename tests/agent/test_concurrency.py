@@ -6,13 +6,15 @@ agent/model_factory.py wires the provider's client), so these tests also exercis
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import httpx
 
 from tests.support.agent_http import ask, invoke, new_session_id
+from tests.support.stored_conversation import file_messages, roles
 
 SESSIONS = 32
+FAILURE_BOUND_SECONDS = 120  # only bounds a failing run
 
 
 def _conversation(base_url: str, index: int) -> list[str]:
@@ -56,17 +58,29 @@ def test_different_sessions_run_in_parallel(agent_starter):
     assert answers == ["All 6 sessions met."] * len(sessions)
 
 
-def test_concurrent_requests_in_one_session_are_serialized(agent_starter):
-    server = agent_starter(model_delay=0.2)
+def test_requests_that_arrive_while_the_session_is_busy_run_one_after_another(agent_starter, model_gate, tmp_path):
+    """Five requests are parked on a session whose turn is held inside the model, then run one at a time."""
+    waiting = 5
+    server = agent_starter({**model_gate.env, "SESSION_MAX_WAITERS": str(waiting), "SESSION_WAIT_SECONDS": "3600"})
     session_id = new_session_id()
-    prompts = [f"Message {i}." for i in range(6)]
+    prompts = [f"Message {i}." for i in range(waiting + 1)]  # one more than may wait: its 429 says the rest wait
 
-    with ThreadPoolExecutor(max_workers=len(prompts)) as pool:
-        responses = list(pool.map(lambda p: invoke(server.base_url, session_id, p), prompts))
+    with ThreadPoolExecutor(max_workers=len(prompts) + 1) as pool:
+        holder = pool.submit(invoke, server.base_url, session_id, "hold first")
+        held = model_gate.wait_entered()  # the session is busy until the test releases this turn
+        crowd = {pool.submit(invoke, server.base_url, session_id, prompt): prompt for prompt in prompts}
+        first_answered = next(as_completed(crowd, timeout=FAILURE_BOUND_SECONDS))  # parked ones cannot answer yet
+        held.release()
+        answers = {crowd[future]: future.result() for future in crowd}
 
-    assert [r.status_code for r in responses] == [200] * len(prompts)
-    assert sorted(r.json()["response"] for r in responses) == sorted(f"You said: {p}" for p in prompts)
-    assert ask(server.base_url, session_id, "How many turns?") == "You have sent 7 messages."
+    refused = crowd[first_answered]
+    assert answers[refused].status_code == 429 and answers[refused].json()["code"] == "session_queue_full"
+    assert holder.result().json()["response"] == "You said: hold first"
+    assert {prompt: r.json()["response"] for prompt, r in answers.items() if prompt != refused} == {
+        prompt: f"You said: {prompt}" for prompt in prompts if prompt != refused
+    }
+    stored = file_messages(tmp_path / "sessions", "anonymous", session_id)
+    assert roles(stored) == ["user", "assistant"] * (waiting + 1)
     assert "ConcurrencyException" not in server.log_text()
 
 

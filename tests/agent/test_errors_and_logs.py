@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 
@@ -12,14 +11,13 @@ from tests.support.agent_http import invoke, log_records, new_session_id, reques
 SECRET_PROMPT = "My name is Zebulon Quixote-Secret."
 
 
-def _wait_for_line(server, request_id: str) -> list[dict]:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        lines = request_log(server.log_text(), request_id)
-        if lines:
-            return lines
-        time.sleep(0.05)
-    return []
+def _logged(server, request_id: str) -> list[dict]:
+    """The request's log line, already in the file when the answer arrives.
+
+    The server writes it before it answers, to stdout, which is the log file: its handler flushes every record
+    (``logging.StreamHandler.emit``) and the server runs with ``PYTHONUNBUFFERED=1``.
+    """
+    return request_log(server.log_text(), request_id)
 
 
 def test_model_failure_is_502_json_without_traceback(shared_agent):
@@ -34,7 +32,7 @@ def test_model_failure_is_502_json_without_traceback(shared_agent):
     }
     assert "Traceback" not in response.text and "scripted_model.py" not in response.text
     assert httpx.get(f"{shared_agent.base_url}/ping").status_code == 200
-    [line] = _wait_for_line(shared_agent, "req-model-fail")
+    [line] = _logged(shared_agent, "req-model-fail")
     assert line["level"] == "ERROR" and line["status"] == 502 and line["outcome"] == "model_error"
 
 
@@ -58,7 +56,7 @@ def test_one_json_line_per_request_without_prompt_text(shared_agent):
     response = invoke(shared_agent.base_url, session_id, SECRET_PROMPT, request_id="req-log-1")
     assert response.json()["response"] == "Nice to meet you, Zebulon Quixote-Secret."
 
-    [line] = _wait_for_line(shared_agent, "req-log-1")
+    [line] = _logged(shared_agent, "req-log-1")
 
     assert line["level"] == "INFO"
     assert line["session_id"] == session_id
@@ -71,14 +69,14 @@ def test_one_json_line_per_request_without_prompt_text(shared_agent):
 def test_rejected_request_is_logged_with_its_outcome(shared_agent):
     invoke(shared_agent.base_url, new_session_id(), 7, request_id="req-log-bad")
 
-    [line] = _wait_for_line(shared_agent, "req-log-bad")
+    [line] = _logged(shared_agent, "req-log-bad")
 
     assert line["status"] == 400 and line["outcome"] == "invalid_prompt"
 
 
 def test_every_log_line_is_json(shared_agent):
     invoke(shared_agent.base_url, new_session_id(), "hello", request_id="req-log-json")
-    _wait_for_line(shared_agent, "req-log-json")
+    assert len(_logged(shared_agent, "req-log-json")) == 1
 
     lines = [line for line in shared_agent.log_text().splitlines() if line.strip()]
 
@@ -112,8 +110,6 @@ def test_exactly_one_line_per_request(shared_agent):
     ids = {"req-one-ok": "hello", "req-one-bad": "", "req-one-fail": "Please fail the model."}
     for request_id, prompt in ids.items():
         invoke(shared_agent.base_url, new_session_id(), prompt, request_id=request_id)
-    for request_id in ids:
-        _wait_for_line(shared_agent, request_id)
 
     records = log_records(shared_agent.log_text())
 

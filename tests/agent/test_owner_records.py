@@ -88,3 +88,26 @@ def test_complete_record_from_an_earlier_version_still_decides(agent_starter, tm
     assert invoke(server.base_url, session_id, "hello", subject="bob-sub").status_code == 403
     assert invoke(server.base_url, session_id, "hello", subject="alice-sub").status_code == 200
     assert not (_owners(tmp_path) / "reclaimed").exists()
+
+
+def test_s3_record_that_names_no_owner_is_a_store_error_not_a_stranger(agent_starter, s3_store):
+    """An S3 record must name its owner as a non-empty string; anything else is a broken store, not a 403."""
+    records = {
+        "not-json": b"{not json",
+        "number": b'{"owner": 7}',
+        "empty": b'{"owner": ""}',
+        "bob": b'{"owner": "bob"}',
+    }
+    sessions = {name: new_session_id() for name in records}
+    for name, record in records.items():
+        key = f"{s3_store.prefix}owners/{sessions[name]}.json"
+        s3_store.client.put_object(Bucket=s3_store.bucket, Key=key, Body=record)
+    server = agent_starter(s3_store.env)
+
+    answers = {name: invoke(server.base_url, session_id, "hello") for name, session_id in sessions.items()}
+
+    message = "the session store failed (ValueError); see server logs for this request id"
+    for name in ("not-json", "number", "empty"):
+        assert (answers[name].status_code, answers[name].json()["error"]) == (503, message), name
+    assert answers["bob"].status_code == 403  # control: a record naming another caller
+    assert "owner record s3://agent-sessions-integrity/sessions/owners/" in server.log_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -131,6 +132,37 @@ def test_all_problems_are_reported_at_once():
         "PORT=0 is out of range: must be between 1 and 65535",
         "SESSION_BUCKET is required when SESSION_STORE=s3",
     ]
+
+
+def test_region_falls_back_to_aws_default_region():
+    assert Settings.from_env({"AWS_DEFAULT_REGION": "eu-central-1"}).aws_region == "eu-central-1"
+    assert Settings.from_env({"AWS_REGION": " ", "AWS_DEFAULT_REGION": "eu-central-1"}).aws_region == "eu-central-1"
+    assert (
+        Settings.from_env({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-central-1"}).aws_region == "eu-west-1"
+    )
+
+
+@pytest.mark.parametrize(
+    "setting", [f for f in dataclasses.fields(Settings) if f.default is not None], ids=lambda f: f.name
+)
+def test_each_default_written_to_its_variable_reads_back_unchanged(setting):
+    variable = setting.metadata["env"].name
+
+    settings = Settings.from_env({variable: str(setting.default)})
+
+    assert settings == Settings()
+
+
+def test_keyword_only_construction_checks_every_limit():
+    with pytest.raises(SettingsError) as raised:
+        Settings(max_sessions=0, log_level="chatty", port=70000)  # type: ignore[arg-type]
+
+    assert raised.value.problems == [
+        "MAX_SESSIONS=0 is out of range: must be between 1 and 10000",
+        "LOG_LEVEL='chatty' is not one of DEBUG, INFO, WARNING, ERROR",
+        "PORT=70000 is out of range: must be between 1 and 65535",
+    ]
+    assert Settings(max_sessions=10000, log_level="DEBUG", port=65535).port == 65535
 
 
 def test_keyword_only_construction_validates_too():
