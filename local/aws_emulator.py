@@ -44,7 +44,7 @@ def _matches_metadata(event: Event, condition: dict[str, Any]) -> bool:
         return key in event.metadata
     if operator == "NOT_EXISTS":
         return key not in event.metadata
-    expected = condition.get("right", {}).get("metadataValue", {}).get("stringValue")
+    expected: str | None = condition.get("right", {}).get("metadataValue", {}).get("stringValue")
     return _metadata_string(event, key) == expected
 
 

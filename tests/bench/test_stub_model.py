@@ -8,10 +8,10 @@ import httpx
 import openai
 import pytest
 
-from bench.processes import Server
+from local.processes import ServerProcess
 
 
-def _chat(stub: Server, messages: list[dict], **extra) -> httpx.Response:
+def _chat(stub: ServerProcess, messages: list[dict], **extra) -> httpx.Response:
     return httpx.post(
         f"{stub.base_url}/v1/chat/completions", json={"model": "bench-stub", "messages": messages, **extra}, timeout=10
     )
@@ -21,12 +21,12 @@ def _sse_payloads(text: str) -> list[str]:
     return [line[len("data: ") :] for line in text.splitlines() if line.startswith("data: ")]
 
 
-def test_ping_answers_200(stub: Server) -> None:
+def test_ping_answers_200(stub: ServerProcess) -> None:
     response = httpx.get(f"{stub.base_url}/ping", timeout=5)
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-def test_plain_completion_has_openai_shape(stub: Server) -> None:
+def test_plain_completion_has_openai_shape(stub: ServerProcess) -> None:
     response = _chat(stub, [{"role": "user", "content": "My name is Ann."}])
     assert response.status_code == 200
     body = response.json()
@@ -38,7 +38,7 @@ def test_plain_completion_has_openai_shape(stub: Server) -> None:
     assert body["usage"] == {"prompt_tokens": 4, "completion_tokens": 5, "total_tokens": 9}
 
 
-def test_recall_uses_last_name_in_the_messages_it_receives(stub: Server) -> None:
+def test_recall_uses_last_name_in_the_messages_it_receives(stub: ServerProcess) -> None:
     messages = [
         {"role": "user", "content": "My name is Ann."},
         {"role": "assistant", "content": "Nice to meet you, Ann."},
@@ -49,12 +49,12 @@ def test_recall_uses_last_name_in_the_messages_it_receives(stub: Server) -> None
     assert _chat(stub, messages).json()["choices"][0]["message"]["content"] == "Your name is Bob."
 
 
-def test_recall_without_a_name_says_so(stub: Server) -> None:
+def test_recall_without_a_name_says_so(stub: ServerProcess) -> None:
     answer = _chat(stub, [{"role": "user", "content": "Do you remember my name?"}]).json()
     assert answer["choices"][0]["message"]["content"] == "I don't know your name."
 
 
-def test_streamed_completion_is_chunks_then_usage_then_done(stub: Server) -> None:
+def test_streamed_completion_is_chunks_then_usage_then_done(stub: ServerProcess) -> None:
     response = _chat(
         stub, [{"role": "user", "content": "My name is Ann."}], stream=True, stream_options={"include_usage": True}
     )
@@ -70,7 +70,7 @@ def test_streamed_completion_is_chunks_then_usage_then_done(stub: Server) -> Non
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] == 9
 
 
-def test_weather_prompt_calls_the_tool_then_answers_with_its_result(stub: Server) -> None:
+def test_weather_prompt_calls_the_tool_then_answers_with_its_result(stub: ServerProcess) -> None:
     first = _chat(stub, [{"role": "user", "content": "What is the weather in Paris?"}]).json()["choices"][0]
     assert first["finish_reason"] == "tool_calls"
     call = first["message"]["tool_calls"][0]
@@ -87,7 +87,7 @@ def test_weather_prompt_calls_the_tool_then_answers_with_its_result(stub: Server
     assert _chat(stub, followup).json()["choices"][0]["message"]["content"] == "The weather in Paris is sunny, 22 °C."
 
 
-def test_official_openai_client_streams_from_it(stub: Server) -> None:
+def test_official_openai_client_streams_from_it(stub: ServerProcess) -> None:
     client = openai.OpenAI(base_url=f"{stub.base_url}/v1", api_key="bench")
     stream = client.chat.completions.create(
         model="bench-stub", stream=True, messages=[{"role": "user", "content": "hello there"}]
@@ -98,14 +98,14 @@ def test_official_openai_client_streams_from_it(stub: Server) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/v1/chat/completions"), ("POST", "/v1/completions")])
-def test_unknown_route_is_404(stub: Server, method: str, path: str) -> None:
+def test_unknown_route_is_404(stub: ServerProcess, method: str, path: str) -> None:
     response = httpx.request(method, f"{stub.base_url}{path}", timeout=5)
     assert response.status_code == 404
     assert response.json()["error"]["message"] == f"no route {method} {path}"
 
 
 @pytest.mark.parametrize("body", [b"not json", b'{"model": "x"}', b'{"messages": "hi"}'])
-def test_bad_request_is_400(stub: Server, body: bytes) -> None:
+def test_bad_request_is_400(stub: ServerProcess, body: bytes) -> None:
     response = httpx.post(f"{stub.base_url}/v1/chat/completions", content=body, timeout=5)
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"

@@ -24,16 +24,17 @@ from tests.support.deployment import AGENT_ACCESS_KEY_ID, Deployment
 from tests.support.iam_simulator import Decision, evaluate, granted_actions
 
 # Granted by the synthesized role but never called by the agent process, each with the reason it is granted.
+RUNTIME_WRITES_LOGS = "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent"
 NOT_CALLED_BY_THE_AGENT = {
     "bedrock:InvokeModel": "Converse (non-streaming); Strands' BedrockModel streams by default, the grant keeps "
     "`streaming=False` working and is scoped to the same model",
     "s3:DeleteObject": "Strands' S3SessionManager deletes only in delete_session, which the agent never calls "
     "(issue 9 removes this grant)",
-    "logs:CreateLogGroup": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:CreateLogStream": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:PutLogEvents": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:DescribeLogStreams": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:DescribeLogGroups": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
+    "logs:CreateLogGroup": RUNTIME_WRITES_LOGS,
+    "logs:CreateLogStream": RUNTIME_WRITES_LOGS,
+    "logs:PutLogEvents": RUNTIME_WRITES_LOGS,
+    "logs:DescribeLogStreams": RUNTIME_WRITES_LOGS,
+    "logs:DescribeLogGroups": RUNTIME_WRITES_LOGS,
     "xray:PutTraceSegments": "trace export of the OpenTelemetry distro; exporters are off offline (no X-Ray here)",
     "xray:PutTelemetryRecords": "trace export of the OpenTelemetry distro; exporters are off offline (no X-Ray here)",
     "xray:GetSamplingRules": "trace sampling of the OpenTelemetry distro; exporters are off offline (no X-Ray here)",

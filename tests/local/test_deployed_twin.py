@@ -40,7 +40,10 @@ def no_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str], Path]]:
-    """`python -m local` (what `make local` runs) with the real agent, on a fresh machine; yields (process, banner, outputs)."""
+    """`python -m local` (what `make local` runs) with the real agent, on a fresh machine.
+
+    Yields (process, banner, outputs file).
+    """
     home = tmp_path / "home"
     home.mkdir()
     process = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""An offline deployment of a stage's Runtime stack: moto (recording), the Bedrock stand-in, the bucket, the agent's env.
+"""An offline deployment of a stage's Runtime stack: moto (recording), the Bedrock stand-in, a bucket, the agent's env.
 
 The agent's environment is the template's ``EnvironmentVariables`` (the session bucket ``Ref`` resolved to a
 bucket created on moto) plus only what AgentCore and the offline setup add: the region, dummy credentials,
@@ -22,8 +22,8 @@ from typing import Any
 import boto3
 
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
+from local.processes import ServerProcess, free_port, start_server
 from tests.support.deployed_stack import BUCKET_TYPE, DeployedRuntimeStack
-from tests.support.processes import ServerProcess, free_port, start_server
 
 # Distinct keys tell the agent's calls apart from the test's own in moto's recording.
 AGENT_ACCESS_KEY_ID = "AKIADEPLOYEDAGENT000"
