@@ -1,6 +1,6 @@
 """The servers under test and how each is started against the benchmark's model stand-ins.
 
-OpenAI path (Strands' ``OpenAIModel`` against the OpenAI-compatible stub, ``bench/stub_model.py``):
+OpenAI path (Strands' ``OpenAIModel`` against the OpenAI-compatible stub, ``local/openai_stub.py``):
 
 - ``baseline``: the reference design (:mod:`bench.baseline_agent`, one module-level agent);
 - ``agent-none``: ``python -m agent`` with ``SESSION_STORE=none`` (isolation only);
@@ -140,8 +140,8 @@ def started_target(spec: TargetSpec, *, log_dir: Path) -> Iterator[ServerProcess
 
 @contextmanager
 def started_stub(*, log_dir: Path) -> Iterator[ServerProcess]:
-    """The stub model server; ``base_url + '/v1'`` is what the agents use."""
+    """The OpenAI stub in a process of its own, one delta per streamed reply; ``base_url + '/v1'`` is for the agents."""
     port = free_port()
-    command = python_module("bench.stub_model", "--port", str(port))
+    command = python_module("local.openai_stub", "--port", str(port), "--one-delta")
     with running(command, name="stub", port=port, log_path=log_dir / "stub.log") as server:
         yield server

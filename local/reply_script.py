@@ -1,8 +1,8 @@
 """The one reply script every model stand-in answers from: a pure function of the conversation it is sent.
 
-Used by the Bedrock Runtime stand-in (``local/bedrock_runtime.py``), the scripted Strands ``Model`` and the
-tests' OpenAI stub (``tests/support/``) and the benchmark's OpenAI stub (``bench/stub_model.py``). Because a
-reply depends only on the messages handed to the model, a caller can tell from the answer exactly which
+Used by the Bedrock Runtime stand-in (``local/bedrock_runtime.py``), the OpenAI-compatible stub
+(``local/openai_stub.py``, which the tests and the benchmark share) and the tests' scripted Strands ``Model``.
+Because a reply depends only on the messages handed to the model, a caller can tell from the answer exactly which
 history the agent sent: "Do you remember my name?" is answered from earlier user turns *in those
 messages*, so a cross-session leak or a lost history shows up as a wrong answer.
 

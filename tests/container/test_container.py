@@ -7,7 +7,7 @@ slirp4netns' host-loopback address, so nothing listens beyond loopback:
 - the deployed one: exactly the environment the dev stage's template gives the runtime (``MODEL_PROVIDER=bedrock``,
   the stack's ``MODEL_ID``, ``SESSION_STORE=s3``, bucket and prefix) against the Bedrock Runtime stand-in and
   moto S3 (``tests/support/deployment.py``);
-- ``MODEL_PROVIDER=openai`` against ``tests.support.openai_stub`` with the file store.
+- ``MODEL_PROVIDER=openai`` against ``local.openai_stub`` with the file store.
 
 In CI (``CI`` set) a missing podman or base image is a failure, never a skip.
 """
@@ -31,11 +31,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from local.openai_stub import OpenAIStub, start_openai_stub
 from local.processes import ServerStartError, free_port, stop_process, wait_until_healthy
 from tests.support.agent_http import bearer_token, sse_events
 from tests.support.deployed_stack import synthesize_runtime_stack
 from tests.support.deployment import Deployment, deploy
-from tests.support.openai_stub import OpenAIStub, start_openai_stub
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AGENT_DIR = REPO_ROOT / "agent"
