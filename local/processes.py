@@ -44,11 +44,24 @@ class ServerStartError(RuntimeError):
 
 
 def free_port(host: str = LOOPBACK) -> int:
-    """A TCP port that was free on ``host`` a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A free TCP port on ``host`` that no other ``bind(0)`` on this machine is handed for the next minute.
+
+    WHY not just "bound to port 0 a moment ago": a server needs seconds (imports) before it binds, and on a
+    machine running several test suites another process's ``bind(0)`` could be given the same port meanwhile,
+    so a health check would reach the other server. As Yelp's ephemeral-port-reserve does, the port is left in
+    TIME_WAIT (a connection to it is accepted and closed by the accepting side first): the kernel hands it to
+    no ``bind(0)`` while that lasts (60 s on Linux), yet a server binding it with ``SO_REUSEADDR`` (uvicorn,
+    asyncio, werkzeug and Go listeners all set it) gets it at once.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, 0))
+        listener.listen(1)
+        port: int = listener.getsockname()[1]
+        with socket.create_connection((host, port)):
+            accepted, _ = listener.accept()
+            accepted.close()
+    return port
 
 
 def python_module(module: str, *args: str) -> list[str]:

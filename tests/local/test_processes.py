@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,18 @@ def test_waiting_on_another_process_ends_when_it_exits(tmp_path: Path) -> None:
         wait_until_healthy(f"http://127.0.0.1:{free_port()}", process=watcher, timeout=3600, name="watched")
 
     assert str(error.value) == "watched exited with code 7 during startup"
+
+
+def test_a_free_port_is_handed_to_no_other_bind_but_a_server_can_take_it() -> None:
+    port = free_port()
+    plain = socket.socket()
+    with pytest.raises(OSError, match="Address already in use"):
+        plain.bind(("127.0.0.1", port))  # what another process's port search would find: taken
+    plain.close()
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen()
+
+        assert server.getsockname() == ("127.0.0.1", port)
