@@ -72,7 +72,7 @@ destroy: setup ## Empty STAGE's session bucket unless retained, then delete its 
 	$(BIN)/python -m scripts.empty_session_store --stage $(STAGE)
 	$(CDK) destroy --all --force
 
-lint: setup ## ruff check, ruff format --check and mypy (strict on agent/ stacks/ client/ local/); not in `make test` yet.
+lint: setup ## ruff check, ruff format --check and mypy (strict on agent/ stacks/ client/ local/ bench/); not in `make test` yet.
 	@status=0; ruff check . || status=1; ruff format --check . || status=1; mypy || status=1; exit $$status
 
 cfn-lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).

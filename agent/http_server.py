@@ -13,6 +13,9 @@ answering and asyncio logged every failed ``accept()``. Here:
   descriptor limit; one more is answered 503 with ``Retry-After`` and closed at once;
 - request heads may be up to 128 KiB (AgentCore forwards at most 20 allowlisted headers of up to 4 KB each);
 - running out of descriptors anyway is logged as one line, at most once a minute, not once per ``accept()``.
+
+The local runtime's servers (``local/http_server.py``) reuse this guard rather than carry a copy, so this
+module imports nothing else from ``agent/`` at run time (``tests/local/test_http_server.py`` checks it).
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import json
 import logging
 import resource
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from agent.settings import Settings
+if TYPE_CHECKING:
+    from agent.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +66,21 @@ def max_connections(configured: int) -> int:
     return configured if soft == resource.RLIM_INFINITY else max(1, min(configured, soft // 2))
 
 
-def guarded_protocol(*, header_timeout_seconds: float, connection_limit: int) -> type[H11Protocol]:
-    """uvicorn's h11 protocol with a request-head timeout and a connection cap."""
+def guarded_protocol(
+    *, header_timeout_seconds: float, connection_limit: int, refusal_headers: Mapping[str, str] | None = None
+) -> type[H11Protocol]:
+    """uvicorn's h11 protocol with a request-head timeout and a connection cap.
+
+    ``refusal_headers`` are added to the 503 over the cap (the local front door adds ``x-amzn-ErrorType``).
+    """
     message = f"the server already has {connection_limit} open connections, its limit; retry later"
     refusal_body = json.dumps({"error": message, "code": "too_many_connections", "message": message}).encode()
-    refusal = (
-        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
-        b"connection: close\r\ncontent-length: " + str(len(refusal_body)).encode() + b"\r\n\r\n" + refusal_body
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in (refusal_headers or {}).items())
+        + f"content-length: {len(refusal_body)}\r\n\r\n"
     )
+    refusal = head.encode() + refusal_body
     refused_log = _Throttled("suppressed=<%s>, limit=<%s> | refused a connection over the limit")
 
     class GuardedH11Protocol(H11Protocol):

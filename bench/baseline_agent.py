@@ -14,6 +14,7 @@ Run: ``OPENAI_BASE_URL=http://127.0.0.1:N/v1 PORT=M python -m bench.baseline_age
 """
 
 import os
+from typing import Any
 
 from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from strands import Agent
@@ -45,12 +46,14 @@ model = _model()
 agent = Agent(
     model=model,
     tools=[get_weather],
-    system_prompt="You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather.",
+    system_prompt=(
+        "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
+    ),
 )
 
 
 @app.entrypoint
-def invoke(payload):
+def invoke(payload: dict[str, Any]) -> dict[str, Any]:
     """Answer the prompt with the shared agent, as the samples do."""
     user_message = payload.get("prompt", "Hello")
     result = agent(user_message)

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.processes import REPO_ROOT, Server, free_port, python_module, running
+from local.aws_emulator import start_emulator_process
+from local.processes import REPO_ROOT, ServerProcess, free_port, python_module, running
 
 CDK_JSON = REPO_ROOT / "cdk.json"
 APP_CONTEXT_KEY = "agentcore-session"
@@ -31,7 +32,6 @@ DEPLOYED_STAGE = "dev"  # what `make deploy` deploys without STAGE=
 REGION = "us-east-1"
 # Dummy keys: the stand-in and moto accept any SigV4 signature; nothing leaves the machine.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
-MOTO_HEALTH_PATH = "/moto-api/data.json"  # moto has no /ping
 LOOPBACK = "127.0.0.1"
 
 
@@ -119,12 +119,12 @@ def s3_client(endpoint_url: str) -> Any:
 
 
 @contextmanager
-def started_stand_in(*, log_dir: Path) -> Iterator[Server]:
+def started_stand_in(*, log_dir: Path) -> Iterator[ServerProcess]:
     """``python -m local.bedrock_runtime`` on a free port."""
     port = free_port()
     with running(
-        "bedrock-stand-in",
         python_module("local.bedrock_runtime", "--port", str(port)),
+        name="bedrock-stand-in",
         port=port,
         log_path=log_dir / "bedrock-stand-in.log",
     ) as server:
@@ -132,17 +132,13 @@ def started_stand_in(*, log_dir: Path) -> Iterator[Server]:
 
 
 @contextmanager
-def started_moto(*, log_dir: Path) -> Iterator[Server]:
+def started_moto(*, log_dir: Path) -> Iterator[ServerProcess]:
     """``python -m local.aws_emulator`` (moto in server mode) on a free port."""
-    port = free_port()
-    with running(
-        "moto",
-        python_module("local.aws_emulator", "--port", str(port)),
-        port=port,
-        log_path=log_dir / "moto.log",
-        health_path=MOTO_HEALTH_PATH,
-    ) as server:
+    server = start_emulator_process(log_path=log_dir / "moto.log")
+    try:
         yield server
+    finally:
+        server.stop()
 
 
 def new_session_bucket(moto_url: str) -> str:

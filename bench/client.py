@@ -40,8 +40,9 @@ def answer_text(body: Any) -> str:
     """The answer text in either response shape ('' when there is none)."""
     if not isinstance(body, dict):
         return ""
-    if isinstance(body.get("response"), str):
-        return body["response"].strip()
+    response = body.get("response")
+    if isinstance(response, str):
+        return response.strip()
     message = body.get("result")
     if isinstance(message, dict):
         return "".join(block.get("text", "") for block in message.get("content", []) if isinstance(block, dict)).strip()

@@ -27,7 +27,7 @@ def _one_cold_start(spec: TargetSpec, client: httpx.Client, log_dir: Path) -> di
     with tempfile.TemporaryDirectory(prefix=f"bench-cold-{spec.name}-") as session_dir:
         server = spawn_target(spec, log_dir=log_dir, session_dir=Path(session_dir))
         try:
-            ping_s = server.wait_ready()
+            ping_s = server.wait_healthy()
             call = invoke(client, server.base_url, new_session_id("cold"), name_prompt(COLD_NAME))
             answer_s = time.perf_counter() - server.spawned_at
         finally:

@@ -14,18 +14,18 @@ from typing import Any
 import httpx
 
 from bench.client import new_session_id
-from bench.processes import Server
 from bench.scenarios import SessionOutcome, cross_talk, run_session, warm_up
 from bench.stats import summary_ms
+from local.processes import ServerProcess
 
 
-def _session_worker(server: Server, index: int, calls: int, barrier: threading.Barrier) -> SessionOutcome:
+def _session_worker(server: ServerProcess, index: int, calls: int, barrier: threading.Barrier) -> SessionOutcome:
     with httpx.Client() as client:
         barrier.wait()
         return run_session(client, server.base_url, new_session_id(f"conc{index}"), f"Person {index}", calls)
 
 
-def measure_concurrency(server: Server, *, sessions: int, calls: int) -> dict[str, Any]:
+def measure_concurrency(server: ServerProcess, *, sessions: int, calls: int) -> dict[str, Any]:
     """Run every session at once and judge every answer."""
     warm_up(server.base_url)
     barrier = threading.Barrier(sessions)

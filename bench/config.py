@@ -53,7 +53,7 @@ class BenchConfig:
         synth_reps: ``cdk synth`` runs per app (median reported); default 3.
         container_reps: ``podman run`` cold starts; default 3.
         targets: servers to measure; default baseline, agent-none, agent-file, baseline-bedrock, agent-bedrock
-            (agent-none-tls and agent-none-bedrock are opt-in).
+            (agent-none-bedrock is opt-in).
         measures: measurements to run; default all.
         output: JSON results file; default ``bench/results/latest.json``.
     """

@@ -24,9 +24,9 @@ import httpx
 
 from bench.bedrock_path import BedrockPath
 from bench.client import invoke, new_session_id
-from bench.processes import REPO_ROOT, Server, free_port, wait_for_ping
 from bench.scenarios import name_prompt
 from bench.stats import median
+from local.processes import REPO_ROOT, free_port, spawn
 
 AGENT_DIR = REPO_ROOT / "agent"
 BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-base:bookworm")
@@ -59,12 +59,12 @@ def _podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.
     return done
 
 
-def unavailable_reason() -> str | None:
+def unavailable_reason(containers_conf: Path = CONTAINERS_CONF) -> str | None:
     """Why the container cannot be measured here, or None when it can."""
     if shutil.which("podman") is None:
         return "podman is not installed"
-    if not CONTAINERS_CONF.is_file():
-        return f"{CONTAINERS_CONF} missing; run sudo scripts/container_prereqs.sh"
+    if not containers_conf.is_file():
+        return f"{containers_conf} missing; run sudo scripts/container_prereqs.sh"
     if _podman("image", "exists", BASE_IMAGE, check=False).returncode != 0:
         return f"base image {BASE_IMAGE} missing; run sudo scripts/container_prereqs.sh"
     return None
@@ -88,12 +88,12 @@ def _build_args() -> list[str]:
     ]
 
 
-def configurations(stub: Server, bedrock: BedrockPath | None) -> dict[str, dict[str, str]]:
-    """Container environment per configuration; the deployed one only when the Bedrock path is running."""
+def configurations(stub_port: int, bedrock: BedrockPath | None) -> dict[str, dict[str, str]]:
+    """Container environment per configuration (the stub on ``stub_port``); the deployed one with the Bedrock path."""
     envs = {
         OPENAI_FILE: {
             "MODEL_PROVIDER": "openai",
-            "OPENAI_BASE_URL": f"http://{HOST_FROM_CONTAINER}:{stub.port}/v1",
+            "OPENAI_BASE_URL": f"http://{HOST_FROM_CONTAINER}:{stub_port}/v1",
             "OPENAI_API_KEY": "bench",
             "MODEL_ID": "bench-stub",
             "SESSION_STORE": "file",
@@ -104,27 +104,29 @@ def configurations(stub: Server, bedrock: BedrockPath | None) -> dict[str, dict[
     return envs
 
 
-def _cold_start(env: dict[str, str], client: httpx.Client) -> dict[str, Any]:
+def _cold_start(env: dict[str, str], client: httpx.Client, log_dir: Path) -> dict[str, Any]:
+    """One ``podman run`` → ``/ping`` → first answer, timed from the spawn of ``podman run``.
+
+    ``podman run`` stays attached (the container's output goes to its log), so it lives exactly as long as the
+    container: a container that dies during startup ends the wait at once.
+    """
     port, name = free_port(), f"bench-agent-{uuid.uuid4().hex[:8]}"
     env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
-    started = time.perf_counter()
+    command = ["podman", "run", "--name", name, f"--network={NETWORK}", "--publish", f"127.0.0.1:{port}:8080"]
+    container = spawn(
+        [*command, *env_args, IMAGE],
+        name=f"container {name}",
+        port=port,
+        log_path=log_dir / f"{name}.log",
+        env={"CONTAINERS_CONF": str(CONTAINERS_CONF)},
+    )
     try:
-        _podman(
-            "run",
-            "--detach",
-            "--name",
-            name,
-            f"--network={NETWORK}",
-            "--publish",
-            f"127.0.0.1:{port}:8080",
-            *env_args,
-            IMAGE,
-        )
-        ping_s = wait_for_ping(port, timeout=START_TIMEOUT_SECONDS) - started
-        call = invoke(client, f"http://127.0.0.1:{port}", new_session_id("container"), name_prompt(COLD_NAME))
-        answer_s = time.perf_counter() - started
+        ping_s = container.wait_healthy(START_TIMEOUT_SECONDS)
+        call = invoke(client, container.base_url, new_session_id("container"), name_prompt(COLD_NAME))
+        answer_s = time.perf_counter() - container.spawned_at
     finally:
         _podman("rm", "--force", "--time", "2", name, check=False)
+        container.stop()
     return {"ping_s": ping_s, "answer_s": answer_s, "ok": call.ok and call.answer == f"Nice to meet you, {COLD_NAME}."}
 
 
@@ -138,7 +140,7 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def measure_container(stub: Server, bedrock: BedrockPath | None, *, reps: int) -> dict[str, Any]:
+def measure_container(stub_port: int, bedrock: BedrockPath | None, *, reps: int, log_dir: Path) -> dict[str, Any]:
     """Build (cached) the image, read its size, and time ``reps`` container cold starts of each configuration.
 
     The configurations alternate (and which goes first rotates), so background load falls on both alike.
@@ -150,13 +152,13 @@ def measure_container(stub: Server, bedrock: BedrockPath | None, *, reps: int) -
     _podman(*_build_args(), timeout=BUILD_TIMEOUT_SECONDS)
     build_s = time.perf_counter() - started
     size = int(_podman("image", "inspect", "--format", "{{.Size}}", IMAGE).stdout.strip())
-    envs = configurations(stub, bedrock)
+    envs = configurations(stub_port, bedrock)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in envs}
     with httpx.Client() as client:
         for rep in range(reps):
             names = list(envs)
             for name in names[rep % len(names) :] + names[: rep % len(names)]:
-                runs[name].append(_cold_start(envs[name], client))
+                runs[name].append(_cold_start(envs[name], client, log_dir))
     return {
         "measured": True,
         "image": IMAGE,

@@ -1,7 +1,7 @@
 """Resident memory per idle session held in the registry.
 
-After a warm-up (lazily imported code resident, allocator arenas at steady state), RSS of the server process is read from
-``/proc/<pid>/status``; then sessions are created (one call each, then left idle) and RSS is read again at
+After a warm-up (lazily imported code resident, allocator arenas at steady state), RSS of the server process is
+read from ``/proc/<pid>/status``; then sessions are created (one call each, then left idle) and RSS is read again at
 each checkpoint. Per-session cost = (RSS at N − RSS before) / N. Ours must be started with
 ``MAX_SESSIONS`` ≥ the largest checkpoint so nothing is evicted during the measurement.
 
@@ -15,20 +15,29 @@ creation stops once RSS has grown by :data:`MAX_GROWTH_KIB`; the checkpoint then
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.client import invoke, new_session_id
-from bench.processes import Server, rss_kib
 from bench.scenarios import name_prompt, warm_up
+from local.processes import ServerProcess
 
 # ~100 warm-up calls: the allocator reaches its steady state first, so later growth is what sessions hold.
 WARMUP_SESSIONS = 25
 MAX_GROWTH_KIB = 2 * 1024 * 1024
 
 
-def _create_sessions(server: Server, start: int, stop: int, *, rss_limit_kib: int) -> tuple[int, int]:
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process in KiB, from ``/proc/<pid>/status`` (``VmRSS``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"VmRSS not found for pid {pid}")
+
+
+def _create_sessions(server: ServerProcess, start: int, stop: int, *, rss_limit_kib: int) -> tuple[int, int]:
     """Open sessions ``start``..``stop-1`` with one call each, one after another, until RSS passes ``rss_limit_kib``.
 
     Sequential on purpose: the baseline cannot take overlapping calls, and extra server worker threads
@@ -47,7 +56,7 @@ def _create_sessions(server: Server, start: int, stop: int, *, rss_limit_kib: in
 
 
 def measure_memory(
-    server: Server,
+    server: ServerProcess,
     *,
     checkpoints: tuple[int, ...],
     max_growth_kib: int = MAX_GROWTH_KIB,

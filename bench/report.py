@@ -19,7 +19,8 @@ def budget_table(rows: list[BudgetRow]) -> str:
     for row in rows:
         value = "" if row.value is None else f"{row.value:g}"
         lines.append(
-            f"| {row.budget} | {row.target} | {row.measured} | {row.baseline} | {value} | {row.limit} | {_met(row.met)} |"
+            f"| {row.budget} | {row.target} | {row.measured} | {row.baseline} | {value} | {row.limit} "
+            f"| {_met(row.met)} |"
         )
     return "\n".join(lines)
 
@@ -101,7 +102,8 @@ def detail_table(results: dict[str, Any]) -> str:
             f"| {_cell(results, 'cold_start', target, 'median_answer_s', '{:.2f}')} "
             f"| {_cell(results, 'latency', target, 'p50_ms')} / {_cell(results, 'latency', target, 'p99_ms')} "
             f"| {_cell(results, 'concurrency', target, 'p50_ms')} / {_cell(results, 'concurrency', target, 'p99_ms')} "
-            f"| {_cell(results, 'concurrency', target, 'errors', '{}')} / {_cell(results, 'concurrency', target, 'cross_talk', '{}')} "
+            f"| {_cell(results, 'concurrency', target, 'errors', '{}')} "
+            f"/ {_cell(results, 'concurrency', target, 'cross_talk', '{}')} "
             f"| {_cell(results, 'drift', target, 'early_p50_ms')} → {_cell(results, 'drift', target, 'late_p50_ms')}, "
             f"{_cell(results, 'drift', target, 'fresh_p50_ms')} "
             f"| {_memory_cell(results, target)} |"

@@ -29,7 +29,6 @@ from bench.container import measure_container
 from bench.drift import measure_drift
 from bench.interleave import Invoker, http_invoker
 from bench.memory import WARMUP_SESSIONS, measure_memory
-from bench.processes import Server
 from bench.report import render
 from bench.results import SCHEMA_VERSION, load_avg, machine, now_iso, write_results
 from bench.scenarios import warm_up
@@ -38,6 +37,7 @@ from bench.stub_conversation import StubConversations
 from bench.synth import measure_synth
 from bench.targets import TargetSpec, needs_bedrock_path, started_stub, started_target, target_spec
 from bench.warm_latency import STAND_IN, STUB, measure_single_session
+from local.processes import ServerProcess
 
 Progress = Callable[[str], None]
 
@@ -47,7 +47,11 @@ def _stderr(message: str) -> None:
 
 
 def _per_target(
-    specs: list[TargetSpec], log_dir: Path, label: str, measure: Callable[[Server], dict[str, Any]], progress: Progress
+    specs: list[TargetSpec],
+    log_dir: Path,
+    label: str,
+    measure: Callable[[ServerProcess], dict[str, Any]],
+    progress: Progress,
 ) -> dict[str, Any]:
     section = {}
     for spec in specs:
@@ -61,7 +65,7 @@ def _per_target(
 class ModelStandIns:
     """The model stand-ins of one run: the OpenAI stub, and the Bedrock path when it was started."""
 
-    stub: Server
+    stub: ServerProcess
     bedrock: BedrockPath | None
     floors: tuple[str, ...]
 
@@ -138,7 +142,9 @@ def _server_measures(
             memory_specs, log_dir, "memory", lambda s: measure_memory(s, checkpoints=config.memory_sessions), progress
         )
     if "container" in want:
-        results["container"] = measure_container(stand_ins.stub, bedrock, reps=config.container_reps)
+        results["container"] = measure_container(
+            stand_ins.stub.port, bedrock, reps=config.container_reps, log_dir=log_dir
+        )
         progress(f"container: {results['container']}")
     return results
 

@@ -20,9 +20,9 @@ import httpx
 from botocore.eventstream import EventStreamBuffer
 
 from bench.client import Call
-from bench.stub_conversation import SYSTEM_PROMPT, WEATHER_TOOL_SPEC, WindowedConversations
+from bench.stub_conversation import SYSTEM_PROMPT, WEATHER_FUNCTION, WindowedConversations
 
-_FUNCTION = WEATHER_TOOL_SPEC["function"]
+_FUNCTION = WEATHER_FUNCTION
 # The weather tool as BedrockModel.format_request writes it (strands/models/bedrock.py).
 TOOL_CONFIG = {
     "tools": [
@@ -44,7 +44,9 @@ def streamed_text(body: bytes) -> str:
     buffer.add_data(body)
     text = []
     for message in buffer:
-        if message.headers.get(":event-type") == "contentBlockDelta":
+        # botocore-stubs types `headers` as int; botocore's EventStreamMessage holds the parsed header dict.
+        headers: dict[str, Any] = message.headers  # type: ignore[assignment]
+        if headers.get(":event-type") == "contentBlockDelta":
             text.append(json.loads(message.payload)["delta"].get("text", ""))
     return "".join(text)
 

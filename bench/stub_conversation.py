@@ -19,14 +19,12 @@ from bench.targets import STUB_MODEL_ID
 
 SLIDING_WINDOW_MESSAGES = 40
 SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
-WEATHER_TOOL_SPEC = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
+WEATHER_FUNCTION: dict[str, Any] = {
+    "name": "get_weather",
+    "description": "Get the current weather for a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
 }
+WEATHER_TOOL_SPEC: dict[str, Any] = {"type": "function", "function": WEATHER_FUNCTION}
 
 
 def streamed_text(body: str) -> str:

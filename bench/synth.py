@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.processes import REPO_ROOT
 from bench.stats import median
+from local.processes import REPO_ROOT
 
 MINIMAL_APP_DIR = Path(__file__).resolve().parent / "minimal_app"
 CDK_CLI = REPO_ROOT / "node_modules" / ".bin" / "cdk"

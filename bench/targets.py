@@ -1,11 +1,10 @@
 """The servers under test and how each is started against the benchmark's model stand-ins.
 
-OpenAI path (Strands' ``OpenAIModel`` against the OpenAI-compatible stub, ``bench/stub_model.py``):
+OpenAI path (Strands' ``OpenAIModel`` against the OpenAI-compatible stub, ``local/openai_stub.py``):
 
 - ``baseline``: the reference design (:mod:`bench.baseline_agent`, one module-level agent);
 - ``agent-none``: ``python -m agent`` with ``SESSION_STORE=none`` (isolation only);
-- ``agent-file``: ``python -m agent`` with ``SESSION_STORE=file`` (isolation + persistence on local disk);
-- ``agent-none-tls`` (opt-in experiment): ``agent-none`` served by :mod:`bench.shared_tls_agent`.
+- ``agent-file``: ``python -m agent`` with ``SESSION_STORE=file`` (isolation + persistence on local disk).
 
 Bedrock path, the deployed configuration (Strands' ``BedrockModel`` over botocore against the Bedrock Runtime
 stand-in, the S3 store on moto; :mod:`bench.bedrock_path`):
@@ -29,19 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.bedrock_path import BedrockPath
-from bench.processes import Server, free_port, python_module, running, spawn
+from local.processes import ServerProcess, free_port, python_module, running, spawn
 
 BASELINE = "baseline"
 AGENT_NONE = "agent-none"
 AGENT_FILE = "agent-file"
 BASELINE_BEDROCK = "baseline-bedrock"
 AGENT_BEDROCK = "agent-bedrock"
-AGENT_NONE_TLS = "agent-none-tls"
 AGENT_NONE_BEDROCK = "agent-none-bedrock"
 TARGETS: tuple[str, ...] = (BASELINE, AGENT_NONE, AGENT_FILE, BASELINE_BEDROCK, AGENT_BEDROCK)
-# Opt-in (``--targets``): ours with the model-client fix the first profile pointed at (bench/shared_tls_agent.py),
-# and ours on the Bedrock provider without a store.
-EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_TLS, AGENT_NONE_BEDROCK)
+# Opt-in (``--targets``): ours on the Bedrock provider without a store.
+EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_BEDROCK,)
 BASELINES: tuple[str, ...] = (BASELINE, BASELINE_BEDROCK)
 BEDROCK_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK, AGENT_NONE_BEDROCK)
 # Ours → the reference design on the same model path; the budgets compare each pair.
@@ -104,8 +101,7 @@ def target_spec(name: str, *, stub_url: str, bedrock: BedrockPath | None = None,
         "AGENT_OBSERVABILITY_ENABLED": "false",
         **(s3_store_env if name == AGENT_BEDROCK else {}),
     }
-    module = "bench.shared_tls_agent" if name == AGENT_NONE_TLS else "agent"
-    return TargetSpec(name=name, module=module, env=agent_env, uses_session_dir=name == AGENT_FILE)
+    return TargetSpec(name=name, module="agent", env=agent_env, uses_session_dir=name == AGENT_FILE)
 
 
 def _start_env(spec: TargetSpec, port: int, session_dir: Path) -> dict[str, str]:
@@ -115,12 +111,12 @@ def _start_env(spec: TargetSpec, port: int, session_dir: Path) -> dict[str, str]
     return env
 
 
-def spawn_target(spec: TargetSpec, *, log_dir: Path, session_dir: Path) -> Server:
+def spawn_target(spec: TargetSpec, *, log_dir: Path, session_dir: Path) -> ServerProcess:
     """Spawn (without waiting): cold-start measurements time from here."""
     port = free_port()
     return spawn(
-        spec.name,
         python_module(spec.module),
+        name=spec.name,
         port=port,
         log_path=log_dir / f"{spec.name}.log",
         env=_start_env(spec, port, session_dir),
@@ -128,13 +124,13 @@ def spawn_target(spec: TargetSpec, *, log_dir: Path, session_dir: Path) -> Serve
 
 
 @contextmanager
-def started_target(spec: TargetSpec, *, log_dir: Path) -> Iterator[Server]:
+def started_target(spec: TargetSpec, *, log_dir: Path) -> Iterator[ServerProcess]:
     """A fresh, healthy server (with an empty session directory) for one measurement."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as session_dir:
         port = free_port()
         with running(
-            spec.name,
             python_module(spec.module),
+            name=spec.name,
             port=port,
             log_path=log_dir / f"{spec.name}.log",
             env=_start_env(spec, port, Path(session_dir)),
@@ -143,10 +139,9 @@ def started_target(spec: TargetSpec, *, log_dir: Path) -> Iterator[Server]:
 
 
 @contextmanager
-def started_stub(*, log_dir: Path) -> Iterator[Server]:
-    """The stub model server; ``base_url + '/v1'`` is what the agents use."""
+def started_stub(*, log_dir: Path) -> Iterator[ServerProcess]:
+    """The OpenAI stub in a process of its own, one delta per streamed reply; ``base_url + '/v1'`` is for the agents."""
     port = free_port()
-    with running(
-        "stub", python_module("bench.stub_model", "--port", str(port)), port=port, log_path=log_dir / "stub.log"
-    ) as server:
+    command = python_module("local.openai_stub", "--port", str(port), "--one-delta")
+    with running(command, name="stub", port=port, log_path=log_dir / "stub.log") as server:
         yield server

@@ -31,6 +31,9 @@ def latency_summary(calls: list[Call], outcomes: list[SessionOutcome]) -> dict[s
 
 
 def measure_single_session(invokers: dict[str, Invoker], *, calls: int) -> dict[str, dict[str, Any]]:
-    """One session per target, ``calls`` invocations, interleaved call by call (include :data:`STUB` / :data:`STAND_IN`)."""
+    """One session per target, ``calls`` invocations, interleaved call by call.
+
+    The stand-ins alone (:data:`STUB`, :data:`STAND_IN`) are targets like any other: include them as the floor.
+    """
     runs = run_interleaved(invokers, calls=calls, plan=one_session, label="single")
     return {name: latency_summary(ordered, outcomes) for name, (ordered, outcomes) in runs.items()}

@@ -38,7 +38,8 @@ Try, in another terminal:
 """
 _IAM_USAGE = """\
 Local AgentCore runtime is up (Ctrl-C stops it).
-  front door  {front_door}/runtimes/<URL-encoded ARN>/invocations?qualifier={endpoint}  (SigV4, bedrock-agentcore, {region})
+  front door  {front_door}/runtimes/<URL-encoded ARN>/invocations?qualifier={endpoint}  \
+(SigV4, bedrock-agentcore, {region})
   runtime ARN {arn}
   access key  {access_key_id} (secret in the outputs file)
   agent       {agent}   log: {log}

@@ -7,8 +7,8 @@ event returned as the newest, so against plain moto a conversation it wrote is n
 service filters, returns newest first and pages with ``maxResults``/``nextToken`` (default page 20,
 at most 100); the patch below does the same, on moto's own stored events, still served over HTTP.
 
-Usage: ``start_emulator(port=0)`` → ``Emulator`` with ``.endpoint_url`` and ``.stop()``, or
-``python -m local.aws_emulator --port N``.
+Usage: ``start_emulator(port=0)`` → ``Emulator`` with ``.endpoint_url`` and ``.stop()`` in this process, or
+``start_emulator_process(log_path=...)`` → the same in a process of its own (``python -m local.aws_emulator``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import argparse
 import logging
 import signal
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from moto.bedrockagentcore.models import Event
@@ -25,10 +27,13 @@ from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
 from moto.core.responses import ActionResult
 from moto.server import ThreadedMotoServer
 
+from local.processes import STARTUP_TIMEOUT_SECONDS, ServerProcess, free_port, python_module, start_server
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+HEALTH_PATH = "/moto-api/data.json"  # moto serves no /ping; its state document answers 200 once it serves
 
 
 def _metadata_string(event: Event, key: str) -> str | None:
@@ -44,7 +49,7 @@ def _matches_metadata(event: Event, condition: dict[str, Any]) -> bool:
         return key in event.metadata
     if operator == "NOT_EXISTS":
         return key not in event.metadata
-    expected = condition.get("right", {}).get("metadataValue", {}).get("stringValue")
+    expected: str | None = condition.get("right", {}).get("metadataValue", {}).get("stringValue")
     return _metadata_string(event, key) == expected
 
 
@@ -100,6 +105,28 @@ def start_emulator(port: int = 0, host: str = "127.0.0.1") -> Emulator:
     endpoint_url = f"http://{bound_host}:{bound_port}"
     logger.info("endpoint=<%s> | aws emulator started", endpoint_url)
     return Emulator(server=server, endpoint_url=endpoint_url)
+
+
+def start_emulator_process(
+    *, log_path: Path, env: Mapping[str, str] | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS
+) -> ServerProcess:
+    """``python -m local.aws_emulator`` on a free port of 127.0.0.1, returned once it answers; the caller stops it.
+
+    Args:
+        log_path: the process's combined output.
+        env: extra environment (e.g. moto's ``MOTO_ENABLE_RECORDING`` and ``MOTO_RECORDER_FILEPATH``).
+        timeout: seconds to wait for it to answer.
+    """
+    port = free_port()
+    return start_server(
+        python_module("local.aws_emulator", "--port", str(port)),
+        port=port,
+        log_path=log_path,
+        name="aws emulator",
+        env=env,
+        health_path=HEALTH_PATH,
+        timeout=timeout,
+    )
 
 
 def main() -> None:

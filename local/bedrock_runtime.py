@@ -7,7 +7,8 @@ service-specific endpoint variable) and everything from botocore's serializer to
 as deployed. It refuses conversations Bedrock refuses (``local/converse_validation.py``) so tests catch them.
 
 Wire shapes follow botocore's model ``botocore/data/bedrock-runtime/2023-09-30/service-2.json``:
-- ``POST /model/{modelId}/converse`` → ``ConverseResponse`` JSON (``output.message``, ``stopReason``, ``usage``, ``metrics``);
+- ``POST /model/{modelId}/converse`` → ``ConverseResponse`` JSON (``output.message``, ``stopReason``, ``usage``,
+  ``metrics``);
 - ``POST /model/{modelId}/converse-stream`` → ``ConverseStreamResponse``, whose payload ``stream`` is the event
   stream ``ConverseStreamOutput``: ``messageStart``, ``contentBlockStart`` (tool use only, as Bedrock sends it),
   ``contentBlockDelta``, ``contentBlockStop``, ``messageStop``, ``metadata``, framed by ``local/event_stream.py``;
@@ -196,7 +197,8 @@ class BedrockRuntimeApp:
             return self._record(
                 request, operation, model_id, [], _error(400, "ValidationException", f"Malformed request body: {error}")
             )
-        messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+        sent = body.get("messages")
+        messages: list[Message] = sent if isinstance(sent, list) else []
         try:
             validate_converse_request(body)
             reply = await _reply(messages)

@@ -18,6 +18,7 @@ reference documents the rules but not the wording):
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 MUST_START_WITH_USER = (
@@ -44,7 +45,7 @@ def validate_converse_request(request: dict[str, Any]) -> None:
         _check_message(index, message)
     if messages[0]["role"] != "user":
         raise ConverseValidationError(MUST_START_WITH_USER)
-    if any(earlier["role"] == later["role"] for earlier, later in zip(messages, messages[1:])):
+    if any(earlier["role"] == later["role"] for earlier, later in itertools.pairwise(messages)):
         raise ConverseValidationError(MUST_ALTERNATE)
     _check_tool_turns(messages, has_tool_config=bool(request.get("toolConfig")))
 
@@ -83,5 +84,6 @@ def _check_tool_turns(messages: list[dict[str, Any]], *, has_tool_config: bool) 
             missing = [tool_id for tool_id in uses if tool_id not in _ids(messages[index + 1], "toolResult")]
             if missing:
                 raise ConverseValidationError(
-                    f"Expected toolResult blocks at messages.{index + 1}.content for the following Ids: {', '.join(missing)}"
+                    f"Expected toolResult blocks at messages.{index + 1}.content for the following Ids: "
+                    f"{', '.join(missing)}"
                 )

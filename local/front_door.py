@@ -150,7 +150,8 @@ async def _check_request(request: Request, *, config: FrontDoorConfig, authorize
 
 def _raw_path(request: Request) -> str:
     """The path exactly as sent (ASGI `raw_path`, still percent-encoded); Starlette's `path` is decoded."""
-    return (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
+    raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    return raw_path.decode("latin-1")
 
 
 def _raw_identifier(request: Request) -> str:
@@ -160,7 +161,7 @@ def _raw_identifier(request: Request) -> str:
 
 def _inbound_request(request: Request, body: bytes) -> InboundRequest:
     """The request as the signer saw it: raw path and query, lower-case headers (repeats joined by `,`)."""
-    headers = {name: ",".join(request.headers.getlist(name)) for name in request.headers.keys()}
+    headers = {name: ",".join(request.headers.getlist(name)) for name in request.headers}
     return InboundRequest(
         method=request.method,
         raw_path=_raw_path(request),

@@ -3,132 +3,48 @@
 WHY a thread, not a subprocess: the front door lives in the same process as the code that starts the
 local runtime (tests, `python -m local`), so it stops when its owner stops and needs no readiness file.
 
-WHY the guard (uvicorn 0.54 with h11, read from `uvicorn/protocols/http/h11_impl.py`): uvicorn arms no timer
-before a connection's first response and `limit_concurrency` answers only once a request head arrived, so
-idle or half-sent connections were kept forever until descriptors ran out, and asyncio then logged every
-failed `accept()`. The agent server has the same guard (`agent/http_server.py`); `local/` and `agent/`
-never import each other, so each carries its own:
+WHY the guard: uvicorn arms no timer before a connection's first response and `limit_concurrency` answers
+only once a request head arrived, so idle or half-sent connections were kept until descriptors ran out, and
+asyncio then logged every failed `accept()`. The guard against that (request-head timeout, connection cap,
+one throttled line when descriptors run out) has one home, `agent/http_server.py`: the agent's container
+ships only `agent/`, so the guard must live there, and this module reuses it. That module imports nothing
+else from `agent/` at run time (tests/local/test_http_server.py checks it), so `local/` still depends on no
+agent internals. Here:
 
 - a request head must arrive within `header_timeout_seconds` of the connection opening or of its previous
-  response, and a request body within `body_timeout_seconds` (408), or the connection is closed;
-- at most `max_connections` are open (never more than half the descriptor limit); one more gets 503;
+  response (the agent's guard), and a request body within `body_timeout_seconds` (408, `BodyTimeout` below;
+  the agent bounds its body inside its app), or the connection is closed;
+- at most `max_connections` are open (never more than half the descriptor limit); one more gets 503 with
+  `x-amzn-ErrorType`, as AWS SDKs read the front door's other refusals;
 - running out of descriptors anyway is logged once a minute, not once per `accept()`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 import logging
-import resource
 import socket
 import threading
-import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
+import agent.http_server as guard
 from local.aws_errors import ERROR_TYPE_HEADER, aws_error_type
 
 logger = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # nosec B104 - names, not a bind: these are only compared against
-MAX_REQUEST_HEAD_BYTES = 128 * 1024  # AgentCore forwards up to 20 allowlisted headers of up to 4 KB each
-LOG_INTERVAL_SECONDS = 60.0
+KEEP_ALIVE_SECONDS = 5  # uvicorn's default, stated: idle keep-alive connections close after this
+GRACEFUL_SHUTDOWN_SECONDS = 2
+JOIN_SECONDS = 5.0
 
-
-class _Throttled:
-    """A warning logged at most once per interval, with how often it was suppressed meanwhile."""
-
-    def __init__(self, message: str) -> None:
-        self._message, self._last, self._suppressed = message, float("-inf"), 0
-
-    def warn(self, *args: Any) -> None:
-        now = time.monotonic()
-        if now - self._last < LOG_INTERVAL_SECONDS:
-            self._suppressed += 1
-            return
-        logger.warning(self._message, self._suppressed, *args)
-        self._last, self._suppressed = now, 0
-
-
-def _error_type_header(status: int) -> bytes:
-    """The AWS error name header (local/aws_errors.py), so SDKs read these refusals like the front door's."""
-    return f"{ERROR_TYPE_HEADER}: {aws_error_type(status)}".encode()
-
-
-def _error_json(status_line: bytes, body: dict[str, str], *extra_headers: bytes) -> bytes:
-    data = json.dumps(body).encode()
-    headers = b"".join(h + b"\r\n" for h in extra_headers)
-    return (
-        status_line
-        + b"\r\ncontent-type: application/json\r\nconnection: close\r\n"
-        + headers
-        + b"content-length: "
-        + str(len(data)).encode()
-        + b"\r\n\r\n"
-        + data
-    )
-
-
-def _guarded_protocol(header_timeout_seconds: float, connection_limit: int) -> type[H11Protocol]:
-    message = f"the server already has {connection_limit} open connections, its limit; retry later"
-    refusal = _error_json(
-        b"HTTP/1.1 503 Service Unavailable",
-        {"error": message, "code": "too_many_connections", "message": message},
-        b"retry-after: 1",
-        _error_type_header(503),
-    )
-    refused_log = _Throttled("suppressed=<%s>, limit=<%s> | refused a connection over the limit")
-
-    class GuardedH11Protocol(H11Protocol):
-        _timer: asyncio.TimerHandle | None = None
-        _refused = False
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            if len(self.connections) >= connection_limit:
-                self._refused = True
-                transport.write(refusal)
-                transport.close()
-                refused_log.warn(connection_limit)
-                return
-            super().connection_made(transport)
-            self._arm()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            if not self._refused:
-                self._disarm()
-                super().connection_lost(exc)
-
-        def data_received(self, data: bytes) -> None:
-            cycle = self.cycle
-            super().data_received(data)
-            if self.cycle is not cycle:  # a complete request head arrived
-                self._disarm()
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
-                self._arm()
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._timer = self.loop.call_later(header_timeout_seconds, self._timed_out)
-
-        def _disarm(self) -> None:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-
-        def _timed_out(self) -> None:
-            self._timer = None
-            if not self.transport.is_closing():
-                self.transport.close()
-
-    return GuardedH11Protocol
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 
 class _BodyTimedOut(Exception):
@@ -141,14 +57,14 @@ class BodyTimeout:
     def __init__(self, app: Any, seconds: float) -> None:
         self._app, self._seconds = app, seconds
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
         deadline = asyncio.get_running_loop().time() + self._seconds
         state = {"body_done": False, "started": False, "answered": False}
 
-        async def timed_receive() -> dict[str, Any]:
+        async def timed_receive() -> Message:
             if state["body_done"]:
                 return await receive()
             try:
@@ -178,7 +94,7 @@ class BodyTimeout:
             )
             await send({"type": "http.response.body", "body": body})
 
-        async def guarded_send(message: dict[str, Any]) -> None:
+        async def guarded_send(message: Message) -> None:
             if state["answered"]:
                 return
             state["started"] = True
@@ -193,23 +109,18 @@ class BodyTimeout:
                 raise
 
 
-def _quiet_resource_errors() -> Any:
-    throttled = _Throttled("suppressed=<%s>, error=<%s> | out of file descriptors; refusing new connections")
+class _SignallingServer(guard.GuardedServer):
+    """The agent's guarded uvicorn server, telling a waiting thread when its startup is over (done or failed)."""
 
-    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        error = context.get("exception")
-        if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-            throttled.warn(errno.errorcode.get(error.errno or 0, "?"))
-            return
-        loop.default_exception_handler(context)
+    def __init__(self, config: uvicorn.Config, *, startup_over: threading.Event) -> None:
+        super().__init__(config)
+        self._startup_over = startup_over
 
-    return handle
-
-
-class _GuardedServer(uvicorn.Server):
-    async def serve(self, sockets: Any = None) -> None:
-        asyncio.get_running_loop().set_exception_handler(_quiet_resource_errors())
-        await super().serve(sockets)
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self._startup_over.set()
 
 
 class BackgroundServer:
@@ -242,28 +153,41 @@ class BackgroundServer:
         """
         # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY on accepted connections only when the listening
         # socket's proto is IPPROTO_TCP (asyncio.base_events._set_nodelay); with the default proto 0, Nagle held
-        # back the second write of every response on a kept-alive connection until the client's delayed ACK (~40 ms).
+        # back the second write of every response on a kept-alive connection until the client's delayed ACK
+        # (~40 ms).
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host = host
-        self.port = self._socket.getsockname()[1]
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-        limit = max_connections if soft == resource.RLIM_INFINITY else max(1, min(max_connections, soft // 2))
+        self.port: int = self._socket.getsockname()[1]
+        protocol = guard.guarded_protocol(
+            header_timeout_seconds=header_timeout_seconds,
+            connection_limit=guard.max_connections(max_connections),
+            refusal_headers={ERROR_TYPE_HEADER: aws_error_type(503)},
+        )
         config = uvicorn.Config(
             BodyTimeout(app, body_timeout_seconds),
             log_level="warning",
             lifespan="on",
-            timeout_graceful_shutdown=2,
-            http=_guarded_protocol(header_timeout_seconds, limit),
-            h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            http=protocol,
+            h11_max_incomplete_event_size=guard.MAX_REQUEST_HEAD_BYTES,
         )
-        self._server = _GuardedServer(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"uvicorn-{self.port}", daemon=True
-        )
+        self._startup_over = threading.Event()
+        self._server = _SignallingServer(config, startup_over=self._startup_over)
+        self._thread = threading.Thread(target=self._serve, name=f"uvicorn-{self.port}", daemon=True)
         self._thread.start()
-        self._wait_started(startup_timeout_seconds)
+        if not self._startup_over.wait(startup_timeout_seconds) or not self._server.started:
+            self.stop()
+            raise RuntimeError(f"server did not start on port {self.port} within {startup_timeout_seconds} s")
+
+    def _serve(self) -> None:
+        """The thread's body; ends the startup wait even when uvicorn fails before its startup."""
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._startup_over.set()
 
     @property
     def url(self) -> str:
@@ -273,13 +197,6 @@ class BackgroundServer:
     def stop(self) -> None:
         """Ask uvicorn to exit and wait for the thread."""
         self._server.should_exit = True
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=JOIN_SECONDS)
         self._socket.close()
         logger.debug("port=<%s> | background server stopped", self.port)
-
-    def _wait_started(self, timeout_seconds: float) -> None:
-        deadline = time.monotonic() + timeout_seconds
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start on port {self.port} within {timeout_seconds} s")
-            time.sleep(0.02)

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Literal, TypedDict
 
 import boto3
 
 logger = logging.getLogger(__name__)
 
-# The dummy credentials moto accepts; real AWS never sees them because the endpoint is moto's.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
-_PASSWORD_POLICY = {
-    "MinimumLength": 12,
-    "RequireUppercase": True,
-    "RequireLowercase": True,
-    "RequireNumbers": True,
-    "RequireSymbols": True,
-    "TemporaryPasswordValidityDays": 3,
-}
-_AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+class ClientCredentials(TypedDict):
+    """The keyword arguments of `boto3.client` that carry an access key."""
+
+    aws_access_key_id: str
+    aws_secret_access_key: str
+
+
+# The dummy credentials moto accepts; real AWS never sees them because the endpoint is moto's.
+LOCAL_CREDENTIALS: ClientCredentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+AuthFlow = Literal["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+_AUTH_FLOWS: list[AuthFlow] = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,16 @@ def create_identity(*, endpoint_url: str, region: str, pool_name: str = "agentco
     cognito = boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint_url, **LOCAL_CREDENTIALS)
     pool = cognito.create_user_pool(
         PoolName=pool_name,
-        Policies={"PasswordPolicy": _PASSWORD_POLICY},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 12,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+                "TemporaryPasswordValidityDays": 3,
+            }
+        },
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
         AutoVerifiedAttributes=["email"],
     )["UserPool"]

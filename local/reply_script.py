@@ -1,8 +1,8 @@
 """The one reply script every model stand-in answers from: a pure function of the conversation it is sent.
 
-Used by the Bedrock Runtime stand-in (``local/bedrock_runtime.py``), the scripted Strands ``Model`` and the
-tests' OpenAI stub (``tests/support/``) and the benchmark's OpenAI stub (``bench/stub_model.py``). Because a
-reply depends only on the messages handed to the model, a caller can tell from the answer exactly which
+Used by the Bedrock Runtime stand-in (``local/bedrock_runtime.py``), the OpenAI-compatible stub
+(``local/openai_stub.py``, which the tests and the benchmark share) and the tests' scripted Strands ``Model``.
+Because a reply depends only on the messages handed to the model, a caller can tell from the answer exactly which
 history the agent sent: "Do you remember my name?" is answered from earlier user turns *in those
 messages*, so a cross-session leak or a lost history shows up as a wrong answer.
 
@@ -29,7 +29,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 NAME_PATTERN = re.compile(r"\bmy name is ([^.!?\n]+)", re.IGNORECASE)
 REMEMBER_PATTERN = re.compile(r"\bdo you remember my name\b", re.IGNORECASE)
@@ -124,18 +124,18 @@ def token_usage(messages: list[Message], reply: Reply) -> tuple[int, int]:
 class _Rendezvous:
     """One reusable barrier per party count, shared by every caller in the process."""
 
-    _lock = threading.Lock()
-    _barriers: dict[int, threading.Barrier] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _barriers: ClassVar[dict[int, threading.Barrier]] = {}
 
     @classmethod
-    def meet(cls, parties: int) -> bool:
-        """Block until ``parties`` callers are waiting together; False if that never happens in time."""
+    def meet(cls, parties: int, timeout_seconds: float) -> bool:
+        """Block until ``parties`` callers are waiting together; False if that does not happen in time."""
         with cls._lock:
             barrier = cls._barriers.get(parties)
             if barrier is None or barrier.broken:
                 barrier = cls._barriers[parties] = threading.Barrier(parties)
         try:
-            barrier.wait(timeout=RENDEZVOUS_TIMEOUT_SECONDS)
+            barrier.wait(timeout=timeout_seconds)
         except threading.BrokenBarrierError:
             return False
         return True
@@ -148,8 +148,12 @@ def rendezvous_parties(messages: list[Message]) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def answer(messages: list[Message]) -> Reply:
+def answer(messages: list[Message], *, rendezvous_timeout_seconds: float = RENDEZVOUS_TIMEOUT_SECONDS) -> Reply:
     """:func:`reply_for`, plus the "meet N sessions" rendezvous; blocks the calling thread while it waits.
+
+    Args:
+        messages: the conversation sent to the model.
+        rendezvous_timeout_seconds: how long "meet N sessions" waits for its peers before "Met no one.".
 
     Raises:
         ReplyScriptError: when the newest user turn says "fail the model".
@@ -157,7 +161,8 @@ def answer(messages: list[Message]) -> Reply:
     parties = rendezvous_parties(messages)
     if parties is None:
         return reply_for(messages)
-    return Reply(text=f"All {parties} sessions met." if _Rendezvous.meet(parties) else "Met no one.")
+    met = _Rendezvous.meet(parties, rendezvous_timeout_seconds)
+    return Reply(text=f"All {parties} sessions met." if met else "Met no one.")
 
 
 def openai_text(content: Any) -> str:

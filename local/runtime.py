@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from local.agent_process import DEFAULT_AGENT_COMMAND, REPO_ROOT, AgentProcess
+from local.agent_process import DEFAULT_AGENT_COMMAND, start_agent_process
+from local.aws_emulator import Emulator, start_emulator
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
 from local.deployed_twin import TwinEnvironment, aws_credentials_found, model_is_configured, twin_environment
 from local.front_door import FrontDoorConfig, create_front_door
@@ -24,8 +25,8 @@ from local.http_server import BackgroundServer
 from local.identity_pool import LocalIdentity, create_identity
 from local.inbound_auth import AUTHORIZER_TYPES, AuthorizerType, InboundAuthorizer
 from local.jwt_authorizer import JwtAuthorizer, discover
-from local.moto_link import RunningEmulator, start_aws_emulator
 from local.outputs_file import outputs_document, write_outputs
+from local.processes import REPO_ROOT, ServerProcess
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
 
 logger = logging.getLogger(__name__)
@@ -92,8 +93,8 @@ class LocalRuntime:
     def __init__(self, settings: LocalRuntimeSettings) -> None:
         """Start moto, create the pool, start the agent (unless `agent_url`), the front door, write outputs."""
         self.settings = settings
-        self._emulator: RunningEmulator | None = None
-        self._agent: AgentProcess | None = None
+        self._emulator: Emulator | None = None
+        self._agent: ServerProcess | None = None
         self._front_door: BackgroundServer | None = None
         self.key_pair: LocalKeyPair | None = None
         self._bedrock: BedrockRuntimeStandIn | None = None
@@ -106,7 +107,7 @@ class LocalRuntime:
     def _start(self) -> None:
         settings = self.settings
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-        self._emulator = start_aws_emulator(settings.moto_port)
+        self._emulator = start_emulator(port=settings.moto_port)
         self.identity: LocalIdentity = create_identity(endpoint_url=self._emulator.endpoint_url, region=settings.region)
         self.runtime_arn = (
             f"arn:aws:bedrock-agentcore:{settings.region}:{LOCAL_ACCOUNT}:runtime/"
@@ -117,10 +118,10 @@ class LocalRuntime:
         if settings.agent_url:
             self.agent_url = settings.agent_url.rstrip("/")
         else:
-            self._agent = AgentProcess(
+            self._agent = start_agent_process(
                 command=settings.agent_command, env=agent_env, log_path=settings.state_dir / "agent.log"
             )
-            self.agent_url = self._agent.url
+            self.agent_url = self._agent.base_url
         config = FrontDoorConfig(
             runtime_arn=self.runtime_arn, endpoint_name=settings.endpoint_name, upstream_url=self.agent_url
         )

@@ -159,7 +159,8 @@ class SigV4Authorizer:
         if signed_at < now - MAX_CLOCK_SKEW:
             raise _invalid_signature(
                 "signature_expired",
-                f"Signature expired: {amz_date} is now earlier than {_stamp(now - MAX_CLOCK_SKEW)} ({_stamp(now)} - 5 min.)",
+                f"Signature expired: {amz_date} is now earlier than {_stamp(now - MAX_CLOCK_SKEW)} "
+                f"({_stamp(now)} - 5 min.)",
             )
         if signed_at > now + MAX_CLOCK_SKEW:
             raise _invalid_signature(

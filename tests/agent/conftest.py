@@ -12,9 +12,9 @@ import boto3
 import pytest
 
 from local.aws_emulator import Emulator, start_emulator
+from local.processes import ServerProcess
 from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 from tests.support.model_gate import ModelGate
-from tests.support.processes import ServerProcess
 from tests.support.run_agent import start_agent
 
 AgentStarter = Callable[..., ServerProcess]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import REPO_ROOT, free_port, listening_addresses, start_server, wait_for_ping
+from local.processes import REPO_ROOT, free_port, listening_addresses, start_server, wait_until_healthy
 
 UNUSED_MODEL = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}  # never called here
 
@@ -58,7 +58,7 @@ def test_make_dev_listens_on_loopback(tmp_path):
             start_new_session=True,
         )
     try:
-        wait_for_ping(f"http://127.0.0.1:{port}", process=make, timeout=120, log_path=tmp_path / "make.log")
+        wait_until_healthy(f"http://127.0.0.1:{port}", process=make, timeout=120, log_path=tmp_path / "make.log")
         assert listening_addresses(port) == {"127.0.0.1"}
     finally:
         os.killpg(make.pid, signal.SIGTERM)

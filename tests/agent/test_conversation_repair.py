@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from agent.conversation_repair import INTERRUPTED_TOOL_TEXT, UNANSWERED_TEXT, closing_messages
+from local.processes import ServerProcess
 from tests.support.agent_http import ask, invoke, new_session_id
 from tests.support.model_gate import ModelGate
-from tests.support.processes import ServerProcess
 from tests.support.stored_conversation import file_messages, roles, s3_messages
 
 

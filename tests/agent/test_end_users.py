@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from local.processes import ServerProcess
 from tests.support.agent_http import ask, invoke, new_session_id, request_log
-from tests.support.processes import ServerProcess
 from tests.support.run_agent import start_agent
 
 REMEMBER = "Do you remember my name?"

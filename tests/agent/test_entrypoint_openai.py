@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from local.openai_stub import OpenAIStub, start_openai_stub
+from local.processes import ServerProcess, free_port, start_server
 from tests.support.agent_http import ask, invoke, new_session_id, sse_events
-from tests.support.openai_stub import OpenAIStub, start_openai_stub
-from tests.support.processes import ServerProcess, free_port, start_server
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from local.processes import ServerProcess
 from tests.support.agent_http import SESSION_HEADER, bearer_token, new_session_id, request_log
-from tests.support.processes import ServerProcess
 from tests.support.run_agent import start_agent
 
 BODY_TIMEOUT_SECONDS = 2

@@ -10,7 +10,7 @@ from strands.models.openai import OpenAIModel
 
 from agent.model_factory import model_factory_for
 from agent.settings import Settings
-from tests.support.openai_stub import start_openai_stub
+from local.openai_stub import start_openai_stub
 
 
 def test_bedrock_factory_shares_one_model_across_agents():

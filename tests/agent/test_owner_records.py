@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from local.processes import REPO_ROOT, free_port, wait_until_healthy
 from tests.support.agent_http import invoke, new_session_id
-from tests.support.processes import REPO_ROOT, free_port, wait_for_ping
 
 TINY_FILE_SIZE = 16  # bytes: smaller than any owner record, so writing one fails with EFBIG
 
@@ -38,7 +38,7 @@ def test_failed_record_write_leaves_no_record_and_the_session_can_be_claimed_lat
         preexec_fn=limit_file_size,
     )
     try:
-        wait_for_ping(f"http://127.0.0.1:{port}", process=process)
+        wait_until_healthy(f"http://127.0.0.1:{port}", process=process)
         failed = invoke(f"http://127.0.0.1:{port}", session_id, "hello", subject="alice-sub")
     finally:
         process.kill()

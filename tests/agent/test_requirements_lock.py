@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
+from local.processes import REPO_ROOT
 from scripts import locks
-from tests.support.processes import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "agent" / "Dockerfile"
 IMAGE_LOCK = next(lock for lock in locks.LOCKS if lock.output == "agent/requirements.lock")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.settings import DEFAULT_MODEL_ID, Settings, SettingsError
-from tests.support.processes import REPO_ROOT
+from local.processes import REPO_ROOT
 
 
 def test_defaults():

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.processes import Server
 from bench.targets import started_stub
+from local.processes import ServerProcess
 
 
 @pytest.fixture(scope="module")
-def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``python -m bench.stub_model`` running until the module's tests are done."""
+def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """``python -m local.openai_stub --one-delta``, as the benchmark runs it, until the module's tests are done."""
     with started_stub(log_dir=Path(tmp_path_factory.mktemp("stub-logs"))) as server:
         yield server

@@ -24,12 +24,12 @@ from bench.bedrock_path import (
     started_moto,
 )
 from bench.client import Call, invoke, new_session_id
-from bench.processes import REPO_ROOT, Server, ping_once
 from bench.scenarios import REMEMBER_PROMPT, SessionOutcome, cross_talk, judge, name_prompt
 from bench.stand_in_conversation import StandInConversations
 from bench.stub_conversation import SLIDING_WINDOW_MESSAGES
 from bench.targets import AGENT_BEDROCK, BASELINE_BEDROCK, TargetSpec, started_target, target_spec
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
+from local.processes import REPO_ROOT, ServerProcess, health_answers
 from stacks.config import load_stage_config
 
 SETTINGS = DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/")
@@ -43,13 +43,13 @@ def stand_in() -> Iterator[BedrockRuntimeStandIn]:
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     with started_moto(log_dir=tmp_path_factory.mktemp("moto-logs")) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def bedrock(stand_in: BedrockRuntimeStandIn, moto: Server) -> BedrockPath:
+def bedrock(stand_in: BedrockRuntimeStandIn, moto: ServerProcess) -> BedrockPath:
     """The bench's Bedrock path, with the in-process stand-in whose calls the tests read."""
     return BedrockPath(
         stand_in_port=stand_in.server.port,
@@ -145,7 +145,7 @@ def test_bedrock_target_without_the_bedrock_path_is_refused(target: str) -> None
         target_spec(target, stub_url="http://127.0.0.1:9/v1")
 
 
-def _two_sessions(server: Server, http: httpx.Client) -> tuple[tuple[str, str, str], tuple[str, str]]:
+def _two_sessions(server: ServerProcess, http: httpx.Client) -> tuple[tuple[str, str, str], tuple[str, str]]:
     session_a, session_b = new_session_id("a"), new_session_id("b")
     first = invoke(http, server.base_url, session_a, name_prompt("Ann"))
     same = invoke(http, server.base_url, session_a, REMEMBER_PROMPT)
@@ -216,7 +216,7 @@ def test_stand_in_alone_sends_what_bedrock_model_sends_and_keeps_the_window(
 
 def test_started_bedrock_path_serves_the_stand_in_and_a_bucket_on_moto(tmp_path: Path) -> None:
     with started_bedrock_path(log_dir=tmp_path) as path:
-        stand_in_up = ping_once(path.stand_in_port)
+        stand_in_up = health_answers(path.stand_in_url)
         buckets = [b["Name"] for b in s3_client(path.moto_url).list_buckets()["Buckets"]]
         settings = path.settings
 

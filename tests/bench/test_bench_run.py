@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.processes import REPO_ROOT
 from bench.results import schema_problems
 from bench.synth import MINIMAL_APP_DIR, synth_into
+from local.processes import REPO_ROOT
 
 QUICK_ARGS = [
     "--targets",

@@ -56,7 +56,7 @@ def test_every_invalid_setting_is_named_at_once() -> None:
         "single_calls=0 is out of range: must be between 1 and 100000",
         "drift_calls=10 must be at least 2 × drift_window (100)",
         "memory_sessions=(100, 10) must be distinct ascending counts between 1 and 10000",
-        "target 'nope' is not one of baseline, agent-none, agent-file, baseline-bedrock, agent-bedrock, agent-none-tls, "
+        "target 'nope' is not one of baseline, agent-none, agent-file, baseline-bedrock, agent-bedrock, "
         "agent-none-bedrock",
         "measure 'speed' is not one of cold_start, latency, concurrency, drift, memory, synth, container",
     ]
@@ -204,18 +204,17 @@ def test_schema_problems_name_what_is_missing() -> None:
     assert schema_problems([]) == ["results must be an object, got list"]
 
 
-def test_container_is_reported_not_measured_without_its_prerequisites(tmp_path: Path, monkeypatch) -> None:
+def test_container_is_reported_not_measured_without_its_prerequisites(tmp_path: Path) -> None:
     import shutil
 
     from bench import container
 
-    monkeypatch.setattr(container, "CONTAINERS_CONF", tmp_path / "missing.conf")
     expected = (
         "podman is not installed"
         if shutil.which("podman") is None
         else f"{tmp_path / 'missing.conf'} missing; run sudo scripts/container_prereqs.sh"
     )
-    assert container.measure_container(stub=None, bedrock=None, reps=1) == {"measured": False, "reason": expected}
+    assert container.unavailable_reason(tmp_path / "missing.conf") == expected
 
 
 def test_bedrock_target_is_held_against_the_bedrock_baseline_and_the_stand_in_alone() -> None:
@@ -275,16 +274,14 @@ def test_memory_checkpoint_stopped_early_says_where() -> None:
 def test_container_runs_the_openai_and_the_deployed_configuration() -> None:
     from bench.bedrock_path import BedrockPath, DeployedSettings
     from bench.container import configurations
-    from bench.processes import Server
 
-    stub = Server(name="stub", process=None, port=3333, log_path=Path("/dev/null"), spawned_at=0.0)  # type: ignore[arg-type]
     path = BedrockPath(
         stand_in_port=1111,
         moto_port=2222,
         bucket="bucket-1",
         settings=DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/"),
     )
-    envs = configurations(stub, path)
+    envs = configurations(3333, path)
     assert list(envs) == ["openai-file", "bedrock-s3"]
     assert envs["openai-file"]["OPENAI_BASE_URL"] == "http://10.0.2.2:3333/v1"
     assert {
@@ -305,7 +302,7 @@ def test_container_runs_the_openai_and_the_deployed_configuration() -> None:
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://10.0.2.2:1111",
         "AWS_ENDPOINT_URL_S3": "http://10.0.2.2:2222",
     }
-    assert list(configurations(stub, None)) == ["openai-file"]
+    assert list(configurations(3333, None)) == ["openai-file"]
 
 
 def test_report_names_both_floors_and_every_container_configuration() -> None:

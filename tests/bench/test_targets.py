@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from bench.client import invoke, new_session_id
-from bench.memory import measure_memory
-from bench.processes import Server, ping_once, rss_kib
+from bench.memory import measure_memory, rss_kib
 from bench.scenarios import REMEMBER_PROMPT, name_prompt
 from bench.targets import AGENT_FILE, AGENT_NONE, BASELINE, started_target, target_spec
+from local.processes import ServerProcess, health_answers
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +26,13 @@ def http() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def baseline(stub: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def baseline(stub: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     spec = target_spec(BASELINE, stub_url=f"{stub.base_url}/v1")
     with started_target(spec, log_dir=Path(tmp_path_factory.mktemp("baseline-logs"))) as server:
         yield server
 
 
-def _two_sessions(server: Server, http: httpx.Client) -> tuple[str, str, str]:
+def _two_sessions(server: ServerProcess, http: httpx.Client) -> tuple[str, str, str]:
     session_a, session_b = new_session_id("a"), new_session_id("b")
     first = invoke(http, server.base_url, session_a, name_prompt("Ann"))
     same = invoke(http, server.base_url, session_a, REMEMBER_PROMPT)
@@ -41,20 +41,22 @@ def _two_sessions(server: Server, http: httpx.Client) -> tuple[str, str, str]:
     return first.answer, same.answer, other.answer
 
 
-def test_baseline_answers_and_leaks_across_sessions(baseline: Server, http: httpx.Client) -> None:
+def test_baseline_answers_and_leaks_across_sessions(baseline: ServerProcess, http: httpx.Client) -> None:
     answers = _two_sessions(baseline, http)
-    assert ping_once(baseline.port)
+    assert health_answers(baseline.base_url)
     assert rss_kib(baseline.process.pid) > 10_000
     assert answers == ("Nice to meet you, Ann.", "Your name is Ann.", "Your name is Ann.")
 
 
-def test_baseline_weather_tool_round_trip(baseline: Server, http: httpx.Client) -> None:
+def test_baseline_weather_tool_round_trip(baseline: ServerProcess, http: httpx.Client) -> None:
     call = invoke(http, baseline.base_url, new_session_id(), "What is the weather in Seattle?")
     assert (call.status, call.answer) == (200, "The weather in Seattle is rainy, 12 °C.")
 
 
 @pytest.mark.parametrize("target", [AGENT_NONE, AGENT_FILE])
-def test_agent_target_keeps_sessions_apart(stub: Server, http: httpx.Client, tmp_path: Path, target: str) -> None:
+def test_agent_target_keeps_sessions_apart(
+    stub: ServerProcess, http: httpx.Client, tmp_path: Path, target: str
+) -> None:
     with started_target(target_spec(target, stub_url=f"{stub.base_url}/v1"), log_dir=tmp_path) as server:
         answers = _two_sessions(server, http)
     assert answers == ("Nice to meet you, Ann.", "Your name is Ann.", "I don't know your name.")
@@ -64,7 +66,7 @@ def test_unknown_target_is_refused() -> None:
     with pytest.raises(
         ValueError,
         match="target 'reference' is not one of baseline, agent-none, agent-file, baseline-bedrock, "
-        "agent-bedrock, agent-none-tls, agent-none-bedrock",
+        "agent-bedrock, agent-none-bedrock",
     ):
         target_spec("reference", stub_url="http://127.0.0.1:1/v1")
 
@@ -80,7 +82,7 @@ def test_agent_target_env_selects_store_and_registry_size() -> None:
     }
 
 
-def test_memory_stops_creating_sessions_once_rss_passed_the_limit(baseline: Server) -> None:
+def test_memory_stops_creating_sessions_once_rss_passed_the_limit(baseline: ServerProcess) -> None:
     limited = measure_memory(baseline, checkpoints=(3, 5), max_growth_kib=-(10**9), warmup_sessions=1)
     full = measure_memory(baseline, checkpoints=(3, 5), warmup_sessions=1)
 

@@ -16,7 +16,7 @@ from client.errors import CliError
 from client.invocation import BearerInvoker
 from client.retry_policy import RetryPolicy
 from client.session_book import new_session_id
-from local.agent_process import free_port
+from local.processes import free_port
 from tests.support.runtime_peer import RuntimePeer
 
 

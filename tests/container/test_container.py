@@ -7,7 +7,7 @@ slirp4netns' host-loopback address, so nothing listens beyond loopback:
 - the deployed one: exactly the environment the dev stage's template gives the runtime (``MODEL_PROVIDER=bedrock``,
   the stack's ``MODEL_ID``, ``SESSION_STORE=s3``, bucket and prefix) against the Bedrock Runtime stand-in and
   moto S3 (``tests/support/deployment.py``);
-- ``MODEL_PROVIDER=openai`` against ``tests.support.openai_stub`` with the file store.
+- ``MODEL_PROVIDER=openai`` against ``local.openai_stub`` with the file store.
 
 In CI (``CI`` set) a missing podman or base image is a failure, never a skip.
 """
@@ -31,11 +31,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from local.openai_stub import OpenAIStub, start_openai_stub
+from local.processes import ServerStartError, free_port, stop_process, wait_until_healthy
 from tests.support.agent_http import bearer_token, sse_events
 from tests.support.deployed_stack import synthesize_runtime_stack
 from tests.support.deployment import Deployment, deploy
-from tests.support.openai_stub import OpenAIStub, start_openai_stub
-from tests.support.processes import free_port, wait_for_ping
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AGENT_DIR = REPO_ROOT / "agent"
@@ -165,7 +165,7 @@ class RunningAgent:
     def invoke(
         self, session_id: str, prompt: str, *, subject: str | None = None, stream: bool = False
     ) -> httpx.Response:
-        """POST /invocations with the session header (and the forwarded bearer token of ``subject``), as AgentCore would."""
+        """POST /invocations with the session header and, as AgentCore forwards it, ``subject``'s bearer token."""
         headers = {SESSION_HEADER: session_id}
         if subject is not None:
             headers["Authorization"] = f"Bearer {bearer_token(subject)}"
@@ -173,14 +173,22 @@ class RunningAgent:
         return httpx.post(f"{self.base_url}/invocations", json=body, headers=headers, timeout=60)
 
     def wait_healthy(self, timeout: float = 90) -> None:
-        """Wait for /ping 200; on failure the message carries the container's state and logs."""
+        """Wait for /ping 200, or for the container to stop; a failure carries the container's state and logs.
+
+        ``podman wait`` runs until the container stops, so its exit ends the wait at once when the agent dies.
+        """
+        stopped = subprocess.Popen(
+            ["podman", "wait", self.name], env=_podman_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
-            wait_for_ping(self.base_url, timeout=timeout)
-        except RuntimeError as error:
+            wait_until_healthy(self.base_url, process=stopped, timeout=timeout, name=f"container {self.name}")
+        except ServerStartError as error:
             state = podman("inspect", "--format", "{{.State.Status}} exit={{.State.ExitCode}}", self.name, check=False)
             logs = podman("logs", self.name, check=False)
             output = f"{logs.stdout[-3000:]}{logs.stderr[-3000:]}"
             pytest.fail(f"{error}\ncontainer {self.name}: {state.stdout.strip()}\n{output}", pytrace=False)
+        finally:
+            stop_process(stopped)
 
 
 def _openai_env(stub: OpenAIStub) -> dict[str, str]:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from local.processes import ServerProcess, free_port, start_server
 from tests.support.deployed_stack import DeployedRuntimeStack, synthesize_runtime_stack
 from tests.support.deployment import Deployment, deploy
-from tests.support.processes import ServerProcess, free_port, start_server
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from local.processes import ServerProcess
 from tests.deployed.conftest import AgentStarter
 from tests.support.agent_http import ask, invoke, new_session_id, sse_events
 from tests.support.deployment import Deployment
-from tests.support.processes import ServerProcess
 
 ALICE, BOB = "alice-sub", "bob-sub"
 

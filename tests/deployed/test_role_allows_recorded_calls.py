@@ -24,16 +24,17 @@ from tests.support.deployment import AGENT_ACCESS_KEY_ID, Deployment
 from tests.support.iam_simulator import Decision, evaluate, granted_actions
 
 # Granted by the synthesized role but never called by the agent process, each with the reason it is granted.
+RUNTIME_WRITES_LOGS = "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent"
 NOT_CALLED_BY_THE_AGENT = {
     "bedrock:InvokeModel": "Converse (non-streaming); Strands' BedrockModel streams by default, the grant keeps "
     "`streaming=False` working and is scoped to the same model",
     "s3:DeleteObject": "Strands' S3SessionManager deletes only in delete_session, which the agent never calls "
     "(issue 9 removes this grant)",
-    "logs:CreateLogGroup": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:CreateLogStream": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:PutLogEvents": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:DescribeLogStreams": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
-    "logs:DescribeLogGroups": "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent",
+    "logs:CreateLogGroup": RUNTIME_WRITES_LOGS,
+    "logs:CreateLogStream": RUNTIME_WRITES_LOGS,
+    "logs:PutLogEvents": RUNTIME_WRITES_LOGS,
+    "logs:DescribeLogStreams": RUNTIME_WRITES_LOGS,
+    "logs:DescribeLogGroups": RUNTIME_WRITES_LOGS,
     "xray:PutTraceSegments": "trace export of the OpenTelemetry distro; exporters are off offline (no X-Ray here)",
     "xray:PutTelemetryRecords": "trace export of the OpenTelemetry distro; exporters are off offline (no X-Ray here)",
     "xray:GetSamplingRules": "trace sampling of the OpenTelemetry distro; exporters are off offline (no X-Ray here)",
@@ -56,6 +57,7 @@ NOT_CALLED_BY_THE_AGENT = {
 REGIONLESS_MODEL_ARN = re.compile(r"^arn:[^:]+:bedrock:::foundation-model/")
 DEPLOYED_CODE_PATH = {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "bedrock:InvokeModelWithResponseStream"}
 ALICE, BOB = "alice-sub", "bob-sub"
+SESSION_PREFIX = "sessions/"  # the dev stage's (cdk.json defaults.session_prefix)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def test_the_recording_covers_the_deployed_code_path(recorded: Recorded) -> None
     routed = [call for call in recorded.calls if "bedrock:InferenceProfileArn" in call.context]
 
     assert called >= DEPLOYED_CODE_PATH
-    assert listings and all(call.context.get("s3:prefix", "").startswith("sessions/") for call in listings)
+    assert listings and all(call.context.get("s3:prefix", "").startswith(SESSION_PREFIX) for call in listings)
     assert {call.resource.split(":")[3] for call in routed} == {"us-east-1", ""}  # global profile: source + region-less
 
 
@@ -209,24 +211,50 @@ def test_removing_an_action_the_agent_uses_fails_the_check(recorded: Recorded, a
     assert len(problems) == sum(call.action == action for call in recorded.calls)
 
 
-def test_listing_outside_the_prefix_follows_the_templates_condition(recorded: Recorded) -> None:
+def _listings(recorded: Recorded) -> list[AwsCall]:
+    """The agent's first ListBucket, the same outside the session prefix, and the same without a prefix."""
     listing = next(call for call in recorded.calls if call.action == "s3:ListBucket")
     outside = dataclasses.replace(listing, context={**listing.context, "s3:prefix": "other/"})
     unprefixed = dataclasses.replace(listing, context={k: v for k, v in listing.context.items() if k != "s3:prefix"})
-    conditioned = any(
-        "s3:prefix" in str(s.get("Condition"))
-        for p in recorded.identity_policies
-        for s in p["Statement"]
-        if "s3:ListBucket" in str(s.get("Action"))
-    )
-    # With the s3:prefix condition, listing elsewhere is refused; a bucket-wide grant (the bucket holds only
-    # sessions) allows it. Either way the evaluator must tell the two requests apart from the template alone.
-    outside_result = "ImplicitlyDenied" if conditioned else "Allowed"
+    return [listing, outside, unprefixed]
 
-    assert [d.result for d in recorded.decide([listing, outside, unprefixed])] == [
+
+def _listing_conditioned_on(policies: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The policies with every statement that grants s3:ListBucket limited to keys under ``prefix``."""
+    condition = {"StringLike": {"s3:prefix": f"{prefix}*"}}
+    return [
+        {
+            **policy,
+            "Statement": [
+                {**s, "Condition": condition} if "s3:ListBucket" in _listed(s.get("Action")) else s
+                for s in policy["Statement"]
+            ],
+        }
+        for policy in policies
+    ]
+
+
+def test_listing_is_granted_bucket_wide_as_the_store_decides(recorded: Recorded) -> None:
+    """stacks/constructs/session_store.py grants ListBucket without s3:prefix (a missing key must be 404)."""
+    granting = [
+        statement
+        for policy in recorded.identity_policies
+        for statement in policy["Statement"]
+        if "s3:ListBucket" in _listed(statement.get("Action"))
+    ]
+
+    assert granting and all("Condition" not in statement for statement in granting), granting
+    assert [d.result for d in recorded.decide(_listings(recorded))] == ["Allowed"] * 3
+
+
+def test_a_prefix_condition_on_listing_would_refuse_listing_elsewhere(recorded: Recorded) -> None:
+    """Control for the test above: the evaluator tells the three listings apart when the role does."""
+    conditioned = _listing_conditioned_on(recorded.identity_policies, SESSION_PREFIX)
+
+    assert [d.result for d in recorded.decide(_listings(recorded), identity_policies=conditioned)] == [
         "Allowed",
-        outside_result,
-        outside_result,
+        "ImplicitlyDenied",
+        "ImplicitlyDenied",
     ]
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for the local runtime: moto Cognito over HTTP, tokens, an upstream recorder, the front door (JWT and SigV4)."""
+"""Fixtures for the local runtime: moto Cognito over HTTP, tokens, an upstream recorder, JWT and SigV4 front doors."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from local.aws_emulator import Emulator, start_emulator
 from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.identity_pool import LOCAL_CREDENTIALS, LocalIdentity, create_identity
 from local.jwt_authorizer import JwtAuthorizer, discover
-from local.moto_link import RunningEmulator, start_aws_emulator
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
 
 REGION = "us-east-1"
@@ -36,19 +36,19 @@ KEY_PAIR = LocalKeyPair(
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[RunningEmulator]:
-    running = start_aws_emulator()
+def emulator() -> Iterator[Emulator]:
+    running = start_emulator()
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def identity(emulator: RunningEmulator) -> LocalIdentity:
+def identity(emulator: Emulator) -> LocalIdentity:
     return create_identity(endpoint_url=emulator.endpoint_url, region=REGION)
 
 
 @pytest.fixture(scope="session")
-def cognito(emulator: RunningEmulator) -> Any:
+def cognito(emulator: Emulator) -> Any:
     return boto3.client("cognito-idp", region_name=REGION, endpoint_url=emulator.endpoint_url, **LOCAL_CREDENTIALS)
 
 
@@ -79,7 +79,7 @@ def other_client_tokens(cognito: Any, identity: LocalIdentity) -> dict[str, str]
 
 
 @pytest.fixture(scope="session")
-def other_pool_tokens(cognito: Any, emulator: RunningEmulator) -> dict[str, str]:
+def other_pool_tokens(cognito: Any, emulator: Emulator) -> dict[str, str]:
     """Real tokens from another pool: moto signs them with the same key, but the issuer differs."""
     other = create_identity(endpoint_url=emulator.endpoint_url, region=REGION, pool_name="other-pool")
     return _sign_in(cognito, other.client_id, other.user_pool_id, "mallory")

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from local.aws_emulator import start_emulator
+from local.processes import free_port
 from tests.support.aws_env import CREDENTIALS, REGION
-from tests.support.processes import free_port
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

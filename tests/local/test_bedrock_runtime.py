@@ -145,7 +145,8 @@ def test_converse_tool_round_trip_answers_with_the_tool_result(bedrock: Any) -> 
         (
             [_user("hi"), _assistant(" \n"), _user("and?")],
             {},
-            "The text field in the ContentBlock object at messages.1.content.0 is blank. Add text to the text field, and try again.",
+            "The text field in the ContentBlock object at messages.1.content.0 is blank. "
+            "Add text to the text field, and try again.",
         ),
         (
             [
@@ -166,7 +167,8 @@ def test_converse_tool_round_trip_answers_with_the_tool_result(bedrock: Any) -> 
                 {"role": "user", "content": [{"toolResult": {"toolUseId": "t9", "content": [{"text": "x"}]}}]},
             ],
             {"toolConfig": TOOL_CONFIG},
-            "The number of toolResult blocks at messages.2.content exceeds the number of toolUse blocks of previous turn.",
+            "The number of toolResult blocks at messages.2.content exceeds the number of toolUse blocks "
+            "of previous turn.",
         ),
         (
             [

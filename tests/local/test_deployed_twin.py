@@ -40,7 +40,10 @@ def no_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str], Path]]:
-    """`python -m local` (what `make local` runs) with the real agent, on a fresh machine; yields (process, banner, outputs)."""
+    """`python -m local` (what `make local` runs) with the real agent, on a fresh machine.
+
+    Yields (process, banner, outputs file).
+    """
     home = tmp_path / "home"
     home.mkdir()
     process = subprocess.Popen(
@@ -108,7 +111,14 @@ def test_fresh_clone_flow_answers_from_the_bedrock_stand_in_and_stores_in_s3(loc
     keys = [
         item["Key"] for item in s3.list_objects_v2(Bucket=SESSION_BUCKET, Prefix=f"{SESSION_PREFIX}actors/")["Contents"]
     ]
-    assert any(key.endswith("/messages/message_0.json") for key in keys)
+    # One caller, one session, two turns: the conversation is four messages in S3, under the deployed prefix.
+    assert len({key.split("/")[2] for key in keys}) == 1
+    assert sorted(key.rsplit("/", 1)[1] for key in keys if "/messages/" in key) == [
+        "message_0.json",
+        "message_1.json",
+        "message_2.json",
+        "message_3.json",
+    ]
 
 
 def test_no_model_configured_runs_the_stand_in_behind_the_bedrock_provider(

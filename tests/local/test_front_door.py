@@ -11,10 +11,10 @@ import httpx
 import jwt
 import pytest
 
-from local.agent_process import free_port
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.jwt_authorizer import JwtAuthorizer, discover
+from local.processes import free_port
 from tests.support.agentcore_sdk import botocore_error
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
@@ -179,7 +179,10 @@ def test_unreachable_agent_is_502_and_front_door_stays_healthy(identity, tokens)
 
 def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upstream):
     upstream.calls.clear()
-    sigv4 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=abc"
+    sigv4 = (
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/bedrock-agentcore/aws4_request, "
+        "SignedHeaders=host, Signature=abc"
+    )
     response = httpx.post(
         _url(front_door), headers={"Authorization": sigv4, SESSION_HEADER: SESSION}, json={"prompt": "hi"}
     )
@@ -202,14 +205,24 @@ END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
     [
         ("no token", 401, "UnauthorizedException", "Authorization header with a bearer token is required"),
         ("expired", 401, "UnauthorizedException", "bearer token has expired"),
-        ("other client", 403, "AccessDeniedException", None),
+        (
+            "other client",
+            403,
+            "AccessDeniedException",
+            "client_id '{client_id}' is not an allowed client of this runtime",
+        ),
         (
             "short session",
             400,
             "ValidationException",
             "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is 5 characters long but must be at least 33",
         ),
-        ("other runtime", 404, "ResourceNotFoundException", None),
+        (
+            "other runtime",
+            404,
+            "ResourceNotFoundException",
+            f"no agent runtime with ARN '{RUNTIME_ARN.replace('Ab12Cd34Ef', 'Zz99Zz99Zz')}' is served here",
+        ),
     ],
 )
 def test_jwt_errors_are_readable_by_aws_sdks(
@@ -235,7 +248,8 @@ def test_jwt_errors_are_readable_by_aws_sdks(
         error_type,
         error_type,
     )
-    assert error["Message"] == (message or response.json()["error"]) and error["Message"]
+    other_client_id = jwt.decode(other_client_tokens["AccessToken"], options={"verify_signature": False})["client_id"]
+    assert error["Message"] == response.json()["error"] == message.format(client_id=other_client_id)
 
 
 def test_agent_error_through_the_jwt_front_door_has_aws_name_and_message(front_door, tokens):

@@ -18,12 +18,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from local.agent_process import AgentProcess
+from local.agent_process import start_agent_process
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.jwt_authorizer import JwtAuthorizer, discover
+from local.processes import REPO_ROOT, listening_addresses
 from tests.local.conftest import ENDPOINT, RUNTIME_ARN
-from tests.support.processes import REPO_ROOT, listening_addresses
 from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed, response_parts
 
 
@@ -116,7 +116,7 @@ def test_front_door_listens_on_the_given_host(identity, upstream):
 def test_local_agent_process_listens_on_loopback_whatever_host_the_shell_has(tmp_path, monkeypatch):
     monkeypatch.setenv("HOST", "0.0.0.0")  # nosec B104 - what `HOST=0.0.0.0 make local` hands down
     env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "SESSION_DIR": str(tmp_path)}
-    agent = AgentProcess(env=env, log_path=tmp_path / "agent.log")  # the real `python -m agent`
+    agent = start_agent_process(env=env, log_path=tmp_path / "agent.log")  # the real `python -m agent`
     try:
         assert listening_addresses(agent.port) == {"127.0.0.1"}
     finally:
@@ -187,3 +187,14 @@ def test_python_m_local_sheds_a_flood_with_few_descriptors_quietly(tmp_path):
     log = (tmp_path / "stderr.log").read_text().splitlines()
     assert len(log) <= 5, log
     assert sum("refused a connection over the limit" in line for line in log) == 1
+
+
+def test_the_agents_guard_module_imports_nothing_else_from_agent():
+    """local/ reuses agent/http_server.py (the container ships only agent/): that must not pull agent internals in."""
+    probe = "import sys, agent.http_server; print(sorted(m for m in sys.modules if m.split('.')[0] == 'agent'))"
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert loaded.stdout.strip() == "['agent', 'agent.http_server']"

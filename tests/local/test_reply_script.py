@@ -6,7 +6,6 @@ import threading
 
 import pytest
 
-from local import reply_script
 from local.reply_script import Reply, ReplyScriptError, ToolCall, answer, converse_from_openai, reply_for
 
 
@@ -55,7 +54,7 @@ def test_turn_count_counts_user_text_turns_only() -> None:
 
 
 def test_fail_the_model_raises() -> None:
-    with pytest.raises(ReplyScriptError, match="^scripted model failure requested by the prompt$"):
+    with pytest.raises(ReplyScriptError, match=r"^scripted model failure requested by the prompt$"):
         reply_for([_user("Please FAIL the model now")])
 
 
@@ -94,7 +93,5 @@ def test_meet_n_sessions_answers_once_n_callers_overlap() -> None:
     assert answers == [Reply(text="All 3 sessions met.")] * 3
 
 
-def test_meet_n_sessions_alone_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reply_script, "RENDEZVOUS_TIMEOUT_SECONDS", 0.01)
-
-    assert answer([_user("meet 2 sessions")]) == Reply(text="Met no one.")
+def test_meet_n_sessions_alone_gives_up() -> None:
+    assert answer([_user("meet 2 sessions")], rendezvous_timeout_seconds=0.01) == Reply(text="Met no one.")

@@ -11,10 +11,11 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
-import botocore.auth
 import httpx
 import pytest
 from botocore.auth import SigV4Auth
@@ -22,7 +23,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from local.sigv4_authorizer import LocalKeyPair
+from local.front_door import FrontDoorConfig, create_front_door
+from local.http_server import BackgroundServer
+from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
 from tests.support.agentcore_sdk import agentcore_client, botocore_error
 
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
@@ -142,16 +145,23 @@ def test_unknown_access_key_is_403_unrecognized_client(sigv4_front_door, upstrea
     assert upstream.calls == []
 
 
-def _signing_clock(monkeypatch: pytest.MonkeyPatch, offset: dt.timedelta) -> None:
-    """Make botocore sign with a clock `offset` away from the server's (a client with a skewed clock)."""
-    real = botocore.auth.get_current_datetime
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *a, **k: real(*a, **k) + offset)
+@contextmanager
+def _front_door_with_clock(upstream, key_pair: LocalKeyPair, offset: dt.timedelta) -> Iterator[BackgroundServer]:
+    """A SigV4 front door whose clock is `offset` away from the client's (the signer's) clock."""
+    authorizer = SigV4Authorizer(
+        region="us-east-1", key_pairs=[key_pair], clock=lambda: dt.datetime.now(dt.UTC) + offset
+    )
+    config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name="live", upstream_url=upstream.server.url)
+    server = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
-def test_signature_older_than_five_minutes_is_403_expired(sigv4_front_door, key_pair, monkeypatch):
-    _signing_clock(monkeypatch, -dt.timedelta(minutes=6))
-
-    status, code, message = _refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=key_pair)))
+def test_signature_older_than_five_minutes_is_403_expired(upstream, key_pair):
+    with _front_door_with_clock(upstream, key_pair, dt.timedelta(minutes=6)) as six_minutes_later:
+        status, code, message = _refusal(lambda: _invoke(agentcore_client(six_minutes_later.url, key_pair=key_pair)))
 
     assert (status, code) == (403, "InvalidSignatureException")
     stamps = re.fullmatch(
@@ -162,10 +172,9 @@ def test_signature_older_than_five_minutes_is_403_expired(sigv4_front_door, key_
     assert now - limit == dt.timedelta(minutes=5) and signed < limit
 
 
-def test_signature_more_than_five_minutes_ahead_is_403_not_yet_current(sigv4_front_door, key_pair, monkeypatch):
-    _signing_clock(monkeypatch, dt.timedelta(minutes=6))
-
-    status, code, message = _refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=key_pair)))
+def test_signature_more_than_five_minutes_ahead_is_403_not_yet_current(upstream, key_pair):
+    with _front_door_with_clock(upstream, key_pair, -dt.timedelta(minutes=6)) as six_minutes_earlier:
+        status, code, message = _refusal(lambda: _invoke(agentcore_client(six_minutes_earlier.url, key_pair=key_pair)))
 
     assert (status, code) == (403, "InvalidSignatureException")
     assert re.fullmatch(
@@ -173,11 +182,11 @@ def test_signature_more_than_five_minutes_ahead_is_403_not_yet_current(sigv4_fro
     )
 
 
-def test_signature_four_minutes_off_is_accepted(sigv4_front_door, key_pair, monkeypatch):
+@pytest.mark.parametrize("minutes", [4, -4])
+def test_signature_four_minutes_off_is_accepted(upstream, key_pair, minutes):
     """Control for the two tests above: within the 5-minute window the same call passes."""
-    _signing_clock(monkeypatch, -dt.timedelta(minutes=4))
-
-    assert _invoke(agentcore_client(sigv4_front_door.url, key_pair=key_pair))["statusCode"] == 200
+    with _front_door_with_clock(upstream, key_pair, dt.timedelta(minutes=minutes)) as four_minutes_off:
+        assert _invoke(agentcore_client(four_minutes_off.url, key_pair=key_pair))["statusCode"] == 200
 
 
 def test_signature_for_another_region_is_403(sigv4_front_door, key_pair):
@@ -285,12 +294,13 @@ def test_unsigned_call_is_403_missing_authentication_token(sigv4_front_door):
         (
             "Basic YWxpY2U6cHc=",
             "Authorization header requires 'Credential' parameter. Authorization header requires "
-            "'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires "
-            "existence of either a 'X-Amz-Date' or a 'Date' header.",
+            "'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. "
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
         ),
         (
             "AWS4-HMAC-SHA256 Credential=AKIALOCALTESTKEY0001/20261125/us-east-1/bedrock-agentcore/aws4_request",
-            "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. "
+            "Authorization header requires 'Signature' parameter. "
+            "Authorization header requires 'SignedHeaders' parameter. "
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
         ),
     ],
@@ -409,7 +419,9 @@ def test_repeated_end_user_header_is_400(sigv4_front_door, upstream):
         400,
         {
             "Code": "ValidationException",
-            "Message": "header X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id appears 2 times but may appear at most once",
+            "Message": (
+                "header X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id appears 2 times but may appear at most once"
+            ),
         },
     )
     assert upstream.calls == []

@@ -1,1 +1,1 @@
-"""Test support shared by every test package: the scripted model, its OpenAI stub and process helpers."""
+"""Test support shared by every test package: the scripted model and its gate, the deployed stack and its calls."""

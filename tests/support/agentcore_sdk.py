@@ -1,4 +1,4 @@
-"""boto3's bedrock-agentcore client the way notebooks use it, pointed at a local front door, and how boto3 reads errors."""
+"""boto3's bedrock-agentcore client as notebooks use it, pointed at a local front door; how boto3 reads errors."""
 
 from __future__ import annotations
 

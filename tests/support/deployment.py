@@ -1,4 +1,4 @@
-"""An offline deployment of a stage's Runtime stack: moto (recording), the Bedrock stand-in, the bucket, the agent's env.
+"""An offline deployment of a stage's Runtime stack: moto (recording), the Bedrock stand-in, a bucket, the agent's env.
 
 The agent's environment is the template's ``EnvironmentVariables`` (the session bucket ``Ref`` resolved to a
 bucket created on moto) plus only what AgentCore and the offline setup add: the region, dummy credentials,
@@ -13,7 +13,6 @@ host loopback) for a container. Both servers listen on 127.0.0.1 only.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,10 @@ from typing import Any
 
 import boto3
 
+from local.aws_emulator import start_emulator_process
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
+from local.processes import ServerProcess
 from tests.support.deployed_stack import BUCKET_TYPE, DeployedRuntimeStack
-from tests.support.processes import ServerProcess, free_port, start_server
 
 # Distinct keys tell the agent's calls apart from the test's own in moto's recording.
 AGENT_ACCESS_KEY_ID = "AKIADEPLOYEDAGENT000"
@@ -46,14 +46,11 @@ class RecordingEmulator:
 
 def start_recording_emulator(directory: Path) -> RecordingEmulator:
     """``python -m local.aws_emulator`` with moto's recorder on (MOTO_ENABLE_RECORDING, MOTO_RECORDER_FILEPATH)."""
-    port, recording = free_port(), directory / "moto-recording.jsonl"
+    recording = directory / "moto-recording.jsonl"
     recording.touch()
-    server = start_server(
-        [sys.executable, "-m", "local.aws_emulator", "--port", str(port)],
-        port=port,
+    server = start_emulator_process(
         log_path=directory / "moto.log",
         env={"MOTO_ENABLE_RECORDING": "true", "MOTO_RECORDER_FILEPATH": str(recording)},
-        health_path="/moto-api/data.json",
     )
     return RecordingEmulator(server=server, recording=recording)
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from tests.support.processes import ServerProcess, free_port, start_server
+from local.processes import ServerProcess, free_port, start_server
 
 
 def start_agent(

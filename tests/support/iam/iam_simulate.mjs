@@ -1,4 +1,5 @@
-// Evaluate IAM requests with @cloud-copilot/iam-simulate (see tests/support/iam_simulator.py).
+// Evaluate IAM requests with @cloud-copilot/iam-simulate, installed from this folder's own lock
+// (see tests/support/iam_simulator.py).
 // stdin: JSON array of Simulation objects; stdout: JSON array of {resultType, overallResult, ignoredContextKeys, errors}.
 import { runSimulation } from '@cloud-copilot/iam-simulate'
 
