@@ -58,7 +58,7 @@ synth: setup ## Synthesize the app for STAGE (default dev) and print a summary. 
 	$(CDK) synth --quiet
 	$(BIN)/python scripts/synth_summary.py cdk.out
 
-test: setup ## Run the whole test suite (no AWS; the container test's image build needs PyPI).
+test: lint ## Run the linters, then the whole test suite (no AWS; the container test's image build needs PyPI).
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.
@@ -72,7 +72,7 @@ destroy: setup ## Empty STAGE's session bucket unless retained, then delete its 
 	$(BIN)/python -m scripts.empty_session_store --stage $(STAGE)
 	$(CDK) destroy --all --force
 
-lint: setup ## ruff check, ruff format --check and mypy (strict on agent/ stacks/ client/ local/ bench/); not in `make test` yet.
+lint: setup ## ruff check, ruff format --check and mypy (strict on app.py agent/ stacks/ client/ local/ bench/ scripts/); `make test` runs it first.
 	@status=0; ruff check . || status=1; ruff format --check . || status=1; mypy || status=1; exit $$status
 
 cfn-lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).

@@ -1,8 +1,8 @@
 """Defaults and ranges the docs quote, held against the code that sets them.
 
-- docs/agent.md's environment table against ``agent/settings.py``: every ``reader.<type>("NAME", default,
-  [minimum, maximum])`` call has a row whose default cell shows that default (and ``(minimum..maximum)``),
-  and every row names a variable the settings read;
+- docs/agent.md's environment table against ``agent/settings.py``: every ``Settings`` field declared with
+  ``_env("NAME", between=(minimum, maximum))`` has a row whose default cell shows the field's default (and
+  ``(minimum..maximum)``), and every row names a variable the settings read;
 - docs/bench.md's list of flags against ``BenchConfig``'s field defaults in ``bench/config.py``.
 
 Both sides are read as source (AST), so the check needs neither module importable.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docs.doc_text import Doc, headings
-from tests.docs.repo_facts import module_constants
+from tests.docs.repo_facts import ENV_DECLARATIONS, module_constants
 
 ROW = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|")
 BENCH_FLAG = re.compile(r"`([a-z_]+)` \(([^)]*)\)")
@@ -34,24 +34,35 @@ class Setting:
 
 
 def agent_settings(source: str) -> list[Setting]:
-    """The ``reader.<type>(…)`` calls of agent/settings.py, in order."""
+    """The variables agent/settings.py declares, in order: each field of ``Settings`` is
+    ``field(default=…, metadata=_env("NAME", between=(minimum, maximum), fallback="OTHER"))``.
+
+    A ``fallback`` variable is a setting with no default of its own (the docs name it in the first's row).
+    """
     tree = ast.parse(source)
     constants = module_constants(tree)
     found: list[Setting] = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "field"):
             continue
-        if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "reader"):
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+        declaration = keywords.get("metadata")
+        if not (
+            isinstance(declaration, ast.Call)
+            and isinstance(declaration.func, ast.Name)
+            and declaration.func.id in ENV_DECLARATIONS
+            and declaration.args
+            and isinstance(declaration.args[0], ast.Constant)
+        ):
             continue
-        name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
-        if not isinstance(name, str):
-            continue
-        kind = node.func.attr
-        default = _shown(node.args[2] if kind == "choice" else node.args[1], constants) if kind != "optional" else None
-        bounds = None
-        if kind == "integer":
-            bounds = (ast.literal_eval(node.args[2]), ast.literal_eval(node.args[3]))
-        found.append(Setting(name, node.lineno, default, bounds))
+        spec = {keyword.arg: keyword.value for keyword in declaration.keywords}
+        default = keywords.get("default")
+        bounds = ast.literal_eval(spec["between"]) if "between" in spec else None
+        no_default = default is None or (isinstance(default, ast.Constant) and default.value is None)
+        shown = None if no_default else _shown(default, constants)  # type: ignore[arg-type]
+        found.append(Setting(str(declaration.args[0].value), node.lineno, shown, bounds))
+        if isinstance(fallback := spec.get("fallback"), ast.Constant):
+            found.append(Setting(str(fallback.value), node.lineno, None, None))
     return sorted(found, key=lambda setting: setting.line)
 
 

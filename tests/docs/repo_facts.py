@@ -31,8 +31,8 @@ DOCKERFILE_NAME = re.compile(r"^(?:ARG|ENV)\s+([A-Z][A-Z0-9_]*)", re.M)
 DOCKERFILE_ENV_LIST = re.compile(r"^ENV\s+(.*(?:\\\n.*)*)", re.M)
 WORKFLOW_VARIABLE = re.compile(r"\bvars\.([A-Z][A-Z0-9_]*)")
 ENV_RECEIVER = re.compile(r"(?:^|\.)(?:environ|env)$")
-# agent/settings.py reads every variable through its _EnvReader, named ``reader`` where it is used.
-ENV_READER_NAMES = {"reader"}
+# agent/settings.py declares every variable once, as ``metadata=_env("NAME", fallback="OTHER", …)`` of a field.
+ENV_DECLARATIONS = {"_env"}
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,8 @@ def dockerfile_env(relative: str, text: str) -> Iterable[EnvUse]:
 
 
 def python_env_uses(relative: str, source: str) -> Iterable[EnvUse]:
-    """``os.environ[...]``, ``environ.get/setdefault/pop``, ``os.getenv``, ``env.get`` and the agent's
-    ``reader.<type>("NAME", …)``, with names resolved from literals, module constants or f-string prefixes."""
+    """``os.environ[...]``, ``environ.get/setdefault/pop``, ``os.getenv``, ``env.get`` and the agent settings'
+    ``_env("NAME", fallback="OTHER")``, with names resolved from literals, module constants or f-string prefixes."""
     tree = ast.parse(source)
     constants = module_constants(tree)
     for node in ast.walk(tree):
@@ -180,9 +180,11 @@ def python_env_uses(relative: str, source: str) -> Iterable[EnvUse]:
                 receiver = ast.unparse(function.value)
                 if ENV_RECEIVER.search(receiver) or (function.attr == "getenv" and receiver == "os"):
                     target, read = node.args[0], function.attr != "setdefault"
-            reader = isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name)
-            if reader and function.value.id in ENV_READER_NAMES:  # type: ignore[union-attr]
+            if isinstance(function, ast.Name) and function.id in ENV_DECLARATIONS:
                 target = node.args[0]
+                for keyword in node.keywords:
+                    if keyword.arg == "fallback" and (fallback := resolve_name(keyword.value, constants)):
+                        yield EnvUse(fallback[0], f"{relative}:{node.lineno}", read=True)
             if isinstance(function, ast.Name) and function.id == "getenv":
                 target = node.args[0]
         elif isinstance(node, ast.Subscript) and ENV_RECEIVER.search(ast.unparse(node.value)):

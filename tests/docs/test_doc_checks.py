@@ -307,14 +307,12 @@ def test_facts_can_be_varied_for_a_check():
 
 # --- documented defaults ---------------------------------------------------------------------------------------
 SETTINGS_SOURCE = """
-def from_env(reader):
-    return dict(
-        provider=reader.choice("MODEL_PROVIDER", PROVIDERS, "bedrock"),
-        region=reader.optional("AWS_REGION") or reader.optional("AWS_DEFAULT_REGION"),
-        sessions=reader.integer("MAX_SESSIONS", 100, 1, 10000),
-        wait=reader.integer("SESSION_WAIT_SECONDS", 120, 0, 3600),
-        otel=reader.boolean("AGENT_OBSERVABILITY_ENABLED", False),
-    )
+class Settings:
+    model_provider: str = field(default="bedrock", metadata=_env("MODEL_PROVIDER", one_of=PROVIDERS))
+    aws_region: str | None = field(default=None, metadata=_env("AWS_REGION", fallback="AWS_DEFAULT_REGION"))
+    max_sessions: int = field(default=100, metadata=_env("MAX_SESSIONS", between=(1, 10000)))
+    session_wait_seconds: int = field(default=120, metadata=_env("SESSION_WAIT_SECONDS", between=(0, 3600)))
+    observability_enabled: bool = field(default=False, metadata=_env("AGENT_OBSERVABILITY_ENABLED"))
 """
 AGENT_TABLE = """# Agent
 
@@ -338,8 +336,8 @@ def test_an_agent_default_or_range_the_settings_do_not_have_is_named():
     )
 
     assert problems == [
-        "docs/agent.md:9: `MAX_SESSIONS` default '`100` (1..1000)': agent/settings.py:6 has `100` (1..10000)",
-        "agent/settings.py:7: reads SESSION_WAIT_SECONDS: docs/agent.md's table has no row for it",
+        "docs/agent.md:9: `MAX_SESSIONS` default '`100` (1..1000)': agent/settings.py:5 has `100` (1..10000)",
+        "agent/settings.py:6: reads SESSION_WAIT_SECONDS: docs/agent.md's table has no row for it",
         "docs/agent.md:11: `SESSION_TTL`: agent/settings.py does not read it",
     ]
 
