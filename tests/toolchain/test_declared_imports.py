@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from scripts import locks
 
@@ -37,7 +38,6 @@ PARTS = {
     "tests": "requirements-dev.txt",
 }
 DEV_REQUIREMENTS = REPO / "requirements-dev.txt"
-REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def _normalized(name: str) -> str:
@@ -45,14 +45,31 @@ def _normalized(name: str) -> str:
 
 
 def declared(requirement_file: Path) -> set[str]:
-    """Normalized names a requirement file pins, itself or through the files it includes with ``-r``."""
+    """Normalized names a requirement file pins, itself or through the files it includes with ``-r``, and the
+    distributions its extras select (``boto3-stubs[s3]`` declares ``mypy-boto3-s3``)."""
     names = set()
     for path in locks.input_files(requirement_file):
         for line in locks.requirement_lines(path):
-            match = REQUIREMENT_NAME.match(line)
-            if match and not locks.INCLUDE.match(line):
-                names.add(_normalized(match.group(1)))
+            if locks.INCLUDE.match(line):
+                continue
+            requirement = Requirement(line)
+            names.add(_normalized(requirement.name))
+            names.update(_selected_by_extras(requirement))
     return names
+
+
+def _selected_by_extras(requirement: Requirement) -> set[str]:
+    """The distributions the installed ``requirement.name`` requires only for the extras asked for."""
+    if not requirement.extras:
+        return set()
+    selected = set()
+    for text in importlib.metadata.requires(requirement.name) or []:
+        dependency = Requirement(text)
+        marker = dependency.marker
+        if marker and any(marker.evaluate({"extra": extra}) for extra in requirement.extras):
+            if not marker.evaluate({"extra": ""}):
+                selected.add(_normalized(dependency.name))
+    return selected
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -170,4 +187,15 @@ def test_a_typing_only_import_is_checked_against_the_dev_requirements(tmp_path: 
     assert undeclared_imports({Path("agent/y.py"): at_run_time}, requirements, distributions) == [
         "agent/y.py: yaml (PyYAML)",
         "agent/y.py: no_such_stubs (not installed)",
+    ]
+
+
+def test_an_extra_declares_only_the_distributions_it_selects(tmp_path: Path, distributions):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("boto3-stubs[s3]==1.43.126\n")
+    module = {Path("tests/x.py"): "import mypy_boto3_s3\nimport mypy_boto3_cognito_idp\n"}
+
+    # boto3-stubs[s3] brings mypy-boto3-s3; cognito-idp's stubs are installed here only through another extra.
+    assert undeclared_imports(module, requirements, distributions) == [
+        "tests/x.py: mypy_boto3_cognito_idp (mypy-boto3-cognito-idp)"
     ]
