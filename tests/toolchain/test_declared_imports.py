@@ -66,9 +66,9 @@ def _selected_by_extras(requirement: Requirement) -> set[str]:
     for text in importlib.metadata.requires(requirement.name) or []:
         dependency = Requirement(text)
         marker = dependency.marker
-        if marker and any(marker.evaluate({"extra": extra}) for extra in requirement.extras):
-            if not marker.evaluate({"extra": ""}):
-                selected.add(_normalized(dependency.name))
+        asked_for = marker is not None and any(marker.evaluate({"extra": extra}) for extra in requirement.extras)
+        if asked_for and marker is not None and not marker.evaluate({"extra": ""}):
+            selected.add(_normalized(dependency.name))
     return selected
 
 
