@@ -12,12 +12,11 @@ import argparse
 import logging
 import os
 import shlex
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from local.inbound_auth import AUTHORIZER_TYPES
+from local.processes import stop_on_signal
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 
 _USAGE = """\
@@ -99,9 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError, OSError) as e:
         print(f"local runtime failed to start: {e}", file=sys.stderr)
         return 1
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
+    stopped = stop_on_signal()
     print(
         (_IAM_USAGE if runtime.key_pair else _USAGE).format(
             front_door=runtime.front_door_url,

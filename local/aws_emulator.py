@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,14 @@ from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
 from moto.core.responses import ActionResult
 from moto.server import ThreadedMotoServer
 
-from local.processes import STARTUP_TIMEOUT_SECONDS, ServerProcess, free_port, python_module, start_server
+from local.processes import (
+    STARTUP_TIMEOUT_SECONDS,
+    ServerProcess,
+    free_port,
+    python_module,
+    start_server,
+    stop_on_signal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     emulator = start_emulator(args.port, args.host)
     print(f"aws emulator listening on {emulator.endpoint_url}", flush=True)
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
+    stopped = stop_on_signal()
     stopped.wait()
     emulator.stop()
 

@@ -26,7 +26,6 @@ import argparse
 import json
 import logging
 import re
-import signal
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -43,6 +42,7 @@ from local.converse_validation import ConverseValidationError, validate_converse
 from local.event_stream import CONTENT_TYPE as EVENT_STREAM_CONTENT_TYPE
 from local.event_stream import event_message
 from local.http_server import BackgroundServer
+from local.processes import stop_on_signal
 from local.reply_script import (
     Message,
     Reply,
@@ -269,9 +269,7 @@ def main() -> None:
     args = parser.parse_args()
     stand_in = start_bedrock_runtime(args.port)
     print(f"bedrock runtime stand-in listening on {stand_in.endpoint_url}", flush=True)
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
+    stopped = stop_on_signal()
     stopped.wait()
     stand_in.stop()
 

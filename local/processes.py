@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -37,6 +38,18 @@ STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 10.0
 LOG_TAIL_CHARS = 4000
 _TCP_LISTEN = "0A"  # the socket state column of /proc/net/tcp (include/net/tcp_states.h: TCP_LISTEN = 10)
+
+
+def stop_on_signal() -> threading.Event:
+    """An event SIGINT or SIGTERM sets: a server's ``main`` waits on it, then stops what it started.
+
+    WHY an event, not the default handlers: Ctrl-C or ``stop_process``'s SIGTERM must reach the ``finally`` that
+    stops the children (moto, the stand-ins, the agent), which KeyboardInterrupt inside a wait does not promise.
+    """
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    return stopped
 
 
 class ServerStartError(RuntimeError):

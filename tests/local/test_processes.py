@@ -93,3 +93,17 @@ def test_a_free_port_is_handed_to_no_other_bind_but_a_server_can_take_it() -> No
         server.listen()
 
         assert server.getsockname() == ("127.0.0.1", port)
+
+
+@pytest.mark.parametrize("module", ["local.bedrock_runtime", "local.aws_emulator"])
+def test_a_local_server_stops_cleanly_on_sigterm(tmp_path: Path, module: str) -> None:
+    """stop_on_signal turns SIGTERM into an orderly stop: exit code 0, where the default handler gives -15."""
+    port = free_port()
+    server = start_server(
+        python_module(module, "--port", str(port)),
+        port=port,
+        log_path=tmp_path / "s.log",
+        health_path="/ping" if module == "local.bedrock_runtime" else "/moto-api/data.json",
+    )
+
+    assert server.stop() == 0, server.log_text()
