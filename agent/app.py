@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn still completes and is stored
+STREAM_ENDED = "the stream ended without a result"  # a streamed turn that stopped without its done event
 # Worst case JSON spends 12 bytes on one prompt character (a surrogate pair as two \uXXXX escapes); other
 # fields are ignored but must fit in the slack.
 BYTES_PER_PROMPT_CHAR = 12
@@ -76,8 +77,9 @@ class AgentServerApp(BedrockAgentCoreApp):
         return await self._invocations.handle(request)
 
     async def _handle_ping(self, request: Request) -> Response:
-        status = self.get_current_ping_status()
-        return JSONResponse({"status": status.value, "time_of_last_update": int(self._last_status_update_time)})
+        # The base class's answer, on the event loop: it is sync and cheap, so no worker thread is needed.
+        response: Response = super()._handle_ping(request)  # type: ignore[no-untyped-call]  # unannotated upstream
+        return response
 
 
 def error_response(error: ApiError, request_id: str) -> JSONResponse:
@@ -90,8 +92,12 @@ def error_response(error: ApiError, request_id: str) -> JSONResponse:
         headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, RequestTimeoutError):
         headers["Connection"] = "close"  # the rest of the body may still arrive; do not read it as a request
-    body = {"error": error.message, "code": error.code, "message": error.message, "request_id": request_id}
-    return JSONResponse(body, status_code=error.status, headers=headers)
+    return JSONResponse(_error_fields(error, request_id), status_code=error.status, headers=headers)
+
+
+def _error_fields(error: ApiError, request_id: str) -> dict[str, Any]:
+    """The error body's fields, for a JSON answer and a streamed ``error`` event alike."""
+    return {"error": error.message, "code": error.code, "message": error.message, "request_id": request_id}
 
 
 class InvocationHandler:
@@ -241,7 +247,7 @@ async def _sse_body(
             event = await events.get()
             if event.kind == "end":
                 if last.kind != "done":
-                    last = StreamEvent("error", error=InternalError("the stream ended without a result"))
+                    last = StreamEvent("error", error=InternalError(STREAM_ENDED))
                     yield _sse(_event_body(last, session_id, request_id))
                 break
             last = event
@@ -266,14 +272,7 @@ def _event_body(event: StreamEvent, session_id: str, request_id: str) -> dict[st
             "request_id": request_id,
             "usage": event.result.usage,
         }
-    error = event.error or InternalError("the stream ended without a result")
-    return {
-        "type": "error",
-        "error": error.message,
-        "code": error.code,
-        "message": error.message,
-        "request_id": request_id,
-    }
+    return {"type": "error", **_error_fields(event.error or InternalError(STREAM_ENDED), request_id)}
 
 
 def _sse(body: dict[str, Any]) -> bytes:

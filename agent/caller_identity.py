@@ -50,7 +50,7 @@ class MultiHeaders(Protocol):
     def getlist(self, key: str) -> list[str]: ...
 
 
-def caller_actor(headers: MultiHeaders, *, authorizer_type: str = "jwt") -> str:
+def caller_actor(headers: MultiHeaders, *, authorizer_type: str) -> str:
     """Return the actor id for a request from its (forwarded) headers.
 
     Args:

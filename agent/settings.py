@@ -232,14 +232,15 @@ class _EnvReader:
         if isinstance(default, bool):
             return self._boolean(spec.name, raw)
         if not text and (default is None or isinstance(default, int) or spec.one_of):
-            return _UNSET if default is not None else None  # empty means "not set" for these
+            return _UNSET  # empty means "not set" for these
         if not text and not spec.allow_empty:
             self.problems.add(f"{spec.name} is set but empty; unset it to use the default {str(default)!r}")
             return _UNSET
         if isinstance(default, int):
             return self._integer(spec, text)
         if spec.one_of:
-            return spec.case(text) if spec.case(text) in spec.one_of else text
+            choice = spec.case(text)
+            return choice if choice in spec.one_of else text
         return Path(text) if isinstance(default, Path) else text
 
     def _integer(self, spec: EnvVar, text: str) -> Any:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from local.aws_emulator import start_emulator_process
-from local.processes import REPO_ROOT, ServerProcess, free_port, python_module, running
+from local.processes import LOOPBACK, REPO_ROOT, ServerProcess, free_port, python_module, running
 
 CDK_JSON = REPO_ROOT / "cdk.json"
 APP_CONTEXT_KEY = "agentcore-session"
@@ -32,7 +32,6 @@ DEPLOYED_STAGE = "dev"  # what `make deploy` deploys without STAGE=
 REGION = "us-east-1"
 # Dummy keys: the stand-in and moto accept any SigV4 signature; nothing leaves the machine.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
-LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench.targets import BASELINE_OF, BEDROCK_TARGETS
+from bench.warm_latency import STAND_IN, STUB
 
 # Ours, each measured against the baseline on its own model path (bench.targets.BASELINE_OF).
 OURS: tuple[str, ...] = tuple(BASELINE_OF)
 # The model round trip alone ("added latency" is over it): the OpenAI stub, or the Bedrock stand-in.
-STUB_FLOOR = ("stub_round_trip", "stub")
-STAND_IN_FLOOR = ("stand_in_round_trip", "stand-in")
+STUB_FLOOR = ("stub_round_trip", STUB)
+STAND_IN_FLOOR = ("stand_in_round_trip", STAND_IN)
 COLD_START_MAX_RATIO = 1.0
 ADDED_P99_MAX_MS = 5.0
 DRIFT_MAX_RATIO = 1.10

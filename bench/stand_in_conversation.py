@@ -22,15 +22,14 @@ from botocore.eventstream import EventStreamBuffer
 from bench.client import Call
 from bench.stub_conversation import SYSTEM_PROMPT, WEATHER_FUNCTION, WindowedConversations
 
-_FUNCTION = WEATHER_FUNCTION
 # The weather tool as BedrockModel.format_request writes it (strands/models/bedrock.py).
 TOOL_CONFIG = {
     "tools": [
         {
             "toolSpec": {
-                "name": _FUNCTION["name"],
-                "description": _FUNCTION["description"],
-                "inputSchema": {"json": _FUNCTION["parameters"]},
+                "name": WEATHER_FUNCTION["name"],
+                "description": WEATHER_FUNCTION["description"],
+                "inputSchema": {"json": WEATHER_FUNCTION["parameters"]},
             }
         }
     ],

@@ -169,7 +169,8 @@ def _users(client: AgentClient, args: argparse.Namespace) -> int:
     if args.action == "create":
         generated = not args.password_stdin
         password = generate_password() if generated else _read_password(args, "")
-        register_secret(password)
+        if generated:
+            register_secret(password)  # _read_password registers what it reads
         admin.create(args.name, password=password, email=args.email)
         print(f"created user {args.name}")
         if generated:

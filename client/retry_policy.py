@@ -86,7 +86,7 @@ class RetryPolicy:
             return None
         if retry_after is None:
             return self.backoff(attempt)
-        if retry_after > self.max_retry_after_seconds:
+        if self.waits_too_long(retry_after):
             return None
         return retry_after + self.random() * self.base_seconds
 

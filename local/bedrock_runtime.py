@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -47,9 +46,7 @@ from local.reply_script import (
     Message,
     Reply,
     ReplyScriptError,
-    answer,
-    rendezvous_parties,
-    reply_for,
+    answer_on_loop,
     text_chunks,
     token_usage,
 )
@@ -134,17 +131,6 @@ def _usage(messages: list[Message], reply: Reply) -> dict[str, int]:
     return {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
 
 
-async def _reply(messages: list[Message]) -> Reply:
-    """The script's reply; only a "meet N sessions" turn, which blocks until its peers arrive, leaves the loop.
-
-    WHY: a thread hop per call was a fixed cost of every round trip the benchmark measures as the floor
-    (docs/bench.md); the script itself is a few regular expressions over the conversation.
-    """
-    if rendezvous_parties(messages) is None:
-        return reply_for(messages)
-    return await run_in_threadpool(answer, messages)  # the rendezvous blocks its thread, not the loop
-
-
 async def _chunks(frames: list[bytes]) -> AsyncIterator[bytes]:
     """One event-stream message per body chunk, as Bedrock streams them.
 
@@ -201,7 +187,7 @@ class BedrockRuntimeApp:
         messages: list[Message] = sent if isinstance(sent, list) else []
         try:
             validate_converse_request(body)
-            reply = await _reply(messages)
+            reply = await answer_on_loop(messages)
         except ConverseValidationError as error:
             return self._record(request, operation, model_id, messages, _error(400, "ValidationException", str(error)))
         except ReplyScriptError as error:

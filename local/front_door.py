@@ -80,13 +80,13 @@ def create_front_door(*, config: FrontDoorConfig, authorizer: InboundAuthorizer)
     forwarded = FORWARDED_HEADERS[authorizer.authorizer_type]
 
     async def invocations(request: Request) -> Response:
-        checked = await _check_request(request, config=config, authorizer=authorizer)
+        checked = await _check_request(request, config=config, authorizer=authorizer, forwarded=forwarded)
         if isinstance(checked, Response):
             return checked
         return await _forward(request, upstream=upstream, session_id=checked, forwarded=forwarded)
 
     async def stop_session(request: Request) -> Response:
-        checked = await _check_request(request, config=config, authorizer=authorizer)
+        checked = await _check_request(request, config=config, authorizer=authorizer, forwarded=forwarded)
         if isinstance(checked, Response):
             return checked
         # WHY no call to the agent: locally one agent process serves every session, so there is no
@@ -112,7 +112,9 @@ def create_front_door(*, config: FrontDoorConfig, authorizer: InboundAuthorizer)
     )
 
 
-async def _check_request(request: Request, *, config: FrontDoorConfig, authorizer: InboundAuthorizer) -> str | Response:
+async def _check_request(
+    request: Request, *, config: FrontDoorConfig, authorizer: InboundAuthorizer, forwarded: tuple[str, ...]
+) -> str | Response:
     """Apply AgentCore's checks in order; return the session id to use, or the error response."""
     try:
         check_runtime_address(
@@ -126,7 +128,7 @@ async def _check_request(request: Request, *, config: FrontDoorConfig, authorize
     if len(request.headers.getlist("authorization")) > 1:
         # WHY: with two, the checked header and the forwarded one could differ; refuse rather than pick one.
         return error_response(401, "invalid_token", "request has more than one Authorization header; send exactly one")
-    repeated = _repeated_forwarded_header(request, FORWARDED_HEADERS[authorizer.authorizer_type])
+    repeated = _repeated_forwarded_header(request, forwarded)
     if repeated:
         return error_response(400, "repeated_header", repeated)
     inbound = _inbound_request(request, await request.body())
@@ -172,13 +174,13 @@ def _inbound_request(request: Request, body: bytes) -> InboundRequest:
 
 
 def _repeated_forwarded_header(request: Request, forwarded: tuple[str, ...]) -> str | None:
-    """A custom allowlisted header sent more than once: which value would the agent see? Refuse instead.
+    """An allowlisted header sent more than once: which value would the agent see? Refuse instead.
 
-    Authorization is left to its own check (a repeated Authorization header is handled with the authorizer).
+    Runs after the Authorization check, so only a custom header can be repeated here.
     """
     for name in forwarded:
         count = len(request.headers.getlist(name))
-        if name.lower() != "authorization" and count > 1:
+        if count > 1:
             return f"header {name} appears {count} times but may appear at most once"
     return None
 

@@ -33,10 +33,10 @@ import uvicorn
 
 import agent.http_server as guard
 from local.aws_errors import ERROR_TYPE_HEADER, aws_error_type
+from local.processes import LOOPBACK
 
 logger = logging.getLogger(__name__)
 
-LOOPBACK = "127.0.0.1"
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # nosec B104 - names, not a bind: these are only compared against
 KEEP_ALIVE_SECONDS = 5  # uvicorn's default, stated: idle keep-alive connections close after this
 GRACEFUL_SHUTDOWN_SECONDS = 2

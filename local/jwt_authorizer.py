@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 _ALGORITHMS = ["RS256"]
 _LEEWAY_SECONDS = 0
 
-__all__ = ["AuthorizationError", "JwtAuthorizer", "OidcProvider", "discover"]
+__all__ = ["JwtAuthorizer", "OidcProvider", "discover"]
 
 
 @dataclass(frozen=True)

@@ -28,18 +28,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from local.http_server import BackgroundServer
 from local.processes import LOOPBACK
 from local.reply_script import (
     Reply,
     ReplyScriptError,
-    answer,
+    answer_on_loop,
     converse_from_openai,
     openai_text,
-    rendezvous_parties,
-    reply_for,
     text_chunks,
 )
 
@@ -148,14 +144,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-async def _reply(messages: list[dict[str, Any]]) -> Reply:
-    """The script's reply; only "meet N sessions", which blocks until its peers arrive, leaves the event loop."""
-    converse = converse_from_openai(messages)
-    if rendezvous_parties(converse) is None:
-        return reply_for(converse)
-    return await run_in_threadpool(answer, converse)
-
-
 def create_app(*, one_delta: bool = False) -> ASGIApp:
     """The ASGI app; ``one_delta`` streams a text reply as one delta instead of one per word."""
 
@@ -186,7 +174,7 @@ def create_app(*, one_delta: bool = False) -> ASGIApp:
             await _send_json(send, 400, {"error": {"message": message, "type": "invalid_request_error"}})
             return
         try:
-            reply = await _reply(messages)
+            reply = await answer_on_loop(converse_from_openai(messages))
         except ReplyScriptError as error:
             await _send_json(send, 500, {"error": {"message": str(error), "type": "server_error"}})
             return

@@ -31,6 +31,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from starlette.concurrency import run_in_threadpool
+
 NAME_PATTERN = re.compile(r"\bmy name is ([^.!?\n]+)", re.IGNORECASE)
 REMEMBER_PATTERN = re.compile(r"\bdo you remember my name\b", re.IGNORECASE)
 WEATHER_PATTERN = re.compile(r"\bweather in ([A-Za-z][A-Za-z .'-]*[A-Za-z])", re.IGNORECASE)
@@ -163,6 +165,18 @@ def answer(messages: list[Message], *, rendezvous_timeout_seconds: float = RENDE
         return reply_for(messages)
     met = _Rendezvous.meet(parties, rendezvous_timeout_seconds)
     return Reply(text=f"All {parties} sessions met." if met else "Met no one.")
+
+
+async def answer_on_loop(messages: list[Message]) -> Reply:
+    """:func:`answer` for an asyncio server: only a "meet N sessions" turn, which blocks until its peers
+    arrive, leaves the event loop (for Starlette's thread pool).
+
+    WHY not always a thread: a thread hop per call was a fixed cost of every round trip the benchmark measures
+    as the floor (docs/bench.md); the script itself is a few regular expressions over the conversation.
+    """
+    if rendezvous_parties(messages) is None:
+        return reply_for(messages)
+    return await run_in_threadpool(answer, messages)  # the rendezvous blocks its thread, not the loop
 
 
 def openai_text(content: Any) -> str:

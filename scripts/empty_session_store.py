@@ -29,7 +29,6 @@ from stacks.output_keys import SESSION_BUCKET_NAME
 
 logger = logging.getLogger("empty_session_store")
 
-BUCKET_OUTPUT = SESSION_BUCKET_NAME
 # DeleteObjects takes at most 1000 keys per request (S3 API reference, DeleteObjects).
 DELETE_BATCH = 1000
 
@@ -51,9 +50,9 @@ def empty_session_store(cloudformation: Any, s3: Any, *, stage: str) -> str:
         raise EmptyStoreError(str(error)) from error
     if stack is None:
         return f"stack {stack_name} does not exist: nothing to empty"
-    bucket = stack.outputs.get(BUCKET_OUTPUT)
+    bucket = stack.outputs.get(SESSION_BUCKET_NAME)
     if not bucket:
-        return f"stack {stack_name} has no {BUCKET_OUTPUT} output (no S3 session store): nothing to empty"
+        return f"stack {stack_name} has no {SESSION_BUCKET_NAME} output (no S3 session store): nothing to empty"
     policy = _deletion_policy(cloudformation, stack_name, bucket)
     if policy != "Delete":
         return f"bucket {bucket} is retained (DeletionPolicy {policy}): not touched"

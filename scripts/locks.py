@@ -108,11 +108,16 @@ def input_files(source: Path) -> list[Path]:
     return seen
 
 
+def normalized_name(name: str) -> str:
+    """A distribution name as PEP 503 compares them (``PyYAML`` and ``pyyaml``, ``a_b`` and ``a-b`` are one)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def pins(text: str) -> dict[str, str]:
     """``name==version`` of every entry of a lock (a name locked twice under markers keeps both versions)."""
     found: dict[str, str] = {}
     for name, version in PIN.findall(text):
-        key = re.sub(r"[-_.]+", "-", name).lower()
+        key = normalized_name(name)
         found[key] = f"{found[key]} {version}" if key in found else version
     return found
 

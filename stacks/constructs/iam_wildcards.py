@@ -81,9 +81,7 @@ def explained(statement: dict[str, Any], required: Iterable[RequiredWildcard]) -
         return True
     if "NotAction" in statement or "NotResource" in statement:
         return False
-    resources = [render(r) for r in as_list(statement.get("Resource"))]
-    actions = as_list(statement.get("Action"))
-    return any(entry.explains(resources, actions) for entry in required)
+    return reason_for(statement, required) is not None
 
 
 def reason_for(statement: dict[str, Any], required: Iterable[RequiredWildcard]) -> str | None:

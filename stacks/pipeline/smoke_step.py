@@ -152,8 +152,7 @@ def metric_command(target: SmokeTarget) -> str:
     Raises:
         ValueError: a dimension is a token the step has no output for.
     """
-    alarm = next(a for a in target.alarms if _stat(a.metric).metric_name == WATCHED_METRIC_NAME)
-    stat = _stat(alarm.metric)
+    stat = next(stat for a in target.alarms if (stat := _stat(a.metric)).metric_name == WATCHED_METRIC_NAME)
     arguments = [f"--namespace {shlex.quote(stat.namespace)}", f"--metric-name {shlex.quote(stat.metric_name)}"]
     for dimension in stat.dimensions or []:
         arguments.append(f"--dimension {dimension_argument(target, dimension.name, dimension.value)}")

@@ -7,6 +7,7 @@ import json
 import httpx
 
 from tests.support.agent_http import invoke, log_records, new_session_id, request_log
+from tests.support.stored_conversation import file_messages, roles
 
 SECRET_PROMPT = "My name is Zebulon Quixote-Secret."
 
@@ -95,15 +96,9 @@ def test_session_keeps_working_after_a_model_failure(agent_starter, tmp_path):
     response = invoke(restarted.base_url, session_id, "Do you remember my name?")
 
     assert response.json()["response"] == "Your name is Ada."
-    messages = sorted(
-        (tmp_path / "sessions" / "actors" / "anonymous" / f"session_{session_id}").rglob("message_*.json"),
-        key=lambda p: int(p.stem.split("_")[1]),
-    )
-    roles = [json.loads(p.read_text())["message"]["role"] for p in messages]
-    assert roles == ["user", "assistant"] * 4
-    assert json.loads(messages[3].read_text())["message"]["content"] == [
-        {"text": "(no answer: this turn was interrupted before the answer was stored)"}
-    ]
+    messages = file_messages(tmp_path / "sessions", "anonymous", session_id)
+    assert roles(messages) == ["user", "assistant"] * 4
+    assert messages[3]["content"] == [{"text": "(no answer: this turn was interrupted before the answer was stored)"}]
 
 
 def test_exactly_one_line_per_request(shared_agent):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,15 @@ import httpx
 import pytest
 
 from local.processes import ServerProcess
-from tests.support.agent_http import SESSION_HEADER, bearer_token, new_session_id, request_log
+from tests.support.agent_http import (
+    REQUEST_ID_HEADER,
+    SESSION_HEADER,
+    bearer_token,
+    headers_for,
+    new_session_id,
+    request_log,
+)
+from tests.support.raw_connections import connect, read_until_closed, response_parts
 from tests.support.run_agent import start_agent
 
 BODY_TIMEOUT_SECONDS = 2
@@ -35,12 +42,7 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 def _post(base_url: str, body: bytes, request_id: str, **headers: str) -> httpx.Response:
-    all_headers = {
-        "Content-Type": "application/json",
-        SESSION_HEADER: new_session_id(),
-        "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": request_id,
-        **headers,
-    }
+    all_headers = {**headers_for(new_session_id(), request_id=request_id), **headers}
     return httpx.post(f"{base_url}/invocations", content=body, headers=all_headers, timeout=30)
 
 
@@ -109,20 +111,16 @@ def test_body_at_the_limit_is_read(agent):
 
 
 def test_body_that_stops_arriving_is_answered_408_and_the_connection_closed(agent):
-    host, port = agent.base_url.removeprefix("http://").split(":")
     head = (
-        f"POST /invocations HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-        f"{SESSION_HEADER}: {new_session_id()}\r\nX-Amzn-Bedrock-AgentCore-Runtime-Request-Id: req-slow-body\r\n\r\n"
+        f"POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+        f"{SESSION_HEADER}: {new_session_id()}\r\n{REQUEST_ID_HEADER}: req-slow-body\r\n\r\n"
     )
-    with socket.create_connection((host, int(port)), timeout=30) as connection:
-        connection.sendall(head.encode() + b'{"prompt": ')  # 11 of the 100 announced bytes, then nothing
-        answer = b""
-        while chunk := connection.recv(65536):  # returns b"" once the server closes the connection
-            answer += chunk
+    # 11 of the 100 announced bytes, then nothing; the read ends when the server closes the connection.
+    answer = read_until_closed(connect(agent.base_url, head.encode() + b'{"prompt": '))
 
-    status_line, _, rest = answer.partition(b"\r\n")
+    status_line, _, body = response_parts(answer)
     assert status_line == b"HTTP/1.1 408 Request Timeout"
-    assert json.loads(rest.split(b"\r\n\r\n", 1)[1]) == {
+    assert body == {
         "error": f"the request body did not arrive within {BODY_TIMEOUT_SECONDS} seconds",
         "code": "request_timeout",
         "message": f"the request body did not arrive within {BODY_TIMEOUT_SECONDS} seconds",
@@ -133,22 +131,14 @@ def test_body_that_stops_arriving_is_answered_408_and_the_connection_closed(agen
 
 
 def test_two_authorization_headers_are_400(agent):
-    headers = httpx.Headers(
-        [
-            ("Authorization", f"Bearer {bearer_token('alice-sub')}"),
-            ("Authorization", f"Bearer {bearer_token('mallory-sub')}"),
-        ]
-    )
-
     response = httpx.post(
         f"{agent.base_url}/invocations",
         content=b'{"prompt": "hi"}',
         timeout=10,
         headers=[
-            ("Content-Type", "application/json"),
-            (SESSION_HEADER, new_session_id()),
-            ("X-Amzn-Bedrock-AgentCore-Runtime-Request-Id", "req-two-auth"),
-            *headers.multi_items(),
+            *headers_for(new_session_id(), request_id="req-two-auth").items(),
+            ("Authorization", f"Bearer {bearer_token('alice-sub')}"),
+            ("Authorization", f"Bearer {bearer_token('mallory-sub')}"),
         ],
     )
 

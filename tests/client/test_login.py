@@ -11,7 +11,7 @@ import pytest
 
 from client.cli import build_parser
 from client.cognito_auth import CognitoAuth
-from client.targets import target_from_outputs
+from client.targets import load_outputs_file, target_from_outputs
 from client.token_cache import TokenCache
 
 PASSWORD = "Test-Passw0rd-Long!"
@@ -171,8 +171,7 @@ def _auth_flows_sent(cognito) -> list[str]:
 )
 def test_auto_flow_tries_srp_first_except_against_moto(user, local_runtime, cognito, tmp_path, local, first):
     """`--flow auto` as `login --help` and docs/client.md state it: SRP first, except against moto."""
-    document = json.loads(local_runtime.settings.outputs_path.read_text())
-    outputs = {k: v for stack in document.values() for k, v in stack.items()}
+    outputs = load_outputs_file(local_runtime.settings.outputs_path)
     if not local:
         del outputs["AwsEndpointUrl"]  # a deployed target; its pool is still moto's, through `cognito`
     target = target_from_outputs(outputs, name="dev", source="test")

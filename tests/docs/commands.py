@@ -50,10 +50,6 @@ class Command:
     words: tuple[str, ...]
     assignments: tuple[tuple[str, str], ...] = ()
 
-    @property
-    def text(self) -> str:
-        return " ".join(self.words)
-
 
 @dataclass(frozen=True)
 class CliCall:

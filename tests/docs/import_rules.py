@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docs.doc_text import Doc
+from tests.docs.repo_facts import FIRST_PARTY
 
 RULES_MARKER = "<!-- import-rules -->"
 EXCEPTIONS_MARKER = "<!-- import-exceptions -->"
-FIRST_PARTY_TOPS = {"agent", "app", "bench", "client", "local", "scripts", "stacks", "tests"}
+FIRST_PARTY_TOPS = {*FIRST_PARTY, "app"}
 TICKED = re.compile(r"`([^`]+)`")
 
 

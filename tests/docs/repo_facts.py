@@ -14,13 +14,12 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 FIRST_PARTY = ("agent", "bench", "client", "local", "scripts", "stacks", "tests")
-SKIPPED_DIRS = {".venv", "node_modules", "cdk.out", ".git", "__pycache__", ".build", ".local-runtime", ".sessions"}
 HELP_TIMEOUT_S = 60
 MAKE_RULE = re.compile(r"^([a-z][a-z0-9-]*):(?!=)(.*)$", re.M)
 MAKE_ASSIGNMENT = re.compile(r"^(?:export\s+|unexport\s+)?([A-Z][A-Z0-9_]*)\s*(\?=|:=|\+=|=)?", re.M)
@@ -85,7 +84,6 @@ class RepoFacts:
     makefile: Makefile
     env_uses: list[EnvUse]
     files: set[str]
-    helps: Mapping[tuple[str, ...], str] = field(default_factory=dict)
 
     def exists(self, relative: str) -> bool:
         """A tracked (or new, unignored) file, or a folder holding one."""
@@ -97,7 +95,7 @@ class RepoFacts:
 
 
 def load(root: Path = REPO) -> RepoFacts:
-    """The facts of the working tree at ``root`` (helps are fetched on demand by :func:`help_text`)."""
+    """The facts of the working tree at ``root``."""
     files = repository_files(root)
     return RepoFacts(
         root=root,

@@ -14,20 +14,12 @@ import httpx
 import pytest
 
 from client.targets import load_outputs_file, target_from_outputs
-from local.aws_emulator import start_emulator
 from scripts import pipeline_smoke as smoke
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = [sys.executable, "-m", "scripts.pipeline_smoke"]  # as the smoke step runs it, from the repository root
 REGION = "us-east-1"
 RUNTIME_MODEL = "bedrock-agentcore-control::agent_runtime"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    running = start_emulator()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -126,12 +126,14 @@ def pipeline_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineSt
 
 
 @pytest.fixture(scope="session")
-def synthesized(build, pipeline_build) -> Callable[[str], Path]:
-    """synthesized(name) → the cloud assembly folder of that configuration, synthesized once per run."""
+def synthesized(build, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """synthesized(name) → the cloud assembly folder of that configuration, synthesized once per run (the
+    pipeline app only when a test asks for it)."""
     cache: dict[str, Path] = {}
 
     def _synthesized(name: str) -> Path:
         if name == "pipeline":
+            pipeline_build: tuple[PipelineStack, Path] = request.getfixturevalue("pipeline_build")
             return pipeline_build[1]
         if name not in cache:
             app, _ = build(**CONFIGURATIONS[name])

@@ -93,7 +93,7 @@ def test_client_reaches_the_runtime_from_the_forwarded_outputs_alone(synthesized
     assert (target.user_pool_id, target.client_id) == ("<UserPoolId>", "<UserPoolClientId>")
 
 
-def test_client_refuses_outputs_missing_a_forwarded_key(synthesized):
+def test_client_refuses_outputs_missing_a_forwarded_key():
     """Control: without one forwarded key the client stops, so the test above proves the keys are needed."""
     forwarded = {key: f"<{key}>" for keys in CLIENT_OUTPUTS.values() for key in keys if key != "UserPoolClientId"}
     forwarded["AuthorizerType"] = "jwt"

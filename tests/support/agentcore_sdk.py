@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import boto3
@@ -45,17 +46,20 @@ def agentcore_client(
     return client
 
 
+@functools.cache
+def _invoke_operation() -> Any:
+    """InvokeAgentRuntime's operation model, loaded once (the service model is a large JSON file)."""
+    return botocore.session.get_session().get_service_model("bedrock-agentcore").operation_model("InvokeAgentRuntime")
+
+
 def botocore_error(response: httpx.Response) -> dict[str, str]:
     """What boto3 makes of an error answer: botocore's rest-json parser with InvokeAgentRuntime's model."""
-    operation = (
-        botocore.session.get_session().get_service_model("bedrock-agentcore").operation_model("InvokeAgentRuntime")
-    )
     parsed = botocore.parsers.create_parser("rest-json").parse(
         {
             "status_code": response.status_code,
             "headers": {k.lower(): v for k, v in response.headers.items()},
             "body": response.content,
         },
-        operation.output_shape,
+        _invoke_operation().output_shape,
     )
     return parsed["Error"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,10 +39,6 @@ PARTS = {
 DEV_REQUIREMENTS = REPO / "requirements-dev.txt"
 
 
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def declared(requirement_file: Path) -> set[str]:
     """Normalized names a requirement file pins, itself or through the files it includes with ``-r``, and the
     distributions its extras select (``boto3-stubs[s3]`` declares ``mypy-boto3-s3``)."""
@@ -53,7 +48,7 @@ def declared(requirement_file: Path) -> set[str]:
             if locks.INCLUDE.match(line):
                 continue
             requirement = Requirement(line)
-            names.add(_normalized(requirement.name))
+            names.add(locks.normalized_name(requirement.name))
             names.update(_selected_by_extras(requirement))
     return names
 
@@ -68,7 +63,7 @@ def _selected_by_extras(requirement: Requirement) -> set[str]:
         marker = dependency.marker
         asked_for = marker is not None and any(marker.evaluate({"extra": extra}) for extra in requirement.extras)
         if asked_for and marker is not None and not marker.evaluate({"extra": ""}):
-            selected.add(_normalized(dependency.name))
+            selected.add(locks.normalized_name(dependency.name))
     return selected
 
 
@@ -119,7 +114,7 @@ def undeclared_imports(
             for module in sorted(modules - FIRST_PARTY - set(sys.stdlib_module_names)):
                 providers = distributions.get(module, [])
                 # A namespace package (aws_cdk, opentelemetry) has several distributions; one declared is enough.
-                if not {_normalized(name) for name in providers} & allowed[kind]:
+                if not {locks.normalized_name(name) for name in providers} & allowed[kind]:
                     problems.append(f"{path}: {module} ({', '.join(sorted(set(providers))) or 'not installed'})")
     return problems
 

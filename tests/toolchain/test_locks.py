@@ -28,10 +28,6 @@ ENTRY = re.compile(
 )
 
 
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _input_pins(source: str) -> dict[str, str]:
     """Every ``name==version`` pin of a requirement file and the files it includes."""
     found: dict[str, str] = {}
@@ -39,7 +35,7 @@ def _input_pins(source: str) -> dict[str, str]:
         for line in locks.requirement_lines(path):
             match = REQUIREMENT.match(line)
             if match:
-                found[_normalized(match["name"])] = match["version"]
+                found[locks.normalized_name(match["name"])] = match["version"]
     return found
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ROOT = REPO
 EVALUATOR = REPO / "tests" / "support" / "iam"
 EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 INTEGRITY = re.compile(r"^sha512-[A-Za-z0-9+/]{86}==$")
@@ -50,7 +49,7 @@ def unpinned(folder: Path) -> list[str]:
 
 
 def test_make_setup_installs_no_copyleft_package():
-    assert copyleft_packages(_lock(ROOT)) == []
+    assert copyleft_packages(_lock(REPO)) == []
 
 
 def test_the_evaluators_own_lock_holds_the_agpl_packages():
@@ -62,7 +61,7 @@ def test_the_evaluators_own_lock_holds_the_agpl_packages():
     ]
 
 
-@pytest.mark.parametrize("folder", [ROOT, EVALUATOR], ids=["root", "tests/support/iam"])
+@pytest.mark.parametrize("folder", [REPO, EVALUATOR], ids=["root", "tests/support/iam"])
 def test_every_package_is_pinned_with_its_integrity(folder: Path):
     assert unpinned(folder) == []
 

@@ -33,14 +33,8 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def pipeline_app(pipeline_build):
-    """The pipeline app as `cdk synth -c pipeline=true ...` builds it, synthesized once per run (conftest)."""
-    return pipeline_build
-
-
-@pytest.fixture(scope="module")
-def template(pipeline_app) -> dict[str, Any]:
-    return Template.from_stack(pipeline_app[0]).to_json()
+def template(pipeline_build) -> dict[str, Any]:
+    return Template.from_stack(pipeline_build[0]).to_json()
 
 
 @pytest.fixture(scope="module")
@@ -187,14 +181,14 @@ def _alarm_dimensions(assembly: Path, stage: str) -> list[dict[str, Any]]:
     return latency["Properties"]["Metrics"][0]["MetricStat"]["Metric"]
 
 
-def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_app):
+def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_build):
     """Namespace, name and each dimension come from the synthesized alarm; the runtime ARN from the stage outputs."""
     commands = _project(projects, "PipelinedevSmokeTest")["spec"]["phases"]["build"]["commands"]
-    metric = _alarm_dimensions(pipeline_app[1], "dev")
+    metric = _alarm_dimensions(pipeline_build[1], "dev")
     dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
     assert list(dimensions) == ["Name", "Operation", "Resource"]
     # The alarm's Resource is the runtime stack's export of the runtime ARN, the value of its RuntimeArn output.
-    (runtime_template,) = pipeline_app[1].rglob("*devRuntime*.template.json")
+    (runtime_template,) = pipeline_build[1].rglob("*devRuntime*.template.json")
     outputs = json.loads(runtime_template.read_text())["Outputs"]
     exported = next(
         o["Value"]
@@ -294,8 +288,8 @@ def test_smoke_roles_read_only_their_stage_runtime(template):
         assert [render(r) for r in statement["Resource"]] == [runtime, f"{runtime}/runtime-endpoint/*"]
 
 
-def test_pipeline_assembly_has_no_unacknowledged_cdk_nag_findings(pipeline_app):
-    _, assembly = pipeline_app
+def test_pipeline_assembly_has_no_unacknowledged_cdk_nag_findings(pipeline_build):
+    _, assembly = pipeline_build
     assert findings(assembly) == []
 
 
@@ -356,8 +350,8 @@ def test_render_matches_cdk_nag_naming():
     )
 
 
-def test_every_pipeline_template_passes_cfn_lint(pipeline_app):
-    _, assembly = pipeline_app
+def test_every_pipeline_template_passes_cfn_lint(pipeline_build):
+    _, assembly = pipeline_build
     templates = sorted(str(p) for p in assembly.rglob("*.template.json"))
     assert len(templates) == 7  # pipeline + (identity, runtime, monitoring) × (dev, prod)
     result = subprocess.run(
@@ -431,13 +425,13 @@ def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
     ]
 
 
-def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_app):
+def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_build):
     from aws_cdk import Fn
 
     from stacks.pipeline.pipeline_stack import smoke_target
     from stacks.pipeline.smoke_step import dimension_argument
 
-    dev = smoke_target(pipeline_app[0].stages[0])
+    dev = smoke_target(pipeline_build[0].stages[0])
     assert dimension_argument(dev, "Resource", dev.runtime_arn) == '"Resource=$OUT_RuntimeArn"'
     assert dimension_argument(dev, "Name", "agentcore_session_dev::live") == "Name=agentcore_session_dev::live"
     with pytest.raises(ValueError) as error:
