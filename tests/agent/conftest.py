@@ -16,6 +16,7 @@ from local.processes import ServerProcess
 from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 from tests.support.model_gate import ModelGate
 from tests.support.run_agent import start_agent
+from tests.support.stored_conversation import file_messages, s3_messages
 
 AgentStarter = Callable[..., ServerProcess]
 
@@ -98,3 +99,43 @@ def s3_store(emulator: Emulator) -> S3Store:
         "SESSION_PREFIX": prefix,
     }
     return S3Store(client=client, bucket=bucket, prefix=prefix, env=env)
+
+
+@dataclass(frozen=True)
+class MemoryStore:
+    """A memory on the emulator, its data-plane client and the agent environment that stores sessions in it."""
+
+    client: Any
+    memory_id: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def memory_store(emulator: Emulator) -> MemoryStore:
+    """``SESSION_STORE=agentcore-memory`` on the emulator's AgentCore Memory (a new memory per module's emulator)."""
+    control = boto3.client(
+        "bedrock-agentcore-control", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
+    )
+    memory_id = control.create_memory(name="agent_sessions", eventExpiryDuration=30)["memory"]["id"]
+    client = boto3.client("bedrock-agentcore", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    env = {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "agentcore-memory", "MEMORY_ID": memory_id}
+    return MemoryStore(client=client, memory_id=memory_id, env=env)
+
+
+@dataclass(frozen=True)
+class Store:
+    """A session store the agent can use, and how to read back what it stored."""
+
+    env: dict[str, str]
+    messages: Callable[[str], list[dict[str, Any]]]  # session id → stored messages of the anonymous caller
+
+
+@pytest.fixture(params=["file", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """The file store (``agent_starter``'s default, in tmp_path) and then ``s3_store``: a test runs once on each."""
+    if request.param == "file":
+        return Store(env={}, messages=lambda session: file_messages(tmp_path / "sessions", "anonymous", session))
+    s3: S3Store = request.getfixturevalue("s3_store")
+    return Store(
+        env=s3.env, messages=lambda session: s3_messages(s3.client, s3.bucket, s3.prefix, "anonymous", session)
+    )

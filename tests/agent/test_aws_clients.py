@@ -14,13 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.config import Config
 
 from agent.aws_clients import STRANDS_CLIENT_CONFIG, SharedClientSession
 from tests.support.agent_http import ask, new_session_id
-from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 from tests.support.stored_conversation import roles, s3_messages
 
 CENSUS_DIR = Path(__file__).resolve().parent / "aws_client_census"
@@ -80,17 +78,8 @@ def test_s3_store_builds_one_s3_client_for_every_conversation(agent_starter, s3_
         assert roles(stored) == ["user", "assistant"] * 2
 
 
-@pytest.fixture(scope="module")
-def memory_env(emulator) -> dict[str, str]:
-    control = boto3.client(
-        "bedrock-agentcore-control", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
-    )
-    memory_id = control.create_memory(name="agent_shared_clients", eventExpiryDuration=30)["memory"]["id"]
-    return {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "agentcore-memory", "MEMORY_ID": memory_id}
-
-
-def test_memory_store_builds_its_clients_once_for_every_conversation(agent_starter, memory_env, census):
-    server = agent_starter({**memory_env, **census.env})
+def test_memory_store_builds_its_clients_once_for_every_conversation(agent_starter, memory_store, census):
+    server = agent_starter({**memory_store.env, **census.env})
     at_start = census.counts()
     first = ask(server.base_url, new_session_id(), "My name is Solo.", subject="solo-sub")
     after_first_conversation = census.counts()

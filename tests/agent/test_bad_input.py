@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.agent.helpers import post_raw
 from tests.support.agent_http import SESSION_HEADER, bearer_token, new_session_id
 
 CASES = [
@@ -54,15 +55,9 @@ CASES = [
 ]
 
 
-def _post(base_url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
-    return httpx.post(
-        f"{base_url}/invocations", content=body, headers={"Content-Type": "application/json", **headers}, timeout=10
-    )
-
-
 @pytest.mark.parametrize(("body", "status", "code", "message"), CASES)
 def test_bad_body_is_rejected_with_named_problem(shared_agent, body, status, code, message):
-    response = _post(
+    response = post_raw(
         shared_agent.base_url,
         body,
         {SESSION_HEADER: new_session_id(), "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": "req-bad-1"},
@@ -75,14 +70,14 @@ def test_bad_body_is_rejected_with_named_problem(shared_agent, body, status, cod
 
 
 def test_prompt_at_the_limit_is_accepted(shared_agent):
-    response = _post(shared_agent.base_url, b'{"prompt": "' + b"x" * 200 + b'"}', {SESSION_HEADER: new_session_id()})
+    response = post_raw(shared_agent.base_url, b'{"prompt": "' + b"x" * 200 + b'"}', {SESSION_HEADER: new_session_id()})
 
     assert response.status_code == 200
     assert response.json()["response"] == "You said: " + "x" * 200
 
 
 def test_missing_session_header_is_rejected(shared_agent):
-    response = _post(shared_agent.base_url, b'{"prompt": "hi"}', {})
+    response = post_raw(shared_agent.base_url, b'{"prompt": "hi"}', {})
 
     assert response.status_code == 400
     body = response.json()
@@ -94,7 +89,7 @@ def test_missing_session_header_is_rejected(shared_agent):
 
 @pytest.mark.parametrize("session_id", ["../../etc/passwd", "a/b", "-leading-dash", "x" * 257, "white space"])
 def test_unsafe_session_id_is_rejected(shared_agent, session_id):
-    response = _post(shared_agent.base_url, b'{"prompt": "hi"}', {SESSION_HEADER: session_id})
+    response = post_raw(shared_agent.base_url, b'{"prompt": "hi"}', {SESSION_HEADER: session_id})
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_session_id"
@@ -113,7 +108,7 @@ def test_unsafe_session_id_is_rejected(shared_agent, session_id):
     ids=["basic-scheme", "garbage-token", "no-sub"],
 )
 def test_unreadable_authorization_is_rejected(shared_agent, authorization, message):
-    response = _post(
+    response = post_raw(
         shared_agent.base_url, b'{"prompt": "hi"}', {SESSION_HEADER: new_session_id(), "Authorization": authorization}
     )
 

@@ -11,12 +11,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 import httpx
 
+from tests.agent.helpers import FAILURE_BOUND_SECONDS
 from tests.support.agent_http import ask, invoke, new_session_id
 from tests.support.stored_conversation import file_messages, roles
 
 WAITERS = 100
 REFUSED = 20
-FAILURE_BOUND_SECONDS = 120  # only bounds a failing run (on a server whose waiters starve the pool)
 
 
 def test_100_waiters_hold_no_thread_and_the_101st_is_refused_at_once(agent_starter, model_gate, tmp_path):

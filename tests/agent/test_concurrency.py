@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import httpx
 
+from tests.agent.helpers import FAILURE_BOUND_SECONDS
 from tests.support.agent_http import ask, invoke, new_session_id
 from tests.support.stored_conversation import file_messages, roles
 
 SESSIONS = 32
-FAILURE_BOUND_SECONDS = 120  # only bounds a failing run
 
 
 def _conversation(base_url: str, index: int) -> list[str]:

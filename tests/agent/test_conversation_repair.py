@@ -7,10 +7,7 @@ back from the file store and from S3 (moto in server mode).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -19,23 +16,7 @@ from agent.conversation_repair import INTERRUPTED_TOOL_TEXT, UNANSWERED_TEXT, cl
 from local.processes import ServerProcess
 from tests.support.agent_http import ask, invoke, new_session_id
 from tests.support.model_gate import ModelGate
-from tests.support.stored_conversation import file_messages, roles, s3_messages
-
-
-@dataclass(frozen=True)
-class Store:
-    env: dict[str, str]
-    messages: Callable[[str], list[dict[str, Any]]]  # session id → stored messages of the anonymous caller
-
-
-@pytest.fixture(params=["file", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path) -> Store:
-    if request.param == "file":
-        return Store(env={}, messages=lambda session: file_messages(tmp_path / "sessions", "anonymous", session))
-    s3 = request.getfixturevalue("s3_store")
-    return Store(
-        env=s3.env, messages=lambda session: s3_messages(s3.client, s3.bucket, s3.prefix, "anonymous", session)
-    )
+from tests.support.stored_conversation import file_messages, roles
 
 
 def _kill_while_held(

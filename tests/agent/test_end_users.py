@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -44,11 +43,6 @@ def iam_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IamAgent]:
     )
     yield IamAgent(server=server, actors=root / "sessions" / "actors")
     server.stop()
-
-
-def _logged(server: ServerProcess, request_id: str) -> list[dict[str, Any]]:
-    """The request's log line: the server writes and flushes it before it answers."""
-    return request_log(server.log_text(), request_id)
 
 
 def test_end_user_keeps_their_session_in_their_own_namespace(iam_agent):
@@ -159,7 +153,7 @@ def test_request_log_names_the_end_user_actor(iam_agent):
     response = invoke(iam_agent.base_url, session_id, "hello", end_user="carol", request_id="req-iam-log")
 
     assert response.status_code == 200
-    [line] = _logged(iam_agent.server, "req-iam-log")
+    [line] = request_log(iam_agent.server.log_text(), "req-iam-log")
     assert line["actor_id"] == "carol"
 
 

@@ -11,14 +11,9 @@ from tests.support.stored_conversation import file_messages, roles
 
 SECRET_PROMPT = "My name is Zebulon Quixote-Secret."
 
-
-def _logged(server, request_id: str) -> list[dict]:
-    """The request's log line, already in the file when the answer arrives.
-
-    The server writes it before it answers, to stdout, which is the log file: its handler flushes every record
-    (``logging.StreamHandler.emit``) and the server runs with ``PYTHONUNBUFFERED=1``.
-    """
-    return request_log(server.log_text(), request_id)
+# A request's log line is already in the file when the answer arrives: the server writes it before it answers,
+# to stdout, which is the log file; its handler flushes every record (``logging.StreamHandler.emit``) and the
+# server runs with ``PYTHONUNBUFFERED=1``. So the tests read the log right after the response, without waiting.
 
 
 def test_model_failure_is_502_json_without_traceback(shared_agent):
@@ -33,7 +28,7 @@ def test_model_failure_is_502_json_without_traceback(shared_agent):
     }
     assert "Traceback" not in response.text and "scripted_model.py" not in response.text
     assert httpx.get(f"{shared_agent.base_url}/ping").status_code == 200
-    [line] = _logged(shared_agent, "req-model-fail")
+    [line] = request_log(shared_agent.log_text(), "req-model-fail")
     assert line["level"] == "ERROR" and line["status"] == 502 and line["outcome"] == "model_error"
 
 
@@ -57,7 +52,7 @@ def test_one_json_line_per_request_without_prompt_text(shared_agent):
     response = invoke(shared_agent.base_url, session_id, SECRET_PROMPT, request_id="req-log-1")
     assert response.json()["response"] == "Nice to meet you, Zebulon Quixote-Secret."
 
-    [line] = _logged(shared_agent, "req-log-1")
+    [line] = request_log(shared_agent.log_text(), "req-log-1")
 
     assert line["level"] == "INFO"
     assert line["session_id"] == session_id
@@ -70,14 +65,14 @@ def test_one_json_line_per_request_without_prompt_text(shared_agent):
 def test_rejected_request_is_logged_with_its_outcome(shared_agent):
     invoke(shared_agent.base_url, new_session_id(), 7, request_id="req-log-bad")
 
-    [line] = _logged(shared_agent, "req-log-bad")
+    [line] = request_log(shared_agent.log_text(), "req-log-bad")
 
     assert line["status"] == 400 and line["outcome"] == "invalid_prompt"
 
 
 def test_every_log_line_is_json(shared_agent):
     invoke(shared_agent.base_url, new_session_id(), "hello", request_id="req-log-json")
-    assert len(_logged(shared_agent, "req-log-json")) == 1
+    assert len(request_log(shared_agent.log_text(), "req-log-json")) == 1
 
     lines = [line for line in shared_agent.log_text().splitlines() if line.strip()]
 

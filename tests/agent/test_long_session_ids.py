@@ -9,11 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-import boto3
 import pytest
 
 from tests.support.agent_http import ask, invoke
-from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 
 LONGEST = "s" + "x" * 255  # 256 characters, the contract's limit
 MEMORY_LIMIT = "m" * 100  # AgentCore Memory takes at most 100 characters
@@ -48,33 +46,19 @@ def test_short_session_id_is_stored_readably(agent_starter, tmp_path):
     assert (tmp_path / "sessions" / "owners" / f"{session_id}.json").is_file()
 
 
-@pytest.fixture(scope="module")
-def memory(emulator):
-    control = boto3.client(
-        "bedrock-agentcore-control", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
-    )
-    memory_id = control.create_memory(name="long_session_ids", eventExpiryDuration=30)["memory"]["id"]
-    data_plane = boto3.client(
-        "bedrock-agentcore", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
-    )
-    env = {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "agentcore-memory", "MEMORY_ID": memory_id}
-    return memory_id, data_plane, env
-
-
 @pytest.mark.parametrize("session_id", [LONGEST, MEMORY_LIMIT + "m", MEMORY_LIMIT], ids=["256", "101", "100"])
-def test_memory_store_keeps_long_sessions_across_restarts(agent_starter, memory, session_id):
-    memory_id, data_plane, env = memory
-    server = agent_starter(env)
+def test_memory_store_keeps_long_sessions_across_restarts(agent_starter, memory_store, session_id):
+    server = agent_starter(memory_store.env)
     assert ask(server.base_url, session_id, "My name is Ada.", subject="alice-sub") == "Nice to meet you, Ada."
     server.stop()
 
-    restarted = agent_starter(env)
+    restarted = agent_starter(memory_store.env)
 
     assert ask(restarted.base_url, session_id, "Do you remember my name?", subject="alice-sub") == "Your name is Ada."
     assert invoke(restarted.base_url, session_id, "hi", subject="bob-sub").status_code == 403
     stored = session_id if len(session_id) <= 100 else _fitted(session_id, 100)
-    events = data_plane.list_events(
-        memoryId=memory_id, actorId="alice-sub", sessionId=stored, includePayloads=True, maxResults=100
+    events = memory_store.client.list_events(
+        memoryId=memory_store.memory_id, actorId="alice-sub", sessionId=stored, includePayloads=True, maxResults=100
     )["events"]
     assert "Ada" in json.dumps(events, default=str)
 

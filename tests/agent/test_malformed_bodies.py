@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from local.processes import ServerProcess
+from tests.agent.helpers import post_raw
 from tests.support.agent_http import (
     REQUEST_ID_HEADER,
     SESSION_HEADER,
@@ -41,11 +42,6 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server.stop()
 
 
-def _post(base_url: str, body: bytes, request_id: str, **headers: str) -> httpx.Response:
-    all_headers = {**headers_for(new_session_id(), request_id=request_id), **headers}
-    return httpx.post(f"{base_url}/invocations", content=body, headers=all_headers, timeout=30)
-
-
 CASES = [
     pytest.param(
         b"[" * 100000, "request body is not valid JSON: it nests arrays or objects too deeply", id="deep-nesting"
@@ -68,7 +64,7 @@ CASES = [
 def test_malformed_body_is_a_json_400_with_a_request_log_line(agent, body, message):
     request_id = f"req-malformed-{len(body)}-{body[-4:].hex()}"
 
-    response = _post(agent.base_url, body, request_id)
+    response = post_raw(agent.base_url, body, headers_for(new_session_id(), request_id=request_id))
 
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
@@ -81,7 +77,7 @@ def test_malformed_body_is_a_json_400_with_a_request_log_line(agent, body, messa
 def test_valid_body_with_a_4300_digit_integer_is_accepted(agent):
     body = b'{"prompt": "hi", "n": ' + b"9" * 4300 + b"}"
 
-    response = _post(agent.base_url, body, "req-4300-digits")
+    response = post_raw(agent.base_url, body, headers_for(new_session_id(), request_id="req-4300-digits"))
 
     assert response.status_code == 200 and response.json()["response"] == "You said: hi"
 
@@ -89,7 +85,7 @@ def test_valid_body_with_a_4300_digit_integer_is_accepted(agent):
 def test_body_longer_than_any_valid_request_is_413(agent):
     body = json.dumps({"prompt": "hi", "padding": "x" * DEFAULT_MAX_BODY_BYTES}).encode()
 
-    response = _post(agent.base_url, body, "req-too-large")
+    response = post_raw(agent.base_url, body, headers_for(new_session_id(), request_id="req-too-large"))
 
     assert response.status_code == 413
     assert response.json() == {
@@ -107,7 +103,8 @@ def test_body_at_the_limit_is_read(agent):
     body = json.dumps({"prompt": "hi", "padding": "x" * padding}).encode()
     assert len(body) == DEFAULT_MAX_BODY_BYTES
 
-    assert _post(agent.base_url, body, "req-at-limit").json()["response"] == "You said: hi"
+    response = post_raw(agent.base_url, body, headers_for(new_session_id(), request_id="req-at-limit"))
+    assert response.json()["response"] == "You said: hi"
 
 
 def test_body_that_stops_arriving_is_answered_408_and_the_connection_closed(agent):
@@ -153,8 +150,8 @@ def test_two_authorization_headers_are_400(agent):
 
 
 def test_one_authorization_header_passes(agent):
-    response = _post(
-        agent.base_url, b'{"prompt": "hi"}', "req-one-auth", Authorization=f"Bearer {bearer_token('alice-sub')}"
-    )
+    headers = headers_for(new_session_id(), subject="alice-sub", request_id="req-one-auth")
+
+    response = post_raw(agent.base_url, b'{"prompt": "hi"}', headers)
 
     assert response.status_code == 200 and response.json()["response"] == "You said: hi"

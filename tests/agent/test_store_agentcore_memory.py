@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import json
 
-import boto3
-import pytest
-
 from tests.support.agent_http import ask, invoke, new_session_id
-from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 
 
-@pytest.fixture(scope="module")
-def memory_id(emulator) -> str:
-    control = boto3.client(
-        "bedrock-agentcore-control", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
-    )
-    return control.create_memory(name="agent_sessions_test", eventExpiryDuration=30)["memory"]["id"]
-
-
-@pytest.fixture(scope="module")
-def data_plane(emulator):
-    return boto3.client("bedrock-agentcore", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
-
-
-@pytest.fixture
-def memory_env(emulator, memory_id):
-    return {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "agentcore-memory", "MEMORY_ID": memory_id}
-
-
-def test_memory_store_resumes_after_restart(agent_starter, memory_env):
+def test_memory_store_resumes_after_restart(agent_starter, memory_store):
     session_id, other = new_session_id(), new_session_id()
-    server = agent_starter(memory_env)
+    server = agent_starter(memory_store.env)
     assert (
         ask(server.base_url, session_id, "My name is John Doe.", subject="alice-sub") == "Nice to meet you, John Doe."
     )
@@ -41,7 +19,7 @@ def test_memory_store_resumes_after_restart(agent_starter, memory_env):
     )
     server.stop()
 
-    restarted = agent_starter(memory_env)
+    restarted = agent_starter(memory_store.env)
 
     assert (
         ask(restarted.base_url, session_id, "Do you remember my name?", subject="alice-sub") == "Your name is John Doe."
@@ -50,9 +28,10 @@ def test_memory_store_resumes_after_restart(agent_starter, memory_env):
     assert ask(restarted.base_url, other, "Do you remember my name?", subject="alice-sub") == "I don't know your name."
 
 
-def test_memory_events_use_the_caller_as_actor(agent_starter, memory_env, memory_id, data_plane):
+def test_memory_events_use_the_caller_as_actor(agent_starter, memory_store):
+    data_plane, memory_id = memory_store.client, memory_store.memory_id
     session_id = new_session_id()
-    server = agent_starter(memory_env)
+    server = agent_starter(memory_store.env)
     ask(server.base_url, session_id, "My name is Alice.", subject="alice-sub")
 
     alice_events = data_plane.list_events(
