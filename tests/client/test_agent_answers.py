@@ -20,6 +20,7 @@ from client.errors import CliError
 from client.invocation import BearerInvoker, SigV4Invoker
 from client.session_book import new_session_id
 from client.targets import local_target
+from tests.client.conftest import outputs_file
 from tests.support.runtime_peer import RuntimePeer
 
 MALFORMED = "runtime sent a malformed event stream"
@@ -163,12 +164,7 @@ def test_malformed_stream_fails_naming_the_event(runtime_peer, read, pieces, mes
 
 def test_malformed_stream_is_one_line_through_the_cli(cli, local_runtime, user, tmp_path, runtime_peer):
     peer = runtime_peer(_stream("data: <html>oops</html>\n\n"))
-    document = json.loads(local_runtime.settings.outputs_path.read_text())
-    for stack in document.values():
-        if "InvocationBaseUrl" in stack:
-            stack["InvocationBaseUrl"] = peer.url
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(document))
+    path = outputs_file(tmp_path, local_runtime, InvocationBaseUrl=peer.url)
     result = cli("invoke", "hi", "--user", user, target=("--local", "--outputs-file", str(path)))
     assert (result.code, result.out) == (1, "")
     assert result.err == f"agentcore-client: {MALFORMED}: event 1 is not JSON: '<html>oops</html>'\n"

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from local.runtime import LocalRuntime
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.client.conftest import run_demo
 
 
 def test_demo_holds_all_three_claims_via_console_entry_point(local_runtime: LocalRuntime, tmp_path: Path):
-    completed = subprocess.run(
-        [sys.executable, "-m", "client", "--local", "--outputs-file", str(local_runtime.settings.outputs_path), "demo"],
-        cwd=REPO_ROOT,
-        env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    completed, rows = run_demo(local_runtime.settings.outputs_path, tmp_path)
     assert completed.returncode == 0, completed.stderr
-    rows = {line.split("  ")[0]: line for line in completed.stdout.splitlines()}
     assert "Your name is Alice." in rows["same session remembers"] and rows["same session remembers"].endswith("PASS")
     assert "I don't know your name." in rows["new session does not"] and rows["new session does not"].endswith("PASS")
     other = rows["other user's session does not"]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from local.runtime import LocalRuntime
+from tests.client.conftest import run_demo
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 REFUSED = (
     "agentcore-client: runtime refused the call (AccessDeniedException): "
     "this session id belongs to another caller; start a new session\n"
@@ -21,16 +19,8 @@ def _iam(runtime: LocalRuntime) -> tuple[str, ...]:
 
 
 def test_demo_holds_all_three_claims_in_iam_mode(iam_runtime: LocalRuntime, tmp_path: Path):
-    completed = subprocess.run(
-        [sys.executable, "-m", "client", *_iam(iam_runtime), "demo"],
-        cwd=REPO_ROOT,
-        env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    completed, rows = run_demo(iam_runtime.settings.outputs_path, tmp_path)
     assert completed.returncode == 0, completed.stderr
-    rows = {line.split("  ")[0]: line for line in completed.stdout.splitlines()}
     assert "Your name is Alice." in rows["same session remembers"] and rows["same session remembers"].endswith("PASS")
     assert "I don't know your name." in rows["new session does not"] and rows["new session does not"].endswith("PASS")
     other = rows["other user's session does not"]

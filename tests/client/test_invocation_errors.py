@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import boto3
 import httpx
@@ -17,24 +16,13 @@ from client.invocation import BearerInvoker
 from client.retry_policy import RetryPolicy
 from client.session_book import new_session_id
 from local.processes import free_port
+from tests.client.conftest import outputs_file
 from tests.support.runtime_peer import RuntimePeer
-
-
-def _outputs_file(tmp_path: Path, local_runtime, **changes: str) -> Path:
-    """The local runtime's outputs with some values changed, as another target would describe them."""
-    document = json.loads(local_runtime.settings.outputs_path.read_text())
-    for stack in document.values():
-        for key, value in changes.items():
-            if key in stack:
-                stack[key] = value
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(document))
-    return path
 
 
 def test_iam_mode_signs_with_sigv4_and_a_jwt_front_door_refuses_it(cli, local_runtime, tmp_path):
     """An outputs file claiming IAM makes the client use boto3 (SigV4); the JWT runtime answers 'mismatch'."""
-    path = _outputs_file(tmp_path, local_runtime, AuthorizerType="iam")
+    path = outputs_file(tmp_path, local_runtime, AuthorizerType="iam")
     result = cli("invoke", "hi", target=("--local", "--outputs-file", str(path)))
     assert result.code == 1
     assert result.err == (
@@ -46,7 +34,7 @@ def test_iam_mode_signs_with_sigv4_and_a_jwt_front_door_refuses_it(cli, local_ru
 
 def test_unreachable_runtime_is_a_network_failure(cli, local_runtime, user, tmp_path):
     dead = f"http://127.0.0.1:{free_port()}"
-    path = _outputs_file(tmp_path, local_runtime, InvocationBaseUrl=dead)
+    path = outputs_file(tmp_path, local_runtime, InvocationBaseUrl=dead)
     result = cli("invoke", "hi", "--user", user, target=("--local", "--outputs-file", str(path)))
     assert result.code == 1
     assert re.fullmatch(rf"agentcore-client: network failure: cannot reach {re.escape(dead)} \(.+\)\n", result.err)
@@ -184,7 +172,7 @@ def test_busy_session_without_retry_after_fails_at_once(runtime_peer):
 def test_retry_after_beyond_what_the_client_waits_fails_at_once(cli, local_runtime, user, tmp_path, runtime_peer):
     """Through the CLI: no waiting at all, one line naming the wait the runtime asked for."""
     peer = runtime_peer(_throttled(**{"Retry-After": "120"}), _answer)
-    path = _outputs_file(tmp_path, local_runtime, InvocationBaseUrl=peer.url)
+    path = outputs_file(tmp_path, local_runtime, InvocationBaseUrl=peer.url)
     result = cli("invoke", "hi", "--user", user, target=("--local", "--outputs-file", str(path)))
     assert (result.code, result.out) == (1, "")
     assert result.err == (

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from tests.docs import commands as shell
 from tests.docs.doc_text import Code, Doc, blocks, code, headings, links, spans
-from tests.docs.repo_facts import FIRST_PARTY, Makefile, RepoFacts, class_attributes, module_file, top_level_names
+from tests.docs.repo_facts import (
+    FIRST_PARTY,
+    Makefile,
+    RepoFacts,
+    class_attributes,
+    ignored,
+    module_file,
+    top_level_names,
+)
 
 # --- options -------------------------------------------------------------------------------------------------
 # Options the docs mention on their own (not in a command line) that belong to other tools.
@@ -425,18 +433,19 @@ def _path_words(words: Iterable[str]) -> Iterable[str]:
                 yield candidate
 
 
-def check_paths(docs: Sequence[Doc], facts: RepoFacts, ignored: Iterable[str] = ()) -> list[str]:
+def check_paths(docs: Sequence[Doc], facts: RepoFacts) -> list[str]:
     """Every repository path the docs mention exists, or is output git ignores (``.venv/``, ``cdk.out``).
 
     A path counts as the repository's when its first folder is one of the repository's top-level entries or
     generated output; any other path to a source file (``.py``, ``.sh`` …) must start with a declared
     external root. Other slashed words (``text/event-stream``, ``owner/name``) are not paths.
     """
-    generated = set(ignored)
+    mentions = path_mentions(docs)
+    generated = ignored(facts.root, [generated_path(path) for _, path in mentions])
     tops = {path.split("/", 1)[0] for path in facts.files}
     basenames = facts.basenames()
     problems = []
-    for where, path in path_mentions(docs):
+    for where, path in mentions:
         first = path.split("/", 1)[0]
         if "/" not in path.rstrip("/"):
             named_file = path.endswith(BASENAME_EXTENSIONS) and not PLACEHOLDER.search(path)

@@ -106,21 +106,24 @@ def spans(doc: Doc) -> list[Code]:
     """Every inline code span outside fenced blocks, content stripped of one surrounding space."""
     text = prose(doc)
     found: list[Code] = []
-    position = 0
-    while True:
-        opening = BACKTICKS.search(text, position)
-        if not opening:
-            return found
-        run = opening.group(0)
-        closing = _closing_run(text, opening.end(), len(run))
-        if closing is None:
-            position = opening.end()
-            continue
+    for opening, closing in _span_runs(text):
         content = text[opening.end() : closing].replace("\n", " ")
         if content.startswith(" ") and content.endswith(" ") and content.strip():
             content = content[1:-1]
         found.append(Code(doc.path, text.count("\n", 0, opening.start()) + 1, content))
-        position = closing + len(run)
+    return found
+
+
+def _span_runs(text: str) -> Iterator[tuple[re.Match[str], int]]:
+    """(opening backtick run, start of its closing run) of every code span in ``text``, in order."""
+    position = 0
+    while opening := BACKTICKS.search(text, position):
+        closing = _closing_run(text, opening.end(), len(opening.group(0)))
+        if closing is None:
+            position = opening.end()
+            continue
+        yield opening, closing
+        position = closing + len(opening.group(0))
 
 
 def _closing_run(text: str, start: int, length: int) -> int | None:
@@ -145,19 +148,11 @@ def links(doc: Doc) -> list[Link]:
 def _blank_spans(text: str) -> str:
     """The text with the content of each code span replaced by spaces (newlines kept)."""
     out = list(text)
-    position = 0
-    while True:
-        opening = BACKTICKS.search(text, position)
-        if not opening:
-            return "".join(out)
-        closing = _closing_run(text, opening.end(), len(opening.group(0)))
-        if closing is None:
-            position = opening.end()
-            continue
+    for opening, closing in _span_runs(text):
         for index in range(opening.start(), closing + len(opening.group(0))):
             if out[index] != "\n":
                 out[index] = " "
-        position = closing + len(opening.group(0))
+    return "".join(out)
 
 
 def headings(doc: Doc) -> list[Heading]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docs.doc_text import Doc, headings
-from tests.docs.repo_facts import ENV_DECLARATIONS, module_constants
+from tests.docs.repo_facts import ENV_DECLARATIONS, module_constants, module_values
 
 ROW = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|")
 BENCH_FLAG = re.compile(r"`([a-z_]+)` \(([^)]*)\)")
@@ -75,15 +75,23 @@ def _shown(node: ast.expr, constants: dict[str, str]) -> str | None:
     return None
 
 
-def table_rows(doc: Doc, heading: str) -> dict[str, tuple[int, str]]:
-    """``NAME`` → (line, default cell) of the table under ``heading``."""
+def _section_lines(doc: Doc, heading: str) -> list[tuple[int, str]]:
+    """(line number, line) of every line under ``heading``, up to the next line starting with ``#``."""
     start = next((item.line for item in headings(doc) if item.title == heading), None)
     if start is None:
         raise AssertionError(f"{doc.path}: no heading {heading!r} above the table the docs test checks")
-    rows: dict[str, tuple[int, str]] = {}
+    found: list[tuple[int, str]] = []
     for number, line in enumerate(doc.text.splitlines()[start:], start=start + 1):
         if line.startswith("#"):
             break
+        found.append((number, line))
+    return found
+
+
+def table_rows(doc: Doc, heading: str) -> dict[str, tuple[int, str]]:
+    """``NAME`` → (line, default cell) of the table under ``heading``."""
+    rows: dict[str, tuple[int, str]] = {}
+    for number, line in _section_lines(doc, heading):
         if match := ROW.match(line):
             rows[match.group(1)] = (number, match.group(2).strip())
     return rows
@@ -125,12 +133,7 @@ def check_agent_environment_table(doc: Doc, settings_path: str, source: str) -> 
 def bench_defaults(source: str) -> dict[str, str]:
     """``BenchConfig`` field → its default as the docs write it (``100,1000`` for a tuple), where literal."""
     tree = ast.parse(source)
-    constants: dict[str, ast.expr] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            constants[node.targets[0].id] = node.value
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            constants[node.target.id] = node.value
+    constants = module_values(tree)
     config = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "BenchConfig")
     found: dict[str, str] = {}
     for item in config.body:
@@ -181,11 +184,7 @@ class StageSettings:
 def stage_settings(config_source: str, context: dict[str, object]) -> StageSettings:
     """Fields of ``StageConfig``, defaults (cdk.json over ``_coerce``'s), ``_within`` ranges, ``_one_of`` choices."""
     tree = ast.parse(config_source)
-    constants = {
-        node.targets[0].id: node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-    }
+    constants = module_values(tree)
     config_class = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "StageConfig")
     fields = tuple(
         item.target.id
@@ -264,13 +263,8 @@ def check_stage_config_table(doc: Doc, settings: StageSettings) -> list[str]:
 
 def _config_rows(doc: Doc) -> list[tuple[int, list[str], str, str]]:
     """(line, keys, default cell, allowed cell) of the table under README's "Configuration" heading."""
-    start = next((item.line for item in headings(doc) if item.title == "Configuration"), None)
-    if start is None:
-        raise AssertionError(f"{doc.path}: no heading 'Configuration' above the table the docs test checks")
     rows = []
-    for number, line in enumerate(doc.text.splitlines()[start:], start=start + 1):
-        if line.startswith("#"):
-            break
+    for number, line in _section_lines(doc, "Configuration"):
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("| `") else []
         if len(cells) == 3:
             rows.append((number, re.findall(r"`([a-z_]+)`", cells[0]), cells[1], cells[2]))

@@ -195,15 +195,26 @@ def python_env_uses(relative: str, source: str) -> Iterable[EnvUse]:
             yield EnvUse(name, f"{relative}:{node.lineno}", read=read, prefix=is_prefix)
 
 
-def module_constants(tree: ast.Module) -> dict[str, str]:
-    """Module-level ``NAME = "text"`` assignments."""
-    found: dict[str, str] = {}
+def module_values(tree: ast.Module) -> dict[str, ast.expr]:
+    """Module-level ``NAME = value`` and ``NAME: type = value`` assignments: name → the value's expression."""
+    found: dict[str, ast.expr] = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
-                    found[target.id] = node.value.value
+                    found[target.id] = node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            found[node.target.id] = node.value
     return found
+
+
+def module_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``NAME = "text"`` assignments."""
+    return {
+        name: value.value
+        for name, value in module_values(tree).items()
+        if isinstance(value, ast.Constant) and isinstance(value.value, str)
+    }
 
 
 def resolve_name(node: ast.expr, constants: Mapping[str, str]) -> tuple[str, bool] | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.docs import import_rules
 from tests.docs.conftest import REPO
 from tests.docs.doc_text import Doc
@@ -142,9 +144,6 @@ def test_relative_imports_are_resolved(tmp_path):
 def test_tables_without_their_marker_fail_with_the_marker_named():
     doc = Doc("docs/architecture.md", RULES_DOC.replace("<!-- import-rules -->", ""))
 
-    try:
+    with pytest.raises(AssertionError) as raised:
         import_rules.rules(doc)
-    except AssertionError as error:
-        assert str(error) == "docs/architecture.md: no <!-- import-rules --> marker before its table"
-    else:
-        raise AssertionError("rules() accepted a doc without its marker")
+    assert str(raised.value) == "docs/architecture.md: no <!-- import-rules --> marker before its table"

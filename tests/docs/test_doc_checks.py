@@ -230,11 +230,8 @@ def test_a_path_that_does_not_exist_is_named():
         "`settings.py`, `cdk-outputs-<stage>.json`, `.venv/bin/python`, `text/event-stream`, `tests/*/conftest.py`,\n"
         "`strands/session/s3_session_manager.py`"
     )
-    generated = repo_facts.ignored(
-        REPO, [doc_checks.generated_path(path) for _, path in doc_checks.path_mentions(docs)]
-    )
 
-    assert doc_checks.check_paths(docs, facts, generated) == [
+    assert doc_checks.check_paths(docs, facts) == [
         "docs/fixture.md:1: `agent/Dockerfil`: no such file or folder in the repository",
         "docs/fixture.md:1: `setings.py`: no file of this name in the repository",
         "docs/fixture.md:1: `strandz/session/s3_session_manager.py`: strandz/ is neither a repository folder nor a "

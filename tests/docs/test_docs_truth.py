@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.docs import doc_checks, documented_defaults, repo_facts
+from tests.docs import doc_checks, documented_defaults
 from tests.docs.commands import PROJECT_CLIS, make_targets
 from tests.docs.conftest import REPO
 from tests.docs.doc_text import blocks, headings, links
@@ -76,10 +76,7 @@ def test_environment_variables_the_code_reads_are_documented(docs, facts):
 
 
 def test_documented_paths_exist(docs, facts):
-    generated = repo_facts.ignored(
-        REPO, [doc_checks.generated_path(path) for _, path in doc_checks.path_mentions(docs)]
-    )
-    problems = doc_checks.check_paths(docs, facts, generated)
+    problems = doc_checks.check_paths(docs, facts)
 
     assert not problems, _report(problems)
 
