@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -77,3 +78,15 @@ def run_module(
         text=True,
         timeout=120,
     )
+
+
+def recipe_steps(target: str, script: str, cdk_command: str) -> tuple[list[str], list[int]]:
+    """``make -n <target> STAGE=dev``'s lines, and the indices of those running ``scripts.<script> --stage dev``
+    or matching the ``cdk_command`` pattern."""
+    recipe = subprocess.run(
+        ["make", "-n", target, "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    steps = [
+        i for i, line in enumerate(recipe) if f"scripts.{script} --stage dev" in line or re.search(cdk_command, line)
+    ]
+    return recipe, steps

@@ -4,14 +4,12 @@ Anthropic's form, Transaction Search) are printed; against CloudFormation in mot
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 
 import pytest
 
 from scripts.deploy_notice import foundation_model, notice
 from scripts.stage_stacks import NEVER_CREATED, DeployedStack
-from tests.scripts.conftest import REPO, run_module
+from tests.scripts.conftest import REPO, recipe_steps, run_module
 
 DEFAULT_MODEL = "anthropic.claude-sonnet-4-6"
 
@@ -89,12 +87,5 @@ def test_every_notice_command_is_in_the_readme_deploy_section():
 
 
 def test_make_deploy_prints_the_notice_before_cdk_deploy():
-    recipe = subprocess.run(
-        ["make", "-n", "deploy", "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    steps = [
-        i
-        for i, line in enumerate(recipe)
-        if "scripts.deploy_notice --stage dev" in line or re.search(r"\bcdk .* deploy --all ", line)
-    ]
+    recipe, steps = recipe_steps("deploy", "deploy_notice", r"\bcdk .* deploy --all ")
     assert len(steps) == 2 and "deploy_notice" in recipe[steps[0]], recipe

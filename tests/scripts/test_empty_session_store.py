@@ -4,13 +4,11 @@ unless the deployed stack retains it; against CloudFormation and S3 in moto (ser
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 from typing import Any
 
 from scripts import empty_session_store as script
 from scripts.stage_stacks import runtime_stack_name
-from tests.scripts.conftest import REPO, run_module
+from tests.scripts.conftest import recipe_steps, run_module
 
 STACK = "AgentCoreSession-dev-Runtime"
 
@@ -150,12 +148,5 @@ def test_unreadable_cloudformation_fails_before_destroy():
 
 
 def test_make_destroy_empties_the_store_before_cdk_destroy():
-    recipe = subprocess.run(
-        ["make", "-n", "destroy", "STAGE=dev"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    steps = [
-        i
-        for i, line in enumerate(recipe)
-        if "scripts.empty_session_store --stage dev" in line or re.search(r"\bcdk .* destroy --all --force$", line)
-    ]
+    recipe, steps = recipe_steps("destroy", "empty_session_store", r"\bcdk .* destroy --all --force$")
     assert len(steps) == 2 and "empty_session_store" in recipe[steps[0]], recipe

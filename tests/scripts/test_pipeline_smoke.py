@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -47,19 +48,24 @@ def _transition(emulator, times: int | None) -> None:
     assert response.status_code == 201, response.text
 
 
-@pytest.fixture
-def runtime(control, emulator):
-    """A runtime with a `live` endpoint; yields its id."""
-    created = control.create_agent_runtime(
-        agentRuntimeName="agentcore_session_dev",
+def _create_runtime(control, name: str) -> str:
+    """Create a runtime called name and its `live` endpoint; return the runtime's id."""
+    runtime_id = control.create_agent_runtime(
+        agentRuntimeName=name,
         agentRuntimeArtifact={
             "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}
         },
         roleArn="arn:aws:iam::123456789012:role/agent",
         networkConfiguration={"networkMode": "PUBLIC"},
-    )
-    control.create_agent_runtime_endpoint(agentRuntimeId=created["agentRuntimeId"], name="live")
-    yield created["agentRuntimeId"]
+    )["agentRuntimeId"]
+    control.create_agent_runtime_endpoint(agentRuntimeId=runtime_id, name="live")
+    return runtime_id
+
+
+@pytest.fixture
+def runtime(control, emulator):
+    """A runtime with a `live` endpoint; yields its id."""
+    yield _create_runtime(control, "agentcore_session_dev")
     _transition(emulator, None)
 
 
@@ -75,17 +81,23 @@ def _outputs_env(runtime_id: str) -> dict[str, str]:
     }
 
 
+def _run_script(args: list[str], emulator, runtime_id: str, **outputs: str) -> subprocess.CompletedProcess[str]:
+    """Run the script as the smoke step does, with the stage's outputs (``outputs`` replacing some) and moto's
+    endpoint and test credentials."""
+    env = {
+        **os.environ,
+        **_outputs_env(runtime_id),
+        **outputs,
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    return subprocess.run([*SCRIPT, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+
+
 def test_wait_returns_once_runtime_and_endpoint_are_ready(control, runtime, emulator):
     _transition(emulator, 3)
-    runtime_id = control.create_agent_runtime(
-        agentRuntimeName="agentcore_session_slow",
-        agentRuntimeArtifact={
-            "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}
-        },
-        roleArn="arn:aws:iam::123456789012:role/agent",
-        networkConfiguration={"networkMode": "PUBLIC"},
-    )["agentRuntimeId"]
-    control.create_agent_runtime_endpoint(agentRuntimeId=runtime_id, name="live")
+    runtime_id = _create_runtime(control, "agentcore_session_slow")
     sleeps: list[float] = []
     statuses = smoke.wait_until_ready(
         control,
@@ -102,15 +114,7 @@ def test_wait_returns_once_runtime_and_endpoint_are_ready(control, runtime, emul
 
 def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
     _transition(emulator, 1000)
-    runtime_id = control.create_agent_runtime(
-        agentRuntimeName="agentcore_session_stuck",
-        agentRuntimeArtifact={
-            "containerConfiguration": {"containerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:abc"}
-        },
-        roleArn="arn:aws:iam::123456789012:role/agent",
-        networkConfiguration={"networkMode": "PUBLIC"},
-    )["agentRuntimeId"]
-    control.create_agent_runtime_endpoint(agentRuntimeId=runtime_id, name="live")
+    runtime_id = _create_runtime(control, "agentcore_session_stuck")
     now = iter([0.0, 10.0, 20.0, 30.0])
     try:
         with pytest.raises(smoke.SmokeError) as error:
@@ -131,37 +135,13 @@ def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
 
 
 def test_ready_command_exits_zero_against_a_ready_runtime(runtime, emulator):
-    env = {
-        **os.environ,
-        **_outputs_env(runtime),
-        "AWS_ENDPOINT_URL": emulator.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    result = subprocess.run(
-        [*SCRIPT, "ready", "--stage", "dev", "--interval", "0.1"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _run_script(["ready", "--stage", "dev", "--interval", "0.1"], emulator, runtime)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"runtime {runtime} endpoint live is ready: {{'runtime': 'READY', 'endpoint': 'READY'}}\n"
 
 
 def test_ready_command_fails_on_an_unknown_endpoint(runtime, emulator):
-    env = {
-        **os.environ,
-        **_outputs_env(runtime),
-        "OUT_EndpointName": "missing",
-        "AWS_ENDPOINT_URL": emulator.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    result = subprocess.run(
-        [*SCRIPT, "ready", "--stage", "dev"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
-    )
+    result = _run_script(["ready", "--stage", "dev"], emulator, runtime, OUT_EndpointName="missing")
     assert result.returncode == 1
     assert result.stderr.startswith(
         f"smoke check failed: cannot read runtime {runtime} endpoint missing: "
@@ -260,19 +240,31 @@ def _report(cloudwatch, dimensions: dict[str, str], metric_name: str = "Latency"
     )
 
 
-def test_metric_found_when_reported_with_the_alarms_dimensions(cloudwatch):
-    _report(cloudwatch, WATCHED)
-    sleeps: list[float] = []
-    found = smoke.wait_for_metric(
+def _wait(
+    cloudwatch,
+    *,
+    timeout_seconds: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None] = lambda _: None,
+) -> dict[str, str]:
+    """smoke.wait_for_metric for the Latency metric with the alarms' dimensions, polling every 30 s (sleeping
+    through ``sleep``, by default not at all)."""
+    return smoke.wait_for_metric(
         cloudwatch,
         namespace=NAMESPACE,
         metric_name="Latency",
         dimensions=WATCHED,
-        timeout_seconds=60,
+        timeout_seconds=timeout_seconds,
         interval_seconds=30,
-        sleep=sleeps.append,
-        clock=lambda: 0.0,
+        sleep=sleep,
+        clock=clock,
     )
+
+
+def test_metric_found_when_reported_with_the_alarms_dimensions(cloudwatch):
+    _report(cloudwatch, WATCHED)
+    sleeps: list[float] = []
+    found = _wait(cloudwatch, timeout_seconds=60, sleep=sleeps.append, clock=lambda: 0.0)
     assert found == WATCHED
     assert sleeps == []
 
@@ -285,16 +277,7 @@ def test_metric_found_after_it_appears_late(cloudwatch):
         sleeps.append(seconds)
         _report(cloudwatch, WATCHED)
 
-    found = smoke.wait_for_metric(
-        cloudwatch,
-        namespace=NAMESPACE,
-        metric_name="Latency",
-        dimensions=WATCHED,
-        timeout_seconds=60,
-        interval_seconds=30,
-        sleep=sleep,
-        clock=lambda: 0.0,
-    )
+    found = _wait(cloudwatch, timeout_seconds=60, sleep=sleep, clock=lambda: 0.0)
     assert (found, sleeps) == (WATCHED, [30])
 
 
@@ -304,16 +287,7 @@ def test_metric_on_the_default_endpoint_only_fails_naming_what_exists(cloudwatch
     _report(cloudwatch, {**WATCHED, "Name": "agentcore_session_dev::DEFAULT"})
     now = iter([0.0, 0.0, 1300.0])
     with pytest.raises(smoke.SmokeError) as error:
-        smoke.wait_for_metric(
-            cloudwatch,
-            namespace=NAMESPACE,
-            metric_name="Latency",
-            dimensions=WATCHED,
-            timeout_seconds=1200,
-            interval_seconds=30,
-            sleep=lambda _: None,
-            clock=lambda: next(now),
-        )
+        _wait(cloudwatch, timeout_seconds=1200, clock=lambda: next(now))
     assert str(error.value) == (
         f"no {NAMESPACE} Latency metric with dimensions {WATCHED} after 1200 s (the alarms watch that metric); "
         "Name dimensions reported for Latency: ['agentcore_session_dev::DEFAULT']"
@@ -325,22 +299,12 @@ def test_metric_with_extra_dimensions_is_not_the_alarms_metric(cloudwatch):
     _report(cloudwatch, {**WATCHED, "SessionId": "s-1"})
     now = iter([0.0, 0.0, 100.0])
     with pytest.raises(smoke.SmokeError) as error:
-        smoke.wait_for_metric(
-            cloudwatch,
-            namespace=NAMESPACE,
-            metric_name="Latency",
-            dimensions=WATCHED,
-            timeout_seconds=60,
-            interval_seconds=30,
-            sleep=lambda _: None,
-            clock=lambda: next(now),
-        )
+        _wait(cloudwatch, timeout_seconds=60, clock=lambda: next(now))
     assert str(error.value).endswith("Name dimensions reported for Latency: ['agentcore_session_dev::live']")
 
 
 def _metric_args(timeout: str) -> list[str]:
     return [
-        *SCRIPT,
         "metric",
         "--stage",
         "dev",
@@ -363,27 +327,13 @@ def _metric_args(timeout: str) -> list[str]:
 
 def test_metric_command_exits_zero_when_the_metric_exists(cloudwatch, emulator):
     _report(cloudwatch, WATCHED)
-    env = {
-        **os.environ,
-        **_outputs_env("rt-123"),
-        "AWS_ENDPOINT_URL": emulator.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    result = subprocess.run(_metric_args("0"), env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = _run_script(_metric_args("0"), emulator, "rt-123")
     assert (result.returncode, result.stdout) == (0, f"metric {NAMESPACE} Latency {WATCHED} exists\n"), result.stderr
 
 
 def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, emulator):
     _report(cloudwatch, WATCHED, metric_name="Invocations")
-    env = {
-        **os.environ,
-        **_outputs_env("rt-123"),
-        "AWS_ENDPOINT_URL": emulator.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    result = subprocess.run(_metric_args("0"), env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = _run_script(_metric_args("0"), emulator, "rt-123")
     assert result.returncode == 1
     assert result.stderr.endswith(
         f"smoke check failed: no {NAMESPACE} Latency metric with dimensions {WATCHED} after 0 s "

@@ -20,6 +20,7 @@ from stacks.config import CONTEXT_ROOT
 from stacks.pipeline.pipeline_stack import PipelineStack
 from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
+from tests.stacks import deploy_rules as rules
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -141,6 +142,19 @@ def synthesized(build, request: pytest.FixtureRequest) -> Callable[[str], Path]:
         return cache[name]
 
     return _synthesized
+
+
+@pytest.fixture(scope="session")
+def stacks_of(synthesized) -> Callable[[str], list[rules.SynthesizedStack]]:
+    """stacks_of(configuration) → its synthesized stacks (load once, copy before breaking)."""
+    cache: dict[str, list[rules.SynthesizedStack]] = {}
+
+    def _stacks(name: str) -> list[rules.SynthesizedStack]:
+        if name not in cache:
+            cache[name] = rules.load_stacks(synthesized(name))
+        return cache[name]
+
+    return _stacks
 
 
 def run_cdk(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:

@@ -21,19 +21,6 @@ from tests.stacks.conftest import CONFIGURATIONS, REPO, build_pipeline, build_st
 
 
 @pytest.fixture(scope="session")
-def stacks_of(synthesized) -> Callable[[str], list[rules.SynthesizedStack]]:
-    """stacks_of(configuration) → its synthesized stacks (load once, copy before breaking)."""
-    cache: dict[str, list[rules.SynthesizedStack]] = {}
-
-    def _stacks(name: str) -> list[rules.SynthesizedStack]:
-        if name not in cache:
-            cache[name] = rules.load_stacks(synthesized(name))
-        return cache[name]
-
-    return _stacks
-
-
-@pytest.fixture(scope="session")
 def sharing_an_account(stacks_of) -> list[list[rules.SynthesizedStack]]:
     """The deployments that can land in one account and region: `make deploy` of dev and of prod, and the pipeline."""
     return [stacks_of("dev"), stacks_of("prod"), stacks_of("pipeline")]

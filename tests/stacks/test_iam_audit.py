@@ -16,24 +16,21 @@ from tests.stacks.conftest import CONFIGURATIONS
 from tests.stacks.deploy_rules import (
     REQUIRED_WILDCARDS,
     SynthesizedStack,
-    load_stacks,
     policy_statements,
     unexplained_wildcards,
 )
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
-def test_iam_policies_have_only_required_wildcards(synthesized, name):
-    stacks = load_stacks(synthesized(name))
+def test_iam_policies_have_only_required_wildcards(stacks_of, name):
+    stacks = stacks_of(name)
     assert list(policy_statements(stacks)), "no policies found: the audit would prove nothing"
     assert unexplained_wildcards(stacks) == []
 
 
-def test_iam_audit_covers_every_pipeline_role(synthesized):
+def test_iam_audit_covers_every_pipeline_role(stacks_of):
     audited = {
-        where
-        for where, _ in policy_statements(load_stacks(synthesized("pipeline")))
-        if where.startswith("AgentCoreSession-Pipeline/")
+        where for where, _ in policy_statements(stacks_of("pipeline")) if where.startswith("AgentCoreSession-Pipeline/")
     }
     roles = {where.split("/")[1].split("Role")[0] for where in audited}
     assert roles >= {

@@ -69,13 +69,13 @@ def test_every_configuration_is_pinned():
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
-def test_stateful_logical_ids_are_unchanged(synthesized, name):
-    assert stateful_resources(rules.load_stacks(synthesized(name))) == PINNED[name]
+def test_stateful_logical_ids_are_unchanged(stacks_of, name):
+    assert stateful_resources(stacks_of(name)) == PINNED[name]
 
 
-def test_pin_catches_a_renamed_store(synthesized):
+def test_pin_catches_a_renamed_store(stacks_of):
     """Control: the store under another construct id is a new bucket (and the old one is deleted or orphaned)."""
-    stacks = rules.mutable(rules.load_stacks(synthesized("dev")))
+    stacks = rules.mutable(stacks_of("dev"))
     runtime = rules.stack(stacks, "Runtime")
     runtime.template["Resources"]["ConversationStoreBucket1A2B3C4D"] = runtime.template["Resources"].pop(
         "SessionStoreBucket5762F7CC"

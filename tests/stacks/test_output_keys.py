@@ -19,7 +19,7 @@ from stacks.output_keys import (
     stack_name,
 )
 from tests.stacks.conftest import CONFIGURATIONS
-from tests.stacks.deploy_rules import SynthesizedStack, load_stacks
+from tests.stacks.deploy_rules import SynthesizedStack, mutable
 
 # The values `make local` cannot have: no image is pushed, no role is assumed.
 NOT_LOCAL = {EXECUTION_ROLE_ARN, IMAGE_URI}
@@ -57,14 +57,14 @@ def test_every_configuration_is_listed():
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
-def test_each_stack_publishes_exactly_the_listed_keys(synthesized, name):
-    published = outputs_by_stack(load_stacks(synthesized(name)))
+def test_each_stack_publishes_exactly_the_listed_keys(stacks_of, name):
+    published = outputs_by_stack(stacks_of(name))
     assert published == expected_outputs(STAGES[name], pipeline=name == "pipeline")
 
 
-def test_output_check_catches_an_unlisted_output(synthesized):
+def test_output_check_catches_an_unlisted_output(stacks_of):
     """A stack publishing a key the list lacks (or missing one it has) is reported (control)."""
-    stacks = load_stacks(synthesized("dev"))
+    stacks = mutable(stacks_of("dev"))
     runtime = next(s for s in stacks if s.stack_name == stack_name("dev", RUNTIME))
     runtime.template["Outputs"] = {
         **{k: v for k, v in runtime.template["Outputs"].items() if k != "Region"},
@@ -75,9 +75,9 @@ def test_output_check_catches_an_unlisted_output(synthesized):
     assert (published - expected, expected - published) == ({"RuntimeVersion"}, {"Region"})
 
 
-def test_client_reaches_the_runtime_from_the_forwarded_outputs_alone(synthesized):
+def test_client_reaches_the_runtime_from_the_forwarded_outputs_alone(stacks_of):
     """The smoke step forwards CLIENT_OUTPUTS and writes them for `client demo`: the client needs no other key."""
-    published = outputs_by_stack(load_stacks(synthesized("dev")))
+    published = outputs_by_stack(stacks_of("dev"))
     forwarded = {}
     for stack, keys in CLIENT_OUTPUTS.items():
         assert set(keys) <= published[stack_name("dev", stack)]
@@ -101,7 +101,7 @@ def test_client_refuses_outputs_missing_a_forwarded_key():
         target_from_outputs(forwarded, name="dev", source="the smoke step's outputs")
 
 
-def test_local_outputs_file_uses_the_deployed_keys(synthesized):
+def test_local_outputs_file_uses_the_deployed_keys(stacks_of):
     """`make local` (the twin of the deployed S3 configuration, local/deployed_twin.py) writes the outputs file
     `make deploy` writes: the same keys, less what has no local meaning."""
     document = outputs_document(
@@ -115,6 +115,6 @@ def test_local_outputs_file_uses_the_deployed_keys(synthesized):
         session_bucket="agentcore-session-local",
     )
     local = {key for stack, values in document.items() if not stack.endswith("-Local") for key in values}
-    published = outputs_by_stack(load_stacks(synthesized("dev")))
+    published = outputs_by_stack(stacks_of("dev"))
     deployed = published[stack_name("dev", IDENTITY)] | published[stack_name("dev", RUNTIME)]
     assert (local - deployed, deployed - local) == (set(), NOT_LOCAL)

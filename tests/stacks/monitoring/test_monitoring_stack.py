@@ -3,21 +3,19 @@ topic CloudWatch may publish to; cfn-lint and cdk-nag pass."""
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from app import build_app
 from stacks.config import CONTEXT_ROOT, load_stage_config
 from stacks.nag_report import findings
 from stacks.validation import ConfigError
+from tests.stacks.conftest import cdk_json_context
 
 REPO = Path(__file__).resolve().parents[3]
 NAMESPACE = "AWS/Bedrock-AgentCore"
@@ -25,26 +23,17 @@ DASHBOARD_METRICS = {"Invocations", "Latency", "SessionCount", "SystemErrors", "
 
 
 def _context(**overrides: Any) -> dict[str, Any]:
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
-    context = copy.deepcopy(context)
+    """cdk.json's context with these dev settings merged in."""
+    context = cdk_json_context()
     context[CONTEXT_ROOT]["stages"]["dev"] = {**context[CONTEXT_ROOT]["stages"]["dev"], **overrides}
     return context
 
 
-def _synth_stage(tmp_path: Path, **overrides: Any):
-    app = cdk.App(context=_context(**overrides), outdir=str(tmp_path / "cdk.out"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CDK_DEFAULT_ACCOUNT", "123456789012")
-        patch.setenv("CDK_DEFAULT_REGION", "us-east-1")
-        stage = build_app(app)
-    assembly = app.synth()
-    return stage, Path(assembly.directory)
-
-
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory):
+def synthesized(build):
     """The dev stage with an alarm e-mail, synthesized once for the module."""
-    return _synth_stage(tmp_path_factory.mktemp("monitoring"), alarm_email="ops@example.com")
+    app, stage = build(overrides={"alarm_email": "ops@example.com"})
+    return stage, Path(app.synth().directory)
 
 
 @pytest.fixture(scope="module")
@@ -232,13 +221,12 @@ def test_topic_policy_lets_cloudwatch_alarms_of_this_account_publish(stage, temp
     ]
 
 
-def test_no_email_subscription_without_alarm_email(tmp_path):
-    stage, _ = _synth_stage(tmp_path)
-    Template.from_stack(stage.monitoring).resource_count_is("AWS::SNS::Subscription", 0)
+def test_no_email_subscription_without_alarm_email(dev):
+    Template.from_stack(dev.monitoring).resource_count_is("AWS::SNS::Subscription", 0)
 
 
-def test_latency_threshold_comes_from_config(tmp_path):
-    stage, _ = _synth_stage(tmp_path, latency_alarm_threshold_ms=5000)
+def test_latency_threshold_comes_from_config(build):
+    _, stage = build(overrides={"latency_alarm_threshold_ms": 5000})
     Template.from_stack(stage.monitoring).has_resource_properties(
         "AWS::CloudWatch::Alarm", {"Threshold": 5000, "AlarmDescription": Match.string_like_regexp("5000 ms")}
     )

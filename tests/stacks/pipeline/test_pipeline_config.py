@@ -19,6 +19,7 @@ from stacks.pipeline.pipeline_config import (
     pipeline_requested,
 )
 from stacks.validation import ConfigError
+from tests.stacks.conftest import cdk_json_context
 
 REPO = Path(__file__).resolve().parents[3]
 CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
@@ -104,7 +105,7 @@ def test_pipeline_is_requested_only_by_true(value, requested):
 
 
 def test_missing_key_fails_the_app_naming_it_only_when_the_pipeline_is_requested(tmp_path):
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context = cdk_json_context()
     env = {
         **_clean_env(),
         "CDK_OUTDIR": str(tmp_path),

@@ -3,7 +3,6 @@ secrets only by reference, cfn-lint and cdk-nag clean. One synthesized app is sh
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import subprocess
@@ -20,16 +19,10 @@ from stacks.constructs.iam_wildcards import acknowledgeable, render
 from stacks.nag_report import findings
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.pipeline.smoke_step import CI_SECRET_KEYS
-from tests.stacks.conftest import CONNECTION_ARN, PIPELINE_CONTEXT
+from tests.stacks.conftest import CONNECTION_ARN, PIPELINE_CONTEXT, cdk_json_context
 
 REPO = Path(__file__).resolve().parents[3]
 SECRET_NAME = "agentcore-session/ci-users"
-
-
-def _context(**extra: Any) -> dict[str, Any]:
-    context = copy.deepcopy(json.loads((REPO / "cdk.json").read_text())["context"])
-    context.update(extra)
-    return context
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +364,7 @@ def test_only_e3703_is_ignored_and_only_on_the_pipeline_resource(template):
 
 
 def test_plain_stage_app_has_no_pipeline(tmp_path):
-    app = cdk.App(context=_context(), outdir=str(tmp_path / "cdk.out"))
+    app = cdk.App(context=cdk_json_context(), outdir=str(tmp_path / "cdk.out"))
     build_app(app)
     stacks = [c for c in app.node.find_all() if isinstance(c, cdk.Stack)]
     assert sorted(s.stack_name for s in stacks) == [
@@ -388,41 +381,38 @@ def test_self_mutation_uses_the_cdk_cli_package_json_pins(projects):
     assert spec["phases"]["install"]["commands"] == [f"npm install -g aws-cdk@{pinned}"]
 
 
-def test_nag_gate_fails_pipeline_synth_on_a_new_bare_resource_star(tmp_path):
-    """On main any Resource::* on any pipeline policy was acknowledged, so this synthesized without a finding."""
+@pytest.mark.parametrize(
+    ("stage", "resource", "finding"),
+    [
+        # On main any Resource::* on any pipeline policy was acknowledged, so this synthesized without a finding.
+        pytest.param(
+            "prod",
+            "*",
+            "AwsSolutions-IAM5[Resource::*] at "
+            "AgentCoreSession-Pipeline/Pipeline/Pipeline/prod/SmokeTest-prod/SmokeTest-prod/Role/DefaultPolicy/Resource",
+            id="new-bare-resource-star",
+        ),
+        pytest.param(
+            "dev",
+            "arn:aws:s3:::someone-elses-bucket/*",
+            "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at "
+            "AgentCoreSession-Pipeline/Pipeline/Pipeline/dev/SmokeTest-dev/SmokeTest-dev/Role/DefaultPolicy/Resource",
+            id="unexplained-wildcard",
+        ),
+    ],
+)
+def test_nag_gate_fails_pipeline_synth_on_a_wildcard_added_to_a_smoke_role(tmp_path, stage, resource, finding):
     from aws_cdk import aws_iam as iam
 
-    app = cdk.App(context=_context(**PIPELINE_CONTEXT), outdir=str(tmp_path / "cdk.out"))
+    app = cdk.App(context={**cdk_json_context(), **PIPELINE_CONTEXT}, outdir=str(tmp_path / "cdk.out"))
     stack = build_pipeline_app(app)
     smoke_role = next(
-        c for c in stack.node.find_all() if isinstance(c, iam.Role) and c.node.path.endswith("SmokeTest-prod/Role")
+        c for c in stack.node.find_all() if isinstance(c, iam.Role) and c.node.path.endswith(f"SmokeTest-{stage}/Role")
     )
-    smoke_role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
+    smoke_role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[resource]))
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
-    assert findings(tmp_path / "cdk.out") == [
-        "AwsSolutions-IAM5[Resource::*] at "
-        "AgentCoreSession-Pipeline/Pipeline/Pipeline/prod/SmokeTest-prod/SmokeTest-prod/Role/DefaultPolicy/Resource"
-    ]
-
-
-def test_nag_gate_fails_pipeline_synth_on_an_unexplained_wildcard(tmp_path):
-    from aws_cdk import aws_iam as iam
-
-    app = cdk.App(context=_context(**PIPELINE_CONTEXT), outdir=str(tmp_path / "cdk.out"))
-    stack = build_pipeline_app(app)
-    smoke_role = next(
-        c for c in stack.node.find_all() if isinstance(c, iam.Role) and c.node.path.endswith("SmokeTest-dev/Role")
-    )
-    smoke_role.add_to_principal_policy(
-        iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::someone-elses-bucket/*"])
-    )
-    with pytest.raises(RuntimeError, match="ValidationFailed"):
-        app.synth()
-    assert findings(tmp_path / "cdk.out") == [
-        "AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*] at "
-        "AgentCoreSession-Pipeline/Pipeline/Pipeline/dev/SmokeTest-dev/SmokeTest-dev/Role/DefaultPolicy/Resource"
-    ]
+    assert findings(tmp_path / "cdk.out") == [finding]
 
 
 def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_build):
