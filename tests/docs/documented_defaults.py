@@ -182,7 +182,8 @@ class StageSettings:
 
 
 def stage_settings(config_source: str, context: dict[str, object]) -> StageSettings:
-    """Fields of ``StageConfig``, defaults (cdk.json over ``_coerce``'s), ``_within`` ranges, ``_one_of`` choices."""
+    """Fields of ``StageConfig``, defaults (cdk.json's, over any literal ``(type, default)`` pairs), and the
+    ranges and choices the validator checks (``problems.within`` / ``problems.one_of``)."""
     tree = ast.parse(config_source)
     constants = module_values(tree)
     config_class = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "StageConfig")
@@ -202,13 +203,14 @@ def stage_settings(config_source: str, context: dict[str, object]) -> StageSetti
                         defaults[str(key.value)] = ast.literal_eval(value.elts[1])
                     except ValueError:
                         continue
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 4:
-            name, bound = node.args[1], node.args[3]
+        # The validator's checks: ``problems.within("key", value, BOUNDS)``, ``problems.one_of("key", value, CHOICES)``.
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) == 3:
+            name, bound = node.args[0], node.args[2]
             if not (isinstance(name, ast.Constant) and isinstance(bound, ast.Name) and bound.id in constants):
                 continue
-            if node.func.id == "_within":
+            if node.func.attr == "within":
                 ranges[str(name.value)] = ast.literal_eval(constants[bound.id])
-            elif node.func.id == "_one_of":
+            elif node.func.attr == "one_of":
                 choices[str(name.value)] = ast.literal_eval(constants[bound.id])
     root = context["agentcore-session"]
     assert isinstance(root, dict)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 
 import pytest
 
@@ -370,8 +371,8 @@ def _coerce(merged):
 
 
 def validate(problems, config):
-    _one_of(problems, "session_store", config.session_store, SESSION_STORES)
-    _within(problems, "idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
+    problems.one_of("session_store", config.session_store, SESSION_STORES)
+    problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
 """
 CONTEXT = {
     "agentcore-session": {"defaults": {"idle_timeout_seconds": 600}, "stages": {"dev": {"user_password_auth": True}}}
@@ -433,3 +434,13 @@ def test_a_cli_that_cannot_print_its_help_is_marked_with_its_exit_code():
     assert list(helps) == [("-m", "no_such_cli")]
     assert helps[("-m", "no_such_cli")].startswith("<exit 1>\n")
     assert "No module named no_such_cli" in helps[("-m", "no_such_cli")]
+
+
+def test_the_stage_settings_check_sees_the_validators_ranges_and_choices():
+    """Guards the README check against a validator rewrite it no longer recognizes (it would then check nothing)."""
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    settings = documented_defaults.stage_settings((REPO / "stacks" / "config.py").read_text(), context)
+
+    assert settings.ranges["idle_timeout_seconds"] == (60, 28800)
+    assert settings.choices["authorizer"] == ("jwt", "iam")
+    assert (len(settings.ranges), len(settings.choices)) == (7, 6)  # every problems.within / problems.one_of
