@@ -23,14 +23,15 @@ from bench.bedrock_path import (
     started_bedrock_path,
     started_moto,
 )
-from bench.client import Call, invoke, new_session_id
-from bench.scenarios import REMEMBER_PROMPT, SessionOutcome, cross_talk, judge, name_prompt
+from bench.client import Call
+from bench.scenarios import REMEMBER_PROMPT, SessionOutcome, cross_talk, judge
 from bench.stand_in_conversation import StandInConversations
 from bench.stub_conversation import SLIDING_WINDOW_MESSAGES
 from bench.targets import AGENT_BEDROCK, BASELINE_BEDROCK, TargetSpec, started_target, target_spec
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
 from local.processes import REPO_ROOT, ServerProcess, health_answers
 from stacks.config import load_stage_config
+from tests.bench.conftest import two_sessions
 
 SETTINGS = DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/")
 
@@ -145,22 +146,13 @@ def test_bedrock_target_without_the_bedrock_path_is_refused(target: str) -> None
         target_spec(target, stub_url="http://127.0.0.1:9/v1")
 
 
-def _two_sessions(server: ServerProcess, http: httpx.Client) -> tuple[tuple[str, str, str], tuple[str, str]]:
-    session_a, session_b = new_session_id("a"), new_session_id("b")
-    first = invoke(http, server.base_url, session_a, name_prompt("Ann"))
-    same = invoke(http, server.base_url, session_a, REMEMBER_PROMPT)
-    other = invoke(http, server.base_url, session_b, REMEMBER_PROMPT)
-    assert (first.status, same.status, other.status) == (200, 200, 200)
-    return (first.answer, same.answer, other.answer), (session_a, session_b)
-
-
 def test_agent_bedrock_answers_through_the_stand_in_and_stores_in_s3(
     bedrock: BedrockPath, stand_in: BedrockRuntimeStandIn, http: httpx.Client, tmp_path: Path
 ) -> None:
     calls_before = len(stand_in.calls)
     spec = target_spec(AGENT_BEDROCK, stub_url="http://127.0.0.1:9/v1", bedrock=bedrock)
     with started_target(spec, log_dir=tmp_path) as server:
-        answers, (session_a, session_b) = _two_sessions(server, http)
+        answers, (session_a, session_b) = two_sessions(server, http)
     calls = stand_in.calls[calls_before:]
     keys = [item["Key"] for item in s3_client(bedrock.moto_url).list_objects_v2(Bucket=bedrock.bucket)["Contents"]]
 
@@ -178,7 +170,7 @@ def test_baseline_bedrock_shares_one_conversation_which_the_bench_judges_cross_t
     calls_before = len(stand_in.calls)
     spec = target_spec(BASELINE_BEDROCK, stub_url="http://127.0.0.1:9/v1", bedrock=bedrock)
     with started_target(spec, log_dir=tmp_path) as server:
-        answers, _ = _two_sessions(server, http)
+        answers, _ = two_sessions(server, http)
     calls = stand_in.calls[calls_before:]
     ann, bob = SessionOutcome(name="Ann"), SessionOutcome(name="Bob")
     judge(ann, 0, Call(200, answers[0], 0.0))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 from bench.results import schema_problems
 from bench.synth import MINIMAL_APP_DIR, synth_into
-from local.processes import REPO_ROOT
+from local.processes import REPO_ROOT, python_module
 
 QUICK_ARGS = [
     "--targets",
@@ -30,11 +30,30 @@ QUICK_ARGS = [
     "4",
 ]
 
+# A clean 4 sessions × 4 calls concurrency run, its timings zeroed (they depend on the machine).
+CLEAN_CONCURRENCY = {
+    "count": 16,
+    "p50_ms": 0,
+    "p99_ms": 0,
+    "mean_ms": 0,
+    "max_ms": 0,
+    "sessions": 4,
+    "calls_per_session": 4,
+    "errors": 0,
+    "statuses": {"200": 16},
+    "wrong_recalls": 0,
+    "cross_talk": 0,
+}
 
-def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Path) -> None:
+
+def _run_bench(args: list[str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], Path]:
+    """``python -m bench *args`` writing its results under tmp_path; it must exit 0 with schema-valid results.
+
+    Returns (the finished process, the results JSON, the results file).
+    """
     output = tmp_path / "latest.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench", *QUICK_ARGS, "--output", str(output)],
+        python_module("bench", *args, "--output", str(output)),
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -44,22 +63,18 @@ def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Pa
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(output.read_text())
     assert schema_problems(results) == []
+    return done, results, output
+
+
+def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Path) -> None:
+    done, results, output = _run_bench(QUICK_ARGS, tmp_path)
     assert results["config"]["targets"] == ["baseline", "agent-none"]
     assert set(results["latency"]) == {"baseline", "agent-none"}
     assert results["latency"]["agent-none"]["count"] == 4 and results["latency"]["agent-none"]["errors"] == 0
-    assert results["concurrency"]["agent-none"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0} == {
-        "count": 16,
-        "p50_ms": 0,
-        "p99_ms": 0,
-        "mean_ms": 0,
-        "max_ms": 0,
-        "sessions": 4,
-        "calls_per_session": 4,
-        "errors": 0,
-        "statuses": {"200": 16},
-        "wrong_recalls": 0,
-        "cross_talk": 0,
-    }
+    assert (
+        results["concurrency"]["agent-none"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0}
+        == CLEAN_CONCURRENCY
+    )
     baseline = results["concurrency"]["baseline"]
     assert baseline["count"] == 16 and baseline["errors"] == 16 - baseline["statuses"].get("200", 0)
     assert results["cold_start"]["agent-none"]["wrong_answers"] == 0
@@ -86,35 +101,15 @@ BEDROCK_ARGS = [
 
 
 def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(tmp_path: Path) -> None:
-    output = tmp_path / "latest.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", *BEDROCK_ARGS, "--output", str(output)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    results = json.loads(output.read_text())
-    assert schema_problems(results) == []
+    done, results, _ = _run_bench(BEDROCK_ARGS, tmp_path)
     assert set(results["latency"]) == {"baseline-bedrock", "agent-bedrock"}
     assert (results["stand_in_round_trip"]["count"], results["stand_in_round_trip"]["errors"]) == (4, 0)
     ours = results["latency"]["agent-bedrock"]
     assert (ours["count"], ours["errors"], ours["wrong_recalls"]) == (4, 0, 0)
-    assert results["concurrency"]["agent-bedrock"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0} == {
-        "count": 16,
-        "p50_ms": 0,
-        "p99_ms": 0,
-        "mean_ms": 0,
-        "max_ms": 0,
-        "sessions": 4,
-        "calls_per_session": 4,
-        "errors": 0,
-        "statuses": {"200": 16},
-        "wrong_recalls": 0,
-        "cross_talk": 0,
-    }
+    assert (
+        results["concurrency"]["agent-bedrock"] | {"p50_ms": 0, "p99_ms": 0, "mean_ms": 0, "max_ms": 0}
+        == CLEAN_CONCURRENCY
+    )
     baseline = results["concurrency"]["baseline-bedrock"]
     assert baseline["count"] == 16 and baseline["errors"] == 16 - baseline["statuses"].get("200", 0)
     budgets = {(row["budget"], row["target"]): row for row in results["budgets"]}
@@ -126,7 +121,7 @@ def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(t
 
 def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--single-calls", "0"],
+        python_module("bench", "--single-calls", "0"),
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

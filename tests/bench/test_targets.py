@@ -14,9 +14,9 @@ import pytest
 
 from bench.client import invoke, new_session_id
 from bench.memory import measure_memory, rss_kib
-from bench.scenarios import REMEMBER_PROMPT, name_prompt
 from bench.targets import AGENT_FILE, AGENT_NONE, BASELINE, started_target, target_spec
 from local.processes import ServerProcess, health_answers
+from tests.bench.conftest import two_sessions
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +32,8 @@ def baseline(stub: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> I
         yield server
 
 
-def _two_sessions(server: ServerProcess, http: httpx.Client) -> tuple[str, str, str]:
-    session_a, session_b = new_session_id("a"), new_session_id("b")
-    first = invoke(http, server.base_url, session_a, name_prompt("Ann"))
-    same = invoke(http, server.base_url, session_a, REMEMBER_PROMPT)
-    other = invoke(http, server.base_url, session_b, REMEMBER_PROMPT)
-    assert (first.status, same.status, other.status) == (200, 200, 200)
-    return first.answer, same.answer, other.answer
-
-
 def test_baseline_answers_and_leaks_across_sessions(baseline: ServerProcess, http: httpx.Client) -> None:
-    answers = _two_sessions(baseline, http)
+    answers, _ = two_sessions(baseline, http)
     assert health_answers(baseline.base_url)
     assert rss_kib(baseline.process.pid) > 10_000
     assert answers == ("Nice to meet you, Ann.", "Your name is Ann.", "Your name is Ann.")
@@ -58,7 +49,7 @@ def test_agent_target_keeps_sessions_apart(
     stub: ServerProcess, http: httpx.Client, tmp_path: Path, target: str
 ) -> None:
     with started_target(target_spec(target, stub_url=f"{stub.base_url}/v1"), log_dir=tmp_path) as server:
-        answers = _two_sessions(server, http)
+        answers, _ = two_sessions(server, http)
     assert answers == ("Nice to meet you, Ann.", "Your name is Ann.", "I don't know your name.")
 
 

@@ -8,12 +8,11 @@ moto's request recorder on), the Bedrock Runtime stand-in, and ``python -m agent
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from local.processes import ServerProcess, free_port, start_server
+from local.processes import ServerProcess, free_port, python_module, start_server
 from tests.support.deployed_stack import DeployedRuntimeStack, synthesize_runtime_stack
 from tests.support.deployment import Deployment, deploy
 
@@ -43,7 +42,7 @@ def agent_starter(deployed: Deployment) -> tuple[AgentStarter, list[ServerProces
     def start() -> ServerProcess:
         port = free_port()
         server = start_server(
-            [sys.executable, "-m", "agent"],
+            python_module("agent"),
             port=port,
             log_path=deployed.directory / f"agent-{next(counter)}.log",
             env={**deployed.agent_env, "PORT": str(port)},

@@ -145,12 +145,15 @@ def upstream() -> Iterator[Upstream]:
 
 
 @pytest.fixture(scope="session")
-def front_door(identity: LocalIdentity, upstream: Upstream) -> Iterator[BackgroundServer]:
-    authorizer = JwtAuthorizer(
-        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
-    )
+def jwt_authorizer(identity: LocalIdentity) -> JwtAuthorizer:
+    """The trusted pool's JWT authorizer, allowing its one app client (discovered once: an HTTP call to moto)."""
+    return JwtAuthorizer(provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id}))
+
+
+@pytest.fixture(scope="session")
+def front_door(jwt_authorizer: JwtAuthorizer, upstream: Upstream) -> Iterator[BackgroundServer]:
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
-    server = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
+    server = BackgroundServer(create_front_door(config=config, authorizer=jwt_authorizer))
     yield server
     server.stop()
 

@@ -16,6 +16,7 @@ from strands.models.bedrock import BedrockModel
 from agent.tools import TOOLS
 from local.bedrock_runtime import BedrockRuntimeStandIn, ConverseCall, start_bedrock_runtime
 from local.converse_validation import MUST_ALTERNATE, MUST_START_WITH_USER, TOOL_CONFIG_REQUIRED
+from tests.support.agentcore_sdk import refusal
 
 MODEL_ID = "global.anthropic.claude-sonnet-4-6"
 REGION = "us-east-1"
@@ -64,13 +65,6 @@ def _stream_text(response: dict[str, Any]) -> str:
     return "".join(
         e["contentBlockDelta"]["delta"].get("text", "") for e in response["stream"] if "contentBlockDelta" in e
     )
-
-
-def _refusal(call: Any) -> tuple[int, str, str]:
-    with pytest.raises(botocore.exceptions.ClientError) as caught:
-        call()
-    error = caught.value.response
-    return error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"], error["Error"]["Message"]
 
 
 def test_converse_stream_sends_bedrocks_event_sequence(bedrock: Any) -> None:
@@ -194,12 +188,12 @@ def test_converse_tool_round_trip_answers_with_the_tool_result(bedrock: Any) -> 
     ],
 )
 def test_conversation_bedrock_refuses_is_a_validation_exception(bedrock: Any, messages, extra, message) -> None:
-    assert _refusal(lambda: bedrock.converse(modelId=MODEL_ID, messages=messages, **extra)) == (
+    assert refusal(lambda: bedrock.converse(modelId=MODEL_ID, messages=messages, **extra)) == (
         400,
         "ValidationException",
         message,
     )
-    assert _refusal(lambda: bedrock.converse_stream(modelId=MODEL_ID, messages=messages, **extra)) == (
+    assert refusal(lambda: bedrock.converse_stream(modelId=MODEL_ID, messages=messages, **extra)) == (
         400,
         "ValidationException",
         message,
@@ -220,7 +214,7 @@ def test_the_same_conversation_repaired_is_accepted(bedrock: Any) -> None:
 
 
 def test_fail_the_model_is_a_model_error_exception(bedrock: Any) -> None:
-    assert _refusal(lambda: bedrock.converse_stream(modelId=MODEL_ID, messages=[_user("Please fail the model.")])) == (
+    assert refusal(lambda: bedrock.converse_stream(modelId=MODEL_ID, messages=[_user("Please fail the model.")])) == (
         424,
         "ModelErrorException",
         "scripted model failure requested by the prompt",

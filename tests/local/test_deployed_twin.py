@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +15,10 @@ import pytest
 
 from local.deployed_twin import SESSION_BUCKET, SESSION_PREFIX
 from local.identity_pool import LOCAL_CREDENTIALS
+from local.processes import REPO_ROOT, python_module
 from local.runtime import LocalRuntime, LocalRuntimeSettings
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}")
-CLIENT = (sys.executable, "-m", "client")
-BANNER_END = "  agentcore-client --local"
+from tests.support.local_banner import read_banner
+from tests.support.run_agent import RUN_AGENT
 
 
 def fresh_machine_env(home: Path) -> dict[str, str]:
@@ -47,20 +44,15 @@ def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str
     home = tmp_path / "home"
     home.mkdir()
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--state-dir", str(tmp_path / "state")],
+        python_module("local", "--state-dir", str(tmp_path / "state")),
         cwd=REPO_ROOT,
         env=fresh_machine_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    banner: list[str] = []
     try:
-        while not banner or not banner[-1].startswith(BANNER_END):
-            line = process.stdout.readline()
-            assert line, f"python -m local exited before its banner: {process.stderr.read()}"
-            banner.append(line)
-        yield process, banner, tmp_path / "state" / "outputs.json"
+        yield process, read_banner(process), tmp_path / "state" / "outputs.json"
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
@@ -68,7 +60,7 @@ def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str
 
 def _client(home: Path, outputs: Path, *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
-        [*CLIENT, "--local", "--outputs-file", str(outputs), *args],
+        python_module("client", "--local", "--outputs-file", str(outputs), *args),
         cwd=REPO_ROOT,
         input=stdin,
         env=fresh_machine_env(home),

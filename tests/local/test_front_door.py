@@ -13,11 +13,10 @@ import pytest
 
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
-from local.jwt_authorizer import JwtAuthorizer, discover
 from local.processes import free_port
+from tests.local.conftest import RUNTIME_ARN
 from tests.support.agentcore_sdk import botocore_error
 
-RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
 SESSION = f"test-session-{uuid.uuid4().hex}"
 
 
@@ -158,14 +157,11 @@ def test_stop_session_answers_like_stop_runtime_session(front_door, tokens):
     assert response.json() == {"runtimeSessionId": SESSION, "statusCode": 200}
 
 
-def test_unreachable_agent_is_502_and_front_door_stays_healthy(identity, tokens):
-    authorizer = JwtAuthorizer(
-        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
-    )
+def test_unreachable_agent_is_502_and_front_door_stays_healthy(jwt_authorizer, tokens):
     config = FrontDoorConfig(
         runtime_arn=RUNTIME_ARN, endpoint_name="live", upstream_url=f"http://127.0.0.1:{free_port()}"
     )
-    server = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
+    server = BackgroundServer(create_front_door(config=config, authorizer=jwt_authorizer))
     try:
         response = _call(server, tokens["AccessToken"])
         assert response.status_code == 502
@@ -195,9 +191,6 @@ def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upst
         "authorization_method_mismatch",
     )
     assert upstream.calls == []
-
-
-END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 
 
 @pytest.mark.parametrize(

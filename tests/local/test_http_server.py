@@ -21,20 +21,17 @@ import pytest
 from local.agent_process import start_agent_process
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
-from local.jwt_authorizer import JwtAuthorizer, discover
-from local.processes import REPO_ROOT, listening_addresses
+from local.processes import REPO_ROOT, listening_addresses, python_module
 from tests.local.conftest import ENDPOINT, RUNTIME_ARN
+from tests.support.local_banner import read_banner
 from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed, response_parts
 
 
 @pytest.fixture
-def strict_front_door(identity, upstream) -> Iterator[BackgroundServer]:
-    authorizer = JwtAuthorizer(
-        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
-    )
+def strict_front_door(jwt_authorizer, upstream) -> Iterator[BackgroundServer]:
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
     server = BackgroundServer(
-        create_front_door(config=config, authorizer=authorizer),
+        create_front_door(config=config, authorizer=jwt_authorizer),
         header_timeout_seconds=1,
         body_timeout_seconds=1,
         max_connections=8,
@@ -51,13 +48,10 @@ def test_idle_and_half_sent_connections_are_closed(strict_front_door):
     assert httpx.get(f"{strict_front_door.url}/ping").json() == {"status": "Healthy"}
 
 
-def test_connection_over_the_limit_is_refused_with_503(identity, upstream):
-    authorizer = JwtAuthorizer(
-        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
-    )
+def test_connection_over_the_limit_is_refused_with_503(jwt_authorizer, upstream):
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
     server = BackgroundServer(
-        create_front_door(config=config, authorizer=authorizer), max_connections=8, header_timeout_seconds=600
+        create_front_door(config=config, authorizer=jwt_authorizer), max_connections=8, header_timeout_seconds=600
     )
     try:
         held = [connect(server.url) for _ in range(8)]
@@ -97,13 +91,10 @@ def test_complete_request_is_forwarded(strict_front_door, tokens):
     assert httpx.post(url, headers=headers, json={"prompt": "hi"}).json() == {"response": "echo: hi"}
 
 
-def test_front_door_listens_on_the_given_host(identity, upstream):
+def test_front_door_listens_on_the_given_host(jwt_authorizer, upstream):
     config = FrontDoorConfig(runtime_arn=RUNTIME_ARN, endpoint_name=ENDPOINT, upstream_url=upstream.server.url)
-    authorizer = JwtAuthorizer(
-        provider=discover(identity.discovery_url), allowed_clients=frozenset({identity.client_id})
-    )
-    default = BackgroundServer(create_front_door(config=config, authorizer=authorizer))
-    everywhere = BackgroundServer(create_front_door(config=config, authorizer=authorizer), host="0.0.0.0")  # nosec B104
+    default = BackgroundServer(create_front_door(config=config, authorizer=jwt_authorizer))
+    everywhere = BackgroundServer(create_front_door(config=config, authorizer=jwt_authorizer), host="0.0.0.0")  # nosec B104
     try:
         assert listening_addresses(default.port) == {"127.0.0.1"}
         assert listening_addresses(everywhere.port) == {"0.0.0.0"}
@@ -134,7 +125,7 @@ def test_python_m_local_puts_the_front_door_on_host_and_the_agent_on_loopback(tm
         {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", **({"HOST": host} if host else {})}
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--state-dir", str(tmp_path)],
+        python_module("local", "--state-dir", str(tmp_path)),
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -142,7 +133,7 @@ def test_python_m_local_puts_the_front_door_on_host_and_the_agent_on_loopback(tm
         text=True,
     )
     try:
-        banner = [process.stdout.readline() for _ in range(13)]  # printed once everything answers
+        banner = read_banner(process)  # printed once everything answers
         agent_url = next(line.split()[1] for line in banner if line.startswith("  agent "))
         outputs = json.loads((tmp_path / "outputs.json").read_text())
         front_door_url = outputs["AgentCoreSession-local-Local"]["InvocationBaseUrl"]
@@ -161,7 +152,7 @@ def test_python_m_local_sheds_a_flood_with_few_descriptors_quietly(tmp_path):
     env = {**os.environ, "MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     with (tmp_path / "stderr.log").open("w") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "local", "--state-dir", str(tmp_path / "state")],
+            python_module("local", "--state-dir", str(tmp_path / "state")),
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -170,7 +161,7 @@ def test_python_m_local_sheds_a_flood_with_few_descriptors_quietly(tmp_path):
             preexec_fn=few_descriptors,
         )
     try:
-        [process.stdout.readline() for _ in range(13)]  # the banner: everything answers
+        read_banner(process)  # the banner: everything answers
         front_door = json.loads((tmp_path / "state" / "outputs.json").read_text())["AgentCoreSession-local-Local"][
             "InvocationBaseUrl"
         ]

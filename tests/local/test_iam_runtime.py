@@ -8,7 +8,6 @@ outputs file; the agent is the real server with the scripted model.
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,12 +16,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from local.front_door import END_USER_HEADER
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from local.sigv4_authorizer import LocalKeyPair
 from tests.support.agentcore_sdk import agentcore_client
+from tests.support.run_agent import RUN_AGENT
 
-RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}")
-END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 REMEMBER = "Do you remember my name?"
 
 

@@ -9,15 +9,14 @@ import signal
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
 
+from local.processes import REPO_ROOT, python_module
 from local.runtime import LocalRuntime, LocalRuntimeSettings
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}")
+from tests.support.local_banner import read_banner
+from tests.support.run_agent import RUN_AGENT
 
 
 @pytest.mark.parametrize(
@@ -99,7 +98,7 @@ def test_agent_that_fails_to_start_is_reported_and_nothing_keeps_running(tmp_pat
 def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
     command = " ".join(RUN_AGENT)
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--state-dir", str(tmp_path), "--agent-command", command],
+        python_module("local", "--state-dir", str(tmp_path), "--agent-command", command),
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -107,9 +106,7 @@ def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
         env={**os.environ},
     )
     try:
-        banner = [process.stdout.readline()]
-        while not banner[-1].endswith(" demo\n") and banner[-1]:
-            banner.append(process.stdout.readline())
+        banner = read_banner(process)
         assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"
         assert f"  agentcore-client --local --outputs-file {tmp_path / 'outputs.json'} demo\n" in banner
         outputs = json.loads((tmp_path / "outputs.json").read_text())
@@ -156,17 +153,7 @@ def test_jwt_outputs_file_is_0600_and_holds_no_keys(tmp_path):
 def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
     command = " ".join(RUN_AGENT)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "local",
-            "--authorizer",
-            "iam",
-            "--state-dir",
-            str(tmp_path),
-            "--agent-command",
-            command,
-        ],
+        python_module("local", "--authorizer", "iam", "--state-dir", str(tmp_path), "--agent-command", command),
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -174,9 +161,7 @@ def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
         env={**os.environ},
     )
     try:
-        banner = [process.stdout.readline()]
-        while not banner[-1].rstrip().endswith(" demo") and len(banner) < 40:  # the banner's last client command
-            banner.append(process.stdout.readline())
+        banner = read_banner(process)
         outputs = json.loads((tmp_path / "outputs.json").read_text())
         local = outputs["AgentCoreSession-local-Local"]
         assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"

@@ -21,16 +21,13 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
-from local.front_door import FrontDoorConfig, create_front_door
+from local.front_door import END_USER_HEADER, SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
-from tests.support.agentcore_sdk import agentcore_client, botocore_error
+from tests.local.conftest import RUNTIME_ARN
+from tests.support.agentcore_sdk import agentcore_client, botocore_error, refusal
 
-RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
     "Access Key and signing method. Consult the service documentation for details."
@@ -49,13 +46,6 @@ def _invoke(client: Any, prompt: str = "hi", **kwargs: Any) -> Any:
         runtimeSessionId=kwargs.pop("session", _session()),
         **kwargs,
     )
-
-
-def _refusal(call: Any) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as raised:
-        call()
-    response = raised.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
 
 
 def _url(front_door, arn: str = RUNTIME_ARN) -> str:
@@ -129,7 +119,7 @@ def test_wrong_secret_is_403_invalid_signature(sigv4_front_door, upstream, key_p
     upstream.calls.clear()
     forged = LocalKeyPair(access_key_id=key_pair.access_key_id, secret_access_key="not-the-secret")
 
-    refused = _refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=forged)))
+    refused = refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=forged)))
 
     assert refused == (403, "InvalidSignatureException", MISMATCH)
     assert upstream.calls == []
@@ -139,7 +129,7 @@ def test_unknown_access_key_is_403_unrecognized_client(sigv4_front_door, upstrea
     upstream.calls.clear()
     stranger = LocalKeyPair(access_key_id="AKIAUNKNOWNKEY000000", secret_access_key="whatever")
 
-    refused = _refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=stranger)))
+    refused = refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=stranger)))
 
     assert refused == (403, "UnrecognizedClientException", "The security token included in the request is invalid.")
     assert upstream.calls == []
@@ -161,7 +151,7 @@ def _front_door_with_clock(upstream, key_pair: LocalKeyPair, offset: dt.timedelt
 
 def test_signature_older_than_five_minutes_is_403_expired(upstream, key_pair):
     with _front_door_with_clock(upstream, key_pair, dt.timedelta(minutes=6)) as six_minutes_later:
-        status, code, message = _refusal(lambda: _invoke(agentcore_client(six_minutes_later.url, key_pair=key_pair)))
+        status, code, message = refusal(lambda: _invoke(agentcore_client(six_minutes_later.url, key_pair=key_pair)))
 
     assert (status, code) == (403, "InvalidSignatureException")
     stamps = re.fullmatch(
@@ -174,7 +164,7 @@ def test_signature_older_than_five_minutes_is_403_expired(upstream, key_pair):
 
 def test_signature_more_than_five_minutes_ahead_is_403_not_yet_current(upstream, key_pair):
     with _front_door_with_clock(upstream, key_pair, -dt.timedelta(minutes=6)) as six_minutes_earlier:
-        status, code, message = _refusal(lambda: _invoke(agentcore_client(six_minutes_earlier.url, key_pair=key_pair)))
+        status, code, message = refusal(lambda: _invoke(agentcore_client(six_minutes_earlier.url, key_pair=key_pair)))
 
     assert (status, code) == (403, "InvalidSignatureException")
     assert re.fullmatch(
@@ -192,7 +182,7 @@ def test_signature_four_minutes_off_is_accepted(upstream, key_pair, minutes):
 def test_signature_for_another_region_is_403(sigv4_front_door, key_pair):
     client = agentcore_client(sigv4_front_door.url, key_pair=key_pair, region="eu-west-1")
 
-    refused = _refusal(lambda: _invoke(client))
+    refused = refusal(lambda: _invoke(client))
 
     assert refused == (
         403,
@@ -336,13 +326,13 @@ def test_agent_error_reaches_boto3_with_aws_name_and_message(sigv4_front_door, k
     """The stand-in agent answers `{"error", "code"}` without `message`; boto3 still gets both."""
     client = agentcore_client(sigv4_front_door.url, key_pair=key_pair)
 
-    refused = _refusal(lambda: _invoke(client, f"answer {status}"))
+    refused = refusal(lambda: _invoke(client, f"answer {status}"))
 
     assert refused == (status, error_type, f"the agent answered {status}")
 
 
 def test_agent_error_that_is_not_json_still_has_a_message(sigv4_front_door, key_pair):
-    refused = _refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=key_pair), "answer text"))
+    refused = refusal(lambda: _invoke(agentcore_client(sigv4_front_door.url, key_pair=key_pair), "answer text"))
 
     assert refused == (500, "RuntimeClientError", "upstream is not JSON")
 
@@ -360,7 +350,7 @@ def test_runtime_named_by_id_and_account_is_served(sigv4_front_door, upstream, k
 def test_runtime_id_of_another_account_is_404(sigv4_front_door, key_pair):
     client = agentcore_client(sigv4_front_door.url, key_pair=key_pair)
 
-    refused = _refusal(
+    refused = refusal(
         lambda: _invoke(client, agentRuntimeArn="agentcore_session_dev-Ab12Cd34Ef", accountId="999999999999")
     )
 
@@ -374,7 +364,7 @@ def test_runtime_id_of_another_account_is_404(sigv4_front_door, key_pair):
 def test_runtime_id_without_account_is_400(sigv4_front_door, key_pair):
     client = agentcore_client(sigv4_front_door.url, key_pair=key_pair)
 
-    refused = _refusal(lambda: _invoke(client, agentRuntimeArn="agentcore_session_dev-Ab12Cd34Ef"))
+    refused = refusal(lambda: _invoke(client, agentRuntimeArn="agentcore_session_dev-Ab12Cd34Ef"))
 
     assert refused == (
         400,

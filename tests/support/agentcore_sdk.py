@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import botocore.parsers
 import botocore.session
 import httpx
+import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from local.sigv4_authorizer import LocalKeyPair
 
@@ -63,3 +66,11 @@ def botocore_error(response: httpx.Response) -> dict[str, str]:
         _invoke_operation().output_shape,
     )
     return parsed["Error"]
+
+
+def refusal(call: Callable[[], Any]) -> tuple[int, str, str]:
+    """Call `call`, which must raise botocore's `ClientError`, and return its (HTTP status, error code, message)."""
+    with pytest.raises(ClientError) as raised:
+        call()
+    response = raised.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]

@@ -14,7 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-GATE_ENV = "SCRIPTED_MODEL_GATE"
+from tests.support.scripted_model import GATE_ENV  # defined where the agent process reads it
+
 FAILURE_BOUND_SECONDS = 60.0
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from local.processes import ServerProcess, free_port, start_server
+from local.processes import ServerProcess, free_port, python_module, start_server
+
+# The scripted-model agent as a `LocalRuntimeSettings.agent_command` (the runtime fills in `{port}`).
+RUN_AGENT = tuple(python_module("tests.support.run_agent", "--port", "{port}"))
 
 
 def start_agent(
@@ -29,7 +31,7 @@ def start_agent(
 ) -> ServerProcess:
     """Start the agent on 127.0.0.1:<port> with the scripted model and wait until it is healthy."""
     port = port or free_port()
-    command = [sys.executable, "-m", "tests.support.run_agent", "--port", str(port), "--model-delay", str(model_delay)]
+    command = python_module("tests.support.run_agent", "--port", str(port), "--model-delay", str(model_delay))
     return start_server(command, port=port, log_path=log_path, env=env, timeout=timeout, preexec_fn=preexec_fn)
 
 
