@@ -144,6 +144,7 @@ def smoke_target(stage: AgentCoreSessionStage) -> SmokeTarget:
     """What the smoke step of ``stage`` checks: its runtime, the outputs of its stacks, its alarms."""
     return SmokeTarget(
         stage=stage.config.stage,
+        authorizer=stage.config.authorizer,
         runtime_name=stage.config.runtime_name,
         runtime_arn=stage.runtime.runtime.agent_runtime_arn,
         outputs={**stage.identity.stack_outputs.outputs, **stage.runtime.stack_outputs.outputs},

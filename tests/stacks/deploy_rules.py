@@ -542,3 +542,164 @@ def bare_star_acknowledgments(stacks: Sequence[SynthesizedStack], report: dict[s
                             f"{as_list(statement['Action'])} on * is not a required wildcard"
                         )
     return problems
+
+
+# --- pipeline smoke steps: each role allows what its commands call ------------------------------------------
+
+# Account and region the rule fills into the ARNs a call names (the test app's fixed environment); the
+# service's generated runtime-id suffix is any 10 letters/digits (API_Agent.html: agentRuntimeId pattern).
+SAMPLE_RUNTIME_SUFFIX = "a1B2c3D4e5"
+PSEUDO_VALUES = {"<AWS::Partition>": "aws", "<AWS::URLSuffix>": "amazonaws.com"}
+SMOKE_SCRIPT = re.compile(r"-m scripts\.pipeline_smoke\s+(\S+)")
+CLIENT_COMMAND = re.compile(r"-m client\s+(\S+)")
+
+
+@dataclass(frozen=True)
+class StageRuntime:
+    """What a stage's Runtime template says about how it is reached."""
+
+    name: str
+    endpoint: str
+    authorizer: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """One AWS API call a smoke command makes with the step's role, on a concrete ARN."""
+
+    action: str
+    resource: str
+
+
+def stage_runtimes(stacks: Sequence[SynthesizedStack]) -> dict[str, StageRuntime]:
+    """{stage: its runtime}: the authorizer is ``jwt`` when the Runtime has a CustomJWTAuthorizer, else ``iam``
+    (AWS::BedrockAgentCore::Runtime AuthorizerConfiguration: absent means SigV4)."""
+    found = {}
+    for synthesized in stacks:
+        for _, runtime in synthesized.resources("AWS::BedrockAgentCore::Runtime"):
+            properties = runtime["Properties"]
+            (endpoint,) = [
+                e["Properties"]["Name"] for _, e in synthesized.resources("AWS::BedrockAgentCore::RuntimeEndpoint")
+            ]
+            authorizer = "jwt" if "CustomJWTAuthorizer" in properties.get("AuthorizerConfiguration", {}) else "iam"
+            found[synthesized.stage] = StageRuntime(properties["AgentRuntimeName"], endpoint, authorizer)
+    return found
+
+
+def command_calls(command: str, runtime: StageRuntime, *, account: str, region: str) -> list[Call] | str:
+    """The calls ``command`` makes with the step's role, or a problem when it cannot work on this runtime.
+
+    From the code each command runs: scripts/pipeline_smoke.py (``ready``: get_agent_runtime and
+    get_agent_runtime_endpoint; ``metric``: ListMetrics, no resource-level permissions), client/agent_client.py
+    (IAM: boto3 invoke_agent_runtime with the endpoint as qualifier, checked against the runtime and its
+    endpoint ARN as the L2's grant_invoke_runtime grants; JWT: a bearer token, no IAM call; ``login`` calls
+    Cognito's InitiateAuth, which takes no AWS credentials, and is refused by the client on an IAM runtime).
+    """
+    runtime_arn = f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{runtime.name}-{SAMPLE_RUNTIME_SUFFIX}"
+    endpoint_arn = f"{runtime_arn}/runtime-endpoint/{runtime.endpoint}"
+    if script := SMOKE_SCRIPT.search(command):
+        known: dict[str, list[Call]] = {
+            "write-outputs": [],
+            "ready": [
+                Call("bedrock-agentcore:GetAgentRuntime", runtime_arn),
+                Call("bedrock-agentcore:GetAgentRuntimeEndpoint", endpoint_arn),
+            ],
+            "metric": [Call("cloudwatch:ListMetrics", "*")],
+        }
+        return known.get(script.group(1), f"`{command}`: pipeline_smoke {script.group(1)} has no known calls")
+    if client := CLIENT_COMMAND.search(command):
+        action = client.group(1)
+        if action == "login":
+            return (
+                f"`{command}` logs in to an IAM-authorized runtime (no user pool to trust)"
+                if runtime.authorizer == "iam"
+                else []
+            )
+        if action in ("demo", "invoke", "chat"):
+            if runtime.authorizer == "jwt":
+                return []
+            return [Call("bedrock-agentcore:InvokeAgentRuntime", arn) for arn in (runtime_arn, endpoint_arn)]
+        return f"`{command}`: client {action} has no known calls"
+    return []
+
+
+def _allows(statements: Sequence[dict[str, Any]], call: Call, *, account: str, region: str) -> bool:
+    """IAM evaluation for one call: an explicit Deny wins; an Allow with a Condition is not counted (the rule
+    cannot evaluate it); ``*`` and ``?`` are IAM's wildcards in actions (case-insensitive) and resources."""
+
+    def matches(statement: dict[str, Any]) -> bool:
+        actions = [re.escape(a).replace(r"\*", ".*").replace(r"\?", ".") for a in as_list(statement.get("Action"))]
+        resources = []
+        for resource in map(render, as_list(statement.get("Resource"))):
+            for pseudo, value in {**PSEUDO_VALUES, "<AWS::Region>": region, "<AWS::AccountId>": account}.items():
+                resource = resource.replace(pseudo, value)
+            resources.append(re.escape(resource).replace(r"\*", ".*").replace(r"\?", "."))
+        return any(re.fullmatch(a, call.action, re.IGNORECASE) for a in actions) and any(
+            re.fullmatch(r, call.resource) for r in resources
+        )
+
+    if any(s.get("Effect") == "Deny" and matches(s) for s in statements):
+        return False
+    return any(s.get("Effect") == "Allow" and not s.get("Condition") and matches(s) for s in statements)
+
+
+def role_statements(stack: SynthesizedStack, role_id: str) -> list[dict[str, Any]]:
+    """Every identity-policy statement attached to the role: its inline policies and AWS::IAM::Policy resources."""
+    role = stack.template["Resources"][role_id]["Properties"]
+    statements = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+    for _, policy in stack.resources("AWS::IAM::Policy"):
+        if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def smoke_steps(stacks: Sequence[SynthesizedStack]) -> Iterator[tuple[SynthesizedStack, str, str]]:
+    """(pipeline stack, CodeBuild project id, stage) for each CodeBuild action in a pipeline stage that deploys
+    an app stage (the smoke steps: CDK Pipelines runs ``post`` steps as CodeBuild actions of that stage)."""
+    runtimes = stage_runtimes(stacks)
+    for synthesized in stacks:
+        for _, pipeline in synthesized.resources("AWS::CodePipeline::Pipeline"):
+            for stage in pipeline["Properties"]["Stages"]:
+                if stage["Name"] not in runtimes:
+                    continue
+                for action in stage["Actions"]:
+                    if action["ActionTypeId"]["Provider"] == "CodeBuild":
+                        yield synthesized, action["Configuration"]["ProjectName"]["Ref"], stage["Name"]
+
+
+def smoke_calls(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[tuple[str, Call]]:
+    """(project, call) for every call the smoke steps make: what ``smoke_permission_problems`` checks."""
+    found = []
+    runtimes = stage_runtimes(stacks)
+    for pipeline, project_id, stage in smoke_steps(stacks):
+        project = pipeline.template["Resources"][project_id]["Properties"]
+        for command in build_commands(project)[1]:
+            calls = command_calls(command, runtimes[stage], account=account, region=region)
+            found += [(project_id, call) for call in calls] if isinstance(calls, list) else []
+        for variable in project["Environment"].get("EnvironmentVariables", []):
+            if variable.get("Type") == "SECRETS_MANAGER":
+                secret = variable["Value"].split(":")[0]
+                arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}-AbCdEf"
+                found.append((project_id, Call("secretsmanager:GetSecretValue", arn)))
+    return found
+
+
+def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[str]:
+    """Each smoke step's commands work against its stage's runtime, and its role allows every call they make
+    (CodeBuild fetches SECRETS_MANAGER variables with the project's role too)."""
+    problems = []
+    runtimes = stage_runtimes(stacks)
+    for pipeline, project_id, stage in smoke_steps(stacks):
+        project = pipeline.template["Resources"][project_id]["Properties"]
+        for command in build_commands(project)[1]:
+            calls = command_calls(command, runtimes[stage], account=account, region=region)
+            if isinstance(calls, str):
+                problems.append(f"{pipeline.stack_name}/{project_id}: {calls}")
+    for project_id, call in smoke_calls(stacks, account=account, region=region):
+        pipeline = next(p for p, pid, _ in smoke_steps(stacks) if pid == project_id)
+        role_id = pipeline.template["Resources"][project_id]["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+        if not _allows(role_statements(pipeline, role_id), call, account=account, region=region):
+            problems.append(
+                f"{pipeline.stack_name}/{project_id}: role {role_id} may not {call.action} on {call.resource}"
+            )
+    return problems

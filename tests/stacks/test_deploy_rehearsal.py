@@ -17,7 +17,7 @@ import pytest
 
 from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
-from tests.stacks.conftest import CONFIGURATIONS, REPO, build_pipeline, build_stage
+from tests.stacks.conftest import ACCOUNT, CONFIGURATIONS, REGION, REPO, build_pipeline, build_stage
 
 
 @pytest.fixture(scope="session")
@@ -383,3 +383,68 @@ def test_the_same_stage_from_make_deploy_and_the_pipeline_is_one_set_of_stacks(s
     pipeline_dev = {n for s in stacks_of("pipeline") if s.stage == "dev" for n in rules.physical_names(s)}
     assert dev_names & pipeline_dev
     assert rules.name_clashes([stacks_of("dev"), stacks_of("pipeline")]) == []
+
+
+# --- pipeline smoke steps: the role allows what the commands call, for every authorizer ----------------------
+
+
+def _smoke_project(stacks: list[rules.SynthesizedStack], stage: str) -> tuple[str, dict[str, Any]]:
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    (found,) = [
+        (k, r) for k, r in pipeline.resources("AWS::CodeBuild::Project") if k.startswith(f"Pipeline{stage}Smoke")
+    ]
+    return found
+
+
+@pytest.mark.parametrize(("name", "authorizer"), [("pipeline", "jwt"), ("pipeline-iam", "iam")])
+def test_smoke_roles_allow_what_the_smoke_commands_call(stacks_of, name, authorizer):
+    stacks = stacks_of(name)
+    assert rules.stage_runtimes(stacks)["dev"].authorizer == authorizer
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == []
+    actions = {call.action for _, call in rules.smoke_calls(stacks, account=ACCOUNT, region=REGION)}
+    dev_secret = "secretsmanager:GetSecretValue"
+    invoke = "bedrock-agentcore:InvokeAgentRuntime"
+    # JWT: the demo's users log in with the secret's passwords; IAM: the role itself signs the invocations.
+    assert (dev_secret in actions, invoke in actions) == (authorizer == "jwt", authorizer == "iam")
+
+
+def test_smoke_rule_catches_an_iam_demo_without_invoke_permission(stacks_of):
+    """Main's IAM dev stage: the demo signed InvokeAgentRuntime with a role that could only read the runtime."""
+    stacks = rules.mutable(stacks_of("pipeline-iam"))
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    for _, policy in pipeline.resources("AWS::IAM::Policy"):
+        document = policy["Properties"]["PolicyDocument"]
+        document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "InvokeStageRuntime"]
+    arn = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/agentcore_session_dev-{rules.SAMPLE_RUNTIME_SUFFIX}"
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on {arn}",
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on "
+        f"{arn}/runtime-endpoint/live",
+    ]
+
+
+def test_smoke_rule_catches_a_cognito_login_against_an_iam_runtime(stacks_of):
+    """Main ran the JWT login steps whatever the authorizer: on an IAM runtime the client refuses to log in."""
+    stacks = rules.mutable(stacks_of("pipeline-iam"))
+    project_id, project = _smoke_project(stacks, "dev")
+    login = 'printf "%s\\n" "$CI_PASSWORD_A" | python3 -m client login "$CI_USER_A" --stage dev --password-stdin'
+    _edit_spec(project["Properties"], lambda spec: spec["phases"]["build"]["commands"].insert(2, login))
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: `{login}` logs in to an IAM-authorized runtime "
+        "(no user pool to trust)"
+    ]
+
+
+def test_smoke_rule_catches_a_secret_the_role_may_not_read(stacks_of):
+    stacks = rules.mutable(stacks_of("pipeline"))
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    for variable in project["Properties"]["Environment"]["EnvironmentVariables"]:
+        if variable["Name"] == "CI_USER_A":
+            variable["Value"] = "someone-elses/secret:user_a"
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not secretsmanager:GetSecretValue on "
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:someone-elses/secret-AbCdEf"
+    ]

@@ -427,3 +427,33 @@ def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_
     with pytest.raises(ValueError) as error:
         dimension_argument(dev, "Resource", Fn.import_value("someone-elses-runtime-arn"))
     assert str(error.value) == "dimension Resource of the watched metric is a token the smoke step has no output for"
+
+
+def test_iam_dev_smoke_runs_the_demo_signed_by_its_own_role_without_cognito(synthesized):
+    """An IAM-authorized dev stage: no login, no CI users' secret; the role may invoke only that runtime."""
+    template = json.loads((synthesized("pipeline-iam") / f"{PIPELINE_STACK_NAME}.template.json").read_text())
+    (project,) = [
+        r["Properties"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::CodeBuild::Project" and k.startswith("PipelinedevSmokeTest")
+    ]
+    commands = json.loads(project["Source"]["BuildSpec"])["phases"]["build"]["commands"]
+    assert commands[:3] == [
+        "python3 -m scripts.pipeline_smoke write-outputs --stage dev",
+        "python3 -m scripts.pipeline_smoke ready --stage dev",
+        "python3 -m client demo --stage dev",
+    ]
+    assert commands[3].startswith("python3 -m scripts.pipeline_smoke metric --stage dev ")
+    assert "EnvironmentVariables" not in project["Environment"]
+    policy = next(
+        r["Properties"]["PolicyDocument"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy" and k.startswith("PipelinedevSmokeTest")
+    )
+    (invoke,) = [s for s in policy["Statement"] if s.get("Sid") == "InvokeStageRuntime"]
+    runtime = "arn:<AWS::Partition>:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-*"
+    assert (invoke["Action"], [render(r) for r in invoke["Resource"]]) == (
+        "bedrock-agentcore:InvokeAgentRuntime",
+        [runtime, f"{runtime}/runtime-endpoint/*"],
+    )
+    assert "secretsmanager" not in json.dumps(policy)
