@@ -190,8 +190,7 @@ class RuntimeStack(Stack):
         outputs.add(RUNTIME_ID, self.runtime.agent_runtime_id, "AgentCore Runtime id")
         outputs.add(ENDPOINT_NAME, self.endpoint.endpoint_name, "Runtime endpoint to invoke (the qualifier)")
         outputs.add(EXECUTION_ROLE_ARN, self.execution_role.role_arn, "Role the agent runs as")
-        # The URI changes with every agent code change: SSM and a plain output only, never an export.
-        outputs.add(IMAGE_URI, self.image_uri, "arm64 agent image, tagged by content hash", exported=False)
+        outputs.add(IMAGE_URI, self.image_uri, "arm64 agent image, tagged by content hash")
         outputs.add(SESSION_STORE, self.conversation_store.kind, "Where conversations are kept")
         for store_output in self.conversation_store.outputs:
             outputs.add(store_output.key, store_output.value, store_output.description)

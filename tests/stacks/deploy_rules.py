@@ -207,6 +207,71 @@ def volatile_exports(before: Sequence[SynthesizedStack], after: Sequence[Synthes
     return problems
 
 
+# --- exports across settings: a stage can switch authorizer or store in one deploy -----------------------------
+
+
+def _exports(stack: SynthesizedStack) -> dict[str, Any]:
+    """{export name: value} of the stack (CDK's cross-stack references included)."""
+    return {
+        render(output["Export"]["Name"]): output["Value"]
+        for output in stack.template.get("Outputs", {}).values()
+        if "Export" in output
+    }
+
+
+def _create_only(stack: SynthesizedStack, logical_id: str) -> dict[str, Any]:
+    """The resource's create-only properties as the template sets them (cfn-lint's bundled schema,
+    ``createOnlyProperties``): a change to any of them replaces the resource, so its Ref/GetAtt changes."""
+    resource = stack.template["Resources"][logical_id]
+    if resource["Type"].startswith("Custom::"):
+        return {}
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource["Type"]).schema
+    names = {p.removeprefix("/properties/").split("/")[0] for p in schema.get("createOnlyProperties", [])}
+    return {name: resource.get("Properties", {}).get(name) for name in sorted(names)}
+
+
+def _referenced(value: Any) -> set[str]:
+    """The logical ids a value refers to (Ref and GetAtt anywhere inside it; pseudo parameters excluded)."""
+    if isinstance(value, list):
+        return {found for item in value for found in _referenced(item)}
+    if not isinstance(value, dict):
+        return set()
+    found = {value["Ref"]} if isinstance(value.get("Ref"), str) and not value["Ref"].startswith("AWS::") else set()
+    if "Fn::GetAtt" in value:
+        found.add(value["Fn::GetAtt"][0])
+    if "Fn::Sub" in value:
+        template = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+        found |= set(re.findall(r"\$\{(?!AWS::)([A-Za-z0-9]+)(?:\.[A-Za-z.]+)?\}", template))
+    return found | {f for key, item in value.items() if key not in ("Ref", "Fn::GetAtt") for f in _referenced(item)}
+
+
+def export_changes(before: Sequence[SynthesizedStack], after: Sequence[SynthesizedStack], change: str) -> list[str]:
+    """Exports of ``before`` that ``after`` drops or gives another value, stack by stack.
+
+    CloudFormation updates a stage's stacks in dependency order (the exporting stack first) and refuses to
+    delete or change an export another stack still imports ("Export ... cannot be deleted/updated as it is in
+    use by ..."; AWS CloudFormation user guide, "Exporting stack output values"). So for a setting to be
+    changeable in one deploy, each stack's exports after the change must be a superset of those before, with
+    the same values: a literal must not differ, and a referenced resource must keep its create-only properties
+    (else it is replaced and its id or ARN changes).
+    """
+    later = {s.stack_name: s for s in after}
+    problems = []
+    for earlier in before:
+        if earlier.stack_name not in later:
+            continue
+        now = later[earlier.stack_name]
+        exported = _exports(now)
+        for name, value in _exports(earlier).items():
+            if name not in exported:
+                problems.append(f"{earlier.stack_name} export {name} disappears when {change}")
+            elif render(value) != render(exported[name]) or any(
+                _create_only(earlier, target) != _create_only(now, target) for target in _referenced(value)
+            ):
+                problems.append(f"{earlier.stack_name} export {name} changes value when {change}")
+    return problems
+
+
 # --- resource policies: who must get in, and nobody else -------------------------------------------------
 
 POLICY_PROPERTY = {

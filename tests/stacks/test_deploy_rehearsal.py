@@ -122,6 +122,70 @@ def test_volatile_export_rule_catches_an_exported_image_uri(stacks_of, after_cod
     ]
 
 
+# --- exports across settings: switching the authorizer or the store is one deploy -------------------------
+
+SETTING_CHANGES = [
+    ("dev", "iam", "authorizer jwt → iam"),
+    ("iam", "dev", "authorizer iam → jwt"),
+    ("dev", "memory", "session_store s3 → agentcore-memory"),
+    ("memory", "dev", "session_store agentcore-memory → s3"),
+    ("pipeline", "pipeline-iam", "dev's authorizer jwt → iam in the pipeline"),
+    ("pipeline-iam", "pipeline", "dev's authorizer iam → jwt in the pipeline"),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "change"), SETTING_CHANGES, ids=[c for *_, c in SETTING_CHANGES])
+def test_exports_are_a_superset_across_authorizer_and_store(stacks_of, before, after, change):
+    exported = [name for s in stacks_of(before) for name in rules.exported_names(s)]
+    assert len(exported) >= 10, "too few exports: the rule would prove little"
+    assert rules.export_changes(stacks_of(before), stacks_of(after), change) == []
+
+
+def test_export_rule_catches_the_user_pool_exports_dropped_by_an_iam_switch(stacks_of):
+    """Main: an IAM runtime imports nothing from Identity, so CDK dropped the exports the JWT runtime imported."""
+    iam = rules.mutable(stacks_of("iam"))
+    identity = rules.stack(iam, "Identity")
+    dropped = sorted(k for k in identity.template["Outputs"] if k.startswith("ExportsOutputRef"))
+    for key in dropped:
+        del identity.template["Outputs"][key]
+    assert [k.removeprefix("ExportsOutputRef")[:8] for k in dropped] == ["UserPool", "UserPool"]
+    assert rules.export_changes(stacks_of("dev"), iam, "authorizer jwt → iam") == [
+        f"AgentCoreSession-dev-Identity export AgentCoreSession-dev-Identity:{key} disappears when authorizer jwt → iam"
+        for key in dropped
+    ]
+
+
+def test_export_rule_catches_an_exported_setting(stacks_of):
+    """Main exported AuthorizerType and SessionStore: their values are the setting itself."""
+    before, after = rules.mutable(stacks_of("dev")), rules.mutable(stacks_of("memory"))
+    for stacks in (before, after):
+        outputs = rules.stack(stacks, "Runtime").template["Outputs"]
+        outputs["SessionStore"]["Export"] = {"Name": "agentcore-session-dev-SessionStore"}
+    assert rules.export_changes(before, after, "session_store s3 → agentcore-memory") == [
+        "AgentCoreSession-dev-Runtime export agentcore-session-dev-SessionStore changes value when session_store "
+        "s3 → agentcore-memory"
+    ]
+
+
+def test_export_rule_catches_a_replaced_resource_behind_an_export(stacks_of):
+    """A create-only property changed (runtime_name): the runtime is replaced, so every export of its ARN or id
+    changes, though the template's GetAtt does not. Why RuntimeArn and RuntimeId are SSM-only (main exported
+    them); CDK's own references from the Monitoring stack are caught the same way."""
+    before, after = rules.mutable(stacks_of("dev")), rules.mutable(stacks_of("dev"))
+    for stacks in (before, after):
+        outputs = rules.stack(stacks, "Runtime").template["Outputs"]
+        outputs["RuntimeArn"]["Export"] = {"Name": "agentcore-session-dev-RuntimeArn"}
+    _resource(rules.stack(after, "Runtime"), "AWS::BedrockAgentCore::Runtime")["Properties"]["AgentRuntimeName"] = (
+        "renamed"
+    )
+    cdk_reference = "AgentCoreSession-dev-Runtime:ExportsOutputFnGetAttRuntime99E3DDFAAgentRuntime"
+    assert rules.export_changes(before, after, "runtime_name changes") == [
+        "AgentCoreSession-dev-Runtime export agentcore-session-dev-RuntimeArn changes value when runtime_name changes",
+        f"AgentCoreSession-dev-Runtime export {cdk_reference}Arn83DF9A4C changes value when runtime_name changes",
+        f"AgentCoreSession-dev-Runtime export {cdk_reference}Id8D381947 changes value when runtime_name changes",
+    ]
+
+
 # --- resource policies: the services that must get in, and nobody else ------------------------------------
 
 

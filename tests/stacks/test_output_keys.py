@@ -12,9 +12,12 @@ from local.outputs_file import outputs_document
 from stacks.output_keys import (
     CLIENT_OUTPUTS,
     EXECUTION_ROLE_ARN,
+    EXPORTED_OUTPUTS,
     IDENTITY,
     IMAGE_URI,
     RUNTIME,
+    SSM_ONLY_OUTPUTS,
+    STORE_OUTPUTS,
     published_outputs,
     stack_name,
 )
@@ -119,3 +122,11 @@ def test_local_outputs_file_uses_the_deployed_keys(stacks_of):
     published = outputs_by_stack(stacks_of("dev"))
     deployed = published[stack_name("dev", IDENTITY)] | published[stack_name("dev", RUNTIME)]
     assert (local - deployed, deployed - local) == (set(), NOT_LOCAL)
+
+
+def test_every_stage_output_is_either_exported_or_ssm_only_with_a_reason():
+    """One decision per key (stacks/output_keys.py): stable values exported, the rest SSM-only with why."""
+    keys = {key for store in STORE_OUTPUTS for stack in (IDENTITY, RUNTIME) for key in published_outputs(store)[stack]}
+    assert EXPORTED_OUTPUTS.isdisjoint(SSM_ONLY_OUTPUTS)
+    assert EXPORTED_OUTPUTS | set(SSM_ONLY_OUTPUTS) == keys
+    assert all(SSM_ONLY_OUTPUTS.values())

@@ -504,14 +504,16 @@ OUTPUT_DESCRIPTIONS = {
 }
 
 
-def test_runtime_outputs_exported_and_in_ssm(dev):
+def test_runtime_outputs_in_ssm_and_only_stable_ones_exported(dev):
     t = template(dev)
     outputs = {k: v for k, v in t.to_json()["Outputs"].items() if not k.startswith("ExportsOutput")}
     assert {key: output["Description"] for key, output in outputs.items()} == OUTPUT_DESCRIPTIONS
     assert sorted(published_outputs("s3")[RUNTIME]) == sorted(OUTPUT_DESCRIPTIONS)
     exports = {key: output.get("Export") for key, output in outputs.items()}
+    # Exported: what no setting changes. SSM only: what changes with a setting or with code (output_keys.py).
+    stable = {"ExecutionRoleArn", "Region"}
     assert exports == {
-        key: None if key == "ImageUri" else {"Name": f"agentcore-session-dev-{key}"} for key in OUTPUT_DESCRIPTIONS
+        key: {"Name": f"agentcore-session-dev-{key}"} if key in stable else None for key in OUTPUT_DESCRIPTIONS
     }
     parameters = {
         r["Properties"]["Name"]: r["Properties"]["Value"] for r in t.find_resources("AWS::SSM::Parameter").values()
