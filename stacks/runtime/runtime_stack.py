@@ -32,6 +32,7 @@ from stacks.runtime.execution_role import (
     deny_user_id_tokens,
     runtime_execution_role,
 )
+from stacks.runtime.platform_version import apply_platform_choice, choose_platform, platform_version
 
 AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Request headers AgentCore forwards to the container, per authorizer (the runtime's request-header allowlist).
@@ -76,6 +77,7 @@ class RuntimeStack(Stack):
         artifact = agentcore.AgentRuntimeArtifact.from_asset(str(agent_dir), platform=ecr_assets.Platform.LINUX_ARM64)
         self.conversation_store: ConversationStore = create_conversation_store(self, config=config)
         role = runtime_execution_role(self, "ExecutionRole", runtime_name=config.runtime_name)
+        platform = choose_platform(config.platform_version, self.region)
         self.runtime = agentcore.Runtime(
             self,
             "Runtime",
@@ -92,7 +94,9 @@ class RuntimeStack(Stack):
             network_configuration=self._network(config),
             environment_variables=self._environment(config),
             tracing_enabled=True,
+            platform_version=platform_version(platform),
         )
+        apply_platform_choice(self.runtime, platform)
         self.execution_role: iam.IRole = self.runtime.role
         if config.authorizer == "jwt":
             deny_user_id_tokens(self.execution_role)

@@ -19,10 +19,12 @@ from typing import Any
 
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
+from stacks.config import PLATFORM_VERSIONS
 from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
+from stacks.runtime.platform_version import CHOICE_METADATA_KEY
 
 # Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
 REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
@@ -204,6 +206,26 @@ def volatile_exports(before: Sequence[SynthesizedStack], after: Sequence[Synthes
                 problems.append(
                     f"{later.stack_name} export {render(output['Export']['Name'])} changes with the agent's code"
                 )
+    return problems
+
+
+# --- platform version: every runtime states its choice ------------------------------------------------------
+
+
+def platform_choice_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Each AgentCore Runtime pins ``PlatformVersion`` to a version aws-cdk-lib 2.275 knows (``V1``, ``V2``), or
+    says in its metadata why it leaves the choice to the service: an unstated runtime lands on whatever the
+    service defaults to in its Region, which differs by Region since 2026-11-12 (stacks/runtime/platform_version.py).
+    """
+    problems = []
+    for synthesized in stacks:
+        for logical_id, runtime in synthesized.resources("AWS::BedrockAgentCore::Runtime"):
+            where = f"{synthesized.stack_name}/{logical_id}"
+            version = runtime["Properties"].get("PlatformVersion")
+            if version is None and CHOICE_METADATA_KEY not in runtime.get("Metadata", {}):
+                problems.append(f"{where}: states no platform version (no PlatformVersion, no {CHOICE_METADATA_KEY})")
+            elif version is not None and version not in PLATFORM_VERSIONS:
+                problems.append(f"{where}: PlatformVersion is {version!r}, not one of {', '.join(PLATFORM_VERSIONS)}")
     return problems
 
 

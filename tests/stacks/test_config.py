@@ -224,3 +224,15 @@ def test_load_rejects_too_many_tags():
     with pytest.raises(ConfigError) as error:
         load({"tags": {f"k{i}": "v" for i in range(51)}})
     assert error.value.problems == ["tags has 51 entries but must have at most 50"]
+
+
+def test_platform_version_is_v2_from_cdk_json_and_may_be_pinned_or_left_to_the_service():
+    assert load().platform_version == "V2"
+    assert load({"platform_version": "V1"}).platform_version == "V1"
+    assert load({"platform_version": None}).platform_version is None  # null in cdk.json: the service's default
+
+
+def test_platform_version_rejects_an_unknown_version_with_exact_message():
+    with pytest.raises(ConfigError) as error:
+        load({"platform_version": "v2"})
+    assert error.value.problems == ["platform_version is 'v2' but must be one of: V2, V1"]

@@ -122,6 +122,32 @@ def test_volatile_export_rule_catches_an_exported_image_uri(stacks_of, after_cod
     ]
 
 
+# --- platform version: every runtime states its choice ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_every_runtime_states_its_platform_choice(stacks_of, name):
+    runtimes = [r for s in stacks_of(name) for _, r in s.resources("AWS::BedrockAgentCore::Runtime")]
+    assert runtimes, "no runtime: the rule would prove nothing"
+    assert rules.platform_choice_problems(stacks_of(name)) == []
+
+
+def test_platform_rule_catches_a_runtime_left_to_the_service_default_silently(stacks_of):
+    """Main rendered no PlatformVersion: the runtime got whatever the service defaults to in its Region."""
+    dev = rules.mutable(stacks_of("dev"))
+    runtime_stack = rules.stack(dev, "Runtime")
+    ((logical_id, runtime),) = list(runtime_stack.resources("AWS::BedrockAgentCore::Runtime"))
+    del runtime["Properties"]["PlatformVersion"]
+    assert rules.platform_choice_problems(dev) == [
+        f"AgentCoreSession-dev-Runtime/{logical_id}: states no platform version (no PlatformVersion, no "
+        "PlatformVersionChoice)"
+    ]
+    runtime["Properties"]["PlatformVersion"] = "v2"
+    assert rules.platform_choice_problems(dev) == [
+        f"AgentCoreSession-dev-Runtime/{logical_id}: PlatformVersion is 'v2', not one of V2, V1"
+    ]
+
+
 # --- exports across settings: switching the authorizer or the store is one deploy -------------------------
 
 SETTING_CHANGES = [

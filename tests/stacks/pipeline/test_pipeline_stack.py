@@ -457,3 +457,16 @@ def test_iam_dev_smoke_runs_the_demo_signed_by_its_own_role_without_cognito(synt
         [runtime, f"{runtime}/runtime-endpoint/*"],
     )
     assert "secretsmanager" not in json.dumps(policy)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_smoke_waits_fit_in_the_build_timeout(projects, stage):
+    """The runtime may take minutes to become READY (V2 prepares its snapshot): the step's waits must end before
+    CodeBuild stops the build (TimeoutInMinutes absent: 60, botocore codebuild CreateProject timeoutInMinutes)."""
+    from scripts.pipeline_smoke import METRIC_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS
+
+    project = _project(projects, f"Pipeline{stage}SmokeTest")
+    commands = project["spec"]["phases"]["build"]["commands"]
+    waits = READY_TIMEOUT_SECONDS + (METRIC_TIMEOUT_SECONDS if any(" metric " in c for c in commands) else 0)
+    assert not any("--timeout" in c for c in commands)  # the defaults above apply
+    assert waits < project.get("TimeoutInMinutes", 60) * 60
