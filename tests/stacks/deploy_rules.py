@@ -25,6 +25,8 @@ from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
 from stacks.runtime.platform_version import CHOICE_METADATA_KEY
+from tests.support.aws_calls import AwsCall
+from tests.support.iam_simulator import evaluate
 
 # Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
 REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
@@ -710,24 +712,28 @@ def command_calls(command: str, runtime: StageRuntime, *, account: str, region: 
     return []
 
 
-def _allows(statements: Sequence[dict[str, Any]], call: Call, *, account: str, region: str) -> bool:
-    """IAM evaluation for one call: an explicit Deny wins; an Allow with a Condition is not counted (the rule
-    cannot evaluate it); ``*`` and ``?`` are IAM's wildcards in actions (case-insensitive) and resources."""
+def _concrete(value: Any, *, account: str, region: str) -> Any:
+    """A policy value with the pseudo parameters filled in (``Fn::Join``/``Ref``/``GetAtt`` rendered first): what
+    IAM sees once CloudFormation has deployed it. A reference to another resource stays ``<Logical.Attr>``,
+    which matches no real ARN."""
+    if isinstance(value, list):
+        return [_concrete(item, account=account, region=region) for item in value]
+    text = render(value)
+    for pseudo, concrete in {**PSEUDO_VALUES, "<AWS::Region>": region, "<AWS::AccountId>": account}.items():
+        text = text.replace(pseudo, concrete)
+    return text
 
-    def matches(statement: dict[str, Any]) -> bool:
-        actions = [re.escape(a).replace(r"\*", ".*").replace(r"\?", ".") for a in as_list(statement.get("Action"))]
-        resources = []
-        for resource in map(render, as_list(statement.get("Resource"))):
-            for pseudo, value in {**PSEUDO_VALUES, "<AWS::Region>": region, "<AWS::AccountId>": account}.items():
-                resource = resource.replace(pseudo, value)
-            resources.append(re.escape(resource).replace(r"\*", ".*").replace(r"\?", "."))
-        return any(re.fullmatch(a, call.action, re.IGNORECASE) for a in actions) and any(
-            re.fullmatch(r, call.resource) for r in resources
-        )
 
-    if any(s.get("Effect") == "Deny" and matches(s) for s in statements):
-        return False
-    return any(s.get("Effect") == "Allow" and not s.get("Condition") and matches(s) for s in statements)
+def _policy(statements: Sequence[dict[str, Any]], *, account: str, region: str) -> dict[str, Any]:
+    """The statements as one deployed policy document."""
+    keys = ("Resource", "NotResource")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {k: _concrete(v, account=account, region=region) if k in keys else v for k, v in statement.items()}
+            for statement in statements
+        ],
+    }
 
 
 def role_statements(stack: SynthesizedStack, role_id: str) -> list[dict[str, Any]]:
@@ -773,7 +779,8 @@ def smoke_calls(stacks: Sequence[SynthesizedStack], *, account: str, region: str
 
 def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[str]:
     """Each smoke step's commands work against its stage's runtime, and its role allows every call they make
-    (CodeBuild fetches SECRETS_MANAGER variables with the project's role too)."""
+    (CodeBuild fetches SECRETS_MANAGER variables with the project's role too), as decided by an IAM evaluator
+    (tests/support/iam_simulator.py) over the role's policies as deployed."""
     problems = []
     runtimes = stage_runtimes(stacks)
     for pipeline, project_id, stage in smoke_steps(stacks):
@@ -782,11 +789,21 @@ def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: st
             calls = command_calls(command, runtimes[stage], account=account, region=region)
             if isinstance(calls, str):
                 problems.append(f"{pipeline.stack_name}/{project_id}: {calls}")
+    by_project: dict[str, list[Call]] = defaultdict(list)
     for project_id, call in smoke_calls(stacks, account=account, region=region):
-        pipeline = next(p for p, pid, _ in smoke_steps(stacks) if pid == project_id)
+        by_project[project_id].append(call)
+    for pipeline, project_id, _ in smoke_steps(stacks):
         role_id = pipeline.template["Resources"][project_id]["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
-        if not _allows(role_statements(pipeline, role_id), call, account=account, region=region):
-            problems.append(
-                f"{pipeline.stack_name}/{project_id}: role {role_id} may not {call.action} on {call.resource}"
-            )
+        calls = by_project.get(project_id, [])
+        decisions = evaluate(
+            [AwsCall(action=c.action, resource=c.resource) for c in calls],
+            principal_arn=f"arn:aws:iam::{account}:role/{role_id}",
+            account=account,
+            identity_policies=[_policy(role_statements(pipeline, role_id), account=account, region=region)],
+        )
+        problems += [
+            f"{pipeline.stack_name}/{project_id}: role {role_id} may not {d.call.action} on {d.call.resource}"
+            for d in decisions
+            if not d.allowed
+        ]
     return problems
