@@ -455,10 +455,13 @@ def _unexpected(
 # Checked against aws/aws-codebuild-docker-images (commit 1590e48): ubuntu/standard/7.0/Dockerfile and
 # runtimes.yml, al/aarch64/standard/3.0/Dockerfile and runtimes.yml. Only the tools this app's build
 # specs use are listed; a new tool must be added here with its source, or installed first.
+# ``default_node``: the Node.js a build runs when its spec selects none: both Dockerfiles end their final stage
+# with `RUN n $NODE_18_VERSION`.
 IMAGES: dict[str, dict[str, Any]] = {
     "aws/codebuild/standard:7.0": {
         # Ubuntu 22.04; every apt layer ends with `rm -rf /var/lib/apt/lists/*`.
         "package_lists_removed": True,
+        "default_node": "18",
         "tools": {
             "apt-get",
             "apt",
@@ -481,6 +484,7 @@ IMAGES: dict[str, dict[str, Any]] = {
     "aws/codebuild/amazonlinux-aarch64-standard:3.0": {
         # Amazon Linux 2023: dnf/yum fetch repository metadata on demand.
         "package_lists_removed": False,
+        "default_node": "18",
         "tools": {"yum", "dnf", "bash", "sh", "make", "git", "curl", "python3", "pip3", "node", "npm", "docker", "aws"},
         "runtimes": {"python": {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14"}, "nodejs": {"18", "20", "22", "24"}},
     },
@@ -569,6 +573,59 @@ def _command_problems(where: str, commands: list[str], image: dict[str, Any], re
         for prefix, tools in PROVIDES.items():
             if command.startswith(prefix):
                 available |= tools
+    return problems
+
+
+# Node.js release lines still maintained: the release table jsii 1.142 ships (@jsii/check-node, in
+# jsii/_embedded/jsii/bin__jsii-runtime.js): 18 ended 2025-04-30, 20 on 2026-04-30; 22 runs to 2027-04-30, 24 to
+# 2028-04-30. The CDK CLI and cdk-assets run on whatever Node the build selects.
+MAINTAINED_NODE = ("22", "24")
+NODE_PROGRAMS = {"node", "npm", "npx", "cdk", "cdk-assets"}
+# Commands that bring their own Node.js (make setup: Node 24 from its wheel into .venv/bin, scripts/link_node.py).
+BRINGS_NODE = ("make setup",)
+NPM_GLOBAL_INSTALL = re.compile(r"\bnpm\s+install\s+(?:-\S+\s+)*-g\s+((?:@[\w.-]+/)?[\w.-]+)(?:@(\S+))?")
+
+
+def node_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """A project that runs Node.js selects a maintained version, unless an earlier command brings its own; and
+    every global npm install names an exact version (``@latest`` or none installs whatever is newest that day)."""
+    problems = []
+    for synthesized in stacks:
+        for logical_id, resource in synthesized.resources("AWS::CodeBuild::Project"):
+            where = f"{synthesized.stack_name}/{logical_id}"
+            project = resource["Properties"]
+            runtimes, commands = build_commands(project)
+            image = IMAGES.get(project["Environment"]["Image"], {})
+            node = str(runtimes.get("nodejs", image.get("default_node", "unknown")))
+            for command in commands:
+                if command.startswith(BRINGS_NODE):
+                    break
+                if NODE_PROGRAMS & set(programs(command)) and node not in MAINTAINED_NODE:
+                    problems.append(
+                        f"{where}: `{command}` runs on Node.js {node}, "
+                        f"not a maintained line ({', '.join(MAINTAINED_NODE)})"
+                    )
+                    break
+            for command in commands:
+                for package, version in NPM_GLOBAL_INSTALL.findall(command):
+                    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+                        problems.append(f"{where}: `{command}` installs {package} unpinned ({version or 'no version'})")
+    return problems
+
+
+def log_retention_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Every CodeBuild project logs to a log group of the template with a retention; without one CodeBuild writes
+    to /aws/codebuild/<project>, which it creates with no expiry (CreateLogGroup sets none)."""
+    problems = []
+    for synthesized in stacks:
+        resources = synthesized.template.get("Resources", {})
+        for logical_id, resource in synthesized.resources("AWS::CodeBuild::Project"):
+            logs = resource["Properties"].get("LogsConfig", {}).get("CloudWatchLogs", {})
+            group = resources.get(_ref(logs.get("GroupName")) or "", {})
+            if logs.get("Status") != "ENABLED" or "RetentionInDays" not in group.get("Properties", {}):
+                problems.append(
+                    f"{synthesized.stack_name}/{logical_id}: build logs never expire (no log group with a retention)"
+                )
     return problems
 
 

@@ -538,3 +538,43 @@ def test_smoke_rule_catches_a_secret_the_role_may_not_read(stacks_of):
         f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not secretsmanager:GetSecretValue on "
         f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:someone-elses/secret-AbCdEf"
     ]
+
+
+# --- CodeBuild: Node.js, pinned installs, log retention -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["pipeline", "pipeline-iam"])
+def test_pipeline_projects_run_maintained_node_pinned_tools_and_expiring_logs(stacks_of, name):
+    stacks = stacks_of(name)
+    assert rules.node_problems(stacks) == []
+    assert rules.log_retention_problems(stacks) == []
+
+
+def _project_by_prefix(stacks: list[rules.SynthesizedStack], prefix: str) -> tuple[str, dict[str, Any]]:
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    return next((k, r["Properties"]) for k, r in pipeline.resources("AWS::CodeBuild::Project") if k.startswith(prefix))
+
+
+def test_node_rule_catches_the_images_default_node_and_an_unpinned_install(stacks_of):
+    """Main: self-mutation and asset publishing ran on their images' Node 18; cdk-assets was @latest."""
+    stacks = rules.mutable(stacks_of("pipeline"))
+    mutation_id, mutation = _project_by_prefix(stacks, "PipelineUpdatePipelineSelfMutation")
+    assets_id, assets = _project_by_prefix(stacks, "PipelineAssetsDocker")
+    _edit_spec(mutation, lambda spec: spec["phases"]["install"].pop("runtime-versions"))
+    _edit_spec(assets, lambda spec: spec["phases"]["install"].update(commands=["npm install -g cdk-assets@latest"]))
+    assert rules.node_problems(stacks) == [
+        f"AgentCoreSession-Pipeline/{mutation_id}: `npm install -g aws-cdk@2.1148.1` runs on Node.js 18, not a "
+        "maintained line (22, 24)",
+        f"AgentCoreSession-Pipeline/{assets_id}: `npm install -g cdk-assets@latest` installs cdk-assets unpinned "
+        "(latest)",
+    ]
+
+
+def test_log_rule_catches_a_project_logging_to_codebuilds_own_group(stacks_of):
+    """Main: every pipeline project wrote to /aws/codebuild/<project>, which never expires."""
+    stacks = rules.mutable(stacks_of("pipeline"))
+    synth_id, synth = _project_by_prefix(stacks, "PipelineBuildSynth")
+    del synth["LogsConfig"]
+    assert rules.log_retention_problems(stacks) == [
+        f"AgentCoreSession-Pipeline/{synth_id}: build logs never expire (no log group with a retention)"
+    ]

@@ -470,3 +470,27 @@ def test_smoke_waits_fit_in_the_build_timeout(projects, stage):
     waits = READY_TIMEOUT_SECONDS + (METRIC_TIMEOUT_SECONDS if any(" metric " in c for c in commands) else 0)
     assert not any("--timeout" in c for c in commands)  # the defaults above apply
     assert waits < project.get("TimeoutInMinutes", 60) * 60
+
+
+def test_generated_projects_select_node_24_and_the_pinned_cdk_assets(projects):
+    pins = json.loads((REPO / "package.json").read_text())["devDependencies"]
+    mutation = _project(projects, "PipelineUpdatePipelineSelfMutation")["spec"]["phases"]["install"]
+    assets = _project(projects, "PipelineAssetsDocker")["spec"]["phases"]["install"]
+    assert mutation == {"runtime-versions": {"nodejs": "24"}, "commands": [f"npm install -g aws-cdk@{pins['aws-cdk']}"]}
+    assert assets == {
+        "runtime-versions": {"nodejs": "24"},
+        "commands": [f"npm install -g cdk-assets@{pins['cdk-assets']}"],
+    }
+
+
+def test_pipeline_is_v2_with_a_rotating_artifact_key_and_three_months_of_build_logs(template, projects):
+    resources = template["Resources"]
+    (pipeline,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    assert pipeline["PipelineType"] == "V2"
+    assert "ExecutionMode" not in pipeline  # SUPERSEDED, as before
+    key_id = pipeline["ArtifactStore"]["EncryptionKey"]["Id"]["Fn::GetAtt"][0]
+    assert resources[key_id]["Properties"]["EnableKeyRotation"] is True
+    (group_id,) = [k for k, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert resources[group_id]["Properties"] == {"RetentionInDays": 90}
+    assert {p["LogsConfig"]["CloudWatchLogs"]["GroupName"]["Ref"] for p in projects.values()} == {group_id}
+    assert {p["EncryptionKey"]["Fn::GetAtt"][0] for p in projects.values()} == {key_id}
