@@ -28,8 +28,11 @@ LOCKS := requirements-dev.lock agent/requirements.lock client/requirements.lock
 
 .PHONY: help setup lock synth test lint cfn-lint deploy diff destroy dev local bench bump-base-image clean
 
+# A help text may name a variable, e.g. $(OUTPUTS_FILE): it is shown with the value this run of make gives it.
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' -v outputs_file='$(OUTPUTS_FILE)' \
+		'{gsub(/\$$\(OUTPUTS_FILE\)/, outputs_file, $$2); printf "  %-16s %s\n", $$1, $$2}'
 
 # Bootstrap: a plain venv's pip installs the uv pinned (with its hashes) in requirements-dev.lock.
 $(UV):
@@ -84,8 +87,8 @@ local: setup ## Run the whole flow offline: moto, the front door (AUTHORIZER=jwt
 bench: setup ## Benchmark the agent against the reference design, no AWS (~8-15 min; BENCH_QUICK=1 for ~3 min).
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-dev: setup ## Run the agent on HOST:PORT (default 127.0.0.1:8080) with the file session store.
-	SESSION_STORE=$${SESSION_STORE:-file} HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m agent
+dev: setup ## Run the agent on HOST:PORT (default 127.0.0.1:8080) with the file session store; no model or AWS credentials: the Bedrock stand-in answers.
+	SESSION_STORE=$${SESSION_STORE:-file} HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m local.dev_agent
 
 bump-base-image: setup ## Pin agent/Dockerfile's base image to its tag's current digest (needs a registry), then re-lock.
 	$(BIN)/python scripts/bump_base_image.py
