@@ -59,7 +59,13 @@ def _run_as_typed(command: str, home: Path, stdin: str | None = None) -> subproc
     """Run a printed command as a shell in a new terminal would: split by shell rules, PATH without the venv,
     started in the home directory (not the repository)."""
     return subprocess.run(
-        shlex.split(command), cwd=home, env=_terminal_env(home), input=stdin, capture_output=True, text=True, timeout=120
+        shlex.split(command),
+        cwd=home,
+        env=_terminal_env(home),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
