@@ -46,6 +46,10 @@ SYNTH_TEST_COMMAND = "make test"
 CDK_BIN_PATH = 'export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"'
 ASSET_BUILD_IMAGE = codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0
 SYNTH_BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+# MEDIUM (4 vCPUs, 8 GiB; SMALL: 2 vCPUs, 4 GiB; CodeBuild API, ProjectEnvironment computeType): tests/stacks
+# alone, on one worker, peaks at about 1.3 GB across pytest and its jsii Node processes (measured), and
+# pytest-xdist runs one worker per vCPU beside it; twice the CPUs for twice SMALL's per-minute price.
+SYNTH_COMPUTE_TYPE = codebuild.ComputeType.MEDIUM
 SYNTH_PYTHON_VERSION = "3.12"
 APPROVAL_STEP_ID = "PromoteToProd"
 LINT_METADATA_KEY = "cfn-lint"
@@ -170,7 +174,9 @@ class PipelineStack(Stack):
             commands=[SYNTH_TEST_COMMAND, CDK_BIN_PATH, f"cdk synth --quiet {context}"],
             primary_output_directory="cdk.out",
             env=dict(SYNTH_ENVIRONMENT),
-            build_environment=codebuild.BuildEnvironment(build_image=SYNTH_BUILD_IMAGE, privileged=True),
+            build_environment=codebuild.BuildEnvironment(
+                build_image=SYNTH_BUILD_IMAGE, compute_type=SYNTH_COMPUTE_TYPE, privileged=True
+            ),
             partial_build_spec=codebuild.BuildSpec.from_object(
                 {"phases": {"install": {"runtime-versions": {"python": SYNTH_PYTHON_VERSION}}}}
             ),

@@ -56,6 +56,7 @@ PINNED = {
     "iam": stage("dev", S3_STORE),
     "agnostic": stage("dev", S3_STORE),
     "pipeline": {**PIPELINE, **stage("dev", S3_STORE), **stage("prod", S3_STORE)},
+    "pipeline-iam": {**PIPELINE, **stage("dev", S3_STORE), **stage("prod", S3_STORE)},
 }
 
 

@@ -83,6 +83,7 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
     }
     assert synth["Environment"]["EnvironmentVariables"] == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
     assert synth["Environment"]["PrivilegedMode"] is True
+    assert synth["Environment"]["ComputeType"] == "BUILD_GENERAL1_MEDIUM"
     commands = spec["phases"]["build"]["commands"]
     assert commands[0] == "make test"
     assert commands[-1] == (
