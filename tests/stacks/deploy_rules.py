@@ -555,8 +555,22 @@ def codebuild_problems(stacks: Sequence[SynthesizedStack], repo: Path) -> list[s
     return problems
 
 
+MAKE_TARGET = re.compile(r"^make\s+(?:-\S+\s+)*([A-Za-z][\w-]*)")
+
+
+def _make_targets(repo: Path) -> set[str]:
+    """The targets the repository's Makefile defines (``name:`` at the start of a line)."""
+    makefile = repo / "Makefile"
+    text = makefile.read_text() if makefile.is_file() else ""
+    return set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", text, re.M))
+
+
 def _command_problems(where: str, commands: list[str], image: dict[str, Any], repo: Path) -> list[str]:
     problems = []
+    targets = _make_targets(repo)
+    for command in commands:
+        if (target := MAKE_TARGET.match(command)) and target.group(1) not in targets:
+            problems.append(f"{where}: `{command}` runs make target {target.group(1)}, which the Makefile lacks")
     available = set(image["tools"]) | SHELL_BUILTINS
     lists_fresh = not image["package_lists_removed"]
     for command in commands:
