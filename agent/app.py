@@ -15,7 +15,9 @@ those contradicts this contract (bounded bodies, one error shape, ``/ping`` neve
 without threads); fixing them around the SDK meant overriding its private members. The contract itself is
 small (``POST /invocations``, ``GET /ping``; devguide ``runtime-http-protocol-contract``), so it is served
 here directly, and the SDK is used through its public API only: ``BedrockAgentCoreContext`` (request and
-session ids for SDK code such as the Memory session manager) and ``PingStatus`` (``agent/health.py``).
+session ids for SDK code such as the Memory session manager) and ``PingStatus`` (``agent/health.py``). Not
+carried over: config bundles and routing-experiment span attributes read from baggage (``runtime/tracing.py``),
+features this agent does not use, and the debug task actions.
 """
 
 from __future__ import annotations

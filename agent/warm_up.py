@@ -20,6 +20,7 @@ call a provider.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import time
@@ -63,6 +64,7 @@ def warm_up(settings: Settings) -> None:
     else:
         importlib.import_module("strands.models.bedrock")
     _warm_agent_construction()
+    _freeze_startup_objects()
     logger.info("seconds=<%.2f>, services=<%s> | warmed up", time.monotonic() - started, ",".join(services))
 
 
@@ -94,6 +96,20 @@ def _warm_openai(settings: Settings) -> None:
     )
     client.chat.completions  # noqa: B018  (the resource is imported on first access)
     del client
+
+
+def _freeze_startup_objects() -> None:
+    """Collect once, then exempt everything startup built from later collections (``gc.freeze``).
+
+    Startup leaves a large, permanent heap (service models, endpoint data, imported modules). Left to the
+    collector, the first full collection scans all of it, and that collection happens in some early request:
+    measured here as ~0.28 s inside the first Bedrock call. ``gc.freeze()`` moves every tracked object to a
+    permanent generation the collector ignores (Python ``gc`` module documentation, which names it for a
+    parent process whose memory many children share, as every instance restored from one snapshot does); the
+    objects stay alive and correct.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class _WarmUpModel(Model):
