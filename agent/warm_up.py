@@ -37,6 +37,7 @@ from agent.tools import TOOLS
 logger = logging.getLogger(__name__)
 
 # Imported by the first request otherwise (caller_identity imports jwt lazily to keep it out of /ping's path).
+# anyio imports its asyncio backend module by name on the first worker thread (anyio ``_core/_eventloop.py``).
 REQUEST_PATH_MODULES = ("jwt", "anyio._backends._asyncio", "encodings.idna")
 # botocore data the first client of a service reads, as botocore 1.43 ``client.py`` asks for it
 # (``ClientCreator._load_service_model``, ``_load_service_endpoints_ruleset``, ``partitions``, ``_retry`` in legacy
