@@ -71,14 +71,12 @@ def warm_up(settings: Settings) -> None:
 
 def _warm_botocore_loader(settings: Settings, services: tuple[str, ...]) -> None:
     """Read the services' models and rule sets into the shared session's loader cache (botocore's public API)."""
-    botocore_session = shared_session(settings.aws_region).botocore_session
-    loader = botocore_session.get_component("data_loader")
+    loader = shared_session(settings.aws_region).botocore_session.get_component("data_loader")
     for service in services:
         for kind in SERVICE_DATA:
             loader.load_service_model(service, kind, api_version=None)  # the key botocore's client asks with
     for name in SHARED_DATA:
         loader.load_data(name)
-    botocore_session.get_component("endpoint_resolver")  # built from ``endpoints`` on the first client otherwise
 
 
 def _warm_openai(settings: Settings) -> None:
