@@ -16,7 +16,8 @@ Wire shapes follow botocore's model ``botocore/data/bedrock-runtime/2023-09-30/s
   botocore's ``RestJSONParser`` reads as ``Error.Code`` / ``Error.Message``. ``ValidationException`` is 400 and
   ``ModelErrorException`` 424 (neither is retried by botocore, so a test sees the first answer).
 
-Every call is recorded (operation, model id, SigV4 scope and access key id) so tests can check what the agent asked Bedrock for.
+Every call is recorded (operation, model id, SigV4 scope and access key id) so tests can check what the agent
+asked Bedrock for and with which credentials.
 Run it alone with ``python -m local.bedrock_runtime --port N``.
 """
 
