@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from local.container_credentials import start_container_credentials
+from local.otlp_sink import start_otlp_sink
 from local.snapshot import unavailable_reason
 from tests.restore.rehearsal import Rehearsal, rehearse
 from tests.support.deployed_stack import synthesize_runtime_stack
 from tests.support.deployment import deploy
-from tests.support.otlp_sink import start_otlp_sink
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 

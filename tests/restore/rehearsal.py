@@ -15,6 +15,7 @@ One run (:func:`rehearse`) records everything the checks in ``test_snapshot_rehe
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -27,6 +28,7 @@ from typing import Any
 import httpx
 
 from local.container_credentials import ContainerCredentialsEndpoint, IssuedKey
+from local.otlp_sink import OtlpSink
 from local.processes import free_port, python_module
 from local.snapshot import (
     Checkpoint,
@@ -40,14 +42,17 @@ from local.snapshot import (
 )
 from tests.support.agent_http import invoke, new_session_id
 from tests.support.deployment import Deployment
-from tests.support.otlp_sink import OtlpSink, ReceivedSpan
 
 PROBE_DIR = Path(__file__).resolve().parent / "random_probe"
 ALICE, BOB = "alice-sub", "bob-sub"
 STARTUP_SECONDS = 90.0
 RESTORE_SECONDS = 30.0
 SETTLE_SECONDS = 10.0
-SERVER_SPAN_KIND = 2  # OTLP Span.SpanKind SPAN_KIND_SERVER
+SERVER_SPAN_KIND = "SPAN_KIND_SERVER"
+INSTANCE_ID = "service.instance.id"
+# Platform V2 restores a snapshot minutes or days after it was taken; the agent notices a restore by the wall clock
+# running ahead of the monotonic clock, which CRIU restores to its value at the dump (agent/restore_watch.py).
+SNAPSHOT_AGE_SECONDS = 3.0
 STATIC_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # Spans leave within 50 ms of ending: uvicorn re-raises SIGTERM after its shutdown, so the process dies by the
 # signal and the SDK's atexit flush never runs; the rehearsal waits for an instance's spans before stopping it.
@@ -58,6 +63,46 @@ TELEMETRY_ENV = {
     "OTEL_LOGS_EXPORTER": "none",
     "OTEL_BSP_SCHEDULE_DELAY": "50",
 }
+
+
+@dataclass(frozen=True)
+class ReceivedSpan:
+    """One span the OTLP sink received: name, ids in hex, kind, and the ``service.instance.id`` it was exported with.
+
+    The instance id is the span's attribute of that name when it has one, else its resource's (the SDK sets the
+    resource's once per PID, and a restore keeps the PID).
+    """
+
+    name: str
+    trace_id: str
+    span_id: str
+    kind: str
+    instance_id: str | None
+
+
+def _strings(attributes: list[dict[str, Any]]) -> dict[str, str]:
+    return {a["key"]: a["value"]["stringValue"] for a in attributes if "stringValue" in a.get("value", {})}
+
+
+def received_spans(sink: OtlpSink) -> list[ReceivedSpan]:
+    """Every span the sink received, in arrival order (ids arrive base64-encoded in protobuf's JSON mapping)."""
+    spans = []
+    for export in sink.received.of("traces"):
+        for resource_spans in export.get("resourceSpans", []):
+            resource = _strings(resource_spans.get("resource", {}).get("attributes", []))
+            for scope_spans in resource_spans.get("scopeSpans", []):
+                for span in scope_spans.get("spans", []):
+                    attributes = {**resource, **_strings(span.get("attributes", []))}
+                    spans.append(
+                        ReceivedSpan(
+                            name=span.get("name", ""),
+                            trace_id=base64.b64decode(span["traceId"]).hex(),
+                            span_id=base64.b64decode(span["spanId"]).hex(),
+                            kind=span.get("kind", ""),
+                            instance_id=attributes.get(INSTANCE_ID),
+                        )
+                    )
+    return spans
 
 
 @dataclass(frozen=True)
@@ -109,6 +154,7 @@ class Rehearsal:
 
     snapshot_ping: dict[str, Any]
     connections_at_checkpoint: list[tuple[str, str, str]]
+    spans_before_checkpoint: list[ReceivedSpan]
     issued_before_checkpoint: list[IssuedKey]
     instances: list[Instance] = field(repr=False)
     directory: Path
@@ -143,7 +189,7 @@ class _Recorders:
         return _Marks(
             moto_lines=len(self._moto_lines()),
             bedrock_calls=len(self.deployment.bedrock.calls),
-            spans=len(self.sink.spans()),
+            spans=len(received_spans(self.sink)),
             issued=len(self.credentials.issued()),
         )
 
@@ -151,7 +197,7 @@ class _Recorders:
         """Spans, signing access key ids (S3 and Bedrock) and issued keys after ``marks``."""
         keys = {key for line in self._moto_lines()[marks.moto_lines :] if (key := _signing_key(json.loads(line)))}
         keys |= {c.access_key_id for c in self.deployment.bedrock.calls[marks.bedrock_calls :] if c.access_key_id}
-        return self.sink.spans()[marks.spans :], keys, self.credentials.issued()[marks.issued :]
+        return received_spans(self.sink)[marks.spans :], keys, self.credentials.issued()[marks.issued :]
 
     def _moto_lines(self) -> list[str]:
         return self.deployment.emulator.recording.read_text(encoding="utf-8").splitlines()
@@ -175,7 +221,7 @@ def agent_environment(
         **deployed,
         **credentials.env,
         **TELEMETRY_ENV,
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": sink.traces_endpoint,
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{sink.url}/v1/traces",
         "PORT": str(port),
         "PATH": os.environ.get("PATH", ""),
         "PYTHONUNBUFFERED": "1",
@@ -274,14 +320,14 @@ def rehearse(
         snapshot_ping = httpx.get(f"{server.base_url}/ping", headers={"Connection": "close"}, timeout=10).json()
         _wait_for(lambda: _inbound_closed(server.process.pid, port), timeout=SETTLE_SECONDS, what="/ping connections")
         connections = tcp_connections(server.process.pid)
-        issued_before = credentials.issued()
+        issued_before, spans_before = credentials.issued(), received_spans(sink)
         snapshot = checkpoint(server, directory / "images")
     finally:
         server.stop()
-    # /ping's stamp has one-second resolution: restore in a later second than the snapshot's, so a stamp
-    # carried over from before the checkpoint cannot pass for a current one.
-    stamp = snapshot_ping.get("time_of_last_update", 0)
-    _wait_for(lambda: time.time() >= int(stamp) + 1, timeout=2, what="the next wall-clock second")
+    # Restored later, as V2 does: the agent notices a restore by the clocks (SNAPSHOT_AGE_SECONDS), and /ping's
+    # one-second stamp then cannot pass for the snapshot's.
+    checkpointed_at = time.time()
+    _wait_for(lambda: time.time() >= checkpointed_at + SNAPSHOT_AGE_SECONDS, timeout=10, what="the snapshot's age")
     try:
         instances = [_restore_and_exercise(snapshot, recorders, directory, i) for i in range(restores)]
     finally:
@@ -289,6 +335,7 @@ def rehearse(
     return Rehearsal(
         snapshot_ping=snapshot_ping,
         connections_at_checkpoint=connections,
+        spans_before_checkpoint=spans_before,
         issued_before_checkpoint=issued_before,
         instances=instances,
         directory=directory,
@@ -296,6 +343,6 @@ def rehearse(
             deployment.emulator.server.port: "moto (S3)",
             deployment.bedrock.server.port: "the Bedrock stand-in",
             credentials.server.port: "the credentials endpoint",
-            sink.server.port if sink.server else 0: "the OTLP sink",
+            sink.server.port: "the OTLP sink",
         },
     )

@@ -18,7 +18,7 @@ XRAY_TIME_HEX = 8  # an X-Ray trace id starts with the epoch seconds (4 bytes); 
 
 
 def _pending(missing: str) -> pytest.MarkDecorator:
-    """A check today's agent fails, until the snapshot-safe agent (issue 16 item 2) lands."""
+    """A check the agent still fails (issue 16 item 2), with what it lacks."""
     return pytest.mark.xfail(strict=True, reason=f"agent not snapshot-safe yet: {missing}")
 
 
@@ -49,7 +49,6 @@ def test_request_ids_differ_between_instances(rehearsal: Rehearsal) -> None:
     assert first.request_ids.isdisjoint(second.request_ids)
 
 
-@_pending("ids come from the shared `random` state (aws-opentelemetry-distro's X-Ray id generator), not os.urandom")
 def test_span_ids_differ_between_instances(rehearsal: Rehearsal) -> None:
     first, second = _pair(rehearsal)
     assert first.spans and second.spans, "no spans reached the OTLP sink"
@@ -59,7 +58,6 @@ def test_span_ids_differ_between_instances(rehearsal: Rehearsal) -> None:
     assert sorted(shared) == []
 
 
-@_pending("ids come from the shared `random` state (aws-opentelemetry-distro's X-Ray id generator), not os.urandom")
 def test_trace_ids_differ_between_instances_beyond_their_time_prefix(rehearsal: Rehearsal) -> None:
     first, second = _pair(rehearsal)
     assert first.spans and second.spans, "no spans reached the OTLP sink"
@@ -69,18 +67,24 @@ def test_trace_ids_differ_between_instances_beyond_their_time_prefix(rehearsal: 
     assert sorted(shared) == []
 
 
-@_pending("service.instance.id is renewed only on a PID change, and a restore keeps the PID")
-def test_instance_ids_differ_between_instances(rehearsal: Rehearsal) -> None:
-    first, second = _pair(rehearsal)
-
-    first_ids = {s.resource.get("service.instance.id") for s in first.spans}
-    second_ids = {s.resource.get("service.instance.id") for s in second.spans}
-
-    assert len(first_ids) == len(second_ids) == 1 and None not in first_ids | second_ids
-    assert first_ids != second_ids
+def _spans_by_instance_id(instance: Instance) -> dict[str | None, list[str]]:
+    named: dict[str | None, set[str]] = {}
+    for span in instance.spans:
+        named.setdefault(span.instance_id, set()).add(span.name)
+    return {instance_id: sorted(names) for instance_id, names in named.items()}
 
 
-@_pending("`random` is not reseeded after restore")
+@_pending(
+    "the first GET /ping after a restore is traced with the snapshot's instance id (OpenTelemetry's ASGI span "
+    "starts before the agent notices the restore)"
+)
+def test_spans_carry_an_instance_id_of_their_own_instance(rehearsal: Rehearsal) -> None:
+    first, second = (_spans_by_instance_id(i) for i in _pair(rehearsal))
+
+    assert len(first) == len(second) == 1 and None not in first.keys() | second.keys(), (first, second)
+    assert first.keys() != second.keys()
+
+
 def test_random_draws_differ_between_instances(rehearsal: Rehearsal) -> None:
     first, second = _pair(rehearsal)
 
@@ -89,7 +93,6 @@ def test_random_draws_differ_between_instances(rehearsal: Rehearsal) -> None:
     assert sorted(set(first.random_draws) & set(second.random_draws)) == []
 
 
-@_pending("/ping's time_of_last_update is not stamped when a restore is detected")
 def test_ping_reports_the_restore_not_the_snapshot(rehearsal: Rehearsal) -> None:
     for instance in rehearsal.instances:
         stamp, pinged = instance.ping["time_of_last_update"], instance.pinged_at_wall
@@ -99,16 +102,20 @@ def test_ping_reports_the_restore_not_the_snapshot(rehearsal: Rehearsal) -> None
         assert restored <= stamp <= pinged, f"stamp {stamp}, restored {restored}, snapshot's stamp {snapshot_stamp}"
 
 
-@_pending("connections open at checkpoint (OTLP exporter keep-alive, credential fetches at startup)")
+@_pending(
+    "the span of the /ping before the snapshot is exported then, leaving the OTLP exporter's keep-alive "
+    "connection to the collector open in the snapshot"
+)
 def test_no_connection_crosses_the_snapshot(rehearsal: Rehearsal) -> None:
     at_checkpoint = rehearsal.named(rehearsal.connections_at_checkpoint)
     after_restore = [rehearsal.named(i.connections_after_restore) for i in rehearsal.instances]
 
-    assert at_checkpoint == [], "; ".join(at_checkpoint)
+    exported = sorted({s.name for s in rehearsal.spans_before_checkpoint})
+
+    assert at_checkpoint == [], f"{'; '.join(at_checkpoint)}; spans exported before the checkpoint: {exported}"
     assert after_restore == [[], []], after_restore
 
 
-@_pending("AWS clients are built, and credentials fetched, at startup before the snapshot")
 def test_aws_calls_are_signed_with_keys_fetched_after_restore(rehearsal: Rehearsal) -> None:
     fetched_before = {k.access_key_id for k in rehearsal.issued_before_checkpoint}
     for instance in rehearsal.instances:

@@ -12,7 +12,8 @@ Both are installed at startup, before the checkpoint, and CRIU restores them wit
 ``opentelemetry-instrument`` (observability on), whose own ``sitecustomize`` comes first on ``PYTHONPATH`` and hides
 any other; so the probe is loaded through the ``opentelemetry_pre_instrument`` entry point declared in
 ``random_draw_probe-1.0.dist-info`` beside it (``opentelemetry/instrumentation/auto_instrumentation/_load.py`` calls
-every entry point of that group before instrumenting; ``importlib.metadata`` finds the dist-info on ``sys.path``). Each draw is appended
+every entry point of that group before instrumenting; ``importlib.metadata`` finds the dist-info on ``sys.path``).
+Each draw is appended
 as ``<pid> <wall clock> <value>`` to the file named by ``RANDOM_DRAW_PROBE`` (opened per draw: a file held open
 across a checkpoint must not grow).
 """
