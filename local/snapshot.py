@@ -40,6 +40,10 @@ CACHE_DIR_ENV = "CRIU_CACHE_DIR"  # shared with scripts/criu_prereqs.sh
 DEFAULT_CACHE_DIR = Path("/var/cache/agentcore-session")
 PREREQS_SCRIPT = REPO_ROOT / "scripts" / "criu_prereqs.sh"
 CRIU_TIMEOUT_SECONDS = 120.0
+# V2 restores a snapshot minutes or days after it was taken. The agent notices a restore by the wall clock having
+# run ahead of the monotonic clock (which CRIU restores to its value at the dump) by more than a second
+# (agent/restore_watch.py); restoring sooner than this after the checkpoint would hide the restore from it.
+RESTORE_AFTER_SECONDS = 3.0
 STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.005
 _TCP_STATES = {  # include/net/tcp_states.h
@@ -129,6 +133,12 @@ class Checkpoint:
     output_inode: int
     port: int
     dumped_in_seconds: float
+    taken_at: float
+
+    def wait_until_aged(self, seconds: float = RESTORE_AFTER_SECONDS) -> None:
+        """Block until ``seconds`` of wall-clock time have passed since the dump (see RESTORE_AFTER_SECONDS)."""
+        while (remaining := self.taken_at + seconds - time.time()) > 0:
+            time.sleep(remaining)
 
 
 class ProcessChild:
@@ -238,6 +248,23 @@ def wait_healthy(base_url: str, child: ProcessChild | subprocess.Popen[bytes], *
                 pass
 
 
+def wait_inbound_closed(server: SnapshotServer, timeout: float = 10.0) -> None:
+    """Wait until the server holds no connection accepted on its port (the health probes' close after answering).
+
+    AgentCore snapshots after the first healthy /ping answered; a probe's connection still closing at the dump
+    would be one more socket in the image, not the agent's doing.
+
+    Raises:
+        SnapshotError: some inbound connection stayed open ``timeout`` seconds.
+    """
+    suffix = f":{server.port}"
+    deadline = time.monotonic() + timeout
+    while any(local.endswith(suffix) for local, _, _ in tcp_connections(server.process.pid)):
+        if time.monotonic() > deadline:
+            raise SnapshotError(f"inbound connections to port {server.port} still open after {timeout:g} s")
+        time.sleep(POLL_SECONDS)
+
+
 def _run_criu(criu: Path, args: Sequence[str], *, log: Path, pass_fds: Sequence[int] = ()) -> None:
     completed = subprocess.run(
         [str(criu), *args, "-o", str(log), "-v4"],
@@ -270,7 +297,12 @@ def checkpoint(server: SnapshotServer, images: Path, *, criu: Path | None = None
     inode = server.output.inode
     server.output.wait_closed(STOP_GRACE_SECONDS)
     return Checkpoint(
-        images=images, pid=server.process.pid, output_inode=inode, port=server.port, dumped_in_seconds=dumped
+        images=images,
+        pid=server.process.pid,
+        output_inode=inode,
+        port=server.port,
+        dumped_in_seconds=dumped,
+        taken_at=time.time(),
     )
 
 

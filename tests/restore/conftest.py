@@ -6,29 +6,16 @@ the rehearsal is skipped with the reason, except when ``CI`` is set (``.ci/run``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from local.container_credentials import start_container_credentials
 from local.otlp_sink import start_otlp_sink
-from local.snapshot import unavailable_reason
 from tests.restore.rehearsal import Rehearsal, rehearse
+from tests.support.criu import require_criu
 from tests.support.deployed_stack import synthesize_runtime_stack
 from tests.support.deployment import deploy
-
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def require_criu() -> None:
-    """Fail in CI (the rehearsal must run there); elsewhere a machine without root or CRIU skips it."""
-    reason = unavailable_reason()
-    if reason is None:
-        return
-    if IN_CI:
-        pytest.fail(f"snapshot rehearsal cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,7 @@ from local.snapshot import (
     start_for_snapshot,
     tcp_connections,
     wait_healthy,
+    wait_inbound_closed,
 )
 from tests.support.agent_http import invoke, new_session_id
 from tests.support.deployment import Deployment
@@ -50,9 +51,6 @@ RESTORE_SECONDS = 30.0
 SETTLE_SECONDS = 10.0
 SERVER_SPAN_KIND = "SPAN_KIND_SERVER"
 INSTANCE_ID = "service.instance.id"
-# Platform V2 restores a snapshot minutes or days after it was taken; the agent notices a restore by the wall clock
-# running ahead of the monotonic clock, which CRIU restores to its value at the dump (agent/restore_watch.py).
-SNAPSHOT_AGE_SECONDS = 3.0
 STATIC_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # Spans leave within 50 ms of ending: uvicorn re-raises SIGTERM after its shutdown, so the process dies by the
 # signal and the SDK's atexit flush never runs; the rehearsal waits for an instance's spans before stopping it.
@@ -297,11 +295,6 @@ def _restore_and_exercise(snapshot: Checkpoint, recorders: _Recorders, directory
     return instance
 
 
-def _inbound_closed(pid: int, port: int) -> bool:
-    """True when the process holds no connection accepted on its own port (the health probes')."""
-    return all(not local.endswith(f":{port}") for local, _, _ in tcp_connections(pid))
-
-
 def rehearse(
     deployment: Deployment,
     credentials: ContainerCredentialsEndpoint,
@@ -318,16 +311,13 @@ def rehearse(
     try:
         wait_healthy(server.base_url, server.process, timeout=STARTUP_SECONDS)
         snapshot_ping = httpx.get(f"{server.base_url}/ping", headers={"Connection": "close"}, timeout=10).json()
-        _wait_for(lambda: _inbound_closed(server.process.pid, port), timeout=SETTLE_SECONDS, what="/ping connections")
+        wait_inbound_closed(server)
         connections = tcp_connections(server.process.pid)
         issued_before, spans_before = credentials.issued(), received_spans(sink)
         snapshot = checkpoint(server, directory / "images")
     finally:
         server.stop()
-    # Restored later, as V2 does: the agent notices a restore by the clocks (SNAPSHOT_AGE_SECONDS), and /ping's
-    # one-second stamp then cannot pass for the snapshot's.
-    checkpointed_at = time.time()
-    _wait_for(lambda: time.time() >= checkpointed_at + SNAPSHOT_AGE_SECONDS, timeout=10, what="the snapshot's age")
+    snapshot.wait_until_aged()  # restored later, as on V2, so the agent can notice the restore
     try:
         instances = [_restore_and_exercise(snapshot, recorders, directory, i) for i in range(restores)]
     finally:
