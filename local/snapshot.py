@@ -6,14 +6,16 @@ restored instance. CRIU (checkpoint/restore in userspace) gives the same propert
 the snapshot rehearsal (tests/restore) and the benchmark's restore rows run the real agent through it.
 
 How, and why each step (CRIU 4.2.1, built by ``scripts/criu_prereqs.sh``; root is required):
-- the server is started as its own session leader (``setsid``), stdin on ``/dev/null`` and stdout/stderr on a
-  pipe: CRIU dumps a whole session without ``--shell-job``, and a log file that grew after the dump fails the
-  restore's size check, while a pipe is simply replaced. Each restore hands CRIU a new pipe for the old one
-  (``--inherit-fd fd[N]:pipe:[inode]``), so every restored instance has an output of its own;
-- ``criu dump`` stops and kills the process; it is reaped at once, or its zombie would keep the PID, which the
-  restore needs free (CRIU restores the PID);
+- the server is started as PID 1 of a PID namespace of its own and as its own session leader (``unshare --pid
+  --fork setsid``), stdin on ``/dev/null`` and stdout/stderr on a pipe: CRIU restores PIDs, and a namespace's
+  init gets a new namespace on every restore, so no other process can have taken its PID; CRIU dumps a whole
+  session without ``--shell-job``; and a log file that grew after the dump fails the restore's size check, while
+  a pipe is simply replaced. Each restore hands CRIU a new pipe for the old one (``--inherit-fd
+  fd[N]:pipe:[inode]``), so every restored instance has an output of its own;
+- ``criu dump`` stops and kills the process (``unshare`` then exits and is reaped);
 - ``criu restore -d --restore-sibling`` detaches and makes the restored process a child of the caller, which
-  stops and reaps it (``waitpid``) before the next restore from the same images can take the PID and the port;
+  stops and reaps it (``waitpid``) before the next restore from the same images can take the port (the network
+  is this machine's);
 - ``--tcp-established`` lets a process with open TCP connections be dumped at all (as a VM snapshot would);
   whether it had any is for the caller to judge (:func:`tcp_connections`), since a restored copy of a
   connection is one the peer no longer knows.
@@ -21,6 +23,7 @@ How, and why each step (CRIU 4.2.1, built by ``scripts/criu_prereqs.sh``; root i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -82,6 +85,10 @@ def unavailable_reason() -> str | None:
         completed = subprocess.run(["bash", str(PREREQS_SCRIPT)], capture_output=True, text=True, check=False)
         if completed.returncode != 0:
             return f"{PREREQS_SCRIPT.name} failed (exit {completed.returncode}): {completed.stderr.strip()[-2000:]}"
+    # `criu check` asks the kernel for what dump and restore need (e.g. a container without CAP_SYS_ADMIN fails).
+    checked = subprocess.run([str(criu_path()), "check"], capture_output=True, text=True, check=False)
+    if checked.returncode != 0:
+        return f"{criu_path()} check failed (exit {checked.returncode}): {checked.stderr.strip()[-2000:]}"
     return None
 
 
@@ -178,9 +185,17 @@ class ProcessChild:
 
 @dataclass
 class SnapshotServer:
-    """A server started for checkpointing: session leader, output on a pipe, listening on 127.0.0.1:``port``."""
+    """A server started for checkpointing, listening on 127.0.0.1:``port``.
+
+    Attributes:
+        process: ``unshare``, which waits for the server and exits with it.
+        pid: the server's PID in this namespace (it is PID 1 of its own PID namespace): what CRIU dumps.
+        output: the pipe its stdout and stderr go to.
+        port: where it listens.
+    """
 
     process: subprocess.Popen[bytes]
+    pid: int
     output: OutputPipe
     port: int
 
@@ -192,23 +207,48 @@ class SnapshotServer:
     def stop(self) -> None:
         """Stop the server if it still runs (after a checkpoint it has already been killed and reaped)."""
         if self.process.poll() is None:
-            self.process.terminate()
+            _signal_quietly(self.pid, signal.SIGTERM)
             try:
                 self.process.wait(STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                _signal_quietly(self.pid, signal.SIGKILL)
                 self.process.wait(STOP_GRACE_SECONDS)
         self.output.wait_closed(STOP_GRACE_SECONDS)
+
+
+def _signal_quietly(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+        os.kill(pid, signum)
+
+
+def _only_child(pid: int, timeout: float = 10.0) -> int:
+    """The one child of ``pid`` (``unshare --fork`` forks the server at once), read from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while True:
+        found = children.read_text().split() if children.exists() else []
+        if len(found) == 1:
+            return int(found[0])
+        if time.monotonic() > deadline:
+            raise SnapshotError(f"process {pid} has children {found}, expected exactly one")
+        time.sleep(POLL_SECONDS)
 
 
 def start_for_snapshot(
     command: Sequence[str], *, port: int, env: Mapping[str, str], log_path: Path, cwd: Path = REPO_ROOT
 ) -> SnapshotServer:
-    """Start ``command`` (listening on 127.0.0.1:``port``) as its own session leader with exactly ``env``."""
+    """Start ``command`` (listening on 127.0.0.1:``port``) with exactly ``env`` as PID 1 and session leader of a
+    new PID namespace (``unshare --pid --fork setsid …``), sharing this machine's network.
+
+    WHY a PID namespace: CRIU restores the PID the process had. In this machine's namespace that PID is free
+    again once the process is reaped, but any process started meanwhile may take it (``pid_max`` can be as small
+    as 32768), and the restore then fails. Each restore of a namespace's init gets a new namespace, where PID 1
+    is always free. As on V2, every restored instance keeps the PID it had at the snapshot.
+    """
     output = OutputPipe(log_path)
     try:
         process = subprocess.Popen(
-            list(command),
+            ["unshare", "--pid", "--fork", "setsid", *command],
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -218,7 +258,7 @@ def start_for_snapshot(
         )
     finally:
         output.close_writer()
-    return SnapshotServer(process=process, output=output, port=port)
+    return SnapshotServer(process=process, pid=_only_child(process.pid), output=output, port=port)
 
 
 def wait_healthy(base_url: str, child: ProcessChild | subprocess.Popen[bytes], *, timeout: float) -> float:
@@ -259,7 +299,7 @@ def wait_inbound_closed(server: SnapshotServer, timeout: float = 10.0) -> None:
     """
     suffix = f":{server.port}"
     deadline = time.monotonic() + timeout
-    while any(local.endswith(suffix) for local, _, _ in tcp_connections(server.process.pid)):
+    while any(local.endswith(suffix) for local, _, _ in tcp_connections(server.pid)):
         if time.monotonic() > deadline:
             raise SnapshotError(f"inbound connections to port {server.port} still open after {timeout:g} s")
         time.sleep(POLL_SECONDS)
@@ -287,7 +327,7 @@ def checkpoint(server: SnapshotServer, images: Path, *, criu: Path | None = None
     try:
         _run_criu(
             criu,
-            ["dump", "-t", str(server.process.pid), "-D", str(images), "--tcp-established"],
+            ["dump", "-t", str(server.pid), "-D", str(images), "--tcp-established"],
             log=images / "dump.log",
         )
     finally:
@@ -298,7 +338,7 @@ def checkpoint(server: SnapshotServer, images: Path, *, criu: Path | None = None
     server.output.wait_closed(STOP_GRACE_SECONDS)
     return Checkpoint(
         images=images,
-        pid=server.process.pid,
+        pid=server.pid,
         output_inode=inode,
         port=server.port,
         dumped_in_seconds=dumped,

@@ -312,7 +312,7 @@ def rehearse(
         wait_healthy(server.base_url, server.process, timeout=STARTUP_SECONDS)
         snapshot_ping = httpx.get(f"{server.base_url}/ping", headers={"Connection": "close"}, timeout=10).json()
         wait_inbound_closed(server)
-        connections = tcp_connections(server.process.pid)
+        connections = tcp_connections(server.pid)
         issued_before, spans_before = credentials.issued(), received_spans(sink)
         snapshot = checkpoint(server, directory / "images")
     finally:
