@@ -50,6 +50,10 @@ def reexec_with_instrumentation() -> None:
     os.environ[BOOTSTRAP_MARKER] = "1"
     os.environ.setdefault("OTEL_PYTHON_DISTRO", "aws_distro")
     os.environ.setdefault("OTEL_PYTHON_CONFIGURATOR", "aws_configurator")
+    # No span per health check: AgentCore pings often, and on platform V2 a ping span exported before the
+    # snapshot would open the exporter's connection (and fetch its signing credentials) before it
+    # (opentelemetry-util-http ``get_excluded_urls``: a regex searched in the URL).
+    os.environ.setdefault("OTEL_PYTHON_EXCLUDED_URLS", "/ping$")
     os.execv(launcher, [launcher, sys.executable, "-m", "agent"])
 
 

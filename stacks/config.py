@@ -95,6 +95,9 @@ class StageConfig:
     refresh_token_validity_days: int
     removal_policy: str
     observability_enabled: bool
+    # Privacy decision: with observability on, export prompts, answers and tool data in traces (CloudWatch)?
+    # Off by default; the agent then redacts them (AGENT_TELEMETRY_CAPTURE_CONTENT, agent/observability.py).
+    telemetry_capture_content: bool
     # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
     latency_alarm_threshold_ms: int
     alarm_email: str | None = None

@@ -40,7 +40,8 @@ def sink() -> Iterator[OtlpSink]:
 
 
 def _exported_turn(tmp_path: Path, bedrock: BedrockRuntimeStandIn, sink: OtlpSink, **extra: str) -> list[str]:
-    """Run one turn through ``python -m agent`` with observability on; return every string it exported."""
+    """Run one turn through ``python -m agent`` with observability on (after the start's ``/ping`` probes);
+    return every string it exported."""
     port = free_port()
     env = {
         "AGENT_OBSERVABILITY_ENABLED": "true",
@@ -59,7 +60,9 @@ def _exported_turn(tmp_path: Path, bedrock: BedrockRuntimeStandIn, sink: OtlpSin
         "PORT": str(port),
         **extra,
     }
-    server = start_server([sys.executable, "-m", "agent"], port=port, log_path=tmp_path / "agent.log", env=env, timeout=90)
+    server = start_server(
+        [sys.executable, "-m", "agent"], port=port, log_path=tmp_path / "agent.log", env=env, timeout=90
+    )
     try:
         answer = ask(server.base_url, new_session_id(), f"My secret is {PROMPT_SECRET}.")
         deadline = time.monotonic() + EXPORT_DEADLINE_SECONDS
@@ -83,6 +86,13 @@ def test_prompt_and_answer_are_not_exported_by_default(tmp_path, bedrock, sink):
 
     assert [text for text in texts if PROMPT_SECRET in text] == []
     assert any("[REDACTED]" in text for text in texts)  # the content attributes are there, their values are not
+
+
+def test_health_checks_make_no_spans(tmp_path, bedrock, sink):
+    _exported_turn(tmp_path, bedrock, sink)
+
+    assert [span["name"] for span in sink.spans() if "/ping" in span["name"]] == []
+    assert "POST /invocations" in [span["name"] for span in sink.spans()]
 
 
 def test_prompt_and_answer_are_exported_when_the_stage_opts_in(tmp_path, bedrock, sink):
