@@ -33,13 +33,14 @@ def test_botocore_fetches_a_new_key_on_every_fetch(endpoint: ContainerCredential
 
 
 def test_a_fetch_without_the_authorization_token_is_refused(endpoint: ContainerCredentialsEndpoint) -> None:
-    url = endpoint.env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+    url, token = endpoint.env["AWS_CONTAINER_CREDENTIALS_FULL_URI"], endpoint.env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
     before = len(endpoint.issued())
 
     refused = httpx.get(url, timeout=10)
-    wrong = httpx.get(url, headers={"Authorization": "not-the-token"}, timeout=10)
+    wrong = httpx.get(url, headers={"Authorization": f"{token}-wrong"}, timeout=10)
+    right = httpx.get(url, headers={"Authorization": token}, timeout=10)
 
-    assert (refused.status_code, wrong.status_code) == (401, 401)
+    assert (refused.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
     assert refused.json() == {"message": "missing or wrong authorization token"}
-    assert len(endpoint.issued()) == before
+    assert [k.access_key_id for k in endpoint.issued()[before:]] == [right.json()["AccessKeyId"]]
     assert url.endswith(CREDENTIALS_PATH)
