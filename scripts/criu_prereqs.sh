@@ -94,7 +94,6 @@ build() {
     tar -C "${WORK_DIR}" -xf "${WORK_DIR}/criu_${CRIU_VERSION}.orig.tar.xz"
     [[ -d "${src}" ]] || die "tarball did not unpack to ${src}"
     log "building criu ${CRIU_VERSION} (a few minutes)"
-    # PATH without pyenv shims etc. is not needed: `make criu` builds the C binary only.
     if ! make -C "${src}" -j"$(nproc)" criu >"${WORK_DIR}/make.log" 2>&1; then
         tail -n 40 "${WORK_DIR}/make.log" >&2
         die "make criu failed (full log: ${WORK_DIR}/make.log)"
