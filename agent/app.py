@@ -15,7 +15,9 @@ those contradicts this contract (bounded bodies, one error shape, ``/ping`` neve
 without threads); fixing them around the SDK meant overriding its private members. The contract itself is
 small (``POST /invocations``, ``GET /ping``; devguide ``runtime-http-protocol-contract``), so it is served
 here directly, and the SDK is used through its public API only: ``BedrockAgentCoreContext`` (request and
-session ids for SDK code such as the Memory session manager) and ``PingStatus`` (``agent/health.py``).
+session ids for SDK code such as the Memory session manager) and ``PingStatus`` (``agent/health.py``). Not
+carried over: config bundles and routing-experiment span attributes read from baggage (``runtime/tracing.py``),
+features this agent does not use, and the debug task actions.
 """
 
 from __future__ import annotations
@@ -309,16 +311,22 @@ def _keep_after_failure(store: SessionStore) -> Callable[[Any], bool]:
     return keep
 
 
-def create_app(settings: Settings | None = None, *, model_factory: ModelFactory | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    model_factory: ModelFactory | None = None,
+    lifecycle: AgentLifecycle | None = None,
+) -> Starlette:
     """Start the agent (``AgentLifecycle.warm_up``) and build its ASGI app from settings.
 
     Args:
         settings: validated settings; ``Settings.from_env()`` when omitted.
         model_factory: returns the Strands ``Model`` for an agent; defaults to the configured provider's one
             shared client, built on first use. Tests inject a scripted model here.
+        lifecycle: the startup / after-restore / per-request state; one on the real clocks when omitted.
     """
     settings = settings or Settings.from_env()
-    lifecycle = AgentLifecycle(settings)
+    lifecycle = lifecycle or AgentLifecycle(settings)
     lifecycle.warm_up()  # before the app exists: its telemetry middleware takes the tracer with the safe ids
     store = build_session_store(settings)
     registry = SessionRegistry(

@@ -34,10 +34,13 @@ logger = logging.getLogger(__name__)
 class AgentLifecycle:
     """Holds what the three moments share: the health status, the restore detector and the telemetry ids."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, health: Health | None = None, detector: RestoreDetector | None = None
+    ) -> None:
+        """``health`` and ``detector`` default to the real clocks; tests hand in ones on clocks they move."""
         self._settings = settings
-        self.health = Health()
-        self.detector = RestoreDetector()
+        self.health = health or Health()
+        self.detector = detector or RestoreDetector()
         self.telemetry = SnapshotSafeTelemetry()
 
     def warm_up(self) -> None:

@@ -8,6 +8,7 @@ restore, runs none of CPython's or OpenTelemetry's after-fork hooks; the unsafe 
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from typing import Any
@@ -18,8 +19,13 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from agent.app import create_app
 from agent.health import Health
+from agent.lifecycle import AgentLifecycle
 from agent.restore_watch import JUMP_SECONDS, RestoreDetector, RestoreWatch
+from agent.settings import Settings
+from tests.support.agent_http import SESSION_HEADER, new_session_id
+from tests.support.scripted_model import ScriptedModel
 
 TWINS_TIMEOUT_SECONDS = 120  # bounds a hung child only
 
@@ -127,3 +133,27 @@ def test_ping_reports_the_restore_time_once_and_keeps_it(clocks):
     assert at_startup == before_snapshot == {"status": "Healthy", "time_of_last_update": 1_800_000_000}
     assert after_restore_ping == later == {"status": "Healthy", "time_of_last_update": 1_800_000_000 + 30 + 86_400}
     assert renewed == [1]
+
+
+def test_the_app_renews_instance_state_once_when_its_first_request_after_a_restore_arrives(clocks, tmp_path):
+    """The real app (startup included), in-process, on clocks the test moves: a restore between two requests."""
+    settings = Settings(session_store="none", session_dir=tmp_path)
+    lifecycle = AgentLifecycle(settings, health=Health(clock=lambda: clocks.wall), detector=_detector(clocks))
+    model = ScriptedModel()
+    app = create_app(settings, model_factory=lambda: model, lifecycle=lifecycle)
+    with TestClient(app) as client:
+        before = client.get("/ping").json()
+        instance_before, random_before = lifecycle.telemetry.instance_ids.instance_id, random.getstate()
+        clocks.restore_after(86_400)
+        answer = client.post(
+            "/invocations", json={"prompt": "My name is Restored."}, headers={SESSION_HEADER: new_session_id()}
+        )
+        instance_after, random_after = lifecycle.telemetry.instance_ids.instance_id, random.getstate()
+        clocks.run(5)
+        after = client.get("/ping").json()
+
+    assert answer.status_code == 200 and answer.json()["response"] == "Nice to meet you, Restored."
+    assert after["time_of_last_update"] - before["time_of_last_update"] == 86_400
+    assert instance_after != instance_before
+    assert random_after != random_before
+    assert lifecycle.detector.generation == 1
