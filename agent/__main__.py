@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import sys
 
-from agent.observability import already_instrumented, disable_sdk, reexec_with_instrumentation
+from agent.observability import (
+    already_instrumented,
+    configure_content_capture,
+    disable_sdk,
+    reexec_with_instrumentation,
+)
 from agent.request_log import configure_logging
 from agent.settings import Settings, SettingsError
 
@@ -22,6 +27,7 @@ def main() -> None:
     except SettingsError as error:
         print(str(error), file=sys.stderr)
         raise SystemExit(2) from None
+    configure_content_capture(capture=settings.telemetry_capture_content)
     if settings.observability_enabled and not already_instrumented():
         reexec_with_instrumentation()
     if not settings.observability_enabled:

@@ -126,6 +126,8 @@ class Settings:
         http_max_connections: open connections at once (and at most half the process's file descriptor
             limit); one more is answered 503 and closed.
         observability_enabled: run under OpenTelemetry auto-instrumentation.
+        telemetry_capture_content: export prompts, answers, system prompt and tool arguments and results in
+            telemetry; off by default, a privacy decision (``agent/observability.py``).
         authorizer_type: how the runtime in front authenticates callers, so the agent knows which forwarded
             header names the caller: ``jwt`` (the ``sub`` of the forwarded bearer token) or ``iam`` (the end
             user the SigV4 caller names in ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id``).
@@ -157,6 +159,7 @@ class Settings:
     http_body_timeout_seconds: int = field(default=30, metadata=_env("HTTP_BODY_TIMEOUT_SECONDS", between=(1, 600)))
     http_max_connections: int = field(default=256, metadata=_env("HTTP_MAX_CONNECTIONS", between=(8, 65536)))
     observability_enabled: bool = field(default=False, metadata=_env("AGENT_OBSERVABILITY_ENABLED"))
+    telemetry_capture_content: bool = field(default=False, metadata=_env("AGENT_TELEMETRY_CAPTURE_CONTENT"))
     authorizer_type: AuthorizerType = field(
         default="jwt", metadata=_env("AUTHORIZER_TYPE", one_of=get_args(AuthorizerType))
     )

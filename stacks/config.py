@@ -97,6 +97,9 @@ class StageConfig:
     refresh_token_validity_days: int
     removal_policy: str
     observability_enabled: bool
+    # Privacy decision: with observability on, export prompts, answers and tool data in traces (CloudWatch)?
+    # Off by default; the agent then redacts them (AGENT_TELEMETRY_CAPTURE_CONTENT, agent/observability.py).
+    telemetry_capture_content: bool
     # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
     latency_alarm_threshold_ms: int
     # V2 or V1; None leaves it to the service (stacks/runtime/platform_version.py: V2 only where AWS lists it).

@@ -166,6 +166,7 @@ class RuntimeStack(Stack):
             "MODEL_ID": config.model_id,
             "LOG_LEVEL": config.log_level,
             "AGENT_OBSERVABILITY_ENABLED": "true" if config.observability_enabled else "false",
+            "AGENT_TELEMETRY_CAPTURE_CONTENT": "true" if config.telemetry_capture_content else "false",
             "AUTHORIZER_TYPE": config.authorizer,
             **self.conversation_store.environment,
         }

@@ -128,6 +128,7 @@ def test_load_collects_every_problem_at_once():
         ({"refresh_token_validity_days": 0}, "refresh_token_validity_days is 0 but must be between 1 and 3650"),
         ({"idle_timeout_seconds": "soon"}, "idle_timeout_seconds is 'soon' but must be an integer"),
         ({"user_password_auth": 1}, "user_password_auth is 1 but must be a boolean"),
+        ({"telemetry_capture_content": "yes"}, "telemetry_capture_content is 'yes' but must be a boolean"),
         ({"tags": ["project"]}, "tags is ['project'] but must be an object"),
         ({"alarm_email": 7}, "alarm_email is 7 but must be a string"),
         (
@@ -153,7 +154,7 @@ def test_load_collects_every_problem_at_once():
             "max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, "
             "platform_version, "
             "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
-            "session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
+            "session_prefix, session_store, subnet_ids, tags, telemetry_capture_content, user_password_auth, vpc_id)",
         ),
     ],
 )

@@ -103,6 +103,7 @@ def test_runtime_properties_for_jwt_public_stage(dev):
                 "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
                 "LOG_LEVEL": "DEBUG",
                 "AGENT_OBSERVABILITY_ENABLED": "true",
+                "AGENT_TELEMETRY_CAPTURE_CONTENT": "false",
                 "AUTHORIZER_TYPE": "jwt",
                 "SESSION_STORE": "s3",
                 "SESSION_BUCKET": {"Ref": Match.string_like_regexp("SessionStoreBucket")},
@@ -110,6 +111,15 @@ def test_runtime_properties_for_jwt_public_stage(dev):
             },
             "Tags": {"app": "agentcore-session", "project": "agentcore-session-stack", "stage": "dev"},
         },
+    )
+
+
+@pytest.mark.parametrize(("capture", "rendered"), [(False, "false"), (True, "true")])
+def test_telemetry_content_capture_is_the_stages_choice(build, capture, rendered):
+    _, stage = build(overrides={"telemetry_capture_content": capture})
+    template(stage).has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime",
+        {"EnvironmentVariables": Match.object_like({"AGENT_TELEMETRY_CAPTURE_CONTENT": rendered})},
     )
 
 
