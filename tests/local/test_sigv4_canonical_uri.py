@@ -1,7 +1,8 @@
 """Which canonical URI the SigV4 front door verifies: the path encoded once more, as for every service but S3.
 
 Sources: AWS's SigV4 guide ("Each path segment must be URI-encoded twice (except for Amazon S3 which only gets
-URI-encoded once)", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html); botocore's
+URI-encoded once)",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html); botocore's
 `SigV4Auth._normalize_url_path` quotes the already-encoded path again, its `S3SigV4Auth` does not; the
 bedrock-agentcore model's requestUri `/runtimes/{agentRuntimeArn}/invocations` puts the ARN, encoded, in the
 path. boto3 signs InvokeAgentRuntime with `SigV4Auth`, so that is what AgentCore accepts. curl 7.88 signs the path
