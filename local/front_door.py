@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -195,6 +195,10 @@ async def _check_request(
         return refusal.response
     except BodyTooLargeError as e:
         return error_response(413, "payload_too_large", e.message, headers=_CLOSE)
+    except ClientDisconnect:
+        # Nobody is left to read an answer; this one only ends the request without logging it as a failure.
+        logger.info("path=<%s> | client left before sending the whole body", request.url.path[:_ECHOED_PATH_CHARS])
+        return error_response(400, "client_disconnected", "the client closed the connection before the whole body")
     session_id = request.headers.get(SESSION_HEADER) or f"local-{uuid.uuid4().hex}"
     problem = _session_id_problem(session_id)
     if problem:
