@@ -15,7 +15,12 @@ from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.constructs.stack_outputs import StackOutputs
-from stacks.model_access import INVOKE_MODEL_ACTIONS, model_access
+from stacks.model_access import (
+    INFERENCE_PROFILE_CONDITION,
+    INVOKE_MODEL_ACTIONS,
+    PROFILE_ROUTED_MODEL_WILDCARD,
+    model_access,
+)
 from stacks.output_keys import (
     AUTHORIZER_TYPE,
     ENDPOINT_NAME,
@@ -102,7 +107,10 @@ class RuntimeStack(Stack):
             config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
         )
         self.image_uri = self._image_uri(artifact)
-        acknowledge_execution_role_findings(role, self.conversation_store.required_wildcards)
+        # The model grant's region wildcard (geographic profiles) is acknowledged here, beside that grant.
+        acknowledge_execution_role_findings(
+            role, (*self.conversation_store.required_wildcards, PROFILE_ROUTED_MODEL_WILDCARD)
+        )
         self.stack_outputs = self._publish(config)
 
     def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:
@@ -180,7 +188,7 @@ class RuntimeStack(Stack):
                     sid="InvokeModelThroughProfile",
                     actions=list(INVOKE_MODEL_ACTIONS),
                     resources=list(access.via_profile_arns),
-                    conditions={"StringEquals": {"bedrock:InferenceProfileArn": access.profile_arn}},
+                    conditions={"StringEquals": {INFERENCE_PROFILE_CONDITION: access.profile_arn}},
                 )
             )
 

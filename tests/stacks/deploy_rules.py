@@ -20,6 +20,7 @@ from typing import Any
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
 from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
+from stacks.model_access import PROFILE_ROUTED_MODEL_WILDCARD
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
@@ -28,6 +29,7 @@ from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
 REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     *EXECUTION_ROLE_WILDCARDS,
     *S3ConversationStore.required_wildcards,
+    PROFILE_ROUTED_MODEL_WILDCARD,
     *PIPELINE_WILDCARDS,
 )
 SCHEMA_REGION = "us-east-1"

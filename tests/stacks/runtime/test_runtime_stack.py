@@ -350,24 +350,14 @@ def test_global_profile_grants_profile_and_routed_models_through_it(dev):
     assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
 
 
-def test_geographic_profile_grants_models_in_each_destination_region(build):
+def test_geographic_profile_grants_the_model_in_any_region_only_through_the_profile(build):
+    """A Region AWS adds to the geography is allowed too (no hard-coded destination list), only via the profile."""
     _, stage = build(overrides={"model_id": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"})
+    profile = arn(":bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert statement(stage, "InvokeConfiguredModel")["Resource"] == profile
     routed = statement(stage, "InvokeModelThroughProfile")
-    regions = [r["Fn::Join"][1][2].split(":")[2] for r in routed["Resource"]]
-    assert regions == [
-        "eu-central-1",
-        "eu-central-2",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-    ]
-    assert all(
-        r["Fn::Join"][1][2].endswith("::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")
-        for r in routed["Resource"]
-    )
+    assert routed["Resource"] == arn(":bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
 
 
 def test_foundation_model_id_grants_only_that_model(build):
