@@ -222,6 +222,11 @@ POLICY_PROPERTY = {
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 CONFUSED_DEPUTY_KEYS = ("aws:SourceAccount", "aws:SourceArn")
+# A key is used by the service holding the data (SNS for a topic), calling KMS for the publisher: the SNS and
+# CloudTrail guides grant the publisher's service principal on the key without the source keys, and no AWS page
+# says that request carries them, so on a key the guard is the calling service (KMS developer guide,
+# "kms:ViaService"); the source keys stay on the topic policy (stacks/monitoring/monitoring_alarms.py).
+GUARD_KEYS = {"AWS::KMS::Key": ("kms:ViaService",)}
 # CDK Pipelines' deploy role reads the artifacts (cross-account keys): CDK bootstrap roles of this account.
 BOOTSTRAP_ROLE = (
     r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):role/"
@@ -351,7 +356,7 @@ def _unexpected(
     conditions = {key for operator in (statement.get("Condition") or {}).values() for key in operator}
     for kind, principal in _principals(statement):
         if kind == "Service" and principal in services:
-            missing = [k for k in CONFUSED_DEPUTY_KEYS if k not in conditions]
+            missing = [k for k in GUARD_KEYS.get(resource_type, CONFUSED_DEPUTY_KEYS) if k not in conditions]
             if missing:
                 problems.append(f"{where}: {principal} is let in without {', '.join(missing)} (confused deputy)")
         elif kind == "AWS" and resource_type == "AWS::KMS::Key" and re.fullmatch(ACCOUNT_ROOT, principal):

@@ -161,7 +161,7 @@ def test_policy_rule_catches_a_topic_closed_to_cloudwatch(stacks_of):
 
 
 def test_policy_rule_catches_a_key_cloudwatch_cannot_use(stacks_of):
-    """Main's key allowed kms:GenerateDataKey only with aws:SourceAccount: both are reported."""
+    """A key allowing kms:GenerateDataKey only, and without the kms:ViaService guard: both are reported."""
     dev = rules.mutable(stacks_of("dev"))
     monitoring = rules.stack(dev, "Monitoring")
     ((key_id, key),) = list(monitoring.resources("AWS::KMS::Key"))
@@ -171,12 +171,12 @@ def test_policy_rule_catches_a_key_cloudwatch_cannot_use(stacks_of):
         if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     )
     statement["Action"] = ["kms:Decrypt", "kms:GenerateDataKey"]
-    del statement["Condition"]["ArnLike"]
+    del statement["Condition"]
     topic = next(k for k, _ in monitoring.resources("AWS::SNS::Topic"))
     assert rules.resource_policy_problems(dev) == [
         f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com may not kms:Decrypt, kms:GenerateDataKey* "
         f"(alarms publish to topic {topic} encrypted with it)",
-        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com is let in without aws:SourceArn "
+        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com is let in without kms:ViaService "
         "(confused deputy)",
     ]
 
