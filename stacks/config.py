@@ -44,6 +44,8 @@ PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_-]{0,62}/$")
 VPC_ID_PATTERN = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID_PATTERN = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-f]{8,17}$")
+# An IAM role or user ARN, as aws:PrincipalArn reports a caller (a role session reports its role's ARN).
+PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$")
 # Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LATENCY_ALARM_RANGE_MS = (100, 900000)
@@ -101,6 +103,8 @@ class StageConfig:
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
+    # IAM mode: the only principals that may invoke (rendered as the runtime's resource-based policy).
+    invoke_principals: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -284,10 +288,27 @@ def _validate(config: StageConfig, problems: Problems) -> None:
     problems.within("access_token_validity_minutes", config.access_token_validity_minutes, ACCESS_TOKEN_RANGE_MINUTES)
     problems.within("refresh_token_validity_days", config.refresh_token_validity_days, REFRESH_TOKEN_RANGE_DAYS)
     _validate_network(config, problems)
+    _validate_invoke_principals(config, problems)
     if config.alarm_email is not None:
         problems.match("alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
     problems.within("latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
     problems.at_most("tags", len(config.tags), "entries", MAX_TAGS)
+
+
+def _validate_invoke_principals(config: StageConfig, problems: Problems) -> None:
+    """Principals are IAM role or user ARNs, and only an IAM runtime has SigV4 callers to restrict."""
+    if config.invoke_principals and config.authorizer != "iam":
+        problems.add(
+            f"invoke_principals is set but authorizer is '{config.authorizer}'; "
+            "set authorizer to 'iam' or remove invoke_principals"
+        )
+    for principal in config.invoke_principals:
+        problems.match(
+            "invoke_principals",
+            principal,
+            PRINCIPAL_ARN_PATTERN,
+            "IAM role or user ARNs such as arn:aws:iam::123456789012:role/backend",
+        )
 
 
 def _validate_network(config: StageConfig, problems: Problems) -> None:

@@ -37,6 +37,7 @@ from stacks.runtime.execution_role import (
     deny_user_id_tokens,
     runtime_execution_role,
 )
+from stacks.runtime.invoke_policy import InvokePolicy
 
 AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Request headers AgentCore forwards to the container, per authorizer (the runtime's request-header allowlist).
@@ -57,6 +58,7 @@ class RuntimeStack(Stack):
         execution_role: the role the agent runs as.
         image_uri: the content-hash-tagged arm64 image.
         conversation_store: the S3 or AgentCore Memory store (construct id ``SessionStore``).
+        invoke_policy: in IAM mode with ``invoke_principals``, the runtime's and endpoint's resource policies.
         stack_outputs: the published outputs (stacks/output_keys.py).
     """
 
@@ -106,12 +108,21 @@ class RuntimeStack(Stack):
         self.endpoint = self.runtime.add_endpoint(
             config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
         )
+        self.invoke_policy = self._invoke_policy(config)
         self.image_uri = self._image_uri(artifact)
         # The model grant's region wildcard (geographic profiles) is acknowledged here, beside that grant.
         acknowledge_execution_role_findings(
             role, (*self.conversation_store.required_wildcards, PROFILE_ROUTED_MODEL_WILDCARD)
         )
         self.stack_outputs = self._publish(config)
+
+    def _invoke_policy(self, config: StageConfig) -> InvokePolicy | None:
+        """IAM mode with ``invoke_principals``: only they may invoke (docs/agent.md, trust model)."""
+        if config.authorizer != "iam" or not config.invoke_principals:
+            return None
+        return InvokePolicy(
+            self, "InvokePolicy", runtime=self.runtime, endpoint=self.endpoint, principals=config.invoke_principals
+        )
 
     def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:
         """The asset's URI. The L2 binds its artifact lazily at synth; binding now (idempotent, same

@@ -368,6 +368,81 @@ def _unexpected(
     return problems
 
 
+# --- IAM-mode runtimes: only the listed principals may invoke -------------------------------------------
+
+RUNTIME_TYPES = ("AWS::BedrockAgentCore::Runtime", "AWS::BedrockAgentCore::RuntimeEndpoint")
+INVOKE_ACTION = "bedrock-agentcore:InvokeAgentRuntime"
+# Actions CloudFormation and administrators need to change or remove the runtime and this policy
+# (botocore bedrock-agentcore-control operations); a Deny matching any of them would lock them out.
+MANAGEMENT_ACTIONS = (
+    "bedrock-agentcore:UpdateAgentRuntime",
+    "bedrock-agentcore:DeleteAgentRuntime",
+    "bedrock-agentcore:UpdateAgentRuntimeEndpoint",
+    "bedrock-agentcore:DeleteAgentRuntimeEndpoint",
+    "bedrock-agentcore:PutResourcePolicy",
+    "bedrock-agentcore:GetResourcePolicy",
+    "bedrock-agentcore:DeleteResourcePolicy",
+)
+
+
+def invoke_policy_problems(stacks: Sequence[SynthesizedStack], principals: Sequence[str]) -> list[str]:
+    """The runtime and each endpoint carry a resource policy that denies the invoke action to every principal
+    not in ``principals`` (``aws:PrincipalArn``), allows it to no one else, and denies no management action.
+
+    Both policies, because InvokeAgentRuntime with a qualifier evaluates the runtime's and the endpoint's
+    (AgentCore developer guide, "Resource-based policies", hierarchical authorization; stacks/runtime/invoke_policy.py).
+    """
+    problems = []
+    for synthesized in stacks:
+        policies = {
+            _ref(resource["Properties"]["ResourceArn"]): (logical_id, resource)
+            for logical_id, resource in synthesized.resources("AWS::BedrockAgentCore::ResourcePolicy")
+        }
+        for logical_id, _ in synthesized.resources(*RUNTIME_TYPES):
+            where = f"{synthesized.stack_name}/{logical_id}"
+            if logical_id not in policies:
+                problems.append(f"{where}: no resource policy; any principal allowed {INVOKE_ACTION} may invoke")
+                continue
+            policy_id, policy = policies[logical_id]
+            document = policy_document(policy["Properties"]["Policy"])
+            problems += _invoke_policy_problems(f"{synthesized.stack_name}/{policy_id}", document, set(principals))
+    return problems
+
+
+def _invoke_policy_problems(where: str, document: dict[str, Any], principals: set[str]) -> list[str]:
+    problems = []
+    statements = document.get("Statement", [])
+    denies = [s for s in statements if s.get("Effect") == "Deny"]
+    if not any(_denies_all_but(s, principals) for s in denies):
+        problems.append(f"{where}: no Deny of {INVOKE_ACTION} to every principal but {sorted(principals)}")
+    for statement in denies:
+        locked = [a for a in MANAGEMENT_ACTIONS if _actions_cover(as_list(statement.get("Action")), [a])]
+        if locked:
+            problems.append(f"{where}: denies {', '.join(locked)} (CloudFormation and administrators need them)")
+    for statement in statements:
+        if statement.get("Effect") == "Allow":
+            strangers = sorted({p for _, p in _principals(statement)} - principals)
+            if strangers:
+                problems.append(f"{where}: allows {', '.join(strangers)}, which is not listed")
+    return problems
+
+
+def _denies_all_but(statement: dict[str, Any], principals: set[str]) -> bool:
+    """A Deny of the invoke action to Principal ``*`` unless aws:PrincipalArn is one of ``principals``."""
+    condition = statement.get("Condition") or {}
+    excepted = {
+        value
+        for operator in ("ArnNotEquals", "ArnNotLike")
+        for value in as_list(condition.get(operator, {}).get("aws:PrincipalArn"))
+    }
+    return (
+        _principals(statement) == [("AWS", "*")]
+        and _actions_cover(as_list(statement.get("Action")), [INVOKE_ACTION])
+        and excepted == principals
+        and set(condition) <= {"ArnNotEquals", "ArnNotLike"}
+    )
+
+
 # --- CodeBuild: every command runs on its image ------------------------------------------------------------
 
 # Checked against aws/aws-codebuild-docker-images (commit 1590e48): ubuntu/standard/7.0/Dockerfile and

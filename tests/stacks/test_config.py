@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from stacks.config import load_stage_config, setting_overrides
+from stacks.config import PRINCIPAL_ARN_PATTERN, load_stage_config, setting_overrides
 from stacks.validation import ConfigError
 from tests.stacks.conftest import cdk_json_context
 
@@ -147,12 +147,21 @@ def test_load_collects_every_problem_at_once():
             "vpc_id is 'vpc-1' but must be a VPC id such as vpc-0123456789abcdef0 (pattern ^vpc-[0-9a-f]{8,17}$)",
         ),
         (
+            {"invoke_principals": ["arn:aws:iam::123456789012:role/backend"]},
+            "invoke_principals is set but authorizer is 'jwt'; set authorizer to 'iam' or remove invoke_principals",
+        ),
+        (
+            {"authorizer": "iam", "invoke_principals": ["123456789012"]},
+            "invoke_principals is '123456789012' but must be IAM role or user ARNs such as "
+            "arn:aws:iam::123456789012:role/backend (pattern " + PRINCIPAL_ARN_PATTERN.pattern + ")",
+        ),
+        (
             {"colour": "blue"},
             "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
-            "description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, "
-            "max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, "
-            "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
-            "session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
+            "description, endpoint_name, idle_timeout_seconds, invoke_principals, latency_alarm_threshold_ms, "
+            "log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, "
+            "observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, "
+            "session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
         ),
     ],
 )

@@ -17,7 +17,7 @@ import pytest
 
 from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
-from tests.stacks.conftest import CONFIGURATIONS, REPO, build_pipeline, build_stage
+from tests.stacks.conftest import CONFIGURATIONS, IAM_INVOKER, REPO, build_pipeline, build_stage
 
 
 @pytest.fixture(scope="session")
@@ -206,6 +206,67 @@ def test_policy_rule_catches_trace_delivery_shut_out(stacks_of):
         f"AgentCoreSession-dev-Runtime/{policy_id}: delivery.logs.amazonaws.com may not xray:PutTraceSegments (traces "
         "are delivered to X-Ray)",
         f"AgentCoreSession-dev-Runtime/{policy_id}: lets in Service logs.amazonaws.com, which nothing here needs",
+    ]
+
+
+# --- IAM mode: only the listed principals may invoke ----------------------------------------------------
+
+
+def _invoke_policies(stacks: list[rules.SynthesizedStack]) -> tuple[str, str]:
+    """(logical id of the runtime's resource policy, of the endpoint's)."""
+    runtime = rules.stack(stacks, "Runtime")
+    owner = {
+        resource["Properties"]["ResourceArn"]["Fn::GetAtt"][0]: logical_id
+        for logical_id, resource in runtime.resources("AWS::BedrockAgentCore::ResourcePolicy")
+    }
+    ((runtime_id, _),) = runtime.resources("AWS::BedrockAgentCore::Runtime")
+    ((endpoint_id, _),) = runtime.resources("AWS::BedrockAgentCore::RuntimeEndpoint")
+    assert len(owner) == 2
+    return owner[runtime_id], owner[endpoint_id]
+
+
+def test_iam_runtime_and_endpoint_deny_invoke_to_everyone_not_listed(stacks_of):
+    stacks = stacks_of("iam")
+    _invoke_policies(stacks)  # one on the runtime, one on the endpoint
+    assert rules.invoke_policy_problems(stacks, [IAM_INVOKER]) == []
+
+
+def test_invoke_rule_catches_a_runtime_without_policy_and_a_policy_without_the_deny(stacks_of):
+    """Main's IAM runtime had no resource policy: anyone granted the action in the account could invoke."""
+    iam = rules.mutable(stacks_of("iam"))
+    runtime = rules.stack(iam, "Runtime")
+    runtime_policy, endpoint_policy = _invoke_policies(iam)
+    del runtime.template["Resources"][endpoint_policy]
+    policy = runtime.template["Resources"][runtime_policy]["Properties"]
+    policy["Policy"] = json.dumps(
+        {"Statement": [s for s in rules.policy_document(policy["Policy"])["Statement"] if s["Effect"] == "Allow"]}
+    )
+    endpoint = next(k for k, _ in runtime.resources("AWS::BedrockAgentCore::RuntimeEndpoint"))
+    assert rules.invoke_policy_problems(iam, [IAM_INVOKER]) == [
+        f"AgentCoreSession-dev-Runtime/{runtime_policy}: no Deny of bedrock-agentcore:InvokeAgentRuntime to every "
+        f"principal but ['{IAM_INVOKER}']",
+        f"AgentCoreSession-dev-Runtime/{endpoint}: no resource policy; any principal allowed "
+        "bedrock-agentcore:InvokeAgentRuntime may invoke",
+    ]
+
+
+def test_invoke_rule_catches_a_deny_that_locks_out_management_or_spares_a_stranger(stacks_of):
+    iam = rules.mutable(stacks_of("iam"))
+    runtime = rules.stack(iam, "Runtime")
+    runtime_policy, _ = _invoke_policies(iam)
+    policy = runtime.template["Resources"][runtime_policy]["Properties"]
+    document = rules.policy_document(policy["Policy"])
+    allow, deny = document["Statement"]
+    deny["Action"] = "bedrock-agentcore:*"
+    stranger = "arn:aws:iam::123456789012:role/anyone"
+    deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"].append(stranger)
+    allow["Principal"]["AWS"].append(stranger)
+    policy["Policy"] = json.dumps(document)
+    where = f"AgentCoreSession-dev-Runtime/{runtime_policy}"
+    assert rules.invoke_policy_problems(iam, [IAM_INVOKER]) == [
+        f"{where}: no Deny of bedrock-agentcore:InvokeAgentRuntime to every principal but ['{IAM_INVOKER}']",
+        f"{where}: denies {', '.join(rules.MANAGEMENT_ACTIONS)} (CloudFormation and administrators need them)",
+        f"{where}: allows {stranger}, which is not listed",
     ]
 
 
