@@ -44,6 +44,7 @@ PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_-]{0,62}/$")
 VPC_ID_PATTERN = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID_PATTERN = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-f]{8,17}$")
+AZ_ID_PATTERN = re.compile(r"^[a-z]{2,6}\d-az\d{1,2}$")
 # An IAM role or user ARN, as aws:PrincipalArn reports a caller (a role session reports its role's ARN).
 PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$")
 # Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
@@ -103,6 +104,8 @@ class StageConfig:
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
+    # VPC mode: the AZ id of each subnet, in order (optional; checked against AgentCore's supported zones).
+    availability_zone_ids: tuple[str, ...] = ()
     # IAM mode: the only principals that may invoke (rendered as the runtime's resource-based policy).
     invoke_principals: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -314,7 +317,7 @@ def _validate_invoke_principals(config: StageConfig, problems: Problems) -> None
 def _validate_network(config: StageConfig, problems: Problems) -> None:
     """VPC settings are required in vpc mode and meaningless in public mode."""
     if config.network_mode == "public":
-        for name in ("vpc_id", "subnet_ids", "security_group_ids"):
+        for name in ("vpc_id", "subnet_ids", "security_group_ids", "availability_zone_ids"):
             if getattr(config, name):
                 problems.add(f"{name} is set but network_mode is 'public'; set network_mode to 'vpc' or remove it")
         return
@@ -328,7 +331,19 @@ def _validate_network(config: StageConfig, problems: Problems) -> None:
         problems.add("subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id")
     for subnet in config.subnet_ids:
         problems.match("subnet_ids", subnet, SUBNET_ID_PATTERN, "subnet ids such as subnet-0123456789abcdef0")
+    if not config.security_group_ids:
+        problems.add(
+            "security_group_ids is empty but network_mode is 'vpc'; give the security groups of the runtime's "
+            "network interfaces (the stack creates none: docs/delivery.md, VPC mode)"
+        )
     for group in config.security_group_ids:
         problems.match(
             "security_group_ids", group, SECURITY_GROUP_ID_PATTERN, "security group ids such as sg-0123456789abcdef0"
         )
+    if config.availability_zone_ids and len(config.availability_zone_ids) != len(config.subnet_ids):
+        problems.add(
+            f"availability_zone_ids has {len(config.availability_zone_ids)} entries but subnet_ids has "
+            f"{len(config.subnet_ids)}; give the AZ id of each subnet, in order"
+        )
+    for zone in config.availability_zone_ids:
+        problems.match("availability_zone_ids", zone, AZ_ID_PATTERN, "AZ ids such as use1-az1")

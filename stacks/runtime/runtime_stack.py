@@ -8,7 +8,6 @@ from typing import Any
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -38,6 +37,7 @@ from stacks.runtime.execution_role import (
     runtime_execution_role,
 )
 from stacks.runtime.invoke_policy import InvokePolicy
+from stacks.runtime.network import runtime_network
 
 AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Request headers AgentCore forwards to the container, per authorizer (the runtime's request-header allowlist).
@@ -96,9 +96,14 @@ class RuntimeStack(Stack):
                 idle_runtime_session_timeout=Duration.seconds(config.idle_timeout_seconds),
                 max_lifetime=Duration.seconds(config.max_lifetime_seconds),
             ),
-            network_configuration=self._network(config),
+            network_configuration=runtime_network(self, config),
             environment_variables=self._environment(config),
             tracing_enabled=True,
+            # No per-stack X-Ray resource policy: an account holds at most 5 (botocore xray PutResourcePolicy),
+            # one per stage would use them up. When trace delivery is set up and the deployer may call
+            # xray:PutResourcePolicy (the CDK deploy role may), AWS creates one policy per AgentCore resource type,
+            # covering every runtime of the account (CloudWatch Logs user guide, "Traces sent to X-Ray").
+            manage_delivery_resource_policy=False,
         )
         self.execution_role: iam.IRole = self.runtime.role
         if config.authorizer == "jwt":
@@ -146,32 +151,6 @@ class RuntimeStack(Stack):
     def _forwarded_headers(config: StageConfig) -> agentcore.RequestHeaderConfiguration:
         """Authorization for a JWT runtime; the end-user header for an IAM runtime (docs/agent.md, trust model)."""
         return agentcore.RequestHeaderConfiguration(allowlisted_headers=list(FORWARDED_HEADERS[config.authorizer]))
-
-    def _network(self, config: StageConfig) -> agentcore.RuntimeNetworkConfiguration:
-        """Public by default; in VPC mode the given private subnets and security groups (or a new group)."""
-        if config.network_mode == "public":
-            return agentcore.RuntimeNetworkConfiguration.using_public_network()
-        if config.vpc_id is None:
-            raise ValueError("network_mode 'vpc' needs vpc_id (stacks/config.py reports it missing)")
-        vpc = ec2.Vpc.from_vpc_attributes(
-            self,
-            "Vpc",
-            vpc_id=config.vpc_id,
-            availability_zones=[f"az{index}" for index, _ in enumerate(config.subnet_ids)],
-            private_subnet_ids=list(config.subnet_ids),
-        )
-        groups = [
-            ec2.SecurityGroup.from_security_group_id(self, f"SecurityGroup{index}", group_id)
-            for index, group_id in enumerate(config.security_group_ids)
-        ]
-        return agentcore.RuntimeNetworkConfiguration.using_vpc(
-            self,
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(
-                subnets=[ec2.Subnet.from_subnet_id(self, f"Subnet{i}", s) for i, s in enumerate(config.subnet_ids)]
-            ),
-            security_groups=groups or None,
-        )
 
     def _environment(self, config: StageConfig) -> dict[str, str]:
         """What the agent reads at startup (agent/settings.py): model, store, logging, telemetry, and the

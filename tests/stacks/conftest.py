@@ -113,6 +113,8 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
             "network_mode": "vpc",
             "vpc_id": "vpc-0123456789abcdef0",
             "subnet_ids": ["subnet-0123456789abcdef0"],
+            "security_group_ids": ["sg-0123456789abcdef0"],
+            "availability_zone_ids": ["use1-az1"],
         }
     },
     "iam": {"overrides": {"authorizer": "iam", "invoke_principals": [IAM_INVOKER]}},

@@ -368,6 +368,18 @@ def _unexpected(
     return problems
 
 
+def xray_policy_slots(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """X-Ray resource policies held by a stack. An account holds at most 5 (botocore xray PutResourcePolicy:
+    "Each Amazon Web Services account can have a maximum of 5 resource policies"); AWS creates one for all
+    AgentCore runtimes of the account when trace delivery is set up (CloudWatch Logs user guide, "Traces sent
+    to X-Ray"), so a policy per stage only spends that quota."""
+    return [
+        f"{s.stack_name}/{logical_id}: an X-Ray resource policy per stack; an account holds at most 5"
+        for s in stacks
+        for logical_id, _ in s.resources("AWS::XRay::ResourcePolicy")
+    ]
+
+
 # --- IAM-mode runtimes: only the listed principals may invoke -------------------------------------------
 
 RUNTIME_TYPES = ("AWS::BedrockAgentCore::Runtime", "AWS::BedrockAgentCore::RuntimeEndpoint")

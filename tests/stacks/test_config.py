@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from stacks.config import PRINCIPAL_ARN_PATTERN, load_stage_config, setting_overrides
+from stacks.config import AZ_ID_PATTERN, PRINCIPAL_ARN_PATTERN, load_stage_config, setting_overrides
 from stacks.validation import ConfigError
 from tests.stacks.conftest import cdk_json_context
 
@@ -135,15 +135,51 @@ def test_load_collects_every_problem_at_once():
             "vpc_id is set but network_mode is 'public'; set network_mode to 'vpc' or remove it",
         ),
         (
-            {"network_mode": "vpc", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            {
+                "network_mode": "vpc",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+            },
             "vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)",
         ),
         (
-            {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0"},
+            {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "security_group_ids": ["sg-0123456789abcdef0"]},
             "subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id",
         ),
         (
-            {"network_mode": "vpc", "vpc_id": "vpc-1", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            "security_group_ids is empty but network_mode is 'vpc'; give the security groups of the runtime's "
+            "network interfaces (the stack creates none: docs/delivery.md, VPC mode)",
+        ),
+        (
+            {
+                "network_mode": "vpc",
+                "vpc_id": "vpc-0123456789abcdef0",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+                "availability_zone_ids": ["use1-az1", "use1-az2"],
+            },
+            "availability_zone_ids has 2 entries but subnet_ids has 1; give the AZ id of each subnet, in order",
+        ),
+        (
+            {
+                "network_mode": "vpc",
+                "vpc_id": "vpc-0123456789abcdef0",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+                "availability_zone_ids": ["us-east-1a"],
+            },
+            "availability_zone_ids is 'us-east-1a' but must be AZ ids such as use1-az1 (pattern "
+            + AZ_ID_PATTERN.pattern
+            + ")",
+        ),
+        (
+            {
+                "network_mode": "vpc",
+                "vpc_id": "vpc-1",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+            },
             "vpc_id is 'vpc-1' but must be a VPC id such as vpc-0123456789abcdef0 (pattern ^vpc-[0-9a-f]{8,17}$)",
         ),
         (
@@ -158,6 +194,7 @@ def test_load_collects_every_problem_at_once():
         (
             {"colour": "blue"},
             "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
+            "availability_zone_ids, "
             "description, endpoint_name, idle_timeout_seconds, invoke_principals, latency_alarm_threshold_ms, "
             "log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, "
             "observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, "

@@ -7,6 +7,7 @@ deliberately broken copy of them, with the exact problem it must report.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Callable
@@ -195,17 +196,54 @@ def test_policy_rule_catches_principals_nothing_needs(stacks_of):
     ]
 
 
+XRAY_POLICY = {
+    "Type": "AWS::XRay::ResourcePolicy",
+    "Properties": {
+        "PolicyName": "TraceDelivery",
+        "PolicyDocument": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logs.amazonaws.com"},
+                        "Action": "xray:PutTraceSegments",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": "123456789012"},
+                            "ArnLike": {"aws:SourceArn": "*"},
+                        },
+                    }
+                ],
+            }
+        ),
+    },
+}
+
+
 def test_policy_rule_catches_trace_delivery_shut_out(stacks_of):
+    """A stack that brings its own X-Ray policy must let the log-delivery service in."""
     dev = rules.mutable(stacks_of("dev"))
-    runtime = rules.stack(dev, "Runtime")
-    ((policy_id, policy),) = list(runtime.resources("AWS::XRay::ResourcePolicy"))
-    policy["Properties"]["PolicyDocument"] = json.loads(
-        json.dumps(policy["Properties"]["PolicyDocument"]).replace("delivery.logs.amazonaws.com", "logs.amazonaws.com")
-    )
+    rules.stack(dev, "Runtime").template["Resources"]["TraceDelivery"] = copy.deepcopy(XRAY_POLICY)
     assert rules.resource_policy_problems(dev) == [
-        f"AgentCoreSession-dev-Runtime/{policy_id}: delivery.logs.amazonaws.com may not xray:PutTraceSegments (traces "
-        "are delivered to X-Ray)",
-        f"AgentCoreSession-dev-Runtime/{policy_id}: lets in Service logs.amazonaws.com, which nothing here needs",
+        "AgentCoreSession-dev-Runtime/TraceDelivery: delivery.logs.amazonaws.com may not xray:PutTraceSegments "
+        "(traces are delivered to X-Ray)",
+        "AgentCoreSession-dev-Runtime/TraceDelivery: lets in Service logs.amazonaws.com, which nothing here needs",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_no_stack_holds_an_xray_resource_policy(stacks_of, name):
+    assert rules.xray_policy_slots(stacks_of(name)) == []
+
+
+def test_xray_slot_rule_catches_a_per_stack_policy(stacks_of):
+    """Main's Runtime stack held one (the L2's default): with dev, prod and the pipeline's stages in one
+    account, three of the account's five were gone."""
+    dev = rules.mutable(stacks_of("dev"))
+    rules.stack(dev, "Runtime").template["Resources"]["TraceDelivery"] = copy.deepcopy(XRAY_POLICY)
+    assert rules.xray_policy_slots(dev) == [
+        "AgentCoreSession-dev-Runtime/TraceDelivery: an X-Ray resource policy per stack; an account holds at most 5"
     ]
 
 
@@ -410,7 +448,6 @@ def test_physical_names_are_unique_across_stages_sharing_an_account(sharing_an_a
         "AWS::BedrockAgentCore::Runtime AgentRuntimeName",
         "AWS::Logs::DeliverySource Name",
         "AWS::Logs::DeliveryDestination Name",
-        "AWS::XRay::ResourcePolicy PolicyName",
         "AWS::SSM::Parameter Name",
         "export",
     } <= kinds
