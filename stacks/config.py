@@ -50,6 +50,9 @@ PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:rol
 # Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LATENCY_ALARM_RANGE_MS = (100, 900000)
+# CloudWatch Logs retention values (botocore logs model, shape Days).
+_DAYS = "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653"
+LOG_RETENTION_DAYS = tuple(int(days) for days in _DAYS.split())
 
 SESSION_STORES = ("s3", "agentcore-memory")
 NETWORK_MODES = ("public", "vpc")
@@ -90,6 +93,8 @@ class StageConfig:
     idle_timeout_seconds: int
     max_lifetime_seconds: int
     log_level: str
+    # Retention of the runtime's service-created log groups, set after each deploy (scripts/log_retention.py).
+    log_retention_days: int
     authorizer: str
     network_mode: str
     user_password_auth: bool
@@ -104,6 +109,9 @@ class StageConfig:
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
+    # AgentCore Memory store: the memory's name (create-only; default ``<runtime_name>_memory``). A retained
+    # memory keeps its name after `make destroy`, so the next deploy needs another one (docs/delivery.md).
+    memory_name: str | None = None
     # VPC mode: the AZ id of each subnet, in order (optional; checked against AgentCore's supported zones).
     availability_zone_ids: tuple[str, ...] = ()
     # IAM mode: the only principals that may invoke (rendered as the runtime's resource-based policy).
@@ -259,6 +267,8 @@ def _validate(config: StageConfig, problems: Problems) -> None:
     name_rule = "a letter, then letters, digits or _ (at most 48)"
     problems.match("runtime_name", config.runtime_name, RUNTIME_NAME_PATTERN, name_rule)
     problems.match("endpoint_name", config.endpoint_name, ENDPOINT_NAME_PATTERN, name_rule)
+    if config.memory_name is not None:
+        problems.match("memory_name", config.memory_name, RUNTIME_NAME_PATTERN, name_rule)
     if config.endpoint_name.upper() == "DEFAULT":
         problems.add("endpoint_name is 'DEFAULT' but that name is reserved by the service")
     problems.match(
@@ -278,6 +288,11 @@ def _validate(config: StageConfig, problems: Problems) -> None:
     problems.one_of("mfa", config.mfa, MFA_MODES)
     problems.one_of("removal_policy", config.removal_policy, REMOVAL_POLICIES)
     problems.one_of("log_level", config.log_level, LOG_LEVELS)
+    if config.log_retention_days not in LOG_RETENTION_DAYS:
+        problems.add(
+            f"log_retention_days is {config.log_retention_days} but must be one of: "
+            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
     problems.one_of("authorizer", config.authorizer, AUTHORIZERS)
     problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
     problems.within("max_lifetime_seconds", config.max_lifetime_seconds, LIFECYCLE_RANGE_SECONDS)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stacks.constructs.iam_wildcards import RequiredWildcard
-
 # bedrock:InvokeModel covers Converse; the stream action covers ConverseStream (what Strands calls).
 INVOKE_MODEL_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 # Geography prefixes of system-defined cross-Region inference profiles (Bedrock user guide,
@@ -27,17 +25,6 @@ INVOKE_MODEL_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseS
 GEOGRAPHY_PREFIXES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca")
 GLOBAL_PREFIX = "global"
 INFERENCE_PROFILE_CONDITION = "bedrock:InferenceProfileArn"
-
-# The one wildcard of the model grant, acknowledged to cdk-nag beside the grant (stacks/runtime/runtime_stack.py)
-# and listed for the IAM audit (tests/stacks/deploy_rules.py REQUIRED_WILDCARDS).
-PROFILE_ROUTED_MODEL_WILDCARD = RequiredWildcard(
-    resource=r"arn:<AWS::Partition>:bedrock:\*::foundation-model/[A-Za-z0-9._:-]+",
-    actions=INVOKE_MODEL_ACTIONS,
-    conditions=(INFERENCE_PROFILE_CONDITION,),
-    reason="A geographic inference profile routes to destination Regions AWS may extend at any time; the "
-    "Region is a wildcard for this one foundation model, usable only through the configured profile "
-    "(bedrock:InferenceProfileArn condition), as the Bedrock user guide's inference-profile prerequisites show.",
-)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -164,7 +164,7 @@ class MemoryConversationStore(Construct):
         self.memory = agentcore.CfnMemory(
             Construct(self, "Memory"),
             "Memory",
-            name=f"{config.runtime_name[:40]}_memory",
+            name=config.memory_name or f"{config.runtime_name[:40]}_memory",
             description=f"Conversations of {config.runtime_name} (short-term events only)",
             event_expiry_duration=config.memory_event_expiry_days,
         )

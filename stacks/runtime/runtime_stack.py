@@ -13,13 +13,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config import StageConfig
+from stacks.constructs.iam_wildcards import RequiredWildcard
 from stacks.constructs.stack_outputs import StackOutputs
-from stacks.model_access import (
-    INFERENCE_PROFILE_CONDITION,
-    INVOKE_MODEL_ACTIONS,
-    PROFILE_ROUTED_MODEL_WILDCARD,
-    model_access,
-)
+from stacks.model_access import INFERENCE_PROFILE_CONDITION, INVOKE_MODEL_ACTIONS, model_access
 from stacks.output_keys import (
     AUTHORIZER_TYPE,
     ENDPOINT_NAME,
@@ -47,6 +43,16 @@ AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Source: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html
 END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 FORWARDED_HEADERS = {"jwt": ("Authorization",), "iam": (END_USER_HEADER,)}
+# The one wildcard of the model grant (_grant_model), acknowledged to cdk-nag beside it and listed for the IAM
+# audit (tests/stacks/deploy_rules.py REQUIRED_WILDCARDS); stacks/model_access.py says why the Region is open.
+PROFILE_ROUTED_MODEL_WILDCARD = RequiredWildcard(
+    resource=r"arn:<AWS::Partition>:bedrock:\*::foundation-model/[A-Za-z0-9._:-]+",
+    actions=INVOKE_MODEL_ACTIONS,
+    conditions=(INFERENCE_PROFILE_CONDITION,),
+    reason="A geographic inference profile routes to destination Regions AWS may extend at any time; the "
+    "Region is a wildcard for this one foundation model, usable only through the configured profile "
+    "(bedrock:InferenceProfileArn condition), as the Bedrock user guide's inference-profile prerequisites show.",
+)
 
 
 class RuntimeStack(Stack):

@@ -20,10 +20,10 @@ from typing import Any
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
 from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
-from stacks.model_access import PROFILE_ROUTED_MODEL_WILDCARD
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
+from stacks.runtime.runtime_stack import PROFILE_ROUTED_MODEL_WILDCARD
 
 # Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
 REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
@@ -174,6 +174,26 @@ def name_clashes(deployments: Sequence[Sequence[SynthesizedStack]], names=physic
             if clash:
                 problems.append(f"{kind} {name} is used by {stack_a.stack_name} and {clash[1].stack_name}")
                 break
+    return problems
+
+
+def retained_name_conflicts(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Retained resources with a fixed unique name (``physical_names``): after `make destroy` they stay, and the
+    next deploy's create fails on the taken name (CreateMemory: ConflictException, botocore
+    bedrock-agentcore-control). A retained resource without such a name (the bucket, the alarm key) does not."""
+    problems = []
+    for synthesized in stacks:
+        for logical_id, resource in synthesized.resources():
+            if resource.get("DeletionPolicy") != "Retain":
+                continue
+            properties = resource.get("Properties", {})
+            for name_property in _name_properties(resource["Type"]):
+                name = _literal(properties[name_property], synthesized) if name_property in properties else None
+                if name:
+                    problems.append(
+                        f"{synthesized.stack_name}/{logical_id}: {resource['Type']} {name_property} {name} outlives "
+                        "make destroy; the next deploy needs another name or the retained one deleted"
+                    )
     return problems
 
 

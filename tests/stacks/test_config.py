@@ -122,7 +122,17 @@ def test_load_collects_every_problem_at_once():
         ),
         ({"network_mode": "private"}, "network_mode is 'private' but must be one of: public, vpc"),
         ({"authorizer": "apikey"}, "authorizer is 'apikey' but must be one of: jwt, iam"),
+        (
+            {"memory_name": "prod-memory"},
+            "memory_name is 'prod-memory' but must be a letter, then letters, digits or _ (at most 48) "
+            "(pattern ^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
+        ),
         ({"log_level": "TRACE"}, "log_level is 'TRACE' but must be one of: DEBUG, INFO, WARNING, ERROR"),
+        (
+            {"log_retention_days": 10},
+            "log_retention_days is 10 but must be one of: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, "
+            "731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+        ),
         ({"removal_policy": "snapshot"}, "removal_policy is 'snapshot' but must be one of: destroy, retain"),
         ({"access_token_validity_minutes": 2}, "access_token_validity_minutes is 2 but must be between 5 and 1440"),
         ({"refresh_token_validity_days": 0}, "refresh_token_validity_days is 0 but must be between 1 and 3650"),
@@ -194,11 +204,11 @@ def test_load_collects_every_problem_at_once():
         (
             {"colour": "blue"},
             "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
-            "availability_zone_ids, "
-            "description, endpoint_name, idle_timeout_seconds, invoke_principals, latency_alarm_threshold_ms, "
-            "log_level, max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, "
-            "observability_enabled, refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, "
-            "session_expiry_days, session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
+            "availability_zone_ids, description, endpoint_name, idle_timeout_seconds, invoke_principals, "
+            "latency_alarm_threshold_ms, log_level, log_retention_days, max_lifetime_seconds, "
+            "memory_event_expiry_days, memory_name, mfa, model_id, network_mode, observability_enabled, "
+            "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
+            "session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
         ),
     ],
 )

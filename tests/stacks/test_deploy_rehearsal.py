@@ -123,6 +123,28 @@ def test_volatile_export_rule_catches_an_exported_image_uri(stacks_of, after_cod
     ]
 
 
+# --- a second deploy after make destroy ----------------------------------------------------------------
+
+
+def test_a_retained_memory_is_the_one_name_a_redeploy_after_destroy_collides_with(tmp_path_factory):
+    """prod retains its stateful resources; only the Memory has a fixed service-unique name (the bucket's and
+    the user pool's are generated, the alarm key has none): docs/delivery.md says how to redeploy."""
+    app, _ = build_stage(
+        tmp_path_factory.mktemp("prod-memory"), stage="prod", overrides={"session_store": "agentcore-memory"}
+    )
+    stacks = rules.load_stacks(Path(app.synth().directory))
+    memory = next(k for k, _ in rules.stack(stacks, "Runtime").resources("AWS::BedrockAgentCore::Memory"))
+    assert rules.retained_name_conflicts(stacks) == [
+        f"AgentCoreSession-prod-Runtime/{memory}: AWS::BedrockAgentCore::Memory Name agentcore_session_prod_memory "
+        "outlives make destroy; the next deploy needs another name or the retained one deleted"
+    ]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod", "memory"])
+def test_no_other_retained_resource_has_a_fixed_name(stacks_of, name):
+    assert rules.retained_name_conflicts(stacks_of(name)) == []
+
+
 # --- resource policies: the services that must get in, and nobody else ------------------------------------
 
 

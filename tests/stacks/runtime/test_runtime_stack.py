@@ -400,6 +400,11 @@ def test_memory_is_short_term_only_with_expiry(memory_stage):
     )
 
 
+def test_memory_name_can_be_set_to_redeploy_beside_a_retained_memory(build):
+    _, stage = build(overrides={"session_store": "agentcore-memory", "memory_name": "agentcore_session_dev_memory2"})
+    template(stage).has_resource_properties("AWS::BedrockAgentCore::Memory", {"Name": "agentcore_session_dev_memory2"})
+
+
 def test_memory_store_env_and_event_grants(memory_stage):
     t = template(memory_stage)
     memory_id = next(iter(t.find_resources("AWS::BedrockAgentCore::Memory")))
