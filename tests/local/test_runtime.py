@@ -13,6 +13,7 @@ import sys
 import httpx
 import pytest
 
+from local.__main__ import client_command
 from local.processes import REPO_ROOT, python_module
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from tests.support.local_banner import read_banner
@@ -108,7 +109,7 @@ def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
     try:
         banner = read_banner(process)
         assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"
-        assert f"  agentcore-client --local --outputs-file {tmp_path / 'outputs.json'} demo\n" in banner
+        assert f"  {client_command(['--outputs-file', str(tmp_path / 'outputs.json')])} demo\n" in banner
         outputs = json.loads((tmp_path / "outputs.json").read_text())
         front_door = outputs["AgentCoreSession-local-Local"]["InvocationBaseUrl"]
         assert httpx.get(f"{front_door}/ping").json() == {"status": "Healthy"}
@@ -166,7 +167,7 @@ def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
         local = outputs["AgentCoreSession-local-Local"]
         assert banner[0] == "Local AgentCore runtime is up (Ctrl-C stops it).\n"
         assert banner[3] == f"  access key  {local['AccessKeyId']} (secret in the outputs file)\n"
-        assert f"  agentcore-client --local --outputs-file {tmp_path / 'outputs.json'} demo\n" in banner
+        assert f"  {client_command(['--outputs-file', str(tmp_path / 'outputs.json')])} demo\n" in banner
         assert not any(local["SecretAccessKey"] in line for line in banner)
         assert outputs["AgentCoreSession-local-Runtime"]["AuthorizerType"] == "iam"
     finally:
