@@ -71,6 +71,7 @@ test: lint ## Run the linters, then the whole test suite (no AWS; the container 
 deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.
 	$(BIN)/python -m scripts.deploy_notice --stage $(STAGE)
 	$(CDK) deploy --all --require-approval never --outputs-file $(OUTPUTS_FILE)
+	$(BIN)/python -m scripts.log_retention --stage $(STAGE)
 
 diff: setup ## Show what a deploy of STAGE would change.
 	$(CDK) diff --all
