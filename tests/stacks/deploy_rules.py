@@ -869,8 +869,7 @@ def command_calls(command: str, runtime: StageRuntime, *, account: str, region: 
     endpoint ARN as the L2's grant_invoke_runtime grants; JWT: a bearer token, no IAM call; ``login`` calls
     Cognito's InitiateAuth, which takes no AWS credentials, and is refused by the client on an IAM runtime).
     """
-    runtime_arn = f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{runtime.name}-{SAMPLE_RUNTIME_SUFFIX}"
-    endpoint_arn = f"{runtime_arn}/runtime-endpoint/{runtime.endpoint}"
+    runtime_arn, endpoint_arn = sample_arns(runtime, account=account, region=region)
     if script := SMOKE_SCRIPT.search(command):
         known: dict[str, list[Call]] = {
             "write-outputs": [],
@@ -895,6 +894,40 @@ def command_calls(command: str, runtime: StageRuntime, *, account: str, region: 
             return [Call("bedrock-agentcore:InvokeAgentRuntime", arn) for arn in (runtime_arn, endpoint_arn)]
         return f"`{command}`: client {action} has no known calls"
     return []
+
+
+def sample_arns(runtime: StageRuntime, *, account: str, region: str) -> tuple[str, str]:
+    """(runtime ARN, endpoint ARN) of a deployed ``runtime``, with a sample generated id suffix."""
+    runtime_arn = f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{runtime.name}-{SAMPLE_RUNTIME_SUFFIX}"
+    return runtime_arn, f"{runtime_arn}/runtime-endpoint/{runtime.endpoint}"
+
+
+def stage_resource_policies(
+    stacks: Sequence[SynthesizedStack], *, account: str, region: str
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{stage: {ARN: resource policy as deployed}} for the runtime and its endpoint
+    (AWS::BedrockAgentCore::ResourcePolicy, stacks/runtime/invoke_policy.py), endpoint first: the evaluator
+    applies the first ARN a call's resource equals or lies under."""
+    runtimes = stage_runtimes(stacks)
+    found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for synthesized in stacks:
+        policies = [r for _, r in synthesized.resources("AWS::BedrockAgentCore::ResourcePolicy")]
+        for resource in sorted(policies, key=lambda r: "AgentRuntimeEndpointArn" not in json.dumps(r)):
+            target = resource["Properties"]["ResourceArn"]
+            attribute = target.get("Fn::GetAtt", [None, None])[1] if isinstance(target, dict) else None
+            arns = dict(
+                zip(
+                    ("AgentRuntimeArn", "AgentRuntimeEndpointArn"),
+                    sample_arns(runtimes[synthesized.stage], account=account, region=region),
+                    strict=True,
+                )
+            )
+            if attribute not in arns:
+                continue
+            text = _concrete(resource["Properties"]["Policy"], account=account, region=region)
+            text = text.replace(f"<{target['Fn::GetAtt'][0]}.{attribute}>", arns[attribute])
+            found[synthesized.stage][arns[attribute]] = json.loads(text)
+    return dict(found)
 
 
 def _concrete(value: Any, *, account: str, region: str) -> Any:
@@ -965,7 +998,7 @@ def smoke_calls(stacks: Sequence[SynthesizedStack], *, account: str, region: str
 def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[str]:
     """Each smoke step's commands work against its stage's runtime, and its role allows every call they make
     (CodeBuild fetches SECRETS_MANAGER variables with the project's role too), as decided by an IAM evaluator
-    (tests/support/iam_simulator.py) over the role's policies as deployed."""
+    (tests/support/iam_simulator.py) over the role's policies and the runtime's resource policy as deployed."""
     problems = []
     runtimes = stage_runtimes(stacks)
     for pipeline, project_id, stage in smoke_steps(stacks):
@@ -977,7 +1010,8 @@ def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: st
     by_project: dict[str, list[Call]] = defaultdict(list)
     for project_id, call in smoke_calls(stacks, account=account, region=region):
         by_project[project_id].append(call)
-    for pipeline, project_id, _ in smoke_steps(stacks):
+    resource_policies = stage_resource_policies(stacks, account=account, region=region)
+    for pipeline, project_id, stage in smoke_steps(stacks):
         role_id = pipeline.template["Resources"][project_id]["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
         calls = by_project.get(project_id, [])
         decisions = evaluate(
@@ -985,6 +1019,7 @@ def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: st
             principal_arn=f"arn:aws:iam::{account}:role/{role_id}",
             account=account,
             identity_policies=[_policy(role_statements(pipeline, role_id), account=account, region=region)],
+            resource_policies=resource_policies.get(stage),
         )
         problems += [
             f"{pipeline.stack_name}/{project_id}: role {role_id} may not {d.call.action} on {d.call.resource}"

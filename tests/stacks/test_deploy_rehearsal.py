@@ -709,3 +709,24 @@ def test_log_rule_catches_a_project_logging_to_codebuilds_own_group(stacks_of):
     assert rules.log_retention_problems(stacks) == [
         f"AgentCoreSession-Pipeline/{synth_id}: build logs never expire (no log group with a retention)"
     ]
+
+
+def test_smoke_rule_catches_an_invoke_policy_that_leaves_out_the_smoke_role(stacks_of):
+    """An IAM dev stage with invoke_principals: the runtime's Deny covers every principal not listed, the smoke
+    step's role included, whatever its identity policy allows (docs/delivery.md: list that role)."""
+    stacks = rules.mutable(stacks_of("pipeline-iam"))
+    dev_runtime = next(s for s in stacks if s.stack_name == "AgentCoreSession-dev-Runtime")
+    restricted = rules.stack(stacks_of("iam"), "Runtime")
+    for logical_id, policy in restricted.resources("AWS::BedrockAgentCore::ResourcePolicy"):
+        dev_runtime.template["Resources"][logical_id] = policy
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    arn = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/agentcore_session_dev-{rules.SAMPLE_RUNTIME_SUFFIX}"
+    policies = rules.stage_resource_policies(stacks, account=ACCOUNT, region=REGION)["dev"]
+    assert list(policies) == [f"{arn}/runtime-endpoint/live", arn]
+    assert all(p["Statement"][0]["Principal"] == {"AWS": [IAM_INVOKER]} for p in policies.values())
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on {arn}",
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on "
+        f"{arn}/runtime-endpoint/live",
+    ]
