@@ -47,6 +47,8 @@ SECURITY_GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LATENCY_ALARM_RANGE_MS = (100, 900000)
+# Web app (stacks/web/): extra sign-in callback origins, for a developer's local web server only.
+LOCAL_ORIGIN_PATTERN = re.compile(r"^http://(?:localhost|127\.0\.0\.1):[0-9]{1,5}$")
 
 SESSION_STORES = ("s3", "agentcore-memory")
 NETWORK_MODES = ("public", "vpc")
@@ -102,6 +104,8 @@ class StageConfig:
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Web login: origins besides the distribution's that Cognito may redirect to (a local `npm run dev`).
+    web_local_origins: tuple[str, ...] = ()
 
     @property
     def export_prefix(self) -> str:
@@ -288,6 +292,8 @@ def _validate(config: StageConfig, problems: Problems) -> None:
         problems.match("alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
     problems.within("latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
     problems.at_most("tags", len(config.tags), "entries", MAX_TAGS)
+    for origin in config.web_local_origins:
+        problems.match("web_local_origins", origin, LOCAL_ORIGIN_PATTERN, "http://localhost:<port> origins only")
 
 
 def _validate_network(config: StageConfig, problems: Problems) -> None:

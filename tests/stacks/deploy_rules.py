@@ -23,12 +23,14 @@ from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
+from stacks.web.content_findings import CONTENT_WILDCARDS
 
 # Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
 REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     *EXECUTION_ROLE_WILDCARDS,
     *S3ConversationStore.required_wildcards,
     *PIPELINE_WILDCARDS,
+    *CONTENT_WILDCARDS,
 )
 SCHEMA_REGION = "us-east-1"
 

@@ -33,11 +33,12 @@ def outputs_by_stack(stacks: list[SynthesizedStack]) -> dict[str, set[str]]:
     }
 
 
-def expected_outputs(stages: dict[str, str], pipeline: bool) -> dict[str, set[str]]:
+def expected_outputs(stages: dict[str, str], pipeline: bool, authorizer: str = "jwt") -> dict[str, set[str]]:
     """``{stack name: keys}`` for stages given as ``{stage: session store}``."""
     expected = {"AgentCoreSession-Pipeline": set()} if pipeline else {}
     for stage, store in stages.items():
-        expected |= {stack_name(stage, stack): set(keys) for stack, keys in published_outputs(store).items()}
+        published = published_outputs(store, authorizer=authorizer)
+        expected |= {stack_name(stage, stack): set(keys) for stack, keys in published.items()}
     return expected
 
 
@@ -59,7 +60,8 @@ def test_every_configuration_is_listed():
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
 def test_each_stack_publishes_exactly_the_listed_keys(stacks_of, name):
     published = outputs_by_stack(stacks_of(name))
-    assert published == expected_outputs(STAGES[name], pipeline=name == "pipeline")
+    authorizer = "iam" if name == "iam" else "jwt"
+    assert published == expected_outputs(STAGES[name], pipeline=name == "pipeline", authorizer=authorizer)
 
 
 def test_output_check_catches_an_unlisted_output(stacks_of):
