@@ -68,9 +68,7 @@ class WebHostingStack(Stack):
             removal_policy=RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY,
         )
         csp = content_security_policy(
-            connect_sources(
-                region=self.region, url_suffix=self.url_suffix, login_domain_url=stage_login_domain_url(self, config)
-            )
+            connect_sources(region=self.region, login_domain_url=stage_login_domain_url(self, config))
         )
         self.distribution = self._distribution(security_headers_policy(self, "SecurityHeaders", csp=csp))
         self.web_url = f"https://{self.distribution.distribution_domain_name}"

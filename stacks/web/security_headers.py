@@ -9,14 +9,16 @@ from constructs import Construct
 HSTS_SECONDS = 63072000  # two years, the preload list's minimum is one
 
 
-def connect_sources(*, region: str, url_suffix: str, login_domain_url: str) -> tuple[str, ...]:
+def connect_sources(*, region: str, login_domain_url: str) -> tuple[str, ...]:
     """Exactly what the app talks to: its own origin (config.json is fetched), the runtime's WebSocket, the
-    managed login domain (token endpoint) and Cognito's issuer URL (discovery document and keys)."""
+    managed login domain (token endpoint) and Cognito's issuer URL (discovery document and keys). The hosts are
+    the ones the AgentCore and Cognito guides name (``bedrock-agentcore.<region>.amazonaws.com``,
+    ``cognito-idp.<region>.amazonaws.com``), written out so the policy is one literal string per Region."""
     return (
         "'self'",
-        f"wss://bedrock-agentcore.{region}.{url_suffix}",
+        f"wss://bedrock-agentcore.{region}.amazonaws.com",
         login_domain_url,
-        f"https://cognito-idp.{region}.{url_suffix}",
+        f"https://cognito-idp.{region}.amazonaws.com",
     )
 
 

@@ -30,10 +30,7 @@ ACKNOWLEDGED_AT = {
     ),
     "AwsSolutions-IAM4": (WEB_DEPLOYMENT_HANDLER + "/ServiceRole/Resource",),
     "AwsSolutions-L1": (WEB_DEPLOYMENT_HANDLER + "/Resource",),
-    **{rule: (r".*/WebHosting/Distribution/Resource",) for rule in ("CFR1", "CFR2", "CFR3", "CFR4")},
-}
-ACKNOWLEDGED_AT = {
-    rule if rule.startswith("AwsSolutions-") else f"AwsSolutions-{rule}": at for rule, at in ACKNOWLEDGED_AT.items()
+    **{f"AwsSolutions-CFR{n}": (r".*/WebHosting/Distribution/Resource",) for n in (1, 2, 3, 4)},
 }
 # Generated grants use action groups (s3:GetObject*, kms:GenerateDataKey*): CDK Pipelines' and BucketDeployment's;
 # our own policies never do.
