@@ -35,6 +35,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -270,11 +271,11 @@ class ManagedLogin:
 
     # --- moto ---------------------------------------------------------------------------------------------
 
-    def _client(self, client_id: str | None) -> dict[str, Any]:
+    def _client(self, client_id: str | None) -> Mapping[str, Any]:
         if not client_id:
             raise _OAuthError("invalid_request", "client_id is required")
         try:
-            client: dict[str, Any] = self._cognito.describe_user_pool_client(
+            client: Mapping[str, Any] = self._cognito.describe_user_pool_client(
                 UserPoolId=self._identity.user_pool_id, ClientId=client_id
             )["UserPoolClient"]
         except ClientError as e:
@@ -322,7 +323,7 @@ class ManagedLogin:
             del self._codes[code]
 
 
-def _token_body(result: dict[str, Any]) -> dict[str, Any]:
+def _token_body(result: Mapping[str, Any]) -> dict[str, Any]:
     body = {
         "id_token": result["IdToken"],
         "access_token": result["AccessToken"],

@@ -13,7 +13,9 @@ readonly LOCK_WAIT="${APT_LOCK_WAIT_SECONDS:-900}"
 log() { printf 'browser_prereqs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-if dpkg-query -W -f='${Status}' "${PACKAGE}" 2>/dev/null | grep -q 'install ok installed'; then
+readonly BROWSER="/usr/bin/chromium"
+
+if [[ -x "${BROWSER}" ]]; then
     exit 0
 fi
 [[ ${EUID} -eq 0 ]] || die "${PACKAGE} is missing and this is not root; run: sudo $0"
@@ -22,5 +24,5 @@ log "installing ${PACKAGE}"
 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="${LOCK_WAIT}" update -qq
 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="${LOCK_WAIT}" install -y -qq --no-install-recommends \
     "${PACKAGE}" >/dev/null
-command -v chromium >/dev/null || die "${PACKAGE} installed but chromium is not on PATH"
-log "$(chromium --version)"
+[[ -x "${BROWSER}" ]] || die "${PACKAGE} installed but ${BROWSER} is missing"
+log "$(${BROWSER} --version)"

@@ -53,8 +53,9 @@ class AgentCoreSessionStage(Stage):
             stack_name=stack_name(config.stage, IDENTITY),
             description=f"Cognito user pool and client trusted by the {config.stage} AgentCore runtime",
         )
-        if config.authorizer == "jwt":
-            self._add_web_login(config)
+        web = self._web_login_stacks(config) if config.authorizer == "jwt" else None
+        if web:
+            self.web_hosting, self.web_login = web
         self.runtime = RuntimeStack(
             self,
             RUNTIME,
@@ -62,7 +63,7 @@ class AgentCoreSessionStage(Stage):
             user_pool=self.identity.user_pool,
             user_pool_client=self.identity.user_pool_client,
             agent_dir=agent_dir,
-            web_client=self.web_login.client if self.web_login else None,
+            web_client=web[1].client if web else None,
             stack_name=stack_name(config.stage, RUNTIME),
             description=f"AgentCore runtime, endpoint, execution role and conversation store ({config.stage})",
         )
@@ -75,36 +76,38 @@ class AgentCoreSessionStage(Stage):
             stack_name=stack_name(config.stage, MONITORING),
             description=f"Dashboard and alarms of the {config.stage} AgentCore runtime",
         )
-        if self.web_hosting and self.web_login:
-            self._add_web_content(config, web_dist)
+        if web:
+            self.web_content = self._web_content_stack(config, web_dist, *web)
         Tags.of(self).add("app", config.app_name)
         Tags.of(self).add("stage", config.stage)
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
-    def _add_web_login(self, config: StageConfig) -> None:
+    def _web_login_stacks(self, config: StageConfig) -> tuple[WebHostingStack, WebLoginStack]:
         """The first two web stacks, before the runtime that must allow the web client."""
-        self.web_hosting = WebHostingStack(
+        hosting = WebHostingStack(
             self,
             WEB_HOSTING,
             config=config,
             stack_name=stack_name(config.stage, WEB_HOSTING),
             description=f"Bucket and CloudFront distribution of the {config.stage} web chat",
         )
-        self.web_login = WebLoginStack(
+        login = WebLoginStack(
             self,
             WEB_LOGIN,
             config=config,
             user_pool=self.identity.user_pool,
-            web_url=self.web_hosting.web_url,
+            web_url=hosting.web_url,
             stack_name=stack_name(config.stage, WEB_LOGIN),
             description=f"Cognito managed login domain and web client of the {config.stage} web chat",
         )
+        return hosting, login
 
-    def _add_web_content(self, config: StageConfig, web_dist: Path) -> None:
+    def _web_content_stack(
+        self, config: StageConfig, web_dist: Path, hosting: WebHostingStack, login: WebLoginStack
+    ) -> WebContentStack:
         """The last web stack: the built app and a config.json naming the runtime and the web client."""
-        assert self.web_hosting and self.web_login, "the web content needs the hosting and login stacks"
-        self.web_content = WebContentStack(
+        content = WebContentStack(
             self,
             WEB_CONTENT,
             config=config,
@@ -113,11 +116,12 @@ class AgentCoreSessionStage(Stage):
                 runtime_arn=self.runtime.runtime.agent_runtime_arn,
                 qualifier=self.runtime.endpoint.endpoint_name,
                 user_pool_id=self.identity.user_pool.user_pool_id,
-                client_id=self.web_login.client.user_pool_client_id,
-                cognito_domain=self.web_login.login_domain_url,
+                client_id=login.client.user_pool_client_id,
+                cognito_domain=login.login_domain_url,
             ),
             web_dist=web_dist,
             stack_name=stack_name(config.stage, WEB_CONTENT),
             description=f"Files and config.json of the {config.stage} web chat",
         )
-        self.web_content.add_stack_dependency(self.web_hosting, "imports the bucket and distribution by export name")
+        content.add_stack_dependency(hosting, "imports the bucket and distribution by export name")
+        return content

@@ -152,7 +152,7 @@ def test_load_collects_every_problem_at_once():
             "description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, "
             "max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, "
             "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
-            "session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id)",
+            "session_prefix, session_store, subnet_ids, tags, user_password_auth, vpc_id, web_local_origins)",
         ),
     ],
 )
