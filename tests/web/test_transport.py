@@ -26,8 +26,8 @@ PROBE = Path(__file__).with_name("transport_probe.mjs")
 NODE = Path(sys.executable).parent / "node"
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent_dev-AbCdEf0123"
 SESSION_ID = "web-0f8fad5b-d9cb-469f-a165-70867728950e"
-# A JWT's shape; 52 characters, so standard base64 would end in "==" (the subprotocol must carry none).
-TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlcw"
+# A JWT's shape; 57 characters, so standard base64 would end in "==" (the subprotocol must carry none).
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlcwQ"
 SENTINEL = "base64UrlBearerAuthorization"
 FORBIDDEN = {"code": "session_forbidden", "message": "this session belongs to another user"}
 
