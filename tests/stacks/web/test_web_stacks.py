@@ -53,6 +53,7 @@ def test_content_resources_are_the_bucket_deployment_only(dev):
             "AWS::IAM::Role",
             "AWS::Lambda::Function",
             "AWS::Lambda::LayerVersion",
+            "AWS::Logs::LogGroup",  # the handler's, CDK-managed (cdk.json: aws-lambda:useCdkManagedLogGroup)
             "Custom::CDKBucketDeployment",
         ]
     )
