@@ -14,6 +14,10 @@ STACK_NAME_PREFIX = "AgentCoreSession"
 IDENTITY = "Identity"
 RUNTIME = "Runtime"
 MONITORING = "Monitoring"
+# The web stacks (JWT stages only: a browser cannot sign SigV4), in their deploy order.
+WEB_HOSTING = "WebHosting"
+WEB_LOGIN = "WebLogin"
+WEB_CONTENT = "WebContent"
 
 # Identity stack.
 USER_POOL_ID = "UserPoolId"
@@ -30,6 +34,12 @@ SESSION_BUCKET_NAME = "SessionBucketName"
 MEMORY_ID = "MemoryId"
 AUTHORIZER_TYPE = "AuthorizerType"
 REGION = "Region"
+# Web stacks.
+WEB_URL = "WebUrl"
+WEB_BUCKET_NAME = "WebBucketName"
+WEB_DISTRIBUTION_ID = "WebDistributionId"
+WEB_CLIENT_ID = "WebClientId"
+LOGIN_DOMAIN_URL = "LoginDomainUrl"
 # Monitoring stack (plain outputs: no export, no SSM parameter).
 DASHBOARD_NAME = "DashboardName"
 ALARM_TOPIC_ARN = "AlarmTopicArn"
@@ -82,13 +92,19 @@ def stack_name(stage: str, stack: str) -> str:
     return f"{stack_prefix(stage)}-{stack}"
 
 
-def published_outputs(session_store: str) -> dict[str, tuple[str, ...]]:
-    """Every output key each stack of a stage publishes, for the stage's ``session_store``.
+def published_outputs(session_store: str, *, authorizer: str = "jwt") -> dict[str, tuple[str, ...]]:
+    """Every output key each stack of a stage publishes, for the stage's ``session_store`` and ``authorizer``.
 
     Raises:
         KeyError: ``session_store`` is not a store the stacks know.
     """
+    web = (
+        {WEB_HOSTING: (WEB_URL, WEB_BUCKET_NAME, WEB_DISTRIBUTION_ID), WEB_LOGIN: (WEB_CLIENT_ID, LOGIN_DOMAIN_URL)}
+        if authorizer == "jwt"
+        else {}
+    )
     return {
+        **web,
         IDENTITY: (USER_POOL_ID, USER_POOL_CLIENT_ID, OIDC_DISCOVERY_URL),
         RUNTIME: (
             RUNTIME_ARN,
@@ -102,4 +118,5 @@ def published_outputs(session_store: str) -> dict[str, tuple[str, ...]]:
             REGION,
         ),
         MONITORING: (DASHBOARD_NAME, ALARM_TOPIC_ARN),
+        **({WEB_CONTENT: ()} if web else {}),
     }

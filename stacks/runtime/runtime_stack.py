@@ -78,11 +78,13 @@ class RuntimeStack(Stack):
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
         agent_dir: Path = AGENT_DIR,
+        web_client: cognito.IUserPoolClient | None = None,
         **kwargs: Any,
     ) -> None:
         """Build the stack.
 
         Args:
+            web_client: the web app's client (stacks/web/login_stack.py), also accepted by the JWT authorizer.
             agent_dir: the image's build context (default: this repository's ``agent/``); the deploy
                 rehearsal passes a modified copy to prove no export changes with the agent's code.
         """
@@ -98,7 +100,9 @@ class RuntimeStack(Stack):
             execution_role=role,
             description=config.description,
             agent_runtime_artifact=artifact,
-            authorizer_configuration=self._authorizer(config, user_pool, user_pool_client),
+            authorizer_configuration=self._authorizer(
+                config, user_pool, [user_pool_client, *([web_client] if web_client else [])]
+            ),
             request_header_configuration=self._forwarded_headers(config),
             lifecycle_configuration=agentcore.LifecycleConfiguration(
                 idle_runtime_session_timeout=Duration.seconds(config.idle_timeout_seconds),
@@ -150,12 +154,12 @@ class RuntimeStack(Stack):
 
     @staticmethod
     def _authorizer(
-        config: StageConfig, pool: cognito.IUserPool, client: cognito.IUserPoolClient
+        config: StageConfig, pool: cognito.IUserPool, clients: list[cognito.IUserPoolClient]
     ) -> agentcore.RuntimeAuthorizerConfiguration:
         """Cognito JWTs (client_id checked) by default; SigV4 when the stage asks for IAM."""
         if config.authorizer == "iam":
             return agentcore.RuntimeAuthorizerConfiguration.using_iam()
-        return agentcore.RuntimeAuthorizerConfiguration.using_cognito(pool, [client])
+        return agentcore.RuntimeAuthorizerConfiguration.using_cognito(pool, clients)
 
     @staticmethod
     def _forwarded_headers(config: StageConfig) -> agentcore.RequestHeaderConfiguration:

@@ -26,6 +26,7 @@ from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
 from stacks.runtime.platform_version import CHOICE_METADATA_KEY
 from stacks.runtime.runtime_stack import PROFILE_ROUTED_MODEL_WILDCARD
+from stacks.web.content_findings import CONTENT_WILDCARDS
 from tests.support.aws_calls import AwsCall
 from tests.support.iam_simulator import evaluate
 
@@ -35,6 +36,7 @@ REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     *S3ConversationStore.required_wildcards,
     PROFILE_ROUTED_MODEL_WILDCARD,
     *PIPELINE_WILDCARDS,
+    *CONTENT_WILDCARDS,
 )
 SCHEMA_REGION = "us-east-1"
 
@@ -330,6 +332,7 @@ POLICY_PROPERTY = {
 }
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
+CLOUDFRONT = "cloudfront.amazonaws.com"
 CONFUSED_DEPUTY_KEYS = ("aws:SourceAccount", "aws:SourceArn")
 # A key is used by the service holding the data (SNS for a topic), calling KMS for the publisher: the SNS and
 # CloudTrail guides grant the publisher's service principal on the key without the source keys, and no AWS page
@@ -358,6 +361,10 @@ class Use:
     principal: str
     actions: tuple[str, ...]
     why: str
+    # The condition keys that must scope it; a source ARN that contains the account suffices alone (IAM user
+    # guide, "The confused deputy problem"): e.g. a distribution's ARN, which must then match this pattern.
+    deputy_keys: tuple[str, ...] = CONFUSED_DEPUTY_KEYS
+    source_arn: str | None = None
 
 
 def _ref(value: Any) -> str | None:
@@ -377,6 +384,9 @@ def required_uses(stack: SynthesizedStack) -> dict[str, list[Use]]:
       guide, "Notifying users on alarm changes"); a topic policy replaces SNS's default policy, so it must
       allow sns:Publish, and the topic's key must allow kms:Decrypt and kms:GenerateDataKey* (SNS developer
       guide, sns-key-management.html, "compatibility with AWS services").
+    - An S3 origin with origin access control: CloudFront reads as ``cloudfront.amazonaws.com``, so the
+      bucket policy must allow s3:GetObject on condition ``AWS:SourceArn`` = that distribution's ARN
+      (CloudFront developer guide, "Restrict access to an Amazon S3 origin").
     - A vended-logs delivery to X-Ray: ``delivery.logs.amazonaws.com`` puts the trace segments, so the X-Ray
       resource policy must allow xray:PutTraceSegments (CloudWatch Logs user guide, "Enable logging from
       AWS services", X-Ray destination).
@@ -402,6 +412,24 @@ def required_uses(stack: SynthesizedStack) -> dict[str, list[Use]]:
                     f"alarms publish to topic {topic} encrypted with it",
                 )
             )
+    for distribution_id, distribution in stack.resources("AWS::CloudFront::Distribution"):
+        for origin in distribution["Properties"]["DistributionConfig"].get("Origins", []):
+            bucket = _ref(origin.get("DomainName"))
+            if "OriginAccessControlId" not in origin or bucket is None:
+                continue
+            for policy_id, policy in stack.resources("AWS::S3::BucketPolicy"):
+                if _ref(policy["Properties"]["Bucket"]) == bucket:
+                    uses[policy_id].append(
+                        Use(
+                            CLOUDFRONT,
+                            ("s3:GetObject",),
+                            f"distribution {distribution_id} reads bucket {bucket} through origin access control",
+                            deputy_keys=("aws:SourceArn",),
+                            source_arn=r"arn:<AWS::Partition>:cloudfront::(?:<AWS::AccountId>|\d{12}):distribution/<"
+                            + distribution_id
+                            + ">",
+                        )
+                    )
     if any(
         d["Properties"].get("DeliveryDestinationType") == "XRAY"
         for _, d in stack.resources("AWS::Logs::DeliveryDestination")
@@ -449,23 +477,39 @@ def resource_policy_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
                 if not any(
                     ("Service", use.principal) in _principals(s)
                     and _actions_cover(as_list(s.get("Action")), use.actions)
+                    and (use.source_arn is None or re.fullmatch(use.source_arn, _source_arn(s)))
                     for s in allows
                 ):
                     problems.append(f"{where}: {use.principal} may not {', '.join(use.actions)} ({use.why})")
-            expected = {use.principal for use in uses.get(logical_id, [])}
+            expected = {use.principal: use.deputy_keys for use in uses.get(logical_id, [])}
             for statement in allows:
                 problems += _unexpected(where, statement, resource["Type"], expected, logical_id in artifact_store)
     return problems
 
 
+def _source_arn(statement: dict[str, Any]) -> str:
+    """The statement's ``aws:SourceArn`` condition value, rendered (condition keys are case-insensitive)."""
+    for operator in (statement.get("Condition") or {}).values():
+        for key, value in operator.items():
+            if key.lower() == "aws:sourcearn":
+                return render(value)
+    return ""
+
+
 def _unexpected(
-    where: str, statement: dict[str, Any], resource_type: str, services: set[str], artifact_store: bool
+    where: str,
+    statement: dict[str, Any],
+    resource_type: str,
+    services: dict[str, tuple[str, ...]],
+    artifact_store: bool,
 ) -> list[str]:
     problems = []
-    conditions = {key for operator in (statement.get("Condition") or {}).values() for key in operator}
+    # Condition keys are case-insensitive (IAM user guide, "IAM JSON policy elements: Condition").
+    conditions = {key.lower() for operator in (statement.get("Condition") or {}).values() for key in operator}
     for kind, principal in _principals(statement):
         if kind == "Service" and principal in services:
-            missing = [k for k in GUARD_KEYS.get(resource_type, CONFUSED_DEPUTY_KEYS) if k not in conditions]
+            keys = GUARD_KEYS.get(resource_type, services[principal])
+            missing = [k for k in keys if k.lower() not in conditions]
             if missing:
                 problems.append(f"{where}: {principal} is let in without {', '.join(missing)} (confused deputy)")
         elif kind == "AWS" and resource_type == "AWS::KMS::Key" and re.fullmatch(ACCOUNT_ROOT, principal):

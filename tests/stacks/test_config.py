@@ -210,7 +210,8 @@ def test_load_collects_every_problem_at_once():
             "memory_event_expiry_days, memory_name, mfa, model_id, network_mode, observability_enabled, "
             "platform_version, "
             "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
-            "session_prefix, session_store, subnet_ids, tags, telemetry_capture_content, user_password_auth, vpc_id)",
+            "session_prefix, session_store, subnet_ids, tags, telemetry_capture_content, user_password_auth, vpc_id, "
+            "web_local_origins)",
         ),
     ],
 )

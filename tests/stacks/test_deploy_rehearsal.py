@@ -420,12 +420,55 @@ def test_invoke_rule_catches_a_deny_that_locks_out_management_or_spares_a_strang
     ]
 
 
+def _web_bucket_policy(stacks: list[rules.SynthesizedStack]) -> tuple[str, str, str, dict[str, Any]]:
+    """(policy id, bucket id, distribution id, CloudFront's statement) of the web hosting stack."""
+    hosting = rules.stack(stacks, "WebHosting")
+    ((policy_id, policy),) = list(hosting.resources("AWS::S3::BucketPolicy"))
+    ((distribution_id, _),) = list(hosting.resources("AWS::CloudFront::Distribution"))
+    bucket_id = policy["Properties"]["Bucket"]["Ref"]
+    statement = next(s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow")
+    return policy_id, bucket_id, distribution_id, statement
+
+
+def test_web_bucket_is_required_to_let_in_its_distribution_only(stacks_of):
+    hosting = rules.stack(stacks_of("dev"), "WebHosting")
+    policy_id, _bucket, _distribution, _ = _web_bucket_policy(stacks_of("dev"))
+    uses = {k: [(u.principal, u.actions) for u in found] for k, found in rules.required_uses(hosting).items()}
+    assert uses == {policy_id: [("cloudfront.amazonaws.com", ("s3:GetObject",))]}
+
+
+def test_policy_rule_catches_a_web_bucket_open_to_every_distribution(stacks_of):
+    """Without AWS:SourceArn any distribution (another account's too) could read the bucket through OAC."""
+    dev = rules.mutable(stacks_of("dev"))
+    policy_id, bucket_id, distribution_id, statement = _web_bucket_policy(dev)
+    del statement["Condition"]
+    assert rules.resource_policy_problems(dev) == [
+        f"AgentCoreSession-dev-WebHosting/{policy_id}: cloudfront.amazonaws.com may not s3:GetObject (distribution "
+        f"{distribution_id} reads bucket {bucket_id} through origin access control)",
+        f"AgentCoreSession-dev-WebHosting/{policy_id}: cloudfront.amazonaws.com is let in without aws:SourceArn "
+        "(confused deputy)",
+    ]
+
+
+def test_policy_rule_catches_a_web_bucket_naming_another_distribution(stacks_of):
+    dev = rules.mutable(stacks_of("dev"))
+    policy_id, bucket_id, distribution_id, statement = _web_bucket_policy(dev)
+    statement["Condition"]["StringEquals"]["AWS:SourceArn"] = "arn:aws:cloudfront::111111111111:distribution/E1"
+    assert rules.resource_policy_problems(dev) == [
+        f"AgentCoreSession-dev-WebHosting/{policy_id}: cloudfront.amazonaws.com may not s3:GetObject (distribution "
+        f"{distribution_id} reads bucket {bucket_id} through origin access control)",
+    ]
+
+
 # --- CodeBuild: every command list is valid on its image --------------------------------------------------
 
 
 def test_codebuild_commands_run_on_their_images(stacks_of):
     projects = [k for s in stacks_of("pipeline") for k, _ in s.resources("AWS::CodeBuild::Project")]
-    assert len(projects) == 5, projects  # synth, self-mutation, docker asset, two smoke steps
+    # synth, self-mutation, docker asset, two smoke steps, and one project per file asset of the web content
+    # stack (the built app, BucketDeployment's handler code and its AWS CLI layer, config.json's source)
+    assert len(projects) == 9, projects
+    assert len([p for p in projects if "FileAsset" in p]) == 4, projects
     assert rules.codebuild_problems(stacks_of("pipeline"), REPO) == []
 
 

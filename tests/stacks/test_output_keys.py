@@ -36,11 +36,15 @@ def outputs_by_stack(stacks: list[SynthesizedStack]) -> dict[str, set[str]]:
     }
 
 
-def expected_outputs(stages: dict[str, str], pipeline: bool) -> dict[str, set[str]]:
-    """``{stack name: keys}`` for stages given as ``{stage: session store}``."""
+def expected_outputs(
+    stages: dict[str, str], pipeline: bool, authorizers: dict[str, str] | None = None
+) -> dict[str, set[str]]:
+    """``{stack name: keys}`` for stages given as ``{stage: session store}`` (``authorizers``: a stage's
+    authorizer when not ``jwt``)."""
     expected = {"AgentCoreSession-Pipeline": set()} if pipeline else {}
     for stage, store in stages.items():
-        expected |= {stack_name(stage, stack): set(keys) for stack, keys in published_outputs(store).items()}
+        published = published_outputs(store, authorizer=(authorizers or {}).get(stage, "jwt"))
+        expected |= {stack_name(stage, stack): set(keys) for stack, keys in published.items()}
     return expected
 
 
@@ -54,6 +58,8 @@ STAGES = {
     "pipeline": {"dev": "s3", "prod": "s3"},
     "pipeline-iam": {"dev": "s3", "prod": "s3"},
 }
+# The stages whose authorizer is not jwt, per configuration.
+AUTHORIZERS = {"iam": {"dev": "iam"}, "pipeline-iam": {"dev": "iam"}}
 
 
 def test_every_configuration_is_listed():
@@ -63,7 +69,10 @@ def test_every_configuration_is_listed():
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
 def test_each_stack_publishes_exactly_the_listed_keys(stacks_of, name):
     published = outputs_by_stack(stacks_of(name))
-    assert published == expected_outputs(STAGES[name], pipeline=name.startswith("pipeline"))
+    expected = expected_outputs(
+        STAGES[name], pipeline=name.startswith("pipeline"), authorizers=AUTHORIZERS.get(name, {})
+    )
+    assert published == expected
 
 
 def test_output_check_catches_an_unlisted_output(stacks_of):

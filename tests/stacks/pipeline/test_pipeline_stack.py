@@ -52,6 +52,9 @@ def _project(projects, prefix: str) -> dict[str, Any]:
     return match
 
 
+WEB_CONTENT_ASSETS = ("Files_", "Custom_CDKBucketDeployment")
+
+
 def _actions(stages, name: str) -> list[tuple[str, str, int]]:
     stage = next(s for s in stages if s["Name"] == name)
     return [(a["Name"], a["ActionTypeId"]["Provider"], a["RunOrder"]) for a in stage["Actions"]]
@@ -115,18 +118,28 @@ def test_docker_assets_publish_on_a_privileged_arm_build_image(projects):
 
 
 def test_one_arm64_image_asset_serves_both_stages(stages):
-    assert [name for name, provider, _ in _actions(stages, "Assets")] == ["Runtime_AgentRuntimeArtifact"]
+    names = [name for name, provider, _ in _actions(stages, "Assets")]
+    assert [n for n in names if not n.startswith(WEB_CONTENT_ASSETS)] == ["Runtime_AgentRuntimeArtifact"]
+    # The web content stack's file assets: the built app, config.json's source, BucketDeployment's code and layer.
+    assert len(names) == 5
 
 
 def test_dev_deploys_automatically_then_runs_its_smoke_test(stages):
+    """The web stacks' order is the acyclic one: hosting, login (client), runtime, content (stacks/stage.py)."""
     assert _actions(stages, "dev") == [
         ("AgentCoreSession-dev-Identity.Prepare", "CloudFormation", 1),
+        ("AgentCoreSession-dev-WebHosting.Prepare", "CloudFormation", 1),
         ("AgentCoreSession-dev-Identity.Deploy", "CloudFormation", 2),
-        ("AgentCoreSession-dev-Runtime.Prepare", "CloudFormation", 3),
-        ("AgentCoreSession-dev-Runtime.Deploy", "CloudFormation", 4),
-        ("AgentCoreSession-dev-Monitoring.Prepare", "CloudFormation", 5),
-        ("AgentCoreSession-dev-Monitoring.Deploy", "CloudFormation", 6),
-        ("SmokeTest-dev", "CodeBuild", 7),
+        ("AgentCoreSession-dev-WebHosting.Deploy", "CloudFormation", 2),
+        ("AgentCoreSession-dev-WebLogin.Prepare", "CloudFormation", 3),
+        ("AgentCoreSession-dev-WebLogin.Deploy", "CloudFormation", 4),
+        ("AgentCoreSession-dev-Runtime.Prepare", "CloudFormation", 5),
+        ("AgentCoreSession-dev-Runtime.Deploy", "CloudFormation", 6),
+        ("AgentCoreSession-dev-Monitoring.Prepare", "CloudFormation", 7),
+        ("AgentCoreSession-dev-WebContent.Prepare", "CloudFormation", 7),
+        ("AgentCoreSession-dev-Monitoring.Deploy", "CloudFormation", 8),
+        ("AgentCoreSession-dev-WebContent.Deploy", "CloudFormation", 8),
+        ("SmokeTest-dev", "CodeBuild", 9),
     ]
 
 
@@ -134,12 +147,18 @@ def test_prod_waits_for_manual_approval_then_runs_its_smoke_test(stages):
     assert _actions(stages, "prod") == [
         ("PromoteToProd", "Manual", 1),
         ("AgentCoreSession-prod-Identity.Prepare", "CloudFormation", 2),
+        ("AgentCoreSession-prod-WebHosting.Prepare", "CloudFormation", 2),
         ("AgentCoreSession-prod-Identity.Deploy", "CloudFormation", 3),
-        ("AgentCoreSession-prod-Runtime.Prepare", "CloudFormation", 4),
-        ("AgentCoreSession-prod-Runtime.Deploy", "CloudFormation", 5),
-        ("AgentCoreSession-prod-Monitoring.Prepare", "CloudFormation", 6),
-        ("AgentCoreSession-prod-Monitoring.Deploy", "CloudFormation", 7),
-        ("SmokeTest-prod", "CodeBuild", 8),
+        ("AgentCoreSession-prod-WebHosting.Deploy", "CloudFormation", 3),
+        ("AgentCoreSession-prod-WebLogin.Prepare", "CloudFormation", 4),
+        ("AgentCoreSession-prod-WebLogin.Deploy", "CloudFormation", 5),
+        ("AgentCoreSession-prod-Runtime.Prepare", "CloudFormation", 6),
+        ("AgentCoreSession-prod-Runtime.Deploy", "CloudFormation", 7),
+        ("AgentCoreSession-prod-Monitoring.Prepare", "CloudFormation", 8),
+        ("AgentCoreSession-prod-WebContent.Prepare", "CloudFormation", 8),
+        ("AgentCoreSession-prod-Monitoring.Deploy", "CloudFormation", 9),
+        ("AgentCoreSession-prod-WebContent.Deploy", "CloudFormation", 9),
+        ("SmokeTest-prod", "CodeBuild", 10),
     ]
 
 
@@ -347,7 +366,7 @@ def test_render_matches_cdk_nag_naming():
 def test_every_pipeline_template_passes_cfn_lint(pipeline_build):
     _, assembly = pipeline_build
     templates = sorted(str(p) for p in assembly.rglob("*.template.json"))
-    assert len(templates) == 7  # pipeline + (identity, runtime, monitoring) × (dev, prod)
+    assert len(templates) == 13  # pipeline + (identity, runtime, monitoring, 3 web stacks) × (dev, prod)
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True
     )
@@ -372,6 +391,9 @@ def test_plain_stage_app_has_no_pipeline(tmp_path):
         "AgentCoreSession-dev-Identity",
         "AgentCoreSession-dev-Monitoring",
         "AgentCoreSession-dev-Runtime",
+        "AgentCoreSession-dev-WebContent",
+        "AgentCoreSession-dev-WebHosting",
+        "AgentCoreSession-dev-WebLogin",
     ]
     assert PIPELINE_STACK_NAME not in [s.stack_name for s in stacks]
 

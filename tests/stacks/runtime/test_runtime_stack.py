@@ -89,7 +89,8 @@ def test_runtime_properties_for_jwt_public_stage(dev):
             "AuthorizerConfiguration": {
                 "CustomJWTAuthorizer": {
                     "AllowedClients": [
-                        {"Fn::ImportValue": Match.string_like_regexp("ExportsOutputRefUserPoolCliClient")}
+                        {"Fn::ImportValue": Match.string_like_regexp("ExportsOutputRefUserPoolCliClient")},
+                        {"Fn::ImportValue": Match.string_like_regexp("WebLogin:ExportsOutputRefWebClient")},
                     ],
                     "DiscoveryUrl": Match.any_value(),
                     "AllowedAudience": Match.absent(),
