@@ -25,7 +25,7 @@ class AgentCoreSessionStage(Stage):
     Attributes:
         identity: the Cognito stack.
         runtime: the AgentCore runtime stack (consumes ``identity`` by reference).
-        monitoring: dashboard and alarms (consumes ``runtime`` by reference).
+        monitoring: dashboard and alarms (reads ``runtime``'s SSM parameters, deployed after it).
         web_hosting, web_login, web_content: the browser chat's stacks (None with the IAM authorizer, which a
             browser cannot use). Deploy order, acyclic: WebHosting → WebLogin (client; needs the distribution's
             URL) → Runtime (its authorizer allows the client) → WebContent (files + config.json, invalidation).
@@ -71,7 +71,7 @@ class AgentCoreSessionStage(Stage):
             self,
             MONITORING,
             config=config,
-            runtime=self.runtime.runtime,
+            runtime_stack=self.runtime,
             endpoint_name=config.endpoint_name,
             stack_name=stack_name(config.stage, MONITORING),
             description=f"Dashboard and alarms of the {config.stage} AgentCore runtime",
@@ -113,7 +113,6 @@ class AgentCoreSessionStage(Stage):
             config=config,
             app_config=app_config(
                 region=self.runtime.region,
-                runtime_arn=self.runtime.runtime.agent_runtime_arn,
                 qualifier=self.runtime.endpoint.endpoint_name,
                 user_pool_id=self.identity.user_pool.user_pool_id,
                 client_id=login.client.user_pool_client_id,
@@ -124,4 +123,5 @@ class AgentCoreSessionStage(Stage):
             description=f"Files and config.json of the {config.stage} web chat",
         )
         content.add_stack_dependency(hosting, "imports the bucket and distribution by export name")
+        content.add_stack_dependency(self.runtime, "reads the runtime's ARN from its SSM parameter")
         return content

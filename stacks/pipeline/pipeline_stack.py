@@ -189,7 +189,7 @@ def smoke_target(stage: AgentCoreSessionStage) -> SmokeTarget:
         stage=stage.config.stage,
         authorizer=stage.config.authorizer,
         runtime_name=stage.config.runtime_name,
-        runtime_arn=stage.runtime.runtime.agent_runtime_arn,
+        runtime_arn=stage.monitoring.runtime.agent_runtime_arn,
         outputs={**stage.identity.stack_outputs.outputs, **stage.runtime.stack_outputs.outputs},
         alarms=stage.monitoring.monitoring.alarms.alarms,
     )

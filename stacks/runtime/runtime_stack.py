@@ -134,6 +134,19 @@ class RuntimeStack(Stack):
             role, (*self.conversation_store.required_wildcards, PROFILE_ROUTED_MODEL_WILDCARD)
         )
         self.stack_outputs = self._publish(config)
+        self._keep_former_references()
+
+    def _keep_former_references(self) -> None:
+        """Keep the exports CDK generated while the Monitoring and WebContent stacks took these by reference.
+
+        WHY: this stack deploys first, and CloudFormation refuses to delete an export a stack deployed from an
+        earlier version still imports; kept here, the upgrade is one deploy (the importers switch to the SSM
+        parameters, stacks/monitoring/monitoring_stack.py). Nothing imports them any more, so a rename that
+        changes their values deploys (tests/stacks/test_deploy_rehearsal.py checks no stack imports a value a
+        rename changes). Remove them once every stage has deployed this version.
+        """
+        for value in (self.runtime.agent_runtime_arn, self.runtime.agent_runtime_id, self.execution_role.role_arn):
+            self.export_value(value)
 
     def _invoke_policy(self, config: StageConfig) -> InvokePolicy | None:
         """IAM mode with ``invoke_principals``: only they may invoke (docs/agent.md, trust model)."""

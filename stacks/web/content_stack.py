@@ -14,11 +14,12 @@ from aws_cdk import Fn, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.stack_outputs import export_name
-from stacks.output_keys import WEB_BUCKET_NAME, WEB_DISTRIBUTION_ID, WEB_URL
+from stacks.constructs.stack_outputs import export_name, parameter_name
+from stacks.output_keys import RUNTIME_ARN, WEB_BUCKET_NAME, WEB_DISTRIBUTION_ID, WEB_URL
 from stacks.web.content_findings import acknowledge_deployment_findings
 from stacks.web.hosting_stack import CONFIG_FILE, INDEX
 
@@ -32,9 +33,14 @@ class WebContentStack(Stack):
     import of a name this app chooses (``<app>-<stage>-WebBucketName``), so the IAM5 acknowledgments computed
     here name the very resource cdk-nag reports; the stage adds the dependency on the hosting stack explicitly.
 
+    WHY the runtime ARN from its SSM parameter (an ``AWS::SSM::Parameter::Value<String>`` parameter, resolved at
+    each deploy): ``runtime_name`` is create-only, so a rename replaces the runtime and changes its ARN, and an
+    imported export cannot change (stacks/monitoring/monitoring_stack.py says more); the stage adds the
+    dependency on the runtime stack explicitly.
+
     Attributes:
         deployment: the BucketDeployment (its handler's role is acknowledged narrowly, content_findings.py).
-        app_config: config.json's content (tokens of the other stacks until deploy time).
+        app_config: config.json's content (tokens of the other stacks and SSM parameters until deploy time).
     """
 
     def __init__(
@@ -50,7 +56,8 @@ class WebContentStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         if not (web_dist / INDEX).is_file():
             raise FileNotFoundError(f"{web_dist / INDEX} is missing: build the web app first (make web)")
-        self.app_config = app_config
+        runtime_arn = ssm.StringParameter.value_for_string_parameter(self, parameter_name(config, RUNTIME_ARN))
+        self.app_config = {**app_config, "runtimeArn": runtime_arn}
         bucket = s3.Bucket.from_bucket_name(self, "Bucket", Fn.import_value(export_name(config, WEB_BUCKET_NAME)))
         distribution = cloudfront.Distribution.from_distribution_attributes(
             self,
@@ -63,7 +70,7 @@ class WebContentStack(Stack):
             "Files",
             sources=[
                 s3_deployment.Source.asset(str(web_dist), exclude=[CONFIG_FILE]),
-                s3_deployment.Source.json_data(CONFIG_FILE, app_config),
+                s3_deployment.Source.json_data(CONFIG_FILE, self.app_config),
             ],
             destination_bucket=bucket,
             distribution=distribution,
@@ -76,12 +83,12 @@ class WebContentStack(Stack):
 
 
 def app_config(
-    *, region: str, runtime_arn: str, qualifier: str, user_pool_id: str, client_id: str, cognito_domain: str
+    *, region: str, qualifier: str, user_pool_id: str, client_id: str, cognito_domain: str
 ) -> dict[str, str]:
-    """config.json as web/src/config.js reads it (the twin's is written by local/web_app.py)."""
+    """config.json as web/src/config.js reads it, but ``runtimeArn``, which WebContentStack reads from SSM (the
+    twin's is written by local/web_app.py)."""
     return {
         "region": region,
-        "runtimeArn": runtime_arn,
         "qualifier": qualifier,
         "userPoolId": user_pool_id,
         "clientId": client_id,

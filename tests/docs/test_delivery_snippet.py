@@ -23,7 +23,7 @@ MARKER = "<!-- same-app-snippet -->"
 SYNTH_TIMEOUT_S = 300
 OLD_LINE = (
     "from stacks.monitoring.monitoring_stack import MonitoringStack\n"
-    'MonitoringStack(stage, "Monitoring", config=config, runtime=stage.runtime.runtime, '
+    'MonitoringStack(stage, "Monitoring", config=config, runtime_stack=stage.runtime, '
     "endpoint_name=config.endpoint_name)\n"
 )
 

@@ -303,8 +303,16 @@ def export_changes(before: Sequence[SynthesizedStack], after: Sequence[Synthesiz
     the same values: a literal must not differ, and a referenced resource must keep its create-only properties
     (else it is replaced and its id or ARN changes).
     """
+    return [
+        f"{stack_name} export {name} {how} when {change}" for stack_name, name, how in _changed_exports(before, after)
+    ]
+
+
+def _changed_exports(
+    before: Sequence[SynthesizedStack], after: Sequence[SynthesizedStack]
+) -> Iterator[tuple[str, str, str]]:
+    """(stack name, export name, "disappears" or "changes value") for each export of ``before`` ``after`` breaks."""
     later = {s.stack_name: s for s in after}
-    problems = []
     for earlier in before:
         if earlier.stack_name not in later:
             continue
@@ -312,12 +320,39 @@ def export_changes(before: Sequence[SynthesizedStack], after: Sequence[Synthesiz
         exported = _exports(now)
         for name, value in _exports(earlier).items():
             if name not in exported:
-                problems.append(f"{earlier.stack_name} export {name} disappears when {change}")
+                yield earlier.stack_name, name, "disappears"
             elif render(value) != render(exported[name]) or any(
                 _create_only(earlier, target) != _create_only(now, target) for target in _referenced(value)
             ):
-                problems.append(f"{earlier.stack_name} export {name} changes value when {change}")
-    return problems
+                yield earlier.stack_name, name, "changes value"
+
+
+def _imports(value: Any) -> Iterator[str]:
+    """The export names a template (or any part of it) imports with ``Fn::ImportValue``."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _imports(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Fn::ImportValue":
+                yield render(item)
+            else:
+                yield from _imports(item)
+
+
+def imported_changes(before: Sequence[SynthesizedStack], after: Sequence[SynthesizedStack], change: str) -> list[str]:
+    """Imports, in the stacks of ``before`` (what is deployed when the change is made), of an export that ``after``
+    drops or changes: the exporting stack deploys first and CloudFormation refuses to change or delete an export
+    in use ("Export ... cannot be updated as it is in use by ..."; AWS CloudFormation user guide, "Exporting stack
+    output values"), so the change never deploys. An export nobody imports may change freely (CDK's
+    ``export_value`` keeps former references that way while importers move to SSM parameters).
+    """
+    broken = {name: how for _, name, how in _changed_exports(before, after)}
+    return [
+        f"{importer.stack_name} imports {name}, which {broken[name]} when {change}"
+        for importer in before
+        for name in sorted(set(_imports(importer.template)) & broken.keys())
+    ]
 
 
 # --- resource policies: who must get in, and nobody else -------------------------------------------------

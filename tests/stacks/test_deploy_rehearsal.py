@@ -213,6 +213,80 @@ def test_export_rule_catches_a_replaced_resource_behind_an_export(stacks_of):
     ]
 
 
+# --- a runtime rename: nothing imports a value that changes with it ---------------------------------------
+
+RENAMED = "agentcore_session_dev_renamed"
+
+
+@pytest.fixture(scope="session")
+def renamed(tmp_path_factory) -> dict[str, list[rules.SynthesizedStack]]:
+    """dev (make deploy) and the pipeline, synthesized again with dev's ``runtime_name`` changed (create-only)."""
+    dev_app, _ = build_stage(tmp_path_factory.mktemp("dev-renamed"), overrides={"runtime_name": RENAMED})
+    pipeline_app, _ = build_pipeline(
+        tmp_path_factory.mktemp("pipeline-renamed"), stage_overrides={"dev": {"runtime_name": RENAMED}}
+    )
+    return {
+        "dev": rules.load_stacks(Path(dev_app.synth().directory)),
+        "pipeline": rules.load_stacks(Path(pipeline_app.synth().directory)),
+    }
+
+
+@pytest.mark.parametrize("name", ["dev", "pipeline"])
+def test_no_stack_imports_a_value_a_runtime_rename_changes(stacks_of, renamed, name):
+    """The Runtime stack's former references stay exported (the upgrade from CDK references is one deploy), and
+    they do change on a rename: the rule has something to find, and no stack imports them."""
+    before, after = stacks_of(name), renamed[name]
+    changed = rules.export_changes(before, after, "runtime_name changes")
+    assert len([p for p in changed if "ExportsOutputFnGetAttRuntime99E3DDFAAgentRuntime" in p]) == 2
+    assert rules.imported_changes(before, after, "runtime_name changes") == []
+
+
+def _swap(value: Any, old: Any, new: Any) -> Any:
+    """``value`` with every part equal to ``old`` replaced by ``new``."""
+    if value == old:
+        return new
+    if isinstance(value, list):
+        return [_swap(item, old, new) for item in value]
+    if isinstance(value, dict):
+        return {key: _swap(item, old, new) for key, item in value.items()}
+    return value
+
+
+def _import_instead_of_parameter(stack: rules.SynthesizedStack, key: str, export: str) -> None:
+    """Make ``stack`` import ``export`` wherever it now refers to the SSM parameter of ``key`` (``runtimearn``)."""
+    (parameter,) = [
+        p for p in stack.template["Parameters"] if p.startswith(f"SsmParameterValueagentcoresessiondev{key}")
+    ]
+    resources = stack.template["Resources"]
+    swapped = _swap(resources, {"Ref": parameter}, {"Fn::ImportValue": export})
+    assert swapped != resources, f"{stack.stack_name} does not use {parameter}"
+    stack.template["Resources"] = swapped
+
+
+def test_rename_rule_catches_the_monitoring_and_web_stacks_importing_the_runtime(stacks_of, renamed):
+    """Main: the Monitoring stack took the runtime by reference (its alarms' Resource dimension imported the ARN,
+    the dashboard the id) and WebContent's config.json imported the ARN, so a rename failed in the Runtime stack."""
+    before = rules.mutable(stacks_of("dev"))
+    arn = "AgentCoreSession-dev-Runtime:ExportsOutputFnGetAttRuntime99E3DDFAAgentRuntimeArn83DF9A4C"
+    runtime_id = "AgentCoreSession-dev-Runtime:ExportsOutputFnGetAttRuntime99E3DDFAAgentRuntimeId8D381947"
+    _import_instead_of_parameter(rules.stack(before, "Monitoring"), "runtimearn", arn)
+    _import_instead_of_parameter(rules.stack(before, "Monitoring"), "runtimeid", runtime_id)
+    _import_instead_of_parameter(rules.stack(before, "WebContent"), "runtimearn", arn)
+    assert rules.imported_changes(before, renamed["dev"], "runtime_name changes") == [
+        f"AgentCoreSession-dev-Monitoring imports {arn}, which changes value when runtime_name changes",
+        f"AgentCoreSession-dev-Monitoring imports {runtime_id}, which changes value when runtime_name changes",
+        f"AgentCoreSession-dev-WebContent imports {arn}, which changes value when runtime_name changes",
+    ]
+
+
+def test_rename_rule_ignores_an_import_whose_export_a_rename_keeps(stacks_of, renamed):
+    """The execution role's generated name does not depend on runtime_name: importing its ARN blocks nothing."""
+    before = rules.mutable(stacks_of("dev"))
+    role = "AgentCoreSession-dev-Runtime:ExportsOutputFnGetAttExecutionRole605A040BArnA891DEDE"
+    _import_instead_of_parameter(rules.stack(before, "Monitoring"), "executionrolearn", role)
+    assert rules.imported_changes(before, renamed["dev"], "runtime_name changes") == []
+
+
 # --- a second deploy after make destroy ----------------------------------------------------------------
 
 

@@ -48,13 +48,23 @@ def template(stage) -> Template:
 
 @pytest.fixture(scope="module")
 def runtime_arn_import(stage, template) -> dict[str, str]:
-    """The cross-stack reference to the runtime's ARN (by reference → CDK's generated export)."""
+    """The runtime's ARN as the Monitoring stack reads it: a ``Ref`` to a parameter of type
+    ``AWS::SSM::Parameter::Value<String>`` defaulting to the Runtime stack's parameter name, not an import of an
+    export (a rename changes the ARN, and an imported export cannot change)."""
     alarm = next(iter(template.find_resources("AWS::CloudWatch::Alarm").values()))
     dimensions = alarm["Properties"]["Metrics"][0]["MetricStat"]["Metric"]["Dimensions"]
     resource = next(d["Value"] for d in dimensions if d["Name"] == "Resource")
-    assert list(resource) == ["Fn::ImportValue"]
-    assert resource["Fn::ImportValue"].startswith("AgentCoreSession-dev-Runtime:ExportsOutputFnGetAttRuntime")
+    assert list(resource) == ["Ref"]
+    assert template.to_json()["Parameters"][resource["Ref"]] == {
+        "Type": "AWS::SSM::Parameter::Value<String>",
+        "Default": "/agentcore-session/dev/runtime-arn",
+    }
     return resource
+
+
+def test_monitoring_stack_imports_nothing_and_deploys_after_the_runtime(stage, template):
+    assert "Fn::ImportValue" not in json.dumps(template.to_json())
+    assert stage.runtime in stage.monitoring.dependencies
 
 
 def _expected_dimensions(resource: Any) -> list[dict[str, Any]]:

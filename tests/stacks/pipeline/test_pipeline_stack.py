@@ -200,16 +200,19 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_bu
     metric = _alarm_dimensions(pipeline_build[1], "dev")
     dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
     assert list(dimensions) == ["Name", "Operation", "Resource"]
-    # The alarm's Resource is the runtime stack's export of the runtime ARN, the value of its RuntimeArn output.
+    # The alarm's Resource is the SSM parameter the runtime stack writes with the value of its RuntimeArn output.
+    (monitoring_template,) = pipeline_build[1].rglob("*devMonitoring*.template.json")
+    parameters = json.loads(monitoring_template.read_text())["Parameters"]
+    name = parameters[dimensions["Resource"]["Ref"]]["Default"]
     (runtime_template,) = pipeline_build[1].rglob("*devRuntime*.template.json")
-    outputs = json.loads(runtime_template.read_text())["Outputs"]
-    exported = next(
-        o["Value"]
-        for o in outputs.values()
-        if o.get("Export", {}).get("Name") == dimensions["Resource"]["Fn::ImportValue"]
-    )
-    assert exported == outputs["RuntimeArn"]["Value"]
-    assert exported["Fn::GetAtt"][1] == "AgentRuntimeArn"
+    runtime = json.loads(runtime_template.read_text())
+    (published,) = [
+        r["Properties"]["Value"]
+        for r in runtime["Resources"].values()
+        if r["Type"] == "AWS::SSM::Parameter" and r["Properties"]["Name"] == name
+    ]
+    assert published == runtime["Outputs"]["RuntimeArn"]["Value"]
+    assert published["Fn::GetAtt"][1] == "AgentRuntimeArn"
     assert commands[5:] == [
         "python3 -m scripts.pipeline_smoke metric --stage dev "
         f"--namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
