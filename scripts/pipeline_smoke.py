@@ -5,7 +5,9 @@ deadline and fail with a message naming what is not READY; `write-outputs` turns
 CDK Pipelines passes as ``OUT_<Key>`` variables into the ``cdk-outputs-<stage>.json`` the client reads;
 `metric` proves, after the smoke invocations, that the metric the stage's alarms watch exists with exactly
 the alarms' dimensions (the ``Name=<runtime>::<endpoint>`` vs ``::DEFAULT`` question, docs/delivery.md):
-an alarm on a metric that never exists stays OK forever.
+an alarm on a metric that never exists stays OK forever; `alarm` proves a notification is delivered: it sets one
+of the stage's alarms to ALARM, waits until its alarm history records the SNS action as executed, and sets it
+back to OK (a topic or key policy that shuts CloudWatch out fails only there, silently).
 
 Run from the repository root as a module, so the output keys come from stacks/output_keys.py (stdlib only,
 like this script: the step installs only the client's lock)::
@@ -14,6 +16,7 @@ like this script: the step installs only the client's lock)::
     python3 -m scripts.pipeline_smoke ready --stage dev [--timeout 900] [--interval 15]
     python3 -m scripts.pipeline_smoke metric --stage dev --namespace NS --metric-name M --dimension K=V ... \
         [--timeout 1200] [--interval 30]
+    python3 -m scripts.pipeline_smoke alarm --stage dev --alarm-name NAME [--timeout 300] [--interval 10]
 """
 
 from __future__ import annotations
@@ -42,11 +45,13 @@ logger = logging.getLogger("pipeline_smoke")
 READY = "READY"
 # How long each wait may take by default. CloudFormation returns only once the runtime is READY (on platform V2
 # that includes preparing the snapshot, minutes), so `ready` waits mainly for the endpoint; `metric` for
-# ListMetrics' lag ("allow up to 15 minutes", wait_for_metric). Both together fit CodeBuild's default 60-minute
-# build timeout (tests/stacks/pipeline/test_pipeline_stack.py).
+# ListMetrics' lag ("allow up to 15 minutes", wait_for_metric); `alarm` for the notification, seconds in practice.
+# All together fit CodeBuild's default 60-minute build timeout (tests/stacks/pipeline/test_pipeline_stack.py).
 READY_TIMEOUT_SECONDS = 900.0
 METRIC_TIMEOUT_SECONDS = 1200.0
 FAILED_STATES = ("CREATE_FAILED", "UPDATE_FAILED", "DELETING")
+ALARM_TIMEOUT_SECONDS = 300.0
+SMOKE_REASON = "pipeline smoke step: proving the alarm notification is delivered"
 
 
 class SmokeError(RuntimeError):
@@ -151,6 +156,78 @@ def wait_for_metric(
         sleep(interval_seconds)
 
 
+def prove_alarm_delivery(
+    cloudwatch: Any,
+    *,
+    alarm_name: str,
+    timeout_seconds: float,
+    interval_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> str:
+    """Set ``alarm_name`` to ALARM, wait until its history records an SNS action executed, then set it to OK.
+
+    Only actions newer than the newest one recorded before are counted (CloudWatch's own timestamps, so the
+    build host's clock does not matter). ``HistoryData`` is an opaque string in botocore's cloudwatch model
+    (``AlarmHistoryItem``), so success is its ``actionState`` of ``Succeeded`` or, without one, a
+    ``HistorySummary`` of ``Successfully executed action <arn>``.
+
+    Returns:
+        the summary of the executed action.
+
+    Raises:
+        SmokeError: an action failed, or none executed by the deadline (the alarm is set back to OK either way).
+    """
+    baseline = _newest_action(cloudwatch, alarm_name)
+    cloudwatch.set_alarm_state(AlarmName=alarm_name, StateValue="ALARM", StateReason=SMOKE_REASON)
+    try:
+        deadline = clock() + timeout_seconds
+        while True:
+            actions = [a for a in _actions(cloudwatch, alarm_name) if baseline is None or a["Timestamp"] > baseline]
+            logger.info("alarm=<%s>, actions=<%d> | read alarm history", alarm_name, len(actions))
+            for action in actions:
+                state = _action_state(action)
+                if state == "Failed":
+                    raise SmokeError(f"alarm {alarm_name}: {action['HistorySummary']}")
+                if state == "Succeeded":
+                    return str(action["HistorySummary"])
+            if clock() >= deadline:
+                raise SmokeError(
+                    f"alarm {alarm_name}: no action executed {timeout_seconds:.0f} s after it was set to ALARM "
+                    "(actions disabled, or the alarm was in ALARM already?)"
+                )
+            sleep(interval_seconds)
+    finally:
+        cloudwatch.set_alarm_state(AlarmName=alarm_name, StateValue="OK", StateReason=SMOKE_REASON)
+
+
+def _actions(cloudwatch: Any, alarm_name: str, **extra: Any) -> list[dict[str, Any]]:
+    """The alarm's Action history items, newest first (one page: enough for a few state changes)."""
+    response = cloudwatch.describe_alarm_history(
+        AlarmName=alarm_name, HistoryItemType="Action", ScanBy="TimestampDescending", **extra
+    )
+    return list(response.get("AlarmHistoryItems", []))
+
+
+def _newest_action(cloudwatch: Any, alarm_name: str) -> Any:
+    newest = _actions(cloudwatch, alarm_name, MaxRecords=1)
+    return newest[0]["Timestamp"] if newest else None
+
+
+def _action_state(item: Mapping[str, Any]) -> str | None:
+    """``Succeeded``/``Failed`` for an SNS action (other actions are not the notification), else None."""
+    summary = str(item.get("HistorySummary", ""))
+    try:
+        data = json.loads(item.get("HistoryData") or "{}")
+    except ValueError:
+        data = {}
+    state = data.get("actionState") if isinstance(data, dict) else None
+    if state is None:
+        state = "Succeeded" if summary.startswith("Successfully executed action") else None
+        state = state or ("Failed" if summary.startswith("Failed to execute action") else None)
+    return state if ":sns:" in summary or ":sns:" in str(data.get("notificationResource", "")) else None
+
+
 def _metric_dimension_sets(
     cloudwatch: Any, namespace: str, metric_name: str, dimensions: Mapping[str, str]
 ) -> list[dict[str, str]]:
@@ -184,6 +261,11 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
     metric.add_argument("--dimension", action="append", default=[], type=_dimension, help="NAME=VALUE, repeatable")
     metric.add_argument("--timeout", type=float, default=METRIC_TIMEOUT_SECONDS)
     metric.add_argument("--interval", type=float, default=30.0)
+    alarm = commands.add_parser("alarm", help="set an alarm to ALARM, wait for its SNS action, set it back to OK")
+    alarm.add_argument("--stage", required=True)
+    alarm.add_argument("--alarm-name", required=True)
+    alarm.add_argument("--timeout", type=float, default=ALARM_TIMEOUT_SECONDS)
+    alarm.add_argument("--interval", type=float, default=10.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     logger.setLevel(logging.INFO)
@@ -197,6 +279,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
         runtime = outputs[stack_name(args.stage, RUNTIME)]
         if args.command == "metric":
             return _metric(runtime, args)
+        if args.command == "alarm":
+            return _alarm(runtime, args)
         return _ready(runtime, timeout=args.timeout, interval=args.interval)
     except SmokeError as e:
         print(f"smoke check failed: {e}", file=sys.stderr)
@@ -230,6 +314,22 @@ def _metric(runtime: Mapping[str, str], args: argparse.Namespace) -> int:
     except (ClientError, BotoCoreError) as e:
         raise SmokeError(f"cannot list {args.namespace} {args.metric_name} metrics: {e}") from e
     print(f"metric {args.namespace} {args.metric_name} {dimensions} exists")
+    return 0
+
+
+def _alarm(runtime: Mapping[str, str], args: argparse.Namespace) -> int:
+    """SetAlarmState and DescribeAlarmHistory through boto3 in the stage's region."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    cloudwatch = boto3.client("cloudwatch", region_name=runtime[REGION])
+    try:
+        summary = prove_alarm_delivery(
+            cloudwatch, alarm_name=args.alarm_name, timeout_seconds=args.timeout, interval_seconds=args.interval
+        )
+    except (ClientError, BotoCoreError) as e:
+        raise SmokeError(f"cannot set or read alarm {args.alarm_name}: {e}") from e
+    print(f"alarm {args.alarm_name} notified: {summary}")
     return 0
 
 

@@ -53,12 +53,20 @@ THROTTLE_THRESHOLD = 1
 LATENCY_PERIODS = 3
 
 
+def alarm_name(stack_name: str, alarm: str) -> str:
+    """``AgentCoreSession-dev-Monitoring-Latency``: a fixed name, so the pipeline's dev smoke step may set and read
+    exactly this alarm (its role names the alarm's ARN; a generated name would need a wildcard). The stack name
+    makes it unique per stage, as ``AlarmName`` (the alarm's primary identifier) must be per account and region."""
+    return f"{stack_name}-{alarm}"
+
+
 class RuntimeAlarms(Construct):
     """An SNS topic (optionally with an email subscription) and three alarms publishing to it.
 
     Attributes:
         topic: where alarm and OK notifications go; subscribe more endpoints to it.
         alarms: system errors, throttles and latency, in that order.
+        names: each alarm's name by its construct id (``SystemErrors``, ``Throttles``, ``Latency``).
     """
 
     def __init__(
@@ -73,6 +81,7 @@ class RuntimeAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = self._topic(retain)
+        self.names: dict[str, str] = {}
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms = [
@@ -146,9 +155,11 @@ class RuntimeAlarms(Construct):
     def _alarm(
         self, name: str, metric: cloudwatch.IMetric, threshold: float, periods: int, description: str
     ) -> cloudwatch.Alarm:
+        self.names[name] = alarm_name(Stack.of(self).stack_name, name)
         alarm = cloudwatch.Alarm(
             self,
             name,
+            alarm_name=self.names[name],
             metric=metric,
             threshold=threshold,
             evaluation_periods=periods,

@@ -23,7 +23,7 @@ from constructs import Construct
 from stacks.config import StageConfig
 from stacks.pipeline.pipeline_config import PipelineConfig
 from stacks.pipeline.pipeline_findings import acknowledge_pipeline_findings
-from stacks.pipeline.smoke_step import SmokeTarget, smoke_step
+from stacks.pipeline.smoke_step import NOTIFIED_ALARM, SmokeTarget, smoke_step
 from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 
@@ -192,4 +192,5 @@ def smoke_target(stage: AgentCoreSessionStage) -> SmokeTarget:
         runtime_arn=stage.monitoring.runtime.agent_runtime_arn,
         outputs={**stage.identity.stack_outputs.outputs, **stage.runtime.stack_outputs.outputs},
         alarms=stage.monitoring.monitoring.alarms.alarms,
+        notified_alarm=stage.monitoring.monitoring.alarms.names[NOTIFIED_ALARM],
     )

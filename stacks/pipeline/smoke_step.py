@@ -1,5 +1,6 @@
 """Post-deployment smoke steps: the runtime is READY and, for dev, the client's demo passes against it and
-the metric the stage's alarms watch then exists; with the wildcards their roles hold, and why.
+the metric the stage's alarms watch then exists and an alarm's notification is delivered; with the wildcards
+their roles hold, and why.
 
 WHY env_from_cfn_outputs: the stage's values (runtime id, pool, client) exist only after its deploy;
 CDK pipelines hand them to the step as environment variables read from the stacks' outputs, so the
@@ -27,7 +28,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput, Stack, Token, pipelines
+from aws_cdk import ArnFormat, CfnOutput, Stack, Token, pipelines
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
@@ -43,6 +44,10 @@ READ_RUNTIME_ACTIONS = ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:
 INVOKE_RUNTIME_ACTIONS = ("bedrock-agentcore:InvokeAgentRuntime",)
 # The dev step's metric check (scripts/pipeline_smoke.py `metric`).
 LIST_METRICS_ACTIONS = ("cloudwatch:ListMetrics",)
+# The dev step's delivery check (scripts/pipeline_smoke.py `alarm`): SetAlarmState to ALARM and back to OK, and
+# DescribeAlarmHistory for the Action item; both take the alarm as resource (service authorization reference,
+# Amazon CloudWatch: resource type alarm), so the grant names the one alarm the step sets.
+ALARM_DELIVERY_ACTIONS = ("cloudwatch:SetAlarmState", "cloudwatch:DescribeAlarmHistory")
 # JSON keys of the CI secret, mapped to the environment variables the demo commands read.
 CI_SECRET_KEYS = {
     "CI_USER_A": "user_a",
@@ -59,6 +64,9 @@ SMOKE_PYTHON_VERSION = "3.12"
 # The alarm metric every successful invocation reports (SystemErrors and Throttles may have no datapoint
 # when nothing failed); all three alarms share its dimensions (stacks/monitoring/monitoring_metrics.py).
 WATCHED_METRIC_NAME = "Latency"
+# The alarm (construct id in stacks/monitoring/monitoring_alarms.py) the dev step sets to ALARM and back to OK: the
+# one whose metric it checks; it notifies the stage's topic like the others.
+NOTIFIED_ALARM = "Latency"
 
 SMOKE_STEP_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
@@ -98,6 +106,7 @@ class SmokeTarget:
         runtime_arn: the runtime's ARN token (an alarm dimension the step receives as ``$OUT_RuntimeArn``).
         outputs: every output of the stage's stacks by key (the StackOutputs of Identity and Runtime).
         alarms: the stage's alarms (the step checks the latency alarm's metric).
+        notified_alarm: the name of the alarm the dev step sets to ALARM to prove its notification is delivered.
     """
 
     stage: str
@@ -106,6 +115,7 @@ class SmokeTarget:
     runtime_arn: str
     outputs: Mapping[str, CfnOutput]
     alarms: Sequence[cloudwatch.Alarm]
+    notified_alarm: str
 
 
 def smoke_step(
@@ -135,9 +145,11 @@ def smoke_step(
             commands += _demo_commands(target.stage)
             variables = _ci_user_variables(ci_secret_name)
         commands.append(metric_command(target))
+        commands.append(f"{SCRIPT} alarm --stage {target.stage} --alarm-name {shlex.quote(target.notified_alarm)}")
         statements.append(
             iam.PolicyStatement(sid="ListAlarmMetrics", actions=list(LIST_METRICS_ACTIONS), resources=["*"])
         )
+        statements.append(_alarm_delivery_statement(pipeline_stack, target.notified_alarm))
     return pipelines.CodeBuildStep(
         f"SmokeTest-{target.stage}",
         input=source,
@@ -221,6 +233,14 @@ def _invoke_runtime_statement(stack: Stack, runtime_name: str) -> iam.PolicyStat
     return iam.PolicyStatement(
         sid="InvokeStageRuntime", actions=list(INVOKE_RUNTIME_ACTIONS), resources=[arn, f"{arn}/runtime-endpoint/*"]
     )
+
+
+def _alarm_delivery_statement(stack: Stack, alarm_name: str) -> iam.PolicyStatement:
+    """Set and read the history of one alarm of the stage: what the delivery check calls."""
+    arn = stack.format_arn(
+        service="cloudwatch", resource="alarm", resource_name=alarm_name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+    return iam.PolicyStatement(sid="ProveAlarmDelivery", actions=list(ALARM_DELIVERY_ACTIONS), resources=[arn])
 
 
 def _read_runtime_statement(stack: Stack, runtime_name: str) -> iam.PolicyStatement:

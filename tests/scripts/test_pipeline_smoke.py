@@ -352,3 +352,132 @@ def test_metric_dimension_argument_must_be_name_equals_value(capsys):
     assert (
         "argument --dimension: dimension 'Name' must be NAME=VALUE with both parts non-empty" in capsys.readouterr().err
     )
+
+
+# --- alarm: a notification is delivered ------------------------------------------------------------------
+
+ALARM = "AgentCoreSession-dev-Monitoring-Latency"
+
+
+def _client(emulator, name: str):
+    return boto3.client(
+        name,
+        endpoint_url=emulator.endpoint_url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def alarm_topic(cloudwatch, emulator) -> tuple[str, str]:
+    """The stage's alarm topic with a queue subscribed (what the topic delivers lands there); (topic, queue URL)."""
+    sns, sqs = _client(emulator, "sns"), _client(emulator, "sqs")
+    topic = sns.create_topic(Name="alarms")["TopicArn"]
+    queue = sqs.create_queue(QueueName="alarm-mail")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    return topic, queue
+
+
+def _put_alarm(cloudwatch, topic: str, *, actions_enabled: bool = True) -> None:
+    """The stage's latency alarm as the Monitoring stack defines it: ALARM and OK notify the topic."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=ALARM,
+        Namespace=NAMESPACE,
+        MetricName="Latency",
+        Dimensions=[{"Name": k, "Value": v} for k, v in WATCHED.items()],
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=3,
+        Threshold=30000,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[topic],
+        OKActions=[topic],
+        ActionsEnabled=actions_enabled,
+    )
+
+
+def _alarm_args(timeout: str = "0") -> list[str]:
+    return ["alarm", "--stage", "dev", "--alarm-name", ALARM, "--timeout", timeout, "--interval", "0"]
+
+
+def _delivered(emulator, queue: str) -> list[str]:
+    messages = _client(emulator, "sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
+    return [json.loads(m["Body"])["NewStateValue"] for m in messages.get("Messages", [])]
+
+
+def test_alarm_command_proves_the_notification_and_sets_the_alarm_back(cloudwatch, emulator, alarm_topic):
+    topic, queue = alarm_topic
+    _put_alarm(cloudwatch, topic)
+    result = _run_script(_alarm_args(), emulator, "rt-123")
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"alarm {ALARM} notified: Successfully executed action {topic}\n",
+    ), result.stderr
+    assert cloudwatch.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["StateValue"] == "OK"
+    assert sorted(_delivered(emulator, queue)) == ["ALARM", "OK"]
+
+
+def test_alarm_history_is_served_in_botocores_shapes(cloudwatch, emulator, alarm_topic):
+    """DescribeAlarmHistory (DescribeAlarmHistoryOutput of AlarmHistoryItem) over HTTP: filters and order."""
+    topic, _ = alarm_topic
+    _put_alarm(cloudwatch, topic)
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="test")
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="same state: nothing happens")
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="test")
+    items = cloudwatch.describe_alarm_history(AlarmName=ALARM, HistoryItemType="Action")["AlarmHistoryItems"]
+    assert [(i["AlarmType"], i["HistoryItemType"], i["HistorySummary"]) for i in items] == [
+        ("MetricAlarm", "Action", f"Successfully executed action {topic}"),
+        ("MetricAlarm", "Action", f"Successfully executed action {topic}"),
+    ]
+    assert items[0]["Timestamp"] >= items[1]["Timestamp"]
+    assert json.loads(items[0]["HistoryData"])["actionState"] == "Succeeded"
+    states = cloudwatch.describe_alarm_history(AlarmName=ALARM, HistoryItemType="StateUpdate", MaxRecords=1)
+    assert [i["HistorySummary"] for i in states["AlarmHistoryItems"]] == ["Alarm updated from ALARM to OK"]
+    assert "NextToken" in states
+
+
+def test_alarm_command_fails_when_the_action_never_executes(cloudwatch, emulator, alarm_topic):
+    """Actions disabled: the state changes, nothing is sent; the step fails and leaves the alarm OK."""
+    topic, queue = alarm_topic
+    _put_alarm(cloudwatch, topic, actions_enabled=False)
+    result = _run_script(_alarm_args(), emulator, "rt-123")
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        f"smoke check failed: alarm {ALARM}: no action executed 0 s after it was set to ALARM "
+        "(actions disabled, or the alarm was in ALARM already?)\n"
+    )
+    assert cloudwatch.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["StateValue"] == "OK"
+    assert _delivered(emulator, queue) == []
+
+
+def test_alarm_command_fails_when_the_topic_cannot_be_published_to(cloudwatch, emulator, alarm_topic):
+    topic, _ = alarm_topic
+    _put_alarm(cloudwatch, topic)
+    _client(emulator, "sns").delete_topic(TopicArn=topic)
+    result = _run_script(_alarm_args("30"), emulator, "rt-123")
+    assert result.returncode == 1
+    assert result.stderr.endswith(f"smoke check failed: alarm {ALARM}: Failed to execute action {topic}\n")
+    assert "Traceback" not in result.stderr
+
+
+def test_alarm_command_counts_only_actions_after_its_own_state_change(cloudwatch, emulator, alarm_topic):
+    """An earlier notification does not count: with actions disabled now, the old one is ignored."""
+    topic, _ = alarm_topic
+    _put_alarm(cloudwatch, topic)
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="earlier")
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="earlier")
+    cloudwatch.disable_alarm_actions(AlarmNames=[ALARM])
+    result = _run_script(_alarm_args(), emulator, "rt-123")
+    assert result.returncode == 1, result.stdout
+
+
+def test_alarm_command_succeeds_after_earlier_notifications(cloudwatch, emulator, alarm_topic):
+    """The baseline is the newest earlier action; the step's own, right after it, still counts."""
+    topic, _ = alarm_topic
+    _put_alarm(cloudwatch, topic)
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="earlier")
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="earlier")
+    result = _run_script(_alarm_args(), emulator, "rt-123")
+    assert result.returncode == 0, result.stderr

@@ -904,6 +904,7 @@ def bare_star_acknowledgments(stacks: Sequence[SynthesizedStack], report: dict[s
 SAMPLE_RUNTIME_SUFFIX = "a1B2c3D4e5"
 PSEUDO_VALUES = {"<AWS::Partition>": "aws", "<AWS::URLSuffix>": "amazonaws.com"}
 SMOKE_SCRIPT = re.compile(r"-m scripts\.pipeline_smoke\s+(\S+)")
+ALARM_NAME_ARGUMENT = re.compile(r"--alarm-name\s+(\S+)")
 CLIENT_COMMAND = re.compile(r"-m client\s+(\S+)")
 
 
@@ -943,7 +944,8 @@ def command_calls(command: str, runtime: StageRuntime, *, account: str, region: 
     """The calls ``command`` makes with the step's role, or a problem when it cannot work on this runtime.
 
     From the code each command runs: scripts/pipeline_smoke.py (``ready``: get_agent_runtime and
-    get_agent_runtime_endpoint; ``metric``: ListMetrics, no resource-level permissions), client/agent_client.py
+    get_agent_runtime_endpoint; ``metric``: ListMetrics, no resource-level permissions; ``alarm``: SetAlarmState
+    and DescribeAlarmHistory on the ``--alarm-name`` alarm), client/agent_client.py
     (IAM: boto3 invoke_agent_runtime with the endpoint as qualifier, checked against the runtime and its
     endpoint ARN as the L2's grant_invoke_runtime grants; JWT: a bearer token, no IAM call; ``login`` calls
     Cognito's InitiateAuth, which takes no AWS credentials, and is refused by the client on an IAM runtime).
@@ -957,6 +959,12 @@ def command_calls(command: str, runtime: StageRuntime, *, account: str, region: 
                 Call("bedrock-agentcore:GetAgentRuntimeEndpoint", endpoint_arn),
             ],
             "metric": [Call("cloudwatch:ListMetrics", "*")],
+            "alarm": [
+                Call(action, f"arn:aws:cloudwatch:{region}:{account}:alarm:{shlex.split(name.group(1))[0]}")
+                for name in [ALARM_NAME_ARGUMENT.search(command)]
+                if name
+                for action in ("cloudwatch:SetAlarmState", "cloudwatch:DescribeAlarmHistory")
+            ],
         }
         return known.get(script.group(1), f"`{command}`: pipeline_smoke {script.group(1)} has no known calls")
     if client := CLIENT_COMMAND.search(command):

@@ -763,6 +763,40 @@ def test_smoke_rule_catches_an_iam_demo_without_invoke_permission(stacks_of):
     ]
 
 
+@pytest.mark.parametrize("name", ["pipeline", "pipeline-iam"])
+def test_smoke_rule_catches_an_alarm_check_without_its_grant(stacks_of, name):
+    """The delivery check sets and reads the stage's latency alarm: without the grant, both calls are denied."""
+    stacks = rules.mutable(stacks_of(name))
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    for _, policy in pipeline.resources("AWS::IAM::Policy"):
+        document = policy["Properties"]["PolicyDocument"]
+        document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "ProveAlarmDelivery"]
+    arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:AgentCoreSession-dev-Monitoring-Latency"
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not cloudwatch:SetAlarmState on {arn}",
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not cloudwatch:DescribeAlarmHistory on {arn}",
+    ]
+
+
+def test_smoke_rule_catches_a_grant_on_another_alarm(stacks_of):
+    """A grant naming the prod alarm does not let the dev step set the dev alarm."""
+    stacks = rules.mutable(stacks_of("pipeline"))
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    for _, policy in pipeline.resources("AWS::IAM::Policy"):
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement.get("Sid") == "ProveAlarmDelivery":
+                statement["Resource"] = rules.render(statement["Resource"]).replace("-dev-", "-prod-")
+    arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:AgentCoreSession-dev-Monitoring-Latency"
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not cloudwatch:SetAlarmState on {arn}",
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not cloudwatch:DescribeAlarmHistory on {arn}",
+    ]
+
+
 def test_smoke_rule_catches_a_cognito_login_against_an_iam_runtime(stacks_of):
     """Main ran the JWT login steps whatever the authorizer: on an IAM runtime the client refuses to log in."""
     stacks = rules.mutable(stacks_of("pipeline-iam"))

@@ -213,7 +213,7 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_bu
     ]
     assert published == runtime["Outputs"]["RuntimeArn"]["Value"]
     assert published["Fn::GetAtt"][1] == "AgentRuntimeArn"
-    assert commands[5:] == [
+    assert commands[5:6] == [
         "python3 -m scripts.pipeline_smoke metric --stage dev "
         f"--namespace {metric['Namespace']} --metric-name {metric['MetricName']} "
         f"--dimension Name={dimensions['Name']} --dimension Operation={dimensions['Operation']} "
@@ -226,7 +226,38 @@ def test_dev_smoke_then_checks_the_metric_the_alarms_watch(projects, pipeline_bu
     )
 
 
-def test_only_the_dev_smoke_role_may_list_metrics(template):
+def test_dev_smoke_then_proves_the_latency_alarm_notifies(projects, pipeline_build, template):
+    """The step names the dev stage's synthesized latency alarm, and its role may set and read exactly that one."""
+    commands = _project(projects, "PipelinedevSmokeTest")["spec"]["phases"]["build"]["commands"]
+    (monitoring,) = pipeline_build[1].rglob("*devMonitoring*.template.json")
+    alarms = json.loads(monitoring.read_text())["Resources"]
+    (latency,) = [r for k, r in alarms.items() if r["Type"] == "AWS::CloudWatch::Alarm" and "Latency" in k]
+    name = latency["Properties"]["AlarmName"]
+    assert name == "AgentCoreSession-dev-Monitoring-Latency"
+    assert commands[6:] == [f"python3 -m scripts.pipeline_smoke alarm --stage dev --alarm-name {name}"]
+    granted = [
+        statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if "cloudwatch:SetAlarmState" in statement["Action"]
+    ]
+    assert granted == [
+        {
+            "Action": ["cloudwatch:SetAlarmState", "cloudwatch:DescribeAlarmHistory"],
+            "Effect": "Allow",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, f":cloudwatch:us-east-1:123456789012:alarm:{name}"],
+                ]
+            },
+            "Sid": "ProveAlarmDelivery",
+        }
+    ]
+
+
+def test_only_the_dev_smoke_role_may_use_cloudwatch(template):
     listed = {}
     for stage in ("dev", "prod"):
         policy = next(
@@ -235,10 +266,14 @@ def test_only_the_dev_smoke_role_may_list_metrics(template):
             if r["Type"] == "AWS::IAM::Policy" and k.startswith(f"Pipeline{stage}SmokeTest")
         )
         listed[stage] = [s for s in policy["Statement"] if "cloudwatch" in json.dumps(s["Action"])]
-    assert listed == {
-        "dev": [{"Sid": "ListAlarmMetrics", "Effect": "Allow", "Action": "cloudwatch:ListMetrics", "Resource": "*"}],
-        "prod": [],
+    assert [s["Sid"] for s in listed["dev"]] == ["ListAlarmMetrics", "ProveAlarmDelivery"]
+    assert listed["dev"][0] == {
+        "Sid": "ListAlarmMetrics",
+        "Effect": "Allow",
+        "Action": "cloudwatch:ListMetrics",
+        "Resource": "*",
     }
+    assert listed["prod"] == []
 
 
 def test_prod_smoke_does_not_run_the_demo_or_read_the_secret(projects):
@@ -489,11 +524,12 @@ def test_iam_dev_smoke_runs_the_demo_signed_by_its_own_role_without_cognito(synt
 def test_smoke_waits_fit_in_the_build_timeout(projects, stage):
     """The runtime may take minutes to become READY (V2 prepares its snapshot): the step's waits must end before
     CodeBuild stops the build (TimeoutInMinutes absent: 60, botocore codebuild CreateProject timeoutInMinutes)."""
-    from scripts.pipeline_smoke import METRIC_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS
+    from scripts.pipeline_smoke import ALARM_TIMEOUT_SECONDS, METRIC_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS
 
     project = _project(projects, f"Pipeline{stage}SmokeTest")
     commands = project["spec"]["phases"]["build"]["commands"]
     waits = READY_TIMEOUT_SECONDS + (METRIC_TIMEOUT_SECONDS if any(" metric " in c for c in commands) else 0)
+    waits += ALARM_TIMEOUT_SECONDS if any(" alarm " in c for c in commands) else 0
     assert not any("--timeout" in c for c in commands)  # the defaults above apply
     assert waits < project.get("TimeoutInMinutes", 60) * 60
 
