@@ -147,5 +147,5 @@ def smoke_target(stage: AgentCoreSessionStage) -> SmokeTarget:
         runtime_name=stage.config.runtime_name,
         runtime_arn=stage.runtime.runtime.agent_runtime_arn,
         outputs={**stage.identity.stack_outputs.outputs, **stage.runtime.stack_outputs.outputs},
-        alarms=stage.monitoring.monitoring.alarms.alarms,
+        alarms=stage.monitoring.alarms.alarms,
     )

@@ -31,7 +31,7 @@ from bench.targets import AGENT_BEDROCK, BASELINE_BEDROCK, TargetSpec, started_t
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
 from local.processes import REPO_ROOT, ServerProcess, health_answers
 from stacks.config import load_stage_config
-from tests.bench.conftest import two_sessions
+from tests.bench.two_sessions import two_sessions
 
 SETTINGS = DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from local.runtime import LocalRuntime
-from tests.client.conftest import run_demo
+from tests.client.client_runs import run_demo
 
 
 def test_demo_holds_all_three_claims_via_console_entry_point(local_runtime: LocalRuntime, tmp_path: Path):

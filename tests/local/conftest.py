@@ -19,27 +19,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from local.aws_emulator import Emulator, start_emulator
+from local.aws_emulator import Emulator
 from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.identity_pool import LOCAL_CREDENTIALS, LocalIdentity, create_identity
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
+from tests.local.runtime_values import ENDPOINT, REGION, RUNTIME_ARN
 
-REGION = "us-east-1"
-RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
-ENDPOINT = "live"
 PASSWORD = "Corr3ct-Horse-Battery!"
 KEY_PAIR = LocalKeyPair(
     access_key_id="AKIALOCALTESTKEY0001", secret_access_key="local-test-secret-of-forty-characters-00"
 )
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    running = start_emulator()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="session")

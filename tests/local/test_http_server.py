@@ -22,7 +22,7 @@ from local.agent_process import start_agent_process
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.processes import REPO_ROOT, listening_addresses, python_module
-from tests.local.conftest import ENDPOINT, RUNTIME_ARN
+from tests.local.runtime_values import ENDPOINT, RUNTIME_ARN
 from tests.support.local_banner import read_banner
 from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed, response_parts
 

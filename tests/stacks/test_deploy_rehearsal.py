@@ -17,7 +17,8 @@ import pytest
 
 from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
-from tests.stacks.conftest import CONFIGURATIONS, REPO, build_pipeline, build_stage
+from tests.support.cdk_app import CONFIGURATIONS, build_pipeline, build_stage
+from tests.support.paths import REPO
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from stacks.nag_report import UnacknowledgedFindings, findings, raise_on_findings
-from tests.stacks.conftest import CONFIGURATIONS, REPO, run_cdk
+from tests.support.cdk_app import CONFIGURATIONS, run_cdk
+from tests.support.paths import REPO
 
 # Where each acknowledged rule may sit: the one construct it concerns (regex on the construct path).
 ACKNOWLEDGED_AT = {

@@ -15,13 +15,13 @@ import pytest
 from aws_cdk.assertions import Template
 
 from app import PIPELINE_STACK_NAME, build_app, build_pipeline_app
-from stacks.constructs.iam_wildcards import acknowledgeable, render
+from stacks.iam_wildcards import acknowledgeable, render
 from stacks.nag_report import findings
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.pipeline.smoke_step import CI_SECRET_KEYS
-from tests.stacks.conftest import CONNECTION_ARN, PIPELINE_CONTEXT, cdk_json_context
+from tests.support.cdk_app import CONNECTION_ARN, PIPELINE_CONTEXT, cdk_json_context
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 SECRET_NAME = "agentcore-session/ci-users"
 
 
