@@ -47,7 +47,7 @@ def lint_run(synthesized: Callable[[str], Path], tmp_path_factory: pytest.TempPa
     broken.write_text(json.dumps(BROKEN_TEMPLATE))
     files = [*sorted({path for paths in templates.values() for path in paths}), broken]
     result = subprocess.run([*CFN_LINT, *map(str, files)], cwd=REPO, capture_output=True, text=True, timeout=600)
-    # Exit code 1 is a crash (no report); 2, 4, 8 and their sums are findings (cfn-lint's documented bitmask).
+    # Findings exit 2, 4 or 8 OR'd together (cfnlint/runner/cli.py, Runner._exit); 1 is an uncaught exception.
     assert result.returncode != 1 and result.stderr == "", result.stderr
     report = json.loads(result.stdout)
     return LintRun(templates, broken, [(Path(match["Filename"]), match["Rule"]["Id"]) for match in report])
