@@ -22,6 +22,17 @@ from tests.support.paths import REPO
 FOLDER_MARKERS = {"container": "container", "deployed": "slow", "bench": "slow"}
 # Fixtures that start an agent server process (uvicorn, 1-3 s each) per test or per module.
 PROCESS_FIXTURES = frozenset({"agent_starter", "shared_agent"})
+# Modules whose tests are real processes by design (binding, `python -m …` entry points, the demo as a user runs
+# it, the whole local runtime per test); their folders' other modules stay in the fast tier.
+SLOW_MODULES = frozenset(
+    {
+        "tests/agent/test_binding.py",
+        "tests/agent/test_entrypoint_openai.py",
+        "tests/client/test_demo.py",
+        "tests/client/test_iam_mode.py",
+        "tests/local/test_deployed_twin.py",
+    }
+)
 # Folders whose tests share session fixtures that are costly to build (tests/stacks: every configuration
 # synthesized once). Each runs on one xdist worker, scheduled first so the other worker takes the rest meanwhile;
 # any other test module is one xdist group of its own, so its module fixtures start once.
@@ -42,9 +53,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marker = FOLDER_MARKERS.get(folder)
         if marker is not None:
             item.add_marker(marker)
-        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        module = item.path.relative_to(REPO).as_posix()
+        if module in SLOW_MODULES or PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker("slow")
-        group = folder if folder in ONE_WORKER_FOLDERS else item.path.relative_to(REPO).as_posix()
+        group = folder if folder in ONE_WORKER_FOLDERS else module
         item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: (folder_of(item.path) or "") not in ONE_WORKER_FOLDERS)  # stable: order kept
 

@@ -81,6 +81,7 @@ def test_nag_gate_fails_in_process_synth_on_a_new_wildcard(build):
     assert NEW_WILDCARD in str(error.value)
 
 
+@pytest.mark.slow  # the CDK CLI (Node.js) runs the app in a child process
 def test_nag_gate_fails_cli_synth_on_a_new_wildcard(tmp_path):
     """Under the CDK CLI the plugin failure does not raise in Python; app.py's gate must catch it."""
     wrapper = tmp_path / "wildcard_app.py"

@@ -124,6 +124,7 @@ def _documented_command() -> str:
     return match.group(1)
 
 
+@pytest.mark.slow  # the CDK CLI (Node.js) runs the app in a child process
 def test_documented_offline_pipeline_synth_works_without_aws(tmp_path):
     command = _documented_command()
     assert "pipeline_connection_arn=arn:aws:codeconnections:" in command
