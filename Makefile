@@ -31,8 +31,11 @@ LOCKS := requirements-dev.lock agent/requirements.lock client/requirements.lock
 
 .PHONY: help setup lock synth test test-fast lint cfn-lint deploy diff destroy dev local bench bump-base-image clean
 
+# A help text may name a variable, e.g. $(OUTPUTS_FILE): it is shown with the value this run of make gives it.
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' -v outputs_file='$(OUTPUTS_FILE)' \
+		'{gsub(/\$$\(OUTPUTS_FILE\)/, outputs_file, $$2); printf "  %-16s %s\n", $$1, $$2}'
 
 # Bootstrap: a plain venv's pip installs the uv pinned (with its hashes) in requirements-dev.lock.
 $(UV):
@@ -57,8 +60,12 @@ setup: $(VENV)/.installed node_modules/.installed ## Create .venv from the hash-
 lock: $(UV) ## Compile every requirement file into its hash-pinned lock (UPGRADE=1: newest versions of everything).
 	$(BIN)/python scripts/locks.py compile --uv $(UV) $(if $(UPGRADE),--upgrade)
 
+# The stages' stacks are not top-level, so the CLI ends every synth with "Supply a stack id () to display its
+# template.": it prints that at info level whenever a synth selects other than one stack, and no option lowers the
+# level below info (aws-cdk 2.1148 lib/cli/cdk-toolkit.js synth(), lib/cli/cli.js determineIoMessageLevel). That
+# one line is dropped; every other line, warnings included, is shown (on stdout), and cdk's exit code is kept.
 synth: setup ## Synthesize the app for STAGE (default dev) and print a summary. No AWS account needed.
-	$(CDK) synth --quiet
+	set -o pipefail; $(CDK) synth --quiet 2>&1 | sed '/^Supply a stack id (.*) to display its template\.$$/d'
 	$(BIN)/python scripts/synth_summary.py cdk.out
 
 test: lint ## Run the linters, then the whole test suite in parallel (no AWS; the container test's image build needs PyPI).
@@ -70,6 +77,7 @@ test-fast: lint ## Run the linters, then the fast tier: no container, restore, b
 deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.
 	$(BIN)/python -m scripts.deploy_notice --stage $(STAGE)
 	$(CDK) deploy --all --require-approval never --outputs-file $(OUTPUTS_FILE)
+	$(BIN)/python -m scripts.log_retention --stage $(STAGE)
 
 diff: setup ## Show what a deploy of STAGE would change.
 	$(CDK) diff --all
@@ -90,8 +98,8 @@ local: setup ## Run the whole flow offline: moto, the front door (AUTHORIZER=jwt
 bench: setup ## Benchmark the agent against the reference design, no AWS (~8-15 min; BENCH_QUICK=1 for ~3 min).
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-dev: setup ## Run the agent on HOST:PORT (default 127.0.0.1:8080) with the file session store.
-	SESSION_STORE=$${SESSION_STORE:-file} HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m agent
+dev: setup ## Run the agent on HOST:PORT (default 127.0.0.1:8080) with the file session store; no model or AWS credentials: the Bedrock stand-in answers.
+	SESSION_STORE=$${SESSION_STORE:-file} HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m local.dev_agent
 
 bump-base-image: setup ## Pin agent/Dockerfile's base image to its tag's current digest (needs a registry), then re-lock.
 	$(BIN)/python scripts/bump_base_image.py

@@ -1,9 +1,23 @@
-"""The ASGI app: BedrockAgentCoreApp serving one isolated, persistent Strands agent per session.
+"""The ASGI app: a Starlette app serving AgentCore's HTTP contract, one isolated, persistent Strands agent per session.
 
-``create_app(settings=None, *, model_factory=None)`` is the contract tests and ``python -m agent`` use.
-Flow of one request: body (size and time bounded) → JSON → session header → caller (JWT ``sub``; IAM mode: the
-end-user header) → payload → owner check → session (waited for on the event loop, per-session lock) → turn in a
-worker thread → JSON or SSE answer; every outcome is logged once.
+``create_app(settings=None, *, model_factory=None)`` is the contract tests and ``python -m agent`` use; calling it
+is the agent's startup (``agent/lifecycle.py``). Flow of one request: body (size and time bounded) → JSON →
+session header → caller (JWT ``sub``; IAM mode: the end-user header) → payload → owner check → session (waited
+for on the event loop, per-session lock) → turn in a worker thread → JSON or SSE answer; every outcome is
+logged once.
+
+Why a plain Starlette app and not ``BedrockAgentCoreApp``: bedrock_agentcore 1.25's app (``runtime/app.py``)
+reads the whole body before the entrypoint runs (``await request.json()``, no size or time limit), answers bad
+JSON in its own shape (``{"error": "Invalid JSON", "details": ...}``), serves ``/ping`` as a sync route from
+the worker-thread pool, and runs an async entrypoint on a second event loop in another thread, holding a
+worker thread per open stream (``_async_gen_to_sync_gen`` iterated by ``iterate_in_threadpool``). Every one of
+those contradicts this contract (bounded bodies, one error shape, ``/ping`` never queued behind turns, waiting
+without threads); fixing them around the SDK meant overriding its private members. The contract itself is
+small (``POST /invocations``, ``GET /ping``; devguide ``runtime-http-protocol-contract``), so it is served
+here directly, and the SDK is used through its public API only: ``BedrockAgentCoreContext`` (request and
+session ids for SDK code such as the Memory session manager) and ``PingStatus`` (``agent/health.py``). Not
+carried over: config bundles and routing-experiment span attributes read from baggage (``runtime/tracing.py``),
+features this agent does not use, and the debug task actions.
 """
 
 from __future__ import annotations
@@ -18,10 +32,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio.to_thread
-from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
 from strands import Agent
 
 from agent.caller_identity import caller_actor
@@ -37,9 +53,11 @@ from agent.errors import (
     SessionForbiddenError,
     StoreError,
 )
+from agent.lifecycle import AgentLifecycle
 from agent.model_factory import ModelFactory, model_factory_for
 from agent.request_log import log_request
 from agent.request_payload import SESSION_HEADER, Invocation, parse_json_body, validate_payload, validate_session_id
+from agent.restore_watch import RestoreWatch
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore, build_session_store
 from agent.settings import Settings
@@ -55,31 +73,6 @@ STREAM_ENDED = "the stream ended without a result"  # a streamed turn that stopp
 BYTES_PER_PROMPT_CHAR = 12
 BODY_SLACK_BYTES = 64 * 1024
 SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
-
-
-class AgentServerApp(BedrockAgentCoreApp):
-    """BedrockAgentCoreApp that serves ``/invocations`` on the event loop and ``/ping`` without a thread.
-
-    The base class runs a sync entrypoint through Starlette's ``run_in_threadpool`` and serves its sync
-    ``/ping`` route from the same pool (anyio's default limiter, 40 threads; ``_invoke_handler`` and
-    ``_handle_ping`` in ``bedrock_agentcore/runtime/app.py``). A request waiting there for a busy session held
-    one of those threads, so a crowd on one session starved ``/ping`` (AgentCore's health check) and every
-    other session. Here the handler is a coroutine: waiting is an ``await``, and a worker thread is used only
-    while a turn or a store call actually runs. The base class still builds the request context.
-    """
-
-    def __init__(self, invocations: InvocationHandler) -> None:
-        super().__init__()
-        self._invocations = invocations
-
-    async def _handle_invocation(self, request: Request) -> Response:
-        self._build_request_context(request)
-        return await self._invocations.handle(request)
-
-    async def _handle_ping(self, request: Request) -> Response:
-        # The base class's answer, on the event loop: it is sync and cheap, so no worker thread is needed.
-        response: Response = super()._handle_ping(request)  # type: ignore[no-untyped-call]  # unannotated upstream
-        return response
 
 
 def error_response(error: ApiError, request_id: str) -> JSONResponse:
@@ -111,9 +104,9 @@ class InvocationHandler:
 
     async def handle(self, request: Request) -> Response:
         started = time.monotonic()
-        # The base class's request context already holds the header's request id, or one it generated.
-        request_id = BedrockAgentCoreContext.get_request_id() or str(uuid.uuid4())
+        request_id = request.headers.get(REQUEST_ID_HEADER) or str(uuid.uuid4())
         session_id, actor_id, stream = request.headers.get(SESSION_HEADER), None, False
+        BedrockAgentCoreContext.set_request_context(request_id, session_id)
         try:
             payload = parse_json_body(await self._read_body(request))
             session_id = validate_session_id(session_id)
@@ -318,15 +311,23 @@ def _keep_after_failure(store: SessionStore) -> Callable[[Any], bool]:
     return keep
 
 
-def create_app(settings: Settings | None = None, *, model_factory: ModelFactory | None = None) -> AgentServerApp:
-    """Build the ASGI app from settings (read from the environment when None).
+def create_app(
+    settings: Settings | None = None,
+    *,
+    model_factory: ModelFactory | None = None,
+    lifecycle: AgentLifecycle | None = None,
+) -> Starlette:
+    """Start the agent (``AgentLifecycle.warm_up``) and build its ASGI app from settings.
 
     Args:
         settings: validated settings; ``Settings.from_env()`` when omitted.
         model_factory: returns the Strands ``Model`` for an agent; defaults to the configured provider's one
-            shared client. Tests inject a scripted model here.
+            shared client, built on first use. Tests inject a scripted model here.
+        lifecycle: the startup / after-restore / per-request state; one on the real clocks when omitted.
     """
     settings = settings or Settings.from_env()
+    lifecycle = lifecycle or AgentLifecycle(settings)
+    lifecycle.warm_up()  # before the app exists: its telemetry middleware takes the tracer with the safe ids
     store = build_session_store(settings)
     registry = SessionRegistry(
         create_agent=_agent_builder(store, model_factory or model_factory_for(settings)),
@@ -336,10 +337,16 @@ def create_app(settings: Settings | None = None, *, model_factory: ModelFactory 
         max_waiters=settings.session_max_waiters,
         keep_after_failure=_keep_after_failure(store),
     )
-    app = AgentServerApp(InvocationHandler(settings=settings, store=store, registry=registry))
-    # The base app logs its own line per request (WARNING for every 4xx); ours (agent.requests) is the one
-    # with outcome and latency, so keep only the base app's errors.
-    logging.getLogger("bedrock_agentcore.app").setLevel(logging.ERROR)
+    invocations = InvocationHandler(settings=settings, store=store, registry=registry)
+    app = Starlette(
+        routes=[
+            Route("/invocations", invocations.handle, methods=["POST"]),
+            Route("/ping", lifecycle.health.ping, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(RestoreWatch, detector=lifecycle.detector, after_restore=lifecycle.after_restore),
+        ],
+    )
     logger.info(
         "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> "
         "| agent app ready",

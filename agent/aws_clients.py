@@ -22,12 +22,14 @@ memory, actor and session), and the managers keep those per conversation, so iso
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import logging
 import threading
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,9 @@ class SharedClientSession(boto3.Session):
     """
 
     def __init__(self, *, region_name: str | None = None) -> None:
-        super().__init__(region_name=region_name)
+        # Our own botocore session, so startup can warm its loader through public API (agent/warm_up.py).
+        self.botocore_session = botocore.session.get_session()
+        super().__init__(region_name=region_name, botocore_session=self.botocore_session)
         self._clients: dict[ClientKey, Any] = {}
         self._clients_lock = threading.Lock()
 
@@ -88,3 +92,30 @@ class SharedClientSession(boto3.Session):
             *((name, repr(value)) for name, value in others),
             *((f"config.{name}", repr(value)) for name, value in options),
         )
+
+
+@functools.cache
+def shared_session(region_name: str | None) -> SharedClientSession:
+    """The process's one session per region: the stores and the Bedrock model share its clients and its loader.
+
+    Creating it fetches nothing: a boto3 session resolves credentials when its first client is built.
+    """
+    return SharedClientSession(region_name=region_name)
+
+
+class LazyClient:
+    """Stands for ``session.client(service_name, **options)`` and builds that client on first use.
+
+    botocore's ``create_client`` resolves credentials, which on AgentCore calls the microVM's metadata service.
+    Objects made at startup (the owner records) hold this instead of a client, so no client, credential or
+    socket exists before a platform V2 snapshot (``agent/lifecycle.py``); the session hands out the same
+    client on every use afterwards.
+    """
+
+    def __init__(self, session: SharedClientSession, service_name: str, **options: Any) -> None:
+        self._session = session
+        self._service_name = service_name
+        self._options = options
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session.client(self._service_name, **self._options), name)

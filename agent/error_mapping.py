@@ -9,7 +9,10 @@ failed" and a model outage never reads as a bug:
   operation (the operation names come from botocore's service model), and botocore's connection-level
   failures (``ConnectionError``: ``EndpointConnectionError``, ``ConnectTimeoutError``…; ``HTTPClientError``:
   ``ReadTimeoutError``, ``ConnectionClosedError``…): by the time a turn runs, the only botocore client
-  outside the store boundary is the Bedrock model's.
+  outside the store boundary is the Bedrock model's. For the same reason botocore's credential-resolution
+  failures (``NoCredentialsError``, ``PartialCredentialsError``, ``CredentialRetrievalError``, SSO token errors)
+  are the model's, and their message says what to set: with no AWS credentials the Bedrock client fails
+  while signing, before any request leaves.
 - session store (503 ``store_error``): Strands' ``SessionException``, which is also what the store boundary
   in ``agent/session_store.py`` turns every failure inside a session manager into.
 - anything else (500 ``internal_error``).
@@ -22,7 +25,15 @@ from __future__ import annotations
 
 import functools
 
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import (
+    ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    SSOError,
+    TokenRetrievalError,
+)
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from strands.types.exceptions import (
     ContextWindowOverflowException,
@@ -40,6 +51,18 @@ STRANDS_MODEL_EXCEPTIONS: tuple[type[BaseException], ...] = (
     MaxTokensReachedException,
 )
 BOTOCORE_CONNECTION_FAILURES: tuple[type[BaseException], ...] = (BotocoreConnectionError, HTTPClientError)
+BOTOCORE_CREDENTIAL_FAILURES: tuple[type[BaseException], ...] = (
+    NoCredentialsError,
+    PartialCredentialsError,
+    CredentialRetrievalError,
+    TokenRetrievalError,
+    SSOError,
+)
+MISSING_CREDENTIALS_HINT = (
+    "the model provider has no usable AWS credentials: give the agent credentials allowed to invoke the model "
+    "(AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or set MODEL_PROVIDER=openai with "
+    "OPENAI_BASE_URL"
+)
 
 
 def api_error_for(error: BaseException) -> ApiError:
@@ -48,6 +71,8 @@ def api_error_for(error: BaseException) -> ApiError:
     if isinstance(error, ApiError):
         return error
     name = type(error).__name__
+    if isinstance(error, BOTOCORE_CREDENTIAL_FAILURES):
+        return ModelError(f"{MISSING_CREDENTIALS_HINT} ({name}); see server logs for this request id")
     if is_provider_error(error):
         return ModelError(f"the model call failed ({name}); see server logs for this request id")
     if isinstance(error, SessionException):
@@ -57,7 +82,8 @@ def api_error_for(error: BaseException) -> ApiError:
 
 def is_provider_error(error: BaseException) -> bool:
     """True for the exceptions a model provider (Bedrock, an OpenAI-compatible endpoint) raises."""
-    if isinstance(error, STRANDS_MODEL_EXCEPTIONS + BOTOCORE_CONNECTION_FAILURES + _openai_errors()):
+    provider_types = STRANDS_MODEL_EXCEPTIONS + BOTOCORE_CONNECTION_FAILURES + BOTOCORE_CREDENTIAL_FAILURES
+    if isinstance(error, provider_types + _openai_errors()):
         return True
     return isinstance(error, ClientError) and error.operation_name in _bedrock_runtime_operations()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,17 +21,34 @@ def model_factory_for(settings: Settings) -> ModelFactory:
     A Strands model holds configuration and an SDK client, never a conversation (that lives on each
     session's ``Agent``), and its clients are safe to share across threads, so sessions stay isolated
     while sharing it. Measured (docs/bench.md): a ``BedrockModel`` per session cost ~180 ms and
-    6.5–8.6 MiB of resident memory each; shared, an idle session costs tens of KiB. The provider
-    module is imported here, at startup, so the first request does not pay for it.
+    6.5–8.6 MiB of resident memory each; shared, an idle session costs tens of KiB.
+
+    The model is built on the first call, not here: ``BedrockModel`` creates its boto3 client in its
+    constructor, and botocore's ``create_client`` resolves credentials then, which on AgentCore means a call
+    to the microVM's metadata service. Before a platform V2 snapshot that would put one instance's
+    credentials (and their expiry) into every restored instance (``agent/lifecycle.py``). Startup imports the
+    provider's modules instead (``agent/warm_up.py``).
     """
-    model = _openai_model(settings) if settings.model_provider == "openai" else _bedrock_model(settings)
-    return lambda: model
+    build = functools.partial(_openai_model if settings.model_provider == "openai" else _bedrock_model, settings)
+    lock = threading.Lock()
+    built: list[Model] = []
+
+    def shared_model() -> Model:
+        with lock:
+            if not built:
+                built.append(build())
+            return built[0]
+
+    return shared_model
 
 
 def _bedrock_model(settings: Settings) -> Model:
     from strands.models.bedrock import BedrockModel
 
-    return BedrockModel(model_id=settings.model_id, region_name=settings.aws_region)
+    from agent.aws_clients import shared_session
+
+    # The process's shared session: its loader was warmed at startup (agent/warm_up.py).
+    return BedrockModel(model_id=settings.model_id, boto_session=shared_session(settings.aws_region))
 
 
 def _openai_model(settings: Settings) -> Model:
@@ -50,7 +68,7 @@ def _openai_model(settings: Settings) -> Model:
         def _resolve_client_args(self) -> dict[str, Any]:
             return {
                 **super()._resolve_client_args(),
-                "http_client": openai.DefaultAsyncHttpxClient(verify=_tls_context()),
+                "http_client": openai.DefaultAsyncHttpxClient(verify=shared_tls_context()),
             }
 
     client_args = {"base_url": settings.openai_base_url, "api_key": settings.openai_api_key}
@@ -58,7 +76,7 @@ def _openai_model(settings: Settings) -> Model:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
+def shared_tls_context() -> ssl.SSLContext:
     """The process's one trust store (honours SSL_CERT_FILE / SSL_CERT_DIR like httpx's default)."""
     import httpx
 

@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar
 from strands.session.session_manager import SessionManager
 from strands.types.exceptions import SessionException
 
-from agent.aws_clients import STRANDS_CLIENT_CONFIG, SharedClientSession
+from agent.aws_clients import STRANDS_CLIENT_CONFIG, LazyClient, shared_session
 from agent.session_owners import (
     AgentCoreMemoryOwnerRecords,
     FileOwnerRecords,
@@ -140,7 +140,7 @@ def _s3_store(settings: Settings) -> SessionStore:
     bucket, prefix = settings.session_bucket or "", settings.session_prefix
     # One S3 client for the owner records and every conversation (agent/aws_clients.py); each manager keeps
     # its own bucket and prefix, so conversations stay apart exactly as with a client each.
-    aws = SharedClientSession(region_name=settings.aws_region)
+    aws = shared_session(settings.aws_region)
     manager_class = bounded(S3SessionManager)
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
@@ -148,7 +148,7 @@ def _s3_store(settings: Settings) -> SessionStore:
             session_id=session_id, bucket=bucket, prefix=f"{prefix}actors/{actor_id}/", boto_session=aws
         )
 
-    owners = OwnerRegistry(S3OwnerRecords(aws.client("s3", config=STRANDS_CLIENT_CONFIG), bucket, prefix))
+    owners = OwnerRegistry(S3OwnerRecords(LazyClient(aws, "s3", config=STRANDS_CLIENT_CONFIG), bucket, prefix))
     return SessionStore(persists=True, session_manager=manager, owners=owners)
 
 
@@ -159,7 +159,7 @@ def _memory_store(settings: Settings) -> SessionStore:
     memory_id = settings.memory_id or ""
     # The Memory clients are built once and shared by the owner records and every conversation
     # (agent/aws_clients.py); each manager keeps its own actor and session ids.
-    aws = SharedClientSession(region_name=settings.aws_region)
+    aws = shared_session(settings.aws_region)
     manager_class = bounded(AgentCoreMemorySessionManager)
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
@@ -167,7 +167,7 @@ def _memory_store(settings: Settings) -> SessionStore:
         config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=name, actor_id=actor_id)
         return manager_class(config, region_name=settings.aws_region, boto_session=aws)
 
-    data_plane = aws.client("bedrock-agentcore", config=STRANDS_CLIENT_CONFIG)
+    data_plane = LazyClient(aws, "bedrock-agentcore", config=STRANDS_CLIENT_CONFIG)
     owners = OwnerRegistry(AgentCoreMemoryOwnerRecords(data_plane, memory_id))
     return SessionStore(persists=True, session_manager=manager, owners=owners)
 

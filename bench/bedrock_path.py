@@ -131,9 +131,11 @@ def started_stand_in(*, log_dir: Path) -> Iterator[ServerProcess]:
 
 
 @contextmanager
-def started_moto(*, log_dir: Path) -> Iterator[ServerProcess]:
-    """``python -m local.aws_emulator`` (moto in server mode) on a free port."""
-    server = start_emulator_process(log_path=log_dir / "moto.log")
+def started_moto(*, log_dir: Path, recording: Path | None = None) -> Iterator[ServerProcess]:
+    """``python -m local.aws_emulator`` (moto in server mode) on a free port; with ``recording``, moto's request
+    recorder appends every request to that file (``MOTO_ENABLE_RECORDING``, ``MOTO_RECORDER_FILEPATH``)."""
+    env = {"MOTO_ENABLE_RECORDING": "true", "MOTO_RECORDER_FILEPATH": str(recording)} if recording else None
+    server = start_emulator_process(log_path=log_dir / ("moto-recording.log" if recording else "moto.log"), env=env)
     try:
         yield server
     finally:

@@ -15,9 +15,19 @@ from pathlib import Path
 from bench.targets import EXPERIMENTS, TARGETS
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "latest.json"
-MEASURES: tuple[str, ...] = ("cold_start", "latency", "concurrency", "drift", "memory", "synth", "container")
+MEASURES: tuple[str, ...] = (
+    "cold_start",
+    "restore",
+    "latency",
+    "concurrency",
+    "drift",
+    "memory",
+    "synth",
+    "container",
+)
 QUICK = {
     "cold_start_reps": 1,
+    "restore_reps": 1,
     "single_calls": 20,
     "concurrent_sessions": 4,
     "concurrent_calls": 4,
@@ -43,6 +53,7 @@ class BenchConfig:
 
     Attributes:
         cold_start_reps: spawns per target for cold start (median reported); default 7.
+        restore_reps: restores per Bedrock target from one checkpoint, and warm first answers (medians); default 5.
         single_calls: calls in the one-session latency run; default 200.
         concurrent_sessions: sessions run at once in the concurrency run; default 32.
         concurrent_calls: calls per concurrent session; default 10.
@@ -59,6 +70,7 @@ class BenchConfig:
     """
 
     cold_start_reps: int = 7
+    restore_reps: int = 5
     single_calls: int = 200
     concurrent_sessions: int = 32
     concurrent_calls: int = 10
@@ -82,6 +94,7 @@ def _problems(config: BenchConfig) -> list[str]:
     problems = []
     for name in (
         "cold_start_reps",
+        "restore_reps",
         "single_calls",
         "concurrent_sessions",
         "concurrent_calls",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.budgets import BudgetRow
-from bench.targets import EXPERIMENTS, TARGETS
+from bench.targets import EXPERIMENTS, RESTORED_TARGETS, TARGETS
 from bench.warm_latency import STAND_IN, STUB
 
 
@@ -65,6 +65,28 @@ def _container_lines(container: dict[str, Any]) -> list[str]:
     ]
 
 
+def _restore_lines(restore: dict[str, Any]) -> list[str]:
+    if not restore.get("measured"):
+        return [f"V2 restore: not measured ({restore.get('reason', 'not requested')})."]
+    runs = "; ".join(
+        f"{name}: restore → /ping {run['median_ping_s']:.2f} s, → first answer {run['median_answer_s'] * 1000:.0f} ms "
+        f"(warm process {run['median_warm_answer_s'] * 1000:.0f} ms)"
+        + (f" ({run['wrong_answers']} wrong answers)" if run["wrong_answers"] else "")
+        for name in RESTORED_TARGETS
+        if (run := restore.get(name))
+    )
+    reps = max((restore[n]["reps"] for n in RESTORED_TARGETS if n in restore), default=0)
+    lines = [f"V2 restore from one CRIU checkpoint, first answer timed from /ping (median of {reps}): {runs}."]
+    for name in RESTORED_TARGETS:
+        requests = (restore.get(name) or {}).get("first_turn_s3_requests")
+        if requests:
+            lines.append(
+                f"{name}'s store round trips on a new session's first turn ({len(requests)}, S3 alone "
+                f"{restore['s3_round_trip_ms']:.1f} ms each): {', '.join(f'`{r}`' for r in requests)}."
+            )
+    return lines
+
+
 def detail_table(results: dict[str, Any]) -> str:
     """Per-target numbers behind the budgets."""
     lines = [
@@ -87,7 +109,7 @@ def detail_table(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| Target | cold /ping (s) | cold 1st answer (s) | 1 session p50 / p99 (ms) | concurrent p50 / p99 (ms) "
+        "| Target | V1 cold /ping (s) | V1 cold 1st answer (s) | 1 session p50 / p99 (ms) | concurrent p50 / p99 (ms) "
         "| concurrent errors / cross-talk | drift p50 early → late, fresh (ms) | RSS per idle session (KiB) |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -108,6 +130,8 @@ def detail_table(results: dict[str, Any]) -> str:
             f"{_cell(results, 'drift', target, 'fresh_p50_ms')} "
             f"| {_memory_cell(results, target)} |"
         )
+    if "restore" in results:
+        lines += ["", *_restore_lines(results["restore"])]
     lines += ["", *_container_lines(results.get("container") or {})]
     return "\n".join(lines)
 

@@ -30,12 +30,20 @@ from bench.drift import measure_drift
 from bench.interleave import Invoker, http_invoker
 from bench.memory import WARMUP_SESSIONS, measure_memory
 from bench.report import render
+from bench.restore import measure_restore
 from bench.results import SCHEMA_VERSION, load_avg, machine, now_iso, write_results
 from bench.scenarios import warm_up
 from bench.stand_in_conversation import StandInConversations
 from bench.stub_conversation import StubConversations
 from bench.synth import measure_synth
-from bench.targets import TargetSpec, needs_bedrock_path, started_stub, started_target, target_spec
+from bench.targets import (
+    RESTORED_TARGETS,
+    TargetSpec,
+    needs_bedrock_path,
+    started_stub,
+    started_target,
+    target_spec,
+)
 from bench.warm_latency import STAND_IN, STUB, measure_single_session
 from local.processes import ServerProcess
 
@@ -106,6 +114,10 @@ def _server_measures(
         progress(
             f"cold start: { {k: (v['median_ping_s'], v['median_answer_s']) for k, v in results['cold_start'].items()} }"
         )
+    if "restore" in want:
+        restored = [name for name in config.targets if name in RESTORED_TARGETS]
+        results["restore"] = measure_restore(restored, bedrock, reps=config.restore_reps, log_dir=log_dir)
+        progress(f"restore: {results['restore']}")
     if "latency" in want:
         with _started(specs, log_dir, stand_ins) as invokers:
             latency = measure_single_session(invokers, calls=config.single_calls)

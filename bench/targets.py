@@ -43,6 +43,8 @@ BASELINES: tuple[str, ...] = (BASELINE, BASELINE_BEDROCK)
 BEDROCK_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK, AGENT_NONE_BEDROCK)
 # Ours → the reference design on the same model path; the budgets compare each pair.
 BASELINE_OF: dict[str, str] = {AGENT_NONE: BASELINE, AGENT_FILE: BASELINE, AGENT_BEDROCK: BASELINE_BEDROCK}
+# Restored from a CRIU checkpoint (platform V2): the deployed configuration and its baseline (bench/restore.py).
+RESTORED_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK)
 STUB_MODEL_ID = "bench-stub"
 
 
@@ -104,7 +106,8 @@ def target_spec(name: str, *, stub_url: str, bedrock: BedrockPath | None = None,
     return TargetSpec(name=name, module="agent", env=agent_env, uses_session_dir=name == AGENT_FILE)
 
 
-def _start_env(spec: TargetSpec, port: int, session_dir: Path) -> dict[str, str]:
+def start_env(spec: TargetSpec, port: int, session_dir: Path) -> dict[str, str]:
+    """The target's environment for one start on ``port`` (on top of the benchmark's own)."""
     env = {**spec.env, "PORT": str(port)}
     if spec.uses_session_dir:
         env["SESSION_DIR"] = str(session_dir)
@@ -119,7 +122,7 @@ def spawn_target(spec: TargetSpec, *, log_dir: Path, session_dir: Path) -> Serve
         name=spec.name,
         port=port,
         log_path=log_dir / f"{spec.name}.log",
-        env=_start_env(spec, port, session_dir),
+        env=start_env(spec, port, session_dir),
     )
 
 
@@ -133,7 +136,7 @@ def started_target(spec: TargetSpec, *, log_dir: Path) -> Iterator[ServerProcess
             name=spec.name,
             port=port,
             log_path=log_dir / f"{spec.name}.log",
-            env=_start_env(spec, port, Path(session_dir)),
+            env=start_env(spec, port, Path(session_dir)),
         ) as server:
             yield server
 

@@ -17,8 +17,10 @@ from client.agent_answers import TextSink
 from client.auth_choice import choose_auth
 from client.aws_clients import aws_client
 from client.cognito_auth import CognitoAuth
+from client.command_hint import command_for
 from client.errors import CliError, RuntimeHttpError
 from client.invocation import Answer, BearerInvoker, SigV4Invoker
+from client.local_caches import claim_local_cache
 from client.private_files import cache_root, check_name
 from client.runtime_status import STATUSES_WORTH_CHECKING, not_ready_reason
 from client.session_book import SessionBook
@@ -43,7 +45,10 @@ class AgentClient:
         token and session files (default: the user's cache directory)."""
         self.target = target
         self.auth_method = choose_auth(target, auth)
-        root = (cache_dir or cache_root()) / target.cache_key
+        base = cache_dir or cache_root()
+        if target.is_local:
+            claim_local_cache(base, target)
+        root = base / target.cache_key
         self.tokens = TokenCache(root)
         self.sessions = SessionBook(root)
         self._cognito: CognitoIdentityProviderClient | None = None
@@ -66,10 +71,14 @@ class AgentClient:
         self._jwt_only("managing users")
         return UserAdmin(cognito=self.cognito, user_pool_id=str(self.target.user_pool_id))
 
-    def login(self, user: str, password: str, *, flow: str = "auto") -> Tokens:
-        """Sign `user` in and cache the tokens (`flow`: see `CognitoAuth.login`)."""
+    def login(self, user: str, password: str, *, flow: str = "auto", make_default: bool = True) -> Tokens:
+        """Sign `user` in and cache the tokens (`flow`: see `CognitoAuth.login`); `make_default` makes `user` the
+        default for later commands."""
         self._jwt_only("login")
-        return self._auth().login(check_name("user name", user), password, flow=flow)
+        tokens = self._auth().login(check_name("user name", user), password, flow=flow)
+        if make_default:
+            self.tokens.remember_default(user)
+        return tokens
 
     def resolve_user(self, user: str | None) -> str:
         """The explicit user, else `$AGENTCORE_USER`, else whoever logged in last (IAM: else `anonymous`).
@@ -80,7 +89,8 @@ class AgentClient:
             return check_name("user name", user or os.environ.get("AGENTCORE_USER") or ANONYMOUS_USER)
         chosen = user or os.environ.get("AGENTCORE_USER") or self.tokens.last_user()
         if not chosen:
-            raise CliError("no user given and nobody has logged in yet: run `login NAME` or pass --user NAME")
+            login = command_for(self.target, "login", "NAME")
+            raise CliError(f"no user given and nobody has logged in yet: run `{login}` or pass --user NAME")
         return check_name("user name", chosen)
 
     def ask(

@@ -19,13 +19,13 @@ from client.agent_client import AgentClient
 from client.auth_choice import AUTH_CHOICES
 from client.chat import run_chat
 from client.cognito_auth import LOGIN_FLOWS
+from client.command_hint import PROG
 from client.demo import format_table, run_demo
 from client.errors import CliError
 from client.log_redaction import configure_logging, register_secret
 from client.targets import Target, local_target, stage_target
 from client.user_admin import generate_password
 
-PROG = "agentcore-client"
 # Every variable the client reads itself (docs/client.md#environment); boto3 reads the standard AWS ones.
 ENVIRONMENT_HELP = """\
 environment:

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
 from client.aws_errors import aws_call, error_code, error_message
+from client.command_hint import command_for
 from client.errors import CliError
 from client.targets import Target
 from client.token_cache import TokenCache, Tokens
@@ -67,7 +68,7 @@ class CognitoAuth:
                 if position + 1 < len(order) and _flow_not_enabled(e):
                     logger.debug("flow=<%s> | flow not enabled for the app client, trying the next", attempt)
                     continue
-                raise _sign_in_error(user, e) from e
+                raise _sign_in_error(self._target, user, e) from e
         tokens = _tokens_from(result, refresh_token=None)
         self._cache.save(user, tokens)
         logger.debug("user=<%s> | signed in", user)
@@ -81,7 +82,8 @@ class CognitoAuth:
         """
         tokens = self._cache.load(user)
         if tokens is None:
-            raise CliError(f"user {user} is not logged in on {self._target.name}: run `login {user}` first")
+            login = command_for(self._target, "login", user)
+            raise CliError(f"user {user} is not logged in on {self._target.name}: run `{login}` first")
         if tokens.is_expired():
             tokens = self._refresh(user, tokens)
         return tokens.access_token
@@ -98,9 +100,8 @@ class CognitoAuth:
         except ClientError as e:
             if error_code(e) in ("NotAuthorizedException", "UserNotFoundException"):
                 self._cache.forget(user)
-                raise CliError(
-                    f"the saved sign-in of {user} has expired or was revoked: run `login {user}` again"
-                ) from e
+                login = command_for(self._target, "login", user)
+                raise CliError(f"the saved sign-in of {user} has expired or was revoked: run `{login}` again") from e
             raise CliError(f"token refresh for {user} failed: {error_message(e)}") from e
         refreshed = _tokens_from(response["AuthenticationResult"], refresh_token=tokens.refresh_token)
         self._cache.save(user, refreshed)
@@ -115,7 +116,7 @@ class CognitoAuth:
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user, "PASSWORD": password},
         )
-        return _authentication_result(user, response)
+        return _authentication_result(self._target, user, response)
 
     def _srp_auth(self, user: str, password: str) -> AuthenticationResultTypeTypeDef:
         srp = AWSSRP(
@@ -142,14 +143,17 @@ def _attempt_order(flow: str, *, local: bool) -> tuple[str, ...]:
     return ("password", "srp") if local else ("srp", "password")
 
 
-def _authentication_result(user: str, response: InitiateAuthResponseTypeDef) -> AuthenticationResultTypeTypeDef:
+def _authentication_result(
+    target: Target, user: str, response: InitiateAuthResponseTypeDef
+) -> AuthenticationResultTypeTypeDef:
     if "AuthenticationResult" in response:
         return response["AuthenticationResult"]
     # boto3-stubs makes every member of InitiateAuthResponse required, but botocore's cognito-idp model requires
     # none: an answer that asks for a challenge has no AuthenticationResult.
     challenge = response.get("ChallengeName", "unknown")  # type: ignore[unreachable]
     if challenge == "NEW_PASSWORD_REQUIRED":
-        raise CliError(f"user {user} must set a new password first: recreate it with `users create {user}`")
+        delete, create = command_for(target, "users", "delete", user), command_for(target, "users", "create", user)
+        raise CliError(f"user {user} must set a new password first: recreate it with `{delete}`, then `{create}`")
     raise CliError(f"sign-in of {user} asks for challenge {challenge}, which this client does not support")
 
 
@@ -158,12 +162,13 @@ def _flow_not_enabled(error: ClientError) -> bool:
     return error_code(error) == "InvalidParameterException" and "not enabled" in error_message(error)
 
 
-def _sign_in_error(user: str, error: ClientError) -> CliError:
+def _sign_in_error(target: Target, user: str, error: ClientError) -> CliError:
     code = error_code(error)
     if code == "NotAuthorizedException":
         return CliError(f"sign-in failed for {user}: {error_message(error)}")
     if code == "UserNotFoundException":
-        return CliError(f"user {user} not found in the user pool (create it with `users create {user}`)")
+        create = command_for(target, "users", "create", user)
+        return CliError(f"user {user} not found in the user pool (create it with `{create}`)")
     if code == "PasswordResetRequiredException":
         return CliError(f"user {user} must reset the password before signing in")
     return CliError(f"sign-in failed for {user}: {code}: {error_message(error)}")

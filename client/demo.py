@@ -35,6 +35,9 @@ def run_demo(
 ) -> list[Check]:
     """Run the scenario; temporary users are created (and deleted afterwards) unless `users` are given.
 
+    Temporary users leave nothing behind in this client: not their tokens, not their sessions, and they never
+    become the default user (whoever was the default before stays it).
+
     Args:
         client: the target's client.
         users: two users who are already logged in (IAM: two end-user names); None picks `demo-a-…`/`demo-b-…`
@@ -52,6 +55,9 @@ def run_demo(
         for user in created:
             client.user_admin().delete(user)
             client.tokens.forget(user)
+        if temporary:
+            for user in (user_a, user_b):
+                client.sessions.forget_user(user)
 
 
 def format_table(checks: list[Check]) -> str:
@@ -76,7 +82,7 @@ def _create_and_login(
         except CliError as e:
             raise CliError(f"{e.message} (demo creates temporary users; or pass --users A B of logged-in users)") from e
         created.append(user)
-        client.login(user, password)
+        client.login(user, password, make_default=False)
         say(f"created and logged in temporary user {user}")
 
 
@@ -95,9 +101,5 @@ def _scenario(client: AgentClient, user_a: str, user_b: str, say: Callable[[str]
     return [
         Check("same session remembers", user_a, "1", again.text, NAME_A in again.text),
         Check("new session does not", user_a, "2", second.text, NAME_A not in second.text),
-        Check("other user's session does not", user_b, "1", _short(foreign), NAME_A not in foreign),
+        Check("other user's session does not", user_b, "1", foreign, NAME_A not in foreign),
     ]
-
-
-def _short(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

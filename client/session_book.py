@@ -102,6 +102,10 @@ class SessionBook:
         write_private_json(self._path(user), data)
         return known
 
+    def forget_user(self, user: str) -> None:
+        """Drop every session of `user` (a temporary user that no longer exists)."""
+        self._path(user).unlink(missing_ok=True)
+
     def users(self) -> list[str]:
         """Users with remembered sessions."""
         folder = self._root / "sessions"

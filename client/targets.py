@@ -41,6 +41,8 @@ class Target:
         access_key_id: the key pair `make local AUTHORIZER=iam` generated for its SigV4 front door
             (outputs `AccessKeyId`/`SecretAccessKey`); None means the standard AWS credential chain.
         secret_access_key: its secret (never shown in `repr`).
+        outputs_file: the outputs file this target was read from (None: CloudFormation).
+        cli_options: the client options that choose this target again, for hints (`--local`, `--stage prod`).
     """
 
     name: str
@@ -55,6 +57,8 @@ class Target:
     aws_endpoint_url: str | None
     access_key_id: str | None = None
     secret_access_key: str | None = field(default=None, repr=False)
+    outputs_file: Path | None = None
+    cli_options: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -63,8 +67,11 @@ class Target:
 
     @property
     def cache_key(self) -> str:
-        """Directory name for this target's tokens and sessions; a new pool never reuses old tokens."""
-        return f"{self.name}-{self.user_pool_id or 'iam'}"
+        """Directory name for this target's tokens and sessions; a new pool never reuses old tokens.
+
+        A local runtime is new on every start (pool and runtime id), so without a pool its runtime id names it.
+        """
+        return f"{self.name}-{self.user_pool_id or (self.runtime_id if self.is_local else 'iam')}"
 
 
 def merged_outputs(document: dict[str, Any]) -> dict[str, str]:
@@ -76,7 +83,14 @@ def merged_outputs(document: dict[str, Any]) -> dict[str, str]:
     return merged
 
 
-def target_from_outputs(outputs: dict[str, str], *, name: str, source: str) -> Target:
+def target_from_outputs(
+    outputs: dict[str, str],
+    *,
+    name: str,
+    source: str,
+    outputs_file: Path | None = None,
+    cli_options: tuple[str, ...] = (),
+) -> Target:
     """Build a `Target`, naming every missing output and where it was looked for.
 
     Raises:
@@ -108,6 +122,8 @@ def target_from_outputs(outputs: dict[str, str], *, name: str, source: str) -> T
         aws_endpoint_url=outputs.get("AwsEndpointUrl"),
         access_key_id=outputs.get("AccessKeyId"),
         secret_access_key=outputs.get("SecretAccessKey"),
+        outputs_file=outputs_file,
+        cli_options=cli_options,
     )
 
 
@@ -134,7 +150,12 @@ def local_target(outputs_file: Path | None = None) -> Target:
     path = outputs_file or Path(os.environ.get("AGENTCORE_LOCAL_OUTPUTS") or LOCAL_OUTPUTS_FILE)
     if not path.exists():
         raise CliError(f"local runtime is not running: {path} does not exist (start it with `make local`)")
-    return target_from_outputs(load_outputs_file(path), name="local", source=str(path))
+    options: tuple[str, ...] = ("--local",)
+    if path.resolve() != LOCAL_OUTPUTS_FILE.resolve():
+        options += ("--outputs-file", str(path))
+    return target_from_outputs(
+        load_outputs_file(path), name="local", source=str(path), outputs_file=path, cli_options=options
+    )
 
 
 def stage_target(stage: str, outputs_file: Path | None = None) -> Target:
@@ -144,13 +165,21 @@ def stage_target(stage: str, outputs_file: Path | None = None) -> Target:
         if outputs_file
         else [Path.cwd() / f"cdk-outputs-{stage}.json", REPO_ROOT / f"cdk-outputs-{stage}.json"]
     )
+    options: tuple[str, ...] = ("--stage", stage) if stage != "dev" else ()
+    if outputs_file:
+        options += ("--outputs-file", str(outputs_file))
     for path in candidates:
         if path is not None and path.exists():
-            return target_from_outputs(load_outputs_file(path), name=stage, source=str(path))
+            return target_from_outputs(
+                load_outputs_file(path), name=stage, source=str(path), outputs_file=path, cli_options=options
+            )
     if outputs_file:
         raise CliError(f"outputs file {outputs_file} does not exist")
     return target_from_outputs(
-        _cloudformation_outputs(stage), name=stage, source=f"CloudFormation stacks {STACK_PREFIX}-{stage}-*"
+        _cloudformation_outputs(stage),
+        name=stage,
+        source=f"CloudFormation stacks {STACK_PREFIX}-{stage}-*",
+        cli_options=options,
     )
 
 

@@ -51,8 +51,11 @@ class TokenCache:
             return None
 
     def save(self, user: str, tokens: Tokens) -> None:
-        """Store tokens (0600) and remember `user` as the default for later commands."""
+        """Store tokens (0600); a refresh saves too, so saving never changes the default user."""
         write_private_json(self.path_for(user), asdict(tokens))
+
+    def remember_default(self, user: str) -> None:
+        """Make `user` the default for later commands (`login` does; `demo`'s temporary users do not)."""
         write_private_json(self._root / "last-user.json", {"user": user})
 
     def forget(self, user: str) -> None:

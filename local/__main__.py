@@ -30,10 +30,10 @@ Local AgentCore runtime is up (Ctrl-C stops it).
   outputs     {outputs}
 
 Try, in another terminal:
-  agentcore-client --local{outputs_option} users create alice
-  agentcore-client --local{outputs_option} login alice
-  agentcore-client --local{outputs_option} chat --user alice
-  agentcore-client --local{outputs_option} demo
+  {client_cli} users create alice
+  {client_cli} login alice
+  {client_cli} chat --user alice
+  {client_cli} demo
 """
 _IAM_USAGE = """\
 Local AgentCore runtime is up (Ctrl-C stops it).
@@ -47,11 +47,19 @@ Local AgentCore runtime is up (Ctrl-C stops it).
   outputs     {outputs}
 
 Try, in another terminal:
-  agentcore-client --local{outputs_option} invoke --user alice "My name is Alice."
-  agentcore-client --local{outputs_option} chat --user alice
-  agentcore-client --local{outputs_option} demo
+  {client_cli} invoke --user alice "My name is Alice."
+  {client_cli} chat --user alice
+  {client_cli} demo
 or boto3's invoke_agent_runtime with endpoint_url={front_door} and the outputs file's AccessKeyId/SecretAccessKey.
 """
+
+
+def client_command(outputs_option: list[str]) -> str:
+    """The client as another terminal can start it: by its path in this virtualenv, where `agentcore-client` is
+    not on PATH (make puts `.venv/bin` on PATH only for its own commands), or as `<python> -m client`."""
+    script = Path(sys.executable).parent / "agentcore-client"
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "client"]
+    return shlex.join([*program, "--local", *outputs_option])
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -114,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             model=runtime.twin.model_line,
             store=runtime.twin.store_line,
             outputs=settings.outputs_path,
-            outputs_option="" if args.state_dir is None else f" --outputs-file {settings.outputs_path}",
+            client_cli=client_command([] if args.state_dir is None else ["--outputs-file", str(settings.outputs_path)]),
         ),
         flush=True,
     )

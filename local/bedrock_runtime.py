@@ -16,7 +16,8 @@ Wire shapes follow botocore's model ``botocore/data/bedrock-runtime/2023-09-30/s
   botocore's ``RestJSONParser`` reads as ``Error.Code`` / ``Error.Message``. ``ValidationException`` is 400 and
   ``ModelErrorException`` 424 (neither is retried by botocore, so a test sees the first answer).
 
-Every call is recorded (operation, model id, SigV4 scope) so tests can check what the agent asked Bedrock for.
+Every call is recorded (operation, model id, SigV4 scope and access key id) so tests can check what the agent
+asked Bedrock for and with which credentials.
 Run it alone with ``python -m local.bedrock_runtime --port N``.
 """
 
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 CONVERSE = "Converse"
 CONVERSE_STREAM = "ConverseStream"
 # Authorization: AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/<service>/aws4_request, ...
-_SIGV4_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_SIGV4_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _ERROR_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.bedrock/"
 
 Event = tuple[str, dict[str, Any]]
@@ -73,6 +74,8 @@ class ConverseCall:
         signing_region: the SigV4 credential scope's region, None if unsigned.
         messages: the conversation sent.
         status: the HTTP status answered.
+        access_key_id: the access key id that signed the call (SigV4 credential scope), None if unsigned; the
+            snapshot rehearsal tells keys fetched before a checkpoint from those fetched after restore by it.
     """
 
     operation: str
@@ -81,6 +84,7 @@ class ConverseCall:
     signing_region: str | None
     messages: list[Message]
     status: int
+    access_key_id: str | None = None
 
 
 def converse_stream_events(messages: list[Message], reply: Reply) -> list[Event]:
@@ -207,10 +211,11 @@ class BedrockRuntimeApp:
         call = ConverseCall(
             operation=operation,
             model_id=model_id,
-            signing_service=scope.group(2) if scope else None,
-            signing_region=scope.group(1) if scope else None,
+            signing_service=scope.group(3) if scope else None,
+            signing_region=scope.group(2) if scope else None,
             messages=messages,
             status=response.status_code,
+            access_key_id=scope.group(1) if scope else None,
         )
         with self._lock:
             self._calls.append(call)

@@ -17,25 +17,63 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import boto3
+import botocore.credentials
 import botocore.session
+from botocore.exceptions import BotoCoreError
 
 from local.identity_pool import LOCAL_CREDENTIALS
+from local.reply_script import EXAMPLE_PROMPTS
 
 logger = logging.getLogger(__name__)
 
 SESSION_BUCKET = "agentcore-session-local"
 SESSION_PREFIX = "sessions/"  # the stack's default prefix (cdk.json defaults.session_prefix)
-STAND_IN_HELP = (
-    "answers come from this stand-in (the project's reply script), not from a model.\n"
-    "              For a real model, stop this and start it again with AWS credentials that may invoke Bedrock\n"
-    "              (AWS_PROFILE=... make local; MODEL_ID picks the model), or with an OpenAI-compatible server:\n"
-    "              MODEL_PROVIDER=openai OPENAI_BASE_URL=http://localhost:11434/v1 MODEL_ID=llama3.1 make local"
-)
+# botocore's instance-metadata provider (EC2's 169.254.169.254): the one link of the chain that asks the network
+# unasked (one or two 1-second timeouts off EC2); every other link reads files and variables, or is configured.
+INSTANCE_METADATA_PROVIDER = "iam-role"
+
+
+def stand_in_help(command: str) -> str:
+    """What the banner says when answers come from the stand-in: the phrases it understands (the reply script's
+    own examples) and how to start `command` (`make local`, `make dev`) with a real model instead."""
+    return (
+        "answers come from this stand-in (the project's reply script), not from a model.\n"
+        f"              It understands only these phrases (anything else is echoed): {' | '.join(EXAMPLE_PROMPTS)}\n"
+        "              For a real model, stop this and start it again with AWS credentials that may invoke Bedrock\n"
+        f"              (AWS_PROFILE=... {command}; MODEL_ID picks the model), or with an OpenAI-compatible server:\n"
+        f"              MODEL_PROVIDER=openai OPENAI_BASE_URL=http://localhost:11434/v1 MODEL_ID=llama3.1 {command}"
+    )
+
+
+def stand_in_environment(bedrock_stand_in_url: str) -> dict[str, str]:
+    """What points the unchanged Bedrock provider at the stand-in (which, like moto, accepts any signature)."""
+    return {"MODEL_PROVIDER": "bedrock", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_stand_in_url}
+
+
+def placeholder_credentials() -> dict[str, str]:
+    """Credentials for botocore to sign with where nothing checks them (moto, the stand-in)."""
+    return {
+        "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+    }
 
 
 def aws_credentials_found() -> bool:
-    """True when botocore's default credential chain finds credentials in this process's environment."""
-    return botocore.session.Session().get_credentials() is not None
+    """True when botocore's default credential chain, without its instance-metadata link, finds credentials.
+
+    WHY without it: deciding whether to start the stand-in must not wait on the network. Environment variables,
+    shared files, profiles (assume-role, SSO and `credential_process` included) and a container's credentials
+    variables are all still consulted. On EC2 with nothing but an instance role, name the provider
+    (`MODEL_PROVIDER=bedrock`) or use a profile with `credential_source = Ec2InstanceMetadata`. A chain that is
+    configured but broken (say, a key id without its secret) counts as found: the agent's model error then says
+    what to set, instead of the stand-in hiding the mistake.
+    """
+    resolver = botocore.credentials.create_credential_resolver(botocore.session.Session())
+    resolver.remove(INSTANCE_METADATA_PROVIDER)
+    try:
+        return resolver.load_credentials() is not None
+    except BotoCoreError:
+        return True
 
 
 def model_is_configured(env: Mapping[str, str], *, credentials_found: bool) -> bool:
@@ -77,15 +115,10 @@ def twin_environment(
     if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
         env["AWS_REGION"] = region
     if not credentials_found:
-        env.update(
-            {
-                "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
-                "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
-            }
-        )
+        env.update(placeholder_credentials())
     if bedrock_stand_in_url is not None:
-        env.update({"MODEL_PROVIDER": "bedrock", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_stand_in_url})
-        model_line = f"Bedrock Runtime stand-in at {bedrock_stand_in_url}: {STAND_IN_HELP}"
+        env.update(stand_in_environment(bedrock_stand_in_url))
+        model_line = f"Bedrock Runtime stand-in at {bedrock_stand_in_url}: {stand_in_help('make local')}"
     else:
         provider = os.environ.get("MODEL_PROVIDER", "").strip() or "bedrock"
         model_line = f"{provider} (from your environment: MODEL_PROVIDER, MODEL_ID, credentials)"

@@ -40,6 +40,8 @@ COUNT_PATTERN = re.compile(r"\bhow many turns\b", re.IGNORECASE)
 FAIL_PATTERN = re.compile(r"\bfail the model\b", re.IGNORECASE)
 RENDEZVOUS_PATTERN = re.compile(r"\bmeet (\d+) sessions\b", re.IGNORECASE)
 RENDEZVOUS_TIMEOUT_SECONDS = 15.0
+# One prompt for each rule a person would try by hand (the banners of `make local` and `make dev` list them).
+EXAMPLE_PROMPTS = ("My name is Alice.", "Do you remember my name?", "What is the weather in Paris?", "How many turns?")
 WEATHER_TOOL = "get_weather"
 FAILURE_MESSAGE = "scripted model failure requested by the prompt"
 

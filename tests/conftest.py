@@ -17,9 +17,9 @@ from local.aws_emulator import Emulator, start_emulator
 from tests.support.emulators import EmulatorProcess, emulator_process
 from tests.support.paths import REPO
 
-# Folder → marker for every test in it: the image build (podman), the deployed configuration (a synth, moto,
-# the Bedrock stand-in and an agent process per module), the benchmark (real servers and a quick run).
-FOLDER_MARKERS = {"container": "container", "deployed": "slow", "bench": "slow"}
+# Folder → marker for every test in it: the image build (podman), checkpoint/restore (CRIU), the deployed
+# configuration (a synth, moto, the Bedrock stand-in and an agent process per module), the benchmark.
+FOLDER_MARKERS = {"container": "container", "restore": "restore", "deployed": "slow", "bench": "slow"}
 # Fixtures that start an agent server process (uvicorn, 1-3 s each) per test or per module.
 PROCESS_FIXTURES = frozenset({"agent_starter", "shared_agent"})
 # Modules whose tests are real processes by design (binding, `python -m …` entry points, the demo as a user runs

@@ -14,6 +14,7 @@ from typing import Any
 from bench.results import schema_problems
 from bench.synth import MINIMAL_APP_DIR, synth_into
 from local.processes import python_module
+from tests.support.criu import require_criu
 from tests.support.paths import REPO
 
 QUICK_ARGS = [
@@ -118,6 +119,24 @@ def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(t
     assert added["value"] == round(ours["p99_ms"] - results["stand_in_round_trip"]["p99_ms"], 2)
     assert budgets[("4 concurrent sessions × 4", "agent-bedrock")]["met"] is True
     assert "Bedrock stand-in alone (same conversations, ConverseStream sent straight to the stand-in" in done.stdout
+
+
+def test_quick_run_restores_the_deployed_configuration_and_its_baseline_from_checkpoints(tmp_path: Path) -> None:
+    require_criu()
+    args = ["--targets", "baseline-bedrock,agent-bedrock", "--measures", "restore", "--restore-reps", "1"]
+
+    done, results, _ = _run_bench(args, tmp_path)
+
+    restore = results["restore"]
+    assert restore["measured"] is True
+    for target in ("baseline-bedrock", "agent-bedrock"):
+        assert (restore[target]["reps"], restore[target]["wrong_answers"]) == (1, 0)
+        assert len(restore[target]["answer_s"]) == len(restore[target]["warm_answer_s"]) == 1
+    assert restore["baseline-bedrock"]["first_turn_s3_requests"] == []  # the baseline keeps no store
+    assert "PUT sessions/owners/<session>.json" in restore["agent-bedrock"]["first_turn_s3_requests"]
+    budgets = {(row["budget"], row["target"]): row for row in results["budgets"]}
+    assert budgets[("V2 restore → first answer / warm first answer", "agent-bedrock")]["met"] is not None
+    assert "V2 restore from one CRIU checkpoint" in done.stdout
 
 
 def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:

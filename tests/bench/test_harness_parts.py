@@ -58,7 +58,7 @@ def test_every_invalid_setting_is_named_at_once() -> None:
         "memory_sessions=(100, 10) must be distinct ascending counts between 1 and 10000",
         "target 'nope' is not one of baseline, agent-none, agent-file, baseline-bedrock, agent-bedrock, "
         "agent-none-bedrock",
-        "measure 'speed' is not one of cold_start, latency, concurrency, drift, memory, synth, container",
+        "measure 'speed' is not one of cold_start, restore, latency, concurrency, drift, memory, synth, container",
     ]
 
 
@@ -124,8 +124,8 @@ def test_budgets_compute_ratios_and_verdicts() -> None:
     )
     rows = {(r.budget, r.target): r for r in evaluate(results)}
     cold_none, cold_file = (
-        rows[("cold start → first answer", "agent-none")],
-        rows[("cold start → first answer", "agent-file")],
+        rows[("V1 cold start → first answer", "agent-none")],
+        rows[("V1 cold start → first answer", "agent-file")],
     )
     assert (cold_none.value, cold_none.met, cold_file.value, cold_file.met) == (0.75, True, 1.25, False)
     added = rows[("added p99 over stub, 1 session", "agent-none")]
@@ -234,7 +234,7 @@ def test_bedrock_target_is_held_against_the_bedrock_baseline_and_the_stand_in_al
         },
     )
     rows = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock"}
-    cold, added = rows["cold start → first answer"], rows["added p99 over stand-in, 1 session"]
+    cold, added = rows["V1 cold start → first answer"], rows["added p99 over stand-in, 1 session"]
     assert (cold.value, cold.baseline, cold.met) == (0.75, "4.00 s", True)
     assert (added.value, added.measured, added.baseline, added.met) == (4.0, "4.0 ms", "17.0 ms", True)
     assert rows["4 concurrent sessions × 4"].baseline == "9 errors, 2 cross-talk"
@@ -333,3 +333,62 @@ def test_report_names_both_floors_and_every_container_configuration() -> None:
         "bedrock-s3: `podman run` → /ping 1.60 s, → first answer 2.40 s (1 wrong answers) (median of 3)."
     ) in text
     assert "Bedrock stand-in alone" not in detail_table(_results(stub_round_trip={"p50_ms": 2.0, "p99_ms": 3.0}))
+
+
+def _restored(answer_s: float, warm_s: float, requests: int = 0, wrong: int = 0) -> dict:
+    return {
+        "median_ping_s": 0.2,
+        "median_answer_s": answer_s,
+        "median_warm_answer_s": warm_s,
+        "wrong_answers": wrong,
+        "first_turn_s3_requests": [f"PUT key-{i}" for i in range(requests)],
+        "reps": 5,
+    }
+
+
+def test_restore_budgets_hold_the_first_answer_after_restore_to_the_warm_one_and_the_baseline() -> None:
+    results = _results(
+        restore={
+            "measured": True,
+            "s3_round_trip_ms": 5.0,
+            "baseline-bedrock": _restored(0.100, 0.010),
+            "agent-bedrock": _restored(0.120, 0.100, requests=10),
+        }
+    )
+    rows = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("V2")}
+    warm, base = (
+        rows["V2 restore → first answer / warm first answer"],
+        rows["V2 restore → first answer vs baseline + store round trips"],
+    )
+    assert (warm.value, warm.measured, warm.baseline, warm.met) == (1.2, "120 vs 100 ms (1.20×)", "10.00×", True)
+    # 0.120 s against 0.100 s + 10 round trips × 5 ms = 0.150 s
+    assert (base.value, base.baseline, base.met) == (0.8, "100 ms + 10 S3 round trips × 5.0 ms", True)
+
+
+def test_restore_budgets_miss_a_slow_first_answer_and_wrong_answers() -> None:
+    results = _results(
+        restore={
+            "measured": True,
+            "s3_round_trip_ms": 5.0,
+            "baseline-bedrock": _restored(0.100, 0.010),
+            "agent-bedrock": _restored(0.300, 0.100, requests=2),
+        }
+    )
+    slow = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("V2")}
+    results["restore"]["agent-bedrock"] = _restored(0.110, 0.100, requests=2, wrong=1)
+    wrong = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("V2")}
+
+    assert (
+        slow["V2 restore → first answer / warm first answer"].met,
+        slow["V2 restore → first answer vs baseline + store round trips"].value,
+    ) == (False, 2.727)
+    assert wrong["V2 restore → first answer / warm first answer"].met is False
+
+
+def test_restore_rows_say_not_measured_without_criu() -> None:
+    results = _results(restore={"measured": False, "reason": "CRIU needs root"})
+    rows = [(r.budget, r.met) for r in evaluate(results) if r.budget.startswith("V2")]
+    assert rows == [
+        ("V2 restore → first answer / warm first answer", None),
+        ("V2 restore → first answer vs baseline + store round trips", None),
+    ]

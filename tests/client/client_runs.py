@@ -10,6 +10,8 @@ from pathlib import Path
 from local.runtime import LocalRuntime
 from tests.support.paths import REPO
 
+PASSWORD = "Test-Passw0rd-Long!"
+
 
 def outputs_file(tmp_path: Path, local_runtime: LocalRuntime, **changes: str) -> Path:
     """The local runtime's outputs with some values changed, as another target would describe them."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from local.runtime import LocalRuntime
-from tests.client.client_runs import run_demo
+from tests.client.client_runs import PASSWORD, run_demo
 
 
 def test_demo_holds_all_three_claims_via_console_entry_point(local_runtime: LocalRuntime, tmp_path: Path):
@@ -35,3 +36,41 @@ def test_demo_fails_when_a_claim_does_not_hold(cli, user):
     assert "Your name is Alice." in rows["other user's session does not"]
     assert rows["other user's session does not"].endswith("FAIL")
     assert result.out.rstrip().endswith("SOME CHECKS FAILED")
+
+
+def test_demo_keeps_the_previous_default_user(cli, user):
+    """`user` logged in last; the demo's temporary users (deleted afterwards) must not take that over."""
+    assert cli("demo").code == 0
+
+    after = cli("invoke", "My name is Ines.")
+    assert (after.code, after.out) == (0, "Nice to meet you, Ines.\n")
+    assert [line.split("\t")[0] for line in cli("sessions", "list").out.splitlines()] == [f"* {user}"]
+
+
+def test_demo_leaves_no_sessions_of_its_temporary_users(cli, user):
+    cli("invoke", "My name is Olu.", "--user", user)
+    before = cli("sessions", "list").out
+
+    assert cli("demo").code == 0
+    assert cli("sessions", "list").out == before
+
+
+def test_demo_leaves_no_sessions_of_its_temporary_end_users_in_iam_mode(cli, iam_runtime):
+    target = ("--local", "--outputs-file", str(iam_runtime.settings.outputs_path))
+    assert cli("demo", target=target).code == 0
+    assert cli("sessions", "list", target=target).out == ""
+
+
+def test_demo_table_shows_the_whole_refusal(cli, user, tmp_path):
+    """The third row's answer is what the client says when another user reuses a session id, not a cut of it."""
+    cli("invoke", "My name is Ana.", "--user", user)
+    session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
+    intruder = f"{user}-x"
+    cli("users", "create", intruder, "--password-stdin", stdin=PASSWORD + "\n")
+    cli("login", intruder, "--password-stdin", stdin=PASSWORD + "\n")
+    refusal = cli("invoke", "Do you remember my name?", "--user", intruder, "--session", session).err
+    reason = refusal.removeprefix("agentcore-client: ").rstrip("\n")
+
+    result = cli("demo")
+    rows = {line.split("  ")[0]: line for line in result.out.splitlines()}
+    assert f"refused: {reason}" in rows["other user's session does not"]

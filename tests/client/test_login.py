@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,12 @@ PASSWORD = "Test-Passw0rd-Long!"
 
 def _token_file(cache_home: Path, local_runtime, user: str) -> Path:
     return cache_home / "agentcore-session" / f"local-{local_runtime.identity.user_pool_id}" / "tokens" / f"{user}.json"
+
+
+def _as_typed(local_runtime, *args: str) -> str:
+    """The command a hint must name when the client ran as `python -m client --local --outputs-file …`."""
+    outputs = str(local_runtime.settings.outputs_path)
+    return shlex.join([sys.executable, "-m", "client", "--local", "--outputs-file", outputs, *args])
 
 
 def _mode(path: Path) -> int:
@@ -63,23 +71,23 @@ def test_wrong_password(cli, user):
     assert result.err == f"agentcore-client: sign-in failed for {user}: Incorrect username or password.\n"
 
 
-def test_login_of_unknown_user(cli):
+def test_login_of_unknown_user(cli, local_runtime):
     result = cli("login", "nobody", "--password-stdin", stdin=PASSWORD + "\n")
-    assert (
-        result.err
-        == "agentcore-client: user nobody not found in the user pool (create it with `users create nobody`)\n"
-    )
+    create = _as_typed(local_runtime, "users", "create", "nobody")
+    assert result.err == f"agentcore-client: user nobody not found in the user pool (create it with `{create}`)\n"
     assert result.code == 1
 
 
-def test_invoke_before_login(cli):
+def test_invoke_before_login(cli, local_runtime):
     result = cli("invoke", "hi")
+    login = _as_typed(local_runtime, "login", "NAME")
     assert (result.code, result.err) == (
         1,
-        "agentcore-client: no user given and nobody has logged in yet: run `login NAME` or pass --user NAME\n",
+        f"agentcore-client: no user given and nobody has logged in yet: run `{login}` or pass --user NAME\n",
     )
     result = cli("invoke", "hi", "--user", "dora")
-    assert result.err == "agentcore-client: user dora is not logged in on local: run `login dora` first\n"
+    login = _as_typed(local_runtime, "login", "dora")
+    assert result.err == f"agentcore-client: user dora is not logged in on local: run `{login}` first\n"
 
 
 def test_token_cache_is_owner_only(cli, user, cache_home, local_runtime):
@@ -113,10 +121,9 @@ def test_revoked_refresh_token_asks_to_log_in_again(cli, user, cache_home, local
     cognito.admin_user_global_sign_out(UserPoolId=local_runtime.identity.user_pool_id, Username=user)
     result = cli("invoke", "hi", "--user", user)
     assert (result.code, result.out) == (1, "")
-    assert (
-        result.err
-        == f"agentcore-client: the saved sign-in of {user} has expired or was revoked: run `login {user}` again\n"
-    )
+    login = _as_typed(local_runtime, "login", user)
+    expected = f"the saved sign-in of {user} has expired or was revoked: run `{login}` again"
+    assert result.err == f"agentcore-client: {expected}\n"
     assert not token_file.exists()
 
 

@@ -241,6 +241,7 @@ def test_calls_record_operation_model_and_sigv4_scope(bedrock: Any, stand_in: Be
         signing_region=REGION,
         messages=[_user("recorded call")],
         status=200,
+        access_key_id="testing",
     )
 
 

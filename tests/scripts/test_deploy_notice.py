@@ -67,6 +67,15 @@ def test_anthropic_model_needs_form_subscription_and_traces():
     assert "aws xray update-trace-segment-destination --destination CloudWatchLogs" in text
 
 
+def test_transaction_search_step_checks_for_the_spans_log_group():
+    """Enabled through the API, Transaction Search may leave aws/spans uncreated: the notice checks for it."""
+    commands = [line.strip() for line in notice("dev", DEFAULT_MODEL).splitlines() if line.startswith("  ")]
+    assert commands[-2:] == [
+        "aws logs describe-log-groups --log-group-name-prefix aws/spans --query 'logGroups[].logGroupName'",
+        "aws logs create-log-group --log-group-name aws/spans",
+    ]
+
+
 def test_amazon_model_needs_only_transaction_search():
     text = notice("dev", "amazon.nova-pro-v1:0")
     assert "put-use-case-for-model-access" not in text and "agreement" not in text

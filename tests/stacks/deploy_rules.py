@@ -23,11 +23,13 @@ from stacks.iam_wildcards import RequiredWildcard, as_list, explained, render
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
+from stacks.runtime.runtime_stack import PROFILE_ROUTED_MODEL_WILDCARD
 
 # Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
 REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     *EXECUTION_ROLE_WILDCARDS,
     *S3ConversationStore.required_wildcards,
+    PROFILE_ROUTED_MODEL_WILDCARD,
     *PIPELINE_WILDCARDS,
 )
 SCHEMA_REGION = "us-east-1"
@@ -175,6 +177,26 @@ def name_clashes(deployments: Sequence[Sequence[SynthesizedStack]], names=physic
     return problems
 
 
+def retained_name_conflicts(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Retained resources with a fixed unique name (``physical_names``): after `make destroy` they stay, and the
+    next deploy's create fails on the taken name (CreateMemory: ConflictException, botocore
+    bedrock-agentcore-control). A retained resource without such a name (the bucket, the alarm key) does not."""
+    problems = []
+    for synthesized in stacks:
+        for logical_id, resource in synthesized.resources():
+            if resource.get("DeletionPolicy") != "Retain":
+                continue
+            properties = resource.get("Properties", {})
+            for name_property in _name_properties(resource["Type"]):
+                name = _literal(properties[name_property], synthesized) if name_property in properties else None
+                if name:
+                    problems.append(
+                        f"{synthesized.stack_name}/{logical_id}: {resource['Type']} {name_property} {name} outlives "
+                        "make destroy; the next deploy needs another name or the retained one deleted"
+                    )
+    return problems
+
+
 def published_name_clashes(deployments: Sequence[Sequence[SynthesizedStack]]) -> list[str]:
     """Export names (unique per account and region: a second stack exporting one fails to create) and SSM
     parameter names (AWS::SSM::Parameter's primary identifier), within and across stages."""
@@ -220,6 +242,11 @@ POLICY_PROPERTY = {
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 CONFUSED_DEPUTY_KEYS = ("aws:SourceAccount", "aws:SourceArn")
+# A key is used by the service holding the data (SNS for a topic), calling KMS for the publisher: the SNS and
+# CloudTrail guides grant the publisher's service principal on the key without the source keys, and no AWS page
+# says that request carries them, so on a key the guard is the calling service (KMS developer guide,
+# "kms:ViaService"); the source keys stay on the topic policy (stacks/monitoring/monitoring_alarms.py).
+GUARD_KEYS = {"AWS::KMS::Key": ("kms:ViaService",)}
 # CDK Pipelines' deploy role reads the artifacts (cross-account keys): CDK bootstrap roles of this account.
 BOOTSTRAP_ROLE = (
     r"arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):role/"
@@ -349,7 +376,7 @@ def _unexpected(
     conditions = {key for operator in (statement.get("Condition") or {}).values() for key in operator}
     for kind, principal in _principals(statement):
         if kind == "Service" and principal in services:
-            missing = [k for k in CONFUSED_DEPUTY_KEYS if k not in conditions]
+            missing = [k for k in GUARD_KEYS.get(resource_type, CONFUSED_DEPUTY_KEYS) if k not in conditions]
             if missing:
                 problems.append(f"{where}: {principal} is let in without {', '.join(missing)} (confused deputy)")
         elif kind == "AWS" and resource_type == "AWS::KMS::Key" and re.fullmatch(ACCOUNT_ROOT, principal):
@@ -359,6 +386,93 @@ def _unexpected(
         else:
             problems.append(f"{where}: lets in {kind} {principal}, which nothing here needs")
     return problems
+
+
+def xray_policy_slots(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """X-Ray resource policies held by a stack. An account holds at most 5 (botocore xray PutResourcePolicy:
+    "Each Amazon Web Services account can have a maximum of 5 resource policies"); AWS creates one for all
+    AgentCore runtimes of the account when trace delivery is set up (CloudWatch Logs user guide, "Traces sent
+    to X-Ray"), so a policy per stage only spends that quota."""
+    return [
+        f"{s.stack_name}/{logical_id}: an X-Ray resource policy per stack; an account holds at most 5"
+        for s in stacks
+        for logical_id, _ in s.resources("AWS::XRay::ResourcePolicy")
+    ]
+
+
+# --- IAM-mode runtimes: only the listed principals may invoke -------------------------------------------
+
+RUNTIME_TYPES = ("AWS::BedrockAgentCore::Runtime", "AWS::BedrockAgentCore::RuntimeEndpoint")
+INVOKE_ACTION = "bedrock-agentcore:InvokeAgentRuntime"
+# Actions CloudFormation and administrators need to change or remove the runtime and this policy
+# (botocore bedrock-agentcore-control operations); a Deny matching any of them would lock them out.
+MANAGEMENT_ACTIONS = (
+    "bedrock-agentcore:UpdateAgentRuntime",
+    "bedrock-agentcore:DeleteAgentRuntime",
+    "bedrock-agentcore:UpdateAgentRuntimeEndpoint",
+    "bedrock-agentcore:DeleteAgentRuntimeEndpoint",
+    "bedrock-agentcore:PutResourcePolicy",
+    "bedrock-agentcore:GetResourcePolicy",
+    "bedrock-agentcore:DeleteResourcePolicy",
+)
+
+
+def invoke_policy_problems(stacks: Sequence[SynthesizedStack], principals: Sequence[str]) -> list[str]:
+    """The runtime and each endpoint carry a resource policy that denies the invoke action to every principal
+    not in ``principals`` (``aws:PrincipalArn``), allows it to no one else, and denies no management action.
+
+    Both policies, because InvokeAgentRuntime with a qualifier evaluates the runtime's and the endpoint's
+    (AgentCore developer guide, "Resource-based policies", hierarchical authorization; stacks/runtime/invoke_policy.py).
+    """
+    problems = []
+    for synthesized in stacks:
+        policies = {
+            _ref(resource["Properties"]["ResourceArn"]): (logical_id, resource)
+            for logical_id, resource in synthesized.resources("AWS::BedrockAgentCore::ResourcePolicy")
+        }
+        for logical_id, _ in synthesized.resources(*RUNTIME_TYPES):
+            where = f"{synthesized.stack_name}/{logical_id}"
+            if logical_id not in policies:
+                problems.append(f"{where}: no resource policy; any principal allowed {INVOKE_ACTION} may invoke")
+                continue
+            policy_id, policy = policies[logical_id]
+            document = policy_document(policy["Properties"]["Policy"])
+            problems += _invoke_policy_problems(f"{synthesized.stack_name}/{policy_id}", document, set(principals))
+    return problems
+
+
+def _invoke_policy_problems(where: str, document: dict[str, Any], principals: set[str]) -> list[str]:
+    problems = []
+    statements = document.get("Statement", [])
+    denies = [s for s in statements if s.get("Effect") == "Deny"]
+    if not any(_denies_all_but(s, principals) for s in denies):
+        problems.append(f"{where}: no Deny of {INVOKE_ACTION} to every principal but {sorted(principals)}")
+    for statement in denies:
+        locked = [a for a in MANAGEMENT_ACTIONS if _actions_cover(as_list(statement.get("Action")), [a])]
+        if locked:
+            problems.append(f"{where}: denies {', '.join(locked)} (CloudFormation and administrators need them)")
+    for statement in statements:
+        if statement.get("Effect") == "Allow":
+            strangers = sorted({p for _, p in _principals(statement)} - principals)
+            if strangers:
+                problems.append(f"{where}: allows {', '.join(strangers)}, which is not listed")
+    return problems
+
+
+def _denies_all_but(statement: dict[str, Any], principals: set[str]) -> bool:
+    """A Deny of the invoke action to Principal ``*`` unless aws:PrincipalArn is one of ``principals``."""
+    condition = statement.get("Condition") or {}
+    excepted = {
+        value
+        for operator in ("ArnNotEquals", "ArnNotLike")
+        for value in as_list(condition.get(operator, {}).get("aws:PrincipalArn"))
+    }
+    return (
+        _principals(statement) == [("AWS", "*")]
+        and _actions_cover(as_list(statement.get("Action")), [INVOKE_ACTION])
+        and excepted == principals
+        and set(condition) <= {"ArnNotEquals", "ArnNotLike"}
+    )
 
 
 # --- CodeBuild: every command runs on its image ------------------------------------------------------------

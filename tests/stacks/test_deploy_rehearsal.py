@@ -7,6 +7,7 @@ deliberately broken copy of them, with the exact problem it must report.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import pytest
 
 from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
-from tests.support.cdk_app import CONFIGURATIONS, build_pipeline, build_stage
+from tests.support.cdk_app import CONFIGURATIONS, IAM_INVOKER, build_pipeline, build_stage
 from tests.support.paths import REPO
 
 
@@ -123,6 +124,28 @@ def test_volatile_export_rule_catches_an_exported_image_uri(stacks_of, after_cod
     ]
 
 
+# --- a second deploy after make destroy ----------------------------------------------------------------
+
+
+def test_a_retained_memory_is_the_one_name_a_redeploy_after_destroy_collides_with(tmp_path_factory):
+    """prod retains its stateful resources; only the Memory has a fixed service-unique name (the bucket's and
+    the user pool's are generated, the alarm key has none): docs/delivery.md says how to redeploy."""
+    app, _ = build_stage(
+        tmp_path_factory.mktemp("prod-memory"), stage="prod", overrides={"session_store": "agentcore-memory"}
+    )
+    stacks = rules.load_stacks(Path(app.synth().directory))
+    memory = next(k for k, _ in rules.stack(stacks, "Runtime").resources("AWS::BedrockAgentCore::Memory"))
+    assert rules.retained_name_conflicts(stacks) == [
+        f"AgentCoreSession-prod-Runtime/{memory}: AWS::BedrockAgentCore::Memory Name agentcore_session_prod_memory "
+        "outlives make destroy; the next deploy needs another name or the retained one deleted"
+    ]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod", "memory"])
+def test_no_other_retained_resource_has_a_fixed_name(stacks_of, name):
+    assert rules.retained_name_conflicts(stacks_of(name)) == []
+
+
 # --- resource policies: the services that must get in, and nobody else ------------------------------------
 
 
@@ -162,7 +185,7 @@ def test_policy_rule_catches_a_topic_closed_to_cloudwatch(stacks_of):
 
 
 def test_policy_rule_catches_a_key_cloudwatch_cannot_use(stacks_of):
-    """Main's key allowed kms:GenerateDataKey only with aws:SourceAccount: both are reported."""
+    """A key allowing kms:GenerateDataKey only, and without the kms:ViaService guard: both are reported."""
     dev = rules.mutable(stacks_of("dev"))
     monitoring = rules.stack(dev, "Monitoring")
     ((key_id, key),) = list(monitoring.resources("AWS::KMS::Key"))
@@ -172,12 +195,12 @@ def test_policy_rule_catches_a_key_cloudwatch_cannot_use(stacks_of):
         if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     )
     statement["Action"] = ["kms:Decrypt", "kms:GenerateDataKey"]
-    del statement["Condition"]["ArnLike"]
+    del statement["Condition"]
     topic = next(k for k, _ in monitoring.resources("AWS::SNS::Topic"))
     assert rules.resource_policy_problems(dev) == [
         f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com may not kms:Decrypt, kms:GenerateDataKey* "
         f"(alarms publish to topic {topic} encrypted with it)",
-        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com is let in without aws:SourceArn "
+        f"AgentCoreSession-dev-Monitoring/{key_id}: cloudwatch.amazonaws.com is let in without kms:ViaService "
         "(confused deputy)",
     ]
 
@@ -196,17 +219,115 @@ def test_policy_rule_catches_principals_nothing_needs(stacks_of):
     ]
 
 
+XRAY_POLICY = {
+    "Type": "AWS::XRay::ResourcePolicy",
+    "Properties": {
+        "PolicyName": "TraceDelivery",
+        "PolicyDocument": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logs.amazonaws.com"},
+                        "Action": "xray:PutTraceSegments",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": "123456789012"},
+                            "ArnLike": {"aws:SourceArn": "*"},
+                        },
+                    }
+                ],
+            }
+        ),
+    },
+}
+
+
 def test_policy_rule_catches_trace_delivery_shut_out(stacks_of):
+    """A stack that brings its own X-Ray policy must let the log-delivery service in."""
     dev = rules.mutable(stacks_of("dev"))
-    runtime = rules.stack(dev, "Runtime")
-    ((policy_id, policy),) = list(runtime.resources("AWS::XRay::ResourcePolicy"))
-    policy["Properties"]["PolicyDocument"] = json.loads(
-        json.dumps(policy["Properties"]["PolicyDocument"]).replace("delivery.logs.amazonaws.com", "logs.amazonaws.com")
-    )
+    rules.stack(dev, "Runtime").template["Resources"]["TraceDelivery"] = copy.deepcopy(XRAY_POLICY)
     assert rules.resource_policy_problems(dev) == [
-        f"AgentCoreSession-dev-Runtime/{policy_id}: delivery.logs.amazonaws.com may not xray:PutTraceSegments (traces "
-        "are delivered to X-Ray)",
-        f"AgentCoreSession-dev-Runtime/{policy_id}: lets in Service logs.amazonaws.com, which nothing here needs",
+        "AgentCoreSession-dev-Runtime/TraceDelivery: delivery.logs.amazonaws.com may not xray:PutTraceSegments "
+        "(traces are delivered to X-Ray)",
+        "AgentCoreSession-dev-Runtime/TraceDelivery: lets in Service logs.amazonaws.com, which nothing here needs",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_no_stack_holds_an_xray_resource_policy(stacks_of, name):
+    assert rules.xray_policy_slots(stacks_of(name)) == []
+
+
+def test_xray_slot_rule_catches_a_per_stack_policy(stacks_of):
+    """Main's Runtime stack held one (the L2's default): with dev, prod and the pipeline's stages in one
+    account, three of the account's five were gone."""
+    dev = rules.mutable(stacks_of("dev"))
+    rules.stack(dev, "Runtime").template["Resources"]["TraceDelivery"] = copy.deepcopy(XRAY_POLICY)
+    assert rules.xray_policy_slots(dev) == [
+        "AgentCoreSession-dev-Runtime/TraceDelivery: an X-Ray resource policy per stack; an account holds at most 5"
+    ]
+
+
+# --- IAM mode: only the listed principals may invoke ----------------------------------------------------
+
+
+def _invoke_policies(stacks: list[rules.SynthesizedStack]) -> tuple[str, str]:
+    """(logical id of the runtime's resource policy, of the endpoint's)."""
+    runtime = rules.stack(stacks, "Runtime")
+    owner = {
+        resource["Properties"]["ResourceArn"]["Fn::GetAtt"][0]: logical_id
+        for logical_id, resource in runtime.resources("AWS::BedrockAgentCore::ResourcePolicy")
+    }
+    ((runtime_id, _),) = runtime.resources("AWS::BedrockAgentCore::Runtime")
+    ((endpoint_id, _),) = runtime.resources("AWS::BedrockAgentCore::RuntimeEndpoint")
+    assert len(owner) == 2
+    return owner[runtime_id], owner[endpoint_id]
+
+
+def test_iam_runtime_and_endpoint_deny_invoke_to_everyone_not_listed(stacks_of):
+    stacks = stacks_of("iam")
+    _invoke_policies(stacks)  # one on the runtime, one on the endpoint
+    assert rules.invoke_policy_problems(stacks, [IAM_INVOKER]) == []
+
+
+def test_invoke_rule_catches_a_runtime_without_policy_and_a_policy_without_the_deny(stacks_of):
+    """Main's IAM runtime had no resource policy: anyone granted the action in the account could invoke."""
+    iam = rules.mutable(stacks_of("iam"))
+    runtime = rules.stack(iam, "Runtime")
+    runtime_policy, endpoint_policy = _invoke_policies(iam)
+    del runtime.template["Resources"][endpoint_policy]
+    policy = runtime.template["Resources"][runtime_policy]["Properties"]
+    policy["Policy"] = json.dumps(
+        {"Statement": [s for s in rules.policy_document(policy["Policy"])["Statement"] if s["Effect"] == "Allow"]}
+    )
+    endpoint = next(k for k, _ in runtime.resources("AWS::BedrockAgentCore::RuntimeEndpoint"))
+    assert rules.invoke_policy_problems(iam, [IAM_INVOKER]) == [
+        f"AgentCoreSession-dev-Runtime/{runtime_policy}: no Deny of bedrock-agentcore:InvokeAgentRuntime to every "
+        f"principal but ['{IAM_INVOKER}']",
+        f"AgentCoreSession-dev-Runtime/{endpoint}: no resource policy; any principal allowed "
+        "bedrock-agentcore:InvokeAgentRuntime may invoke",
+    ]
+
+
+def test_invoke_rule_catches_a_deny_that_locks_out_management_or_spares_a_stranger(stacks_of):
+    iam = rules.mutable(stacks_of("iam"))
+    runtime = rules.stack(iam, "Runtime")
+    runtime_policy, _ = _invoke_policies(iam)
+    policy = runtime.template["Resources"][runtime_policy]["Properties"]
+    document = rules.policy_document(policy["Policy"])
+    allow, deny = document["Statement"]
+    deny["Action"] = "bedrock-agentcore:*"
+    stranger = "arn:aws:iam::123456789012:role/anyone"
+    deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"].append(stranger)
+    allow["Principal"]["AWS"].append(stranger)
+    policy["Policy"] = json.dumps(document)
+    where = f"AgentCoreSession-dev-Runtime/{runtime_policy}"
+    assert rules.invoke_policy_problems(iam, [IAM_INVOKER]) == [
+        f"{where}: no Deny of bedrock-agentcore:InvokeAgentRuntime to every principal but ['{IAM_INVOKER}']",
+        f"{where}: denies {', '.join(rules.MANAGEMENT_ACTIONS)} (CloudFormation and administrators need them)",
+        f"{where}: allows {stranger}, which is not listed",
     ]
 
 
@@ -350,7 +471,6 @@ def test_physical_names_are_unique_across_stages_sharing_an_account(sharing_an_a
         "AWS::BedrockAgentCore::Runtime AgentRuntimeName",
         "AWS::Logs::DeliverySource Name",
         "AWS::Logs::DeliveryDestination Name",
-        "AWS::XRay::ResourcePolicy PolicyName",
         "AWS::SSM::Parameter Name",
         "export",
     } <= kinds

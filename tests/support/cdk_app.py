@@ -28,6 +28,8 @@ from tests.support.paths import REPO
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+# The backend an IAM-mode stage lets invoke (invoke_principals): every other principal is denied.
+IAM_INVOKER = "arn:aws:iam::123456789012:role/backend"
 PIPELINE_CONTEXT = {
     "pipeline": "true",
     "pipeline_repository": "my-org/agentcore-session-stack",
@@ -92,9 +94,11 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
             "network_mode": "vpc",
             "vpc_id": "vpc-0123456789abcdef0",
             "subnet_ids": ["subnet-0123456789abcdef0"],
+            "security_group_ids": ["sg-0123456789abcdef0"],
+            "availability_zone_ids": ["use1-az1"],
         }
     },
-    "iam": {"overrides": {"authorizer": "iam"}},
+    "iam": {"overrides": {"authorizer": "iam", "invoke_principals": [IAM_INVOKER]}},
     "agnostic": {"env": False},
     "pipeline": {"pipeline": True},
 }

@@ -13,6 +13,7 @@ from aws_cdk.assertions import Match, Template
 from stacks.constructs.stack_outputs import parameter_name
 from stacks.output_keys import RUNTIME, published_outputs
 from stacks.runtime.runtime_stack import AGENT_DIR
+from stacks.validation import ConfigError
 
 # What agent/.dockerignore keeps out of the build context (and so out of the asset hash).
 DOCKER_IGNORED = {"__pycache__"}
@@ -40,7 +41,8 @@ TRACING = ["AWS::Logs::Delivery", "AWS::Logs::DeliveryDestination", "AWS::Logs::
 
 
 def test_runtime_resources_pinned_for_s3_store(dev):
-    """The whole list: no Lambda, no custom resource, no CodeBuild (the image is a CDK asset)."""
+    """The whole list: no Lambda, no custom resource, no CodeBuild (the image is a CDK asset), and no X-Ray
+    resource policy (the account holds at most 5; AWS creates one shared policy per AgentCore resource type)."""
     assert resource_types(dev) == sorted(
         [
             "AWS::BedrockAgentCore::Runtime",
@@ -50,7 +52,6 @@ def test_runtime_resources_pinned_for_s3_store(dev):
             *TRACING,
             "AWS::S3::Bucket",
             "AWS::S3::BucketPolicy",
-            "AWS::XRay::ResourcePolicy",
         ]
         + ["AWS::SSM::Parameter"] * 9
     )
@@ -103,6 +104,7 @@ def test_runtime_properties_for_jwt_public_stage(dev):
                 "MODEL_ID": "global.anthropic.claude-sonnet-4-6",
                 "LOG_LEVEL": "DEBUG",
                 "AGENT_OBSERVABILITY_ENABLED": "true",
+                "AGENT_TELEMETRY_CAPTURE_CONTENT": "false",
                 "AUTHORIZER_TYPE": "jwt",
                 "SESSION_STORE": "s3",
                 "SESSION_BUCKET": {"Ref": Match.string_like_regexp("SessionStoreBucket")},
@@ -110,6 +112,15 @@ def test_runtime_properties_for_jwt_public_stage(dev):
             },
             "Tags": {"app": "agentcore-session", "project": "agentcore-session-stack", "stage": "dev"},
         },
+    )
+
+
+@pytest.mark.parametrize(("capture", "rendered"), [(False, "false"), (True, "true")])
+def test_telemetry_content_capture_is_the_stages_choice(build, capture, rendered):
+    _, stage = build(overrides={"telemetry_capture_content": capture})
+    template(stage).has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime",
+        {"EnvironmentVariables": Match.object_like({"AGENT_TELEMETRY_CAPTURE_CONTENT": rendered})},
     )
 
 
@@ -350,24 +361,14 @@ def test_global_profile_grants_profile_and_routed_models_through_it(dev):
     assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
 
 
-def test_geographic_profile_grants_models_in_each_destination_region(build):
+def test_geographic_profile_grants_the_model_in_any_region_only_through_the_profile(build):
+    """A Region AWS adds to the geography is allowed too (no hard-coded destination list), only via the profile."""
     _, stage = build(overrides={"model_id": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"})
+    profile = arn(":bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert statement(stage, "InvokeConfiguredModel")["Resource"] == profile
     routed = statement(stage, "InvokeModelThroughProfile")
-    regions = [r["Fn::Join"][1][2].split(":")[2] for r in routed["Resource"]]
-    assert regions == [
-        "eu-central-1",
-        "eu-central-2",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-    ]
-    assert all(
-        r["Fn::Join"][1][2].endswith("::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")
-        for r in routed["Resource"]
-    )
+    assert routed["Resource"] == arn(":bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
 
 
 def test_foundation_model_id_grants_only_that_model(build):
@@ -383,6 +384,7 @@ def memory_stage(build):
 
 
 def test_memory_store_resources_pinned(memory_stage):
+    """One role (the runtime's): a memory without strategies never uses a service role, so it has none."""
     assert resource_types(memory_stage) == sorted(
         [
             "AWS::BedrockAgentCore::Memory",
@@ -390,9 +392,7 @@ def test_memory_store_resources_pinned(memory_stage):
             "AWS::BedrockAgentCore::RuntimeEndpoint",
             "AWS::IAM::Policy",
             "AWS::IAM::Role",
-            "AWS::IAM::Role",
             *TRACING,
-            "AWS::XRay::ResourcePolicy",
         ]
         + ["AWS::SSM::Parameter"] * 9
     )
@@ -401,8 +401,18 @@ def test_memory_store_resources_pinned(memory_stage):
 def test_memory_is_short_term_only_with_expiry(memory_stage):
     template(memory_stage).has_resource_properties(
         "AWS::BedrockAgentCore::Memory",
-        {"Name": "agentcore_session_dev_memory", "EventExpiryDuration": 14, "MemoryStrategies": Match.absent()},
+        {
+            "Name": "agentcore_session_dev_memory",
+            "EventExpiryDuration": 14,
+            "MemoryStrategies": Match.absent(),
+            "MemoryExecutionRoleArn": Match.absent(),
+        },
     )
+
+
+def test_memory_name_can_be_set_to_redeploy_beside_a_retained_memory(build):
+    _, stage = build(overrides={"session_store": "agentcore-memory", "memory_name": "agentcore_session_dev_memory2"})
+    template(stage).has_resource_properties("AWS::BedrockAgentCore::Memory", {"Name": "agentcore_session_dev_memory2"})
 
 
 def test_memory_store_env_and_event_grants(memory_stage):
@@ -466,16 +476,21 @@ def test_local_front_door_forwards_what_the_synthesized_runtimes_allowlist(synth
         )
 
 
-def test_vpc_network_by_config(build):
-    _, stage = build(
-        overrides={
-            "network_mode": "vpc",
-            "vpc_id": "vpc-0123456789abcdef0",
-            "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
-        }
-    )
+VPC = {
+    "network_mode": "vpc",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+    "security_group_ids": ["sg-0123456789abcdef0"],
+    "availability_zone_ids": ["use1-az1", "use1-az4"],
+}
+
+
+def test_vpc_network_uses_the_given_groups_and_creates_none(build):
+    """A group the stack created would be replaced on the make-deploy/pipeline hand-over (its create-only
+    description is the construct path) and then blocked by the runtime's lingering ENIs."""
+    _, stage = build(overrides=VPC)
     t = template(stage)
-    group = next(iter(t.find_resources("AWS::EC2::SecurityGroup")))
+    t.resource_count_is("AWS::EC2::SecurityGroup", 0)
     t.has_resource_properties(
         "AWS::BedrockAgentCore::Runtime",
         {
@@ -483,12 +498,26 @@ def test_vpc_network_by_config(build):
                 "NetworkMode": "VPC",
                 "NetworkModeConfig": {
                     "Subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
-                    "SecurityGroups": [{"Fn::GetAtt": [group, "GroupId"]}],
+                    "SecurityGroups": ["sg-0123456789abcdef0"],
                 },
             }
         },
     )
-    t.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123456789abcdef0"})
+
+
+def test_vpc_network_refuses_an_az_agentcore_does_not_support_in_the_region(build):
+    with pytest.raises(ConfigError) as error:
+        build(overrides={**VPC, "availability_zone_ids": ["use1-az1", "use1-az3"]})
+    assert error.value.problems == [
+        "availability_zone_ids has 'use1-az3' but AgentCore Runtime supports only use1-az1, use1-az2, use1-az4 "
+        "in us-east-1"
+    ]
+
+
+def test_vpc_network_checks_no_az_when_the_region_is_unknown(build):
+    """An environment-agnostic synth cannot know the Region: the ids are only checked for form (stacks/config.py)."""
+    _, stage = build(overrides={**VPC, "availability_zone_ids": ["use1-az1", "use1-az3"]}, env=False)
+    template(stage).resource_count_is("AWS::BedrockAgentCore::Runtime", 1)
 
 
 OUTPUT_DESCRIPTIONS = {

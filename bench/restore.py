@@ -1,0 +1,180 @@
+"""Platform V2 as users feel it: restore from a checkpoint → ``/ping``, → first answer, against a warm process.
+
+V2 starts the agent once, snapshots it after its first healthy ``/ping`` and restores each session's microVM from
+that snapshot; a session's first answer is served by a restored process. For each Bedrock target (the deployed
+configuration and its baseline) the server is started as a session leader, checkpointed with CRIU once it answered
+``/ping`` (``local/snapshot.py``), and restored ``reps`` times from the same images, one after the other:
+
+- restore → ``/ping``: from the start of ``criu restore`` until ``/ping`` answers;
+- restore → first answer: a new session's first invocation, timed from the moment the restored process answered
+  ``/ping`` (what the process still had to do after the snapshot, not CRIU's own work);
+- warm first answer: the same invocation on a new session of a never-snapshotted process that already served a
+  warm-up session (its one-time work done).
+
+The S3 store makes its own round trips on a new session's first turn (owner record, session and agent records,
+the two messages), which the baseline (no store) never makes. They are recorded by moto (its request recorder,
+this measurement's own moto) in the restored instances' first-answer windows, named, and priced at the median
+round trip of an S3 request sent straight to moto from a warm client, as the stand-in floor prices model calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bench.bedrock_path import BedrockPath, new_session_bucket, s3_client, started_moto
+from bench.client import invoke, new_session_id
+from bench.scenarios import name_prompt, warm_up
+from bench.stats import median
+from bench.targets import TargetSpec, start_env, started_target, target_spec
+from local.processes import free_port, python_module
+from local.snapshot import (
+    Checkpoint,
+    checkpoint,
+    remove_images,
+    restore,
+    start_for_snapshot,
+    unavailable_reason,
+    wait_healthy,
+    wait_inbound_closed,
+)
+
+RESTORE_NAME = "Restored Session"
+EXPECTED_ANSWER = f"Nice to meet you, {RESTORE_NAME}."
+STARTUP_SECONDS = 90.0
+S3_FLOOR_CALLS = 20
+
+
+def _one_restore(
+    images: Checkpoint, spec: TargetSpec, client: httpx.Client, log_dir: Path, index: int, recording: Path
+) -> dict[str, Any]:
+    """One restore: seconds to /ping, seconds from /ping to the first answer, and the S3 requests in between."""
+    restored = restore(
+        images, log_path=log_dir / f"{spec.name}-restored-{index}.log", work_dir=log_dir / f"{spec.name}-{index}"
+    )
+    try:
+        ping_s = restored.wait_healthy()
+        pinged = restored.restore_started + ping_s
+        before = _recorded_lines(recording)
+        session = new_session_id("restore")
+        call = invoke(client, restored.base_url, session, name_prompt(RESTORE_NAME))
+        answer_s = time.perf_counter() - pinged
+        requests = [_request_name(line, session) for line in _recorded_lines(recording)[len(before) :]]
+    finally:
+        restored.stop()
+    return {
+        "ping_s": ping_s,
+        "answer_s": answer_s,
+        "ok": call.ok and call.answer == EXPECTED_ANSWER,
+        "s3": [r for r in requests if r],
+    }
+
+
+def _recorded_lines(recording: Path) -> list[str]:
+    return recording.read_text(encoding="utf-8").splitlines()
+
+
+def _request_name(line: str, session_id: str) -> str | None:
+    """``"<method> <key>"`` of a signed S3 request, the bucket dropped and the session id as ``<session>``."""
+    entry = json.loads(line)
+    if "Credential=" not in entry["headers"].get("Authorization", ""):
+        return None  # moto's own health probes
+    _, _, key = urlsplit(entry["url"]).path.lstrip("/").partition("/")
+    return f"{entry['method']} {key.replace(session_id, '<session>')}"
+
+
+def _warm_first_answers(spec: TargetSpec, client: httpx.Client, log_dir: Path, reps: int) -> list[tuple[float, bool]]:
+    """A never-snapshotted process after a warm-up session: each rep's first answer on a new session, and if right."""
+    answers = []
+    with started_target(spec, log_dir=log_dir) as server:
+        warm_up(server.base_url)
+        for _ in range(reps):
+            call = invoke(client, server.base_url, new_session_id("warm"), name_prompt(RESTORE_NAME))
+            answers.append((call.seconds, call.ok and call.answer == EXPECTED_ANSWER))
+    return answers
+
+
+def _measure_target(spec: TargetSpec, *, reps: int, log_dir: Path, recording: Path) -> dict[str, Any]:
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix=f"bench-restore-{spec.name}-") as session_dir:
+        # What local.processes.spawn gives every server: this environment, unbuffered output, the target's own.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **start_env(spec, port, Path(session_dir))}
+        server = start_for_snapshot(
+            python_module(spec.module), port=port, env=env, log_path=log_dir / f"{spec.name}-snapshotted.log"
+        )
+        try:
+            wait_healthy(server.base_url, server.process, timeout=STARTUP_SECONDS)
+            wait_inbound_closed(server)
+            images = checkpoint(server, log_dir / f"{spec.name}-images")
+        finally:
+            server.stop()
+        try:
+            images.wait_until_aged()
+            with httpx.Client() as client:
+                runs = [_one_restore(images, spec, client, log_dir, i, recording) for i in range(reps)]
+        finally:
+            remove_images(images)
+    with httpx.Client() as client:
+        warm = _warm_first_answers(spec, client, log_dir, reps)
+    return {
+        "reps": reps,
+        "dump_s": round(images.dumped_in_seconds, 4),
+        "ping_s": [round(r["ping_s"], 4) for r in runs],
+        "answer_s": [round(r["answer_s"], 4) for r in runs],
+        "warm_answer_s": [round(seconds, 4) for seconds, _ in warm],
+        "median_ping_s": round(median([r["ping_s"] for r in runs]), 4),
+        "median_answer_s": round(median([r["answer_s"] for r in runs]), 4),
+        "median_warm_answer_s": round(median([seconds for seconds, _ in warm]), 4),
+        "wrong_answers": sum(not r["ok"] for r in runs) + sum(not ok for _, ok in warm),
+        "first_turn_s3_requests": runs[0]["s3"],
+    }
+
+
+def _s3_round_trip_ms(moto_url: str, bucket: str) -> float:
+    """Median milliseconds of a small PutObject and a GetObject sent straight to moto from a warm client."""
+    client = s3_client(moto_url)
+    client.put_object(Bucket=bucket, Key="bench/warm", Body=b"{}")
+    samples = []
+    for index in range(S3_FLOOR_CALLS):
+        started = time.perf_counter()
+        if index % 2:
+            client.get_object(Bucket=bucket, Key="bench/warm")["Body"].read()
+        else:
+            client.put_object(Bucket=bucket, Key="bench/warm", Body=b"{}")
+        samples.append(time.perf_counter() - started)
+    return round(median(samples) * 1000, 3)
+
+
+@contextmanager
+def _recording_path(bedrock: BedrockPath, log_dir: Path) -> Iterator[tuple[BedrockPath, Path]]:
+    """The Bedrock path with a moto of this measurement's own, recording every request, and a new bucket."""
+    recording = log_dir / "restore-moto-recording.jsonl"
+    recording.touch()
+    with started_moto(log_dir=log_dir, recording=recording) as moto:
+        yield dataclasses.replace(bedrock, moto_port=moto.port, bucket=new_session_bucket(moto.base_url)), recording
+
+
+def measure_restore(targets: list[str], bedrock: BedrockPath | None, *, reps: int, log_dir: Path) -> dict[str, Any]:
+    """Per Bedrock target: restore → /ping, restore → first answer, warm first answer; the store's round trips."""
+    if bedrock is None or not targets:
+        return {"measured": False, "reason": "no Bedrock target selected"}
+    reason = unavailable_reason()
+    if reason is not None:
+        return {"measured": False, "reason": reason}
+    with _recording_path(bedrock, log_dir) as (path, recording):
+        section: dict[str, Any] = {"measured": True}
+        for name in targets:
+            spec = target_spec(name, stub_url="", bedrock=path)
+            section[name] = _measure_target(spec, reps=reps, log_dir=log_dir, recording=recording)
+        section["s3_round_trip_ms"] = _s3_round_trip_ms(path.moto_url, path.bucket)
+    return section

@@ -1,0 +1,159 @@
+"""Platform V2 snapshot safety: ids and ``random`` differ in two processes made from one memory image, a restore
+is noticed once from the clocks, and ``/ping`` then reports the restore's time, not the snapshot's.
+
+The twins are made by a raw libc ``fork()`` in a subprocess (``tests/agent/snapshot_twins.py``), which, like a
+restore, runs none of CPython's or OpenTelemetry's after-fork hooks; the unsafe run shows the problem is real.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from agent.app import create_app
+from agent.health import Health
+from agent.lifecycle import AgentLifecycle
+from agent.restore_watch import JUMP_SECONDS, RestoreDetector, RestoreWatch
+from agent.settings import Settings
+from tests.support.agent_http import SESSION_HEADER, new_session_id
+from tests.support.scripted_model import ScriptedModel
+
+TWINS_TIMEOUT_SECONDS = 120  # bounds a hung child only
+
+
+def _twins(mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.agent.snapshot_twins", mode],
+        capture_output=True,
+        text=True,
+        timeout=TWINS_TIMEOUT_SECONDS,
+        check=True,
+    )
+    drawn = json.loads(done.stdout)
+    return drawn["parent"], drawn["child"]
+
+
+def test_without_the_fix_twins_share_span_ids_trace_ids_and_random_draws():
+    parent, child = _twins("unsafe")
+
+    assert parent["span_id"] == child["span_id"]
+    assert parent["trace_id"][8:] == child["trace_id"][8:]  # all but X-Ray's time prefix
+    assert parent["random"] == child["random"]
+
+
+def test_with_the_fix_twins_draw_their_own_ids_instance_ids_and_random_numbers():
+    parent, child = _twins("safe")
+
+    assert parent["span_id"] != child["span_id"]
+    assert parent["trace_id"][8:] != child["trace_id"][8:]
+    assert parent["instance_id"] != child["instance_id"]
+    assert parent["instance_id"] is not None and child["instance_id"] is not None
+    assert parent["random"] != child["random"]
+    for twin in (parent, child):  # X-Ray format kept: the first 32 bits are the Unix time in seconds
+        assert twin["time_before"] <= int(twin["trace_id"][:8], 16) <= twin["time_after"]
+
+
+class Clocks:
+    """A wall clock and a monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.wall, self.monotonic = 1_800_000_000.0, 500.0
+
+    def run(self, seconds: float) -> None:
+        """Both advance: the process runs."""
+        self.wall += seconds
+        self.monotonic += seconds
+
+    def restore_after(self, seconds: float) -> None:
+        """Only the wall clock advances: the image was frozen that long."""
+        self.wall += seconds
+
+
+@pytest.fixture
+def clocks() -> Clocks:
+    return Clocks()
+
+
+def _detector(clocks: Clocks) -> RestoreDetector:
+    return RestoreDetector(wall=lambda: clocks.wall, monotonic=lambda: clocks.monotonic)
+
+
+def test_a_restore_is_noticed_once(clocks):
+    detector = _detector(clocks)
+    clocks.run(600)
+    running = detector.restored()
+    clocks.restore_after(3600)
+
+    assert running is False
+    assert [detector.restored(), detector.restored()] == [True, False]
+    assert detector.generation == 1
+
+
+def test_a_frozen_spell_shorter_than_the_threshold_or_a_clock_stepped_back_is_no_restore(clocks):
+    detector = _detector(clocks)
+    clocks.restore_after(JUMP_SECONDS / 2)
+    short = detector.restored()
+    clocks.wall -= 3600  # stepped back by an hour
+    back = detector.restored()
+    clocks.restore_after(JUMP_SECONDS * 2)  # measured from the new baseline
+
+    assert [short, back, detector.restored()] == [False, False, True]
+
+
+def test_ping_reports_the_restore_time_once_and_keeps_it(clocks):
+    health = Health(clock=lambda: clocks.wall)
+    renewed: list[int] = []
+
+    def after_restore() -> None:
+        renewed.append(1)
+        health.stamp()
+
+    app = Starlette(
+        routes=[Route("/ping", health.ping)],
+        middleware=[Middleware(RestoreWatch, detector=_detector(clocks), after_restore=after_restore)],
+    )
+    with TestClient(app) as client:
+        at_startup = client.get("/ping").json()
+        clocks.run(30)
+        before_snapshot = client.get("/ping").json()
+        clocks.restore_after(86_400)
+        after_restore_ping = client.get("/ping").json()
+        clocks.run(30)
+        later = client.get("/ping").json()
+
+    assert at_startup == before_snapshot == {"status": "Healthy", "time_of_last_update": 1_800_000_000}
+    assert after_restore_ping == later == {"status": "Healthy", "time_of_last_update": 1_800_000_000 + 30 + 86_400}
+    assert renewed == [1]
+
+
+def test_the_app_renews_instance_state_once_when_its_first_request_after_a_restore_arrives(clocks, tmp_path):
+    """The real app (startup included), in-process, on clocks the test moves: a restore between two requests."""
+    settings = Settings(session_store="none", session_dir=tmp_path)
+    lifecycle = AgentLifecycle(settings, health=Health(clock=lambda: clocks.wall), detector=_detector(clocks))
+    model = ScriptedModel()
+    app = create_app(settings, model_factory=lambda: model, lifecycle=lifecycle)
+    with TestClient(app) as client:
+        before = client.get("/ping").json()
+        instance_before, random_before = lifecycle.telemetry.instance_ids.instance_id, random.getstate()
+        clocks.restore_after(86_400)
+        answer = client.post(
+            "/invocations", json={"prompt": "My name is Restored."}, headers={SESSION_HEADER: new_session_id()}
+        )
+        instance_after, random_after = lifecycle.telemetry.instance_ids.instance_id, random.getstate()
+        clocks.run(5)
+        after = client.get("/ping").json()
+
+    assert answer.status_code == 200 and answer.json()["response"] == "Nice to meet you, Restored."
+    assert after["time_of_last_update"] - before["time_of_last_update"] == 86_400
+    assert instance_after != instance_before
+    assert random_after != random_before
+    assert lifecycle.detector.generation == 1
