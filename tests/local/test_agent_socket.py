@@ -49,8 +49,11 @@ print(json.dumps(results))
 """
 
 
-def _agent_pid(parent: int) -> int:
-    (pid,) = [child for child in child_pids(parent) if b"run_agent" in Path(f"/proc/{child}/cmdline").read_bytes()]
+def _agent_pid(parent: int, socket_path: Path | None = None) -> int:
+    """The agent child of ``parent``; with ``socket_path``, the one listening there (the test process may hold
+    another session-scoped runtime's agent too)."""
+    agents = [child for child in child_pids(parent) if b"run_agent" in Path(f"/proc/{child}/cmdline").read_bytes()]
+    (pid,) = [child for child in agents if socket_path is None or str(socket_path) in unix_listeners(child)]
     return pid
 
 
@@ -83,7 +86,8 @@ def test_local_agent_listens_on_a_private_unix_socket_and_no_tcp_port(tmp_path, 
 def test_another_local_user_cannot_reach_the_agent_of_a_running_local_runtime(tmp_path):
     """Every listener the agent holds is tried by `nobody` with a forged token; the front door is the control."""
     with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT)) as runtime:
-        agent = _agent_pid(os.getpid())
+        assert runtime.agent_unix_socket is not None
+        agent = _agent_pid(os.getpid(), runtime.agent_unix_socket)
         listeners = [["tcp", list(address)] for address in tcp_listeners(agent)]
         listeners += [["unix", path] for path in unix_listeners(agent)]
         probe = [str(SYSTEM_PYTHON), "-c", _PROBE, json.dumps(listeners), _forged_invocation()]
