@@ -29,6 +29,7 @@ from local.outputs_file import outputs_document, write_outputs
 from local.processes import REPO_ROOT
 from local.request_body import DEFAULT_MAX_PROMPT_CHARS, max_body_bytes
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
+from local.web_twin import RuntimeAddress, WebTwin
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class LocalRuntimeSettings:
         moto_port: port for moto; 0 picks a free one. Default: 0.
         authorizer: the emulated runtime's inbound auth: `jwt` (Cognito bearer tokens, like the default
             stage) or `iam` (SigV4 with a generated local key pair, like `-c authorizer=iam`). Default: `jwt`.
+        web: also serve the built web chat and the managed-login stand-in (local/web_twin.py; `jwt` only).
+            Default: False (`make local` turns it on).
     """
 
     state_dir: Path = REPO_ROOT / ".local-runtime"
@@ -69,6 +72,7 @@ class LocalRuntimeSettings:
     front_door_host: str = "127.0.0.1"
     moto_port: int = 0
     authorizer: AuthorizerType = "jwt"
+    web: bool = False
 
     def __post_init__(self) -> None:
         problems = [
@@ -80,6 +84,8 @@ class LocalRuntimeSettings:
             problems.append(
                 "agent_command is empty and agent_url is unset: one of them must say how to reach the agent"
             )
+        if self.web and self.authorizer != "jwt":
+            problems.append("web is on but authorizer is 'iam': a browser signs in with Cognito tokens (jwt)")
         if self.authorizer not in AUTHORIZER_TYPES:
             problems.append(f"authorizer is {self.authorizer!r} but must be one of {', '.join(AUTHORIZER_TYPES)}")
         if problems:
@@ -117,6 +123,7 @@ class LocalRuntime:
         self._front_door: BackgroundServer | None = None
         self.key_pair: LocalKeyPair | None = None
         self._bedrock: BedrockRuntimeStandIn | None = None
+        self.web: WebTwin | None = None
         try:
             self._start()
         except Exception:
@@ -133,6 +140,8 @@ class LocalRuntime:
             f"agentcore_session_local-{secrets.token_hex(5)}"
         )
         self.twin = self._twin_environment()
+        if settings.web:
+            self.web = WebTwin(identity=self.identity, host=settings.front_door_host)
         agent_env = {**self.twin.env, "AUTHORIZER_TYPE": settings.authorizer, **settings.agent_env}
         # One number for both: the agent gets MAX_PROMPT_CHARS explicitly, the front door the body limit it implies.
         max_prompt_chars = _max_prompt_chars({**os.environ, **agent_env})
@@ -158,6 +167,12 @@ class LocalRuntime:
             port=settings.front_door_port,
             host=settings.front_door_host,
         )
+        if self.web:
+            self.web.connect(
+                RuntimeAddress(
+                    front_door_url=self.front_door_url, runtime_arn=self.runtime_arn, qualifier=settings.endpoint_name
+                )
+            )
         write_outputs(
             settings.outputs_path,
             outputs_document(
@@ -178,9 +193,8 @@ class LocalRuntime:
         if self.settings.authorizer == "iam":
             self.key_pair = LocalKeyPair.generate()  # the outputs file hands it to the client
             return SigV4Authorizer(region=self.settings.region, key_pairs=[self.key_pair])
-        return JwtAuthorizer(
-            provider=discover(self.identity.discovery_url), allowed_clients=frozenset({self.identity.client_id})
-        )
+        clients = {self.identity.client_id, *([self.web.client_id] if self.web else [])}
+        return JwtAuthorizer(provider=discover(self.identity.discovery_url), allowed_clients=frozenset(clients))
 
     def _twin_environment(self) -> TwinEnvironment:
         """The agent's deployed-twin environment; starts the Bedrock stand-in when no model is configured."""
@@ -223,6 +237,9 @@ class LocalRuntime:
         if self._front_door:
             self._front_door.stop()
             self._front_door = None
+        if self.web:
+            self.web.stop()
+            self.web = None
         if self._agent:
             self._agent.stop()
             self._agent = None

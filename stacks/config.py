@@ -50,6 +50,8 @@ PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:rol
 # Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LATENCY_ALARM_RANGE_MS = (100, 900000)
+# Web app (stacks/web/): extra sign-in callback origins, for a developer's local web server only.
+LOCAL_ORIGIN_PATTERN = re.compile(r"^http://(?:localhost|127\.0\.0\.1):[0-9]{1,5}$")
 # CloudWatch Logs retention values (botocore logs model, shape Days).
 _DAYS = "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653"
 LOG_RETENTION_DAYS = tuple(int(days) for days in _DAYS.split())
@@ -60,6 +62,8 @@ MFA_MODES = ("off", "optional")
 REMOVAL_POLICIES = ("destroy", "retain")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 AUTHORIZERS = ("jwt", "iam")
+# AgentCore Runtime platform versions (aws-cdk-lib 2.275 PlatformVersion.V1/V2); unset: the service's default.
+PLATFORM_VERSIONS = ("V2", "V1")
 
 LIFECYCLE_RANGE_SECONDS = (60, 28800)
 MEMORY_EXPIRY_RANGE_DAYS = (7, 365)
@@ -108,6 +112,8 @@ class StageConfig:
     telemetry_capture_content: bool
     # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
     latency_alarm_threshold_ms: int
+    # V2 or V1; None leaves it to the service (stacks/runtime/platform_version.py: V2 only where AWS lists it).
+    platform_version: str | None = None
     alarm_email: str | None = None
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
@@ -120,6 +126,8 @@ class StageConfig:
     # IAM mode: the only principals that may invoke (rendered as the runtime's resource-based policy).
     invoke_principals: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Web login: origins besides the distribution's that Cognito may redirect to (a local `npm run dev`).
+    web_local_origins: tuple[str, ...] = ()
 
     @property
     def export_prefix(self) -> str:
@@ -297,6 +305,8 @@ def _validate(config: StageConfig, problems: Problems) -> None:
             f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
         )
     problems.one_of("authorizer", config.authorizer, AUTHORIZERS)
+    if config.platform_version is not None:
+        problems.one_of("platform_version", config.platform_version, PLATFORM_VERSIONS)
     problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
     problems.within("max_lifetime_seconds", config.max_lifetime_seconds, LIFECYCLE_RANGE_SECONDS)
     if config.idle_timeout_seconds > config.max_lifetime_seconds:
@@ -314,6 +324,8 @@ def _validate(config: StageConfig, problems: Problems) -> None:
         problems.match("alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
     problems.within("latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
     problems.at_most("tags", len(config.tags), "entries", MAX_TAGS)
+    for origin in config.web_local_origins:
+        problems.match("web_local_origins", origin, LOCAL_ORIGIN_PATTERN, "http://localhost:<port> origins only")
 
 
 def _validate_invoke_principals(config: StageConfig, problems: Problems) -> None:

@@ -63,6 +63,8 @@ def render(value: Any) -> str:
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return str(separator).join(render(part) for part in parts)
+    if "Fn::ImportValue" in value:  # another stack's export, by its name (cdk-nag prints the name alone)
+        return render(value["Fn::ImportValue"])
     if "Fn::Sub" in value:
         return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
     return str(value)

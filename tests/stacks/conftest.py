@@ -44,7 +44,9 @@ def pipeline_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineSt
 
 
 @pytest.fixture(scope="session")
-def synthesized(build, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+def synthesized(
+    build, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Path]:
     """synthesized(name) → the cloud assembly folder of that configuration, synthesized once per run (the
     pipeline app only when a test asks for it)."""
     cache: dict[str, Path] = {}
@@ -54,7 +56,13 @@ def synthesized(build, request: pytest.FixtureRequest) -> Callable[[str], Path]:
             pipeline_build: tuple[PipelineStack, Path] = request.getfixturevalue("pipeline_build")
             return pipeline_build[1]
         if name not in cache:
-            app, _ = build(**CONFIGURATIONS[name])
+            configuration = CONFIGURATIONS[name]
+            if configuration.get("pipeline"):
+                app, _ = build_pipeline(
+                    tmp_path_factory.mktemp(name), stage_overrides=configuration.get("stage_overrides")
+                )
+            else:
+                app, _ = build(**configuration)
             cache[name] = Path(app.synth().directory)
         return cache[name]
 

@@ -61,10 +61,16 @@ def build_stage(
     return app, stage_construct
 
 
-def build_pipeline(tmp_path: Path, *, agent_dir: Path = AGENT_DIR) -> tuple[cdk.App, PipelineStack]:
+def build_pipeline(
+    tmp_path: Path, *, agent_dir: Path = AGENT_DIR, stage_overrides: dict[str, dict[str, Any]] | None = None
+) -> tuple[cdk.App, PipelineStack]:
     """Build the pipeline app as
-    `cdk synth -c pipeline=true -c pipeline_repository=… -c pipeline_connection_arn=…` does."""
+    `cdk synth -c pipeline=true -c pipeline_repository=… -c pipeline_connection_arn=…` does, with
+    ``stage_overrides`` (``{stage: {setting: value}}``) merged over cdk.json's stages as a user would edit them."""
     context = {**copy.deepcopy(cdk_json_context()), **PIPELINE_CONTEXT}
+    for stage, overrides in (stage_overrides or {}).items():
+        stages = context[CONTEXT_ROOT]["stages"]
+        stages[stage] = {**stages.get(stage, {}), **overrides}
     app = cdk.App(context=context, outdir=str(tmp_path / "cdk.out"))
     with _environment(True):
         pipeline = build_pipeline_app(app, agent_dir=agent_dir)
@@ -101,6 +107,8 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "iam": {"overrides": {"authorizer": "iam", "invoke_principals": [IAM_INVOKER]}},
     "agnostic": {"env": False},
     "pipeline": {"pipeline": True},
+    # The pipeline with an IAM-authorized dev stage: its smoke step signs the demo with its own role.
+    "pipeline-iam": {"pipeline": True, "stage_overrides": {"dev": {"authorizer": "iam"}}},
 }
 
 
