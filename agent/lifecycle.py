@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 
 from agent.health import Health
@@ -76,9 +77,11 @@ class AgentLifecycle:
 
     def _run_prepare(self) -> None:
         """Each step once; a failure is logged and left to the request that needs it (which reports it)."""
+        started = time.monotonic()
         for step in self._prepare:
             try:
                 step()
             except Exception:
                 name = getattr(step, "__qualname__", type(step).__name__)
                 logger.warning("step=<%s> | preparing after restore failed", name, exc_info=True)
+        logger.info("seconds=<%.3f> | prepared clients after restore", time.monotonic() - started)
