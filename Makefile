@@ -26,7 +26,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt agent/requirements.txt cli
 	local/requirements.txt bench/requirements.txt
 LOCKS := requirements-dev.lock agent/requirements.lock client/requirements.lock
 
-.PHONY: help setup lock synth test lint cfn-lint deploy diff destroy dev local bench bump-base-image clean
+.PHONY: help setup lock synth test lint cfn-lint deploy diff destroy dev local web bench bump-base-image clean
 
 # A help text may name a variable, e.g. $(OUTPUTS_FILE): it is shown with the value this run of make gives it.
 help: ## List the targets.
@@ -52,7 +52,19 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed ## Create .venv from the hash-checked lock, with Node.js 24 and the pinned CDK CLI.
+# The browser chat (web/): its own package-lock, built by Vite with the venv's Node.js into web/dist, which the web
+# content stack deploys and `make local` serves.
+WEB_SOURCES := web/index.html web/vite.config.js $(wildcard web/src/*)
+web/node_modules/.installed: web/package.json web/package-lock.json $(VENV)/.installed
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run --silent build -- --logLevel warn
+
+setup: $(VENV)/.installed node_modules/.installed web/dist/index.html ## Create .venv from the hash-checked lock, with Node.js 24, the pinned CDK CLI and the built web app.
+
+web: web/dist/index.html ## Build the browser chat into web/dist (setup does it too).
 
 lock: $(UV) ## Compile every requirement file into its hash-pinned lock (UPGRADE=1: newest versions of everything).
 	$(BIN)/python scripts/locks.py compile --uv $(UV) $(if $(UPGRADE),--upgrade)
@@ -71,6 +83,7 @@ test: lint ## Run the linters, then the whole test suite (no AWS; the container 
 deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.
 	$(BIN)/python -m scripts.deploy_notice --stage $(STAGE)
 	$(CDK) deploy --all --require-approval never --outputs-file $(OUTPUTS_FILE)
+	$(BIN)/python -m scripts.log_retention --stage $(STAGE)
 
 diff: setup ## Show what a deploy of STAGE would change.
 	$(CDK) diff --all

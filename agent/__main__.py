@@ -2,7 +2,8 @@
 
 The agent trusts the Bearer token it is forwarded without checking its signature (AgentCore's authorizer
 did), so it listens only on the loopback interface unless told otherwise: the container image sets
-``HOST=0.0.0.0`` because AgentCore Runtime reaches the container on that interface.
+``HOST=0.0.0.0`` because AgentCore Runtime reaches the container on that interface. With ``UNIX_SOCKET`` set it
+listens on that socket instead (the local runtime's choice, so only the front door can reach it).
 A bad setting stops startup with exit code 2 and a message naming the variable.
 """
 

@@ -154,14 +154,26 @@ class GuardedServer(uvicorn.Server):
 
 
 def server_config(app: Any, settings: Settings, *, host: str | None = None) -> uvicorn.Config:
-    """The uvicorn configuration ``python -m agent`` serves with (``host`` overrides ``settings.host``)."""
+    """The uvicorn configuration ``python -m agent`` serves with (``host`` overrides ``settings.host``).
+
+    With ``settings.unix_socket`` uvicorn listens on that socket (its ``uds``) and not on ``host``:``port``. uvicorn
+    makes the socket file mode 0666 (``uvicorn/server.py``), so whoever creates the socket's directory decides who
+    may connect: the local runtime makes it 0700 (``local/agent_process.py``).
+    """
     limit = max_connections(settings.http_max_connections)
     protocol = guarded_protocol(header_timeout_seconds=settings.http_header_timeout_seconds, connection_limit=limit)
-    logger.info("host=<%s>, port=<%s>, max_connections=<%s> | serving", host or settings.host, settings.port, limit)
+    logger.info(
+        "host=<%s>, port=<%s>, unix_socket=<%s>, max_connections=<%s> | serving",
+        host or settings.host,
+        settings.port,
+        settings.unix_socket,
+        limit,
+    )
     return uvicorn.Config(
         app,
         host=host or settings.host,
         port=settings.port,
+        uds=settings.unix_socket,
         http=protocol,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,

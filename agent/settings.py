@@ -27,6 +27,9 @@ DEFAULT_SESSION_DIR = Path(__file__).resolve().parent.parent / ".sessions"  # th
 # 1,024 bytes of UTF-8 including every prefix (Amazon S3 user guide, "Naming Amazon S3 objects"; botocore's
 # ObjectKey shape states no maximum). 512 bytes of prefix leaves room.
 MAX_SESSION_PREFIX_BYTES = 512
+# A Unix socket path must fit sockaddr_un.sun_path with its closing NUL: 108 bytes on Linux, 104 on macOS
+# (unix(7); macOS <sys/un.h>); the shorter bound keeps one setting valid on both.
+MAX_UNIX_SOCKET_PATH_BYTES = 103
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -120,6 +123,8 @@ class Settings:
         log_level: ``DEBUG``, ``INFO``, ``WARNING`` or ``ERROR``.
         host: listening address (the image sets ``0.0.0.0``, which AgentCore requires).
         port: listening port.
+        unix_socket: listen on this Unix socket instead of ``host``:``port`` (the local runtime's agent does, in a
+            directory only its user may enter, so no other local process can skip the front door); None: TCP.
         http_header_timeout_seconds: a connection must deliver a complete request head this long after it
             opened or after its previous response.
         http_body_timeout_seconds: the request body must arrive within this.
@@ -155,6 +160,7 @@ class Settings:
     log_level: LogLevel = field(default="INFO", metadata=_env("LOG_LEVEL", one_of=get_args(LogLevel), case=str.upper))
     host: str = field(default="127.0.0.1", metadata=_env("HOST"))
     port: int = field(default=8080, metadata=_env("PORT", between=(1, 65535)))
+    unix_socket: str | None = field(default=None, metadata=_env("UNIX_SOCKET"))
     http_header_timeout_seconds: int = field(default=10, metadata=_env("HTTP_HEADER_TIMEOUT_SECONDS", between=(1, 600)))
     http_body_timeout_seconds: int = field(default=30, metadata=_env("HTTP_BODY_TIMEOUT_SECONDS", between=(1, 600)))
     http_max_connections: int = field(default=256, metadata=_env("HTTP_MAX_CONNECTIONS", between=(8, 65536)))
@@ -205,6 +211,12 @@ def _check_combinations(settings: Settings, problems: Problems) -> None:
         problems.add("MEMORY_ID is required when SESSION_STORE=agentcore-memory")
     if settings.session_prefix and not settings.session_prefix.endswith("/"):
         problems.add(f"SESSION_PREFIX={settings.session_prefix!r} must end with '/' (or be empty)")
+    socket_bytes = len((settings.unix_socket or "").encode("utf-8", "surrogatepass"))
+    if socket_bytes > MAX_UNIX_SOCKET_PATH_BYTES:
+        problems.add(
+            f"UNIX_SOCKET is {socket_bytes} bytes long but must be at most {MAX_UNIX_SOCKET_PATH_BYTES} "
+            "(a socket path must fit sockaddr_un)"
+        )
     prefix_bytes = len(settings.session_prefix.encode("utf-8", "surrogatepass"))
     if prefix_bytes > MAX_SESSION_PREFIX_BYTES:
         problems.add(

@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         "front_door_host": args.host,
         "moto_port": args.moto_port,
         "authorizer": args.authorizer,
+        "web": args.authorizer == "jwt",
     }
     if args.state_dir:
         overrides["state_dir"] = args.state_dir
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         flush=True,
     )
+    if runtime.web:
+        print(f"Web chat: {runtime.web.web_url}/ (sign in as a user created above)", flush=True)
     try:
         stopped.wait()
     finally:

@@ -17,17 +17,26 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from local.aws_errors import ERROR_TYPE_HEADER, aws_error_type, error_response
 from local.inbound_auth import AuthorizationError, AuthorizerType, InboundAuthorizer, InboundRequest
+from local.request_body import (
+    DEFAULT_MAX_PROMPT_CHARS,
+    BodyTooLargeError,
+    check_declared_length,
+    max_body_bytes,
+    read_body,
+)
 from local.runtime_address import RuntimeAddressError, check_runtime_address
 
 logger = logging.getLogger(__name__)
@@ -48,8 +57,25 @@ AUTHORIZATION_METHOD_MISMATCH = (
     "matching method (OAuth or SigV4)"
 )
 # Retry-After: the agent's busy-session answers (409/429) say when to retry, and the client honours it.
-_FORWARDED_RESPONSE_HEADERS = ("content-type", "x-amzn-bedrock-agentcore-runtime-request-id", "retry-after")
+_FORWARDED_RESPONSE_HEADERS = (b"content-type", b"x-amzn-bedrock-agentcore-runtime-request-id", b"retry-after")
 _FOREIGN_SCHEME = {"jwt": "aws4-hmac-sha256", "iam": "bearer"}
+# Printable ASCII (RFC 9110 field-vchar and SP, without obs-text): the session id is echoed in a response header,
+# becomes part of store keys, and botocore's model bounds only its length (SessionType: 33-256 characters).
+_SESSION_ID_CHARACTERS = range(0x20, 0x7F)
+# What this front door serves, named in the 404 for any other path (the forms of botocore's bedrock-agentcore model:
+# InvokeAgentRuntime and StopRuntimeSession, `agentRuntimeArn` "either the full ARN or the agent ID").
+ADDRESS_FORMS = (
+    "POST /runtimes/<URL-encoded runtime ARN>/invocations?qualifier=<endpoint>",
+    "POST /runtimes/<runtime id>/invocations?accountId=<account>&qualifier=<endpoint>",
+    "POST /runtimes/<URL-encoded runtime ARN, or id with accountId>/stopruntimesession?qualifier=<endpoint>",
+    "GET /ping",
+)
+_ECHOED_PATH_CHARS = 200
+# A refusal sent before the body was read: the rest of the body may still be arriving, so the connection is closed
+# rather than kept for a next request it would be mistaken for (as the agent does for its 413).
+_CLOSE = {"Connection": "close"}
+# The front door's own failure (a bug): AgentCore's InternalServerException, never a stack trace.
+FRONT_DOOR_FAILURE = "InternalServerException"
 
 
 @dataclass(frozen=True)
@@ -59,14 +85,21 @@ class FrontDoorConfig:
     Attributes:
         runtime_arn: the ARN clients put (URL-encoded) in the path; other ARNs get 404.
         endpoint_name: the only accepted `qualifier` (default endpoint `DEFAULT` is also accepted).
-        upstream_url: base URL of the agent server (`/invocations` and `/ping` live under it).
+        upstream_url: base URL of the agent server (`/invocations` and `/ping` live under it); with
+            `upstream_unix_socket`, only its host names the agent in the `Host` header.
+        upstream_unix_socket: the Unix socket the agent listens on, when it listens on one (the local runtime's
+            agent does: see `local/agent_process.py`). Default: none, the agent is reached at `upstream_url`.
         upstream_timeout_seconds: how long one invocation may take end to end.
+        max_body_bytes: the longest request body accepted, the agent's own limit (`local/request_body.py`).
+            Default: the agent's limit for its default `MAX_PROMPT_CHARS`.
     """
 
     runtime_arn: str
     endpoint_name: str
     upstream_url: str
+    upstream_unix_socket: Path | None = None
     upstream_timeout_seconds: float = 300.0
+    max_body_bytes: int = max_body_bytes(DEFAULT_MAX_PROMPT_CHARS)
 
 
 def create_front_door(*, config: FrontDoorConfig, authorizer: InboundAuthorizer) -> Starlette:
@@ -76,23 +109,28 @@ def create_front_door(*, config: FrontDoorConfig, authorizer: InboundAuthorizer)
         config: runtime identity and upstream location.
         authorizer: the runtime's inbound authorizer (`JwtAuthorizer` or `SigV4Authorizer`), checking every call.
     """
-    upstream = httpx.AsyncClient(base_url=config.upstream_url, timeout=config.upstream_timeout_seconds)
+    transport = httpx.AsyncHTTPTransport(uds=str(config.upstream_unix_socket)) if config.upstream_unix_socket else None
+    upstream = httpx.AsyncClient(
+        base_url=config.upstream_url, transport=transport, timeout=config.upstream_timeout_seconds
+    )
     forwarded = FORWARDED_HEADERS[authorizer.authorizer_type]
 
     async def invocations(request: Request) -> Response:
         checked = await _check_request(request, config=config, authorizer=authorizer, forwarded=forwarded)
         if isinstance(checked, Response):
             return checked
-        return await _forward(request, upstream=upstream, session_id=checked, forwarded=forwarded)
+        session_id, body = checked
+        return await _forward(request, upstream=upstream, session_id=session_id, body=body, forwarded=forwarded)
 
     async def stop_session(request: Request) -> Response:
         checked = await _check_request(request, config=config, authorizer=authorizer, forwarded=forwarded)
         if isinstance(checked, Response):
             return checked
+        session_id, _ = checked
         # WHY no call to the agent: locally one agent process serves every session, so there is no
         # microVM to stop. As on AWS, what the session store persisted stays and a later call resumes it.
-        logger.info("session_id=<%s> | stop requested; local runtime has no per-session microVM", checked)
-        return JSONResponse({"runtimeSessionId": checked, "statusCode": 200}, headers={SESSION_HEADER: checked})
+        logger.info("session_id=<%s> | stop requested; local runtime has no per-session microVM", session_id)
+        return JSONResponse({"runtimeSessionId": session_id, "statusCode": 200}, headers={SESSION_HEADER: session_id})
 
     async def ping(_: Request) -> Response:
         return JSONResponse({"status": "Healthy"})
@@ -109,45 +147,116 @@ def create_front_door(*, config: FrontDoorConfig, authorizer: InboundAuthorizer)
             Route("/ping", ping, methods=["GET"]),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: _unrouted, Exception: _failed},
+    )
+
+
+async def _unrouted(request: Request, exc: Exception) -> Response:
+    """Starlette's 404 (no route) and 405 (route, other method), AWS-shaped and naming the address forms served.
+
+    WHY ResourceNotFoundException: botocore's bedrock-agentcore model has no shape for an unknown route; its
+    404 shape is "the specified resource does not exist", which a client calling `POST /invocations` (the starter
+    toolkit's local address) or a misspelt action hits.
+    """
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    path = _raw_path(request)
+    shown = path if len(path) <= _ECHOED_PATH_CHARS else path[:_ECHOED_PATH_CHARS] + "..."
+    code = "unknown_route" if status == 404 else "method_not_allowed"
+    message = f"no operation at {request.method} {shown}; this front door serves: " + "; ".join(ADDRESS_FORMS)
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    return error_response(status, code, message, error_type="ResourceNotFoundException", headers={**headers, **_CLOSE})
+
+
+async def _failed(_: Request, exc: Exception) -> Response:
+    """A bug in the front door: a JSON 500 the SDKs read, the stack trace only in the log (Starlette logs it)."""
+    logger.error("error=<%s> | front door failed", type(exc).__name__)
+    return error_response(
+        500, "internal_error", "the local front door failed; see its log", error_type=FRONT_DOOR_FAILURE, headers=_CLOSE
     )
 
 
 async def _check_request(
     request: Request, *, config: FrontDoorConfig, authorizer: InboundAuthorizer, forwarded: tuple[str, ...]
-) -> str | Response:
-    """Apply AgentCore's checks in order; return the session id to use, or the error response."""
+) -> tuple[str, bytes] | Response:
+    """Apply AgentCore's checks in order; return the session id to use and the body, or the error response.
+
+    The body is read last and only up to the agent's limit: a JWT is checked before any of it is read (a bearer
+    token does not cover the body), SigV4 needs the body's hash so it is read first, never past the limit.
+    """
     try:
-        check_runtime_address(
-            _raw_identifier(request), account_id=request.query_params.get("accountId"), runtime_arn=config.runtime_arn
-        )
-    except RuntimeAddressError as e:
-        return error_response(e.status, e.code, e.message)
-    qualifier = request.query_params.get("qualifier", "DEFAULT")
-    if qualifier not in (config.endpoint_name, "DEFAULT"):
-        return error_response(404, "endpoint_not_found", f"runtime has no endpoint named {qualifier!r}")
-    if len(request.headers.getlist("authorization")) > 1:
-        # WHY: with two, the checked header and the forwarded one could differ; refuse rather than pick one.
-        return error_response(401, "invalid_token", "request has more than one Authorization header; send exactly one")
-    repeated = _repeated_forwarded_header(request, forwarded)
-    if repeated:
-        return error_response(400, "repeated_header", repeated)
-    inbound = _inbound_request(request, await request.body())
-    scheme = (inbound.header("authorization") or "").split(" ", 1)[0].lower()
-    if scheme == _FOREIGN_SCHEME[authorizer.authorizer_type]:
-        # WHY: AgentCore authorizes a runtime one way only; SigV4 to a JWT runtime, or a bearer token to an
-        # IAM runtime, is refused before any verification.
-        return error_response(403, "authorization_method_mismatch", AUTHORIZATION_METHOD_MISMATCH)
-    try:
-        principal = await run_in_threadpool(authorizer.authenticate, inbound)
-    except AuthorizationError as e:
-        logger.info("status=<%s>, code=<%s> | request refused by authorizer", e.status, e.code)
-        return error_response(e.status, e.code, e.message, error_type=e.error_type)
+        _check_headers(request, config=config, forwarded=forwarded)
+        if authorizer.authorizer_type == "iam":
+            body = await read_body(request, config.max_body_bytes)
+            principal = await _authenticate(request, body, authorizer)
+        else:
+            principal = await _authenticate(request, b"", authorizer)
+            body = await read_body(request, config.max_body_bytes)
+    except _Refusal as refusal:
+        return refusal.response
+    except BodyTooLargeError as e:
+        return error_response(413, "payload_too_large", e.message, headers=_CLOSE)
+    except ClientDisconnect:
+        # Nobody is left to read an answer; this one only ends the request without logging it as a failure.
+        logger.info("path=<%s> | client left before sending the whole body", request.url.path[:_ECHOED_PATH_CHARS])
+        return error_response(400, "client_disconnected", "the client closed the connection before the whole body")
     session_id = request.headers.get(SESSION_HEADER) or f"local-{uuid.uuid4().hex}"
     problem = _session_id_problem(session_id)
     if problem:
         return error_response(400, "invalid_session_id", problem)
     logger.debug("principal=<%s>, session_id=<%s> | request authorized", principal, session_id)
-    return session_id
+    return session_id, body
+
+
+class _Refusal(Exception):
+    """A check failed: answer `response` (sent before the body was read, so the connection is closed)."""
+
+    def __init__(self, status: int, code: str, message: str, *, error_type: str | None = None) -> None:
+        super().__init__(message)
+        self.response = error_response(status, code, message, error_type=error_type, headers=_CLOSE)
+
+
+def _check_headers(request: Request, *, config: FrontDoorConfig, forwarded: tuple[str, ...]) -> None:
+    """The checks that need the address and headers only, the declared body length included.
+
+    Raises:
+        _Refusal: the first check that failed.
+        BodyTooLargeError: `Content-Length` is over the agent's limit.
+    """
+    try:
+        check_runtime_address(
+            _raw_identifier(request), account_id=request.query_params.get("accountId"), runtime_arn=config.runtime_arn
+        )
+    except RuntimeAddressError as e:
+        raise _Refusal(e.status, e.code, e.message) from None
+    qualifier = request.query_params.get("qualifier", "DEFAULT")
+    if qualifier not in (config.endpoint_name, "DEFAULT"):
+        raise _Refusal(404, "endpoint_not_found", f"runtime has no endpoint named {qualifier!r}")
+    if len(request.headers.getlist("authorization")) > 1:
+        # WHY: with two, the checked header and the forwarded one could differ; refuse rather than pick one.
+        raise _Refusal(401, "invalid_token", "request has more than one Authorization header; send exactly one")
+    repeated = _repeated_forwarded_header(request, forwarded)
+    if repeated:
+        raise _Refusal(400, "repeated_header", repeated)
+    check_declared_length(request.headers, config.max_body_bytes)
+
+
+async def _authenticate(request: Request, body: bytes, authorizer: InboundAuthorizer) -> str:
+    """The authorizer's verdict on the request (with `body` as received; empty for a JWT, which does not cover it).
+
+    Raises:
+        _Refusal: a request signed the other way, or one the authorizer refuses.
+    """
+    inbound = _inbound_request(request, body)
+    scheme = (inbound.header("authorization") or "").split(" ", 1)[0].lower()
+    if scheme == _FOREIGN_SCHEME[authorizer.authorizer_type]:
+        # WHY: AgentCore authorizes a runtime one way only; SigV4 to a JWT runtime, or a bearer token to an
+        # IAM runtime, is refused before any verification.
+        raise _Refusal(403, "authorization_method_mismatch", AUTHORIZATION_METHOD_MISMATCH)
+    try:
+        return await run_in_threadpool(authorizer.authenticate, inbound)
+    except AuthorizationError as e:
+        logger.info("status=<%s>, code=<%s> | request refused by authorizer", e.status, e.code)
+        raise _Refusal(e.status, e.code, e.message, error_type=e.error_type) from None
 
 
 def _raw_path(request: Request) -> str:
@@ -191,14 +300,24 @@ def _session_id_problem(session_id: str) -> str | None:
         return f"{SESSION_HEADER} is {len(session_id)} characters long but must be at least {MIN_SESSION_ID_CHARS}"
     if len(session_id) > MAX_SESSION_ID_CHARS:
         return f"{SESSION_HEADER} is {len(session_id)} characters long but must be at most {MAX_SESSION_ID_CHARS}"
+    for position, character in enumerate(session_id):
+        if ord(character) not in _SESSION_ID_CHARACTERS:
+            # Starlette decodes header bytes as Latin-1, so each character is one byte as sent.
+            return (
+                f"{SESSION_HEADER} may hold printable ASCII characters only, "
+                f"but byte 0x{ord(character):02x} at position {position} is not"
+            )
     return None
 
 
 async def _forward(
-    request: Request, *, upstream: httpx.AsyncClient, session_id: str, forwarded: tuple[str, ...]
+    request: Request, *, upstream: httpx.AsyncClient, session_id: str, body: bytes, forwarded: tuple[str, ...]
 ) -> Response:
     """Send the call to the agent server with the allowlisted headers only, and stream its answer back.
 
+    Header values travel as the bytes that arrived (Starlette decodes them as Latin-1, encoding back restores them):
+    httpx would encode a `str` as ASCII and fail on any other byte. An end-user header that is not ASCII thus
+    reaches the agent unchanged, which hashes it like any unsafe user id (`agent/caller_identity.py`).
     An error answer gets `x-amzn-ErrorType` (and `message`, if the agent left it out) so AWS SDKs can read it.
     """
     headers = {
@@ -209,13 +328,18 @@ async def _forward(
     headers.update({name: request.headers[name] for name in forwarded if name in request.headers})
     if "accept" in request.headers:
         headers["Accept"] = request.headers["accept"]
-    outgoing = upstream.build_request("POST", "/invocations", headers=headers, content=await request.body())
+    raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    outgoing = upstream.build_request("POST", "/invocations", headers=raw_headers, content=body)
     try:
         answer = await upstream.send(outgoing, stream=True)
     except httpx.HTTPError as e:
         logger.warning("upstream=<%s>, error=<%s> | agent server unreachable", upstream.base_url, e)
         return error_response(502, "runtime_unavailable", "the agent server behind the local runtime is unreachable")
-    response_headers = {k: v for k, v in answer.headers.items() if k.lower() in _FORWARDED_RESPONSE_HEADERS}
+    response_headers = {
+        name.decode("latin-1"): value.decode("latin-1")  # as sent; Starlette encodes them back as Latin-1
+        for name, value in answer.headers.raw
+        if name.lower() in _FORWARDED_RESPONSE_HEADERS
+    }
     response_headers[SESSION_HEADER] = session_id
     if answer.status_code >= 400:
         response_headers[ERROR_TYPE_HEADER] = aws_error_type(answer.status_code)

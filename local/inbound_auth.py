@@ -43,7 +43,8 @@ class InboundRequest:
         raw_path: the path exactly as sent (percent-encoded, without the query string).
         query_string: the query string exactly as sent (without `?`).
         headers: header names in lower case; a repeated header's values joined with `,` (RFC 9110 5.3).
-        body: the request body.
+        body: the request body; empty for a JWT authorizer (a bearer token does not cover it, and the front door
+            checks the token before it reads any of the body).
     """
 
     method: str

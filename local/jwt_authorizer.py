@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 _ALGORITHMS = ["RS256"]
 _LEEWAY_SECONDS = 0
+# RFC 7519 section 2: a NumericDate is "A JSON numeric value"; PyJWT accepts `"exp": "1796497848"` (it calls int()).
+_NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
 
 __all__ = ["JwtAuthorizer", "OidcProvider", "discover"]
 
@@ -89,6 +91,10 @@ class JwtAuthorizer:
                 f"token_use is {claims.get('token_use')!r} but the runtime accepts only access tokens",
             )
         client_id = claims.get("client_id")
+        if not isinstance(client_id, str):
+            raise AuthorizationError(
+                403, "client_not_allowed", "client_id must be a string naming an allowed client of this runtime"
+            )
         if client_id not in self._allowed_clients:
             raise AuthorizationError(
                 403, "client_not_allowed", f"client_id {client_id!r} is not an allowed client of this runtime"
@@ -96,18 +102,30 @@ class JwtAuthorizer:
         return claims
 
     def _verified_claims(self, token: str) -> dict[str, Any]:
-        """Check signature, issuer and expiry; map each failure to a precise message."""
+        """Check signature, issuer, expiry and the type of the time claims; map each failure to a precise message."""
         try:
             signing_key = self._jwks.get_signing_key_from_jwt(token)
         except jwt.PyJWKClientConnectionError as e:
             logger.warning("jwks_uri=<%s>, error=<%s> | jwks unreachable", self._provider.jwks_uri, e)
             raise AuthorizationError(503, "jwks_unavailable", "the identity provider's JWKS is unreachable") from e
-        except (jwt.PyJWKClientError, jwt.DecodeError) as e:
+        except (jwt.PyJWKClientError, jwt.InvalidTokenError) as e:
+            # InvalidTokenError: a header PyJWT refuses before any key lookup, e.g. a `kid` that is not a string.
             raise AuthorizationError(401, "invalid_token", f"bearer token is not a verifiable JWT: {e}") from e
+        claims = self._decoded_claims(token, signing_key.key)
+        for name in _NUMERIC_DATE_CLAIMS:
+            value = claims.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise AuthorizationError(
+                    401, "invalid_token", f"bearer token is invalid: claim '{name}' must be a JSON number (NumericDate)"
+                )
+        return claims
+
+    def _decoded_claims(self, token: str, key: Any) -> dict[str, Any]:
+        """PyJWT's signature, issuer and expiry checks, each failure mapped to a precise 401."""
         try:
             return jwt.decode(
                 token,
-                signing_key.key,
+                key,
                 algorithms=_ALGORITHMS,
                 issuer=self._provider.issuer,
                 leeway=_LEEWAY_SECONDS,

@@ -5,7 +5,8 @@ stand-ins, and the tests start agents, moto and stand-ins; each used to carry it
 (and its own `free_port`). They live here, in `local/`, which bench/ and tests/ may import.
 
 Readiness is `GET <health path>` answering 200 (`/ping` for the agent and the stand-ins; moto has none and
-is asked for `/moto-api/data.json`). Between two probes the waiter blocks on the child's exit
+is asked for `/moto-api/data.json`), over TCP on 127.0.0.1, or over the Unix socket a server listens on instead
+(the local runtime's agent). Between two probes the waiter blocks on the child's exit
 (`Popen.wait` with the poll interval as its timeout), never on a sleep: a child that dies during startup
 is reported at once, with its exit code and its log, not when the deadline passes. The probe is one
 `http.client` request, a fraction of a millisecond, so a cold start the benchmark times is the server's.
@@ -82,10 +83,33 @@ def python_module(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", module, *args]
 
 
-def health_answers(base_url: str, path: str = DEFAULT_HEALTH_PATH, *, timeout: float = PROBE_TIMEOUT_SECONDS) -> bool:
-    """True when ``GET <base_url><path>`` answers 200 right now; a refused or broken connection is False."""
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    """``http.client`` over a Unix socket: ``connect()`` is the hook ``HTTPConnection`` calls to open its socket."""
+
+    def __init__(self, path: Path, *, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(str(self._path))
+
+
+def health_answers(
+    base_url: str,
+    path: str = DEFAULT_HEALTH_PATH,
+    *,
+    timeout: float = PROBE_TIMEOUT_SECONDS,
+    unix_socket: Path | None = None,
+) -> bool:
+    """True when ``GET <base_url><path>`` (over ``unix_socket`` when given) answers 200 now; a failure is False."""
     address = urlsplit(base_url)
-    connection = http.client.HTTPConnection(address.hostname or LOOPBACK, address.port, timeout=timeout)
+    connection = (
+        _UnixHTTPConnection(unix_socket, timeout=timeout)
+        if unix_socket
+        else http.client.HTTPConnection(address.hostname or LOOPBACK, address.port, timeout=timeout)
+    )
     try:
         connection.request("GET", path, headers={"Connection": "close"})
         return connection.getresponse().status == 200
@@ -104,6 +128,7 @@ def wait_until_healthy(
     name: str = "server",
     log_path: Path | None = None,
     log_tail_chars: int = LOG_TAIL_CHARS,
+    unix_socket: Path | None = None,
 ) -> float:
     """Probe ``health_path`` until it answers 200, blocking on ``process``'s exit in between.
 
@@ -115,6 +140,7 @@ def wait_until_healthy(
         name: how the error message names the server.
         log_path: the server's log, named in the error message.
         log_tail_chars: how much of the log's end the error message quotes (0: none).
+        unix_socket: probe over this Unix socket instead of ``base_url``'s host and port.
 
     Returns:
         The ``time.perf_counter()`` at which the health path answered.
@@ -124,7 +150,7 @@ def wait_until_healthy(
     """
     deadline = time.perf_counter() + timeout
     while True:
-        if health_answers(base_url, health_path):
+        if health_answers(base_url, health_path, unix_socket=unix_socket):
             return time.perf_counter()
         remaining = deadline - time.perf_counter()
         if process.poll() is not None or remaining <= 0:
@@ -177,10 +203,11 @@ class ServerProcess:
     Attributes:
         name: how messages name it.
         process: the child.
-        port: the port it listens on (on 127.0.0.1).
+        port: the port it listens on (on 127.0.0.1); 0 when it listens on ``unix_socket`` instead.
         log_path: its combined output.
         spawned_at: ``time.perf_counter()`` just before it was spawned (cold starts are timed from here).
         health_path: the path that answers 200 once it is ready.
+        unix_socket: the Unix socket it listens on, if it listens on one instead of a port.
     """
 
     name: str
@@ -189,6 +216,7 @@ class ServerProcess:
     log_path: Path
     spawned_at: float
     health_path: str = DEFAULT_HEALTH_PATH
+    unix_socket: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -214,6 +242,7 @@ class ServerProcess:
                 name=self.name,
                 log_path=self.log_path,
                 log_tail_chars=log_tail_chars,
+                unix_socket=self.unix_socket,
             )
         except ServerStartError:
             self.stop()
@@ -236,6 +265,7 @@ def spawn(
     cwd: Path = REPO_ROOT,
     health_path: str = DEFAULT_HEALTH_PATH,
     preexec_fn: Callable[[], None] | None = None,
+    unix_socket: Path | None = None,
 ) -> ServerProcess:
     """Start ``command`` (which must listen on 127.0.0.1:``port``) without waiting for it; output to ``log_path``.
 
@@ -250,6 +280,7 @@ def spawn(
         cwd: working directory; the repository root by default.
         health_path: what answers 200 once the server is ready.
         preexec_fn: run in the child before the command (e.g. to lower a resource limit).
+        unix_socket: the Unix socket the command listens on instead of ``port`` (pass ``port=0``).
     """
     base_env = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "")}
     full_env = {**base_env, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -260,7 +291,13 @@ def spawn(
             list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=preexec_fn
         )
     return ServerProcess(
-        name=name, process=process, port=port, log_path=log_path, spawned_at=spawned_at, health_path=health_path
+        name=name,
+        process=process,
+        port=port,
+        log_path=log_path,
+        spawned_at=spawned_at,
+        health_path=health_path,
+        unix_socket=unix_socket,
     )
 
 
@@ -277,6 +314,7 @@ def start_server(
     cwd: Path = REPO_ROOT,
     health_path: str = DEFAULT_HEALTH_PATH,
     preexec_fn: Callable[[], None] | None = None,
+    unix_socket: Path | None = None,
 ) -> ServerProcess:
     """:func:`spawn`, then wait until the health path answers (the server is stopped if it does not).
 
@@ -293,6 +331,7 @@ def start_server(
         cwd=cwd,
         health_path=health_path,
         preexec_fn=preexec_fn,
+        unix_socket=unix_socket,
     )
     server.wait_healthy(timeout, log_tail_chars=log_tail_chars)
     return server

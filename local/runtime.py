@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from local.agent_process import DEFAULT_AGENT_COMMAND, start_agent_process
+from local.agent_process import DEFAULT_AGENT_COMMAND, AgentProcess, start_agent_process
 from local.aws_emulator import Emulator, start_emulator
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
 from local.deployed_twin import TwinEnvironment, aws_credentials_found, model_is_configured, twin_environment
@@ -26,12 +26,16 @@ from local.identity_pool import LocalIdentity, create_identity
 from local.inbound_auth import AUTHORIZER_TYPES, AuthorizerType, InboundAuthorizer
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.outputs_file import outputs_document, write_outputs
-from local.processes import REPO_ROOT, ServerProcess
+from local.processes import REPO_ROOT
+from local.request_body import DEFAULT_MAX_PROMPT_CHARS, max_body_bytes
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
+from local.web_twin import RuntimeAddress, WebTwin
 
 logger = logging.getLogger(__name__)
 
 LOCAL_ACCOUNT = "123456789012"
+# The Host the front door names the agent with over its Unix socket (any name would do: nothing resolves it).
+_AGENT_SOCKET_URL = "http://agent"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,16 +47,19 @@ class LocalRuntimeSettings:
             Default: `<repo>/.local-runtime`.
         region: region in the pool id, token issuer and runtime ARN. Default: `us-east-1`.
         endpoint_name: the runtime endpoint (the `qualifier`). Default: `local`.
-        agent_command: argv that starts the agent server on `$PORT`. Default: `python -m agent`.
-        agent_url: an agent server that is already running; when set, no process is started.
+        agent_command: argv that starts the agent server on `$UNIX_SOCKET` (see `local/agent_process.py`).
+            Default: `python -m agent`.
+        agent_url: an agent server that is already running (reached over TCP); when set, no process is started.
         agent_env: extra environment for the agent process. Default: the deployed configuration's twin
             (S3 store on moto; Bedrock, on the stand-in when no model is configured); anything given here wins.
         front_door_port: port for the front door; 0 picks a free one. Default: 0.
-        front_door_host: address the front door listens on. Default: `127.0.0.1` (the agent itself always
-            listens on loopback only: it trusts the tokens the front door checked).
+        front_door_host: address the front door listens on. Default: `127.0.0.1` (the agent itself listens on a
+            Unix socket only this user can reach: it trusts the tokens the front door checked).
         moto_port: port for moto; 0 picks a free one. Default: 0.
         authorizer: the emulated runtime's inbound auth: `jwt` (Cognito bearer tokens, like the default
             stage) or `iam` (SigV4 with a generated local key pair, like `-c authorizer=iam`). Default: `jwt`.
+        web: also serve the built web chat and the managed-login stand-in (local/web_twin.py; `jwt` only).
+            Default: False (`make local` turns it on).
     """
 
     state_dir: Path = REPO_ROOT / ".local-runtime"
@@ -65,6 +72,7 @@ class LocalRuntimeSettings:
     front_door_host: str = "127.0.0.1"
     moto_port: int = 0
     authorizer: AuthorizerType = "jwt"
+    web: bool = False
 
     def __post_init__(self) -> None:
         problems = [
@@ -76,6 +84,8 @@ class LocalRuntimeSettings:
             problems.append(
                 "agent_command is empty and agent_url is unset: one of them must say how to reach the agent"
             )
+        if self.web and self.authorizer != "jwt":
+            problems.append("web is on but authorizer is 'iam': a browser signs in with Cognito tokens (jwt)")
         if self.authorizer not in AUTHORIZER_TYPES:
             problems.append(f"authorizer is {self.authorizer!r} but must be one of {', '.join(AUTHORIZER_TYPES)}")
         if problems:
@@ -87,6 +97,21 @@ class LocalRuntimeSettings:
         return self.state_dir / "outputs.json"
 
 
+def _max_prompt_chars(env: Mapping[str, str]) -> int:
+    """The agent's MAX_PROMPT_CHARS from the environment it gets, else its default.
+
+    Raises:
+        ValueError: the variable is set but is not an integer (the agent would refuse to start anyway).
+    """
+    raw = env.get("MAX_PROMPT_CHARS", "").strip()
+    if not raw:
+        return DEFAULT_MAX_PROMPT_CHARS
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"MAX_PROMPT_CHARS={raw!r} is not an integer") from None
+
+
 class LocalRuntime:
     """A running local runtime; use as a context manager or call `stop()`."""
 
@@ -94,10 +119,11 @@ class LocalRuntime:
         """Start moto, create the pool, start the agent (unless `agent_url`), the front door, write outputs."""
         self.settings = settings
         self._emulator: Emulator | None = None
-        self._agent: ServerProcess | None = None
+        self._agent: AgentProcess | None = None
         self._front_door: BackgroundServer | None = None
         self.key_pair: LocalKeyPair | None = None
         self._bedrock: BedrockRuntimeStandIn | None = None
+        self.web: WebTwin | None = None
         try:
             self._start()
         except Exception:
@@ -114,22 +140,39 @@ class LocalRuntime:
             f"agentcore_session_local-{secrets.token_hex(5)}"
         )
         self.twin = self._twin_environment()
+        if settings.web:
+            self.web = WebTwin(identity=self.identity, host=settings.front_door_host)
         agent_env = {**self.twin.env, "AUTHORIZER_TYPE": settings.authorizer, **settings.agent_env}
+        # One number for both: the agent gets MAX_PROMPT_CHARS explicitly, the front door the body limit it implies.
+        max_prompt_chars = _max_prompt_chars({**os.environ, **agent_env})
+        agent_env["MAX_PROMPT_CHARS"] = str(max_prompt_chars)
         if settings.agent_url:
             self.agent_url = settings.agent_url.rstrip("/")
+            upstream_url, unix_socket = self.agent_url, None
         else:
             self._agent = start_agent_process(
                 command=settings.agent_command, env=agent_env, log_path=settings.state_dir / "agent.log"
             )
-            self.agent_url = self._agent.base_url
+            self.agent_url = self._agent.address
+            upstream_url, unix_socket = _AGENT_SOCKET_URL, self._agent.unix_socket
         config = FrontDoorConfig(
-            runtime_arn=self.runtime_arn, endpoint_name=settings.endpoint_name, upstream_url=self.agent_url
+            runtime_arn=self.runtime_arn,
+            endpoint_name=settings.endpoint_name,
+            upstream_url=upstream_url,
+            upstream_unix_socket=unix_socket,
+            max_body_bytes=max_body_bytes(max_prompt_chars),
         )
         self._front_door = BackgroundServer(
             create_front_door(config=config, authorizer=self._authorizer()),
             port=settings.front_door_port,
             host=settings.front_door_host,
         )
+        if self.web:
+            self.web.connect(
+                RuntimeAddress(
+                    front_door_url=self.front_door_url, runtime_arn=self.runtime_arn, qualifier=settings.endpoint_name
+                )
+            )
         write_outputs(
             settings.outputs_path,
             outputs_document(
@@ -150,9 +193,8 @@ class LocalRuntime:
         if self.settings.authorizer == "iam":
             self.key_pair = LocalKeyPair.generate()  # the outputs file hands it to the client
             return SigV4Authorizer(region=self.settings.region, key_pairs=[self.key_pair])
-        return JwtAuthorizer(
-            provider=discover(self.identity.discovery_url), allowed_clients=frozenset({self.identity.client_id})
-        )
+        clients = {self.identity.client_id, *([self.web.client_id] if self.web else [])}
+        return JwtAuthorizer(provider=discover(self.identity.discovery_url), allowed_clients=frozenset(clients))
 
     def _twin_environment(self) -> TwinEnvironment:
         """The agent's deployed-twin environment; starts the Bedrock stand-in when no model is configured."""
@@ -167,6 +209,11 @@ class LocalRuntime:
             bedrock_stand_in_url=self._bedrock.endpoint_url if self._bedrock else None,
             credentials_found=credentials_found,
         )
+
+    @property
+    def agent_unix_socket(self) -> Path | None:
+        """The Unix socket of the agent this runtime started (None with `agent_url`); `agent_url` names it too."""
+        return self._agent.unix_socket if self._agent else None
 
     @property
     def bedrock_stand_in_url(self) -> str | None:
@@ -190,6 +237,9 @@ class LocalRuntime:
         if self._front_door:
             self._front_door.stop()
             self._front_door = None
+        if self.web:
+            self.web.stop()
+            self.web = None
         if self._agent:
             self._agent.stop()
             self._agent = None

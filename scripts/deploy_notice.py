@@ -71,6 +71,9 @@ def notice(stage: str, model: str) -> str:
         "  aws logs put-resource-policy --policy-name AgentCoreTransactionSearch --policy-document file://transaction-search-policy.json",
         "  aws xray update-trace-segment-destination --destination CloudWatchLogs",
         "  aws xray get-trace-segment-destination",
+        "Through the API, Transaction Search may not create the aws/spans log group; check, create it if absent:",
+        "  aws logs describe-log-groups --log-group-name-prefix aws/spans --query 'logGroups[].logGroupName'",
+        "  aws logs create-log-group --log-group-name aws/spans",
         "",
         f"Why, and the files these commands read: {README_SECTION}.",
     ]

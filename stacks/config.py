@@ -44,9 +44,17 @@ PREFIX_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_-]{0,62}/$")
 VPC_ID_PATTERN = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID_PATTERN = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-f]{8,17}$")
+AZ_ID_PATTERN = re.compile(r"^[a-z]{2,6}\d-az\d{1,2}$")
+# An IAM role or user ARN, as aws:PrincipalArn reports a caller (a role session reports its role's ARN).
+PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$")
 # Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LATENCY_ALARM_RANGE_MS = (100, 900000)
+# Web app (stacks/web/): extra sign-in callback origins, for a developer's local web server only.
+LOCAL_ORIGIN_PATTERN = re.compile(r"^http://(?:localhost|127\.0\.0\.1):[0-9]{1,5}$")
+# CloudWatch Logs retention values (botocore logs model, shape Days).
+_DAYS = "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653"
+LOG_RETENTION_DAYS = tuple(int(days) for days in _DAYS.split())
 
 SESSION_STORES = ("s3", "agentcore-memory")
 NETWORK_MODES = ("public", "vpc")
@@ -54,6 +62,8 @@ MFA_MODES = ("off", "optional")
 REMOVAL_POLICIES = ("destroy", "retain")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 AUTHORIZERS = ("jwt", "iam")
+# AgentCore Runtime platform versions (aws-cdk-lib 2.275 PlatformVersion.V1/V2); unset: the service's default.
+PLATFORM_VERSIONS = ("V2", "V1")
 
 LIFECYCLE_RANGE_SECONDS = (60, 28800)
 MEMORY_EXPIRY_RANGE_DAYS = (7, 365)
@@ -87,6 +97,8 @@ class StageConfig:
     idle_timeout_seconds: int
     max_lifetime_seconds: int
     log_level: str
+    # Retention of the runtime's service-created log groups, set after each deploy (scripts/log_retention.py).
+    log_retention_days: int
     authorizer: str
     network_mode: str
     user_password_auth: bool
@@ -100,11 +112,22 @@ class StageConfig:
     telemetry_capture_content: bool
     # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
     latency_alarm_threshold_ms: int
+    # V2 or V1; None leaves it to the service (stacks/runtime/platform_version.py: V2 only where AWS lists it).
+    platform_version: str | None = None
     alarm_email: str | None = None
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
+    # AgentCore Memory store: the memory's name (create-only; default ``<runtime_name>_memory``). A retained
+    # memory keeps its name after `make destroy`, so the next deploy needs another one (docs/delivery.md).
+    memory_name: str | None = None
+    # VPC mode: the AZ id of each subnet, in order (optional; checked against AgentCore's supported zones).
+    availability_zone_ids: tuple[str, ...] = ()
+    # IAM mode: the only principals that may invoke (rendered as the runtime's resource-based policy).
+    invoke_principals: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Web login: origins besides the distribution's that Cognito may redirect to (a local `npm run dev`).
+    web_local_origins: tuple[str, ...] = ()
 
     @property
     def export_prefix(self) -> str:
@@ -255,6 +278,8 @@ def _validate(config: StageConfig, problems: Problems) -> None:
     name_rule = "a letter, then letters, digits or _ (at most 48)"
     problems.match("runtime_name", config.runtime_name, RUNTIME_NAME_PATTERN, name_rule)
     problems.match("endpoint_name", config.endpoint_name, ENDPOINT_NAME_PATTERN, name_rule)
+    if config.memory_name is not None:
+        problems.match("memory_name", config.memory_name, RUNTIME_NAME_PATTERN, name_rule)
     if config.endpoint_name.upper() == "DEFAULT":
         problems.add("endpoint_name is 'DEFAULT' but that name is reserved by the service")
     problems.match(
@@ -274,7 +299,14 @@ def _validate(config: StageConfig, problems: Problems) -> None:
     problems.one_of("mfa", config.mfa, MFA_MODES)
     problems.one_of("removal_policy", config.removal_policy, REMOVAL_POLICIES)
     problems.one_of("log_level", config.log_level, LOG_LEVELS)
+    if config.log_retention_days not in LOG_RETENTION_DAYS:
+        problems.add(
+            f"log_retention_days is {config.log_retention_days} but must be one of: "
+            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
     problems.one_of("authorizer", config.authorizer, AUTHORIZERS)
+    if config.platform_version is not None:
+        problems.one_of("platform_version", config.platform_version, PLATFORM_VERSIONS)
     problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
     problems.within("max_lifetime_seconds", config.max_lifetime_seconds, LIFECYCLE_RANGE_SECONDS)
     if config.idle_timeout_seconds > config.max_lifetime_seconds:
@@ -287,16 +319,35 @@ def _validate(config: StageConfig, problems: Problems) -> None:
     problems.within("access_token_validity_minutes", config.access_token_validity_minutes, ACCESS_TOKEN_RANGE_MINUTES)
     problems.within("refresh_token_validity_days", config.refresh_token_validity_days, REFRESH_TOKEN_RANGE_DAYS)
     _validate_network(config, problems)
+    _validate_invoke_principals(config, problems)
     if config.alarm_email is not None:
         problems.match("alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
     problems.within("latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
     problems.at_most("tags", len(config.tags), "entries", MAX_TAGS)
+    for origin in config.web_local_origins:
+        problems.match("web_local_origins", origin, LOCAL_ORIGIN_PATTERN, "http://localhost:<port> origins only")
+
+
+def _validate_invoke_principals(config: StageConfig, problems: Problems) -> None:
+    """Principals are IAM role or user ARNs, and only an IAM runtime has SigV4 callers to restrict."""
+    if config.invoke_principals and config.authorizer != "iam":
+        problems.add(
+            f"invoke_principals is set but authorizer is '{config.authorizer}'; "
+            "set authorizer to 'iam' or remove invoke_principals"
+        )
+    for principal in config.invoke_principals:
+        problems.match(
+            "invoke_principals",
+            principal,
+            PRINCIPAL_ARN_PATTERN,
+            "IAM role or user ARNs such as arn:aws:iam::123456789012:role/backend",
+        )
 
 
 def _validate_network(config: StageConfig, problems: Problems) -> None:
     """VPC settings are required in vpc mode and meaningless in public mode."""
     if config.network_mode == "public":
-        for name in ("vpc_id", "subnet_ids", "security_group_ids"):
+        for name in ("vpc_id", "subnet_ids", "security_group_ids", "availability_zone_ids"):
             if getattr(config, name):
                 problems.add(f"{name} is set but network_mode is 'public'; set network_mode to 'vpc' or remove it")
         return
@@ -310,7 +361,19 @@ def _validate_network(config: StageConfig, problems: Problems) -> None:
         problems.add("subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id")
     for subnet in config.subnet_ids:
         problems.match("subnet_ids", subnet, SUBNET_ID_PATTERN, "subnet ids such as subnet-0123456789abcdef0")
+    if not config.security_group_ids:
+        problems.add(
+            "security_group_ids is empty but network_mode is 'vpc'; give the security groups of the runtime's "
+            "network interfaces (the stack creates none: docs/delivery.md, VPC mode)"
+        )
     for group in config.security_group_ids:
         problems.match(
             "security_group_ids", group, SECURITY_GROUP_ID_PATTERN, "security group ids such as sg-0123456789abcdef0"
         )
+    if config.availability_zone_ids and len(config.availability_zone_ids) != len(config.subnet_ids):
+        problems.add(
+            f"availability_zone_ids has {len(config.availability_zone_ids)} entries but subnet_ids has "
+            f"{len(config.subnet_ids)}; give the AZ id of each subnet, in order"
+        )
+    for zone in config.availability_zone_ids:
+        problems.match("availability_zone_ids", zone, AZ_ID_PATTERN, "AZ ids such as use1-az1")

@@ -3,8 +3,15 @@
 A plain foundation-model id needs only its own ARN in the stack's region. An inference profile
 (``us.``, ``eu.``, ``global.`` ...) needs the profile ARN and the foundation-model ARNs it routes
 to; those are granted only *through* the profile (``bedrock:InferenceProfileArn`` condition), so the
-role cannot call the model directly in another region. Destination regions follow the Bedrock user
-guide's cross-Region inference tables; a geography can be overridden per stage if AWS adds regions.
+role cannot call the model directly in any region.
+
+WHY a region wildcard for geographic profiles: a geographic profile routes to the destination Regions
+AWS lists for it today, and AWS adds Regions to a geography without notice; a hard-coded list then
+gives intermittent AccessDenied whenever a request lands in the new Region. The Bedrock user guide's
+documented pattern ("Prerequisites for inference profiles", inference-profiles-prereq.html: invoke the
+foundation model only through an inference profile, ``arn:aws:bedrock:*::foundation-model/*`` with
+the ``bedrock:InferenceProfileArn`` condition; "Geographic cross-Region inference", IAM policy
+requirements) is what this module grants, narrowed to the one foundation model and the one profile.
 """
 
 from __future__ import annotations
@@ -13,37 +20,11 @@ from dataclasses import dataclass
 
 # bedrock:InvokeModel covers Converse; the stream action covers ConverseStream (what Strands calls).
 INVOKE_MODEL_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-
-# Destination regions of geographic cross-Region inference profiles (Bedrock user guide,
-# "Supported Regions and models for inference profiles"). Used only for "<geo>." profile ids.
-GEOGRAPHY_DESTINATION_REGIONS: dict[str, tuple[str, ...]] = {
-    "us": ("us-east-1", "us-east-2", "us-west-1", "us-west-2"),
-    "us-gov": ("us-gov-east-1", "us-gov-west-1"),
-    "eu": (
-        "eu-central-1",
-        "eu-central-2",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-    ),
-    "apac": (
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-northeast-3",
-        "ap-south-1",
-        "ap-south-2",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-southeast-4",
-    ),
-    "jp": ("ap-northeast-1", "ap-northeast-3"),
-    "au": ("ap-southeast-2", "ap-southeast-4"),
-    "ca": ("ca-central-1", "ca-west-1"),
-}
+# Geography prefixes of system-defined cross-Region inference profiles (Bedrock user guide,
+# "Supported Regions and models for inference profiles"); their destination Regions are not listed here.
+GEOGRAPHY_PREFIXES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca")
 GLOBAL_PREFIX = "global"
+INFERENCE_PROFILE_CONDITION = "bedrock:InferenceProfileArn"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +39,7 @@ class ModelAccess:
 def split_model_id(model_id: str) -> tuple[str | None, str]:
     """``"us.anthropic.x"`` → ``("us", "anthropic.x")``; ``"anthropic.x"`` → ``(None, "anthropic.x")``."""
     head, _, rest = model_id.partition(".")
-    if head == GLOBAL_PREFIX or head in GEOGRAPHY_DESTINATION_REGIONS:
+    if head == GLOBAL_PREFIX or head in GEOGRAPHY_PREFIXES:
         return head, rest
     return None, model_id
 
@@ -81,8 +62,5 @@ def model_access(model_id: str, *, partition: str, region: str, account: str) ->
             f"arn:{partition}:bedrock:::foundation-model/{foundation_model}",
         )
     else:
-        routed = tuple(
-            f"arn:{partition}:bedrock:{destination}::foundation-model/{foundation_model}"
-            for destination in GEOGRAPHY_DESTINATION_REGIONS[prefix]
-        )
+        routed = (f"arn:{partition}:bedrock:*::foundation-model/{foundation_model}",)
     return ModelAccess(direct_arns=(profile_arn,), via_profile_arns=routed, profile_arn=profile_arn)

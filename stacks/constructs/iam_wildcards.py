@@ -35,15 +35,21 @@ class RequiredWildcard:
             (``arn:<AWS::Partition>:logs:us-east-1:123456789012:log-group:...``, ``<Bucket1234ABCD.Arn>/*``).
         actions: the only actions a statement matching ``resource`` may hold.
         reason: why the wildcard cannot be narrowed.
+        conditions: condition keys the statement must carry (the wildcard is acceptable only under them).
     """
 
     resource: str
     actions: tuple[str, ...]
     reason: str
+    conditions: tuple[str, ...] = ()
 
-    def explains(self, resources: Sequence[str], actions: Sequence[str]) -> bool:
-        """Every resource matches and every action is listed."""
-        return all(re.fullmatch(self.resource, r) for r in resources) and set(actions) <= set(self.actions)
+    def explains(self, resources: Sequence[str], actions: Sequence[str], condition_keys: Sequence[str] = ()) -> bool:
+        """Every resource matches, every action is listed, and every required condition key is present."""
+        return (
+            all(re.fullmatch(self.resource, r) for r in resources)
+            and set(actions) <= set(self.actions)
+            and set(self.conditions) <= set(condition_keys)
+        )
 
 
 def render(value: Any) -> str:
@@ -57,6 +63,8 @@ def render(value: Any) -> str:
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return str(separator).join(render(part) for part in parts)
+    if "Fn::ImportValue" in value:  # another stack's export, by its name (cdk-nag prints the name alone)
+        return render(value["Fn::ImportValue"])
     if "Fn::Sub" in value:
         return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
     return str(value)
@@ -88,7 +96,8 @@ def reason_for(statement: dict[str, Any], required: Iterable[RequiredWildcard]) 
     """The reason of the first entry explaining the statement's wildcards, if any."""
     resources = [render(r) for r in as_list(statement.get("Resource"))]
     actions = as_list(statement.get("Action"))
-    return next((e.reason for e in required if e.explains(resources, actions)), None)
+    keys = [key for operator in statement.get("Condition", {}).values() for key in operator]
+    return next((e.reason for e in required if e.explains(resources, actions, keys)), None)
 
 
 def acknowledgeable(document: dict[str, Any], required: Sequence[RequiredWildcard]) -> dict[str, str]:

@@ -6,13 +6,19 @@ policy lets CloudWatch, and only CloudWatch of this account, use it.
 
 WHY a publish statement: an ``AWS::SNS::TopicPolicy`` replaces the topic's default policy, and the TLS-only
 policy (``enforce_ssl``) is one, so without an Allow for ``cloudwatch.amazonaws.com`` alarms fire and
-nobody is told. Both grants carry ``aws:SourceAccount`` and ``aws:SourceArn``
-(``arn:<partition>:cloudwatch:<region>:<account>:alarm:*``) against the confused deputy. Sources: CloudWatch
-user guide "Notifying users on alarm changes" and the re:Post article "cloudwatch-receive-sns-for-alarm-trigger"
-(topic policy for ``cloudwatch.amazonaws.com`` with ``aws:SourceArn`` on the alarm ARN); SNS developer guide
-"Encryption at rest – key management", section "Enable compatibility between event sources from AWS
-services and encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): the
-service principal needs ``kms:Decrypt`` and ``kms:GenerateDataKey*`` in the key policy.
+nobody is told. The publish grant carries ``aws:SourceAccount`` and ``aws:SourceArn``
+(``arn:<partition>:cloudwatch:<region>:<account>:alarm:*``) against the confused deputy (CloudWatch user guide
+"Notifying users on alarm changes"; re:Post "cloudwatch-receive-sns-for-alarm-trigger").
+
+WHY ``kms:ViaService`` on the key grant, not those keys: the key is used by SNS, calling KMS for the publisher
+(SNS developer guide, sns-key-management.html, "Enable compatibility between event sources from AWS services
+and encrypted topics": the service principal needs ``kms:Decrypt`` and ``kms:GenerateDataKey*``). That page and
+the CloudTrail user guide's key policy for encrypted topics ("Amazon SNS topic policy for CloudTrail") grant it
+without ``aws:SourceArn``/``aws:SourceAccount``, keeping those for the topic policy, and no AWS page says SNS's
+KMS request carries them (EventBridge's guide says it does not, for EventBridge); a condition on an absent key
+drops every notification silently. ``kms:ViaService`` = ``sns.<region>.amazonaws.com`` (KMS developer guide,
+"kms:ViaService") limits the grant to use through SNS in this Region, and the topic policy is where the source
+alarm is checked.
 """
 
 from __future__ import annotations
@@ -105,11 +111,11 @@ class RuntimeAlarms(Construct):
         )
         key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsOfThisAccount",
+                sid="AllowCloudWatchAlarmsThroughSns",
                 principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
                 actions=list(TOPIC_KEY_ACTIONS),
                 resources=["*"],  # in a key policy, "*" is this key
-                conditions=self._alarm_source_conditions(),
+                conditions=self._through_sns(),
             )
         )
         topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="AgentCore runtime alarms")
@@ -123,6 +129,11 @@ class RuntimeAlarms(Construct):
             )
         )
         return topic
+
+    def _through_sns(self) -> dict[str, dict[str, str]]:
+        """Only when SNS of this Region uses the key (the KMS request SNS makes for CloudWatch)."""
+        stack = Stack.of(self)
+        return {"StringEquals": {"kms:ViaService": f"sns.{stack.region}.{stack.url_suffix}"}}
 
     def _alarm_source_conditions(self) -> dict[str, dict[str, str]]:
         """Only on behalf of CloudWatch alarms of this account and region (confused-deputy guard)."""

@@ -145,41 +145,49 @@ class S3ConversationStore(Construct):
 
 
 class MemoryConversationStore(Construct):
-    """An AgentCore Memory with short-term events only; the runtime gets the event data-plane actions."""
+    """An AgentCore Memory with short-term events only; the runtime gets the event data-plane actions.
+
+    WHY the L1 and not the L2 ``Memory``: the L2 always creates a service role (aws-cdk-lib 2.275,
+    aws-bedrockagentcore/lib/memory/memory.js: ``props.executionRole ?? this._createMemoryRole()``) and sets
+    ``MemoryExecutionRoleArn``, which AgentCore uses only to invoke models for self-managed or custom
+    strategies (the L2's README: "memories that do not use custom strategies do not require a service role").
+    This memory has no strategy at all, so the role would be an unused principal. The ``CfnMemory`` keeps the
+    L2's construct path (``SessionStore/Memory/Memory``, memory.js: ``new CfnMemory(this, "Memory", …)``),
+    hence its logical id.
+    """
 
     kind = "agentcore-memory"
     required_wildcards: tuple[RequiredWildcard, ...] = ()  # the grant names this memory's ARN
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
-        self.memory = agentcore.Memory(
-            self,
+        self.memory = agentcore.CfnMemory(
+            Construct(self, "Memory"),
             "Memory",
-            memory_name=f"{config.runtime_name[:40]}_memory",
+            name=config.memory_name or f"{config.runtime_name[:40]}_memory",
             description=f"Conversations of {config.runtime_name} (short-term events only)",
-            expiration_duration=Duration.days(config.memory_event_expiry_days),
+            event_expiry_duration=config.memory_event_expiry_days,
         )
-        # The L2 has no removal_policy prop and its default child is not the CfnMemory.
-        for child in self.memory.node.children:
-            if isinstance(child, agentcore.CfnMemory):
-                child.apply_removal_policy(RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY)
+        self.memory.apply_removal_policy(RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY)
 
     @property
     def environment(self) -> dict[str, str]:
-        return {"SESSION_STORE": "agentcore-memory", "MEMORY_ID": self.memory.memory_id}
+        return {"SESSION_STORE": "agentcore-memory", "MEMORY_ID": self.memory.attr_memory_id}
 
     @property
     def outputs(self) -> list[StoreOutput]:
         return [
             StoreOutput(
-                key=MEMORY_ID, value=self.memory.memory_id, description="AgentCore Memory holding conversations"
+                key=MEMORY_ID, value=self.memory.attr_memory_id, description="AgentCore Memory holding conversations"
             )
         ]
 
     def grant_sessions(self, grantee: iam.IGrantable) -> None:
         """The short-term event actions the agent calls, on this memory only (see MEMORY_EVENT_ACTIONS);
         not the L2's grant_read_short_term_memory, which adds ListActors and ListSessions."""
-        self.memory.grant(grantee, *MEMORY_EVENT_ACTIONS)
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(MEMORY_EVENT_ACTIONS), resource_arns=[self.memory.attr_memory_arn]
+        )
 
 
 def create_conversation_store(scope: Construct, *, config: StageConfig) -> ConversationStore:

@@ -8,14 +8,14 @@ from typing import Any
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config import StageConfig
+from stacks.constructs.iam_wildcards import RequiredWildcard
 from stacks.constructs.stack_outputs import StackOutputs
-from stacks.model_access import INVOKE_MODEL_ACTIONS, model_access
+from stacks.model_access import INFERENCE_PROFILE_CONDITION, INVOKE_MODEL_ACTIONS, model_access
 from stacks.output_keys import (
     AUTHORIZER_TYPE,
     ENDPOINT_NAME,
@@ -32,6 +32,9 @@ from stacks.runtime.execution_role import (
     deny_user_id_tokens,
     runtime_execution_role,
 )
+from stacks.runtime.invoke_policy import InvokePolicy
+from stacks.runtime.network import runtime_network
+from stacks.runtime.platform_version import apply_platform_choice, choose_platform, platform_version
 
 AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Request headers AgentCore forwards to the container, per authorizer (the runtime's request-header allowlist).
@@ -41,6 +44,16 @@ AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Source: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html
 END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 FORWARDED_HEADERS = {"jwt": ("Authorization",), "iam": (END_USER_HEADER,)}
+# The one wildcard of the model grant (_grant_model), acknowledged to cdk-nag beside it and listed for the IAM
+# audit (tests/stacks/deploy_rules.py REQUIRED_WILDCARDS); stacks/model_access.py says why the Region is open.
+PROFILE_ROUTED_MODEL_WILDCARD = RequiredWildcard(
+    resource=r"arn:<AWS::Partition>:bedrock:\*::foundation-model/[A-Za-z0-9._:-]+",
+    actions=INVOKE_MODEL_ACTIONS,
+    conditions=(INFERENCE_PROFILE_CONDITION,),
+    reason="A geographic inference profile routes to destination Regions AWS may extend at any time; the "
+    "Region is a wildcard for this one foundation model, usable only through the configured profile "
+    "(bedrock:InferenceProfileArn condition), as the Bedrock user guide's inference-profile prerequisites show.",
+)
 
 
 class RuntimeStack(Stack):
@@ -52,6 +65,7 @@ class RuntimeStack(Stack):
         execution_role: the role the agent runs as.
         image_uri: the content-hash-tagged arm64 image.
         conversation_store: the S3 or AgentCore Memory store (construct id ``SessionStore``).
+        invoke_policy: in IAM mode with ``invoke_principals``, the runtime's and endpoint's resource policies.
         stack_outputs: the published outputs (stacks/output_keys.py).
     """
 
@@ -64,11 +78,13 @@ class RuntimeStack(Stack):
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
         agent_dir: Path = AGENT_DIR,
+        web_client: cognito.IUserPoolClient | None = None,
         **kwargs: Any,
     ) -> None:
         """Build the stack.
 
         Args:
+            web_client: the web app's client (stacks/web/login_stack.py), also accepted by the JWT authorizer.
             agent_dir: the image's build context (default: this repository's ``agent/``); the deploy
                 rehearsal passes a modified copy to prove no export changes with the agent's code.
         """
@@ -76,6 +92,7 @@ class RuntimeStack(Stack):
         artifact = agentcore.AgentRuntimeArtifact.from_asset(str(agent_dir), platform=ecr_assets.Platform.LINUX_ARM64)
         self.conversation_store: ConversationStore = create_conversation_store(self, config=config)
         role = runtime_execution_role(self, "ExecutionRole", runtime_name=config.runtime_name)
+        platform = choose_platform(config.platform_version, self.region)
         self.runtime = agentcore.Runtime(
             self,
             "Runtime",
@@ -83,16 +100,25 @@ class RuntimeStack(Stack):
             execution_role=role,
             description=config.description,
             agent_runtime_artifact=artifact,
-            authorizer_configuration=self._authorizer(config, user_pool, user_pool_client),
+            authorizer_configuration=self._authorizer(
+                config, user_pool, [user_pool_client, *([web_client] if web_client else [])]
+            ),
             request_header_configuration=self._forwarded_headers(config),
             lifecycle_configuration=agentcore.LifecycleConfiguration(
                 idle_runtime_session_timeout=Duration.seconds(config.idle_timeout_seconds),
                 max_lifetime=Duration.seconds(config.max_lifetime_seconds),
             ),
-            network_configuration=self._network(config),
+            network_configuration=runtime_network(self, config),
             environment_variables=self._environment(config),
             tracing_enabled=True,
+            platform_version=platform_version(platform),
+            # No per-stack X-Ray resource policy: an account holds at most 5 (botocore xray PutResourcePolicy),
+            # one per stage would use them up. When trace delivery is set up and the deployer may call
+            # xray:PutResourcePolicy (the CDK deploy role may), AWS creates one policy per AgentCore resource type,
+            # covering every runtime of the account (CloudWatch Logs user guide, "Traces sent to X-Ray").
+            manage_delivery_resource_policy=False,
         )
+        apply_platform_choice(self.runtime, platform)
         self.execution_role: iam.IRole = self.runtime.role
         if config.authorizer == "jwt":
             deny_user_id_tokens(self.execution_role)
@@ -101,9 +127,21 @@ class RuntimeStack(Stack):
         self.endpoint = self.runtime.add_endpoint(
             config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
         )
+        self.invoke_policy = self._invoke_policy(config)
         self.image_uri = self._image_uri(artifact)
-        acknowledge_execution_role_findings(role, self.conversation_store.required_wildcards)
+        # The model grant's region wildcard (geographic profiles) is acknowledged here, beside that grant.
+        acknowledge_execution_role_findings(
+            role, (*self.conversation_store.required_wildcards, PROFILE_ROUTED_MODEL_WILDCARD)
+        )
         self.stack_outputs = self._publish(config)
+
+    def _invoke_policy(self, config: StageConfig) -> InvokePolicy | None:
+        """IAM mode with ``invoke_principals``: only they may invoke (docs/agent.md, trust model)."""
+        if config.authorizer != "iam" or not config.invoke_principals:
+            return None
+        return InvokePolicy(
+            self, "InvokePolicy", runtime=self.runtime, endpoint=self.endpoint, principals=config.invoke_principals
+        )
 
     def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:
         """The asset's URI. The L2 binds its artifact lazily at synth; binding now (idempotent, same
@@ -116,43 +154,17 @@ class RuntimeStack(Stack):
 
     @staticmethod
     def _authorizer(
-        config: StageConfig, pool: cognito.IUserPool, client: cognito.IUserPoolClient
+        config: StageConfig, pool: cognito.IUserPool, clients: list[cognito.IUserPoolClient]
     ) -> agentcore.RuntimeAuthorizerConfiguration:
         """Cognito JWTs (client_id checked) by default; SigV4 when the stage asks for IAM."""
         if config.authorizer == "iam":
             return agentcore.RuntimeAuthorizerConfiguration.using_iam()
-        return agentcore.RuntimeAuthorizerConfiguration.using_cognito(pool, [client])
+        return agentcore.RuntimeAuthorizerConfiguration.using_cognito(pool, clients)
 
     @staticmethod
     def _forwarded_headers(config: StageConfig) -> agentcore.RequestHeaderConfiguration:
         """Authorization for a JWT runtime; the end-user header for an IAM runtime (docs/agent.md, trust model)."""
         return agentcore.RequestHeaderConfiguration(allowlisted_headers=list(FORWARDED_HEADERS[config.authorizer]))
-
-    def _network(self, config: StageConfig) -> agentcore.RuntimeNetworkConfiguration:
-        """Public by default; in VPC mode the given private subnets and security groups (or a new group)."""
-        if config.network_mode == "public":
-            return agentcore.RuntimeNetworkConfiguration.using_public_network()
-        if config.vpc_id is None:
-            raise ValueError("network_mode 'vpc' needs vpc_id (stacks/config.py reports it missing)")
-        vpc = ec2.Vpc.from_vpc_attributes(
-            self,
-            "Vpc",
-            vpc_id=config.vpc_id,
-            availability_zones=[f"az{index}" for index, _ in enumerate(config.subnet_ids)],
-            private_subnet_ids=list(config.subnet_ids),
-        )
-        groups = [
-            ec2.SecurityGroup.from_security_group_id(self, f"SecurityGroup{index}", group_id)
-            for index, group_id in enumerate(config.security_group_ids)
-        ]
-        return agentcore.RuntimeNetworkConfiguration.using_vpc(
-            self,
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(
-                subnets=[ec2.Subnet.from_subnet_id(self, f"Subnet{i}", s) for i, s in enumerate(config.subnet_ids)]
-            ),
-            security_groups=groups or None,
-        )
 
     def _environment(self, config: StageConfig) -> dict[str, str]:
         """What the agent reads at startup (agent/settings.py): model, store, logging, telemetry, and the
@@ -181,7 +193,7 @@ class RuntimeStack(Stack):
                     sid="InvokeModelThroughProfile",
                     actions=list(INVOKE_MODEL_ACTIONS),
                     resources=list(access.via_profile_arns),
-                    conditions={"StringEquals": {"bedrock:InferenceProfileArn": access.profile_arn}},
+                    conditions={"StringEquals": {INFERENCE_PROFILE_CONDITION: access.profile_arn}},
                 )
             )
 
@@ -191,8 +203,7 @@ class RuntimeStack(Stack):
         outputs.add(RUNTIME_ID, self.runtime.agent_runtime_id, "AgentCore Runtime id")
         outputs.add(ENDPOINT_NAME, self.endpoint.endpoint_name, "Runtime endpoint to invoke (the qualifier)")
         outputs.add(EXECUTION_ROLE_ARN, self.execution_role.role_arn, "Role the agent runs as")
-        # The URI changes with every agent code change: SSM and a plain output only, never an export.
-        outputs.add(IMAGE_URI, self.image_uri, "arm64 agent image, tagged by content hash", exported=False)
+        outputs.add(IMAGE_URI, self.image_uri, "arm64 agent image, tagged by content hash")
         outputs.add(SESSION_STORE, self.conversation_store.kind, "Where conversations are kept")
         for store_output in self.conversation_store.outputs:
             outputs.add(store_output.key, store_output.value, store_output.description)

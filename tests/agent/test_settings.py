@@ -111,6 +111,10 @@ def test_full_environment_is_read():
         ),
         ({"HTTP_MAX_CONNECTIONS": "7"}, "HTTP_MAX_CONNECTIONS=7 is out of range: must be between 8 and 65536"),
         (
+            {"UNIX_SOCKET": "/" + "s" * 103},
+            "UNIX_SOCKET is 104 bytes long but must be at most 103 (a socket path must fit sockaddr_un)",
+        ),
+        (
             {"AGENT_OBSERVABILITY_ENABLED": "maybe"},
             "AGENT_OBSERVABILITY_ENABLED='maybe' is not a boolean (use true or false)",
         ),
@@ -192,3 +196,8 @@ def test_server_refuses_to_start_with_a_bad_setting():
 
 def test_session_prefix_at_the_s3_key_limit_is_accepted():
     assert Settings.from_env({"SESSION_PREFIX": "p" * 511 + "/"}).session_prefix == "p" * 511 + "/"
+
+
+def test_unix_socket_of_103_bytes_is_accepted():
+    """Control for the 104-byte refusal above."""
+    assert Settings.from_env({"UNIX_SOCKET": "/" + "s" * 102}).unix_socket == "/" + "s" * 102

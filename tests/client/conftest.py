@@ -19,10 +19,10 @@ from starlette.responses import Response
 from client.cli import main
 from local.http_server import BackgroundServer
 from local.runtime import LocalRuntime, LocalRuntimeSettings
+from tests.support.run_agent import RUN_AGENT
 from tests.support.runtime_peer import RuntimePeer, start_runtime_peer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RUN_AGENT = (sys.executable, "-m", "tests.support.run_agent", "--port", "{port}")
 PASSWORD = "Test-Passw0rd-Long!"
 
 

@@ -75,6 +75,9 @@ def test_same_app_snippet_synthesizes_a_caller_that_may_invoke_the_runtime(tmp_p
         "AgentCoreSession-dev-Identity",
         "AgentCoreSession-dev-Monitoring",
         "AgentCoreSession-dev-Runtime",
+        "AgentCoreSession-dev-WebContent",
+        "AgentCoreSession-dev-WebHosting",
+        "AgentCoreSession-dev-WebLogin",
         "dev-Caller",
     ]
     policies = [

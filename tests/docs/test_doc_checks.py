@@ -443,4 +443,4 @@ def test_the_stage_settings_check_sees_the_validators_ranges_and_choices():
 
     assert settings.ranges["idle_timeout_seconds"] == (60, 28800)
     assert settings.choices["authorizer"] == ("jwt", "iam")
-    assert (len(settings.ranges), len(settings.choices)) == (7, 6)  # every problems.within / problems.one_of
+    assert (len(settings.ranges), len(settings.choices)) == (7, 7)  # every problems.within / problems.one_of

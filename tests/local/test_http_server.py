@@ -18,7 +18,6 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from local.agent_process import start_agent_process
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.processes import REPO_ROOT, listening_addresses, python_module
@@ -104,22 +103,13 @@ def test_front_door_listens_on_the_given_host(jwt_authorizer, upstream):
         everywhere.stop()
 
 
-def test_local_agent_process_listens_on_loopback_whatever_host_the_shell_has(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOST", "0.0.0.0")  # nosec B104 - what `HOST=0.0.0.0 make local` hands down
-    env = {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "SESSION_DIR": str(tmp_path)}
-    agent = start_agent_process(env=env, log_path=tmp_path / "agent.log")  # the real `python -m agent`
-    try:
-        assert listening_addresses(agent.port) == {"127.0.0.1"}
-    finally:
-        agent.stop()
-
-
 @pytest.mark.parametrize(
     ("host", "front_door_address"),
     [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")],  # nosec B104
     ids=["default", "HOST=0.0.0.0"],
 )
-def test_python_m_local_puts_the_front_door_on_host_and_the_agent_on_loopback(tmp_path, host, front_door_address):
+def test_python_m_local_puts_the_front_door_on_host(tmp_path, host, front_door_address):
+    """The agent listens on no port whatever HOST says (tests/local/test_agent_socket.py)."""
     env = {k: v for k, v in os.environ.items() if k != "HOST"}
     env.update(
         {"MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", **({"HOST": host} if host else {})}
@@ -133,13 +123,11 @@ def test_python_m_local_puts_the_front_door_on_host_and_the_agent_on_loopback(tm
         text=True,
     )
     try:
-        banner = read_banner(process)  # printed once everything answers
-        agent_url = next(line.split()[1] for line in banner if line.startswith("  agent "))
+        read_banner(process)  # printed once everything answers
         outputs = json.loads((tmp_path / "outputs.json").read_text())
         front_door_url = outputs["AgentCoreSession-local-Local"]["InvocationBaseUrl"]
 
         assert listening_addresses(int(front_door_url.rsplit(":", 1)[1])) == {front_door_address}
-        assert listening_addresses(int(agent_url.rsplit(":", 1)[1])) == {"127.0.0.1"}
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)

@@ -11,12 +11,17 @@ import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import boto3
+import httpx
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from local.front_door import END_USER_HEADER
+from local.front_door import END_USER_HEADER, SESSION_HEADER
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from local.sigv4_authorizer import LocalKeyPair
 from tests.support.agentcore_sdk import agentcore_client
@@ -130,3 +135,39 @@ def test_wrong_secret_is_refused_by_the_running_front_door(outputs):
         )
 
     assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
+
+
+def _ask_as_raw_end_user(outputs: dict[str, str], session: str, prompt: str, end_user: bytes) -> httpx.Response:
+    """A botocore-signed call naming the end user in bytes that are not ASCII (boto3 itself cannot send them)."""
+    url = (
+        f"{outputs['InvocationBaseUrl']}/runtimes/{quote(outputs['RuntimeArn'], safe='')}/invocations"
+        f"?qualifier={outputs['EndpointName']}"
+    )
+    body = json.dumps({"prompt": prompt}).encode()
+    request = AWSRequest(
+        method="POST",
+        url=url,
+        data=body,
+        headers={
+            SESSION_HEADER: session,
+            END_USER_HEADER: end_user.decode("latin-1"),
+            "Content-Type": "application/json",
+        },
+    )
+    credentials = Credentials(outputs["AccessKeyId"], outputs["SecretAccessKey"])
+    SigV4Auth(credentials, "bedrock-agentcore", outputs["Region"]).add_auth(request)
+    headers = {name: value.encode("latin-1") for name, value in request.headers.items()}
+    return httpx.post(url, content=body, headers=headers, timeout=60)
+
+
+def test_a_non_ascii_end_user_is_an_ordinary_caller_of_the_real_agent(outputs):
+    """Its bytes reach the agent unchanged and are hashed like any unsafe user id: its session is its own."""
+    session, user = str(uuid.uuid1()), "Zoë\u202e".encode()
+    first = _ask_as_raw_end_user(outputs, session, "My name is Zoe.", user)
+
+    again = _ask_as_raw_end_user(outputs, session, REMEMBER, user)
+    other = _ask_as_raw_end_user(outputs, session, REMEMBER, b"Zoe")
+
+    assert first.status_code == 200, first.text
+    assert (again.status_code, again.json()["response"]) == (200, "Your name is Zoe.")
+    assert (other.status_code, other.json()["code"]) == (403, "session_forbidden")

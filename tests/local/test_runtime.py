@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -76,15 +77,16 @@ def test_outputs_file_has_the_deploy_shape_and_is_removed_on_stop(tmp_path):
             r"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-[0-9a-f]{10}",
             runtime.runtime_arn,
         )
-        assert httpx.get(f"{runtime.agent_url}/ping").status_code == 200
+        agent_socket = runtime.agent_unix_socket
+        assert agent_socket is not None and runtime.agent_url == f"unix:{agent_socket}"
+        with httpx.Client(transport=httpx.HTTPTransport(uds=str(agent_socket))) as agent:
+            assert agent.get("http://agent/ping").status_code == 200
         discovery = httpx.get(document["AgentCoreSession-local-Identity"]["OidcDiscoveryUrl"]).json()
         assert discovery["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
-        agent_url = runtime.agent_url
     finally:
         runtime.stop()
     assert not (tmp_path / "outputs.json").exists()
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{agent_url}/ping", timeout=2)
+    assert not agent_socket.parent.exists()  # the agent stopped and its socket directory is gone
 
 
 def test_agent_that_fails_to_start_is_reported_and_nothing_keeps_running(tmp_path):
@@ -175,3 +177,31 @@ def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert local["SecretAccessKey"] not in out + err
+
+
+def test_front_door_refuses_what_the_agent_would_for_the_max_prompt_chars_it_was_given(tmp_path):
+    """The runtime hands the agent MAX_PROMPT_CHARS and the front door the body limit it implies."""
+    settings = LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT, agent_env={"MAX_PROMPT_CHARS": "10"})
+    with LocalRuntime(settings) as runtime:
+        url = f"{runtime.front_door_url}/runtimes/{quote(runtime.runtime_arn, safe='')}/invocations"
+        headers = {"Content-Type": "application/json"}
+        over = httpx.post(url, content=b" " * (10 * 12 + 64 * 1024 + 1), headers=headers, timeout=60)
+        at_limit = httpx.post(url, content=b" " * (10 * 12 + 64 * 1024), headers=headers, timeout=60)
+
+    assert (over.status_code, over.json()["message"]) == (
+        413,
+        "request body is longer than 65656 bytes, the most a valid request needs",
+    )
+    assert (at_limit.status_code, at_limit.json()["code"]) == (
+        401,
+        "missing_token",
+    )  # past the size check, to the token
+
+
+def test_max_prompt_chars_that_is_not_a_number_stops_the_start(tmp_path):
+    settings = LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT, agent_env={"MAX_PROMPT_CHARS": "ten"})
+
+    with pytest.raises(ValueError) as error:
+        LocalRuntime(settings)
+
+    assert str(error.value) == "MAX_PROMPT_CHARS='ten' is not an integer"

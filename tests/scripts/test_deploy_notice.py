@@ -65,6 +65,15 @@ def test_anthropic_model_needs_form_subscription_and_traces():
     assert "aws xray update-trace-segment-destination --destination CloudWatchLogs" in text
 
 
+def test_transaction_search_step_checks_for_the_spans_log_group():
+    """Enabled through the API, Transaction Search may leave aws/spans uncreated: the notice checks for it."""
+    commands = [line.strip() for line in notice("dev", DEFAULT_MODEL).splitlines() if line.startswith("  ")]
+    assert commands[-2:] == [
+        "aws logs describe-log-groups --log-group-name-prefix aws/spans --query 'logGroups[].logGroupName'",
+        "aws logs create-log-group --log-group-name aws/spans",
+    ]
+
+
 def test_amazon_model_needs_only_transaction_search():
     text = notice("dev", "amazon.nova-pro-v1:0")
     assert "put-use-case-for-model-access" not in text and "agreement" not in text
@@ -82,7 +91,7 @@ def test_every_notice_command_is_in_the_readme_deploy_section():
     section = readme[readme.index("### First deploy on a fresh account") :]
     section = section[: section.index("\n## ")]
     commands = [line.strip() for line in notice("dev", DEFAULT_MODEL).splitlines() if line.startswith("  ")]
-    assert len(commands) == 8
+    assert len(commands) == 10
     assert [c for c in commands if c not in section] == []
 
 

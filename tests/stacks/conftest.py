@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+# The backend an IAM-mode stage lets invoke (invoke_principals): every other principal is denied.
+IAM_INVOKER = "arn:aws:iam::123456789012:role/backend"
 PIPELINE_CONTEXT = {
     "pipeline": "true",
     "pipeline_repository": "my-org/agentcore-session-stack",
@@ -57,10 +59,16 @@ def build_stage(
     return app, stage_construct
 
 
-def build_pipeline(tmp_path: Path, *, agent_dir: Path = AGENT_DIR) -> tuple[cdk.App, PipelineStack]:
+def build_pipeline(
+    tmp_path: Path, *, agent_dir: Path = AGENT_DIR, stage_overrides: dict[str, dict[str, Any]] | None = None
+) -> tuple[cdk.App, PipelineStack]:
     """Build the pipeline app as
-    `cdk synth -c pipeline=true -c pipeline_repository=… -c pipeline_connection_arn=…` does."""
+    `cdk synth -c pipeline=true -c pipeline_repository=… -c pipeline_connection_arn=…` does, with
+    ``stage_overrides`` (``{stage: {setting: value}}``) merged over cdk.json's stages as a user would edit them."""
     context = {**copy.deepcopy(cdk_json_context()), **PIPELINE_CONTEXT}
+    for stage, overrides in (stage_overrides or {}).items():
+        stages = context[CONTEXT_ROOT]["stages"]
+        stages[stage] = {**stages.get(stage, {}), **overrides}
     app = cdk.App(context=context, outdir=str(tmp_path / "cdk.out"))
     with _environment(True):
         pipeline = build_pipeline_app(app, agent_dir=agent_dir)
@@ -111,11 +119,15 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
             "network_mode": "vpc",
             "vpc_id": "vpc-0123456789abcdef0",
             "subnet_ids": ["subnet-0123456789abcdef0"],
+            "security_group_ids": ["sg-0123456789abcdef0"],
+            "availability_zone_ids": ["use1-az1"],
         }
     },
-    "iam": {"overrides": {"authorizer": "iam"}},
+    "iam": {"overrides": {"authorizer": "iam", "invoke_principals": [IAM_INVOKER]}},
     "agnostic": {"env": False},
     "pipeline": {"pipeline": True},
+    # The pipeline with an IAM-authorized dev stage: its smoke step signs the demo with its own role.
+    "pipeline-iam": {"pipeline": True, "stage_overrides": {"dev": {"authorizer": "iam"}}},
 }
 
 
@@ -127,7 +139,9 @@ def pipeline_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[PipelineSt
 
 
 @pytest.fixture(scope="session")
-def synthesized(build, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+def synthesized(
+    build, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Path]:
     """synthesized(name) → the cloud assembly folder of that configuration, synthesized once per run (the
     pipeline app only when a test asks for it)."""
     cache: dict[str, Path] = {}
@@ -137,7 +151,13 @@ def synthesized(build, request: pytest.FixtureRequest) -> Callable[[str], Path]:
             pipeline_build: tuple[PipelineStack, Path] = request.getfixturevalue("pipeline_build")
             return pipeline_build[1]
         if name not in cache:
-            app, _ = build(**CONFIGURATIONS[name])
+            configuration = CONFIGURATIONS[name]
+            if configuration.get("pipeline"):
+                app, _ = build_pipeline(
+                    tmp_path_factory.mktemp(name), stage_overrides=configuration.get("stage_overrides")
+                )
+            else:
+                app, _ = build(**configuration)
             cache[name] = Path(app.synth().directory)
         return cache[name]
 

@@ -22,6 +22,9 @@ def test_cli_synth_default_stage_without_credentials(tmp_path):
         "AgentCoreSession-dev-Identity",
         "AgentCoreSession-dev-Monitoring",
         "AgentCoreSession-dev-Runtime",
+        "AgentCoreSession-dev-WebContent",
+        "AgentCoreSession-dev-WebHosting",
+        "AgentCoreSession-dev-WebLogin",
     ]
     summary = subprocess.run(
         [sys.executable, "scripts/synth_summary.py", str(out)], cwd=REPO, capture_output=True, text=True, check=True

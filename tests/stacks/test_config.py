@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from stacks.config import load_stage_config, setting_overrides
+from stacks.config import AZ_ID_PATTERN, PRINCIPAL_ARN_PATTERN, load_stage_config, setting_overrides
 from stacks.validation import ConfigError
 from tests.stacks.conftest import cdk_json_context
 
@@ -122,7 +122,17 @@ def test_load_collects_every_problem_at_once():
         ),
         ({"network_mode": "private"}, "network_mode is 'private' but must be one of: public, vpc"),
         ({"authorizer": "apikey"}, "authorizer is 'apikey' but must be one of: jwt, iam"),
+        (
+            {"memory_name": "prod-memory"},
+            "memory_name is 'prod-memory' but must be a letter, then letters, digits or _ (at most 48) "
+            "(pattern ^[a-zA-Z][a-zA-Z0-9_]{0,47}$)",
+        ),
         ({"log_level": "TRACE"}, "log_level is 'TRACE' but must be one of: DEBUG, INFO, WARNING, ERROR"),
+        (
+            {"log_retention_days": 10},
+            "log_retention_days is 10 but must be one of: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, "
+            "731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+        ),
         ({"removal_policy": "snapshot"}, "removal_policy is 'snapshot' but must be one of: destroy, retain"),
         ({"access_token_validity_minutes": 2}, "access_token_validity_minutes is 2 but must be between 5 and 1440"),
         ({"refresh_token_validity_days": 0}, "refresh_token_validity_days is 0 but must be between 1 and 3650"),
@@ -136,24 +146,72 @@ def test_load_collects_every_problem_at_once():
             "vpc_id is set but network_mode is 'public'; set network_mode to 'vpc' or remove it",
         ),
         (
-            {"network_mode": "vpc", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            {
+                "network_mode": "vpc",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+            },
             "vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)",
         ),
         (
-            {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0"},
+            {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "security_group_ids": ["sg-0123456789abcdef0"]},
             "subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id",
         ),
         (
-            {"network_mode": "vpc", "vpc_id": "vpc-1", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            {"network_mode": "vpc", "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]},
+            "security_group_ids is empty but network_mode is 'vpc'; give the security groups of the runtime's "
+            "network interfaces (the stack creates none: docs/delivery.md, VPC mode)",
+        ),
+        (
+            {
+                "network_mode": "vpc",
+                "vpc_id": "vpc-0123456789abcdef0",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+                "availability_zone_ids": ["use1-az1", "use1-az2"],
+            },
+            "availability_zone_ids has 2 entries but subnet_ids has 1; give the AZ id of each subnet, in order",
+        ),
+        (
+            {
+                "network_mode": "vpc",
+                "vpc_id": "vpc-0123456789abcdef0",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+                "availability_zone_ids": ["us-east-1a"],
+            },
+            "availability_zone_ids is 'us-east-1a' but must be AZ ids such as use1-az1 (pattern "
+            + AZ_ID_PATTERN.pattern
+            + ")",
+        ),
+        (
+            {
+                "network_mode": "vpc",
+                "vpc_id": "vpc-1",
+                "subnet_ids": ["subnet-0123456789abcdef0"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
+            },
             "vpc_id is 'vpc-1' but must be a VPC id such as vpc-0123456789abcdef0 (pattern ^vpc-[0-9a-f]{8,17}$)",
+        ),
+        (
+            {"invoke_principals": ["arn:aws:iam::123456789012:role/backend"]},
+            "invoke_principals is set but authorizer is 'jwt'; set authorizer to 'iam' or remove invoke_principals",
+        ),
+        (
+            {"authorizer": "iam", "invoke_principals": ["123456789012"]},
+            "invoke_principals is '123456789012' but must be IAM role or user ARNs such as "
+            "arn:aws:iam::123456789012:role/backend (pattern " + PRINCIPAL_ARN_PATTERN.pattern + ")",
         ),
         (
             {"colour": "blue"},
             "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
-            "description, endpoint_name, idle_timeout_seconds, latency_alarm_threshold_ms, log_level, "
-            "max_lifetime_seconds, memory_event_expiry_days, mfa, model_id, network_mode, observability_enabled, "
+            "availability_zone_ids, description, endpoint_name, idle_timeout_seconds, invoke_principals, "
+            "latency_alarm_threshold_ms, log_level, log_retention_days, max_lifetime_seconds, "
+            "memory_event_expiry_days, memory_name, mfa, model_id, network_mode, observability_enabled, "
+            "platform_version, "
             "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
-            "session_prefix, session_store, subnet_ids, tags, telemetry_capture_content, user_password_auth, vpc_id)",
+            "session_prefix, session_store, subnet_ids, tags, telemetry_capture_content, user_password_auth, vpc_id, "
+            "web_local_origins)",
         ),
     ],
 )
@@ -225,3 +283,15 @@ def test_load_rejects_too_many_tags():
     with pytest.raises(ConfigError) as error:
         load({"tags": {f"k{i}": "v" for i in range(51)}})
     assert error.value.problems == ["tags has 51 entries but must have at most 50"]
+
+
+def test_platform_version_is_v2_from_cdk_json_and_may_be_pinned_or_left_to_the_service():
+    assert load().platform_version == "V2"
+    assert load({"platform_version": "V1"}).platform_version == "V1"
+    assert load({"platform_version": None}).platform_version is None  # null in cdk.json: the service's default
+
+
+def test_platform_version_rejects_an_unknown_version_with_exact_message():
+    with pytest.raises(ConfigError) as error:
+        load({"platform_version": "v2"})
+    assert error.value.problems == ["platform_version is 'v2' but must be one of: V2, V1"]

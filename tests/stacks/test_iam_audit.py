@@ -70,3 +70,26 @@ def test_iam_audit_flags_a_new_wildcard():
         "X/Policy: ['dynamodb:*'] on its resources",
         "X/Policy: ['xray:PutTraceSegments', 'codebuild:StartBuild'] on *",
     ]
+
+
+def test_iam_audit_accepts_the_model_region_wildcard_only_under_the_profile_condition():
+    """The geographic-profile wildcard is required only through the profile: without the condition it is caught."""
+    routed = {
+        "Effect": "Allow",
+        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        "Resource": "arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6",
+    }
+    conditioned = {**routed, "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": "arn:aws:bedrock:x"}}}
+    template = {
+        "Resources": {
+            "Policy": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {"PolicyDocument": {"Statement": [conditioned, routed]}},
+            }
+        }
+    }
+    stack = SynthesizedStack(stack_name="X", stage="dev", template=template)
+    assert unexplained_wildcards([stack]) == [
+        "X/Policy: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'] on "
+        "arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-6"
+    ]

@@ -18,14 +18,29 @@ STATEFUL_TYPES = (
     "AWS::BedrockAgentCore::RuntimeEndpoint",
     "AWS::KMS::Key",
     "AWS::SNS::Topic",
+    # A new distribution or domain is a new URL: every callback, bookmark and sign-in link changes.
+    "AWS::CloudFront::Distribution",
+    "AWS::Cognito::UserPoolDomain",
 )
 S3_STORE = {"SessionStoreBucket5762F7CC": "AWS::S3::Bucket"}
 MEMORY_STORE = {"SessionStoreMemory451E5AAD": "AWS::BedrockAgentCore::Memory"}
 
 
-def stage(name: str, store: dict[str, str]) -> dict[str, dict[str, str]]:
-    """The stateful resources of one stage's three stacks."""
+def stage(name: str, store: dict[str, str], *, web: bool = True) -> dict[str, dict[str, str]]:
+    """The stateful resources of one stage's stacks (the web stacks exist with the JWT authorizer only)."""
+    web_stacks = {
+        f"AgentCoreSession-{name}-WebHosting": {
+            "Bucket83908E77": "AWS::S3::Bucket",
+            "Distribution830FAC52": "AWS::CloudFront::Distribution",
+        },
+        f"AgentCoreSession-{name}-WebLogin": {
+            "Domain66AC69E0": "AWS::Cognito::UserPoolDomain",
+            "WebClient697086FD": "AWS::Cognito::UserPoolClient",
+        },
+        f"AgentCoreSession-{name}-WebContent": {},
+    }
     return {
+        **(web_stacks if web else {}),
         f"AgentCoreSession-{name}-Identity": {
             "UserPool6BA7E5F2": "AWS::Cognito::UserPool",
             "UserPoolCliClient1F174B79": "AWS::Cognito::UserPoolClient",
@@ -53,9 +68,10 @@ PINNED = {
     "prod": stage("prod", S3_STORE),
     "memory": stage("dev", MEMORY_STORE),
     "vpc": stage("dev", S3_STORE),
-    "iam": stage("dev", S3_STORE),
+    "iam": stage("dev", S3_STORE, web=False),
     "agnostic": stage("dev", S3_STORE),
     "pipeline": {**PIPELINE, **stage("dev", S3_STORE), **stage("prod", S3_STORE)},
+    "pipeline-iam": {**PIPELINE, **stage("dev", S3_STORE, web=False), **stage("prod", S3_STORE)},
 }
 
 

@@ -14,20 +14,27 @@ from stacks.nag_report import UnacknowledgedFindings, findings, raise_on_finding
 from tests.stacks.conftest import CONFIGURATIONS, REPO, run_cdk
 
 # Where each acknowledged rule may sit: the one construct it concerns (regex on the construct path).
+WEB_DEPLOYMENT_HANDLER = r".*/WebContent/Custom::CDKBucketDeployment[0-9A-F]+256MiB"
 ACKNOWLEDGED_AT = {
     "AwsSolutions-COG2": (r".*/Identity/UserPool/Resource",),
     "AwsSolutions-COG8": (r".*/Identity/UserPool/Resource",),
     "AwsSolutions-S1": (
         r".*/Runtime/SessionStore/Bucket/Resource",
         r"AgentCoreSession-Pipeline/Pipeline/Pipeline/ArtifactsBucket/Resource",
+        r".*/WebHosting/Bucket/Resource",
     ),
     "AwsSolutions-IAM5": (
         r".*/Runtime/ExecutionRole/DefaultPolicy/Resource",
         r"AgentCoreSession-Pipeline/Pipeline/.*/DefaultPolicy/Resource",
+        WEB_DEPLOYMENT_HANDLER + "/ServiceRole/DefaultPolicy/Resource",
     ),
+    "AwsSolutions-IAM4": (WEB_DEPLOYMENT_HANDLER + "/ServiceRole/Resource",),
+    "AwsSolutions-L1": (WEB_DEPLOYMENT_HANDLER + "/Resource",),
+    **{f"AwsSolutions-CFR{n}": (r".*/WebHosting/Distribution/Resource",) for n in (1, 2, 3, 4)},
 }
-# CDK Pipelines' generated grants use action groups (s3:GetObject*, kms:GenerateDataKey*); our own policies never do.
-ACTION_WILDCARDS_ONLY_AT = r"AgentCoreSession-Pipeline/Pipeline/.*"
+# Generated grants use action groups (s3:GetObject*, kms:GenerateDataKey*): CDK Pipelines' and BucketDeployment's;
+# our own policies never do.
+ACTION_WILDCARDS_ONLY_AT = r"AgentCoreSession-Pipeline/Pipeline/.*|" + WEB_DEPLOYMENT_HANDLER + "/.*"
 
 
 def report(assembly: Path) -> dict:

@@ -31,11 +31,22 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from local.bedrock_runtime import CONVERSE, CONVERSE_STREAM, ConverseCall
-from stacks.model_access import GEOGRAPHY_DESTINATION_REGIONS, GLOBAL_PREFIX, split_model_id
+from stacks.model_access import GLOBAL_PREFIX, split_model_id
 
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _BEDROCK_ACTIONS = {CONVERSE: "bedrock:InvokeModel", CONVERSE_STREAM: "bedrock:InvokeModelWithResponseStream"}
 TRANSPORT_CONTEXT = {"aws:SecureTransport": "true"}
+# Destination Regions of geographic profiles (Bedrock user guide, "Supported Regions and models for inference
+# profiles"), plus one Region AWS might add to each: the role must allow a request routed to any of them.
+GEOGRAPHY_DESTINATION_REGIONS: dict[str, tuple[str, ...]] = {
+    "us": ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "us-south-9"),
+    "us-gov": ("us-gov-east-1", "us-gov-west-1"),
+    "eu": ("eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-3", "eu-east-9"),
+    "apac": ("ap-northeast-1", "ap-south-1", "ap-southeast-2", "ap-southeast-9"),
+    "jp": ("ap-northeast-1", "ap-northeast-3"),
+    "au": ("ap-southeast-2", "ap-southeast-4"),
+    "ca": ("ca-central-1", "ca-west-1"),
+}
 
 
 class UnmappedCall(ValueError):
@@ -103,7 +114,7 @@ def _model_arns(model_id: str, *, partition: str, region: str, account: str) -> 
     """(ARNs checked directly, ARNs checked through the profile, profile ARN) for a model id.
 
     Written from the Bedrock user guide rather than taken from the stack, so the test does not grade the
-    stack against itself; only a geographic profile's destination regions come from the stack's table.
+    stack against itself.
     """
     prefix, foundation_model = split_model_id(model_id)
     if prefix is None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from local.processes import ServerProcess, free_port, python_module, start_server
 
-# The scripted-model agent as a `LocalRuntimeSettings.agent_command` (the runtime fills in `{port}`).
-RUN_AGENT = tuple(python_module("tests.support.run_agent", "--port", "{port}"))
+# The scripted-model agent as a `LocalRuntimeSettings.agent_command`: it serves on the `UNIX_SOCKET` the runtime sets.
+RUN_AGENT = tuple(python_module("tests.support.run_agent"))
 
 
 def start_agent(
@@ -38,7 +38,7 @@ def start_agent(
 def main() -> None:
     """Serve until terminated."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=None, help="default: $PORT; unused when $UNIX_SOCKET is set")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--model-delay", type=float, default=0.0)
     args = parser.parse_args()
@@ -53,7 +53,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     shared_model = ScriptedModel(delay_seconds=args.model_delay)
     app = create_app(settings, model_factory=lambda: shared_model)
-    serve(app, dataclasses.replace(settings, port=args.port), host=args.host)
+    serve(app, dataclasses.replace(settings, port=args.port or settings.port), host=args.host)
 
 
 if __name__ == "__main__":

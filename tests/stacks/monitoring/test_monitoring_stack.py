@@ -182,7 +182,11 @@ ALARM_SOURCE = {
 }
 
 
-def test_topic_key_lets_only_cloudwatch_alarms_of_this_account_encrypt(template):
+THROUGH_SNS = {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["sns.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}}}
+
+
+def test_topic_key_lets_cloudwatch_use_it_only_through_sns(template):
+    """The key's guard is the calling service; the alarm-source keys are on the topic policy (module docstring)."""
     template.has_resource_properties(
         "AWS::KMS::Key",
         {
@@ -190,12 +194,12 @@ def test_topic_key_lets_only_cloudwatch_alarms_of_this_account_encrypt(template)
                 "Statement": Match.array_with(
                     [
                         {
-                            "Sid": "AllowCloudWatchAlarmsOfThisAccount",
+                            "Sid": "AllowCloudWatchAlarmsThroughSns",
                             "Effect": "Allow",
                             "Principal": {"Service": "cloudwatch.amazonaws.com"},
                             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                             "Resource": "*",
-                            "Condition": ALARM_SOURCE,
+                            "Condition": THROUGH_SNS,
                         }
                     ]
                 )

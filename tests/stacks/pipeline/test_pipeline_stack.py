@@ -52,6 +52,9 @@ def _project(projects, prefix: str) -> dict[str, Any]:
     return match
 
 
+WEB_CONTENT_ASSETS = ("Files_", "Custom_CDKBucketDeployment")
+
+
 def _actions(stages, name: str) -> list[tuple[str, str, int]]:
     stage = next(s for s in stages if s["Name"] == name)
     return [(a["Name"], a["ActionTypeId"]["Provider"], a["RunOrder"]) for a in stage["Actions"]]
@@ -83,6 +86,7 @@ def test_synth_step_installs_from_lock_files_and_runs_tests_before_synth(project
     }
     assert synth["Environment"]["EnvironmentVariables"] == [{"Name": "CI", "Type": "PLAINTEXT", "Value": "true"}]
     assert synth["Environment"]["PrivilegedMode"] is True
+    assert synth["Environment"]["ComputeType"] == "BUILD_GENERAL1_MEDIUM"
     commands = spec["phases"]["build"]["commands"]
     assert commands[0] == "make test"
     assert commands[-1] == (
@@ -114,18 +118,28 @@ def test_docker_assets_publish_on_a_privileged_arm_build_image(projects):
 
 
 def test_one_arm64_image_asset_serves_both_stages(stages):
-    assert [name for name, provider, _ in _actions(stages, "Assets")] == ["Runtime_AgentRuntimeArtifact"]
+    names = [name for name, provider, _ in _actions(stages, "Assets")]
+    assert [n for n in names if not n.startswith(WEB_CONTENT_ASSETS)] == ["Runtime_AgentRuntimeArtifact"]
+    # The web content stack's file assets: the built app, config.json's source, BucketDeployment's code and layer.
+    assert len(names) == 5
 
 
 def test_dev_deploys_automatically_then_runs_its_smoke_test(stages):
+    """The web stacks' order is the acyclic one: hosting, login (client), runtime, content (stacks/stage.py)."""
     assert _actions(stages, "dev") == [
         ("AgentCoreSession-dev-Identity.Prepare", "CloudFormation", 1),
+        ("AgentCoreSession-dev-WebHosting.Prepare", "CloudFormation", 1),
         ("AgentCoreSession-dev-Identity.Deploy", "CloudFormation", 2),
-        ("AgentCoreSession-dev-Runtime.Prepare", "CloudFormation", 3),
-        ("AgentCoreSession-dev-Runtime.Deploy", "CloudFormation", 4),
-        ("AgentCoreSession-dev-Monitoring.Prepare", "CloudFormation", 5),
-        ("AgentCoreSession-dev-Monitoring.Deploy", "CloudFormation", 6),
-        ("SmokeTest-dev", "CodeBuild", 7),
+        ("AgentCoreSession-dev-WebHosting.Deploy", "CloudFormation", 2),
+        ("AgentCoreSession-dev-WebLogin.Prepare", "CloudFormation", 3),
+        ("AgentCoreSession-dev-WebLogin.Deploy", "CloudFormation", 4),
+        ("AgentCoreSession-dev-Runtime.Prepare", "CloudFormation", 5),
+        ("AgentCoreSession-dev-Runtime.Deploy", "CloudFormation", 6),
+        ("AgentCoreSession-dev-Monitoring.Prepare", "CloudFormation", 7),
+        ("AgentCoreSession-dev-WebContent.Prepare", "CloudFormation", 7),
+        ("AgentCoreSession-dev-Monitoring.Deploy", "CloudFormation", 8),
+        ("AgentCoreSession-dev-WebContent.Deploy", "CloudFormation", 8),
+        ("SmokeTest-dev", "CodeBuild", 9),
     ]
 
 
@@ -133,12 +147,18 @@ def test_prod_waits_for_manual_approval_then_runs_its_smoke_test(stages):
     assert _actions(stages, "prod") == [
         ("PromoteToProd", "Manual", 1),
         ("AgentCoreSession-prod-Identity.Prepare", "CloudFormation", 2),
+        ("AgentCoreSession-prod-WebHosting.Prepare", "CloudFormation", 2),
         ("AgentCoreSession-prod-Identity.Deploy", "CloudFormation", 3),
-        ("AgentCoreSession-prod-Runtime.Prepare", "CloudFormation", 4),
-        ("AgentCoreSession-prod-Runtime.Deploy", "CloudFormation", 5),
-        ("AgentCoreSession-prod-Monitoring.Prepare", "CloudFormation", 6),
-        ("AgentCoreSession-prod-Monitoring.Deploy", "CloudFormation", 7),
-        ("SmokeTest-prod", "CodeBuild", 8),
+        ("AgentCoreSession-prod-WebHosting.Deploy", "CloudFormation", 3),
+        ("AgentCoreSession-prod-WebLogin.Prepare", "CloudFormation", 4),
+        ("AgentCoreSession-prod-WebLogin.Deploy", "CloudFormation", 5),
+        ("AgentCoreSession-prod-Runtime.Prepare", "CloudFormation", 6),
+        ("AgentCoreSession-prod-Runtime.Deploy", "CloudFormation", 7),
+        ("AgentCoreSession-prod-Monitoring.Prepare", "CloudFormation", 8),
+        ("AgentCoreSession-prod-WebContent.Prepare", "CloudFormation", 8),
+        ("AgentCoreSession-prod-Monitoring.Deploy", "CloudFormation", 9),
+        ("AgentCoreSession-prod-WebContent.Deploy", "CloudFormation", 9),
+        ("SmokeTest-prod", "CodeBuild", 10),
     ]
 
 
@@ -346,7 +366,7 @@ def test_render_matches_cdk_nag_naming():
 def test_every_pipeline_template_passes_cfn_lint(pipeline_build):
     _, assembly = pipeline_build
     templates = sorted(str(p) for p in assembly.rglob("*.template.json"))
-    assert len(templates) == 7  # pipeline + (identity, runtime, monitoring) × (dev, prod)
+    assert len(templates) == 13  # pipeline + (identity, runtime, monitoring, 3 web stacks) × (dev, prod)
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), *templates], cwd=REPO, capture_output=True, text=True
     )
@@ -371,6 +391,9 @@ def test_plain_stage_app_has_no_pipeline(tmp_path):
         "AgentCoreSession-dev-Identity",
         "AgentCoreSession-dev-Monitoring",
         "AgentCoreSession-dev-Runtime",
+        "AgentCoreSession-dev-WebContent",
+        "AgentCoreSession-dev-WebHosting",
+        "AgentCoreSession-dev-WebLogin",
     ]
     assert PIPELINE_STACK_NAME not in [s.stack_name for s in stacks]
 
@@ -427,3 +450,70 @@ def test_metric_command_refuses_a_dimension_token_it_has_no_output_for(pipeline_
     with pytest.raises(ValueError) as error:
         dimension_argument(dev, "Resource", Fn.import_value("someone-elses-runtime-arn"))
     assert str(error.value) == "dimension Resource of the watched metric is a token the smoke step has no output for"
+
+
+def test_iam_dev_smoke_runs_the_demo_signed_by_its_own_role_without_cognito(synthesized):
+    """An IAM-authorized dev stage: no login, no CI users' secret; the role may invoke only that runtime."""
+    template = json.loads((synthesized("pipeline-iam") / f"{PIPELINE_STACK_NAME}.template.json").read_text())
+    (project,) = [
+        r["Properties"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::CodeBuild::Project" and k.startswith("PipelinedevSmokeTest")
+    ]
+    commands = json.loads(project["Source"]["BuildSpec"])["phases"]["build"]["commands"]
+    assert commands[:3] == [
+        "python3 -m scripts.pipeline_smoke write-outputs --stage dev",
+        "python3 -m scripts.pipeline_smoke ready --stage dev",
+        "python3 -m client demo --stage dev",
+    ]
+    assert commands[3].startswith("python3 -m scripts.pipeline_smoke metric --stage dev ")
+    assert "EnvironmentVariables" not in project["Environment"]
+    policy = next(
+        r["Properties"]["PolicyDocument"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy" and k.startswith("PipelinedevSmokeTest")
+    )
+    (invoke,) = [s for s in policy["Statement"] if s.get("Sid") == "InvokeStageRuntime"]
+    runtime = "arn:<AWS::Partition>:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-*"
+    assert (invoke["Action"], [render(r) for r in invoke["Resource"]]) == (
+        "bedrock-agentcore:InvokeAgentRuntime",
+        [runtime, f"{runtime}/runtime-endpoint/*"],
+    )
+    assert "secretsmanager" not in json.dumps(policy)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_smoke_waits_fit_in_the_build_timeout(projects, stage):
+    """The runtime may take minutes to become READY (V2 prepares its snapshot): the step's waits must end before
+    CodeBuild stops the build (TimeoutInMinutes absent: 60, botocore codebuild CreateProject timeoutInMinutes)."""
+    from scripts.pipeline_smoke import METRIC_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS
+
+    project = _project(projects, f"Pipeline{stage}SmokeTest")
+    commands = project["spec"]["phases"]["build"]["commands"]
+    waits = READY_TIMEOUT_SECONDS + (METRIC_TIMEOUT_SECONDS if any(" metric " in c for c in commands) else 0)
+    assert not any("--timeout" in c for c in commands)  # the defaults above apply
+    assert waits < project.get("TimeoutInMinutes", 60) * 60
+
+
+def test_generated_projects_select_node_24_and_the_pinned_cdk_assets(projects):
+    pins = json.loads((REPO / "package.json").read_text())["devDependencies"]
+    mutation = _project(projects, "PipelineUpdatePipelineSelfMutation")["spec"]["phases"]["install"]
+    assets = _project(projects, "PipelineAssetsDocker")["spec"]["phases"]["install"]
+    assert mutation == {"runtime-versions": {"nodejs": "24"}, "commands": [f"npm install -g aws-cdk@{pins['aws-cdk']}"]}
+    assert assets == {
+        "runtime-versions": {"nodejs": "24"},
+        "commands": [f"npm install -g cdk-assets@{pins['cdk-assets']}"],
+    }
+
+
+def test_pipeline_is_v2_with_a_rotating_artifact_key_and_three_months_of_build_logs(template, projects):
+    resources = template["Resources"]
+    (pipeline,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    assert pipeline["PipelineType"] == "V2"
+    assert "ExecutionMode" not in pipeline  # SUPERSEDED, as before
+    key_id = pipeline["ArtifactStore"]["EncryptionKey"]["Id"]["Fn::GetAtt"][0]
+    assert resources[key_id]["Properties"]["EnableKeyRotation"] is True
+    (group_id,) = [k for k, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert resources[group_id]["Properties"] == {"RetentionInDays": 90}
+    assert {p["LogsConfig"]["CloudWatchLogs"]["GroupName"]["Ref"] for p in projects.values()} == {group_id}
+    assert {p["EncryptionKey"]["Fn::GetAtt"][0] for p in projects.values()} == {key_id}

@@ -8,11 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from stacks.constructs.stack_outputs import parameter_name
 from stacks.output_keys import RUNTIME, published_outputs
 from stacks.runtime.runtime_stack import AGENT_DIR
+from stacks.validation import ConfigError
 
 # What agent/.dockerignore keeps out of the build context (and so out of the asset hash).
 DOCKER_IGNORED = {"__pycache__"}
@@ -40,7 +41,8 @@ TRACING = ["AWS::Logs::Delivery", "AWS::Logs::DeliveryDestination", "AWS::Logs::
 
 
 def test_runtime_resources_pinned_for_s3_store(dev):
-    """The whole list: no Lambda, no custom resource, no CodeBuild (the image is a CDK asset)."""
+    """The whole list: no Lambda, no custom resource, no CodeBuild (the image is a CDK asset), and no X-Ray
+    resource policy (the account holds at most 5; AWS creates one shared policy per AgentCore resource type)."""
     assert resource_types(dev) == sorted(
         [
             "AWS::BedrockAgentCore::Runtime",
@@ -50,7 +52,6 @@ def test_runtime_resources_pinned_for_s3_store(dev):
             *TRACING,
             "AWS::S3::Bucket",
             "AWS::S3::BucketPolicy",
-            "AWS::XRay::ResourcePolicy",
         ]
         + ["AWS::SSM::Parameter"] * 9
     )
@@ -88,7 +89,8 @@ def test_runtime_properties_for_jwt_public_stage(dev):
             "AuthorizerConfiguration": {
                 "CustomJWTAuthorizer": {
                     "AllowedClients": [
-                        {"Fn::ImportValue": Match.string_like_regexp("ExportsOutputRefUserPoolCliClient")}
+                        {"Fn::ImportValue": Match.string_like_regexp("ExportsOutputRefUserPoolCliClient")},
+                        {"Fn::ImportValue": Match.string_like_regexp("WebLogin:ExportsOutputRefWebClient")},
                     ],
                     "DiscoveryUrl": Match.any_value(),
                     "AllowedAudience": Match.absent(),
@@ -360,24 +362,14 @@ def test_global_profile_grants_profile_and_routed_models_through_it(dev):
     assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
 
 
-def test_geographic_profile_grants_models_in_each_destination_region(build):
+def test_geographic_profile_grants_the_model_in_any_region_only_through_the_profile(build):
+    """A Region AWS adds to the geography is allowed too (no hard-coded destination list), only via the profile."""
     _, stage = build(overrides={"model_id": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"})
+    profile = arn(":bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert statement(stage, "InvokeConfiguredModel")["Resource"] == profile
     routed = statement(stage, "InvokeModelThroughProfile")
-    regions = [r["Fn::Join"][1][2].split(":")[2] for r in routed["Resource"]]
-    assert regions == [
-        "eu-central-1",
-        "eu-central-2",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-    ]
-    assert all(
-        r["Fn::Join"][1][2].endswith("::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")
-        for r in routed["Resource"]
-    )
+    assert routed["Resource"] == arn(":bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
 
 
 def test_foundation_model_id_grants_only_that_model(build):
@@ -393,6 +385,7 @@ def memory_stage(build):
 
 
 def test_memory_store_resources_pinned(memory_stage):
+    """One role (the runtime's): a memory without strategies never uses a service role, so it has none."""
     assert resource_types(memory_stage) == sorted(
         [
             "AWS::BedrockAgentCore::Memory",
@@ -400,9 +393,7 @@ def test_memory_store_resources_pinned(memory_stage):
             "AWS::BedrockAgentCore::RuntimeEndpoint",
             "AWS::IAM::Policy",
             "AWS::IAM::Role",
-            "AWS::IAM::Role",
             *TRACING,
-            "AWS::XRay::ResourcePolicy",
         ]
         + ["AWS::SSM::Parameter"] * 9
     )
@@ -411,8 +402,18 @@ def test_memory_store_resources_pinned(memory_stage):
 def test_memory_is_short_term_only_with_expiry(memory_stage):
     template(memory_stage).has_resource_properties(
         "AWS::BedrockAgentCore::Memory",
-        {"Name": "agentcore_session_dev_memory", "EventExpiryDuration": 14, "MemoryStrategies": Match.absent()},
+        {
+            "Name": "agentcore_session_dev_memory",
+            "EventExpiryDuration": 14,
+            "MemoryStrategies": Match.absent(),
+            "MemoryExecutionRoleArn": Match.absent(),
+        },
     )
+
+
+def test_memory_name_can_be_set_to_redeploy_beside_a_retained_memory(build):
+    _, stage = build(overrides={"session_store": "agentcore-memory", "memory_name": "agentcore_session_dev_memory2"})
+    template(stage).has_resource_properties("AWS::BedrockAgentCore::Memory", {"Name": "agentcore_session_dev_memory2"})
 
 
 def test_memory_store_env_and_event_grants(memory_stage):
@@ -476,16 +477,21 @@ def test_local_front_door_forwards_what_the_synthesized_runtimes_allowlist(synth
         )
 
 
-def test_vpc_network_by_config(build):
-    _, stage = build(
-        overrides={
-            "network_mode": "vpc",
-            "vpc_id": "vpc-0123456789abcdef0",
-            "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
-        }
-    )
+VPC = {
+    "network_mode": "vpc",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+    "security_group_ids": ["sg-0123456789abcdef0"],
+    "availability_zone_ids": ["use1-az1", "use1-az4"],
+}
+
+
+def test_vpc_network_uses_the_given_groups_and_creates_none(build):
+    """A group the stack created would be replaced on the make-deploy/pipeline hand-over (its create-only
+    description is the construct path) and then blocked by the runtime's lingering ENIs."""
+    _, stage = build(overrides=VPC)
     t = template(stage)
-    group = next(iter(t.find_resources("AWS::EC2::SecurityGroup")))
+    t.resource_count_is("AWS::EC2::SecurityGroup", 0)
     t.has_resource_properties(
         "AWS::BedrockAgentCore::Runtime",
         {
@@ -493,12 +499,26 @@ def test_vpc_network_by_config(build):
                 "NetworkMode": "VPC",
                 "NetworkModeConfig": {
                     "Subnets": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
-                    "SecurityGroups": [{"Fn::GetAtt": [group, "GroupId"]}],
+                    "SecurityGroups": ["sg-0123456789abcdef0"],
                 },
             }
         },
     )
-    t.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123456789abcdef0"})
+
+
+def test_vpc_network_refuses_an_az_agentcore_does_not_support_in_the_region(build):
+    with pytest.raises(ConfigError) as error:
+        build(overrides={**VPC, "availability_zone_ids": ["use1-az1", "use1-az3"]})
+    assert error.value.problems == [
+        "availability_zone_ids has 'use1-az3' but AgentCore Runtime supports only use1-az1, use1-az2, use1-az4 "
+        "in us-east-1"
+    ]
+
+
+def test_vpc_network_checks_no_az_when_the_region_is_unknown(build):
+    """An environment-agnostic synth cannot know the Region: the ids are only checked for form (stacks/config.py)."""
+    _, stage = build(overrides={**VPC, "availability_zone_ids": ["use1-az1", "use1-az3"]}, env=False)
+    template(stage).resource_count_is("AWS::BedrockAgentCore::Runtime", 1)
 
 
 OUTPUT_DESCRIPTIONS = {
@@ -514,14 +534,16 @@ OUTPUT_DESCRIPTIONS = {
 }
 
 
-def test_runtime_outputs_exported_and_in_ssm(dev):
+def test_runtime_outputs_in_ssm_and_only_stable_ones_exported(dev):
     t = template(dev)
     outputs = {k: v for k, v in t.to_json()["Outputs"].items() if not k.startswith("ExportsOutput")}
     assert {key: output["Description"] for key, output in outputs.items()} == OUTPUT_DESCRIPTIONS
     assert sorted(published_outputs("s3")[RUNTIME]) == sorted(OUTPUT_DESCRIPTIONS)
     exports = {key: output.get("Export") for key, output in outputs.items()}
+    # Exported: what no setting changes. SSM only: what changes with a setting or with code (output_keys.py).
+    stable = {"ExecutionRoleArn", "Region"}
     assert exports == {
-        key: None if key == "ImageUri" else {"Name": f"agentcore-session-dev-{key}"} for key in OUTPUT_DESCRIPTIONS
+        key: {"Name": f"agentcore-session-dev-{key}"} if key in stable else None for key in OUTPUT_DESCRIPTIONS
     }
     parameters = {
         r["Properties"]["Name"]: r["Properties"]["Value"] for r in t.find_resources("AWS::SSM::Parameter").values()
@@ -566,3 +588,61 @@ def test_runtime_stack_exposes_typed_attributes(dev):
     bucket = dev.runtime.conversation_store.bucket
     assert resolve(bucket.bucket_name) == {"Ref": "SessionStoreBucket5762F7CC"}
     assert dev.identity.resolve(dev.identity.user_pool.user_pool_id) == {"Ref": "UserPool6BA7E5F2"}
+
+
+def _runtime_in(tmp_path, region: str | None, **overrides) -> tuple[dict, Annotations]:
+    """The dev stage's Runtime (properties and metadata) synthesized for ``region`` (None: environment-agnostic)."""
+    import copy
+
+    import aws_cdk as cdk
+
+    from stacks.config import load_stage_config
+    from stacks.stage import AgentCoreSessionStage
+    from tests.stacks.conftest import cdk_json_context
+
+    context = copy.deepcopy(cdk_json_context()["agentcore-session"])
+    context["stages"]["dev"] |= overrides
+    app = cdk.App(outdir=str(tmp_path))
+    env = cdk.Environment(account="123456789012", region=region) if region else None
+    stage = AgentCoreSessionStage(app, "dev", config=load_stage_config(context, "dev"), env=env)
+    resources = Template.from_stack(stage.runtime).find_resources("AWS::BedrockAgentCore::Runtime")
+    (runtime,) = resources.values()
+    return runtime, Annotations.from_stack(stage.runtime)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-1", "ap-southeast-7"])
+def test_runtime_is_pinned_to_v2_where_aws_lists_v2(tmp_path, region):
+    runtime, annotations = _runtime_in(tmp_path, region)
+    assert runtime["Properties"]["PlatformVersion"] == "V2"
+    assert "Metadata" not in runtime
+    assert annotations.find_warning("*", Match.string_like_regexp("platform_version")) == []
+
+
+def test_runtime_is_left_to_the_service_default_with_a_warning_where_v2_is_not_listed(tmp_path):
+    runtime, annotations = _runtime_in(tmp_path, "us-west-1")
+    assert "PlatformVersion" not in runtime["Properties"]
+    message = (
+        "platform_version V2 is not offered in us-west-1 per AWS What's New 2026-11-12; "
+        "left to the service default there"
+    )
+    assert runtime["Metadata"] == {"PlatformVersionChoice": f"service default: {message}"}
+    (warning,) = annotations.find_warning("*", Match.string_like_regexp("platform_version"))
+    assert warning.entry.data == f"{message} [ack: agentcore-session:platformVersion]"
+
+
+def test_runtime_in_an_unknown_region_keeps_v2_and_says_the_check_was_skipped(tmp_path):
+    runtime, annotations = _runtime_in(tmp_path, None)
+    assert runtime["Properties"]["PlatformVersion"] == "V2"
+    (info,) = annotations.find_info("*", Match.string_like_regexp("platform_version"))
+    assert info.entry.data == (
+        "platform_version V2 not checked against the Regions offering it (AWS What's New 2026-11-12): "
+        "Region unknown at synth"
+    )
+
+
+@pytest.mark.parametrize(("configured", "rendered"), [("V1", "V1"), (None, None)])
+def test_runtime_renders_an_explicit_v1_anywhere_and_an_unset_version_nowhere(tmp_path, configured, rendered):
+    runtime, _ = _runtime_in(tmp_path, "us-west-1", platform_version=configured)
+    assert runtime["Properties"].get("PlatformVersion") == rendered
+    metadata = {"PlatformVersionChoice": "service default: platform_version unset"}
+    assert runtime.get("Metadata") == (None if rendered else metadata)

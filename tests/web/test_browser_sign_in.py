@@ -1,0 +1,162 @@
+"""The web chat in a real browser (Debian's chromium through Playwright) against `make local`'s parts: sign in
+through the managed-login stand-in, per-user conversation lists, new chat, sign out.
+
+A screenshot of every step is kept under .artifacts/browser/ (gitignored; CI can upload it). Outside CI a
+machine without chromium skips with the reason; in CI (``CI`` set) that is a failure: .ci/run installs it with
+scripts/browser_prereqs.sh.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from local.identity_pool import LOCAL_CREDENTIALS
+from local.runtime import LocalRuntime, LocalRuntimeSettings
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / ".artifacts" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags for a headless run on a CI machine: no sandbox (root in a container), no GPU, and no traffic of the
+# browser's own (QUIC, component updates, sync, first-run pages) besides what the test asks for.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+PASSWORD = "Local-Passw0rd!"
+TIMEOUT_MS = 20_000
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.is_file():
+        return
+    reason = f"{CHROMIUM} is missing; install it with: sudo scripts/browser_prereqs.sh"
+    if IN_CI:
+        pytest.fail(f"browser test cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    """The local runtime with the web twin, and alice and bob as users of its pool."""
+    _require_chromium()
+    with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path_factory.mktemp("local"), web=True)) as local:
+        cognito = boto3.client(
+            "cognito-idp", region_name=local.settings.region, endpoint_url=local.aws_endpoint_url, **LOCAL_CREDENTIALS
+        )
+        for user in ("alice", "bob"):
+            cognito.admin_create_user(UserPoolId=local.identity.user_pool_id, Username=user, MessageAction="SUPPRESS")
+            cognito.admin_set_user_password(
+                UserPoolId=local.identity.user_pool_id, Username=user, Password=PASSWORD, Permanent=True
+            )
+        yield local
+
+
+@pytest.fixture
+def page(runtime: LocalRuntime, request: pytest.FixtureRequest):
+    """A fresh browser context (no cookies, empty storage) on the chat; console errors are collected."""
+    from playwright.sync_api import sync_playwright
+
+    assert runtime.web is not None
+    web_url = runtime.web.web_url
+    shots = ARTIFACTS / request.node.name
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone's viewport
+        context.set_default_timeout(TIMEOUT_MS)
+        new_page = context.new_page()
+        # The app's own errors (a CSP refusal, a failed fetch); the sign-in page's missing favicon is not one.
+        errors: list[str] = []
+        new_page.on(
+            "console",
+            lambda m: m.type == "error" and m.location.get("url", "").startswith(web_url) and errors.append(m.text),
+        )
+        new_page.console_errors = errors  # type: ignore[attr-defined]
+        new_page.shots = shots  # type: ignore[attr-defined]
+        yield new_page
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(page.shots / f"{name}.png"), full_page=True)
+
+
+def _open(page, runtime: LocalRuntime) -> None:
+    assert runtime.web is not None
+    page.goto(f"{runtime.web.web_url}/")
+    page.wait_for_selector("body[data-signed-in]")
+
+
+def _sign_in(page, user: str, password: str = PASSWORD) -> None:
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/login\?.*"))
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _conversation_ids(page) -> list[str]:
+    return page.locator("#conversations button").evaluate_all("buttons => buttons.map(b => b.dataset.sessionId)")
+
+
+def test_sign_in_new_chat_sign_out_and_lists_per_user(page, runtime):
+    from playwright.sync_api import expect
+
+    _open(page, runtime)
+    expect(page.locator("#who")).to_have_text("Signed out")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    _shot(page, "01-signed-out")
+
+    _sign_in(page, "alice")
+    page.wait_for_selector('body[data-signed-in="true"]')
+    expect(page.locator("#who")).to_have_text("Signed in as alice")
+    expect(page.locator("#no-conversations")).to_be_visible()
+    expect(page.get_by_role("alert")).to_be_hidden()
+    assert _conversation_ids(page) == []
+    _shot(page, "02-alice-signed-in")
+
+    page.get_by_role("button", name="New chat").click()
+    session_id = page.locator("#session").get_attribute("data-session-id") or ""
+    assert len(session_id) >= 33 and re.fullmatch(r"[A-Za-z0-9_-]+", session_id), session_id
+    assert _conversation_ids(page) == [session_id]
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+    _shot(page, "03-alice-new-chat")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_selector('body[data-signed-in="false"]')
+    expect(page.locator("#who")).to_have_text("Signed out")
+    _shot(page, "04-signed-out-again")
+
+    _sign_in(page, "bob")  # the sign-in page again: sign-out ended the managed-login session
+    page.wait_for_selector('body[data-signed-in="true"]')
+    expect(page.locator("#who")).to_have_text("Signed in as bob")
+    assert _conversation_ids(page) == []
+    _shot(page, "05-bob-signed-in")
+    assert page.console_errors == []
+
+
+def test_wrong_password_stays_on_the_sign_in_page(page, runtime):
+    from playwright.sync_api import expect
+
+    _open(page, runtime)
+    _sign_in(page, "alice", password="not-her-password")
+    expect(page.get_by_role("alert")).to_have_text("Incorrect username or password.")
+    assert "/login?" in page.url
+    _shot(page, "01-wrong-password")
