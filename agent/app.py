@@ -329,8 +329,10 @@ def create_app(
     lifecycle = lifecycle or AgentLifecycle(settings)
     lifecycle.warm_up()  # before the app exists: its telemetry middleware takes the tracer with the safe ids
     store = build_session_store(settings)
+    model_factory = model_factory or model_factory_for(settings)
+    lifecycle.prepare_after_restore(*(client.build for client in store.clients), model_factory)
     registry = SessionRegistry(
-        create_agent=_agent_builder(store, model_factory or model_factory_for(settings)),
+        create_agent=_agent_builder(store, model_factory),
         max_sessions=settings.max_sessions,
         idle_ttl_seconds=settings.session_idle_ttl_seconds,
         wait_seconds=settings.session_wait_seconds,
