@@ -1,5 +1,6 @@
 """The web chat in a real browser (Debian's chromium through Playwright) against `make local`'s parts: sign in
-through the managed-login stand-in, per-user conversation lists, new chat, sign out.
+through the managed-login stand-in, per-user conversation lists, new chat, sign out, and chat over the runtime's
+WebSocket (remembering, forgetting in a new chat, Stop, another user's conversation refused).
 
 A screenshot of every step is kept under .artifacts/browser/ (gitignored; CI can upload it). Outside CI a
 machine without chromium skips with the reason; in CI (``CI`` set) that is a failure: .ci/run installs it with
