@@ -40,6 +40,12 @@ from stacks.output_keys import (
 logger = logging.getLogger("pipeline_smoke")
 
 READY = "READY"
+# How long each wait may take by default. CloudFormation returns only once the runtime is READY (on platform V2
+# that includes preparing the snapshot, minutes), so `ready` waits mainly for the endpoint; `metric` for
+# ListMetrics' lag ("allow up to 15 minutes", wait_for_metric). Both together fit CodeBuild's default 60-minute
+# build timeout (tests/stacks/pipeline/test_pipeline_stack.py).
+READY_TIMEOUT_SECONDS = 900.0
+METRIC_TIMEOUT_SECONDS = 1200.0
 FAILED_STATES = ("CREATE_FAILED", "UPDATE_FAILED", "DELETING")
 
 
@@ -169,14 +175,14 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
     write.add_argument("--directory", type=Path, default=Path.cwd())
     ready = commands.add_parser("ready", help="wait until the runtime and its endpoint are READY")
     ready.add_argument("--stage", required=True)
-    ready.add_argument("--timeout", type=float, default=900.0)
+    ready.add_argument("--timeout", type=float, default=READY_TIMEOUT_SECONDS)
     ready.add_argument("--interval", type=float, default=15.0)
     metric = commands.add_parser("metric", help="wait until the metric the alarms watch exists with their dimensions")
     metric.add_argument("--stage", required=True)
     metric.add_argument("--namespace", required=True)
     metric.add_argument("--metric-name", required=True)
     metric.add_argument("--dimension", action="append", default=[], type=_dimension, help="NAME=VALUE, repeatable")
-    metric.add_argument("--timeout", type=float, default=1200.0)
+    metric.add_argument("--timeout", type=float, default=METRIC_TIMEOUT_SECONDS)
     metric.add_argument("--interval", type=float, default=30.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")

@@ -62,6 +62,8 @@ MFA_MODES = ("off", "optional")
 REMOVAL_POLICIES = ("destroy", "retain")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 AUTHORIZERS = ("jwt", "iam")
+# AgentCore Runtime platform versions (aws-cdk-lib 2.275 PlatformVersion.V1/V2); unset: the service's default.
+PLATFORM_VERSIONS = ("V2", "V1")
 
 LIFECYCLE_RANGE_SECONDS = (60, 28800)
 MEMORY_EXPIRY_RANGE_DAYS = (7, 365)
@@ -110,6 +112,8 @@ class StageConfig:
     telemetry_capture_content: bool
     # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
     latency_alarm_threshold_ms: int
+    # V2 or V1; None leaves it to the service (stacks/runtime/platform_version.py: V2 only where AWS lists it).
+    platform_version: str | None = None
     alarm_email: str | None = None
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
@@ -301,6 +305,8 @@ def _validate(config: StageConfig, problems: Problems) -> None:
             f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
         )
     problems.one_of("authorizer", config.authorizer, AUTHORIZERS)
+    if config.platform_version is not None:
+        problems.one_of("platform_version", config.platform_version, PLATFORM_VERSIONS)
     problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
     problems.within("max_lifetime_seconds", config.max_lifetime_seconds, LIFECYCLE_RANGE_SECONDS)
     if config.idle_timeout_seconds > config.max_lifetime_seconds:

@@ -45,6 +45,19 @@ class IdentityStack(Stack):
             OIDC_DISCOVERY_URL, self.discovery_url, "OpenID Connect discovery URL the runtime's authorizer uses"
         )
         # No Region here: the runtime stack publishes it, and an export name may exist once per account and region.
+        self._keep_runtime_exports()
+
+    def _keep_runtime_exports(self) -> None:
+        """Export the pool and client ids the JWT runtime imports, whatever the authorizer.
+
+        WHY: CDK exports a referenced value only while another stack references it. A JWT runtime does
+        (``ExportsOutputRefUserPool…``); an IAM runtime does not, so switching a stage from JWT to IAM would
+        make this stack, deployed first, delete exports the runtime stack still imports, and CloudFormation
+        refuses ("Export ... cannot be deleted as it is in use"). ``export_value`` creates the very export the
+        reference would (same name), so the switch is one deploy in either direction.
+        """
+        self.export_value(self.user_pool.user_pool_id)
+        self.export_value(self.user_pool_client.user_pool_client_id)
 
     def _user_pool(self, config: StageConfig) -> cognito.UserPool:
         """Admin-created users only; strong passwords; optional TOTP; recovery by email only."""

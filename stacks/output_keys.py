@@ -44,6 +44,34 @@ LOGIN_DOMAIN_URL = "LoginDomainUrl"
 DASHBOARD_NAME = "DashboardName"
 ALARM_TOPIC_ARN = "AlarmTopicArn"
 
+# Exported or not: CloudFormation refuses to change or delete an export while another stack imports it
+# ("Export ... cannot be updated as it is in use by ..."; AWS CloudFormation user guide, "Exporting stack output
+# values"), so an export whose value changes with a setting, or that only some settings publish, would block that
+# setting's change for good once anything imported it. What changes with configuration or code is published as
+# a plain output and an SSM parameter only (consumers read it at deploy time, see docs/delivery.md); what is
+# stable for the life of the stage is exported too. tests/stacks/test_deploy_rehearsal.py checks that no export
+# disappears or changes value when the authorizer or the session store changes.
+EXPORTED_OUTPUTS = frozenset(
+    {
+        USER_POOL_ID,  # the pool lives as long as the stage (retained in prod) and is kept in IAM mode too
+        USER_POOL_CLIENT_ID,
+        OIDC_DISCOVERY_URL,
+        EXECUTION_ROLE_ARN,  # a generated role name, no setting replaces it
+        REGION,
+    }
+)
+# SSM and a plain output only, and why: what changes with configuration or code.
+SSM_ONLY_OUTPUTS: dict[str, str] = {
+    RUNTIME_ARN: "runtime_name is create-only: renaming replaces the runtime, so its ARN changes",
+    RUNTIME_ID: "runtime_name is create-only: renaming replaces the runtime, so its id changes",
+    ENDPOINT_NAME: "changes with endpoint_name",
+    IMAGE_URI: "changes with every change of the agent's code",
+    SESSION_STORE: "changes with session_store",
+    SESSION_BUCKET_NAME: "published only with the s3 store",
+    MEMORY_ID: "published only with the agentcore-memory store",
+    AUTHORIZER_TYPE: "changes with authorizer",
+}
+
 # The store's own outputs, by StageConfig.session_store.
 STORE_OUTPUTS: dict[str, tuple[str, ...]] = {"s3": (SESSION_BUCKET_NAME,), "agentcore-memory": (MEMORY_ID,)}
 # What a client needs to reach the runtime (client/targets.py reads these from the outputs file), plus the

@@ -4,11 +4,12 @@ Other stacks in this app take the Python attribute (a reference); other apps rea
 (``Fn.import_value("<app>-<stage>-<Key>")``) or the SSM parameter (``/<app>/<stage>/<key>``), which,
 unlike an export, can be changed without first removing every importer.
 
-WHY some values are not exported: CloudFormation refuses to update or delete an export while another
-stack imports it ("Export ... cannot be updated as it is in use"), so a value that changes with the
-agent's code (the image URI) would block every code deploy once anyone imported it. Such values are
-published as a plain output and in SSM only. Export names are unique per account and region, so each
-key is published by exactly one stack of a stage (tests/stacks/test_deploy_rehearsal.py checks both).
+WHY only some values are exported: CloudFormation refuses to update or delete an export while another
+stack imports it, so an export whose value changes with a setting or with code would block that change once
+anyone imported it. Which keys are exported, and why the others are not, is listed once in
+stacks/output_keys.py (``EXPORTED_OUTPUTS``, ``SSM_ONLY_OUTPUTS``); the rest get a plain output and the SSM
+parameter. Export names are unique per account and region, so each key is published by exactly one stack of
+a stage (tests/stacks/test_deploy_rehearsal.py checks both).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.config import StageConfig
+from stacks.output_keys import EXPORTED_OUTPUTS
 
 
 def parameter_name(config: StageConfig, output_key: str) -> str:
@@ -45,19 +47,17 @@ class StackOutputs(Construct):
         self._config = config
         self.outputs: dict[str, CfnOutput] = {}
 
-    def add(self, key: str, value: str, description: str, *, exported: bool = True) -> None:
+    def add(self, key: str, value: str, description: str) -> None:
         """Publish one value; its logical id is ``key``, so outputs files and consumers see ``key``.
 
-        Args:
-            exported: False for a value that changes with code (an image URI, a version): it gets a
-                plain output and the SSM parameter, never an export another stack could pin.
+        Exported only if ``key`` is in ``EXPORTED_OUTPUTS`` (stable for the life of the stage).
         """
         output = CfnOutput(
             self,
             key,
             value=value,
             description=description,
-            export_name=export_name(self._config, key) if exported else None,
+            export_name=export_name(self._config, key) if key in EXPORTED_OUTPUTS else None,
         )
         output.override_logical_id(key)
         self.outputs[key] = output

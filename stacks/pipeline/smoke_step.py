@@ -11,6 +11,12 @@ methods default to ``::DEFAULT`` (docs/delivery.md). Which one AgentCore reports
 service, not by a template: after the demo's invocations the step lists the alarms' own metric (namespace,
 name and every dimension taken from the alarm construct) and fails the stage if it never appears.
 
+WHY the demo depends on the authorizer: on a JWT runtime the demo's users are Cognito users who log in (no
+IAM call: the bearer token is the credential); on an IAM runtime nobody logs in (the client refuses: there is no
+pool to trust) and the demo signs ``InvokeAgentRuntime`` with the step's own role, naming its end users in a
+header, so that role needs ``bedrock-agentcore:InvokeAgentRuntime`` on the runtime and its endpoints and the CI
+users' secret is not read at all.
+
 WHY a SmokeTarget and not the stage: the pipeline stack builds the stages and reads off each one what its
 step needs, so this module never imports the stage it sits under (stacks/pipeline/pipeline_stack.py).
 """
@@ -26,11 +32,15 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 
-from stacks.constructs.iam_wildcards import ENV_PATTERN, RequiredWildcard
+from stacks.iam_wildcards import ENV_PATTERN, RequiredWildcard
 from stacks.output_keys import CLIENT_OUTPUTS
 from stacks.runtime.execution_role import runtime_arn_pattern
 
 READ_RUNTIME_ACTIONS = ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:GetAgentRuntimeEndpoint")
+# The IAM-mode demo (client/invocation.py SigV4Invoker: boto3 invoke_agent_runtime with the endpoint as qualifier).
+# The custom end-user header needs no InvokeAgentRuntimeForUser: that action is for the service's own
+# X-Amzn-Bedrock-AgentCore-Runtime-User-Id header (aws-cdk-lib 2.275 aws-bedrockagentcore/lib/runtime/perms.js).
+INVOKE_RUNTIME_ACTIONS = ("bedrock-agentcore:InvokeAgentRuntime",)
 # The dev step's metric check (scripts/pipeline_smoke.py `metric`).
 LIST_METRICS_ACTIONS = ("cloudwatch:ListMetrics",)
 # JSON keys of the CI secret, mapped to the environment variables the demo commands read.
@@ -60,6 +70,15 @@ SMOKE_STEP_WILDCARDS: tuple[RequiredWildcard, ...] = (
         "suffix to the configured runtime name, known only after the stage deploys.",
     ),
     RequiredWildcard(
+        resource=r"arn:<AWS::Partition>:bedrock-agentcore:"
+        + ENV_PATTERN
+        + r":runtime/[A-Za-z0-9_]+-\*(?:/runtime-endpoint/\*)?",
+        actions=INVOKE_RUNTIME_ACTIONS,
+        reason="The dev smoke step of an IAM-authorized stage invokes only that stage's runtime through its endpoint "
+        "(the L2's grant_invoke_runtime covers the runtime ARN and ARN/*); the runtime id's generated suffix is known "
+        "only after the stage deploys.",
+    ),
+    RequiredWildcard(
         resource=r"\*",
         actions=LIST_METRICS_ACTIONS,
         reason="The dev smoke step checks that the metric its alarms watch exists; cloudwatch:ListMetrics supports "
@@ -74,6 +93,7 @@ class SmokeTarget:
 
     Attributes:
         stage: the stage's name (``dev``).
+        authorizer: the stage's ``authorizer`` (``jwt`` or ``iam``): how the demo authenticates.
         runtime_name: the configured runtime name (the read grant's ARN pattern).
         runtime_arn: the runtime's ARN token (an alarm dimension the step receives as ``$OUT_RuntimeArn``).
         outputs: every output of the stage's stacks by key (the StackOutputs of Identity and Runtime).
@@ -81,6 +101,7 @@ class SmokeTarget:
     """
 
     stage: str
+    authorizer: str
     runtime_name: str
     runtime_arn: str
     outputs: Mapping[str, CfnOutput]
@@ -94,29 +115,29 @@ def smoke_step(
     source: pipelines.IFileSetProducer,
     ci_secret_name: str | None,
 ) -> pipelines.CodeBuildStep:
-    """The step run after ``target`` deploys; with ``ci_secret_name`` it also runs ``client demo``.
+    """The step run after ``target`` deploys; with ``ci_secret_name`` it also runs ``client demo`` and the metric check.
 
     Args:
         pipeline_stack: the stack holding the pipeline (the step's role lives there).
         target: the deployed stage (its stacks' outputs feed the step).
         source: the repository checkout (the script and the client live there).
-        ci_secret_name: secret holding two CI users (dev); None runs only the readiness check (prod).
+        ci_secret_name: secret holding two CI users (dev): given, the step runs the demo (JWT: as those users;
+            IAM: as end users it names, the secret unused); None runs only the readiness check (prod).
     """
     commands = [f"{SCRIPT} write-outputs --stage {target.stage}", f"{SCRIPT} ready --stage {target.stage}"]
     variables: dict[str, codebuild.BuildEnvironmentVariable] = {}
     statements = [_read_runtime_statement(pipeline_stack, target.runtime_name)]
     if ci_secret_name:
-        commands += _demo_commands(target.stage)
+        if target.authorizer == "iam":
+            commands.append(f"python3 -m client demo --stage {target.stage}")
+            statements.append(_invoke_runtime_statement(pipeline_stack, target.runtime_name))
+        else:
+            commands += _demo_commands(target.stage)
+            variables = _ci_user_variables(ci_secret_name)
         commands.append(metric_command(target))
         statements.append(
             iam.PolicyStatement(sid="ListAlarmMetrics", actions=list(LIST_METRICS_ACTIONS), resources=["*"])
         )
-        variables = {
-            name: codebuild.BuildEnvironmentVariable(
-                type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value=f"{ci_secret_name}:{key}"
-            )
-            for name, key in CI_SECRET_KEYS.items()
-        }
     return pipelines.CodeBuildStep(
         f"SmokeTest-{target.stage}",
         input=source,
@@ -129,6 +150,16 @@ def smoke_step(
             {"phases": {"install": {"runtime-versions": {"python": SMOKE_PYTHON_VERSION}}}}
         ),
     )
+
+
+def _ci_user_variables(ci_secret_name: str) -> dict[str, codebuild.BuildEnvironmentVariable]:
+    """The CI users' names and passwords, fetched by CodeBuild from the secret at run time."""
+    return {
+        name: codebuild.BuildEnvironmentVariable(
+            type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value=f"{ci_secret_name}:{key}"
+        )
+        for name, key in CI_SECRET_KEYS.items()
+    }
 
 
 def _demo_commands(stage_name: str) -> list[str]:
@@ -182,6 +213,14 @@ def dimension_argument(target: SmokeTarget, name: str, value: str) -> str:
 def _forwarded_outputs(target: SmokeTarget) -> dict[str, CfnOutput]:
     """``OUT_<Key>`` → the stage's CfnOutput, for every key a client needs (stacks/output_keys.py)."""
     return {f"OUT_{key}": target.outputs[key] for keys in CLIENT_OUTPUTS.values() for key in keys}
+
+
+def _invoke_runtime_statement(stack: Stack, runtime_name: str) -> iam.PolicyStatement:
+    """InvokeAgentRuntime on this stage's runtime and its endpoints: what the IAM-mode demo signs."""
+    arn = runtime_arn_pattern(stack, runtime_name)
+    return iam.PolicyStatement(
+        sid="InvokeStageRuntime", actions=list(INVOKE_RUNTIME_ACTIONS), resources=[arn, f"{arn}/runtime-endpoint/*"]
+    )
 
 
 def _read_runtime_statement(stack: Stack, runtime_name: str) -> iam.PolicyStatement:

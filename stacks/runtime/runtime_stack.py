@@ -13,8 +13,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.iam_wildcards import RequiredWildcard
 from stacks.constructs.stack_outputs import StackOutputs
+from stacks.iam_wildcards import RequiredWildcard
 from stacks.model_access import INFERENCE_PROFILE_CONDITION, INVOKE_MODEL_ACTIONS, model_access
 from stacks.output_keys import (
     AUTHORIZER_TYPE,
@@ -34,6 +34,7 @@ from stacks.runtime.execution_role import (
 )
 from stacks.runtime.invoke_policy import InvokePolicy
 from stacks.runtime.network import runtime_network
+from stacks.runtime.platform_version import apply_platform_choice, choose_platform, platform_version
 
 AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Request headers AgentCore forwards to the container, per authorizer (the runtime's request-header allowlist).
@@ -91,6 +92,7 @@ class RuntimeStack(Stack):
         artifact = agentcore.AgentRuntimeArtifact.from_asset(str(agent_dir), platform=ecr_assets.Platform.LINUX_ARM64)
         self.conversation_store: ConversationStore = create_conversation_store(self, config=config)
         role = runtime_execution_role(self, "ExecutionRole", runtime_name=config.runtime_name)
+        platform = choose_platform(config.platform_version, self.region)
         self.runtime = agentcore.Runtime(
             self,
             "Runtime",
@@ -109,12 +111,14 @@ class RuntimeStack(Stack):
             network_configuration=runtime_network(self, config),
             environment_variables=self._environment(config),
             tracing_enabled=True,
+            platform_version=platform_version(platform),
             # No per-stack X-Ray resource policy: an account holds at most 5 (botocore xray PutResourcePolicy),
             # one per stage would use them up. When trace delivery is set up and the deployer may call
             # xray:PutResourcePolicy (the CDK deploy role may), AWS creates one policy per AgentCore resource type,
             # covering every runtime of the account (CloudWatch Logs user guide, "Traces sent to X-Ray").
             manage_delivery_resource_policy=False,
         )
+        apply_platform_choice(self.runtime, platform)
         self.execution_role: iam.IRole = self.runtime.role
         if config.authorizer == "jwt":
             deny_user_id_tokens(self.execution_role)
@@ -199,8 +203,7 @@ class RuntimeStack(Stack):
         outputs.add(RUNTIME_ID, self.runtime.agent_runtime_id, "AgentCore Runtime id")
         outputs.add(ENDPOINT_NAME, self.endpoint.endpoint_name, "Runtime endpoint to invoke (the qualifier)")
         outputs.add(EXECUTION_ROLE_ARN, self.execution_role.role_arn, "Role the agent runs as")
-        # The URI changes with every agent code change: SSM and a plain output only, never an export.
-        outputs.add(IMAGE_URI, self.image_uri, "arm64 agent image, tagged by content hash", exported=False)
+        outputs.add(IMAGE_URI, self.image_uri, "arm64 agent image, tagged by content hash")
         outputs.add(SESSION_STORE, self.conversation_store.kind, "Where conversations are kept")
         for store_output in self.conversation_store.outputs:
             outputs.add(store_output.key, store_output.value, store_output.description)

@@ -57,6 +57,8 @@ NOT_VARIABLES = {
     "TCP_NODELAY": "a socket option",
     "IPPROTO_TCP": "a socket protocol constant",
     "TOOLS": "the tool list in agent/tools.py",
+    "V1": "an AgentCore Runtime platform_version value",
+    "V2": "an AgentCore Runtime platform_version value",
 }
 # Variables other programs read; the docs tell the reader to set them, no project code reads them itself.
 READ_BY_OTHERS = {

@@ -19,12 +19,16 @@ from typing import Any
 
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
-from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
+from stacks.config import PLATFORM_VERSIONS
+from stacks.iam_wildcards import RequiredWildcard, as_list, explained, render
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS
+from stacks.runtime.platform_version import CHOICE_METADATA_KEY
 from stacks.runtime.runtime_stack import PROFILE_ROUTED_MODEL_WILDCARD
 from stacks.web.content_findings import CONTENT_WILDCARDS
+from tests.support.aws_calls import AwsCall
+from tests.support.iam_simulator import evaluate
 
 # Every list the stacks acknowledge cdk-nag's IAM5 findings with, each beside the construct it concerns.
 REQUIRED_WILDCARDS: tuple[RequiredWildcard, ...] = (
@@ -228,6 +232,91 @@ def volatile_exports(before: Sequence[SynthesizedStack], after: Sequence[Synthes
                 problems.append(
                     f"{later.stack_name} export {render(output['Export']['Name'])} changes with the agent's code"
                 )
+    return problems
+
+
+# --- platform version: every runtime states its choice ------------------------------------------------------
+
+
+def platform_choice_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Each AgentCore Runtime pins ``PlatformVersion`` to a version aws-cdk-lib 2.275 knows (``V1``, ``V2``), or
+    says in its metadata why it leaves the choice to the service: an unstated runtime lands on whatever the
+    service defaults to in its Region, which differs by Region since 2026-11-12 (stacks/runtime/platform_version.py).
+    """
+    problems = []
+    for synthesized in stacks:
+        for logical_id, runtime in synthesized.resources("AWS::BedrockAgentCore::Runtime"):
+            where = f"{synthesized.stack_name}/{logical_id}"
+            version = runtime["Properties"].get("PlatformVersion")
+            if version is None and CHOICE_METADATA_KEY not in runtime.get("Metadata", {}):
+                problems.append(f"{where}: states no platform version (no PlatformVersion, no {CHOICE_METADATA_KEY})")
+            elif version is not None and version not in PLATFORM_VERSIONS:
+                problems.append(f"{where}: PlatformVersion is {version!r}, not one of {', '.join(PLATFORM_VERSIONS)}")
+    return problems
+
+
+# --- exports across settings: a stage can switch authorizer or store in one deploy -----------------------------
+
+
+def _exports(stack: SynthesizedStack) -> dict[str, Any]:
+    """{export name: value} of the stack (CDK's cross-stack references included)."""
+    return {
+        render(output["Export"]["Name"]): output["Value"]
+        for output in stack.template.get("Outputs", {}).values()
+        if "Export" in output
+    }
+
+
+def _create_only(stack: SynthesizedStack, logical_id: str) -> dict[str, Any]:
+    """The resource's create-only properties as the template sets them (cfn-lint's bundled schema,
+    ``createOnlyProperties``): a change to any of them replaces the resource, so its Ref/GetAtt changes."""
+    resource = stack.template["Resources"][logical_id]
+    if resource["Type"].startswith("Custom::"):
+        return {}
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource["Type"]).schema
+    names = {p.removeprefix("/properties/").split("/")[0] for p in schema.get("createOnlyProperties", [])}
+    return {name: resource.get("Properties", {}).get(name) for name in sorted(names)}
+
+
+def _referenced(value: Any) -> set[str]:
+    """The logical ids a value refers to (Ref and GetAtt anywhere inside it; pseudo parameters excluded)."""
+    if isinstance(value, list):
+        return {found for item in value for found in _referenced(item)}
+    if not isinstance(value, dict):
+        return set()
+    found = {value["Ref"]} if isinstance(value.get("Ref"), str) and not value["Ref"].startswith("AWS::") else set()
+    if "Fn::GetAtt" in value:
+        found.add(value["Fn::GetAtt"][0])
+    if "Fn::Sub" in value:
+        template = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+        found |= set(re.findall(r"\$\{(?!AWS::)([A-Za-z0-9]+)(?:\.[A-Za-z.]+)?\}", template))
+    return found | {f for key, item in value.items() if key not in ("Ref", "Fn::GetAtt") for f in _referenced(item)}
+
+
+def export_changes(before: Sequence[SynthesizedStack], after: Sequence[SynthesizedStack], change: str) -> list[str]:
+    """Exports of ``before`` that ``after`` drops or gives another value, stack by stack.
+
+    CloudFormation updates a stage's stacks in dependency order (the exporting stack first) and refuses to
+    delete or change an export another stack still imports ("Export ... cannot be deleted/updated as it is in
+    use by ..."; AWS CloudFormation user guide, "Exporting stack output values"). So for a setting to be
+    changeable in one deploy, each stack's exports after the change must be a superset of those before, with
+    the same values: a literal must not differ, and a referenced resource must keep its create-only properties
+    (else it is replaced and its id or ARN changes).
+    """
+    later = {s.stack_name: s for s in after}
+    problems = []
+    for earlier in before:
+        if earlier.stack_name not in later:
+            continue
+        now = later[earlier.stack_name]
+        exported = _exports(now)
+        for name, value in _exports(earlier).items():
+            if name not in exported:
+                problems.append(f"{earlier.stack_name} export {name} disappears when {change}")
+            elif render(value) != render(exported[name]) or any(
+                _create_only(earlier, target) != _create_only(now, target) for target in _referenced(value)
+            ):
+                problems.append(f"{earlier.stack_name} export {name} changes value when {change}")
     return problems
 
 
@@ -524,10 +613,13 @@ def _denies_all_but(statement: dict[str, Any], principals: set[str]) -> bool:
 # Checked against aws/aws-codebuild-docker-images (commit 1590e48): ubuntu/standard/7.0/Dockerfile and
 # runtimes.yml, al/aarch64/standard/3.0/Dockerfile and runtimes.yml. Only the tools this app's build
 # specs use are listed; a new tool must be added here with its source, or installed first.
+# ``default_node``: the Node.js a build runs when its spec selects none: both Dockerfiles end their final stage
+# with `RUN n $NODE_18_VERSION`.
 IMAGES: dict[str, dict[str, Any]] = {
     "aws/codebuild/standard:7.0": {
         # Ubuntu 22.04; every apt layer ends with `rm -rf /var/lib/apt/lists/*`.
         "package_lists_removed": True,
+        "default_node": "18",
         "tools": {
             "apt-get",
             "apt",
@@ -550,6 +642,7 @@ IMAGES: dict[str, dict[str, Any]] = {
     "aws/codebuild/amazonlinux-aarch64-standard:3.0": {
         # Amazon Linux 2023: dnf/yum fetch repository metadata on demand.
         "package_lists_removed": False,
+        "default_node": "18",
         "tools": {"yum", "dnf", "bash", "sh", "make", "git", "curl", "python3", "pip3", "node", "npm", "docker", "aws"},
         "runtimes": {"python": {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14"}, "nodejs": {"18", "20", "22", "24"}},
     },
@@ -620,8 +713,22 @@ def codebuild_problems(stacks: Sequence[SynthesizedStack], repo: Path) -> list[s
     return problems
 
 
+MAKE_TARGET = re.compile(r"^make\s+(?:-\S+\s+)*([A-Za-z][\w-]*)")
+
+
+def _make_targets(repo: Path) -> set[str]:
+    """The targets the repository's Makefile defines (``name:`` at the start of a line)."""
+    makefile = repo / "Makefile"
+    text = makefile.read_text() if makefile.is_file() else ""
+    return set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", text, re.M))
+
+
 def _command_problems(where: str, commands: list[str], image: dict[str, Any], repo: Path) -> list[str]:
     problems = []
+    targets = _make_targets(repo)
+    for command in commands:
+        if (target := MAKE_TARGET.match(command)) and target.group(1) not in targets:
+            problems.append(f"{where}: `{command}` runs make target {target.group(1)}, which the Makefile lacks")
     available = set(image["tools"]) | SHELL_BUILTINS
     lists_fresh = not image["package_lists_removed"]
     for command in commands:
@@ -638,6 +745,59 @@ def _command_problems(where: str, commands: list[str], image: dict[str, Any], re
         for prefix, tools in PROVIDES.items():
             if command.startswith(prefix):
                 available |= tools
+    return problems
+
+
+# Node.js release lines still maintained: the release table jsii 1.142 ships (@jsii/check-node, in
+# jsii/_embedded/jsii/bin__jsii-runtime.js): 18 ended 2025-04-30, 20 on 2026-04-30; 22 runs to 2027-04-30, 24 to
+# 2028-04-30. The CDK CLI and cdk-assets run on whatever Node the build selects.
+MAINTAINED_NODE = ("22", "24")
+NODE_PROGRAMS = {"node", "npm", "npx", "cdk", "cdk-assets"}
+# Commands that bring their own Node.js (make setup: Node 24 from its wheel into .venv/bin, scripts/link_node.py).
+BRINGS_NODE = ("make setup",)
+NPM_GLOBAL_INSTALL = re.compile(r"\bnpm\s+install\s+(?:-\S+\s+)*-g\s+((?:@[\w.-]+/)?[\w.-]+)(?:@(\S+))?")
+
+
+def node_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """A project that runs Node.js selects a maintained version, unless an earlier command brings its own; and
+    every global npm install names an exact version (``@latest`` or none installs whatever is newest that day)."""
+    problems = []
+    for synthesized in stacks:
+        for logical_id, resource in synthesized.resources("AWS::CodeBuild::Project"):
+            where = f"{synthesized.stack_name}/{logical_id}"
+            project = resource["Properties"]
+            runtimes, commands = build_commands(project)
+            image = IMAGES.get(project["Environment"]["Image"], {})
+            node = str(runtimes.get("nodejs", image.get("default_node", "unknown")))
+            for command in commands:
+                if command.startswith(BRINGS_NODE):
+                    break
+                if NODE_PROGRAMS & set(programs(command)) and node not in MAINTAINED_NODE:
+                    problems.append(
+                        f"{where}: `{command}` runs on Node.js {node}, "
+                        f"not a maintained line ({', '.join(MAINTAINED_NODE)})"
+                    )
+                    break
+            for command in commands:
+                for package, version in NPM_GLOBAL_INSTALL.findall(command):
+                    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+                        problems.append(f"{where}: `{command}` installs {package} unpinned ({version or 'no version'})")
+    return problems
+
+
+def log_retention_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Every CodeBuild project logs to a log group of the template with a retention; without one CodeBuild writes
+    to /aws/codebuild/<project>, which it creates with no expiry (CreateLogGroup sets none)."""
+    problems = []
+    for synthesized in stacks:
+        resources = synthesized.template.get("Resources", {})
+        for logical_id, resource in synthesized.resources("AWS::CodeBuild::Project"):
+            logs = resource["Properties"].get("LogsConfig", {}).get("CloudWatchLogs", {})
+            group = resources.get(_ref(logs.get("GroupName")) or "", {})
+            if logs.get("Status") != "ENABLED" or "RetentionInDays" not in group.get("Properties", {}):
+                problems.append(
+                    f"{synthesized.stack_name}/{logical_id}: build logs never expire (no log group with a retention)"
+                )
     return problems
 
 
@@ -699,4 +859,215 @@ def bare_star_acknowledgments(stacks: Sequence[SynthesizedStack], report: dict[s
                             f"{construct['constructPath']}: Resource::* acknowledged, but "
                             f"{as_list(statement['Action'])} on * is not a required wildcard"
                         )
+    return problems
+
+
+# --- pipeline smoke steps: each role allows what its commands call ------------------------------------------
+
+# Account and region the rule fills into the ARNs a call names (the test app's fixed environment); the
+# service's generated runtime-id suffix is any 10 letters/digits (API_Agent.html: agentRuntimeId pattern).
+SAMPLE_RUNTIME_SUFFIX = "a1B2c3D4e5"
+PSEUDO_VALUES = {"<AWS::Partition>": "aws", "<AWS::URLSuffix>": "amazonaws.com"}
+SMOKE_SCRIPT = re.compile(r"-m scripts\.pipeline_smoke\s+(\S+)")
+CLIENT_COMMAND = re.compile(r"-m client\s+(\S+)")
+
+
+@dataclass(frozen=True)
+class StageRuntime:
+    """What a stage's Runtime template says about how it is reached."""
+
+    name: str
+    endpoint: str
+    authorizer: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """One AWS API call a smoke command makes with the step's role, on a concrete ARN."""
+
+    action: str
+    resource: str
+
+
+def stage_runtimes(stacks: Sequence[SynthesizedStack]) -> dict[str, StageRuntime]:
+    """{stage: its runtime}: the authorizer is ``jwt`` when the Runtime has a CustomJWTAuthorizer, else ``iam``
+    (AWS::BedrockAgentCore::Runtime AuthorizerConfiguration: absent means SigV4)."""
+    found = {}
+    for synthesized in stacks:
+        for _, runtime in synthesized.resources("AWS::BedrockAgentCore::Runtime"):
+            properties = runtime["Properties"]
+            (endpoint,) = [
+                e["Properties"]["Name"] for _, e in synthesized.resources("AWS::BedrockAgentCore::RuntimeEndpoint")
+            ]
+            authorizer = "jwt" if "CustomJWTAuthorizer" in properties.get("AuthorizerConfiguration", {}) else "iam"
+            found[synthesized.stage] = StageRuntime(properties["AgentRuntimeName"], endpoint, authorizer)
+    return found
+
+
+def command_calls(command: str, runtime: StageRuntime, *, account: str, region: str) -> list[Call] | str:
+    """The calls ``command`` makes with the step's role, or a problem when it cannot work on this runtime.
+
+    From the code each command runs: scripts/pipeline_smoke.py (``ready``: get_agent_runtime and
+    get_agent_runtime_endpoint; ``metric``: ListMetrics, no resource-level permissions), client/agent_client.py
+    (IAM: boto3 invoke_agent_runtime with the endpoint as qualifier, checked against the runtime and its
+    endpoint ARN as the L2's grant_invoke_runtime grants; JWT: a bearer token, no IAM call; ``login`` calls
+    Cognito's InitiateAuth, which takes no AWS credentials, and is refused by the client on an IAM runtime).
+    """
+    runtime_arn, endpoint_arn = sample_arns(runtime, account=account, region=region)
+    if script := SMOKE_SCRIPT.search(command):
+        known: dict[str, list[Call]] = {
+            "write-outputs": [],
+            "ready": [
+                Call("bedrock-agentcore:GetAgentRuntime", runtime_arn),
+                Call("bedrock-agentcore:GetAgentRuntimeEndpoint", endpoint_arn),
+            ],
+            "metric": [Call("cloudwatch:ListMetrics", "*")],
+        }
+        return known.get(script.group(1), f"`{command}`: pipeline_smoke {script.group(1)} has no known calls")
+    if client := CLIENT_COMMAND.search(command):
+        action = client.group(1)
+        if action == "login":
+            return (
+                f"`{command}` logs in to an IAM-authorized runtime (no user pool to trust)"
+                if runtime.authorizer == "iam"
+                else []
+            )
+        if action in ("demo", "invoke", "chat"):
+            if runtime.authorizer == "jwt":
+                return []
+            return [Call("bedrock-agentcore:InvokeAgentRuntime", arn) for arn in (runtime_arn, endpoint_arn)]
+        return f"`{command}`: client {action} has no known calls"
+    return []
+
+
+def sample_arns(runtime: StageRuntime, *, account: str, region: str) -> tuple[str, str]:
+    """(runtime ARN, endpoint ARN) of a deployed ``runtime``, with a sample generated id suffix."""
+    runtime_arn = f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{runtime.name}-{SAMPLE_RUNTIME_SUFFIX}"
+    return runtime_arn, f"{runtime_arn}/runtime-endpoint/{runtime.endpoint}"
+
+
+def stage_resource_policies(
+    stacks: Sequence[SynthesizedStack], *, account: str, region: str
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{stage: {ARN: resource policy as deployed}} for the runtime and its endpoint
+    (AWS::BedrockAgentCore::ResourcePolicy, stacks/runtime/invoke_policy.py), endpoint first: the evaluator
+    applies the first ARN a call's resource equals or lies under."""
+    runtimes = stage_runtimes(stacks)
+    found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for synthesized in stacks:
+        policies = [r for _, r in synthesized.resources("AWS::BedrockAgentCore::ResourcePolicy")]
+        for resource in sorted(policies, key=lambda r: "AgentRuntimeEndpointArn" not in json.dumps(r)):
+            target = resource["Properties"]["ResourceArn"]
+            attribute = target.get("Fn::GetAtt", [None, None])[1] if isinstance(target, dict) else None
+            arns = dict(
+                zip(
+                    ("AgentRuntimeArn", "AgentRuntimeEndpointArn"),
+                    sample_arns(runtimes[synthesized.stage], account=account, region=region),
+                    strict=True,
+                )
+            )
+            if attribute not in arns:
+                continue
+            text = _concrete(resource["Properties"]["Policy"], account=account, region=region)
+            text = text.replace(f"<{target['Fn::GetAtt'][0]}.{attribute}>", arns[attribute])
+            found[synthesized.stage][arns[attribute]] = json.loads(text)
+    return dict(found)
+
+
+def _concrete(value: Any, *, account: str, region: str) -> Any:
+    """A policy value with the pseudo parameters filled in (``Fn::Join``/``Ref``/``GetAtt`` rendered first): what
+    IAM sees once CloudFormation has deployed it. A reference to another resource stays ``<Logical.Attr>``,
+    which matches no real ARN."""
+    if isinstance(value, list):
+        return [_concrete(item, account=account, region=region) for item in value]
+    text = render(value)
+    for pseudo, concrete in {**PSEUDO_VALUES, "<AWS::Region>": region, "<AWS::AccountId>": account}.items():
+        text = text.replace(pseudo, concrete)
+    return text
+
+
+def _policy(statements: Sequence[dict[str, Any]], *, account: str, region: str) -> dict[str, Any]:
+    """The statements as one deployed policy document."""
+    keys = ("Resource", "NotResource")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {k: _concrete(v, account=account, region=region) if k in keys else v for k, v in statement.items()}
+            for statement in statements
+        ],
+    }
+
+
+def role_statements(stack: SynthesizedStack, role_id: str) -> list[dict[str, Any]]:
+    """Every identity-policy statement attached to the role: its inline policies and AWS::IAM::Policy resources."""
+    role = stack.template["Resources"][role_id]["Properties"]
+    statements = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+    for _, policy in stack.resources("AWS::IAM::Policy"):
+        if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def smoke_steps(stacks: Sequence[SynthesizedStack]) -> Iterator[tuple[SynthesizedStack, str, str]]:
+    """(pipeline stack, CodeBuild project id, stage) for each CodeBuild action in a pipeline stage that deploys
+    an app stage (the smoke steps: CDK Pipelines runs ``post`` steps as CodeBuild actions of that stage)."""
+    runtimes = stage_runtimes(stacks)
+    for synthesized in stacks:
+        for _, pipeline in synthesized.resources("AWS::CodePipeline::Pipeline"):
+            for stage in pipeline["Properties"]["Stages"]:
+                if stage["Name"] not in runtimes:
+                    continue
+                for action in stage["Actions"]:
+                    if action["ActionTypeId"]["Provider"] == "CodeBuild":
+                        yield synthesized, action["Configuration"]["ProjectName"]["Ref"], stage["Name"]
+
+
+def smoke_calls(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[tuple[str, Call]]:
+    """(project, call) for every call the smoke steps make: what ``smoke_permission_problems`` checks."""
+    found = []
+    runtimes = stage_runtimes(stacks)
+    for pipeline, project_id, stage in smoke_steps(stacks):
+        project = pipeline.template["Resources"][project_id]["Properties"]
+        for command in build_commands(project)[1]:
+            calls = command_calls(command, runtimes[stage], account=account, region=region)
+            found += [(project_id, call) for call in calls] if isinstance(calls, list) else []
+        for variable in project["Environment"].get("EnvironmentVariables", []):
+            if variable.get("Type") == "SECRETS_MANAGER":
+                secret = variable["Value"].split(":")[0]
+                arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}-AbCdEf"
+                found.append((project_id, Call("secretsmanager:GetSecretValue", arn)))
+    return found
+
+
+def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[str]:
+    """Each smoke step's commands work against its stage's runtime, and its role allows every call they make
+    (CodeBuild fetches SECRETS_MANAGER variables with the project's role too), as decided by an IAM evaluator
+    (tests/support/iam_simulator.py) over the role's policies and the runtime's resource policy as deployed."""
+    problems = []
+    runtimes = stage_runtimes(stacks)
+    for pipeline, project_id, stage in smoke_steps(stacks):
+        project = pipeline.template["Resources"][project_id]["Properties"]
+        for command in build_commands(project)[1]:
+            calls = command_calls(command, runtimes[stage], account=account, region=region)
+            if isinstance(calls, str):
+                problems.append(f"{pipeline.stack_name}/{project_id}: {calls}")
+    by_project: dict[str, list[Call]] = defaultdict(list)
+    for project_id, call in smoke_calls(stacks, account=account, region=region):
+        by_project[project_id].append(call)
+    resource_policies = stage_resource_policies(stacks, account=account, region=region)
+    for pipeline, project_id, stage in smoke_steps(stacks):
+        role_id = pipeline.template["Resources"][project_id]["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+        calls = by_project.get(project_id, [])
+        decisions = evaluate(
+            [AwsCall(action=c.action, resource=c.resource) for c in calls],
+            principal_arn=f"arn:aws:iam::{account}:role/{role_id}",
+            account=account,
+            identity_policies=[_policy(role_statements(pipeline, role_id), account=account, region=region)],
+            resource_policies=resource_policies.get(stage),
+        )
+        problems += [
+            f"{pipeline.stack_name}/{project_id}: role {role_id} may not {d.call.action} on {d.call.resource}"
+            for d in decisions
+            if not d.allowed
+        ]
     return problems

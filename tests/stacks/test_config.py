@@ -8,7 +8,7 @@ import pytest
 
 from stacks.config import AZ_ID_PATTERN, PRINCIPAL_ARN_PATTERN, load_stage_config, setting_overrides
 from stacks.validation import ConfigError
-from tests.stacks.conftest import cdk_json_context
+from tests.support.cdk_app import cdk_json_context
 
 ROOT = cdk_json_context()["agentcore-session"]
 
@@ -208,6 +208,7 @@ def test_load_collects_every_problem_at_once():
             "availability_zone_ids, description, endpoint_name, idle_timeout_seconds, invoke_principals, "
             "latency_alarm_threshold_ms, log_level, log_retention_days, max_lifetime_seconds, "
             "memory_event_expiry_days, memory_name, mfa, model_id, network_mode, observability_enabled, "
+            "platform_version, "
             "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
             "session_prefix, session_store, subnet_ids, tags, telemetry_capture_content, user_password_auth, vpc_id, "
             "web_local_origins)",
@@ -282,3 +283,15 @@ def test_load_rejects_too_many_tags():
     with pytest.raises(ConfigError) as error:
         load({"tags": {f"k{i}": "v" for i in range(51)}})
     assert error.value.problems == ["tags has 51 entries but must have at most 50"]
+
+
+def test_platform_version_is_v2_from_cdk_json_and_may_be_pinned_or_left_to_the_service():
+    assert load().platform_version == "V2"
+    assert load({"platform_version": "V1"}).platform_version == "V1"
+    assert load({"platform_version": None}).platform_version is None  # null in cdk.json: the service's default
+
+
+def test_platform_version_rejects_an_unknown_version_with_exact_message():
+    with pytest.raises(ConfigError) as error:
+        load({"platform_version": "v2"})
+    assert error.value.problems == ["platform_version is 'v2' but must be one of: V2, V1"]

@@ -18,7 +18,8 @@ import pytest
 
 from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
-from tests.stacks.conftest import CONFIGURATIONS, IAM_INVOKER, REPO, build_pipeline, build_stage
+from tests.support.cdk_app import ACCOUNT, CONFIGURATIONS, IAM_INVOKER, REGION, build_pipeline, build_stage
+from tests.support.paths import REPO
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +121,96 @@ def test_volatile_export_rule_catches_an_exported_image_uri(stacks_of, after_cod
         }
     assert rules.volatile_exports(before, after) == [
         "AgentCoreSession-dev-Runtime export agentcore-session-dev-ImageUri changes with the agent's code"
+    ]
+
+
+# --- platform version: every runtime states its choice ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_every_runtime_states_its_platform_choice(stacks_of, name):
+    runtimes = [r for s in stacks_of(name) for _, r in s.resources("AWS::BedrockAgentCore::Runtime")]
+    assert runtimes, "no runtime: the rule would prove nothing"
+    assert rules.platform_choice_problems(stacks_of(name)) == []
+
+
+def test_platform_rule_catches_a_runtime_left_to_the_service_default_silently(stacks_of):
+    """Main rendered no PlatformVersion: the runtime got whatever the service defaults to in its Region."""
+    dev = rules.mutable(stacks_of("dev"))
+    runtime_stack = rules.stack(dev, "Runtime")
+    ((logical_id, runtime),) = list(runtime_stack.resources("AWS::BedrockAgentCore::Runtime"))
+    del runtime["Properties"]["PlatformVersion"]
+    assert rules.platform_choice_problems(dev) == [
+        f"AgentCoreSession-dev-Runtime/{logical_id}: states no platform version (no PlatformVersion, no "
+        "PlatformVersionChoice)"
+    ]
+    runtime["Properties"]["PlatformVersion"] = "v2"
+    assert rules.platform_choice_problems(dev) == [
+        f"AgentCoreSession-dev-Runtime/{logical_id}: PlatformVersion is 'v2', not one of V2, V1"
+    ]
+
+
+# --- exports across settings: switching the authorizer or the store is one deploy -------------------------
+
+SETTING_CHANGES = [
+    ("dev", "iam", "authorizer jwt → iam"),
+    ("iam", "dev", "authorizer iam → jwt"),
+    ("dev", "memory", "session_store s3 → agentcore-memory"),
+    ("memory", "dev", "session_store agentcore-memory → s3"),
+    ("pipeline", "pipeline-iam", "dev's authorizer jwt → iam in the pipeline"),
+    ("pipeline-iam", "pipeline", "dev's authorizer iam → jwt in the pipeline"),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "change"), SETTING_CHANGES, ids=[c for *_, c in SETTING_CHANGES])
+def test_exports_are_a_superset_across_authorizer_and_store(stacks_of, before, after, change):
+    exported = [name for s in stacks_of(before) for name in rules.exported_names(s)]
+    assert len(exported) >= 10, "too few exports: the rule would prove little"
+    assert rules.export_changes(stacks_of(before), stacks_of(after), change) == []
+
+
+def test_export_rule_catches_the_user_pool_exports_dropped_by_an_iam_switch(stacks_of):
+    """Main: an IAM runtime imports nothing from Identity, so CDK dropped the exports the JWT runtime imported."""
+    iam = rules.mutable(stacks_of("iam"))
+    identity = rules.stack(iam, "Identity")
+    dropped = sorted(k for k in identity.template["Outputs"] if k.startswith("ExportsOutputRef"))
+    for key in dropped:
+        del identity.template["Outputs"][key]
+    assert [k.removeprefix("ExportsOutputRef")[:8] for k in dropped] == ["UserPool", "UserPool"]
+    assert rules.export_changes(stacks_of("dev"), iam, "authorizer jwt → iam") == [
+        f"AgentCoreSession-dev-Identity export AgentCoreSession-dev-Identity:{key} disappears when authorizer jwt → iam"
+        for key in dropped
+    ]
+
+
+def test_export_rule_catches_an_exported_setting(stacks_of):
+    """Main exported AuthorizerType and SessionStore: their values are the setting itself."""
+    before, after = rules.mutable(stacks_of("dev")), rules.mutable(stacks_of("memory"))
+    for stacks in (before, after):
+        outputs = rules.stack(stacks, "Runtime").template["Outputs"]
+        outputs["SessionStore"]["Export"] = {"Name": "agentcore-session-dev-SessionStore"}
+    assert rules.export_changes(before, after, "session_store s3 → agentcore-memory") == [
+        "AgentCoreSession-dev-Runtime export agentcore-session-dev-SessionStore changes value when session_store "
+        "s3 → agentcore-memory"
+    ]
+
+
+def test_export_rule_catches_a_replaced_resource_behind_an_export(stacks_of):
+    """A create-only property changed (runtime_name): the runtime is replaced, so every export of its ARN or id
+    changes, though the template's GetAtt does not. Why RuntimeArn and RuntimeId are SSM-only (main exported
+    them); CDK's own references from the Monitoring stack are caught the same way."""
+    before, after = rules.mutable(stacks_of("dev")), rules.mutable(stacks_of("dev"))
+    for stacks in (before, after):
+        outputs = rules.stack(stacks, "Runtime").template["Outputs"]
+        outputs["RuntimeArn"]["Export"] = {"Name": "agentcore-session-dev-RuntimeArn"}
+    _resource(rules.stack(after, "Runtime"), "AWS::BedrockAgentCore::Runtime")["Properties"]["AgentRuntimeName"] = (
+        "renamed"
+    )
+    cdk_reference = "AgentCoreSession-dev-Runtime:ExportsOutputFnGetAttRuntime99E3DDFAAgentRuntime"
+    assert rules.export_changes(before, after, "runtime_name changes") == [
+        "AgentCoreSession-dev-Runtime export agentcore-session-dev-RuntimeArn changes value when runtime_name changes",
+        f"AgentCoreSession-dev-Runtime export {cdk_reference}Arn83DF9A4C changes value when runtime_name changes",
+        f"AgentCoreSession-dev-Runtime export {cdk_reference}Id8D381947 changes value when runtime_name changes",
     ]
 
 
@@ -437,8 +528,19 @@ def test_codebuild_rule_catches_a_runtime_version_the_image_lacks(stacks_of):
     ]
 
 
+def test_codebuild_rule_catches_a_make_target_the_makefile_lacks(stacks_of):
+    stacks = rules.mutable(stacks_of("pipeline"))
+    logical_id, project = _synth_project(stacks)
+    _edit_spec(project, lambda spec: spec["phases"]["build"]["commands"].insert(0, "make test-everything"))
+    assert rules.codebuild_problems(stacks, REPO) == [
+        f"AgentCoreSession-Pipeline/{logical_id}: `make test-everything` runs make target test-everything, which the "
+        "Makefile lacks"
+    ]
+
+
 def test_codebuild_rule_reads_the_scripts_a_build_runs(stacks_of, tmp_path):
     """An install hidden in a repository script counts too (scripts/container_prereqs.sh updates first)."""
+    (tmp_path / "Makefile").write_text("setup:\n\ttrue\ntest:\n\ttrue\n")
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "prepare.sh").write_text("#!/bin/sh\nset -e\napt-get install -y podman\n")
     stacks = rules.mutable(stacks_of("pipeline"))
@@ -546,3 +648,129 @@ def test_the_same_stage_from_make_deploy_and_the_pipeline_is_one_set_of_stacks(s
     pipeline_dev = {n for s in stacks_of("pipeline") if s.stage == "dev" for n in rules.physical_names(s)}
     assert dev_names & pipeline_dev
     assert rules.name_clashes([stacks_of("dev"), stacks_of("pipeline")]) == []
+
+
+# --- pipeline smoke steps: the role allows what the commands call, for every authorizer ----------------------
+
+
+def _smoke_project(stacks: list[rules.SynthesizedStack], stage: str) -> tuple[str, dict[str, Any]]:
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    (found,) = [
+        (k, r) for k, r in pipeline.resources("AWS::CodeBuild::Project") if k.startswith(f"Pipeline{stage}Smoke")
+    ]
+    return found
+
+
+@pytest.mark.parametrize(("name", "authorizer"), [("pipeline", "jwt"), ("pipeline-iam", "iam")])
+def test_smoke_roles_allow_what_the_smoke_commands_call(stacks_of, name, authorizer):
+    stacks = stacks_of(name)
+    assert rules.stage_runtimes(stacks)["dev"].authorizer == authorizer
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == []
+    actions = {call.action for _, call in rules.smoke_calls(stacks, account=ACCOUNT, region=REGION)}
+    dev_secret = "secretsmanager:GetSecretValue"
+    invoke = "bedrock-agentcore:InvokeAgentRuntime"
+    # JWT: the demo's users log in with the secret's passwords; IAM: the role itself signs the invocations.
+    assert (dev_secret in actions, invoke in actions) == (authorizer == "jwt", authorizer == "iam")
+
+
+def test_smoke_rule_catches_an_iam_demo_without_invoke_permission(stacks_of):
+    """Main's IAM dev stage: the demo signed InvokeAgentRuntime with a role that could only read the runtime."""
+    stacks = rules.mutable(stacks_of("pipeline-iam"))
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    for _, policy in pipeline.resources("AWS::IAM::Policy"):
+        document = policy["Properties"]["PolicyDocument"]
+        document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "InvokeStageRuntime"]
+    arn = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/agentcore_session_dev-{rules.SAMPLE_RUNTIME_SUFFIX}"
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on {arn}",
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on "
+        f"{arn}/runtime-endpoint/live",
+    ]
+
+
+def test_smoke_rule_catches_a_cognito_login_against_an_iam_runtime(stacks_of):
+    """Main ran the JWT login steps whatever the authorizer: on an IAM runtime the client refuses to log in."""
+    stacks = rules.mutable(stacks_of("pipeline-iam"))
+    project_id, project = _smoke_project(stacks, "dev")
+    login = 'printf "%s\\n" "$CI_PASSWORD_A" | python3 -m client login "$CI_USER_A" --stage dev --password-stdin'
+    _edit_spec(project["Properties"], lambda spec: spec["phases"]["build"]["commands"].insert(2, login))
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: `{login}` logs in to an IAM-authorized runtime "
+        "(no user pool to trust)"
+    ]
+
+
+def test_smoke_rule_catches_a_secret_the_role_may_not_read(stacks_of):
+    stacks = rules.mutable(stacks_of("pipeline"))
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    for variable in project["Properties"]["Environment"]["EnvironmentVariables"]:
+        if variable["Name"] == "CI_USER_A":
+            variable["Value"] = "someone-elses/secret:user_a"
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not secretsmanager:GetSecretValue on "
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:someone-elses/secret-AbCdEf"
+    ]
+
+
+# --- CodeBuild: Node.js, pinned installs, log retention -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["pipeline", "pipeline-iam"])
+def test_pipeline_projects_run_maintained_node_pinned_tools_and_expiring_logs(stacks_of, name):
+    stacks = stacks_of(name)
+    assert rules.node_problems(stacks) == []
+    assert rules.log_retention_problems(stacks) == []
+
+
+def _project_by_prefix(stacks: list[rules.SynthesizedStack], prefix: str) -> tuple[str, dict[str, Any]]:
+    pipeline = rules.stack(stacks, "AgentCoreSession-Pipeline")
+    return next((k, r["Properties"]) for k, r in pipeline.resources("AWS::CodeBuild::Project") if k.startswith(prefix))
+
+
+def test_node_rule_catches_the_images_default_node_and_an_unpinned_install(stacks_of):
+    """Main: self-mutation and asset publishing ran on their images' Node 18; cdk-assets was @latest."""
+    stacks = rules.mutable(stacks_of("pipeline"))
+    mutation_id, mutation = _project_by_prefix(stacks, "PipelineUpdatePipelineSelfMutation")
+    assets_id, assets = _project_by_prefix(stacks, "PipelineAssetsDocker")
+    _edit_spec(mutation, lambda spec: spec["phases"]["install"].pop("runtime-versions"))
+    _edit_spec(assets, lambda spec: spec["phases"]["install"].update(commands=["npm install -g cdk-assets@latest"]))
+    assert rules.node_problems(stacks) == [
+        f"AgentCoreSession-Pipeline/{mutation_id}: `npm install -g aws-cdk@2.1148.1` runs on Node.js 18, not a "
+        "maintained line (22, 24)",
+        f"AgentCoreSession-Pipeline/{assets_id}: `npm install -g cdk-assets@latest` installs cdk-assets unpinned "
+        "(latest)",
+    ]
+
+
+def test_log_rule_catches_a_project_logging_to_codebuilds_own_group(stacks_of):
+    """Main: every pipeline project wrote to /aws/codebuild/<project>, which never expires."""
+    stacks = rules.mutable(stacks_of("pipeline"))
+    synth_id, synth = _project_by_prefix(stacks, "PipelineBuildSynth")
+    del synth["LogsConfig"]
+    assert rules.log_retention_problems(stacks) == [
+        f"AgentCoreSession-Pipeline/{synth_id}: build logs never expire (no log group with a retention)"
+    ]
+
+
+def test_smoke_rule_catches_an_invoke_policy_that_leaves_out_the_smoke_role(stacks_of):
+    """An IAM dev stage with invoke_principals: the runtime's Deny covers every principal not listed, the smoke
+    step's role included, whatever its identity policy allows (docs/delivery.md: list that role)."""
+    stacks = rules.mutable(stacks_of("pipeline-iam"))
+    dev_runtime = next(s for s in stacks if s.stack_name == "AgentCoreSession-dev-Runtime")
+    restricted = rules.stack(stacks_of("iam"), "Runtime")
+    for logical_id, policy in restricted.resources("AWS::BedrockAgentCore::ResourcePolicy"):
+        dev_runtime.template["Resources"][logical_id] = policy
+    project_id, project = _smoke_project(stacks, "dev")
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    arn = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:runtime/agentcore_session_dev-{rules.SAMPLE_RUNTIME_SUFFIX}"
+    policies = rules.stage_resource_policies(stacks, account=ACCOUNT, region=REGION)["dev"]
+    assert list(policies) == [f"{arn}/runtime-endpoint/live", arn]
+    assert all(p["Statement"][0]["Principal"] == {"AWS": [IAM_INVOKER]} for p in policies.values())
+    assert rules.smoke_permission_problems(stacks, account=ACCOUNT, region=REGION) == [
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on {arn}",
+        f"AgentCoreSession-Pipeline/{project_id}: role {role_id} may not bedrock-agentcore:InvokeAgentRuntime on "
+        f"{arn}/runtime-endpoint/live",
+    ]

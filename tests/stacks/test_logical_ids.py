@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.stacks import deploy_rules as rules
-from tests.stacks.conftest import CONFIGURATIONS
+from tests.support.cdk_app import CONFIGURATIONS
 
 STATEFUL_TYPES = (
     "AWS::S3::Bucket",
@@ -71,6 +71,7 @@ PINNED = {
     "iam": stage("dev", S3_STORE, web=False),
     "agnostic": stage("dev", S3_STORE),
     "pipeline": {**PIPELINE, **stage("dev", S3_STORE), **stage("prod", S3_STORE)},
+    "pipeline-iam": {**PIPELINE, **stage("dev", S3_STORE, web=False), **stage("prod", S3_STORE)},
 }
 
 

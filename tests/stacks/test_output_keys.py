@@ -12,14 +12,17 @@ from local.outputs_file import outputs_document
 from stacks.output_keys import (
     CLIENT_OUTPUTS,
     EXECUTION_ROLE_ARN,
+    EXPORTED_OUTPUTS,
     IDENTITY,
     IMAGE_URI,
     RUNTIME,
+    SSM_ONLY_OUTPUTS,
+    STORE_OUTPUTS,
     published_outputs,
     stack_name,
 )
-from tests.stacks.conftest import CONFIGURATIONS
 from tests.stacks.deploy_rules import SynthesizedStack, mutable
+from tests.support.cdk_app import CONFIGURATIONS
 
 # The values `make local` cannot have: no image is pushed, no role is assumed.
 NOT_LOCAL = {EXECUTION_ROLE_ARN, IMAGE_URI}
@@ -33,11 +36,14 @@ def outputs_by_stack(stacks: list[SynthesizedStack]) -> dict[str, set[str]]:
     }
 
 
-def expected_outputs(stages: dict[str, str], pipeline: bool, authorizer: str = "jwt") -> dict[str, set[str]]:
-    """``{stack name: keys}`` for stages given as ``{stage: session store}``."""
+def expected_outputs(
+    stages: dict[str, str], pipeline: bool, authorizers: dict[str, str] | None = None
+) -> dict[str, set[str]]:
+    """``{stack name: keys}`` for stages given as ``{stage: session store}`` (``authorizers``: a stage's
+    authorizer when not ``jwt``)."""
     expected = {"AgentCoreSession-Pipeline": set()} if pipeline else {}
     for stage, store in stages.items():
-        published = published_outputs(store, authorizer=authorizer)
+        published = published_outputs(store, authorizer=(authorizers or {}).get(stage, "jwt"))
         expected |= {stack_name(stage, stack): set(keys) for stack, keys in published.items()}
     return expected
 
@@ -50,7 +56,10 @@ STAGES = {
     "iam": {"dev": "s3"},
     "agnostic": {"dev": "s3"},
     "pipeline": {"dev": "s3", "prod": "s3"},
+    "pipeline-iam": {"dev": "s3", "prod": "s3"},
 }
+# The stages whose authorizer is not jwt, per configuration.
+AUTHORIZERS = {"iam": {"dev": "iam"}, "pipeline-iam": {"dev": "iam"}}
 
 
 def test_every_configuration_is_listed():
@@ -60,8 +69,10 @@ def test_every_configuration_is_listed():
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
 def test_each_stack_publishes_exactly_the_listed_keys(stacks_of, name):
     published = outputs_by_stack(stacks_of(name))
-    authorizer = "iam" if name == "iam" else "jwt"
-    assert published == expected_outputs(STAGES[name], pipeline=name == "pipeline", authorizer=authorizer)
+    expected = expected_outputs(
+        STAGES[name], pipeline=name.startswith("pipeline"), authorizers=AUTHORIZERS.get(name, {})
+    )
+    assert published == expected
 
 
 def test_output_check_catches_an_unlisted_output(stacks_of):
@@ -120,3 +131,11 @@ def test_local_outputs_file_uses_the_deployed_keys(stacks_of):
     published = outputs_by_stack(stacks_of("dev"))
     deployed = published[stack_name("dev", IDENTITY)] | published[stack_name("dev", RUNTIME)]
     assert (local - deployed, deployed - local) == (set(), NOT_LOCAL)
+
+
+def test_every_stage_output_is_either_exported_or_ssm_only_with_a_reason():
+    """One decision per key (stacks/output_keys.py): stable values exported, the rest SSM-only with why."""
+    keys = {key for store in STORE_OUTPUTS for stack in (IDENTITY, RUNTIME) for key in published_outputs(store)[stack]}
+    assert EXPORTED_OUTPUTS.isdisjoint(SSM_ONLY_OUTPUTS)
+    assert EXPORTED_OUTPUTS | set(SSM_ONLY_OUTPUTS) == keys
+    assert all(SSM_ONLY_OUTPUTS.values())

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from stacks.constructs.stack_outputs import parameter_name
 from stacks.output_keys import RUNTIME, published_outputs
@@ -534,14 +534,16 @@ OUTPUT_DESCRIPTIONS = {
 }
 
 
-def test_runtime_outputs_exported_and_in_ssm(dev):
+def test_runtime_outputs_in_ssm_and_only_stable_ones_exported(dev):
     t = template(dev)
     outputs = {k: v for k, v in t.to_json()["Outputs"].items() if not k.startswith("ExportsOutput")}
     assert {key: output["Description"] for key, output in outputs.items()} == OUTPUT_DESCRIPTIONS
     assert sorted(published_outputs("s3")[RUNTIME]) == sorted(OUTPUT_DESCRIPTIONS)
     exports = {key: output.get("Export") for key, output in outputs.items()}
+    # Exported: what no setting changes. SSM only: what changes with a setting or with code (output_keys.py).
+    stable = {"ExecutionRoleArn", "Region"}
     assert exports == {
-        key: None if key == "ImageUri" else {"Name": f"agentcore-session-dev-{key}"} for key in OUTPUT_DESCRIPTIONS
+        key: {"Name": f"agentcore-session-dev-{key}"} if key in stable else None for key in OUTPUT_DESCRIPTIONS
     }
     parameters = {
         r["Properties"]["Name"]: r["Properties"]["Value"] for r in t.find_resources("AWS::SSM::Parameter").values()
@@ -586,3 +588,61 @@ def test_runtime_stack_exposes_typed_attributes(dev):
     bucket = dev.runtime.conversation_store.bucket
     assert resolve(bucket.bucket_name) == {"Ref": "SessionStoreBucket5762F7CC"}
     assert dev.identity.resolve(dev.identity.user_pool.user_pool_id) == {"Ref": "UserPool6BA7E5F2"}
+
+
+def _runtime_in(tmp_path, region: str | None, **overrides) -> tuple[dict, Annotations]:
+    """The dev stage's Runtime (properties and metadata) synthesized for ``region`` (None: environment-agnostic)."""
+    import copy
+
+    import aws_cdk as cdk
+
+    from stacks.config import load_stage_config
+    from stacks.stage import AgentCoreSessionStage
+    from tests.support.cdk_app import cdk_json_context
+
+    context = copy.deepcopy(cdk_json_context()["agentcore-session"])
+    context["stages"]["dev"] |= overrides
+    app = cdk.App(outdir=str(tmp_path))
+    env = cdk.Environment(account="123456789012", region=region) if region else None
+    stage = AgentCoreSessionStage(app, "dev", config=load_stage_config(context, "dev"), env=env)
+    resources = Template.from_stack(stage.runtime).find_resources("AWS::BedrockAgentCore::Runtime")
+    (runtime,) = resources.values()
+    return runtime, Annotations.from_stack(stage.runtime)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-1", "ap-southeast-7"])
+def test_runtime_is_pinned_to_v2_where_aws_lists_v2(tmp_path, region):
+    runtime, annotations = _runtime_in(tmp_path, region)
+    assert runtime["Properties"]["PlatformVersion"] == "V2"
+    assert "Metadata" not in runtime
+    assert annotations.find_warning("*", Match.string_like_regexp("platform_version")) == []
+
+
+def test_runtime_is_left_to_the_service_default_with_a_warning_where_v2_is_not_listed(tmp_path):
+    runtime, annotations = _runtime_in(tmp_path, "us-west-1")
+    assert "PlatformVersion" not in runtime["Properties"]
+    message = (
+        "platform_version V2 is not offered in us-west-1 per AWS What's New 2026-11-12; "
+        "left to the service default there"
+    )
+    assert runtime["Metadata"] == {"PlatformVersionChoice": f"service default: {message}"}
+    (warning,) = annotations.find_warning("*", Match.string_like_regexp("platform_version"))
+    assert warning.entry.data == f"{message} [ack: agentcore-session:platformVersion]"
+
+
+def test_runtime_in_an_unknown_region_keeps_v2_and_says_the_check_was_skipped(tmp_path):
+    runtime, annotations = _runtime_in(tmp_path, None)
+    assert runtime["Properties"]["PlatformVersion"] == "V2"
+    (info,) = annotations.find_info("*", Match.string_like_regexp("platform_version"))
+    assert info.entry.data == (
+        "platform_version V2 not checked against the Regions offering it (AWS What's New 2026-11-12): "
+        "Region unknown at synth"
+    )
+
+
+@pytest.mark.parametrize(("configured", "rendered"), [("V1", "V1"), (None, None)])
+def test_runtime_renders_an_explicit_v1_anywhere_and_an_unset_version_nowhere(tmp_path, configured, rendered):
+    runtime, _ = _runtime_in(tmp_path, "us-west-1", platform_version=configured)
+    assert runtime["Properties"].get("PlatformVersion") == rendered
+    metadata = {"PlatformVersionChoice": "service default: platform_version unset"}
+    assert runtime.get("Metadata") == (None if rendered else metadata)
