@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from agent.app import create_app
-from agent.close_codes import MAX_REASON_BYTES
+from agent.close_codes import MAX_REASON_BYTES, close_reason
 from agent.settings import Settings
 from local.reply_script import user_text_turns
 from tests.support.agent_http import bearer_token, new_session_id
@@ -199,3 +199,15 @@ def test_the_bearer_sentinel_is_echoed_never_the_token(client):
         assert websocket.accepted_subprotocol == SENTINEL
     with _connect(client, new_session_id()) as websocket:
         assert websocket.accepted_subprotocol is None
+
+
+@pytest.mark.parametrize("message", ["short", "x" * 500, "é" * 300, 'quote " and backslash \\ ' * 20])
+def test_close_reason_is_json_of_at_most_123_bytes(message):
+    reason = close_reason("session_forbidden", message)
+
+    decoded = json.loads(reason)
+    assert len(reason.encode()) <= MAX_REASON_BYTES
+    assert decoded["code"] == "session_forbidden"
+    assert decoded["message"] == message or (
+        decoded["message"].endswith("…") and message.startswith(decoded["message"][:-1])
+    )
