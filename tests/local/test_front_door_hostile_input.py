@@ -192,6 +192,7 @@ def test_unknown_route_is_aws_shaped_and_names_the_address_forms(front_door, sig
             "POST /runtimes/<URL-encoded runtime ARN>/invocations?qualifier=<endpoint>; "
             "POST /runtimes/<runtime id>/invocations?accountId=<account>&qualifier=<endpoint>; "
             "POST /runtimes/<URL-encoded runtime ARN, or id with accountId>/stopruntimesession?qualifier=<endpoint>; "
+            "GET (WebSocket) /runtimes/<URL-encoded runtime ARN>/ws?qualifier=<endpoint>; "
             "GET /ping"
         )
         code = "unknown_route" if status == 404 else "method_not_allowed"
