@@ -18,6 +18,9 @@ STAGE ?= dev
 CDK := cdk --app "$(BIN)/python app.py" -c stage=$(STAGE)
 OUTPUTS_FILE ?= cdk-outputs-$(STAGE).json
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` and `make test-fast` (auto: one per CPU; 0: no workers, one process).
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 PORT ?= 8080
 AUTHORIZER ?= jwt
 HOST ?= 127.0.0.1
@@ -26,7 +29,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt agent/requirements.txt cli
 	local/requirements.txt bench/requirements.txt
 LOCKS := requirements-dev.lock agent/requirements.lock client/requirements.lock
 
-.PHONY: help setup lock synth test lint cfn-lint deploy diff destroy dev local web bench bump-base-image clean
+.PHONY: help setup lock synth test test-fast lint cfn-lint deploy diff destroy dev local web bench bump-base-image clean
 
 # A help text may name a variable, e.g. $(OUTPUTS_FILE): it is shown with the value this run of make gives it.
 help: ## List the targets.
@@ -77,8 +80,11 @@ synth: setup ## Synthesize the app for STAGE (default dev) and print a summary. 
 	set -o pipefail; $(CDK) synth --quiet 2>&1 | sed '/^Supply a stack id (.*) to display its template\.$$/d'
 	$(BIN)/python scripts/synth_summary.py cdk.out
 
-test: lint ## Run the linters, then the whole test suite (no AWS; the container test's image build needs PyPI).
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: lint ## Run the linters, then the whole test suite in parallel (no AWS; the container test's image build needs PyPI).
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-fast: lint ## Run the linters, then the fast tier: no container, restore, browser or slow test (docs/testing.md).
+	$(PYTEST) -m "not (slow or container or restore or browser)" $(PYTEST_ARGS)
 
 deploy: setup ## Deploy STAGE (needs AWS credentials); writes $(OUTPUTS_FILE) for the client. First deploy: prints the once-per-account steps.
 	$(BIN)/python -m scripts.deploy_notice --stage $(STAGE)
@@ -92,8 +98,8 @@ destroy: setup ## Empty STAGE's session bucket unless retained, then delete its 
 	$(BIN)/python -m scripts.empty_session_store --stage $(STAGE)
 	$(CDK) destroy --all --force
 
-lint: setup ## ruff check, ruff format --check and mypy (strict on app.py agent/ stacks/ client/ local/ bench/ scripts/); `make test` runs it first.
-	@status=0; ruff check . || status=1; ruff format --check . || status=1; mypy || status=1; exit $$status
+lint: setup ## ruff check, ruff format --check, the import contracts and mypy (strict), each announced and timed; `make test` runs it first.
+	$(BIN)/python scripts/lint.py
 
 cfn-lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
 	cfn-lint $$(find cdk.out -name '*.template.json')

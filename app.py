@@ -69,9 +69,12 @@ def build_pipeline_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> Pipeline
     return pipeline
 
 
-def main() -> int:
-    """Synthesize; a bad config or a cdk-nag finding is reported as a message, not a traceback."""
-    application = cdk.App()
+def main(application: cdk.App | None = None) -> int:
+    """Synthesize; a bad config or a cdk-nag finding is reported as a message, not a traceback.
+
+    ``application``: the CLI's (context and output folder from its environment) unless a test passes its own.
+    """
+    application = application or cdk.App()
     try:
         if pipeline_requested(application.node.try_get_context(PIPELINE_KEY)):
             build_pipeline_app(application)

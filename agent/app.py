@@ -31,13 +31,12 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import anyio.to_thread
 from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strands import Agent
 
 from agent.caller_identity import caller_actor
@@ -50,47 +49,40 @@ from agent.errors import (
     InternalError,
     PayloadTooLargeError,
     RequestTimeoutError,
-    SessionForbiddenError,
-    StoreError,
 )
 from agent.lifecycle import AgentLifecycle
 from agent.model_factory import ModelFactory, model_factory_for
 from agent.request_log import log_request
 from agent.request_payload import SESSION_HEADER, Invocation, parse_json_body, validate_payload, validate_session_id
 from agent.restore_watch import RestoreWatch
+from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore, build_session_store
 from agent.settings import Settings
+from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event_body
 from agent.tools import TOOLS
+from agent.websocket_handler import WebSocketHandler
 
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn still completes and is stored
-STREAM_ENDED = "the stream ended without a result"  # a streamed turn that stopped without its done event
 # Worst case JSON spends 12 bytes on one prompt character (a surrogate pair as two \uXXXX escapes); other
 # fields are ignored but must fit in the slack.
 BYTES_PER_PROMPT_CHAR = 12
 BODY_SLACK_BYTES = 64 * 1024
+TRANSPORT_FRAME_FACTOR = 2
 SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly. Use the get_weather tool for questions about the weather."
 
 
 def error_response(error: ApiError, request_id: str) -> JSONResponse:
-    """The contract's error body, with ``Retry-After`` when the error has one.
-
-    ``message`` repeats ``error`` because AWS SDKs read the message from it.
-    """
+    """The contract's error body, with ``Retry-After`` when the error has one."""
     headers = {REQUEST_ID_HEADER: request_id}
     if error.retry_after_seconds is not None:
         headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, RequestTimeoutError):
         headers["Connection"] = "close"  # the rest of the body may still arrive; do not read it as a request
-    return JSONResponse(_error_fields(error, request_id), status_code=error.status, headers=headers)
-
-
-def _error_fields(error: ApiError, request_id: str) -> dict[str, Any]:
-    """The error body's fields, for a JSON answer and a streamed ``error`` event alike."""
-    return {"error": error.message, "code": error.code, "message": error.message, "request_id": request_id}
+    return JSONResponse(error_fields(error, request_id), status_code=error.status, headers=headers)
 
 
 class InvocationHandler:
@@ -100,7 +92,7 @@ class InvocationHandler:
         self._settings = settings
         self._store = store
         self._registry = registry
-        self._max_body_bytes = settings.max_prompt_chars * BYTES_PER_PROMPT_CHAR + BODY_SLACK_BYTES
+        self.max_body_bytes = settings.max_prompt_chars * BYTES_PER_PROMPT_CHAR + BODY_SLACK_BYTES
 
     async def handle(self, request: Request) -> Response:
         started = time.monotonic()
@@ -147,7 +139,7 @@ class InvocationHandler:
 
     async def _read_body(self, request: Request) -> bytes:
         """The whole body, refused when longer than any valid request or slower than the body timeout."""
-        limit, seconds = self._max_body_bytes, self._settings.http_body_timeout_seconds
+        limit, seconds = self.max_body_bytes, self._settings.http_body_timeout_seconds
         declared = request.headers.get("content-length", "")
         too_large = PayloadTooLargeError(f"request body is longer than {limit} bytes, the most a valid request needs")
         if declared.isdigit() and int(declared) > limit:
@@ -171,18 +163,7 @@ class InvocationHandler:
         return b"".join(chunks)
 
     async def _authorize(self, session_id: str, actor_id: str) -> None:
-        owners = self._store.owners
-        allowed = owners.cached_is_owner(session_id, actor_id)
-        if allowed is None:
-            try:
-                allowed = await anyio.to_thread.run_sync(owners.is_owner, session_id, actor_id)
-            except Exception as error:
-                logger.exception("session_id=<%s> | owner check failed", session_id)
-                raise StoreError(
-                    f"the session store failed ({type(error).__name__}); see server logs for this request id"
-                ) from error
-        if not allowed:
-            raise SessionForbiddenError("this session id belongs to another caller; start a new session")
+        await authorize_session(self._store.owners, session_id, actor_id)
 
     async def _stream(
         self, invocation: Invocation, session_id: str, actor_id: str, request_id: str, started: float
@@ -197,7 +178,7 @@ class InvocationHandler:
         turn = await self._registry.start(
             actor_id, session_id, functools.partial(stream_turn, prompt=invocation.prompt, emit=emit)
         )
-        turn.add_done_callback(functools.partial(_end_of_stream, events=events, request_id=request_id))
+        turn.add_done_callback(functools.partial(end_of_stream, events=events, request_id=request_id))
 
         def finished(last: StreamEvent) -> None:
             status, outcome = 200, "ok"
@@ -219,17 +200,6 @@ class InvocationHandler:
         return StreamingResponse(body, media_type="text/event-stream", headers={REQUEST_ID_HEADER: request_id})
 
 
-def _end_of_stream(turn: asyncio.Task[None], *, events: asyncio.Queue[StreamEvent], request_id: str) -> None:
-    """Queue the turn's last event: ``end``, or the classified error (logged with its stack)."""
-    error = None if turn.cancelled() else turn.exception()
-    if error is None:
-        events.put_nowait(StreamEvent("end"))
-        return
-    if not isinstance(error, ApiError):
-        logger.error("request_id=<%s> | streamed turn failed", request_id, exc_info=error)
-    events.put_nowait(StreamEvent("error", error=api_error_for(error)))
-
-
 async def _sse_body(
     events: asyncio.Queue[StreamEvent], finished: Callable[[StreamEvent], None], *, session_id: str, request_id: str
 ) -> AsyncIterator[bytes]:
@@ -241,10 +211,10 @@ async def _sse_body(
             if event.kind == "end":
                 if last.kind != "done":
                     last = StreamEvent("error", error=InternalError(STREAM_ENDED))
-                    yield _sse(_event_body(last, session_id, request_id))
+                    yield _sse(event_body(last, session_id, request_id))
                 break
             last = event
-            yield _sse(_event_body(event, session_id, request_id))
+            yield _sse(event_body(event, session_id, request_id))
             if event.kind == "error":
                 break
     except (asyncio.CancelledError, GeneratorExit):
@@ -252,20 +222,6 @@ async def _sse_body(
         raise
     finally:
         finished(last)
-
-
-def _event_body(event: StreamEvent, session_id: str, request_id: str) -> dict[str, Any]:
-    if event.kind == "delta":
-        return {"type": "delta", "text": event.text}
-    if event.kind == "done" and event.result is not None:
-        return {
-            "type": "done",
-            "response": event.result.text,
-            "session_id": session_id,
-            "request_id": request_id,
-            "usage": event.result.usage,
-        }
-    return {"type": "error", **_error_fields(event.error or InternalError(STREAM_ENDED), request_id)}
 
 
 def _sse(body: dict[str, Any]) -> bytes:
@@ -329,8 +285,10 @@ def create_app(
     lifecycle = lifecycle or AgentLifecycle(settings)
     lifecycle.warm_up()  # before the app exists: its telemetry middleware takes the tracer with the safe ids
     store = build_session_store(settings)
+    model_factory = model_factory or model_factory_for(settings)
+    lifecycle.prepare_after_restore(*(client.build for client in store.clients), model_factory)
     registry = SessionRegistry(
-        create_agent=_agent_builder(store, model_factory or model_factory_for(settings)),
+        create_agent=_agent_builder(store, model_factory),
         max_sessions=settings.max_sessions,
         idle_ttl_seconds=settings.session_idle_ttl_seconds,
         wait_seconds=settings.session_wait_seconds,
@@ -338,15 +296,22 @@ def create_app(
         keep_after_failure=_keep_after_failure(store),
     )
     invocations = InvocationHandler(settings=settings, store=store, registry=registry)
+    websockets = WebSocketHandler(
+        settings=settings, store=store, registry=registry, max_frame_bytes=invocations.max_body_bytes
+    )
     app = Starlette(
         routes=[
             Route("/invocations", invocations.handle, methods=["POST"]),
             Route("/ping", lifecycle.health.ping, methods=["GET"]),
+            WebSocketRoute("/ws", websockets.handle),
         ],
         middleware=[
             Middleware(RestoreWatch, detector=lifecycle.detector, after_restore=lifecycle.after_restore),
         ],
     )
+    # The WebSocket library's own frame cap (it closes with 1009): above the app's limit, so a frame a little
+    # too long gets an error event and the connection stays open, while memory stays bounded.
+    app.state.ws_max_message_bytes = TRANSPORT_FRAME_FACTOR * invocations.max_body_bytes
     logger.info(
         "model_provider=<%s>, model_id=<%s>, session_store=<%s>, max_sessions=<%s>, authorizer_type=<%s> "
         "| agent app ready",

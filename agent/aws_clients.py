@@ -117,5 +117,9 @@ class LazyClient:
         self._service_name = service_name
         self._options = options
 
+    def build(self) -> Any:
+        """The client (built now if no one has asked for it yet); after a restore, ``agent/lifecycle.py``."""
+        return self._session.client(self._service_name, **self._options)
+
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._session.client(self._service_name, **self._options), name)
+        return getattr(self.build(), name)

@@ -12,6 +12,8 @@ answering and asyncio logged every failed ``accept()``. Here:
 - at most ``HTTP_MAX_CONNECTIONS`` connections are open at once, and never more than half the process's file
   descriptor limit; one more is answered 503 with ``Retry-After`` and closed at once;
 - request heads may be up to 128 KiB (AgentCore forwards at most 20 allowlisted headers of up to 4 KB each);
+- a WebSocket upgrade stops the head timer (uvicorn's WebSocket protocols join the same connection set, so the
+  cap counts WebSockets too; ``h11_impl.handle_websocket_upgrade`` and ``websockets_sansio_impl``);
 - running out of descriptors anyway is logged as one line, at most once a minute, not once per ``accept()``.
 
 The local runtime's servers (``local/http_server.py``) reuse this guard rather than carry a copy, so this
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_HEAD_BYTES = 128 * 1024
+DEFAULT_WS_MAX_MESSAGE_BYTES = 1024 * 1024
 KEEP_ALIVE_SECONDS = 5  # uvicorn's default, stated: idle keep-alive connections close after this
 LOG_INTERVAL_SECONDS = 60.0
 RESOURCE_ERRNOS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
@@ -109,6 +112,10 @@ def guarded_protocol(
             if self.cycle is not cycle:  # a complete request head arrived and a new request started
                 self._disarm_head_timer()
 
+        def handle_websocket_upgrade(self, event: Any) -> None:
+            self._disarm_head_timer()  # the head arrived; the WebSocket's own idle rule applies from here
+            super().handle_websocket_upgrade(event)
+
         def on_response_complete(self) -> None:
             super().on_response_complete()
             if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
@@ -161,6 +168,8 @@ def server_config(app: Any, settings: Settings, *, host: str | None = None) -> u
     may connect: the local runtime makes it 0700 (``local/agent_process.py``).
     """
     limit = max_connections(settings.http_max_connections)
+    # The app states its largest WebSocket message (agent/app.py); the library closes with 1009 above it.
+    ws_max_size = getattr(getattr(app, "state", None), "ws_max_message_bytes", DEFAULT_WS_MAX_MESSAGE_BYTES)
     protocol = guarded_protocol(header_timeout_seconds=settings.http_header_timeout_seconds, connection_limit=limit)
     logger.info(
         "host=<%s>, port=<%s>, unix_socket=<%s>, max_connections=<%s> | serving",
@@ -177,6 +186,8 @@ def server_config(app: Any, settings: Settings, *, host: str | None = None) -> u
         http=protocol,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        ws="websockets-sansio",
+        ws_max_size=ws_max_size,
         log_level="warning",
         access_log=False,
     )

@@ -11,8 +11,14 @@ restores every session's microVM from that snapshot (devguide ``runtime-how-it-w
   restored instance, or be expired or dead in it.
 - **after restore** (:meth:`AgentLifecycle.after_restore`, run once per restore before the first request
   after it is handled, ``agent/restore_watch.py``): reseed ``random`` (retry jitter in botocore and openai,
-  and ids of tracers made before startup draw from it), a new telemetry instance id, and ``/ping``'s
-  ``time_of_last_update`` stamped with the time of the restore.
+  and ids of tracers made before startup draw from it), a new telemetry instance id, ``/ping``'s
+  ``time_of_last_update`` stamped with the time of the restore; then, in a thread of its own, the AWS clients
+  the first turn needs (the store's and the model's), so credentials are fetched and clients built as soon as
+  the restore is noticed, not inside the first invocation. Whether the platform pings a restored instance
+  before routing to it is not documented (``runtime-v2-optimize`` names only startup and request handling;
+  ``runtime-lifecycle-hooks`` has only a build-time ``warmup`` hook, before the snapshot), so nothing relies
+  on it: noticed on a ``/ping``, the clients are ready or on their way when the invocation arrives; noticed on
+  the invocation itself, it waits on the same per-client lock (``agent/aws_clients.py``), no worse than before.
 - **per request** (``agent/app.py``): AWS clients and credentials on first use (``agent/aws_clients.py``,
   ``agent/model_factory.py``), sessions, request ids.
 """
@@ -21,6 +27,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+import time
+from collections.abc import Callable
 
 from agent.health import Health
 from agent.restore_watch import RestoreDetector
@@ -42,6 +51,12 @@ class AgentLifecycle:
         self.health = health or Health()
         self.detector = detector or RestoreDetector()
         self.telemetry = SnapshotSafeTelemetry()
+        self._prepare: list[Callable[[], object]] = []
+        self.preparing: threading.Thread | None = None  # the last after-restore preparation, for tests to join
+
+    def prepare_after_restore(self, *steps: Callable[[], object]) -> None:
+        """Register work each restored instance does once, at once: building its per-instance AWS clients."""
+        self._prepare.extend(steps)
 
     def warm_up(self) -> None:
         """Startup: install safe ids, do the first request's one-time work, take the restore baseline."""
@@ -56,3 +71,17 @@ class AgentLifecycle:
         self.telemetry.after_restore()
         self.health.stamp()
         logger.info("generation=<%s> | renewed per-instance state after restore", self.detector.generation)
+        if self._prepare:
+            self.preparing = threading.Thread(target=self._run_prepare, name="after-restore-prepare", daemon=True)
+            self.preparing.start()
+
+    def _run_prepare(self) -> None:
+        """Each step once; a failure is logged and left to the request that needs it (which reports it)."""
+        started = time.monotonic()
+        for step in self._prepare:
+            try:
+                step()
+            except Exception:
+                name = getattr(step, "__qualname__", type(step).__name__)
+                logger.warning("step=<%s> | preparing after restore failed", name, exc_info=True)
+        logger.info("seconds=<%.3f> | prepared clients after restore", time.monotonic() - started)

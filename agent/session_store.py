@@ -56,11 +56,14 @@ class SessionStore:
         persists: False for ``none``: nothing outlives the process, so an agent's memory is all there is.
         session_manager: creates the Strands session manager of one caller's session.
         owners: who first used each session id.
+        clients: the AWS clients the store calls on a new session's first turn, built right after a restore
+            so that turn does not wait for them (``agent/lifecycle.py``).
     """
 
     persists: bool
     session_manager: SessionManagerFactory
     owners: OwnerRegistry
+    clients: tuple[LazyClient, ...] = ()
 
 
 @contextmanager
@@ -148,8 +151,9 @@ def _s3_store(settings: Settings) -> SessionStore:
             session_id=session_id, bucket=bucket, prefix=f"{prefix}actors/{actor_id}/", boto_session=aws
         )
 
-    owners = OwnerRegistry(S3OwnerRecords(LazyClient(aws, "s3", config=STRANDS_CLIENT_CONFIG), bucket, prefix))
-    return SessionStore(persists=True, session_manager=manager, owners=owners)
+    client = LazyClient(aws, "s3", config=STRANDS_CLIENT_CONFIG)
+    owners = OwnerRegistry(S3OwnerRecords(client, bucket, prefix))
+    return SessionStore(persists=True, session_manager=manager, owners=owners, clients=(client,))
 
 
 def _memory_store(settings: Settings) -> SessionStore:
@@ -169,7 +173,7 @@ def _memory_store(settings: Settings) -> SessionStore:
 
     data_plane = LazyClient(aws, "bedrock-agentcore", config=STRANDS_CLIENT_CONFIG)
     owners = OwnerRegistry(AgentCoreMemoryOwnerRecords(data_plane, memory_id))
-    return SessionStore(persists=True, session_manager=manager, owners=owners)
+    return SessionStore(persists=True, session_manager=manager, owners=owners, clients=(data_plane,))
 
 
 def _no_store(settings: Settings) -> SessionStore:

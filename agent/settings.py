@@ -129,7 +129,9 @@ class Settings:
             opened or after its previous response.
         http_body_timeout_seconds: the request body must arrive within this.
         http_max_connections: open connections at once (and at most half the process's file descriptor
-            limit); one more is answered 503 and closed.
+            limit); one more is answered 503 and closed. WebSocket connections count too.
+        ws_idle_timeout_seconds: a ``/ws`` connection that sends no frame for this long while no turn runs is
+            closed (4408), so idle sockets do not hold connection slots.
         observability_enabled: run under OpenTelemetry auto-instrumentation.
         telemetry_capture_content: export prompts, answers, system prompt and tool arguments and results in
             telemetry; off by default, a privacy decision (``agent/observability.py``).
@@ -164,6 +166,7 @@ class Settings:
     http_header_timeout_seconds: int = field(default=10, metadata=_env("HTTP_HEADER_TIMEOUT_SECONDS", between=(1, 600)))
     http_body_timeout_seconds: int = field(default=30, metadata=_env("HTTP_BODY_TIMEOUT_SECONDS", between=(1, 600)))
     http_max_connections: int = field(default=256, metadata=_env("HTTP_MAX_CONNECTIONS", between=(8, 65536)))
+    ws_idle_timeout_seconds: int = field(default=300, metadata=_env("WS_IDLE_TIMEOUT_SECONDS", between=(1, 3600)))
     observability_enabled: bool = field(default=False, metadata=_env("AGENT_OBSERVABILITY_ENABLED"))
     telemetry_capture_content: bool = field(default=False, metadata=_env("AGENT_TELEMETRY_CAPTURE_CONTENT"))
     authorizer_type: AuthorizerType = field(

@@ -8,6 +8,7 @@ What the first request used to do for the first time, found by diffing ``sys.mod
   thread), the IDNA codec (the first host name); on the OpenAI provider path ``httpx``'s transport and
   ``openai``'s lazily loaded resources and types (several hundred modules);
 - the Strands ``Agent`` construction path (its tool registry reads the tools' specs, its tracer is made);
+- boto3's S3 customizations (``boto3.s3.inject``), imported by the first S3 client otherwise;
 - botocore's loader: the ``bedrock-runtime``, ``s3`` and ``bedrock-agentcore`` service models, their endpoint
   rule sets, the partitions and the retry and default-configuration data, read into the cache of the process's
   shared session (``agent/aws_clients.py``), so the first client built after restore parses no JSON;
@@ -50,12 +51,16 @@ SERVICES = {
     "openai": (),
 }
 STORE_SERVICES = {"s3": ("s3",), "agentcore-memory": ("bedrock-agentcore", "bedrock-agentcore-control")}
+# Imported when the store's first client is built otherwise: boto3 1.42 ``session.py``
+# ``_register_default_handlers`` hooks ``lazy_call("boto3.s3.inject...")`` on ``creating-client-class.s3``, and
+# the module pulls in boto3's and s3transfer's transfer code (~10 ms, compiled from source: no bytecode is shipped).
+STORE_MODULES = {"s3": ("boto3.s3.inject",)}
 
 
 def warm_up(settings: Settings) -> None:
     """Do the first request's one-time work now; logs how long it took."""
     started = time.monotonic()
-    for name in REQUEST_PATH_MODULES:
+    for name in REQUEST_PATH_MODULES + STORE_MODULES.get(settings.session_store, ()):
         importlib.import_module(name)
     services = SERVICES[settings.model_provider] + STORE_SERVICES.get(settings.session_store, ())
     if services:

@@ -24,9 +24,9 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from local.aws_errors import ERROR_TYPE_HEADER, aws_error_type, error_response
 from local.inbound_auth import AuthorizationError, AuthorizerType, InboundAuthorizer, InboundRequest
@@ -68,6 +68,7 @@ ADDRESS_FORMS = (
     "POST /runtimes/<URL-encoded runtime ARN>/invocations?qualifier=<endpoint>",
     "POST /runtimes/<runtime id>/invocations?accountId=<account>&qualifier=<endpoint>",
     "POST /runtimes/<URL-encoded runtime ARN, or id with accountId>/stopruntimesession?qualifier=<endpoint>",
+    "GET (WebSocket) /runtimes/<URL-encoded runtime ARN>/ws?qualifier=<endpoint>",
     "GET /ping",
 )
 _ECHOED_PATH_CHARS = 200
@@ -140,9 +141,16 @@ def create_front_door(*, config: FrontDoorConfig, authorizer: InboundAuthorizer)
         yield
         await upstream.aclose()
 
+    # Imported here: local/front_door_ws.py reuses this module's checks, so it imports this module.
+    from local.front_door_ws import websocket_endpoint
+
     return Starlette(
         routes=[
             Route("/runtimes/{identifier:path}/invocations", invocations, methods=["POST"]),
+            WebSocketRoute(
+                "/runtimes/{identifier:path}/ws",
+                websocket_endpoint(config=config, authorizer=authorizer, forwarded=forwarded),
+            ),
             Route("/runtimes/{identifier:path}/stopruntimesession", stop_session, methods=["POST"]),
             Route("/ping", ping, methods=["GET"]),
         ],
@@ -159,7 +167,7 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     toolkit's local address) or a misspelt action hits.
     """
     status = exc.status_code if isinstance(exc, HTTPException) else 404
-    path = _raw_path(request)
+    path = raw_path(request)
     shown = path if len(path) <= _ECHOED_PATH_CHARS else path[:_ECHOED_PATH_CHARS] + "..."
     code = "unknown_route" if status == 404 else "method_not_allowed"
     message = f"no operation at {request.method} {shown}; this front door serves: " + "; ".join(ADDRESS_FORMS)
@@ -184,14 +192,14 @@ async def _check_request(
     token does not cover the body), SigV4 needs the body's hash so it is read first, never past the limit.
     """
     try:
-        _check_headers(request, config=config, forwarded=forwarded)
+        check_headers(request, config=config, forwarded=forwarded)
         if authorizer.authorizer_type == "iam":
             body = await read_body(request, config.max_body_bytes)
             principal = await _authenticate(request, body, authorizer)
         else:
             principal = await _authenticate(request, b"", authorizer)
             body = await read_body(request, config.max_body_bytes)
-    except _Refusal as refusal:
+    except Refusal as refusal:
         return refusal.response
     except BodyTooLargeError as e:
         return error_response(413, "payload_too_large", e.message, headers=_CLOSE)
@@ -200,14 +208,14 @@ async def _check_request(
         logger.info("path=<%s> | client left before sending the whole body", request.url.path[:_ECHOED_PATH_CHARS])
         return error_response(400, "client_disconnected", "the client closed the connection before the whole body")
     session_id = request.headers.get(SESSION_HEADER) or f"local-{uuid.uuid4().hex}"
-    problem = _session_id_problem(session_id)
+    problem = session_id_problem(session_id)
     if problem:
         return error_response(400, "invalid_session_id", problem)
     logger.debug("principal=<%s>, session_id=<%s> | request authorized", principal, session_id)
     return session_id, body
 
 
-class _Refusal(Exception):
+class Refusal(Exception):
     """A check failed: answer `response` (sent before the body was read, so the connection is closed)."""
 
     def __init__(self, status: int, code: str, message: str, *, error_type: str | None = None) -> None:
@@ -215,11 +223,11 @@ class _Refusal(Exception):
         self.response = error_response(status, code, message, error_type=error_type, headers=_CLOSE)
 
 
-def _check_headers(request: Request, *, config: FrontDoorConfig, forwarded: tuple[str, ...]) -> None:
+def check_headers(request: HTTPConnection, *, config: FrontDoorConfig, forwarded: tuple[str, ...]) -> None:
     """The checks that need the address and headers only, the declared body length included.
 
     Raises:
-        _Refusal: the first check that failed.
+        Refusal: the first check that failed.
         BodyTooLargeError: `Content-Length` is over the agent's limit.
     """
     try:
@@ -227,47 +235,51 @@ def _check_headers(request: Request, *, config: FrontDoorConfig, forwarded: tupl
             _raw_identifier(request), account_id=request.query_params.get("accountId"), runtime_arn=config.runtime_arn
         )
     except RuntimeAddressError as e:
-        raise _Refusal(e.status, e.code, e.message) from None
+        raise Refusal(e.status, e.code, e.message) from None
     qualifier = request.query_params.get("qualifier", "DEFAULT")
     if qualifier not in (config.endpoint_name, "DEFAULT"):
-        raise _Refusal(404, "endpoint_not_found", f"runtime has no endpoint named {qualifier!r}")
+        raise Refusal(404, "endpoint_not_found", f"runtime has no endpoint named {qualifier!r}")
     if len(request.headers.getlist("authorization")) > 1:
         # WHY: with two, the checked header and the forwarded one could differ; refuse rather than pick one.
-        raise _Refusal(401, "invalid_token", "request has more than one Authorization header; send exactly one")
+        raise Refusal(401, "invalid_token", "request has more than one Authorization header; send exactly one")
     repeated = _repeated_forwarded_header(request, forwarded)
     if repeated:
-        raise _Refusal(400, "repeated_header", repeated)
+        raise Refusal(400, "repeated_header", repeated)
     check_declared_length(request.headers, config.max_body_bytes)
 
 
 async def _authenticate(request: Request, body: bytes, authorizer: InboundAuthorizer) -> str:
-    """The authorizer's verdict on the request (with `body` as received; empty for a JWT, which does not cover it).
+    """The authorizer's verdict on the request (with `body` as received; empty for a JWT, which does not cover it)."""
+    return await authenticate_inbound(_inbound_request(request, body), authorizer)
+
+
+async def authenticate_inbound(inbound: InboundRequest, authorizer: InboundAuthorizer) -> str:
+    """The authorizer's verdict on a request as it arrived (HTTP or a WebSocket upgrade).
 
     Raises:
-        _Refusal: a request signed the other way, or one the authorizer refuses.
+        Refusal: a request signed the other way, or one the authorizer refuses.
     """
-    inbound = _inbound_request(request, body)
     scheme = (inbound.header("authorization") or "").split(" ", 1)[0].lower()
     if scheme == _FOREIGN_SCHEME[authorizer.authorizer_type]:
         # WHY: AgentCore authorizes a runtime one way only; SigV4 to a JWT runtime, or a bearer token to an
         # IAM runtime, is refused before any verification.
-        raise _Refusal(403, "authorization_method_mismatch", AUTHORIZATION_METHOD_MISMATCH)
+        raise Refusal(403, "authorization_method_mismatch", AUTHORIZATION_METHOD_MISMATCH)
     try:
         return await run_in_threadpool(authorizer.authenticate, inbound)
     except AuthorizationError as e:
         logger.info("status=<%s>, code=<%s> | request refused by authorizer", e.status, e.code)
-        raise _Refusal(e.status, e.code, e.message, error_type=e.error_type) from None
+        raise Refusal(e.status, e.code, e.message, error_type=e.error_type) from None
 
 
-def _raw_path(request: Request) -> str:
+def raw_path(request: HTTPConnection) -> str:
     """The path exactly as sent (ASGI `raw_path`, still percent-encoded); Starlette's `path` is decoded."""
     raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
     return raw_path.decode("latin-1")
 
 
-def _raw_identifier(request: Request) -> str:
+def _raw_identifier(request: HTTPConnection) -> str:
     """The runtime identifier as sent: the path between `/runtimes/` and the action, still percent-encoded."""
-    return _raw_path(request)[len("/runtimes/") :].rsplit("/", 1)[0]
+    return raw_path(request)[len("/runtimes/") :].rsplit("/", 1)[0]
 
 
 def _inbound_request(request: Request, body: bytes) -> InboundRequest:
@@ -275,14 +287,14 @@ def _inbound_request(request: Request, body: bytes) -> InboundRequest:
     headers = {name: ",".join(request.headers.getlist(name)) for name in request.headers}
     return InboundRequest(
         method=request.method,
-        raw_path=_raw_path(request),
+        raw_path=raw_path(request),
         query_string=request.scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
         body=body,
     )
 
 
-def _repeated_forwarded_header(request: Request, forwarded: tuple[str, ...]) -> str | None:
+def _repeated_forwarded_header(request: HTTPConnection, forwarded: tuple[str, ...]) -> str | None:
     """An allowlisted header sent more than once: which value would the agent see? Refuse instead.
 
     Runs after the Authorization check, so only a custom header can be repeated here.
@@ -294,7 +306,7 @@ def _repeated_forwarded_header(request: Request, forwarded: tuple[str, ...]) -> 
     return None
 
 
-def _session_id_problem(session_id: str) -> str | None:
+def session_id_problem(session_id: str) -> str | None:
     """Explain why a session id is unacceptable, or return None."""
     if len(session_id) < MIN_SESSION_ID_CHARS:
         return f"{SESSION_HEADER} is {len(session_id)} characters long but must be at least {MIN_SESSION_ID_CHARS}"

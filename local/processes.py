@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -254,50 +254,54 @@ class ServerProcess:
         return stop_process(self.process, grace_seconds=timeout)
 
 
-def spawn(
-    command: Sequence[str],
-    *,
-    port: int,
-    log_path: Path,
-    name: str = "server",
-    env: Mapping[str, str] | None = None,
-    inherit_env: bool = True,
-    cwd: Path = REPO_ROOT,
-    health_path: str = DEFAULT_HEALTH_PATH,
-    preexec_fn: Callable[[], None] | None = None,
-    unix_socket: Path | None = None,
-) -> ServerProcess:
-    """Start ``command`` (which must listen on 127.0.0.1:``port``) without waiting for it; output to ``log_path``.
+class SpawnOptions(TypedDict, total=False):
+    """How to run a server, shared by :func:`spawn`, :func:`start_server` and :func:`running`.
 
-    Args:
-        command: argv.
-        port: the port the command listens on.
-        log_path: appended to, created with its folder if missing.
-        name: how messages name the server.
+    WHY one TypedDict: the three used to repeat the same keyword list, and ``running`` had drifted to a subset.
+    Keys:
+        name: how messages name the server ("server" by default).
         env: merged over this process's environment, or with ``inherit_env=False`` over ``PATH`` alone (for a
             server that must run with exactly a given environment). ``PYTHONUNBUFFERED=1`` is set unless given.
-        inherit_env: see ``env``.
+        inherit_env: see ``env`` (True by default).
         cwd: working directory; the repository root by default.
-        health_path: what answers 200 once the server is ready.
+        health_path: what answers 200 once the server is ready (``/ping`` by default).
         preexec_fn: run in the child before the command (e.g. to lower a resource limit).
         unix_socket: the Unix socket the command listens on instead of ``port`` (pass ``port=0``).
     """
-    base_env = dict(os.environ) if inherit_env else {"PATH": os.environ.get("PATH", "")}
-    full_env = {**base_env, "PYTHONUNBUFFERED": "1", **(env or {})}
+
+    name: str
+    env: Mapping[str, str] | None
+    inherit_env: bool
+    cwd: Path
+    health_path: str
+    preexec_fn: Callable[[], None] | None
+    unix_socket: Path | None
+
+
+def spawn(command: Sequence[str], *, port: int, log_path: Path, **options: Unpack[SpawnOptions]) -> ServerProcess:
+    """Start ``command`` (which must listen on 127.0.0.1:``port``) without waiting for it; output to ``log_path``
+    (appended to, created with its folder if missing). ``options``: see :class:`SpawnOptions`."""
+    base_env = dict(os.environ) if options.get("inherit_env", True) else {"PATH": os.environ.get("PATH", "")}
+    full_env = {**base_env, "PYTHONUNBUFFERED": "1", **(options.get("env") or {})}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log_file:
         spawned_at = time.perf_counter()
         process = subprocess.Popen(
-            list(command), cwd=cwd, env=full_env, stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=preexec_fn
+            list(command),
+            cwd=options.get("cwd", REPO_ROOT),
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=options.get("preexec_fn"),
         )
     return ServerProcess(
-        name=name,
+        name=options.get("name", "server"),
         process=process,
         port=port,
         log_path=log_path,
         spawned_at=spawned_at,
-        health_path=health_path,
-        unix_socket=unix_socket,
+        health_path=options.get("health_path", DEFAULT_HEALTH_PATH),
+        unix_socket=options.get("unix_socket"),
     )
 
 
@@ -308,31 +312,14 @@ def start_server(
     log_path: Path,
     timeout: float = STARTUP_TIMEOUT_SECONDS,
     log_tail_chars: int = LOG_TAIL_CHARS,
-    name: str = "server",
-    env: Mapping[str, str] | None = None,
-    inherit_env: bool = True,
-    cwd: Path = REPO_ROOT,
-    health_path: str = DEFAULT_HEALTH_PATH,
-    preexec_fn: Callable[[], None] | None = None,
-    unix_socket: Path | None = None,
+    **options: Unpack[SpawnOptions],
 ) -> ServerProcess:
     """:func:`spawn`, then wait until the health path answers (the server is stopped if it does not).
 
     Raises:
         ServerStartError: the server exited or did not answer within ``timeout`` seconds.
     """
-    server = spawn(
-        command,
-        port=port,
-        log_path=log_path,
-        name=name,
-        env=env,
-        inherit_env=inherit_env,
-        cwd=cwd,
-        health_path=health_path,
-        preexec_fn=preexec_fn,
-        unix_socket=unix_socket,
-    )
+    server = spawn(command, port=port, log_path=log_path, **options)
     server.wait_healthy(timeout, log_tail_chars=log_tail_chars)
     return server
 
@@ -344,14 +331,10 @@ def running(
     port: int,
     log_path: Path,
     timeout: float = STARTUP_TIMEOUT_SECONDS,
-    name: str = "server",
-    env: Mapping[str, str] | None = None,
-    health_path: str = DEFAULT_HEALTH_PATH,
+    **options: Unpack[SpawnOptions],
 ) -> Iterator[ServerProcess]:
     """:func:`start_server`, stopped on exit whatever happens."""
-    server = start_server(
-        command, port=port, log_path=log_path, timeout=timeout, name=name, env=env, health_path=health_path
-    )
+    server = start_server(command, port=port, log_path=log_path, timeout=timeout, **options)
     try:
         yield server
     finally:

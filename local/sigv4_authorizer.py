@@ -25,8 +25,9 @@ import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
-from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
+from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -52,6 +53,13 @@ _REQUIRED_PARTS = (
     ("Signature", "Authorization header requires 'Signature' parameter."),
     ("SignedHeaders", "Authorization header requires 'SignedHeaders' parameter."),
 )
+# Query-string authentication (a pre-signed URL, e.g. bedrock_agentcore's `generate_presigned_url` for `/ws`): the
+# parameters botocore's `SigV4QueryAuth` adds; the signature covers all but `X-Amz-Signature`. AWS caps
+# `X-Amz-Expires` at 7 days (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
+PRESIGNED_PARAMETERS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders")
+SIGNATURE_PARAMETER = "X-Amz-Signature"
+MAX_PRESIGNED_EXPIRES_SECONDS = 604800
+REQUEST_EXPIRED = "Request has expired"
 _DATE_REQUIRED = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
 
 
@@ -110,8 +118,13 @@ class SigV4Authorizer:
         return "iam"
 
     def authenticate(self, request: InboundRequest) -> str:
-        """Return the access key id that signed `request`, or raise `AuthorizationError` saying what is wrong."""
+        """Return the access key id that signed `request`, or raise `AuthorizationError` saying what is wrong.
+
+        Signed either in the `Authorization` header or, without one, in the query string (a pre-signed URL).
+        """
         authorization = request.header("authorization")
+        if not authorization and "X-Amz-Algorithm=" in request.query_string:
+            return self._authenticate_query(request)
         if not authorization:
             raise AuthorizationError(
                 403, "missing_authentication_token", MISSING_TOKEN, error_type="MissingAuthenticationTokenException"
@@ -130,8 +143,67 @@ class SigV4Authorizer:
         logger.debug("access_key_id=<%s>, signed_at=<%s> | sigv4 signature verified", key.access_key_id, signed_at)
         return key.access_key_id
 
-    def _check_scope_and_date(self, parsed: _SignedAuthorization, amz_date: str) -> datetime:
-        """The credential scope names this service and region and the request's day; the date is ±5 min of now."""
+    def _authenticate_query(self, request: InboundRequest) -> str:
+        """Verify a pre-signed URL: botocore's `SigV4QueryAuth` signature over the query without the signature.
+
+        The canonical query is the one the client signed: its pairs as sent (still percent-encoded), sorted, minus
+        `X-Amz-Signature`; only `host` is signed and the payload is `UNSIGNED-PAYLOAD` (botocore `SigV4QueryAuth`).
+        """
+        pairs = [pair.partition("=") for pair in request.query_string.split("&") if pair]
+        values = {name: unquote(value) for name, _, value in pairs}
+        missing = [name for name in (*PRESIGNED_PARAMETERS, SIGNATURE_PARAMETER) if not values.get(name)]
+        if missing or values["X-Amz-Algorithm"] != ALGORITHM:
+            raise AuthorizationError(
+                400,
+                "incomplete_signature",
+                f"a pre-signed URL needs {', '.join(missing) or 'X-Amz-Algorithm=' + ALGORITHM}",
+                error_type="IncompleteSignatureException",
+            )
+        parsed = _parse_authorization(
+            f"{ALGORITHM} Credential={values['X-Amz-Credential']}, SignedHeaders={values['X-Amz-SignedHeaders']}, "
+            f"Signature={values[SIGNATURE_PARAMETER]}",
+            has_date=True,
+        )
+        key = self._keys.get(parsed.access_key_id)
+        if key is None or "X-Amz-Security-Token" in values:
+            raise AuthorizationError(
+                403, "unrecognized_client", UNRECOGNIZED_CLIENT, error_type="UnrecognizedClientException"
+            )
+        expires = values["X-Amz-Expires"]
+        if not expires.isdigit() or not 1 <= int(expires) <= MAX_PRESIGNED_EXPIRES_SECONDS:
+            raise AuthorizationError(
+                400,
+                "incomplete_signature",
+                f"X-Amz-Expires must be 1 to {MAX_PRESIGNED_EXPIRES_SECONDS} seconds, got {expires!r}",
+                error_type="IncompleteSignatureException",
+            )
+        amz_date = values["X-Amz-Date"]
+        signed_at = self._check_scope_and_date(parsed, amz_date, valid_for=timedelta(seconds=int(expires)))
+        unsigned = "&".join(f"{name}={value}" for name, _, value in pairs if name != SIGNATURE_PARAMETER)
+        aws_request = AWSRequest(
+            method=request.method,
+            url=f"http://{request.header('host') or 'localhost'}{request.raw_path}?{unsigned}",
+            headers={"host": request.header("host") or "localhost"},
+        )
+        aws_request.context["timestamp"] = amz_date
+        signer = SigV4QueryAuth(Credentials(key.access_key_id, key.secret_access_key), SERVICE, self._region)
+        if signer.signed_headers(signer.headers_to_sign(aws_request)) != ";".join(parsed.signed_headers):
+            raise _invalid_signature("signature_mismatch", SIGNATURE_MISMATCH)
+        expected = signer.signature(
+            signer.string_to_sign(aws_request, signer.canonical_request(aws_request)), aws_request
+        )
+        if not hmac.compare_digest(expected.encode(), parsed.signature.encode()):
+            raise _invalid_signature("signature_mismatch", SIGNATURE_MISMATCH)
+        logger.debug("access_key_id=<%s>, signed_at=<%s> | pre-signed url verified", key.access_key_id, signed_at)
+        return key.access_key_id
+
+    def _check_scope_and_date(
+        self, parsed: _SignedAuthorization, amz_date: str, *, valid_for: timedelta | None = None
+    ) -> datetime:
+        """The credential scope names this service and region and the request's day; the date is ±5 min of now.
+
+        A pre-signed URL (`valid_for`: its `X-Amz-Expires`) stays valid that long after its date instead.
+        """
         if parsed.service != SERVICE:
             raise _invalid_signature(
                 "invalid_credential_scope", f"Credential should be scoped to correct service: '{SERVICE}'. "
@@ -156,7 +228,11 @@ class SigV4Authorizer:
                 f"'{parsed.scope_date}' != '{amz_date[:8]}', from 'x-amz-date'.",
             )
         now = self._clock()
-        if signed_at < now - MAX_CLOCK_SKEW:
+        if valid_for is not None and signed_at + valid_for < now:
+            raise _invalid_signature(
+                "request_expired", f"{REQUEST_EXPIRED}: {amz_date} + {int(valid_for.total_seconds())} s"
+            )
+        if valid_for is None and signed_at < now - MAX_CLOCK_SKEW:
             raise _invalid_signature(
                 "signature_expired",
                 f"Signature expired: {amz_date} is now earlier than {_stamp(now - MAX_CLOCK_SKEW)} "

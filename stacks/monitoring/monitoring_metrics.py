@@ -20,7 +20,7 @@ METRIC_PERIOD = Duration.minutes(5)
 
 @dataclass(frozen=True, kw_only=True)
 class RuntimeMetrics:
-    """The six metrics the dashboard and alarms use, all scoped to one runtime endpoint."""
+    """Every metric the dashboard and alarms use, all scoped to one runtime endpoint (latency twice: average, p99)."""
 
     invocations: cloudwatch.IMetric
     latency: cloudwatch.IMetric

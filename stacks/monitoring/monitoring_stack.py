@@ -20,15 +20,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.constructs.stack_outputs import parameter_name
-from stacks.monitoring.monitoring_runtime import RuntimeMonitoring
+from stacks.monitoring.monitoring_alarms import RuntimeAlarms
+from stacks.monitoring.monitoring_dashboard import RuntimeDashboard
+from stacks.monitoring.monitoring_metrics import RuntimeMetrics, runtime_metrics
 from stacks.output_keys import ALARM_TOPIC_ARN, DASHBOARD_NAME, EXECUTION_ROLE_ARN, RUNTIME_ARN, RUNTIME_ID
+
+# WHY a plain scope with this id: the alarms, topic, key and dashboard were created under a construct named
+# "Monitoring"; their logical ids (MonitoringAlarmsTopic…, pinned by tests/stacks/test_logical_ids.py) keep
+# that prefix, so a deployed stack updates them in place instead of replacing the topic and its subscriptions.
+SCOPE_ID = "Monitoring"
 
 
 class MonitoringStack(Stack):
@@ -36,7 +43,9 @@ class MonitoringStack(Stack):
 
     Attributes:
         runtime: the runtime as this stack sees it (its ARN, id and role are the SSM parameters' values).
-        monitoring: metrics, alarms (``monitoring.alarms.topic`` is the SNS topic) and dashboard.
+        metrics: the endpoint's metrics (namespace ``AWS/Bedrock-AgentCore``).
+        alarms: the alarms and their SNS topic (``alarms.topic``).
+        dashboard: the CloudWatch dashboard.
     """
 
     def __init__(
@@ -60,21 +69,33 @@ class MonitoringStack(Stack):
             agent_runtime_name=config.runtime_name,
             role_arn=self._parameter(config, EXECUTION_ROLE_ARN),
         )
-        self.monitoring = RuntimeMonitoring(
-            self, "Monitoring", config=config, runtime=self.runtime, endpoint_name=endpoint_name
+        resources = Construct(self, SCOPE_ID)
+        self.metrics: RuntimeMetrics = runtime_metrics(
+            self.runtime, runtime_name=config.runtime_name, endpoint_name=endpoint_name
         )
+        self.alarms = RuntimeAlarms(
+            resources,
+            "Alarms",
+            metrics=self.metrics,
+            latency_threshold=Duration.millis(config.latency_alarm_threshold_ms),
+            alarm_email=config.alarm_email,
+            retain=config.retain,
+        )
+        self.dashboard = RuntimeDashboard(
+            resources,
+            "Dashboard",
+            title=f"AgentCore runtime {config.runtime_name} ({config.stage}), endpoint {endpoint_name}",
+            details=f"Runtime id `{self.runtime.agent_runtime_id}`, execution role `{self.runtime.role.role_arn}` "
+            "(system errors are often missing permissions on this role).",
+            metrics=self.metrics,
+            alarms=self.alarms.alarms,
+        ).dashboard
         # Stack outputs only (no exports, no SSM): nothing else needs to import a dashboard name.
         CfnOutput(
-            self,
-            DASHBOARD_NAME,
-            value=self.monitoring.dashboard.dashboard_name,
-            description="CloudWatch dashboard of the runtime",
+            self, DASHBOARD_NAME, value=self.dashboard.dashboard_name, description="CloudWatch dashboard of the runtime"
         )
         CfnOutput(
-            self,
-            ALARM_TOPIC_ARN,
-            value=self.monitoring.alarms.topic.topic_arn,
-            description="SNS topic the runtime alarms notify",
+            self, ALARM_TOPIC_ARN, value=self.alarms.topic.topic_arn, description="SNS topic the runtime alarms notify"
         )
 
     def _parameter(self, config: StageConfig, key: str) -> str:

@@ -3,7 +3,7 @@ with the reason.
 
 WHY computed and not listed: the generated roles and their logical ids depend on the stages and steps.
 Each generated policy's statements are checked against ``PIPELINE_WILDCARDS`` (resource pattern plus the
-only actions allowed with it, stacks/constructs/iam_wildcards.py): the wildcards CDK Pipelines generates,
+only actions allowed with it, stacks/iam_wildcards.py): the wildcards CDK Pipelines generates,
 listed here, and those of the smoke steps' own grants, listed beside them (stacks/pipeline/smoke_step.py).
 A finding is acknowledged on a policy only if every statement producing it is explained, so a new
 ``"Resource": "*"`` statement (cdk-nag reports any of them as the same bare ``Resource::*``) stays a
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Validations, pipelines
 
-from stacks.constructs.iam_wildcards import (
+from stacks.iam_wildcards import (
     ENV_PATTERN,
     RequiredWildcard,
     acknowledge_required_wildcards,

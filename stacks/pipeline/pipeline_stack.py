@@ -191,6 +191,6 @@ def smoke_target(stage: AgentCoreSessionStage) -> SmokeTarget:
         runtime_name=stage.config.runtime_name,
         runtime_arn=stage.monitoring.runtime.agent_runtime_arn,
         outputs={**stage.identity.stack_outputs.outputs, **stage.runtime.stack_outputs.outputs},
-        alarms=stage.monitoring.monitoring.alarms.alarms,
-        notified_alarm=stage.monitoring.monitoring.alarms.names[NOTIFIED_ALARM],
+        alarms=stage.monitoring.alarms.alarms,
+        notified_alarm=stage.monitoring.alarms.names[NOTIFIED_ALARM],
     )

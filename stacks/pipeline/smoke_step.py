@@ -33,7 +33,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 
-from stacks.constructs.iam_wildcards import ENV_PATTERN, RequiredWildcard
+from stacks.iam_wildcards import ENV_PATTERN, RequiredWildcard
 from stacks.output_keys import CLIENT_OUTPUTS
 from stacks.runtime.execution_role import runtime_arn_pattern
 

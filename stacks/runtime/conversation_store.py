@@ -21,7 +21,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.iam_wildcards import RequiredWildcard
+from stacks.iam_wildcards import RequiredWildcard
 from stacks.output_keys import MEMORY_ID, SESSION_BUCKET_NAME
 
 # What the agent's code path calls (checked in .venv, strands-agents 1.62 / bedrock-agentcore 1.25):

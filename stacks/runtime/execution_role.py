@@ -12,7 +12,7 @@ other. The L2 still adds its execution permissions to this role (it does for a p
 
 cdk-nag's IAM5 findings on the role's default policy are acknowledged only where every statement producing
 them is one of ``EXECUTION_ROLE_WILDCARDS`` or a wildcard the conversation store declares
-(stacks/constructs/iam_wildcards.py), so any new wildcard fails synth; the IAM audit and the deploy
+(stacks/iam_wildcards.py), so any new wildcard fails synth; the IAM audit and the deploy
 rehearsal (tests/stacks/) check the synthesized templates against the same lists.
 """
 
@@ -24,7 +24,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from stacks.constructs.iam_wildcards import ENV_PATTERN, RequiredWildcard, acknowledge_required_wildcards
+from stacks.iam_wildcards import ENV_PATTERN, RequiredWildcard, acknowledge_required_wildcards
 
 AGENTCORE_SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
 # AgentCore sessions last at most 8 hours (max lifetime 28800 s), as the L2's default role allows.

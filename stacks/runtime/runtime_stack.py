@@ -13,8 +13,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.constructs.iam_wildcards import RequiredWildcard
 from stacks.constructs.stack_outputs import StackOutputs
+from stacks.iam_wildcards import RequiredWildcard
 from stacks.model_access import INFERENCE_PROFILE_CONDITION, INVOKE_MODEL_ACTIONS, model_access
 from stacks.output_keys import (
     AUTHORIZER_TYPE,

@@ -3,7 +3,7 @@
 WHY accepted: BucketDeployment (aws-cdk-lib aws-s3-deployment/lib/bucket-deployment.ts) is CDK's own way to copy
 an asset into a bucket and invalidate a distribution; its singleton handler's runtime, managed policy and grants
 are CDK's. The IAM5 findings are acknowledged policy by policy only where every statement is one listed in
-``CONTENT_WILDCARDS`` (stacks/constructs/iam_wildcards.py), so a new wildcard still fails synth.
+``CONTENT_WILDCARDS`` (stacks/iam_wildcards.py), so a new wildcard still fails synth.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-from stacks.constructs.iam_wildcards import RequiredWildcard, acknowledge_required_wildcards, policies_under
+from stacks.iam_wildcards import RequiredWildcard, acknowledge_required_wildcards, policies_under
 from stacks.output_keys import WEB_BUCKET_NAME
 
 _READ = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")

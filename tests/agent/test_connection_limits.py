@@ -6,11 +6,13 @@ the server's, and the test only observes their effect.
 
 from __future__ import annotations
 
+import json
 import resource
 
 import httpx
+from websockets.sync.client import connect as ws_connect
 
-from tests.support.agent_http import log_records
+from tests.support.agent_http import log_records, new_session_id
 from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed, response_parts
 
 HEAD_TIMEOUT = {"HTTP_HEADER_TIMEOUT_SECONDS": "1"}
@@ -68,3 +70,26 @@ def test_flood_with_few_descriptors_is_shed_quietly_and_ping_recovers(agent_star
     assert len(lines) <= 10, lines
     assert len(log_records(server.log_text())) == len(lines)  # every line is one JSON record, no tracebacks
     assert sum("refused a connection over the limit" in line for line in lines) == 1
+
+
+def test_websockets_outlive_the_header_timeout_and_count_toward_the_limit(agent_starter):
+    server = agent_starter(
+        {"HTTP_MAX_CONNECTIONS": "8", "HTTP_HEADER_TIMEOUT_SECONDS": "1", "WS_IDLE_TIMEOUT_SECONDS": "600"}
+    )
+    address = server.base_url.replace("http://", "ws://") + "/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id="
+    sockets = [ws_connect(address + new_session_id()) for _ in range(7)]
+    idle = connect(server.base_url)
+
+    assert read_until_closed(idle) == b""  # the header timeout has passed for every socket opened before it
+    for websocket in sockets:
+        websocket.send(json.dumps({"prompt": "My name is Alice"}))
+        while (event := json.loads(websocket.recv(timeout=60)))["type"] == "delta":
+            pass
+        assert event["response"] == "Nice to meet you, Alice."
+    sockets.append(ws_connect(address + new_session_id()))
+    status, _, body = response_parts(read_until_closed(connect(server.base_url)))
+
+    assert status == b"HTTP/1.1 503 Service Unavailable" and body == REFUSAL
+    for websocket in sockets:
+        websocket.close()
+    assert httpx.get(f"{server.base_url}/ping").status_code == 200

@@ -157,3 +157,64 @@ def test_the_app_renews_instance_state_once_when_its_first_request_after_a_resto
     assert instance_after != instance_before
     assert random_after != random_before
     assert lifecycle.detector.generation == 1
+
+
+PREPARE_JOIN_SECONDS = 30.0  # bounds a hung preparation only
+
+
+def test_the_first_ping_after_a_restore_prepares_the_clients_and_nothing_before_it(clocks, tmp_path):
+    """Clients (here the model, which builds the Bedrock client) are built once, right after the restore is
+    noticed on a ``/ping``; pings before the snapshot build none, and the invocation after it builds no more."""
+    settings = Settings(session_store="none", session_dir=tmp_path)
+    lifecycle = AgentLifecycle(settings, health=Health(clock=lambda: clocks.wall), detector=_detector(clocks))
+    model = ScriptedModel()
+    built: list[ScriptedModel] = []
+
+    def model_factory() -> ScriptedModel:
+        if not built:  # what model_factory_for does: one model (and client) per process
+            built.append(model)
+        return built[0]
+
+    app = create_app(settings, model_factory=model_factory, lifecycle=lifecycle)
+    with TestClient(app) as client:
+        client.get("/ping")
+        before_snapshot = (len(built), lifecycle.preparing)
+        clocks.restore_after(86_400)
+        client.get("/ping")
+        preparing = lifecycle.preparing
+        assert preparing is not None
+        preparing.join(PREPARE_JOIN_SECONDS)
+        prepared = len(built)
+        answer = client.post(
+            "/invocations", json={"prompt": "My name is Restored."}, headers={SESSION_HEADER: new_session_id()}
+        )
+
+    assert before_snapshot == (0, None)
+    assert prepared == 1 and not preparing.is_alive()
+    assert answer.status_code == 200 and len(built) == 1
+    assert lifecycle.preparing is preparing  # one preparation per restore
+
+
+def test_a_failed_preparation_is_left_to_the_request_that_needs_it(clocks, tmp_path):
+    settings = Settings(session_store="none", session_dir=tmp_path)
+    lifecycle = AgentLifecycle(settings, health=Health(clock=lambda: clocks.wall), detector=_detector(clocks))
+    calls: list[str] = []
+
+    def model_factory() -> ScriptedModel:
+        calls.append("model")
+        if len(calls) == 1:
+            raise ConnectionError("credentials endpoint unreachable")
+        return ScriptedModel()
+
+    app = create_app(settings, model_factory=model_factory, lifecycle=lifecycle)
+    with TestClient(app) as client:
+        clocks.restore_after(86_400)
+        ping = client.get("/ping")
+        assert lifecycle.preparing is not None
+        lifecycle.preparing.join(PREPARE_JOIN_SECONDS)
+        answer = client.post(
+            "/invocations", json={"prompt": "My name is Restored."}, headers={SESSION_HEADER: new_session_id()}
+        )
+
+    assert ping.status_code == 200
+    assert answer.status_code == 200 and calls == ["model", "model"]

@@ -29,9 +29,10 @@ from bench.stand_in_conversation import StandInConversations
 from bench.stub_conversation import SLIDING_WINDOW_MESSAGES
 from bench.targets import AGENT_BEDROCK, BASELINE_BEDROCK, TargetSpec, started_target, target_spec
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
-from local.processes import REPO_ROOT, ServerProcess, health_answers
+from local.processes import ServerProcess, health_answers
 from stacks.config import load_stage_config
-from tests.bench.conftest import two_sessions
+from tests.bench.two_sessions import two_sessions
+from tests.support.paths import REPO
 
 SETTINGS = DeployedSettings(model_id="global.anthropic.claude-sonnet-4-6", session_prefix="sessions/")
 
@@ -67,7 +68,7 @@ def http() -> Iterator[httpx.Client]:
 
 
 def _stack_setting(stage: str, name: str) -> str:
-    context = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]["agentcore-session"]
+    context = json.loads((REPO / "cdk.json").read_text(encoding="utf-8"))["context"]["agentcore-session"]
     return getattr(load_stage_config(context, stage), name)
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from bench.results import schema_problems
 from bench.synth import MINIMAL_APP_DIR, synth_into
-from local.processes import REPO_ROOT, python_module
+from local.processes import python_module
 from tests.support.criu import require_criu
+from tests.support.paths import REPO
 
 QUICK_ARGS = [
     "--targets",
@@ -55,7 +56,7 @@ def _run_bench(args: list[str], tmp_path: Path) -> tuple[subprocess.CompletedPro
     output = tmp_path / "latest.json"
     done = subprocess.run(
         python_module("bench", *args, "--output", str(output)),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
@@ -141,7 +142,7 @@ def test_quick_run_restores_the_deployed_configuration_and_its_baseline_from_che
 def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
     done = subprocess.run(
         python_module("bench", "--single-calls", "0"),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,

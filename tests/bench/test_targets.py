@@ -16,7 +16,7 @@ from bench.client import invoke, new_session_id
 from bench.memory import measure_memory, rss_kib
 from bench.targets import AGENT_FILE, AGENT_NONE, BASELINE, started_target, target_spec
 from local.processes import ServerProcess, health_answers
-from tests.bench.conftest import two_sessions
+from tests.bench.two_sessions import two_sessions
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import secrets
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,11 +17,9 @@ from starlette.responses import Response
 from client.cli import main
 from local.http_server import BackgroundServer
 from local.runtime import LocalRuntime, LocalRuntimeSettings
+from tests.client.client_runs import PASSWORD
 from tests.support.run_agent import RUN_AGENT
 from tests.support.runtime_peer import RuntimePeer, start_runtime_peer
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "Test-Passw0rd-Long!"
 
 
 @pytest.fixture(scope="session")
@@ -111,29 +107,3 @@ def runtime_peer() -> Iterator[Callable[..., RuntimePeer]]:
     yield start
     for server in servers:
         server.stop()
-
-
-def outputs_file(tmp_path: Path, local_runtime: LocalRuntime, **changes: str) -> Path:
-    """The local runtime's outputs with some values changed, as another target would describe them."""
-    document = json.loads(local_runtime.settings.outputs_path.read_text())
-    for stack in document.values():
-        for key, value in changes.items():
-            if key in stack:
-                stack[key] = value
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(document))
-    return path
-
-
-def run_demo(outputs_path: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """`python -m client --local --outputs-file … demo` in a clean environment; the process and its rows by check."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "client", "--local", "--outputs-file", str(outputs_path), "demo"],
-        cwd=REPO_ROOT,
-        env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    rows = {line.split("  ")[0]: line for line in completed.stdout.splitlines()}
-    return completed, rows

@@ -20,7 +20,7 @@ from client.errors import CliError
 from client.invocation import BearerInvoker, SigV4Invoker
 from client.session_book import new_session_id
 from client.targets import local_target
-from tests.client.conftest import outputs_file
+from tests.client.client_runs import outputs_file
 from tests.support.runtime_peer import RuntimePeer
 
 MALFORMED = "runtime sent a malformed event stream"

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from local.runtime import LocalRuntime
-from tests.client.conftest import PASSWORD, run_demo
+from tests.client.client_runs import PASSWORD, run_demo
 
 
 def test_demo_holds_all_three_claims_via_console_entry_point(local_runtime: LocalRuntime, tmp_path: Path):

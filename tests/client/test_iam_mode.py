@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from local.runtime import LocalRuntime
-from tests.client.conftest import run_demo
+from tests.client.client_runs import run_demo
 
 REFUSED = (
     "agentcore-client: runtime refused the call (AccessDeniedException): "

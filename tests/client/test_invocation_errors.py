@@ -16,7 +16,7 @@ from client.invocation import BearerInvoker
 from client.retry_policy import RetryPolicy
 from client.session_book import new_session_id
 from local.processes import free_port
-from tests.client.conftest import outputs_file
+from tests.client.client_runs import outputs_file
 from tests.support.runtime_peer import RuntimePeer
 
 

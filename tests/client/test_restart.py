@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from local.runtime import LocalRuntime, LocalRuntimeSettings
-from tests.client.conftest import PASSWORD
+from tests.client.client_runs import PASSWORD
 from tests.support.run_agent import RUN_AGENT
 
 CLIENT = str(Path(sys.executable).parent / "agentcore-client")

@@ -36,16 +36,17 @@ from local.processes import ServerStartError, free_port, stop_process, wait_unti
 from tests.support.agent_http import bearer_token, sse_events
 from tests.support.deployed_stack import synthesize_runtime_stack
 from tests.support.deployment import Deployment, deploy
+from tests.support.paths import REPO
+from tests.support.prerequisites import missing_prerequisite
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-AGENT_DIR = REPO_ROOT / "agent"
-BUILD_DIR = REPO_ROOT / ".build"
-PREREQS_SCRIPT = REPO_ROOT / "scripts" / "container_prereqs.sh"
+AGENT_DIR = REPO / "agent"
+BUILD_DIR = REPO / ".build"
+PREREQS_SCRIPT = REPO / "scripts" / "container_prereqs.sh"
 BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-base:bookworm")
 # Absolute: buildah resolves CONTAINERS_CONF from subprocesses with another working directory.
 CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(BUILD_DIR / "containers.conf"))).resolve()
 # One tag per checkout, so two clones (or git worktrees) testing at once never replace each other's image.
-IMAGE = f"localhost/agentcore-session-agent:test-{hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:8]}"
+IMAGE = f"localhost/agentcore-session-agent:test-{hashlib.sha256(str(REPO).encode()).hexdigest()[:8]}"
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 # slirp4netns maps this address to the host's 127.0.0.1 when allow_host_loopback=true.
 HOST_LOOPBACK_FROM_CONTAINER = "10.0.2.2"
@@ -56,7 +57,6 @@ BUILD_TIMEOUT_S = 900
 PREREQS_TIMEOUT_S = 900
 # A cold run builds the base image (debootstrap) and the agent image inside the first test's setup.
 pytestmark = pytest.mark.timeout(1500)
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _podman_env() -> dict[str, str]:
@@ -73,17 +73,10 @@ def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.C
     return result
 
 
-def _podman_missing(reason: str) -> None:
-    """Fail in CI (the container test must run there); elsewhere a machine without podman skips it."""
-    if IN_CI:
-        pytest.fail(f"container test cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 def _ensure_prerequisites() -> None:
     """Make sure podman, containers.conf and the local base image exist, running the prereqs script if needed."""
     if shutil.which("podman") is None:
-        _podman_missing(f"podman is not installed; run `sudo {PREREQS_SCRIPT.relative_to(REPO_ROOT)}`")
+        missing_prerequisite(f"podman is not installed; run `sudo {PREREQS_SCRIPT.relative_to(REPO)}`")
     has_image = CONTAINERS_CONF.is_file() and podman("image", "exists", BASE_IMAGE, check=False).returncode == 0
     if has_image:
         return
@@ -93,7 +86,7 @@ def _ensure_prerequisites() -> None:
     if result.returncode != 0 or podman("image", "exists", BASE_IMAGE, check=False).returncode != 0:
         pytest.fail(
             f"base image {BASE_IMAGE} is missing and {PREREQS_SCRIPT.name} could not build it "
-            f"(exit {result.returncode}); run `sudo {PREREQS_SCRIPT.relative_to(REPO_ROOT)}`:\n{result.stderr[-3000:]}",
+            f"(exit {result.returncode}); run `sudo {PREREQS_SCRIPT.relative_to(REPO)}`:\n{result.stderr[-3000:]}",
             pytrace=False,
         )
 

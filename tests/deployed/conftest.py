@@ -7,12 +7,12 @@ moto's request recorder on), the Bedrock Runtime stand-in, and ``python -m agent
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from local.processes import ServerProcess, free_port, python_module, start_server
+from local.processes import ServerProcess
+from tests.deployed.deployed_agents import AgentStarter, agent_starter
 from tests.support.deployed_stack import DeployedRuntimeStack, synthesize_runtime_stack
 from tests.support.deployment import Deployment, deploy
 
@@ -29,30 +29,6 @@ def deployment(runtime_stack: DeployedRuntimeStack, tmp_path_factory: pytest.Tem
     deployed = deploy(runtime_stack, tmp_path_factory.mktemp("deployment"))
     yield deployed
     deployed.stop()
-
-
-AgentStarter = Callable[[], ServerProcess]
-
-
-def agent_starter(deployed: Deployment) -> tuple[AgentStarter, list[ServerProcess]]:
-    """A function that starts ``python -m agent`` with the deployment's environment, and the list it fills."""
-    started: list[ServerProcess] = []
-    counter = itertools.count()
-
-    def start() -> ServerProcess:
-        port = free_port()
-        server = start_server(
-            python_module("agent"),
-            port=port,
-            log_path=deployed.directory / f"agent-{next(counter)}.log",
-            env={**deployed.agent_env, "PORT": str(port)},
-            inherit_env=False,
-            timeout=60,
-        )
-        started.append(server)
-        return server
-
-    return start, started
 
 
 @pytest.fixture

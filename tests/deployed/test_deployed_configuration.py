@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from local.processes import ServerProcess
-from tests.deployed.conftest import AgentStarter
+from tests.deployed.deployed_agents import AgentStarter
 from tests.support.agent_http import ask, invoke, new_session_id, sse_events
 from tests.support.deployment import Deployment
 

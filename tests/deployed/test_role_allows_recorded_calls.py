@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.deployed.conftest import agent_starter
+from tests.deployed.deployed_agents import agent_starter
 from tests.support.agent_http import ask, invoke, new_session_id
 from tests.support.aws_calls import AwsCall, bedrock_calls, recorded_moto_calls
 from tests.support.deployment import AGENT_ACCESS_KEY_ID, Deployment

@@ -7,8 +7,8 @@ import pytest
 from tests.docs import repo_facts
 from tests.docs.commands import PROJECT_CLIS
 from tests.docs.doc_text import Doc
+from tests.support.paths import REPO
 
-REPO = repo_facts.REPO
 DOC_PATHS = ("README.md", *sorted(path.relative_to(REPO).as_posix() for path in (REPO / "docs").glob("*.md")))
 
 

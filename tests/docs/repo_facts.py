@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO
+
 FIRST_PARTY = ("agent", "bench", "client", "local", "scripts", "stacks", "tests")
 HELP_TIMEOUT_S = 60
 MAKE_RULE = re.compile(r"^([a-z][a-z0-9-]*):(?!=)(.*)$", re.M)

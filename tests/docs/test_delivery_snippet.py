@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.conftest import REPO
 from tests.docs.doc_text import Doc, blocks
+from tests.support.paths import REPO
 
 MARKER = "<!-- same-app-snippet -->"
 SYNTH_TIMEOUT_S = 300

@@ -10,13 +10,11 @@ import argparse
 import dataclasses
 import json
 
-import pytest
-
 from stacks.config import StageConfig
 from tests.docs import doc_checks, documented_defaults, repo_facts
-from tests.docs.conftest import REPO
-from tests.docs.doc_text import Doc, spans
+from tests.docs.doc_text import Doc
 from tests.docs.repo_facts import EnvUse, Makefile
+from tests.support.paths import REPO
 
 CLIENT = ("-m", "client")
 
@@ -54,17 +52,6 @@ def _client_helps() -> dict[tuple[str, ...], str]:
 
 
 # --- markdown --------------------------------------------------------------------------------------------------
-def test_spans_follow_commonmark_backtick_runs():
-    doc = Doc("d.md", "a `x` b ``run `users create bob` first`` c\n`split\nspan` d\n\n`not closed\n\n`y`")
-
-    assert [(span.line, span.text) for span in spans(doc)] == [
-        (1, "x"),
-        (1, "run `users create bob` first"),
-        (2, "split span"),
-        (7, "y"),
-    ]
-
-
 # --- commands and options --------------------------------------------------------------------------------------
 def test_a_wrong_option_of_a_subcommand_is_named():
     docs = _doc("Run:\n\n```bash\nagentcore-client --local login alice --flo srp\n```\n")
@@ -275,34 +262,6 @@ def test_a_broken_link_or_anchor_is_named():
     ]
 
 
-@pytest.mark.parametrize(
-    ("title", "anchor"),
-    [
-        ("The pipeline (opt-in: `-c pipeline=true`)", "the-pipeline-opt-in--c-pipelinetrue"),
-        ("IAM mode offline (`make local AUTHORIZER=iam`)", "iam-mode-offline-make-local-authorizeriam"),
-        ("Callers in JWT and IAM mode (trust model)", "callers-in-jwt-and-iam-mode-trust-model"),
-    ],
-)
-def test_anchors_are_githubs(title, anchor):
-    assert doc_checks.headings(Doc("d.md", f"## {title}\n"))[0].anchor == anchor
-
-
-def test_problems_are_sorted_by_doc_and_line():
-    problems = [
-        doc_checks.Problem("b.md:2", "x", "y"),
-        doc_checks.Problem("a.md:10", "x", "y"),
-        doc_checks.Problem("a.md:9", "x", "y"),
-    ]
-
-    assert doc_checks._sorted(problems) == ["a.md:9: x: y", "a.md:10: x: y", "b.md:2: x: y"]
-
-
-def test_facts_can_be_varied_for_a_check():
-    facts = dataclasses.replace(_facts(), files={"agent/app.py"})
-
-    assert facts.exists("agent") and facts.exists("agent/app.py") and not facts.exists("agent/ap")
-
-
 # --- documented defaults ---------------------------------------------------------------------------------------
 SETTINGS_SOURCE = """
 class Settings:
@@ -416,18 +375,6 @@ def test_a_configuration_row_that_agrees_passes():
 
 
 # --- --help --------------------------------------------------------------------------------------------------
-def test_help_driver_prints_each_subcommands_help_as_python_would():
-    helps = repo_facts.crawl_helps(REPO, {("scripts/locks.py",)})
-
-    assert sorted(helps) == [
-        ("scripts/locks.py",),
-        ("scripts/locks.py", "check"),
-        ("scripts/locks.py", "compile"),
-        ("scripts/locks.py", "pin"),
-    ]
-    assert helps[("scripts/locks.py", "compile")].startswith("usage: locks.py compile [-h] --uv UV [--upgrade]\n")
-
-
 def test_a_cli_that_cannot_print_its_help_is_marked_with_its_exit_code():
     helps = repo_facts.crawl_helps(REPO, {("-m", "no_such_cli")})
 

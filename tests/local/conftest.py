@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
-import jwt
-import moto.cognitoidp
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
@@ -19,27 +15,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from local.aws_emulator import Emulator, start_emulator
+from local.aws_emulator import Emulator
 from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.identity_pool import LOCAL_CREDENTIALS, LocalIdentity, create_identity
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
+from tests.local.moto_tokens import resign
+from tests.local.runtime_values import ENDPOINT, KEY_PAIR, REGION, RUNTIME_ARN
 
-REGION = "us-east-1"
-RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_dev-Ab12Cd34Ef"
-ENDPOINT = "live"
 PASSWORD = "Corr3ct-Horse-Battery!"
-KEY_PAIR = LocalKeyPair(
-    access_key_id="AKIALOCALTESTKEY0001", secret_access_key="local-test-secret-of-forty-characters-00"
-)
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    running = start_emulator()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="session")
@@ -83,22 +68,6 @@ def other_pool_tokens(cognito: Any, emulator: Emulator) -> dict[str, str]:
     """Real tokens from another pool: moto signs them with the same key, but the issuer differs."""
     other = create_identity(endpoint_url=emulator.endpoint_url, region=REGION, pool_name="other-pool")
     return _sign_in(cognito, other.client_id, other.user_pool_id, "mallory")
-
-
-def moto_signing_key() -> Any:
-    """The private key moto signs Cognito tokens with (shipped in moto's package data)."""
-    path = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz"
-    return jwt.PyJWK(json.loads(gzip.decompress(path.read_bytes()))).key
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    return jwt.decode(token, options={"verify_signature": False})
-
-
-def resign(token: str, *, key: Any | None = None, **changes: Any) -> str:
-    """Re-sign a moto token's claims with `changes` (moto's key unless `key` is given)."""
-    claims = {**claims_of(token), **changes}
-    return jwt.encode(claims, key or moto_signing_key(), algorithm="RS256", headers={"kid": "dummy"})
 
 
 @pytest.fixture(scope="session")

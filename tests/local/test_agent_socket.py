@@ -17,13 +17,14 @@ import httpx
 import pytest
 
 from local.agent_process import start_agent_process
-from local.processes import REPO_ROOT, python_module
+from local.processes import python_module
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from local.sigv4_authorizer import LocalKeyPair
 from tests.support.agent_http import headers_for, new_session_id
 from tests.support.agentcore_sdk import agentcore_client
 from tests.support.listeners import child_pids, tcp_listeners, unix_listeners
 from tests.support.local_banner import read_banner
+from tests.support.paths import REPO
 from tests.support.run_agent import RUN_AGENT, start_agent
 
 NOBODY = 65534
@@ -48,8 +49,11 @@ print(json.dumps(results))
 """
 
 
-def _agent_pid(parent: int) -> int:
-    (pid,) = [child for child in child_pids(parent) if b"run_agent" in Path(f"/proc/{child}/cmdline").read_bytes()]
+def _agent_pid(parent: int, socket_path: Path | None = None) -> int:
+    """The agent child of ``parent``; with ``socket_path``, the one listening there (the test process may hold
+    another session-scoped runtime's agent too)."""
+    agents = [child for child in child_pids(parent) if b"run_agent" in Path(f"/proc/{child}/cmdline").read_bytes()]
+    (pid,) = [child for child in agents if socket_path is None or str(socket_path) in unix_listeners(child)]
     return pid
 
 
@@ -82,7 +86,8 @@ def test_local_agent_listens_on_a_private_unix_socket_and_no_tcp_port(tmp_path, 
 def test_another_local_user_cannot_reach_the_agent_of_a_running_local_runtime(tmp_path):
     """Every listener the agent holds is tried by `nobody` with a forged token; the front door is the control."""
     with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path, agent_command=RUN_AGENT)) as runtime:
-        agent = _agent_pid(os.getpid())
+        assert runtime.agent_unix_socket is not None
+        agent = _agent_pid(os.getpid(), runtime.agent_unix_socket)
         listeners = [["tcp", list(address)] for address in tcp_listeners(agent)]
         listeners += [["unix", path] for path in unix_listeners(agent)]
         probe = [str(SYSTEM_PYTHON), "-c", _PROBE, json.dumps(listeners), _forged_invocation()]
@@ -106,7 +111,7 @@ def test_python_m_local_agent_has_no_tcp_port_and_the_front_door_reaches_it(tmp_
         python_module(
             "local", "--authorizer", "iam", "--state-dir", str(tmp_path), "--agent-command", " ".join(RUN_AGENT)
         ),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

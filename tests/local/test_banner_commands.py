@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from local.processes import REPO_ROOT, python_module
+from local.processes import python_module
 from local.reply_script import EXAMPLE_PROMPTS, Reply, reply_for
 from tests.support.local_banner import read_banner
+from tests.support.paths import REPO
 from tests.support.run_agent import RUN_AGENT
 
 FRESH_PATH = "/usr/local/bin:/usr/bin:/bin"  # a new terminal: the virtualenv is not active there
@@ -34,7 +35,7 @@ def start_local(tmp_path: Path) -> Iterator[object]:
     def start(*options: str) -> list[str]:
         process = subprocess.Popen(
             python_module("local", "--state-dir", str(tmp_path / "state"), *options),
-            cwd=REPO_ROOT,
+            cwd=REPO,
             env=_terminal_env(home),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -15,9 +15,10 @@ import pytest
 
 from local.deployed_twin import SESSION_BUCKET, SESSION_PREFIX
 from local.identity_pool import LOCAL_CREDENTIALS
-from local.processes import REPO_ROOT, python_module
+from local.processes import python_module
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from tests.support.local_banner import read_banner
+from tests.support.paths import REPO
 from tests.support.run_agent import RUN_AGENT
 
 
@@ -45,7 +46,7 @@ def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str
     home.mkdir()
     process = subprocess.Popen(
         python_module("local", "--state-dir", str(tmp_path / "state")),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         env=fresh_machine_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -61,7 +62,7 @@ def local_make(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str
 def _client(home: Path, outputs: Path, *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
         python_module("client", "--local", "--outputs-file", str(outputs), *args),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         input=stdin,
         env=fresh_machine_env(home),
         capture_output=True,

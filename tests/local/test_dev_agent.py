@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from local.processes import REPO_ROOT, free_port, listening_addresses, wait_until_healthy
+from local.processes import free_port, listening_addresses, wait_until_healthy
 from local.reply_script import EXAMPLE_PROMPTS
+from tests.support.paths import REPO
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 # The README's `make dev` snippet: two sessions, as its curl lines send them.
@@ -40,7 +41,7 @@ def make_dev(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     process = subprocess.Popen(
         ["make", "--no-print-directory", "dev", f"PORT={port}"],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         env=_fresh_machine_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -94,7 +95,7 @@ def test_make_dev_with_a_model_configured_runs_the_agent_without_the_stand_in(tm
     env = {**_fresh_machine_env(tmp_path), "MODEL_PROVIDER": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     process = subprocess.Popen(
         ["make", "--no-print-directory", "dev", f"PORT={port}"],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

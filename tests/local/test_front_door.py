@@ -14,7 +14,7 @@ import pytest
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.processes import free_port
-from tests.local.conftest import RUNTIME_ARN
+from tests.local.runtime_values import RUNTIME_ARN
 from tests.support.agentcore_sdk import botocore_error
 
 SESSION = f"test-session-{uuid.uuid4().hex}"

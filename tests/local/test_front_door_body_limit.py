@@ -25,11 +25,12 @@ from botocore.credentials import Credentials
 
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
-from local.processes import REPO_ROOT, python_module
+from local.processes import python_module
 from local.request_body import DEFAULT_MAX_PROMPT_CHARS, max_body_bytes
 from local.sigv4_authorizer import SigV4Authorizer
-from tests.local.conftest import ENDPOINT, KEY_PAIR, REGION, RUNTIME_ARN
+from tests.local.runtime_values import ENDPOINT, KEY_PAIR, REGION, RUNTIME_ARN
 from tests.support.local_banner import read_banner
+from tests.support.paths import REPO
 from tests.support.raw_connections import connect, read_until_closed, response_parts
 from tests.support.run_agent import RUN_AGENT, start_agent
 
@@ -217,7 +218,7 @@ def test_python_m_local_memory_stays_flat_under_an_oversized_unauthenticated_pos
         python_module(
             "local", "--authorizer", authorizer, "--state-dir", str(tmp_path), "--agent-command", " ".join(RUN_AGENT)
         ),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

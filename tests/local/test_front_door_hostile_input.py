@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from local.front_door import END_USER_HEADER, SESSION_HEADER
-from tests.local.conftest import ENDPOINT, RUNTIME_ARN, claims_of, moto_signing_key
+from tests.local.moto_tokens import claims_of, moto_signing_key
+from tests.local.runtime_values import ENDPOINT, RUNTIME_ARN
 from tests.support.agentcore_sdk import botocore_error
 
 SESSION = f"hostile-input-{uuid.uuid4().hex}"
@@ -191,6 +192,7 @@ def test_unknown_route_is_aws_shaped_and_names_the_address_forms(front_door, sig
             "POST /runtimes/<URL-encoded runtime ARN>/invocations?qualifier=<endpoint>; "
             "POST /runtimes/<runtime id>/invocations?accountId=<account>&qualifier=<endpoint>; "
             "POST /runtimes/<URL-encoded runtime ARN, or id with accountId>/stopruntimesession?qualifier=<endpoint>; "
+            "GET (WebSocket) /runtimes/<URL-encoded runtime ARN>/ws?qualifier=<endpoint>; "
             "GET /ping"
         )
         code = "unknown_route" if status == 404 else "method_not_allowed"

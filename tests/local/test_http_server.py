@@ -20,9 +20,10 @@ import pytest
 
 from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
-from local.processes import REPO_ROOT, listening_addresses, python_module
-from tests.local.conftest import ENDPOINT, RUNTIME_ARN
+from local.processes import listening_addresses, python_module
+from tests.local.runtime_values import ENDPOINT, RUNTIME_ARN
 from tests.support.local_banner import read_banner
+from tests.support.paths import REPO
 from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed, response_parts
 
 
@@ -103,6 +104,7 @@ def test_front_door_listens_on_the_given_host(jwt_authorizer, upstream):
         everywhere.stop()
 
 
+@pytest.mark.slow  # real `python -m local` or agent processes
 @pytest.mark.parametrize(
     ("host", "front_door_address"),
     [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")],  # nosec B104
@@ -116,7 +118,7 @@ def test_python_m_local_puts_the_front_door_on_host(tmp_path, host, front_door_a
     )
     process = subprocess.Popen(
         python_module("local", "--state-dir", str(tmp_path)),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -133,6 +135,7 @@ def test_python_m_local_puts_the_front_door_on_host(tmp_path, host, front_door_a
         process.communicate(timeout=30)
 
 
+@pytest.mark.slow  # real `python -m local` or agent processes
 def test_python_m_local_sheds_a_flood_with_few_descriptors_quietly(tmp_path):
     def few_descriptors() -> None:  # in the child: 128 descriptors, so the front door takes at most 64 connections
         resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
@@ -141,7 +144,7 @@ def test_python_m_local_sheds_a_flood_with_few_descriptors_quietly(tmp_path):
     with (tmp_path / "stderr.log").open("w") as errors:
         process = subprocess.Popen(
             python_module("local", "--state-dir", str(tmp_path / "state")),
-            cwd=REPO_ROOT,
+            cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -173,7 +176,7 @@ def test_the_agents_guard_module_imports_nothing_else_from_agent():
     probe = "import sys, agent.http_server; print(sorted(m for m in sys.modules if m.split('.')[0] == 'agent'))"
 
     loaded = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
     )
 
     assert loaded.stdout.strip() == "['agent', 'agent.http_server']"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from local.processes import (
     free_port,
     health_answers,
     python_module,
+    running,
     spawn,
     start_server,
     wait_until_healthy,
@@ -60,12 +62,22 @@ def test_a_healthy_server_is_returned_and_stops_cleanly(tmp_path: Path) -> None:
     assert health_answers(server.base_url) is False
 
 
-def test_without_inherit_env_the_child_gets_path_and_the_given_env_only(tmp_path: Path) -> None:
-    server = spawn(SLEEPER, port=free_port(), log_path=tmp_path / "server.log", env={"ONLY": "this"}, inherit_env=False)
-    try:
+@pytest.mark.parametrize("starter", ["spawn", "start_server", "running"])
+def test_without_inherit_env_the_child_gets_path_and_the_given_env_only(tmp_path: Path, starter: str) -> None:
+    """The three starters take the same options (``SpawnOptions``); ``running`` used to drop ``inherit_env``."""
+    port = free_port()
+    command = python_module("local.openai_stub", "--port", str(port))
+    options = {"env": {"ONLY": "this"}, "inherit_env": False, "log_path": tmp_path / "server.log", "port": port}
+    with contextlib.ExitStack() as stack:
+        if starter == "spawn":
+            server = spawn(command, **options)
+            stack.callback(server.stop)
+        elif starter == "start_server":
+            server = start_server(command, **options)
+            stack.callback(server.stop)
+        else:
+            server = stack.enter_context(running(command, **options))
         environ = Path(f"/proc/{server.process.pid}/environ").read_bytes().split(b"\0")
-    finally:
-        server.stop()
 
     assert sorted(entry.split(b"=", 1)[0] for entry in environ if entry) == [b"ONLY", b"PATH", b"PYTHONUNBUFFERED"]
 

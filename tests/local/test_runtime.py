@@ -15,9 +15,10 @@ import httpx
 import pytest
 
 from local.__main__ import client_command
-from local.processes import REPO_ROOT, python_module
+from local.processes import python_module
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from tests.support.local_banner import read_banner
+from tests.support.paths import REPO
 from tests.support.run_agent import RUN_AGENT
 
 
@@ -98,11 +99,12 @@ def test_agent_that_fails_to_start_is_reported_and_nothing_keeps_running(tmp_pat
     assert not (tmp_path / "outputs.json").exists()
 
 
+@pytest.mark.slow  # `python -m local`: moto, the stand-ins and an agent process
 def test_python_m_local_prints_usage_and_stops_cleanly_on_sigint(tmp_path):
     command = " ".join(RUN_AGENT)
     process = subprocess.Popen(
         python_module("local", "--state-dir", str(tmp_path), "--agent-command", command),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -153,11 +155,12 @@ def test_jwt_outputs_file_is_0600_and_holds_no_keys(tmp_path):
         }
 
 
+@pytest.mark.slow  # `python -m local`: moto, the stand-ins and an agent process
 def test_python_m_local_with_authorizer_iam_prints_the_sigv4_usage(tmp_path):
     command = " ".join(RUN_AGENT)
     process = subprocess.Popen(
         python_module("local", "--authorizer", "iam", "--state-dir", str(tmp_path), "--agent-command", command),
-        cwd=REPO_ROOT,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -26,9 +26,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from local.front_door import SESSION_HEADER
-from local.processes import REPO_ROOT
-from tests.local.conftest import ENDPOINT, REGION, RUNTIME_ARN
+from tests.local.runtime_values import ENDPOINT, REGION, RUNTIME_ARN
 from tests.support.agentcore_sdk import botocore_error
+from tests.support.paths import REPO
 
 RUNTIME_ID = RUNTIME_ARN.rsplit("/", 1)[1]
 ACCOUNT = RUNTIME_ARN.split(":")[4]
@@ -80,7 +80,7 @@ def test_path_signed_as_sent_verifies_for_a_runtime_id(sigv4_front_door, key_pai
 
 def _documented_curl_line() -> str:
     """The `curl --aws-sigv4` command of docs/client.md, continuation lines joined."""
-    text = (REPO_ROOT / "docs" / "client.md").read_text()
+    text = (REPO / "docs" / "client.md").read_text()
     match = re.search(r"```bash\n(curl --aws-sigv4 .*?)\n```", text, re.DOTALL)
     assert match, "docs/client.md has no curl --aws-sigv4 example"
     return match.group(1).replace("\\\n", " ")

@@ -25,7 +25,7 @@ from botocore.credentials import Credentials
 from local.front_door import END_USER_HEADER, SESSION_HEADER, FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
-from tests.local.conftest import RUNTIME_ARN
+from tests.local.runtime_values import RUNTIME_ARN
 from tests.support.agentcore_sdk import agentcore_client, botocore_error, refusal
 
 MISMATCH = (

@@ -4,18 +4,20 @@ Anthropic's form, Transaction Search) are printed; against CloudFormation in mot
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from scripts.deploy_notice import foundation_model, notice
+from scripts.deploy_notice import README_SECTION, foundation_model, notice
 from scripts.stage_stacks import NEVER_CREATED, DeployedStack
-from tests.scripts.conftest import REPO, recipe_steps, run_module
+from tests.scripts.script_runs import recipe_steps, run_module
+from tests.support.paths import REPO
 
 DEFAULT_MODEL = "anthropic.claude-sonnet-4-6"
 
 
-def test_notice_is_printed_when_the_stage_was_never_deployed(aws, emulator):
-    result = run_module("deploy_notice", ["--stage", "dev"], emulator)
+def test_notice_is_printed_when_the_stage_was_never_deployed(aws, own_emulator):
+    result = run_module("deploy_notice", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == notice("dev", DEFAULT_MODEL) + "\n"
     assert result.stdout.startswith(
@@ -23,7 +25,7 @@ def test_notice_is_printed_when_the_stage_was_never_deployed(aws, emulator):
     )
 
 
-def test_notice_is_silent_once_the_stage_exists(aws, emulator):
+def test_notice_is_silent_once_the_stage_exists(aws, own_emulator):
     body = {
         "Resources": {
             "P": {
@@ -33,7 +35,7 @@ def test_notice_is_silent_once_the_stage_exists(aws, emulator):
         }
     }
     aws["cloudformation"].create_stack(StackName="AgentCoreSession-dev-Runtime", TemplateBody=json.dumps(body))
-    result = run_module("deploy_notice", ["--stage", "dev"], emulator)
+    result = run_module("deploy_notice", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
@@ -85,16 +87,19 @@ def test_model_comes_from_the_stage_config():
     assert foundation_model("prod") == DEFAULT_MODEL
 
 
-def test_every_notice_command_is_in_the_readme_deploy_section():
-    """One set of steps: what `make deploy` prints is what the README tells a new account to run."""
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("### First deploy on a fresh account") :]
-    section = section[: section.index("\n## ")]
+def test_every_notice_command_is_in_the_docs():
+    """One set of steps: each command `make deploy` prints is one README.md or docs/ tells a new account to run."""
+    docs = "\n".join(path.read_text() for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))])
     commands = [line.strip() for line in notice("dev", DEFAULT_MODEL).splitlines() if line.startswith("  ")]
-    assert len(commands) == 10
-    assert [c for c in commands if c not in section] == []
+    assert commands
+    assert [c for c in commands if c not in docs] == []
 
 
 def test_make_deploy_prints_the_notice_before_cdk_deploy():
     recipe, steps = recipe_steps("deploy", "deploy_notice", r"\bcdk .* deploy --all ")
     assert len(steps) == 2 and "deploy_notice" in recipe[steps[0]], recipe
+
+
+def test_the_readme_section_the_notice_points_to_exists():
+    title = README_SECTION.split('"')[1]
+    assert re.search(rf"^#+ {re.escape(title)}$", (REPO / "README.md").read_text(), flags=re.M), README_SECTION

@@ -8,7 +8,7 @@ from typing import Any
 
 from scripts import empty_session_store as script
 from scripts.stage_stacks import runtime_stack_name
-from tests.scripts.conftest import recipe_steps, run_module
+from tests.scripts.script_runs import recipe_steps, run_module
 
 STACK = "AgentCoreSession-dev-Runtime"
 
@@ -40,10 +40,10 @@ def test_runtime_stack_name_is_the_stage_runtime_stack(stages):
     )
 
 
-def test_dev_bucket_is_emptied_before_destroy(aws, emulator, runtime_templates):
+def test_dev_bucket_is_emptied_before_destroy(aws, own_emulator, runtime_templates):
     bucket = deploy_store(aws, runtime_templates["dev"])
     put_conversation(aws["s3"], bucket, 3)
-    result = run_module("empty_session_store", ["--stage", "dev"], emulator)
+    result = run_module("empty_session_store", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
         f"emptied bucket {bucket}: deleted 3 object versions and delete markers\n",
@@ -52,19 +52,19 @@ def test_dev_bucket_is_emptied_before_destroy(aws, emulator, runtime_templates):
     assert versions(aws["s3"], bucket) == []
 
 
-def test_versioned_bucket_loses_every_version_and_delete_marker(aws, emulator, runtime_templates):
+def test_versioned_bucket_loses_every_version_and_delete_marker(aws, own_emulator, runtime_templates):
     bucket = deploy_store(aws, runtime_templates["dev"])
     aws["s3"].put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     put_conversation(aws["s3"], bucket, 2)
     put_conversation(aws["s3"], bucket, 1)  # a second version of session_0
     aws["s3"].delete_object(Bucket=bucket, Key="sessions/actors/a/session_1/session.json")  # a delete marker
     assert len(versions(aws["s3"], bucket)) == 4
-    result = run_module("empty_session_store", ["--stage", "dev"], emulator)
+    result = run_module("empty_session_store", ["--stage", "dev"], own_emulator)
     assert result.stdout == f"emptied bucket {bucket}: deleted 4 object versions and delete markers\n", result.stderr
     assert versions(aws["s3"], bucket) == []
 
 
-def test_retained_prod_bucket_is_never_touched(aws, emulator, runtime_templates):
+def test_retained_prod_bucket_is_never_touched(aws, own_emulator, runtime_templates):
     assert (
         runtime_templates["prod"]["Resources"][
             next(k for k in runtime_templates["prod"]["Resources"] if k.startswith("SessionStoreBucket"))
@@ -73,7 +73,7 @@ def test_retained_prod_bucket_is_never_touched(aws, emulator, runtime_templates)
     )
     bucket = deploy_store(aws, runtime_templates["prod"], stack_name="AgentCoreSession-prod-Runtime")
     put_conversation(aws["s3"], bucket, 2)
-    result = run_module("empty_session_store", ["--stage", "prod"], emulator)
+    result = run_module("empty_session_store", ["--stage", "prod"], own_emulator)
     assert (result.returncode, result.stdout) == (
         0,
         f"bucket {bucket} is retained (DeletionPolicy Retain): not touched\n",
@@ -81,12 +81,12 @@ def test_retained_prod_bucket_is_never_touched(aws, emulator, runtime_templates)
     assert len(versions(aws["s3"], bucket)) == 2
 
 
-def test_missing_stack_means_nothing_to_empty(aws, emulator):
-    result = run_module("empty_session_store", ["--stage", "dev"], emulator)
+def test_missing_stack_means_nothing_to_empty(aws, own_emulator):
+    result = run_module("empty_session_store", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stdout) == (0, f"stack {STACK} does not exist: nothing to empty\n")
 
 
-def test_memory_store_stack_has_nothing_to_empty(aws, emulator):
+def test_memory_store_stack_has_nothing_to_empty(aws, own_emulator):
     body = {
         "Resources": {
             "MemoryIdParameter": {
@@ -97,14 +97,14 @@ def test_memory_store_stack_has_nothing_to_empty(aws, emulator):
         "Outputs": {"MemoryId": {"Value": "mem-1"}},
     }
     aws["cloudformation"].create_stack(StackName=STACK, TemplateBody=json.dumps(body))
-    result = run_module("empty_session_store", ["--stage", "dev"], emulator)
+    result = run_module("empty_session_store", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stdout) == (
         0,
         f"stack {STACK} has no SessionBucketName output (no S3 session store): nothing to empty\n",
     )
 
 
-def test_a_bucket_outside_the_stack_is_refused(aws, emulator, runtime_templates):
+def test_a_bucket_outside_the_stack_is_refused(aws, own_emulator, runtime_templates):
     """The output names another bucket: emptying it could destroy someone else's data."""
     aws["s3"].create_bucket(Bucket="someone-elses-bucket")
     put_conversation(aws["s3"], "someone-elses-bucket", 1)
@@ -112,7 +112,7 @@ def test_a_bucket_outside_the_stack_is_refused(aws, emulator, runtime_templates)
     ((logical_id, bucket),) = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]
     body = {"Resources": {logical_id: bucket}, "Outputs": {"SessionBucketName": {"Value": "someone-elses-bucket"}}}
     aws["cloudformation"].create_stack(StackName=STACK, TemplateBody=json.dumps(body))
-    result = run_module("empty_session_store", ["--stage", "dev"], emulator)
+    result = run_module("empty_session_store", ["--stage", "dev"], own_emulator)
     assert result.returncode == 1
     assert result.stderr == (
         "emptying the session store failed: bucket someone-elses-bucket is not a resource of stack "

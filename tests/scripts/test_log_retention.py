@@ -10,16 +10,17 @@ import boto3
 import pytest
 
 from scripts.log_retention import retention_days
-from tests.scripts.conftest import CREDENTIALS, REGION, recipe_steps, run_module
+from tests.scripts.script_runs import recipe_steps, run_module
+from tests.support.aws_env import CREDENTIALS, REGION
 
 RUNTIME_ID = "agentcore_session_dev-AbCdEfGhIj"
 PREFIX = "/aws/bedrock-agentcore/runtimes/"
 
 
 @pytest.fixture
-def logs(emulator, aws) -> Any:
-    """A CloudWatch Logs client on the emulator (the `aws` fixture resets moto afterwards)."""
-    return boto3.client("logs", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+def logs(own_emulator, aws) -> Any:
+    """A CloudWatch Logs client on the own_emulator (the `aws` fixture resets moto afterwards)."""
+    return boto3.client("logs", endpoint_url=own_emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
 
 
 def deploy_runtime_stack(aws: dict[str, Any]) -> None:
@@ -41,13 +42,13 @@ def retention(logs: Any) -> dict[str, int | None]:
     return {g["logGroupName"]: g.get("retentionInDays") for g in groups}
 
 
-def test_every_log_group_of_the_stage_runtime_gets_the_stage_retention(aws, emulator, logs):
+def test_every_log_group_of_the_stage_runtime_gets_the_stage_retention(aws, own_emulator, logs):
     deploy_runtime_stack(aws)
     ours = [f"{PREFIX}{RUNTIME_ID}-DEFAULT", f"{PREFIX}{RUNTIME_ID}-live"]
     other = f"{PREFIX}agentcore_session_dev2-KlMnOpQrSt-live"  # another stage's runtime: untouched
     for name in (*ours, other):
         logs.create_log_group(logGroupName=name)
-    result = run_module("log_retention", ["--stage", "dev"], emulator)
+    result = run_module("log_retention", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "".join(f"retention 30 days: {name}\n" for name in ours)
     assert retention(logs) == {ours[0]: 30, ours[1]: 30, other: None}
@@ -57,15 +58,15 @@ def test_prod_keeps_its_logs_a_year():
     assert (retention_days("dev"), retention_days("prod")) == (30, 365)
 
 
-def test_before_first_use_it_says_there_is_nothing_yet(aws, emulator, logs):
+def test_before_first_use_it_says_there_is_nothing_yet(aws, own_emulator, logs):
     deploy_runtime_stack(aws)
-    result = run_module("log_retention", ["--stage", "dev"], emulator)
+    result = run_module("log_retention", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stderr, retention(logs)) == (0, "", {})
     assert "no runtime log groups yet" in result.stdout
 
 
-def test_a_stage_never_deployed_is_an_error(aws, emulator):
-    result = run_module("log_retention", ["--stage", "dev"], emulator)
+def test_a_stage_never_deployed_is_an_error(aws, own_emulator):
+    result = run_module("log_retention", ["--stage", "dev"], own_emulator)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
         "log retention not set: stack AgentCoreSession-dev-Runtime has no RuntimeId output; deploy the stage first\n"

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import boto3
 import httpx
@@ -16,33 +15,33 @@ import pytest
 
 from client.targets import load_outputs_file, target_from_outputs
 from scripts import pipeline_smoke as smoke
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPT = [sys.executable, "-m", "scripts.pipeline_smoke"]  # as the smoke step runs it, from the repository root
 REGION = "us-east-1"
 RUNTIME_MODEL = "bedrock-agentcore-control::agent_runtime"
 
 
 @pytest.fixture
-def control(emulator):
+def control(own_emulator):
     return boto3.client(
         "bedrock-agentcore-control",
-        endpoint_url=emulator.endpoint_url,
+        endpoint_url=own_emulator.endpoint_url,
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
 
 
-def _transition(emulator, times: int | None) -> None:
+def _transition(own_emulator, times: int | None) -> None:
     """Make moto keep a new runtime CREATING for `times` reads (None: back to immediate)."""
     if times is None:
         response = httpx.post(
-            f"{emulator.endpoint_url}/moto-api/state-manager/unset-transition", json={"model_name": RUNTIME_MODEL}
+            f"{own_emulator.endpoint_url}/moto-api/state-manager/unset-transition", json={"model_name": RUNTIME_MODEL}
         )
     else:
         response = httpx.post(
-            f"{emulator.endpoint_url}/moto-api/state-manager/set-transition",
+            f"{own_emulator.endpoint_url}/moto-api/state-manager/set-transition",
             json={"model_name": RUNTIME_MODEL, "transition": {"progression": "manual", "times": times}},
         )
     assert response.status_code == 201, response.text
@@ -63,10 +62,10 @@ def _create_runtime(control, name: str) -> str:
 
 
 @pytest.fixture
-def runtime(control, emulator):
+def runtime(control, own_emulator):
     """A runtime with a `live` endpoint; yields its id."""
     yield _create_runtime(control, "agentcore_session_dev")
-    _transition(emulator, None)
+    _transition(own_emulator, None)
 
 
 def _outputs_env(runtime_id: str) -> dict[str, str]:
@@ -81,22 +80,22 @@ def _outputs_env(runtime_id: str) -> dict[str, str]:
     }
 
 
-def _run_script(args: list[str], emulator, runtime_id: str, **outputs: str) -> subprocess.CompletedProcess[str]:
+def _run_script(args: list[str], own_emulator, runtime_id: str, **outputs: str) -> subprocess.CompletedProcess[str]:
     """Run the script as the smoke step does, with the stage's outputs (``outputs`` replacing some) and moto's
     endpoint and test credentials."""
     env = {
         **os.environ,
         **_outputs_env(runtime_id),
         **outputs,
-        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_ENDPOINT_URL": own_emulator.endpoint_url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
     return subprocess.run([*SCRIPT, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
-def test_wait_returns_once_runtime_and_endpoint_are_ready(control, runtime, emulator):
-    _transition(emulator, 3)
+def test_wait_returns_once_runtime_and_endpoint_are_ready(control, runtime, own_emulator):
+    _transition(own_emulator, 3)
     runtime_id = _create_runtime(control, "agentcore_session_slow")
     sleeps: list[float] = []
     statuses = smoke.wait_until_ready(
@@ -112,8 +111,8 @@ def test_wait_returns_once_runtime_and_endpoint_are_ready(control, runtime, emul
     assert sleeps == [5, 5]  # two polls saw CREATING, the third READY
 
 
-def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
-    _transition(emulator, 1000)
+def test_wait_fails_with_statuses_when_the_deadline_passes(control, own_emulator):
+    _transition(own_emulator, 1000)
     runtime_id = _create_runtime(control, "agentcore_session_stuck")
     now = iter([0.0, 10.0, 20.0, 30.0])
     try:
@@ -128,20 +127,20 @@ def test_wait_fails_with_statuses_when_the_deadline_passes(control, emulator):
                 clock=lambda: next(now),
             )
     finally:
-        _transition(emulator, None)
+        _transition(own_emulator, None)
     assert str(error.value) == (
         f"runtime {runtime_id} endpoint live not READY after 15 s: {{'runtime': 'CREATING', 'endpoint': 'READY'}}"
     )
 
 
-def test_ready_command_exits_zero_against_a_ready_runtime(runtime, emulator):
-    result = _run_script(["ready", "--stage", "dev", "--interval", "0.1"], emulator, runtime)
+def test_ready_command_exits_zero_against_a_ready_runtime(runtime, own_emulator):
+    result = _run_script(["ready", "--stage", "dev", "--interval", "0.1"], own_emulator, runtime)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"runtime {runtime} endpoint live is ready: {{'runtime': 'READY', 'endpoint': 'READY'}}\n"
 
 
-def test_ready_command_fails_on_an_unknown_endpoint(runtime, emulator):
-    result = _run_script(["ready", "--stage", "dev"], emulator, runtime, OUT_EndpointName="missing")
+def test_ready_command_fails_on_an_unknown_endpoint(runtime, own_emulator):
+    result = _run_script(["ready", "--stage", "dev"], own_emulator, runtime, OUT_EndpointName="missing")
     assert result.returncode == 1
     assert result.stderr.startswith(
         f"smoke check failed: cannot read runtime {runtime} endpoint missing: "
@@ -213,16 +212,16 @@ WATCHED = {"Name": "agentcore_session_dev::live", "Operation": "InvokeAgentRunti
 
 
 @pytest.fixture
-def cloudwatch(emulator):
+def cloudwatch(own_emulator):
     client = boto3.client(
         "cloudwatch",
-        endpoint_url=emulator.endpoint_url,
+        endpoint_url=own_emulator.endpoint_url,
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
     yield client
-    httpx.post(f"{emulator.endpoint_url}/moto-api/reset")
+    httpx.post(f"{own_emulator.endpoint_url}/moto-api/reset")
 
 
 def _report(cloudwatch, dimensions: dict[str, str], metric_name: str = "Latency") -> None:
@@ -325,15 +324,15 @@ def _metric_args(timeout: str) -> list[str]:
     ]
 
 
-def test_metric_command_exits_zero_when_the_metric_exists(cloudwatch, emulator):
+def test_metric_command_exits_zero_when_the_metric_exists(cloudwatch, own_emulator):
     _report(cloudwatch, WATCHED)
-    result = _run_script(_metric_args("0"), emulator, "rt-123")
+    result = _run_script(_metric_args("0"), own_emulator, "rt-123")
     assert (result.returncode, result.stdout) == (0, f"metric {NAMESPACE} Latency {WATCHED} exists\n"), result.stderr
 
 
-def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, emulator):
+def test_metric_command_fails_the_stage_when_the_metric_is_missing(cloudwatch, own_emulator):
     _report(cloudwatch, WATCHED, metric_name="Invocations")
-    result = _run_script(_metric_args("0"), emulator, "rt-123")
+    result = _run_script(_metric_args("0"), own_emulator, "rt-123")
     assert result.returncode == 1
     assert result.stderr.endswith(
         f"smoke check failed: no {NAMESPACE} Latency metric with dimensions {WATCHED} after 0 s "
@@ -359,10 +358,10 @@ def test_metric_dimension_argument_must_be_name_equals_value(capsys):
 ALARM = "AgentCoreSession-dev-Monitoring-Latency"
 
 
-def _client(emulator, name: str):
+def _client(own_emulator, name: str):
     return boto3.client(
         name,
-        endpoint_url=emulator.endpoint_url,
+        endpoint_url=own_emulator.endpoint_url,
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
@@ -370,9 +369,9 @@ def _client(emulator, name: str):
 
 
 @pytest.fixture
-def alarm_topic(cloudwatch, emulator) -> tuple[str, str]:
+def alarm_topic(cloudwatch, own_emulator) -> tuple[str, str]:
     """The stage's alarm topic with a queue subscribed (what the topic delivers lands there); (topic, queue URL)."""
-    sns, sqs = _client(emulator, "sns"), _client(emulator, "sqs")
+    sns, sqs = _client(own_emulator, "sns"), _client(own_emulator, "sqs")
     topic = sns.create_topic(Name="alarms")["TopicArn"]
     queue = sqs.create_queue(QueueName="alarm-mail")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -402,24 +401,24 @@ def _alarm_args(timeout: str = "0") -> list[str]:
     return ["alarm", "--stage", "dev", "--alarm-name", ALARM, "--timeout", timeout, "--interval", "0"]
 
 
-def _delivered(emulator, queue: str) -> list[str]:
-    messages = _client(emulator, "sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
+def _delivered(own_emulator, queue: str) -> list[str]:
+    messages = _client(own_emulator, "sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
     return [json.loads(m["Body"])["NewStateValue"] for m in messages.get("Messages", [])]
 
 
-def test_alarm_command_proves_the_notification_and_sets_the_alarm_back(cloudwatch, emulator, alarm_topic):
+def test_alarm_command_proves_the_notification_and_sets_the_alarm_back(cloudwatch, own_emulator, alarm_topic):
     topic, queue = alarm_topic
     _put_alarm(cloudwatch, topic)
-    result = _run_script(_alarm_args(), emulator, "rt-123")
+    result = _run_script(_alarm_args(), own_emulator, "rt-123")
     assert (result.returncode, result.stdout) == (
         0,
         f"alarm {ALARM} notified: Successfully executed action {topic}\n",
     ), result.stderr
     assert cloudwatch.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["StateValue"] == "OK"
-    assert sorted(_delivered(emulator, queue)) == ["ALARM", "OK"]
+    assert sorted(_delivered(own_emulator, queue)) == ["ALARM", "OK"]
 
 
-def test_alarm_history_is_served_in_botocores_shapes(cloudwatch, emulator, alarm_topic):
+def test_alarm_history_is_served_in_botocores_shapes(cloudwatch, own_emulator, alarm_topic):
     """DescribeAlarmHistory (DescribeAlarmHistoryOutput of AlarmHistoryItem) over HTTP: filters and order."""
     topic, _ = alarm_topic
     _put_alarm(cloudwatch, topic)
@@ -438,46 +437,46 @@ def test_alarm_history_is_served_in_botocores_shapes(cloudwatch, emulator, alarm
     assert "NextToken" in states
 
 
-def test_alarm_command_fails_when_the_action_never_executes(cloudwatch, emulator, alarm_topic):
+def test_alarm_command_fails_when_the_action_never_executes(cloudwatch, own_emulator, alarm_topic):
     """Actions disabled: the state changes, nothing is sent; the step fails and leaves the alarm OK."""
     topic, queue = alarm_topic
     _put_alarm(cloudwatch, topic, actions_enabled=False)
-    result = _run_script(_alarm_args(), emulator, "rt-123")
+    result = _run_script(_alarm_args(), own_emulator, "rt-123")
     assert result.returncode == 1
     assert result.stderr.endswith(
         f"smoke check failed: alarm {ALARM}: no action executed 0 s after it was set to ALARM "
         "(actions disabled, or the alarm was in ALARM already?)\n"
     )
     assert cloudwatch.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["StateValue"] == "OK"
-    assert _delivered(emulator, queue) == []
+    assert _delivered(own_emulator, queue) == []
 
 
-def test_alarm_command_fails_when_the_topic_cannot_be_published_to(cloudwatch, emulator, alarm_topic):
+def test_alarm_command_fails_when_the_topic_cannot_be_published_to(cloudwatch, own_emulator, alarm_topic):
     topic, _ = alarm_topic
     _put_alarm(cloudwatch, topic)
-    _client(emulator, "sns").delete_topic(TopicArn=topic)
-    result = _run_script(_alarm_args("30"), emulator, "rt-123")
+    _client(own_emulator, "sns").delete_topic(TopicArn=topic)
+    result = _run_script(_alarm_args("30"), own_emulator, "rt-123")
     assert result.returncode == 1
     assert result.stderr.endswith(f"smoke check failed: alarm {ALARM}: Failed to execute action {topic}\n")
     assert "Traceback" not in result.stderr
 
 
-def test_alarm_command_counts_only_actions_after_its_own_state_change(cloudwatch, emulator, alarm_topic):
+def test_alarm_command_counts_only_actions_after_its_own_state_change(cloudwatch, own_emulator, alarm_topic):
     """An earlier notification does not count: with actions disabled now, the old one is ignored."""
     topic, _ = alarm_topic
     _put_alarm(cloudwatch, topic)
     cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="earlier")
     cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="earlier")
     cloudwatch.disable_alarm_actions(AlarmNames=[ALARM])
-    result = _run_script(_alarm_args(), emulator, "rt-123")
+    result = _run_script(_alarm_args(), own_emulator, "rt-123")
     assert result.returncode == 1, result.stdout
 
 
-def test_alarm_command_succeeds_after_earlier_notifications(cloudwatch, emulator, alarm_topic):
+def test_alarm_command_succeeds_after_earlier_notifications(cloudwatch, own_emulator, alarm_topic):
     """The baseline is the newest earlier action; the step's own, right after it, still counts."""
     topic, _ = alarm_topic
     _put_alarm(cloudwatch, topic)
     cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="earlier")
     cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="earlier")
-    result = _run_script(_alarm_args(), emulator, "rt-123")
+    result = _run_script(_alarm_args(), own_emulator, "rt-123")
     assert result.returncode == 0, result.stderr

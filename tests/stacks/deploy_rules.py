@@ -20,7 +20,7 @@ from typing import Any
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
 from stacks.config import PLATFORM_VERSIONS
-from stacks.constructs.iam_wildcards import RequiredWildcard, as_list, explained, render
+from stacks.iam_wildcards import RequiredWildcard, as_list, explained, render
 from stacks.pipeline.pipeline_findings import PIPELINE_WILDCARDS
 from stacks.runtime.conversation_store import S3ConversationStore
 from stacks.runtime.execution_role import EXECUTION_ROLE_WILDCARDS

@@ -8,7 +8,7 @@ import pytest
 
 from stacks.config import AZ_ID_PATTERN, PRINCIPAL_ARN_PATTERN, load_stage_config, setting_overrides
 from stacks.validation import ConfigError
-from tests.stacks.conftest import cdk_json_context
+from tests.support.cdk_app import cdk_json_context
 
 ROOT = cdk_json_context()["agentcore-session"]
 

@@ -18,7 +18,8 @@ import pytest
 
 from stacks.runtime.runtime_stack import AGENT_DIR
 from tests.stacks import deploy_rules as rules
-from tests.stacks.conftest import ACCOUNT, CONFIGURATIONS, IAM_INVOKER, REGION, REPO, build_pipeline, build_stage
+from tests.support.cdk_app import ACCOUNT, CONFIGURATIONS, IAM_INVOKER, REGION, build_pipeline, build_stage
+from tests.support.paths import REPO
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.stacks.conftest import CONFIGURATIONS
 from tests.stacks.deploy_rules import (
     REQUIRED_WILDCARDS,
     SynthesizedStack,
     policy_statements,
     unexplained_wildcards,
 )
+from tests.support.cdk_app import CONFIGURATIONS
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.stacks import deploy_rules as rules
-from tests.stacks.conftest import CONFIGURATIONS
+from tests.support.cdk_app import CONFIGURATIONS
 
 STATEFUL_TYPES = (
     "AWS::S3::Bucket",

@@ -11,7 +11,8 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from stacks.nag_report import UnacknowledgedFindings, findings, raise_on_findings
-from tests.stacks.conftest import CONFIGURATIONS, REPO, run_cdk
+from tests.support.cdk_app import CONFIGURATIONS, run_cdk
+from tests.support.paths import REPO
 
 # Where each acknowledged rule may sit: the one construct it concerns (regex on the construct path).
 WEB_DEPLOYMENT_HANDLER = r".*/WebContent/Custom::CDKBucketDeployment[0-9A-F]+256MiB"
@@ -87,6 +88,7 @@ def test_nag_gate_fails_in_process_synth_on_a_new_wildcard(build):
     assert NEW_WILDCARD in str(error.value)
 
 
+@pytest.mark.slow  # the CDK CLI (Node.js) runs the app in a child process
 def test_nag_gate_fails_cli_synth_on_a_new_wildcard(tmp_path):
     """Under the CDK CLI the plugin failure does not raise in Python; app.py's gate must catch it."""
     wrapper = tmp_path / "wildcard_app.py"

@@ -21,8 +21,8 @@ from stacks.output_keys import (
     published_outputs,
     stack_name,
 )
-from tests.stacks.conftest import CONFIGURATIONS
 from tests.stacks.deploy_rules import SynthesizedStack, mutable
+from tests.support.cdk_app import CONFIGURATIONS
 
 # The values `make local` cannot have: no image is pushed, no role is assumed.
 NOT_LOCAL = {EXECUTION_ROLE_ARN, IMAGE_URI}

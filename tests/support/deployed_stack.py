@@ -138,7 +138,7 @@ class Resolver:
 
 def synthesize_runtime_stack(out_dir: Path, *, stage: str = "dev") -> DeployedRuntimeStack:
     """Synthesize ``stage`` the way tests/stacks does and return its Runtime stack's template."""
-    from tests.stacks.conftest import ACCOUNT, REGION, build_stage  # the one way the suite builds the app
+    from tests.support.cdk_app import ACCOUNT, REGION, build_stage  # the one way the suite builds the app
 
     _, stage_construct = build_stage(out_dir, stage=stage)
     return DeployedRuntimeStack(

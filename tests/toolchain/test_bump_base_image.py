@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scripts import bump_base_image
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 TAG = "public.ecr.aws/docker/library/python:3.11-slim-bookworm"
 OLD = "sha256:" + "a" * 64
 NEW = "sha256:" + "b" * 64

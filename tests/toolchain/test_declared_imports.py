@@ -20,8 +20,8 @@ import pytest
 from packaging.requirements import Requirement
 
 from scripts import locks
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {"agent", "app", "bench", "client", "local", "scripts", "stacks", "tests"}
 # Source path (folder or file) -> the requirement file that must declare its imports; the longest path wins.
 # scripts/pipeline_smoke.py runs in the pipeline's smoke step, which installs only the client's lock.

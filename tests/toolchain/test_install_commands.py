@@ -6,14 +6,13 @@ A ``pip install -r requirements.txt`` anywhere would resolve transitive versions
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from stacks.pipeline.pipeline_stack import SYNTH_INSTALL_COMMANDS
 from stacks.pipeline.smoke_step import INSTALL_COMMANDS as SMOKE_INSTALL_COMMANDS
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 INSTALL = re.compile(r"\b(?:pip|uv pip) (?:install|sync)\b")
 
 
@@ -61,6 +60,7 @@ def test_image_installs_only_its_lock():
     installs = [line for line in dockerfile.splitlines() if INSTALL.search(line)]
 
     assert len(installs) == 1 and unlocked_installs(installs[0].rstrip("\\ ")) == []
+    assert "--only-binary=:all:" in installs[0]  # wheels only: the image has no compiler
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from scripts import locks
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 INPUT_FILES = ("requirements.txt", "requirements-dev.txt", "agent/requirements.txt", "client/requirements.txt",
                "local/requirements.txt", "bench/requirements.txt")  # fmt: skip
 REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[a-z0-9,_-]+\])?==(?P<version>\d[\w.]*)$")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import subprocess
 
-from local.processes import REPO_ROOT
+from tests.support.paths import REPO
 
 
 def _make(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["make", "--no-print-directory", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
+        ["make", "--no-print-directory", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
     )
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO
+
 EVALUATOR = REPO / "tests" / "support" / "iam"
 EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 INTEGRITY = re.compile(r"^sha512-[A-Za-z0-9+/]{86}==$")

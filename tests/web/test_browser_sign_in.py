@@ -1,5 +1,6 @@
 """The web chat in a real browser (Debian's chromium through Playwright) against `make local`'s parts: sign in
-through the managed-login stand-in, per-user conversation lists, new chat, sign out.
+through the managed-login stand-in, per-user conversation lists, new chat, sign out, and chat over the runtime's
+WebSocket (remembering, forgetting in a new chat, Stop, another user's conversation refused).
 
 A screenshot of every step is kept under .artifacts/browser/ (gitignored; CI can upload it). Outside CI a
 machine without chromium skips with the reason; in CI (``CI`` set) that is a failure: .ci/run installs it with
@@ -160,3 +161,63 @@ def test_wrong_password_stays_on_the_sign_in_page(page, runtime):
     expect(page.get_by_role("alert")).to_have_text("Incorrect username or password.")
     assert "/login?" in page.url
     _shot(page, "01-wrong-password")
+
+
+def _say(page, prompt: str) -> None:
+    page.get_by_role("textbox", name="Message").fill(prompt)
+    page.get_by_role("button", name="Send").click()
+
+
+def _last_answer(page):
+    return page.locator("#messages li.message.agent p").last
+
+
+def test_chat_remembers_forgets_stops_and_refuses_another_users_conversation(page, runtime):
+    """Issue 19's chat steps over the runtime's WebSocket (front door `/ws` → agent `/ws`), a screenshot each."""
+    from playwright.sync_api import expect
+
+    _open(page, runtime)
+    _sign_in(page, "alice")
+    page.wait_for_selector('body[data-signed-in="true"]')
+    page.get_by_role("button", name="New chat").click()
+    alice_session = page.locator("#session").get_attribute("data-session-id") or ""
+
+    _say(page, "My name is Alice")
+    expect(_last_answer(page)).to_have_text("Nice to meet you, Alice.", timeout=TIMEOUT_MS)
+    _say(page, "Do you remember my name?")
+    expect(_last_answer(page)).to_have_text("Your name is Alice.")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    _shot(page, "01-alice-remembered")
+
+    page.get_by_role("button", name="New chat").click()
+    _say(page, "Do you remember my name?")
+    expect(_last_answer(page)).to_have_text("I don't know your name.")
+    _shot(page, "02-new-chat-forgets")
+
+    # A slow turn: "meet 2 sessions" waits for a second session that never comes (local/reply_script.py), so the
+    # answer would be "Met no one."; Stop cancels it (Strands notices at the model's first chunk after the wait).
+    _say(page, "meet 2 sessions")
+    stop = page.get_by_role("button", name="Stop")
+    expect(stop).to_be_visible()
+    _shot(page, "03-slow-turn-running")
+    stop.click()
+    expect(stop).to_be_hidden(timeout=60_000)
+    expect(_last_answer(page)).to_have_text("Cancelled by user")  # Strands' closing answer, stored
+    _say(page, "How many turns?")
+    # The stopped turn answers at once, but holds its session until the model call it was waiting on returns
+    # (the stand-in's 15 s wait); the next turn waits for it (agent/session_registry.py) and then runs normally.
+    expect(_last_answer(page)).to_have_text("You have sent 3 messages.", timeout=60_000)
+    _shot(page, "04-stopped-and-next-turn-works")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_selector('body[data-signed-in="false"]')
+    _sign_in(page, "bob")
+    page.wait_for_selector('body[data-signed-in="true"]')
+    assert runtime.web is not None
+    page.goto(f"{runtime.web.web_url}/#/c/{alice_session}")
+    page.reload()
+    page.wait_for_selector('body[data-signed-in="true"]')
+    _say(page, "Do you remember my name?")
+    expect(page.get_by_role("alert")).to_contain_text("This conversation belongs to another user.")
+    _shot(page, "05-bob-refused-alices-conversation")
+    assert page.console_errors == []

@@ -15,9 +15,9 @@ from aws_cdk.assertions import Match, Template
 from stacks.config import CONTEXT_ROOT, load_stage_config
 from stacks.nag_report import findings
 from stacks.validation import ConfigError
-from tests.stacks.conftest import cdk_json_context
+from tests.support.cdk_app import cdk_json_context
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 NAMESPACE = "AWS/Bedrock-AgentCore"
 DASHBOARD_METRICS = {"Invocations", "Latency", "SessionCount", "SystemErrors", "UserErrors", "Throttles"}
 
@@ -104,7 +104,7 @@ def test_alarm_uses_runtime_endpoint_metric(
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     logical_id = next(k for k in alarms if k.startswith(f"MonitoringAlarms{alarm}"))
     props = alarms[logical_id]["Properties"]
-    topic = stage.monitoring.get_logical_id(stage.monitoring.monitoring.alarms.topic.node.default_child)
+    topic = stage.monitoring.get_logical_id(stage.monitoring.alarms.topic.node.default_child)
     assert props["Metrics"] == [
         {
             "Id": "m1",
@@ -166,7 +166,7 @@ def test_dashboard_shows_alarm_states(stage, template):
 
 
 def test_topic_is_kms_encrypted_tls_only_and_mails_the_configured_address(stage, template):
-    key = stage.monitoring.get_logical_id(stage.monitoring.monitoring.alarms.topic.master_key.node.default_child)
+    key = stage.monitoring.get_logical_id(stage.monitoring.alarms.topic.master_key.node.default_child)
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}})
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     template.has_resource_properties(
@@ -220,7 +220,7 @@ def test_topic_key_lets_cloudwatch_use_it_only_through_sns(template):
 
 def test_topic_policy_lets_cloudwatch_alarms_of_this_account_publish(stage, template):
     """The topic policy replaces SNS's default policy: without this statement no alarm is ever delivered."""
-    topic = stage.monitoring.get_logical_id(stage.monitoring.monitoring.alarms.topic.node.default_child)
+    topic = stage.monitoring.get_logical_id(stage.monitoring.alarms.topic.node.default_child)
     (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
     allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert allows == [

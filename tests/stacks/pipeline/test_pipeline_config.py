@@ -19,9 +19,9 @@ from stacks.pipeline.pipeline_config import (
     pipeline_requested,
 )
 from stacks.validation import ConfigError
-from tests.stacks.conftest import cdk_json_context
+from tests.support.cdk_app import cdk_json_context
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
 VALID = {"pipeline_repository": "my-org/agentcore-session-stack", "pipeline_connection_arn": CONNECTION_ARN}
 
@@ -124,6 +124,7 @@ def _documented_command() -> str:
     return match.group(1)
 
 
+@pytest.mark.slow  # the CDK CLI (Node.js) runs the app in a child process
 def test_documented_offline_pipeline_synth_works_without_aws(tmp_path):
     command = _documented_command()
     assert "pipeline_connection_arn=arn:aws:codeconnections:" in command

@@ -598,7 +598,7 @@ def _runtime_in(tmp_path, region: str | None, **overrides) -> tuple[dict, Annota
 
     from stacks.config import load_stage_config
     from stacks.stage import AgentCoreSessionStage
-    from tests.stacks.conftest import cdk_json_context
+    from tests.support.cdk_app import cdk_json_context
 
     context = copy.deepcopy(cdk_json_context()["agentcore-session"])
     context["stages"]["dev"] |= overrides

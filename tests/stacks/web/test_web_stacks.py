@@ -13,7 +13,7 @@ from stacks.config import CONTEXT_ROOT, load_stage_config
 from stacks.stage import AgentCoreSessionStage
 from stacks.validation import ConfigError
 from stacks.web.login_domain import check_prefix, domain_prefix
-from tests.stacks.conftest import ACCOUNT, REGION, cdk_json_context
+from tests.support.cdk_app import ACCOUNT, REGION, cdk_json_context
 
 LOGIN_URL = f"https://agentcore-session-dev-{ACCOUNT}.auth.{REGION}.amazoncognito.com"
 
