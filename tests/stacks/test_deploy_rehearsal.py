@@ -563,10 +563,13 @@ def _edit_spec(project: dict[str, Any], edit: Callable[[dict[str, Any]], None]) 
 
 
 def test_codebuild_rule_catches_an_install_before_the_package_lists(stacks_of):
-    """Main's synth step: `apt-get install` on an image whose /var/lib/apt/lists is empty."""
+    """An earlier synth step: `apt-get install` on an image whose /var/lib/apt/lists is empty."""
     stacks = rules.mutable(stacks_of("pipeline"))
     logical_id, project = _synth_project(stacks)
-    _edit_spec(project, lambda spec: spec["phases"]["install"]["commands"].remove("apt-get update -qq"))
+    _edit_spec(
+        project,
+        lambda spec: spec["phases"]["install"]["commands"].append("apt-get install -y -qq debian-archive-keyring"),
+    )
     assert rules.codebuild_problems(stacks, REPO) == [
         f"AgentCoreSession-Pipeline/{logical_id}: `apt-get install -y -qq debian-archive-keyring` runs before any "
         "apt-get update "
@@ -614,7 +617,7 @@ def test_codebuild_rule_catches_a_make_target_the_makefile_lacks(stacks_of):
 
 def test_codebuild_rule_reads_the_scripts_a_build_runs(stacks_of, tmp_path):
     """An install hidden in a repository script counts too (scripts/container_prereqs.sh updates first)."""
-    (tmp_path / "Makefile").write_text("setup:\n\ttrue\ntest:\n\ttrue\n")
+    (tmp_path / "Makefile").write_text("setup:\n\ttrue\ntest-fast:\n\ttrue\n")
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "prepare.sh").write_text("#!/bin/sh\nset -e\napt-get install -y podman\n")
     stacks = rules.mutable(stacks_of("pipeline"))
