@@ -230,7 +230,7 @@ def _as_shown(value: object) -> str | None:
 
 
 def check_stage_config_table(doc: Doc, settings: StageSettings) -> list[str]:
-    """docs/deploy.md's Configuration table: every setting listed, with its default, stage overrides, range and choices."""
+    """docs/deploy.md's Configuration table: every setting listed, with its default, stage overrides, range, choices."""
     rows = _config_rows(doc)
     problems: list[str] = []
     listed: set[str] = set()
