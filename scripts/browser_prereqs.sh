@@ -19,6 +19,18 @@ if [[ -x "${BROWSER}" ]]; then
     exit 0
 fi
 [[ ${EUID} -eq 0 ]] || die "${PACKAGE} is missing and this is not root; run: sudo $0"
+# Ubuntu's chromium package is only a wrapper that installs a snap (not at /usr/bin/chromium, and snapd is absent
+# in containers). GitHub's Ubuntu runners ship Google Chrome at /usr/bin/google-chrome: the test launches that.
+if [[ "$(. /etc/os-release && echo "${ID}")" == "ubuntu" ]]; then
+    for chrome in /usr/bin/google-chrome /usr/bin/google-chrome-stable; do
+        if [[ -x "${chrome}" ]]; then
+            ln -s "${chrome}" "${BROWSER}"
+            log "linked ${BROWSER} to ${chrome}: $(${BROWSER} --version)"
+            exit 0
+        fi
+    done
+    die "no Chromium or Google Chrome on this Ubuntu machine; install Google Chrome's .deb, then rerun $0"
+fi
 log "installing ${PACKAGE}"
 # DPkg::Lock::Timeout makes apt-get wait for the lock another apt-get or dpkg holds (apt.conf(5)).
 DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="${LOCK_WAIT}" update -qq

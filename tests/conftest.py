@@ -22,15 +22,24 @@ from tests.support.paths import REPO
 FOLDER_MARKERS = {"container": "container", "restore": "restore", "deployed": "slow", "bench": "slow"}
 # Fixtures that start an agent server process (uvicorn, 1-3 s each) per test or per module.
 PROCESS_FIXTURES = frozenset({"agent_starter", "shared_agent"})
-# Modules whose tests are real processes by design (binding, `python -m …` entry points, the demo as a user runs
-# it, the whole local runtime per test); their folders' other modules stay in the fast tier.
+# Modules whose tests are real processes by design (binding, `python -m …` entry points, `make` and the client as
+# typed in a terminal, a fresh process's imports, the whole local runtime per test); their folders' in-process
+# modules (front door, client, agent app over ASGI) stay in the fast tier.
 SLOW_MODULES = frozenset(
     {
         "tests/agent/test_binding.py",
         "tests/agent/test_entrypoint_openai.py",
+        "tests/agent/test_warm_up.py",
         "tests/client/test_demo.py",
         "tests/client/test_iam_mode.py",
+        "tests/client/test_restart.py",
+        "tests/client/test_verbose_logging.py",
+        "tests/docs/test_delivery_snippet.py",
+        "tests/local/test_agent_socket.py",
+        "tests/local/test_banner_commands.py",
         "tests/local/test_deployed_twin.py",
+        "tests/local/test_dev_agent.py",
+        "tests/toolchain/test_make_output.py",
     }
 )
 # Folders whose tests share session fixtures that are costly to build (tests/stacks: every configuration

@@ -1,4 +1,5 @@
-"""Fixtures: the real agent server (uvicorn subprocess with the scripted model) and the AWS emulator."""
+"""Fixtures: the real agent server (uvicorn subprocess with the scripted model) and stores on the AWS emulator
+(tests/conftest.py's ``emulator``: one per worker; buckets are created idempotently and memories get new ids)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local.aws_emulator import Emulator, start_emulator
+from local.aws_emulator import Emulator
 from local.processes import ServerProcess
 from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 from tests.support.model_gate import ModelGate
@@ -58,14 +59,6 @@ def shared_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     )
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    """moto in server mode with the ListEvents extension, over HTTP."""
-    running = start_emulator()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -212,6 +212,7 @@ def _send_oversized_chunked_post(front_door: str, path: str, total: int) -> int:
     return sent
 
 
+@pytest.mark.slow  # `python -m local` as a process: its memory is the point; the limits above run in-process
 @pytest.mark.parametrize("authorizer", ["jwt", "iam"])
 def test_python_m_local_memory_stays_flat_under_an_oversized_unauthenticated_post(tmp_path, authorizer):
     process = subprocess.Popen(

@@ -40,12 +40,28 @@ def test_workflow_runs_on_pull_requests_and_pushes_to_main(workflow):
     assert workflow["permissions"] == {"contents": "read"}
 
 
-def test_test_job_runs_make_test_then_make_synth(workflow):
+def _prereq_scripts(run_text: str) -> list[str]:
+    """The host setup scripts a run block calls (``bash scripts/<name>_prereqs.sh``), in order."""
+    return re.findall(r"\bbash (scripts/\w+_prereqs\.sh)\b", run_text)
+
+
+def test_test_job_installs_what_ci_run_installs_then_runs_make_test_and_make_synth(workflow):
+    """CI=true turns a missing podman, criu or chromium into a failure: the job installs all that .ci/run does."""
     runs = _runs(workflow["jobs"]["test"])
-    assert runs[1:] == ["make test", "make synth"]
-    assert runs[0].splitlines()[-1] == "sudo bash scripts/container_prereqs.sh"
-    assert "bash scripts/container_prereqs.sh" in (REPO / ".ci" / "run").read_text()
+    assert runs[-2:] == ["make test", "make synth"]
+    setup = runs[:-2]
+    ci_run = _prereq_scripts((REPO / ".ci" / "run").read_text())
+    assert ci_run
+    assert _prereq_scripts("\n".join(setup)) == ci_run
+    for script in ci_run:
+        assert [line for run in setup for line in run.splitlines() if script in line] == [f"sudo bash {script}"]
     assert "if" not in workflow["jobs"]["test"]
+
+
+def test_prereq_parity_check_catches_a_missing_script():
+    ci_run = _prereq_scripts("bash scripts/container_prereqs.sh\nbash scripts/criu_prereqs.sh\n")
+    assert ci_run == ["scripts/container_prereqs.sh", "scripts/criu_prereqs.sh"]
+    assert _prereq_scripts("sudo bash scripts/container_prereqs.sh") != ci_run
 
 
 def test_deploy_runs_only_on_main_pushes_when_a_role_is_configured(workflow):

@@ -1,7 +1,8 @@
 """web/src/transport.js speaks AgentCore's WebSocket contract, checked from Node.js (the browser's WebSocket API)
 against a real server: the URL (URL-encoded ARN, qualifier, session id query parameter), the two bearer
 subprotocols with the sentinel echoed, the prompt and cancel frames, the events, a JSON close reason, and a
-refusal before the upgrade surfacing as a connect error (what a browser sees as close code 1006)."""
+refusal before the upgrade surfacing as a connect error (what a browser sees as close code 1006). Neither the app's
+own close (New chat) nor the runtime's normal close after `done` is reported as an error (issue 19)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ class Recorder:
         self.app = Starlette(
             routes=[
                 WebSocketRoute("/runtimes/{arn:path}/ws", self._socket),
+                WebSocketRoute("/normal/runtimes/{arn:path}/ws", self._done_then_normal_close),
+                WebSocketRoute("/client-closes/runtimes/{arn:path}/ws", self._done_then_wait_for_close),
                 Route("/refused/runtimes/{arn:path}/ws", lambda _: PlainTextResponse("no", status_code=403)),
             ]
         )
@@ -58,6 +61,19 @@ class Recorder:
         self.seen["frames"].append(json.loads(await websocket.receive_text()))
         await websocket.close(code=4003, reason=json.dumps(FORBIDDEN))
 
+    async def _answer_done(self, websocket: WebSocket) -> None:
+        await websocket.accept(subprotocol=SENTINEL)
+        await websocket.receive_text()
+        await websocket.send_text(json.dumps({"type": "done", "response": "Hello", "session_id": SESSION_ID}))
+
+    async def _done_then_normal_close(self, websocket: WebSocket) -> None:
+        await self._answer_done(websocket)
+        await websocket.close(code=1000, reason="done")
+
+    async def _done_then_wait_for_close(self, websocket: WebSocket) -> None:
+        await self._answer_done(websocket)
+        self.seen["client_close"] = (await websocket.receive())["code"]
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[BackgroundServer, Recorder]]:
@@ -69,9 +85,9 @@ def server() -> Iterator[tuple[BackgroundServer, Recorder]]:
         background.stop()
 
 
-def _probe(base_url: str) -> dict[str, Any]:
+def _probe(base_url: str, mode: str = "cancel") -> dict[str, Any]:
     result = subprocess.run(
-        [str(NODE), str(PROBE), base_url, ARN, SESSION_ID, TOKEN], capture_output=True, text=True, timeout=60
+        [str(NODE), str(PROBE), base_url, ARN, SESSION_ID, TOKEN, mode], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -99,3 +115,18 @@ def test_refusal_before_the_upgrade_is_a_connect_error(server):
     background, _ = server
     answer = _probe("ws" + background.url.removeprefix("http") + "/refused")
     assert answer == {"events": [], "close": {"connectError": True}}
+
+
+def test_the_apps_own_close_is_not_reported(server):
+    """New chat closes the socket with 1000 "done": the close event that follows must not reach onClose."""
+    background, recorder = server
+    answer = _probe("ws" + background.url.removeprefix("http") + "/client-closes", mode="close")
+    assert [e["type"] for e in answer["events"]] == ["done"]
+    assert answer["close"] == {"selfClosed": True, "onCloseCalls": []}
+    assert recorder.seen["client_close"] == 1000
+
+
+def test_a_normal_close_after_done_carries_no_error(server):
+    background, _ = server
+    answer = _probe("ws" + background.url.removeprefix("http") + "/normal")
+    assert answer["close"] == {"code": 1000, "reason": None}

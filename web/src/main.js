@@ -111,7 +111,7 @@ async function ensureSocket() {
     onEvent: onRuntimeEvent,
     onClose: ({ reason }) => {
       if (state.socket === socket) state.socket = null;
-      if (reason.code || reason.message) showAlert(describeError(reason));
+      if (reason) showAlert(describeError(reason));
       endTurn();
     },
   });

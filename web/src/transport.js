@@ -26,10 +26,18 @@ export function bearerSubprotocols(accessToken) {
   return [`${BEARER_SUBPROTOCOL}.${base64Url(accessToken)}`, BEARER_SUBPROTOCOL];
 }
 
+// RFC 6455 §7.4.1: 1000 is a normal closure, the purpose the connection was made for fulfilled.
+const NORMAL_CLOSURE = 1000;
+
 /** Thrown when the socket closed before it opened: the browser hides the HTTP refusal (code 1006). */
 export class ConnectError extends Error {}
 
-/** One conversation's socket. Handlers: onEvent(event), onClose({code, reason}). */
+/**
+ * One conversation's socket. Handlers: onEvent(event), onClose({code, reason}). onClose runs only when the
+ * runtime closed the socket; `reason` is null unless it names an error (a JSON code, or text on a close other
+ * than 1000), so neither the app's own close() (New chat, sign out) nor a runtime's normal close reads as an
+ * error (issue 19).
+ */
 export class RuntimeSocket {
   constructor(config, sessionId, accessToken, { onEvent, onClose }) {
     this.url = runtimeSocketUrl(config, sessionId);
@@ -58,8 +66,11 @@ export class RuntimeSocket {
           reject(new ConnectError(`could not connect (close code ${event.code})`));
           return;
         }
+        if (this.socket !== socket) return; // closed by close(): the app asked for it
         this.socket = null;
-        this.onClose({ code: event.code, reason: parseReason(event.reason) });
+        const reason = parseReason(event.reason);
+        const error = reason.code || (reason.message && event.code !== NORMAL_CLOSURE);
+        this.onClose({ code: event.code, reason: error ? reason : null });
       });
     });
   }
@@ -73,7 +84,7 @@ export class RuntimeSocket {
   }
 
   close() {
-    this.socket?.close(1000, "done");
+    this.socket?.close(NORMAL_CLOSURE, "done");
     this.socket = null;
   }
 }
