@@ -1,7 +1,7 @@
 """``python -m bench [--quick] [--<setting> VALUE ...]``: run the benchmark, print the markdown report.
 
-Numbers go to ``bench/results/latest.json`` (``--output`` to change). Exit code 0 when the run
-completed (missed budgets are reported, not failed), 2 for invalid settings.
+Numbers go to ``bench/results/latest.json`` (``--output`` to change), the report beside it as ``latest.md``.
+Exit code 0 when the run completed (missed budgets are reported, not failed), 2 for invalid settings.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The results document: machine facts, writing ``bench/results/latest.json`` and checking its shape."""
+"""The results document: machine facts, writing ``bench/results/latest.json`` (and the report beside it as
+``latest.md``) and checking its shape."""
 
 from __future__ import annotations
 
@@ -82,3 +83,15 @@ def write_results(results: dict[str, Any], path: Path) -> None:
     """Write the document (pretty-printed, stable key order)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def report_path(results_path: Path) -> Path:
+    """Where the markdown report goes: beside the results file, so docs/bench.md can link one readable result."""
+    return results_path.with_suffix(".md")
+
+
+def write_report(report: str, results_path: Path) -> None:
+    """Write the markdown report the run printed to ``report_path(results_path)``."""
+    path = report_path(results_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report + "\n", encoding="utf-8")

@@ -31,7 +31,7 @@ from bench.interleave import Invoker, http_invoker
 from bench.memory import WARMUP_SESSIONS, measure_memory
 from bench.report import render
 from bench.restore import measure_restore
-from bench.results import SCHEMA_VERSION, load_avg, machine, now_iso, write_results
+from bench.results import SCHEMA_VERSION, load_avg, machine, now_iso, write_report, write_results
 from bench.scenarios import warm_up
 from bench.stand_in_conversation import StandInConversations
 from bench.stub_conversation import StubConversations
@@ -192,4 +192,6 @@ def run(config: BenchConfig, *, progress: Progress = _stderr) -> tuple[dict[str,
     rows = evaluate(results)
     results["budgets"] = as_dicts(rows)
     write_results(results, config.output)
-    return results, render(results, rows)
+    report = render(results, rows)
+    write_report(report, config.output)
+    return results, report

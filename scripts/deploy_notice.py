@@ -12,7 +12,7 @@ account-level settings decide whether the first conversation works:
 - AgentCore traces reach CloudWatch only with Transaction Search enabled once per account and region
   (CloudWatch user guide, "Enable transaction search").
 
-The notice never blocks the deploy: if CloudFormation cannot be read, it says so and points to the README.
+The notice never blocks the deploy: if CloudFormation cannot be read, it says so and points to docs/deploy.md.
 
     python -m scripts.deploy_notice --stage dev
 """
@@ -33,7 +33,7 @@ from stacks.model_access import split_model_id
 from stacks.validation import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
-README_SECTION = 'README.md, section "First deploy on a fresh account"'
+README_SECTION = 'docs/deploy.md, section "First deploy on a fresh account"'
 FIRST_PARTY_PROVIDERS = ("amazon",)
 
 
@@ -44,7 +44,7 @@ def foundation_model(stage: str) -> str:
 
 
 def notice(stage: str, model: str) -> str:
-    """The steps, as commands, for ``model``; the same commands as the README section."""
+    """The steps, as commands, for ``model``; the same commands as docs/deploy.md shows."""
     provider = model.split(".", 1)[0]
     lines = [
         f"First deploy of stage {stage} ({runtime_stack_name(stage)} has never been created). Once per account:",
@@ -67,7 +67,7 @@ def notice(stage: str, model: str) -> str:
             "",
         ]
     lines += [
-        "CloudWatch Transaction Search, for the runtime's traces (write the policy document as the README shows):",
+        "CloudWatch Transaction Search, for the runtime's traces (write the policy document as docs/deploy.md shows):",
         "  aws logs put-resource-policy --policy-name AgentCoreTransactionSearch --policy-document file://transaction-search-policy.json",
         "  aws xray update-trace-segment-destination --destination CloudWatchLogs",
         "  aws xray get-trace-segment-destination",

@@ -86,6 +86,8 @@ def test_quick_run_writes_valid_results_and_prints_the_budget_table(tmp_path: Pa
     assert "| Budget | Target | Ours | Baseline | Ratio / value | Limit | Result |" in done.stdout
     assert "Container: not measured (not requested)." in done.stdout
     assert f"results written to {output}" in done.stdout
+    report = output.with_suffix(".md").read_text()
+    assert report.startswith("Run ") and report.strip() in done.stdout
 
 
 BEDROCK_ARGS = [

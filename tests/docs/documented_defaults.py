@@ -219,7 +219,7 @@ def stage_settings(config_source: str, context: dict[str, object]) -> StageSetti
 
 
 def _as_shown(value: object) -> str | None:
-    """A default as the README writes it; None for values it describes in words (dicts, lists, None)."""
+    """A default as the docs write it; None for values it describes in words (dicts, lists, None)."""
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, int):
@@ -230,7 +230,7 @@ def _as_shown(value: object) -> str | None:
 
 
 def check_stage_config_table(doc: Doc, settings: StageSettings) -> list[str]:
-    """README's Configuration table: every setting listed, with its default, stage overrides, range and choices."""
+    """docs/deploy.md's Configuration table: every setting listed, with its default, stage overrides, range, choices."""
     rows = _config_rows(doc)
     problems: list[str] = []
     listed: set[str] = set()
@@ -264,7 +264,7 @@ def check_stage_config_table(doc: Doc, settings: StageSettings) -> list[str]:
 
 
 def _config_rows(doc: Doc) -> list[tuple[int, list[str], str, str]]:
-    """(line, keys, default cell, allowed cell) of the table under README's "Configuration" heading."""
+    """(line, keys, default cell, allowed cell) of the table under docs/deploy.md's "Configuration" heading."""
     rows = []
     for number, line in _section_lines(doc, "Configuration"):
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("| `") else []

@@ -102,8 +102,8 @@ def test_agent_environment_table_shows_the_settings_defaults_and_ranges(docs):
     assert not problems, _report(problems)
 
 
-def test_readme_configuration_table_shows_every_setting_with_its_default_and_limits(docs):
-    readme = next(doc for doc in docs if doc.path == "README.md")
+def test_configuration_table_shows_every_setting_with_its_default_and_limits(docs):
+    readme = next(doc for doc in docs if doc.path == "docs/deploy.md")
     context = json.loads(documented_defaults.read(REPO, "cdk.json"))["context"]
     settings = documented_defaults.stage_settings(documented_defaults.read(REPO, "stacks/config.py"), context)
 

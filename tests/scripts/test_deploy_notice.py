@@ -56,7 +56,7 @@ def test_unreadable_cloudformation_never_blocks_the_deploy():
     assert (result.returncode, result.stdout) == (0, "")
     assert result.stderr == (
         "deploy notice: cannot tell whether this is the first deploy of dev (You must specify a region.); "
-        'the once-per-account steps are in README.md, section "First deploy on a fresh account"\n'
+        'the once-per-account steps are in docs/deploy.md, section "First deploy on a fresh account"\n'
     )
 
 
@@ -101,5 +101,5 @@ def test_make_deploy_prints_the_notice_before_cdk_deploy():
 
 
 def test_the_readme_section_the_notice_points_to_exists():
-    title = README_SECTION.split('"')[1]
-    assert re.search(rf"^#+ {re.escape(title)}$", (REPO / "README.md").read_text(), flags=re.M), README_SECTION
+    path, title = README_SECTION.split(",")[0], README_SECTION.split('"')[1]
+    assert re.search(rf"^#+ {re.escape(title)}$", (REPO / path).read_text(), flags=re.M), README_SECTION
