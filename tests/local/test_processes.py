@@ -72,6 +72,7 @@ def test_without_inherit_env_the_child_gets_path_and_the_given_env_only(tmp_path
         if starter == "spawn":
             server = spawn(command, **options)
             stack.callback(server.stop)
+            server.wait_healthy()  # spawn returns at fork; /proc/<pid>/environ is the child's only after exec
         elif starter == "start_server":
             server = start_server(command, **options)
             stack.callback(server.stop)
