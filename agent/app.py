@@ -42,7 +42,6 @@ from strands import Agent
 from agent.caller_identity import caller_actor
 from agent.conversation import StreamEvent, TurnResult, run_turn, stream_turn
 from agent.conversation_repair import close_unanswered_turn
-from agent.error_mapping import api_error_for
 from agent.errors import (
     ApiError,
     ClientDisconnectedError,
@@ -52,7 +51,7 @@ from agent.errors import (
 )
 from agent.lifecycle import AgentLifecycle
 from agent.model_factory import ModelFactory, model_factory_for
-from agent.request_log import log_request
+from agent.request_log import log_failed_request, log_request
 from agent.request_payload import SESSION_HEADER, Invocation, parse_json_body, validate_payload, validate_session_id
 from agent.restore_watch import RestoreWatch
 from agent.session_access import authorize_session
@@ -112,17 +111,14 @@ class InvocationHandler:
                 actor_id, session_id, functools.partial(run_turn, prompt=invocation.prompt)
             )
         except Exception as raw:
-            error = api_error_for(raw)
-            if not isinstance(raw, ApiError):
-                logger.exception("session_id=<%s>, request_id=<%s> | turn failed", session_id, request_id)
-            log_request(
+            error = log_failed_request(
+                raw,
                 session_id=session_id,
                 request_id=request_id,
                 actor_id=actor_id,
-                status=error.status,
-                outcome=error.code,
                 started=started,
                 stream=stream,
+                what="turn failed",
             )
             return error_response(error, request_id)
         log_request(

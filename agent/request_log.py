@@ -11,6 +11,11 @@ import sys
 import time
 from typing import Any
 
+from agent.error_mapping import api_error_for
+from agent.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
 REQUEST_LOGGER = "agent.requests"
 
 
@@ -74,3 +79,32 @@ def log_request(
         latency_ms,
         extra={"fields": fields},
     )
+
+
+def log_failed_request(
+    raw: Exception,
+    *,
+    session_id: str | None,
+    request_id: str,
+    actor_id: str | None,
+    started: float,
+    stream: bool,
+    what: str,
+) -> ApiError:
+    """Classify a failure, log its stack when it was not an expected API error, and write the request line once.
+
+    ``/invocations`` and ``/ws`` answer the returned error in their own form (JSON body or close frame).
+    """
+    error = api_error_for(raw)
+    if not isinstance(raw, ApiError):
+        logger.exception("session_id=<%s>, request_id=<%s> | %s", session_id, request_id, what)
+    log_request(
+        session_id=session_id,
+        request_id=request_id,
+        actor_id=actor_id,
+        status=error.status,
+        outcome=error.code,
+        started=started,
+        stream=stream,
+    )
+    return error

@@ -33,9 +33,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from agent.caller_identity import caller_actor
 from agent.close_codes import IDLE_TIMEOUT_CODE, IDLE_TIMEOUT_STATUS, close_code, close_reason, error_close
 from agent.conversation import StreamEvent, stream_turn
-from agent.error_mapping import api_error_for
 from agent.errors import ApiError, BadRequestError, InternalError, PayloadTooLargeError, SessionBusyError
-from agent.request_log import log_request
+from agent.request_log import log_failed_request, log_request
 from agent.request_payload import SESSION_HEADER, parse_json_body, validate_payload, validate_session_id
 from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
@@ -79,17 +78,14 @@ class WebSocketHandler:
             actor_id = caller_actor(websocket.headers, authorizer_type=self._settings.authorizer_type)
             await authorize_session(self._store.owners, session_id, actor_id)
         except Exception as raw:
-            error = api_error_for(raw)
-            if not isinstance(raw, ApiError):
-                logger.exception("session_id=<%s>, request_id=<%s> | websocket refused", session_id, request_id)
-            log_request(
+            error = log_failed_request(
+                raw,
                 session_id=session_id,
                 request_id=request_id,
                 actor_id=actor_id,
-                status=error.status,
-                outcome=error.code,
                 started=time.monotonic(),
                 stream=True,
+                what="websocket refused",
             )
             await websocket.accept(subprotocol=subprotocol)
             code, reason = error_close(error)
