@@ -339,3 +339,19 @@ def running(
         yield server
     finally:
         server.stop()
+
+
+def socket_inodes(pid: int) -> set[int]:
+    """Inode numbers of the sockets ``pid`` holds open, read from ``/proc/<pid>/fd`` (``socket:[<inode>]`` links).
+
+    ``/proc/net/{tcp,tcp6,unix}`` name each socket by the same inode, so this is how a socket is tied to its process.
+    """
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(int(target[len("socket:[") : -1]))
+    return inodes

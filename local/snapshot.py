@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local.processes import REPO_ROOT, health_answers
+from local.processes import REPO_ROOT, health_answers, socket_inodes
 
 CRIU_VERSION = "4.2.1"
 CACHE_DIR_ENV = "CRIU_CACHE_DIR"  # shared with scripts/criu_prereqs.sh
@@ -420,14 +420,7 @@ def tcp_connections(pid: int) -> list[tuple[str, str, str]]:
     Read from ``/proc/<pid>/fd`` (socket inodes) and ``/proc/<pid>/net/tcp`` and ``tcp6`` (the process's network
     namespace): a connection open at checkpoint time is one every restored instance would try to reuse.
     """
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:[") : -1])
+    inodes = socket_inodes(pid)
     found = []
     for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
         path = Path(f"/proc/{pid}/net/{table}")
@@ -436,7 +429,7 @@ def tcp_connections(pid: int) -> list[tuple[str, str, str]]:
         for line in path.read_text().splitlines()[1:]:
             fields = line.split()
             state, inode = fields[3], fields[9]
-            if inode in inodes and state != "0A":
+            if int(inode) in inodes and state != "0A":
                 found.append((_address(fields[1], family), _address(fields[2], family), _TCP_STATES.get(state, state)))
     return found
 

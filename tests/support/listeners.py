@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
+
+from local.processes import socket_inodes
 
 _TCP_LISTEN = "0A"  # /proc/net/tcp `st` column: TCP_LISTEN = 10 (include/net/tcp_states.h)
 _UNIX_ACCEPTING = 0x00010000  # /proc/net/unix `Flags` column: __SO_ACCEPTCON, a listening socket
@@ -23,21 +24,9 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
-def _socket_inodes(pid: int) -> set[int]:
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(int(target[len("socket:[") : -1]))
-    return inodes
-
-
 def tcp_listeners(pid: int) -> set[tuple[str, int]]:
     """(address, port) of every TCP socket (IPv4 and IPv6) `pid` holds in LISTEN state."""
-    inodes, found = _socket_inodes(pid), set()
+    inodes, found = socket_inodes(pid), set()
     for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
         for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
             fields = line.split()
@@ -51,7 +40,7 @@ def tcp_listeners(pid: int) -> set[tuple[str, int]]:
 
 def unix_listeners(pid: int) -> set[str]:
     """Paths of every listening Unix socket `pid` holds."""
-    inodes, found = _socket_inodes(pid), set()
+    inodes, found = socket_inodes(pid), set()
     for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
         fields = line.split()
         if len(fields) >= 8 and int(fields[3], 16) & _UNIX_ACCEPTING and int(fields[6]) in inodes:
