@@ -24,6 +24,21 @@ from aws_cdk import aws_iam as iam
 # cdk-nag renders an environment-agnostic stack's region/account as pseudo parameters, a concrete one literally.
 ENV_PATTERN = r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d):(?:<AWS::AccountId>|\d{12})"
 NAG_IAM5 = "AwsSolutions::AwsSolutions-IAM5"
+# The action groups aws-cdk-lib's bucket grants emit (aws-s3/lib/perms.ts: BUCKET_READ_ACTIONS, then
+# BUCKET_DELETE_ACTIONS + BUCKET_PUT_ACTIONS for grant_read_write, BUCKET_PUT_ACL_ACTIONS for grant_put_acl):
+# a generated policy we acknowledge may hold exactly these on its bucket.
+CDK_BUCKET_READ_ACTIONS = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
+CDK_BUCKET_READ_WRITE_ACTIONS = (
+    *CDK_BUCKET_READ_ACTIONS,
+    "s3:DeleteObject*",
+    "s3:PutObject",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+    "s3:PutObjectTagging",
+    "s3:PutObjectVersionTagging",
+    "s3:Abort*",
+)
+CDK_BUCKET_PUT_ACL_ACTIONS = ("s3:PutObjectAcl", "s3:PutObjectVersionAcl")
 
 
 @dataclass(frozen=True, kw_only=True)

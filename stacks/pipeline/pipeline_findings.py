@@ -19,6 +19,8 @@ from __future__ import annotations
 from aws_cdk import Acknowledgment, Validations, pipelines
 
 from stacks.iam_wildcards import (
+    CDK_BUCKET_PUT_ACL_ACTIONS,
+    CDK_BUCKET_READ_WRITE_ACTIONS,
     ENV_PATTERN,
     RequiredWildcard,
     acknowledge_required_wildcards,
@@ -43,20 +45,7 @@ _REPORT_ACTIONS = (
 GENERATED_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=r"<PipelineArtifactsBucket[0-9A-F]{8}\.Arn>(?:/\*)?",
-        actions=(
-            "s3:GetObject*",
-            "s3:GetBucket*",
-            "s3:List*",
-            "s3:DeleteObject*",
-            "s3:PutObject",
-            "s3:PutObjectLegalHold",
-            "s3:PutObjectRetention",
-            "s3:PutObjectTagging",
-            "s3:PutObjectVersionTagging",
-            "s3:Abort*",
-            "s3:PutObjectAcl",
-            "s3:PutObjectVersionAcl",
-        ),
+        actions=(*CDK_BUCKET_READ_WRITE_ACTIONS, *CDK_BUCKET_PUT_ACL_ACTIONS),
         reason=_ARTIFACTS,
     ),
     RequiredWildcard(

@@ -12,32 +12,27 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-from stacks.iam_wildcards import RequiredWildcard, acknowledge_required_wildcards, policies_under
+from stacks.iam_wildcards import (
+    CDK_BUCKET_READ_ACTIONS,
+    CDK_BUCKET_READ_WRITE_ACTIONS,
+    RequiredWildcard,
+    acknowledge_required_wildcards,
+    policies_under,
+)
 from stacks.output_keys import WEB_BUCKET_NAME
 
-_READ = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
-_WRITE = (
-    *_READ,
-    "s3:DeleteObject*",
-    "s3:PutObject",
-    "s3:PutObjectLegalHold",
-    "s3:PutObjectRetention",
-    "s3:PutObjectTagging",
-    "s3:PutObjectVersionTagging",
-    "s3:Abort*",
-)
 CONTENT_WILDCARDS: tuple[RequiredWildcard, ...] = (
     RequiredWildcard(
         resource=r"arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-(?:<AWS::AccountId>|\d{12})-"
         r"(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\d)(?:/\*)?",
-        actions=_READ,
+        actions=CDK_BUCKET_READ_ACTIONS,
         reason="BucketDeployment reads the asset zip from the CDK bootstrap's asset bucket; the object key is a "
         "content hash chosen at publish time, so CDK grants read on the bucket's objects.",
     ),
     RequiredWildcard(
         # The hosting stack's bucket, imported by its export name (stacks/web/content_stack.py).
         resource=r"arn:<AWS::Partition>:s3:::[a-z][a-z0-9-]*-[a-z][a-z0-9]*-" + WEB_BUCKET_NAME + r"(?:/\*)?",
-        actions=_WRITE,
+        actions=CDK_BUCKET_READ_WRITE_ACTIONS,
         reason="BucketDeployment replaces every object of the web bucket (prune) with the build's files, whose "
         "names are hashed per build, so it needs object-level write on the whole bucket.",
     ),
