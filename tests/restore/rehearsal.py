@@ -263,14 +263,28 @@ def _draw_count(draws: Path) -> int:
     return len(draws.read_text(encoding="utf-8").splitlines()) if draws.exists() else 0
 
 
-def _restore_and_exercise(snapshot: Checkpoint, recorders: _Recorders, directory: Path, index: int) -> Instance:
+def _restore_and_exercise(
+    snapshot: Checkpoint,
+    recorders: _Recorders,
+    directory: Path,
+    index: int,
+    *,
+    at_checkpoint: list[tuple[str, str, str]],
+) -> Instance:
     draws = directory / "random-draws.txt"
     marks, drawn_before = recorders.mark(), _draw_count(draws)
     server = restore(snapshot, log_path=directory / f"instance-{index}.log", work_dir=directory / f"restore-{index}")
     try:
         to_ping = server.wait_healthy(RESTORE_SECONDS)
-        # Outbound only: the health probe's own connection may still be closing on the server's side.
-        connections = [c for c in tcp_connections(server.child.pid) if not c[0].endswith(f":{server.port}")]
+        # A connection crosses the snapshot when CRIU restored it: same local and remote address as one the process
+        # held at checkpoint. Connections opened after the restore (the clients after_restore() prepares fetch
+        # credentials at once) are new by construction; the health probe's inbound one may still be closing.
+        dumped = {(local, remote) for local, remote, _ in at_checkpoint}
+        connections = [
+            c
+            for c in tcp_connections(server.child.pid)
+            if not c[0].endswith(f":{server.port}") and (c[0], c[1]) in dumped
+        ]
         pinged_at = time.time()
         ping = httpx.get(f"{server.base_url}/ping", timeout=10).json()
         instance = Instance(
@@ -320,7 +334,9 @@ def rehearse(
         server.stop()
     snapshot.wait_until_aged()  # restored later, as on V2, so the agent can notice the restore
     try:
-        instances = [_restore_and_exercise(snapshot, recorders, directory, i) for i in range(restores)]
+        instances = [
+            _restore_and_exercise(snapshot, recorders, directory, i, at_checkpoint=connections) for i in range(restores)
+        ]
     finally:
         remove_images(snapshot)  # ~110 MB per agent image
     return Rehearsal(
