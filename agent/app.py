@@ -251,16 +251,18 @@ def _agent_builder(store: SessionStore, model_factory: ModelFactory) -> Callable
     return create
 
 
-def _keep_after_failure(store: SessionStore) -> Callable[[Any], bool]:
-    """After a failed turn: drop the agent so the store (the truth) restores it; ``none`` repairs it in place."""
+def _repair_after_failure(store: SessionStore) -> Callable[[Any], bool]:
+    """After a failed turn: a persisting store (the truth) restores the agent, so nothing is repaired and the
+    registry drops it; with ``none`` the agent is the only copy, so its unanswered turn is closed in place and
+    the repaired agent is kept. Returns whether it repaired the agent."""
 
-    def keep(agent: Any) -> bool:
+    def repair(agent: Any) -> bool:
         if store.persists:
             return False
         close_unanswered_turn(agent, None)
         return True
 
-    return keep
+    return repair
 
 
 def create_app(
@@ -289,7 +291,7 @@ def create_app(
         idle_ttl_seconds=settings.session_idle_ttl_seconds,
         wait_seconds=settings.session_wait_seconds,
         max_waiters=settings.session_max_waiters,
-        keep_after_failure=_keep_after_failure(store),
+        repair_after_failure=_repair_after_failure(store),
     )
     invocations = InvocationHandler(settings=settings, store=store, registry=registry)
     websockets = WebSocketHandler(

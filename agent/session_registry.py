@@ -10,7 +10,7 @@ request that started it stops waiting.
 
 Dropping an idle or least-recently-used agent is safe because its session manager restores the conversation
 from the store on next use. Entries in use are never dropped. After a failed turn the agent is dropped too,
-unless ``keep_after_failure(agent)`` says otherwise, so the next request restores it from the store (where
+unless ``repair_after_failure(agent)`` repairs it in place, so the next request restores it from the store (where
 the restore repairs an unanswered turn) instead of trusting in-memory state the store may not have.
 
 All bookkeeping runs on the event loop thread, so it needs no locks of its own.
@@ -45,7 +45,8 @@ class _Entry:
     last_used: float = 0.0
 
 
-def _drop_agent(agent: Any) -> bool:
+def _repair_nothing(agent: Any) -> bool:
+    """The default repair after a failed turn: none, so the agent is dropped and the store restores it."""
     return False
 
 
@@ -60,7 +61,7 @@ class SessionRegistry:
         idle_ttl_seconds: float,
         wait_seconds: float,
         max_waiters: int,
-        keep_after_failure: Callable[[Any], bool] = _drop_agent,
+        repair_after_failure: Callable[[Any], bool] = _repair_nothing,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._create_agent = create_agent
@@ -68,7 +69,7 @@ class SessionRegistry:
         self._idle_ttl_seconds = idle_ttl_seconds
         self._wait_seconds = wait_seconds
         self._max_waiters = max_waiters
-        self._keep_after_failure = keep_after_failure
+        self._repair_after_failure = repair_after_failure
         self._clock = clock
         self._entries: OrderedDict[SessionKey, _Entry] = OrderedDict()
         self._running: set[asyncio.Task[Any]] = set()
@@ -130,7 +131,7 @@ class SessionRegistry:
                 entry.agent = await anyio.to_thread.run_sync(self._create_agent, *key)
             return await anyio.to_thread.run_sync(work, entry.agent)
         except BaseException:
-            if entry.agent is not None and not self._keep_after_failure(entry.agent):
+            if entry.agent is not None and not self._repair_after_failure(entry.agent):
                 entry.agent = None
                 logger.debug("session_id=<%s> | dropped the agent after a failed turn", key[1])
             raise

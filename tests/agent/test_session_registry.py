@@ -31,13 +31,13 @@ def _registry(
     ttl: float = 60,
     wait: float = 5,
     max_waiters: int = 4,
-    keep_after_failure: Callable[[Any], bool] | None = None,
+    repair_after_failure: Callable[[Any], bool] | None = None,
 ) -> SessionRegistry:
     def create(actor: str, session: str) -> object:
         created.append((actor, session))
         return object()
 
-    extra = {} if keep_after_failure is None else {"keep_after_failure": keep_after_failure}
+    extra = {} if repair_after_failure is None else {"repair_after_failure": repair_after_failure}
     return SessionRegistry(
         create_agent=create,
         max_sessions=max_sessions,
@@ -210,16 +210,16 @@ def test_failed_creation_is_retried_on_next_use():
     assert len(attempts) == 2
 
 
-@pytest.mark.parametrize(("keep", "expected_creations"), [(False, 2), (True, 1)], ids=["dropped", "kept"])
-def test_failed_turn_drops_the_agent_unless_kept(keep, expected_creations):
+@pytest.mark.parametrize(("repaired", "expected_creations"), [(False, 2), (True, 1)], ids=["dropped", "kept"])
+def test_failed_turn_drops_the_agent_unless_repaired(repaired, expected_creations):
     created: list[tuple[str, str]] = []
-    kept: list[object] = []
+    offered: list[object] = []
 
-    def keep_after_failure(agent: object) -> bool:
-        kept.append(agent)
-        return keep
+    def repair_after_failure(agent: object) -> bool:
+        offered.append(agent)
+        return repaired
 
-    registry = _registry(Clock(), created, keep_after_failure=keep_after_failure)
+    registry = _registry(Clock(), created, repair_after_failure=repair_after_failure)
     first = _agent(registry, "a", "s1")
 
     def fail(agent: object) -> None:
@@ -228,6 +228,6 @@ def test_failed_turn_drops_the_agent_unless_kept(keep, expected_creations):
     with pytest.raises(RuntimeError, match="model down"):
         asyncio.run(registry.run("a", "s1", fail))
 
-    assert kept == [first]
-    assert (_agent(registry, "a", "s1") is first) is keep
+    assert offered == [first]
+    assert (_agent(registry, "a", "s1") is first) is repaired
     assert len(created) == expected_creations
