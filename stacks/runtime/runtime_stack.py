@@ -44,6 +44,8 @@ AGENT_DIR = Path(__file__).resolve().parents[2] / "agent"
 # Source: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html
 END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 FORWARDED_HEADERS = {"jwt": ("Authorization",), "iam": (END_USER_HEADER,)}
+# The agent image's asset name, which names the pipeline's asset action (Assets/Runtime_AgentRuntimeArtifact).
+IMAGE_DISPLAY_NAME = "Runtime/AgentRuntimeArtifact"
 # The one wildcard of the model grant (_grant_model), acknowledged to cdk-nag beside it and listed for the IAM
 # audit (tests/stacks/deploy_rules.py REQUIRED_WILDCARDS); stacks/model_access.py says why the Region is open.
 PROFILE_ROUTED_MODEL_WILDCARD = RequiredWildcard(
@@ -63,6 +65,7 @@ class RuntimeStack(Stack):
         runtime: the AgentCore Runtime (metrics, grants).
         endpoint: the stage's named endpoint (e.g. ``live``), following the latest version.
         execution_role: the role the agent runs as.
+        image_asset: the arm64 agent image, built from ``agent_dir`` and pushed by the CDK CLI.
         image_uri: the content-hash-tagged arm64 image.
         conversation_store: the S3 or AgentCore Memory store (construct id ``SessionStore``).
         invoke_policy: in IAM mode with ``invoke_principals``, the runtime's and endpoint's resource policies.
@@ -89,7 +92,16 @@ class RuntimeStack(Stack):
                 rehearsal passes a modified copy to prove no export changes with the agent's code.
         """
         super().__init__(scope, construct_id, **kwargs)
-        artifact = agentcore.AgentRuntimeArtifact.from_asset(str(agent_dir), platform=ecr_assets.Platform.LINUX_ARM64)
+        # The image asset is built here, not by AgentRuntimeArtifact.from_asset, so its URI can be published; the
+        # L2 renders the same containerUri from it (aws-cdk-lib 2.275 aws-bedrockagentcore runtime-artifact.js).
+        # The display name is the one from_asset gave it: the pipeline names its asset action after it.
+        self.image_asset = ecr_assets.DockerImageAsset(
+            self,
+            "AgentImage",
+            directory=str(agent_dir),
+            platform=ecr_assets.Platform.LINUX_ARM64,
+            display_name=IMAGE_DISPLAY_NAME,
+        )
         self.conversation_store: ConversationStore = create_conversation_store(self, config=config)
         role = runtime_execution_role(self, "ExecutionRole", runtime_name=config.runtime_name)
         platform = choose_platform(config.platform_version, self.region)
@@ -99,7 +111,7 @@ class RuntimeStack(Stack):
             runtime_name=config.runtime_name,
             execution_role=role,
             description=config.description,
-            agent_runtime_artifact=artifact,
+            agent_runtime_artifact=agentcore.AgentRuntimeArtifact.from_image_uri(self.image_asset.image_uri),
             authorizer_configuration=self._authorizer(
                 config, user_pool, [user_pool_client, *([web_client] if web_client else [])]
             ),
@@ -128,7 +140,9 @@ class RuntimeStack(Stack):
             config.endpoint_name, description=f"{config.stage} endpoint following the latest runtime version"
         )
         self.invoke_policy = self._invoke_policy(config)
-        self.image_uri = self._image_uri(artifact)
+        # from_image_uri grants nothing; the pull from_asset's bind granted (same statement, same place in the policy).
+        self.image_asset.repository.grant_pull(role)
+        self.image_uri = self.image_asset.image_uri
         # The model grant's region wildcard (geographic profiles) is acknowledged here, beside that grant.
         acknowledge_execution_role_findings(
             role, (*self.conversation_store.required_wildcards, PROFILE_ROUTED_MODEL_WILDCARD)
@@ -155,15 +169,6 @@ class RuntimeStack(Stack):
         return InvokePolicy(
             self, "InvokePolicy", runtime=self.runtime, endpoint=self.endpoint, principals=config.invoke_principals
         )
-
-    def _image_uri(self, artifact: agentcore.AgentRuntimeArtifact) -> str:
-        """The asset's URI. The L2 binds its artifact lazily at synth; binding now (idempotent, same
-        scope and id as the L2 uses) creates the DockerImageAsset so its URI can be published."""
-        artifact.bind(self.runtime, self.runtime)
-        image_asset = self.runtime.node.find_child("AgentRuntimeArtifact")
-        if not isinstance(image_asset, ecr_assets.DockerImageAsset):
-            raise TypeError(f"expected the runtime's image asset, found {type(image_asset).__name__}")
-        return image_asset.image_uri
 
     @staticmethod
     def _authorizer(
