@@ -39,6 +39,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from strands import Agent
 
+from agent.agentcore_headers import REQUEST_ID_HEADER, SESSION_HEADER
 from agent.caller_identity import caller_actor
 from agent.conversation import StreamEvent, TurnResult, run_turn, stream_turn
 from agent.conversation_repair import close_unanswered_turn
@@ -52,7 +53,7 @@ from agent.errors import (
 from agent.lifecycle import AgentLifecycle
 from agent.model_factory import ModelFactory, model_factory_for
 from agent.request_log import log_failed_request, log_request
-from agent.request_payload import SESSION_HEADER, Invocation, parse_json_body, validate_payload, validate_session_id
+from agent.request_payload import Invocation, parse_json_body, validate_payload, validate_session_id
 from agent.restore_watch import RestoreWatch
 from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
@@ -64,7 +65,6 @@ from agent.websocket_handler import WebSocketHandler
 
 logger = logging.getLogger(__name__)
 
-REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn still completes and is stored
 # Worst case JSON spends 12 bytes on one prompt character (a surrogate pair as two \uXXXX escapes); other
 # fields are ignored but must fit in the slack.

@@ -6,7 +6,7 @@ Which header counts depends on the runtime's authorizer (``AUTHORIZER_TYPE``, se
   already verified it before forwarding the request, and the container has no business re-fetching keys.
   The end-user header is never read, even if it arrives.
 - ``iam``: AgentCore verified the caller's SigV4 signature and ``bedrock-agentcore:InvokeAgentRuntime``;
-  that trusted backend names its end user in ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id``, which
+  that trusted backend names its end user in the end-user header (``agent/agentcore_headers.py``), which
   AgentCore forwards because the stack allowlists it. ``Authorization`` is never read in this mode (AgentCore
   forwards it only to JWT runtimes). Trust model and sources: docs/agent.md.
 """
@@ -17,11 +17,11 @@ import hashlib
 import re
 from typing import Protocol
 
+from agent.agentcore_headers import END_USER_HEADER
 from agent.errors import BadRequestError, UnauthorizedError
 from agent.session_owners import OWNER_ACTOR
 
 ANONYMOUS_ACTOR = "anonymous"
-END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 SAFE_ACTOR_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 HASHED_ACTOR_PREFIX = "sha256-"
 # Actor ids the agent itself uses: a caller named like one must not land in its namespace.

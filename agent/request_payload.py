@@ -8,10 +8,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from agent.agentcore_headers import SESSION_HEADER
 from agent.errors import BadRequestError
 
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,255}$")
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,13 @@ from typing import Any
 from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from agent.agentcore_headers import BEARER_SUBPROTOCOL, REQUEST_ID_HEADER, SESSION_HEADER
 from agent.caller_identity import caller_actor
 from agent.close_codes import IDLE_TIMEOUT_CODE, IDLE_TIMEOUT_STATUS, close_code, close_reason, error_close
 from agent.conversation import StreamEvent, stream_turn
 from agent.errors import ApiError, BadRequestError, InternalError, PayloadTooLargeError, SessionBusyError
 from agent.request_log import log_failed_request, log_request
-from agent.request_payload import SESSION_HEADER, parse_json_body, validate_payload, validate_session_id
+from agent.request_payload import parse_json_body, validate_payload, validate_session_id
 from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore
@@ -44,8 +45,6 @@ from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event
 
 logger = logging.getLogger(__name__)
 
-BEARER_SUBPROTOCOL = "base64UrlBearerAuthorization"
-REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 CANCEL = "cancel"
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+from agent.agentcore_headers import SESSION_HEADER
+
 REQUEST_TIMEOUT_SECONDS = 60.0
 
 

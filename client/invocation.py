@@ -21,6 +21,7 @@ import httpx
 from botocore.exceptions import ClientError
 
 from client.agent_answers import TextSink, read_answer, read_botocore_answer
+from client.agentcore_headers import END_USER_HEADER, SESSION_HEADER
 from client.aws_errors import aws_call, error_code, error_message
 from client.errors import CliError, RuntimeHttpError
 from client.retry_policy import RetryPolicy, retry_after_seconds
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
     from mypy_boto3_bedrock_agentcore import BedrockAgentCoreClient
 
 logger = logging.getLogger(__name__)
-
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-# The end user a SigV4 caller speaks for; an IAM runtime allowlists it (stacks/runtime/runtime_stack.py, docs/agent.md).
-END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 
 
 @dataclass(frozen=True)

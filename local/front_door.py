@@ -28,6 +28,7 @@ from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 
+from local.agentcore_headers import END_USER_HEADER, REQUEST_ID_HEADER, SESSION_HEADER
 from local.aws_errors import ERROR_TYPE_HEADER, aws_error_type, error_response
 from local.inbound_auth import AuthorizationError, AuthorizerType, InboundAuthorizer, InboundRequest
 from local.request_body import (
@@ -41,9 +42,6 @@ from local.runtime_address import RuntimeAddressError, check_runtime_address
 
 logger = logging.getLogger(__name__)
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-REQUEST_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
-END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
 # The request-header allowlist of the deployed runtime per authorizer (stacks/runtime/runtime_stack.py; a test keeps
 # them equal): AgentCore forwards Authorization only to JWT runtimes, custom headers only when allowlisted.
 # https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html
@@ -57,7 +55,7 @@ AUTHORIZATION_METHOD_MISMATCH = (
     "matching method (OAuth or SigV4)"
 )
 # Retry-After: the agent's busy-session answers (409/429) say when to retry, and the client honours it.
-_FORWARDED_RESPONSE_HEADERS = (b"content-type", b"x-amzn-bedrock-agentcore-runtime-request-id", b"retry-after")
+_FORWARDED_RESPONSE_HEADERS = (b"content-type", REQUEST_ID_HEADER.lower().encode(), b"retry-after")
 _FOREIGN_SCHEME = {"jwt": "aws4-hmac-sha256", "iam": "bearer"}
 # Printable ASCII (RFC 9110 field-vchar and SP, without obs-text): the session id is echoed in a response header,
 # becomes part of store keys, and botocore's model bounds only its length (SessionType: 33-256 characters).
@@ -335,7 +333,7 @@ async def _forward(
     headers = {
         SESSION_HEADER: session_id,
         "Content-Type": request.headers.get("content-type", "application/json"),
-        REQUEST_HEADER: request.headers.get(REQUEST_HEADER) or uuid.uuid4().hex,
+        REQUEST_ID_HEADER: request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex,
     }
     headers.update({name: request.headers[name] for name in forwarded if name in request.headers})
     if "accept" in request.headers:

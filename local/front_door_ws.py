@@ -32,10 +32,9 @@ from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection, connect, unix_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from local.agentcore_headers import BEARER_SUBPROTOCOL, REQUEST_ID_HEADER, SESSION_HEADER
 from local.aws_errors import error_response
 from local.front_door import (
-    REQUEST_HEADER,
-    SESSION_HEADER,
     FrontDoorConfig,
     Refusal,
     authenticate_inbound,
@@ -48,7 +47,6 @@ from local.request_body import BodyTooLargeError
 
 logger = logging.getLogger(__name__)
 
-BEARER_SUBPROTOCOL = "base64UrlBearerAuthorization"
 TOKEN_SUBPROTOCOL_PREFIX = BEARER_SUBPROTOCOL + "."
 UPSTREAM_OPEN_TIMEOUT_SECONDS = 10.0
 UPSTREAM_MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # the agent's events (a done event carries the whole answer)
@@ -85,7 +83,7 @@ def websocket_endpoint(
             return
         headers = {
             SESSION_HEADER: session_id,
-            REQUEST_HEADER: websocket.headers.get(REQUEST_HEADER) or uuid.uuid4().hex,
+            REQUEST_ID_HEADER: websocket.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex,
         }
         headers.update({name: websocket.headers[name] for name in forwarded if name in websocket.headers})
         if bearer is not None and "Authorization" in forwarded:

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from tests.agent.helpers import post_raw
-from tests.support.agent_http import SESSION_HEADER, bearer_token, new_session_id
+from tests.support.agent_http import bearer_token, new_session_id
+from tests.support.agentcore_headers import REQUEST_ID_HEADER, SESSION_HEADER
 
 CASES = [
     pytest.param(
@@ -60,7 +61,7 @@ def test_bad_body_is_rejected_with_named_problem(shared_agent, body, status, cod
     response = post_raw(
         shared_agent.base_url,
         body,
-        {SESSION_HEADER: new_session_id(), "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id": "req-bad-1"},
+        {SESSION_HEADER: new_session_id(), REQUEST_ID_HEADER: "req-bad-1"},
     )
 
     assert response.status_code == status
@@ -82,7 +83,7 @@ def test_missing_session_header_is_rejected(shared_agent):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "missing_session_id"
-    assert body["error"] == "header X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is required"
+    assert body["error"] == f"header {SESSION_HEADER} is required"
     assert len(body["request_id"]) == 36  # generated uuid when the header is absent
     assert httpx.get(f"{shared_agent.base_url}/ping").status_code == 200
 
@@ -93,9 +94,7 @@ def test_unsafe_session_id_is_rejected(shared_agent, session_id):
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_session_id"
-    assert response.json()["error"].startswith(
-        "header X-Amzn-Bedrock-AgentCore-Runtime-Session-Id must be 1-256 characters"
-    )
+    assert response.json()["error"].startswith(f"header {SESSION_HEADER} must be 1-256 characters")
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import httpx
 from websockets.sync.client import connect as ws_connect
 
 from tests.support.agent_http import log_records, new_session_id
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed, response_parts
 
 HEAD_TIMEOUT = {"HTTP_HEADER_TIMEOUT_SECONDS": "1"}
@@ -76,7 +77,7 @@ def test_websockets_outlive_the_header_timeout_and_count_toward_the_limit(agent_
     server = agent_starter(
         {"HTTP_MAX_CONNECTIONS": "8", "HTTP_HEADER_TIMEOUT_SECONDS": "1", "WS_IDLE_TIMEOUT_SECONDS": "600"}
     )
-    address = server.base_url.replace("http://", "ws://") + "/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id="
+    address = server.base_url.replace("http://", "ws://") + f"/ws?{SESSION_HEADER}="
     sockets = [ws_connect(address + new_session_id()) for _ in range(7)]
     idle = connect(server.base_url)
 

@@ -11,6 +11,7 @@ import pytest
 
 from local.processes import ServerProcess
 from tests.support.agent_http import ask, invoke, new_session_id, request_log
+from tests.support.agentcore_headers import END_USER_HEADER
 from tests.support.run_agent import start_agent
 
 REMEMBER = "Do you remember my name?"
@@ -103,7 +104,7 @@ def test_empty_end_user_header_is_400_naming_the_header(iam_agent):
     response = invoke(iam_agent.base_url, new_session_id(), "hi", end_user="", request_id="req-empty-user")
 
     message = (
-        "header X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id is empty: name the end user, "
+        f"header {END_USER_HEADER} is empty: name the end user, "
         "or omit the header to call as the shared 'anonymous' caller"
     )
     assert response.status_code == 400

@@ -12,13 +12,12 @@ import pytest
 from local.processes import ServerProcess
 from tests.agent.helpers import post_raw
 from tests.support.agent_http import (
-    REQUEST_ID_HEADER,
-    SESSION_HEADER,
     bearer_token,
     headers_for,
     new_session_id,
     request_log,
 )
+from tests.support.agentcore_headers import REQUEST_ID_HEADER, SESSION_HEADER
 from tests.support.raw_connections import connect, read_until_closed, response_parts
 from tests.support.run_agent import start_agent
 

@@ -24,7 +24,8 @@ from agent.health import Health
 from agent.lifecycle import AgentLifecycle
 from agent.restore_watch import JUMP_SECONDS, RestoreDetector, RestoreWatch
 from agent.settings import Settings
-from tests.support.agent_http import SESSION_HEADER, new_session_id
+from tests.support.agent_http import new_session_id
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.scripted_model import ScriptedModel
 
 TWINS_TIMEOUT_SECONDS = 120  # bounds a hung child only

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.support.agent_http import ask, invoke, new_session_id, request_log, sse_events
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.stored_conversation import file_messages
 
 
@@ -67,7 +68,7 @@ def test_client_leaving_mid_stream_still_completes_the_turn(agent_starter, model
     server = agent_starter(model_gate.env)
     session_id = new_session_id()
     ask(server.base_url, session_id, "My name is Early Leaver.")
-    headers = {"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session_id}
+    headers = {SESSION_HEADER: session_id}
 
     with httpx.stream(
         "POST", f"{server.base_url}/invocations", json={"prompt": "hold leaver", "stream": True}, headers=headers

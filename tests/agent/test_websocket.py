@@ -22,11 +22,12 @@ from agent.close_codes import MAX_REASON_BYTES, close_reason
 from agent.settings import Settings
 from local.reply_script import user_text_turns
 from tests.support.agent_http import bearer_token, new_session_id
+from tests.support.agentcore_headers import BEARER_SUBPROTOCOL, SESSION_HEADER
 from tests.support.scripted_model import ScriptedModel
 from tests.support.stored_conversation import file_messages
 
-SESSION_PARAMETER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-SENTINEL = "base64UrlBearerAuthorization"
+SESSION_PARAMETER = SESSION_HEADER  # the browser names the session in the query
+SENTINEL = BEARER_SUBPROTOCOL
 FOREVER = "talk forever"
 MAX_TICKS = 20_000  # bounds a broken cancel: the turn then ends normally and the test fails on `cancelled`
 TICK = "tick "

@@ -34,6 +34,7 @@ import pytest
 from local.openai_stub import OpenAIStub, start_openai_stub
 from local.processes import ServerStartError, free_port, stop_process, wait_until_healthy
 from tests.support.agent_http import bearer_token, sse_events
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.deployed_stack import synthesize_runtime_stack
 from tests.support.deployment import Deployment, deploy
 from tests.support.paths import REPO
@@ -47,7 +48,6 @@ BASE_IMAGE = os.environ.get("AGENT_BASE_IMAGE", "localhost/agentcore-session-bas
 CONTAINERS_CONF = Path(os.environ.get("CONTAINERS_CONF", str(BUILD_DIR / "containers.conf"))).resolve()
 # One tag per checkout, so two clones (or git worktrees) testing at once never replace each other's image.
 IMAGE = f"localhost/agentcore-session-agent:test-{hashlib.sha256(str(REPO).encode()).hexdigest()[:8]}"
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 # slirp4netns maps this address to the host's 127.0.0.1 when allow_host_loopback=true.
 HOST_LOOPBACK_FROM_CONTAINER = "10.0.2.2"
 NETWORK = "slirp4netns:allow_host_loopback=true"

@@ -14,9 +14,9 @@ import pytest
 
 from local.processes import free_port, listening_addresses, wait_until_healthy
 from local.reply_script import EXAMPLE_PROMPTS
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.paths import REPO
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 # The README's `make dev` snippet: two sessions, as its curl lines send them.
 S1 = "session-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 S2 = "session-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"

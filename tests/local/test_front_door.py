@@ -11,10 +11,11 @@ import httpx
 import jwt
 import pytest
 
-from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
+from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.processes import free_port
 from tests.local.runtime_values import RUNTIME_ARN
+from tests.support.agentcore_headers import REQUEST_ID_HEADER, SESSION_HEADER
 from tests.support.agentcore_sdk import botocore_error
 
 SESSION = f"test-session-{uuid.uuid4().hex}"
@@ -47,7 +48,7 @@ def test_valid_access_token_is_forwarded_with_session_and_authorization(front_do
     (call,) = upstream.calls
     assert call["headers"][SESSION_HEADER.lower()] == SESSION
     assert call["headers"]["authorization"] == f"Bearer {tokens['AccessToken']}"
-    assert len(call["headers"]["x-amzn-bedrock-agentcore-runtime-request-id"]) == 32
+    assert len(call["headers"][REQUEST_ID_HEADER.lower()]) == 32
     assert call["body"] == {"prompt": "hi"}
 
 
@@ -128,7 +129,7 @@ def test_session_id_under_33_characters_is_400(front_door, upstream, tokens, ses
     upstream.calls.clear()
     response = _call(front_door, tokens["AccessToken"], session=session)
     assert response.status_code == 400
-    message = f"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is {len(session)} characters long but must be at least 33"
+    message = f"{SESSION_HEADER} is {len(session)} characters long but must be at least 33"
     assert response.json() == _aws_error(message, "invalid_session_id")
     assert upstream.calls == []
 
@@ -208,7 +209,7 @@ def test_sigv4_call_is_refused_as_authorization_method_mismatch(front_door, upst
             "short session",
             400,
             "ValidationException",
-            "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is 5 characters long but must be at least 33",
+            f"{SESSION_HEADER} is 5 characters long but must be at least 33",
         ),
         (
             "other runtime",

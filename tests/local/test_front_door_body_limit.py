@@ -23,12 +23,13 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
+from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.processes import python_module
 from local.request_body import DEFAULT_MAX_PROMPT_CHARS, max_body_bytes
 from local.sigv4_authorizer import SigV4Authorizer
 from tests.local.runtime_values import ENDPOINT, KEY_PAIR, REGION, RUNTIME_ARN
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.local_banner import read_banner
 from tests.support.paths import REPO
 from tests.support.raw_connections import connect, read_until_closed, response_parts

@@ -21,9 +21,9 @@ from botocore.credentials import Credentials
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from local.front_door import END_USER_HEADER, SESSION_HEADER
 from tests.local.moto_tokens import claims_of, moto_signing_key
 from tests.local.runtime_values import ENDPOINT, RUNTIME_ARN
+from tests.support.agentcore_headers import END_USER_HEADER, SESSION_HEADER
 from tests.support.agentcore_sdk import botocore_error
 
 SESSION = f"hostile-input-{uuid.uuid4().hex}"

@@ -24,10 +24,11 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from local.identity_pool import LOCAL_CREDENTIALS
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from local.sigv4_authorizer import LocalKeyPair
+from tests.support.agentcore_headers import BEARER_SUBPROTOCOL, SESSION_HEADER
 from tests.support.run_agent import RUN_AGENT
 
-SENTINEL = "base64UrlBearerAuthorization"
-SESSION_PARAMETER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+SENTINEL = BEARER_SUBPROTOCOL
+SESSION_PARAMETER = SESSION_HEADER  # the browser names the session in the query
 PASSWORD = "Local-Passw0rd!"
 # The headers a WebSocket library writes itself; the SDK returns them too, for clients that build the request by hand.
 LIBRARY_HEADERS = frozenset({"host", "upgrade", "connection", "sec-websocket-key", "sec-websocket-version"})

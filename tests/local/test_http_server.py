@@ -18,10 +18,11 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from local.front_door import SESSION_HEADER, FrontDoorConfig, create_front_door
+from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.processes import listening_addresses, python_module
 from tests.local.runtime_values import ENDPOINT, RUNTIME_ARN
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.local_banner import read_banner
 from tests.support.paths import REPO
 from tests.support.raw_connections import HALF_HEAD, connect, read_until_closed, response_parts

@@ -21,9 +21,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from local.front_door import END_USER_HEADER, SESSION_HEADER
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from local.sigv4_authorizer import LocalKeyPair
+from tests.support.agentcore_headers import END_USER_HEADER, SESSION_HEADER
 from tests.support.agentcore_sdk import agentcore_client
 from tests.support.run_agent import RUN_AGENT
 

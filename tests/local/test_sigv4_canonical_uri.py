@@ -25,8 +25,8 @@ from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.front_door import SESSION_HEADER
 from tests.local.runtime_values import ENDPOINT, REGION, RUNTIME_ARN
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.support.agentcore_sdk import botocore_error
 from tests.support.paths import REPO
 

@@ -22,10 +22,11 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.front_door import END_USER_HEADER, SESSION_HEADER, FrontDoorConfig, create_front_door
+from local.front_door import FrontDoorConfig, create_front_door
 from local.http_server import BackgroundServer
 from local.sigv4_authorizer import LocalKeyPair, SigV4Authorizer
 from tests.local.runtime_values import RUNTIME_ARN
+from tests.support.agentcore_headers import END_USER_HEADER, REQUEST_ID_HEADER, SESSION_HEADER
 from tests.support.agentcore_sdk import agentcore_client, botocore_error, refusal
 
 MISMATCH = (
@@ -72,8 +73,7 @@ def _identity_headers(call: dict[str, Any]) -> dict[str, str]:
     return {
         k: v
         for k, v in call["headers"].items()
-        if k.startswith(("x-amz", "authorization"))
-        and k not in (SESSION_HEADER.lower(), "x-amzn-bedrock-agentcore-runtime-request-id")
+        if k.startswith(("x-amz", "authorization")) and k not in (SESSION_HEADER.lower(), REQUEST_ID_HEADER.lower())
     }
 
 
@@ -409,9 +409,7 @@ def test_repeated_end_user_header_is_400(sigv4_front_door, upstream):
         400,
         {
             "Code": "ValidationException",
-            "Message": (
-                "header X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id appears 2 times but may appear at most once"
-            ),
+            "Message": (f"header {END_USER_HEADER} appears 2 times but may appear at most once"),
         },
     )
     assert upstream.calls == []

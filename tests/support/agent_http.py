@@ -9,9 +9,7 @@ from typing import Any
 import httpx
 import jwt
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
-END_USER_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"
+from tests.support.agentcore_headers import END_USER_HEADER, REQUEST_ID_HEADER, SESSION_HEADER
 
 
 def new_session_id() -> str:

@@ -22,6 +22,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from local.http_server import BackgroundServer
+from tests.support.agentcore_headers import BEARER_SUBPROTOCOL, SESSION_HEADER
 
 PROBE = Path(__file__).with_name("transport_probe.mjs")
 NODE = Path(sys.executable).parent / "node"
@@ -29,7 +30,7 @@ ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent_dev-AbCdEf
 SESSION_ID = "web-0f8fad5b-d9cb-469f-a165-70867728950e"
 # A JWT's shape, of a length whose standard base64 ends in "==" (the subprotocol must carry no padding).
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc"
-SENTINEL = "base64UrlBearerAuthorization"
+SENTINEL = BEARER_SUBPROTOCOL
 FORBIDDEN = {"code": "session_forbidden", "message": "this session belongs to another user"}
 
 
@@ -103,7 +104,7 @@ def test_transport_uses_the_runtime_url_bearer_subprotocols_and_frames(server):
     )
     assert recorder.seen["query"] == {
         "qualifier": ["live"],
-        "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": [SESSION_ID],
+        SESSION_HEADER: [SESSION_ID],  # the browser names the session in the query
     }
     assert recorder.seen["subprotocols"] == [f"{SENTINEL}.{encoded}", SENTINEL]
     assert recorder.seen["frames"] == [{"prompt": "hi"}, {"type": "cancel"}]

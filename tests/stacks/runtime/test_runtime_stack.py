@@ -14,6 +14,7 @@ from stacks.constructs.stack_outputs import parameter_name
 from stacks.output_keys import RUNTIME, published_outputs
 from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.validation import ConfigError
+from tests.support.agentcore_headers import END_USER_HEADER
 
 # What agent/.dockerignore keeps out of the build context (and so out of the asset hash).
 DOCKER_IGNORED = {"__pycache__"}
@@ -454,9 +455,7 @@ def test_iam_authorizer_stage_forwards_only_the_end_user_header(synthesized):
         r["Properties"] for r in runtime_template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"
     ]
     assert "AuthorizerConfiguration" not in runtime  # no JWT authorizer: SigV4, the service default
-    assert runtime["RequestHeaderConfiguration"] == {
-        "RequestHeaderAllowlist": ["X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id"]
-    }
+    assert runtime["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": [END_USER_HEADER]}
     assert runtime["EnvironmentVariables"]["AUTHORIZER_TYPE"] == "iam"
     assert runtime_template["Outputs"]["AuthorizerType"]["Value"] == "iam"
 
