@@ -9,14 +9,16 @@ import stat
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 
-from client.cli import build_parser
 from client.cognito_auth import CognitoAuth
 from client.targets import load_outputs_file, target_from_outputs
 from client.token_cache import TokenCache
 
 PASSWORD = "Test-Passw0rd-Long!"
+INITIATE_AUTH = "before-parameter-build.cognito-idp.InitiateAuth"
+AWS_CREDENTIALS = (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"))
 
 
 def _token_file(cache_home: Path, local_runtime, user: str) -> Path:
@@ -168,8 +170,7 @@ def test_srp_login_runs_pycognito_against_cognito_and_tokens_work(cli, user):
 def _auth_flows_sent(cognito) -> list[str]:
     """The `AuthFlow` of every InitiateAuth this boto3 client sends (a botocore event hook; the calls still go out)."""
     flows: list[str] = []
-    event = "before-parameter-build.cognito-idp.InitiateAuth"
-    cognito.meta.events.register(event, lambda params, **_: flows.append(params["AuthFlow"]))
+    cognito.meta.events.register(INITIATE_AUTH, lambda params, **_: flows.append(params["AuthFlow"]))
     return flows
 
 
@@ -187,14 +188,26 @@ def test_auto_flow_tries_srp_first_except_against_moto(user, local_runtime, cogn
     assert flows == [first]
 
 
-def test_flow_help_says_what_auto_does():
-    login = build_parser()._subparsers._group_actions[0].choices["login"]
-    flow = next(action for action in login._actions if action.dest == "flow")
-    assert (flow.default, flow.help) == (
-        "auto",
-        (
-            "srp (the password never leaves this machine), password (USER_PASSWORD_AUTH), or auto: SRP first, "
-            "USER_PASSWORD_AUTH if the app client does not allow SRP (with --local password first: moto does not "
-            "check SRP proofs)"
-        ),
-    )
+@pytest.mark.parametrize(
+    ("local", "first"), [(False, "USER_SRP_AUTH"), (True, "USER_PASSWORD_AUTH")], ids=["deployed", "local"]
+)
+def test_login_without_flow_signs_in_the_auto_way(cli, user, local_runtime, tmp_path, monkeypatch, local, first):
+    """`login` without `--flow` is `--flow auto` (its order: test_auto_flow_tries_srp_first_except_against_moto).
+
+    The flows are read from boto3's default session, the one the CLI's clients come from (client/aws_clients.py).
+    """
+    target = ("--local", "--outputs-file", str(local_runtime.settings.outputs_path))
+    if not local:  # a deployed stage whose AWS APIs (moto's) come from the standard environment
+        outputs = load_outputs_file(local_runtime.settings.outputs_path)
+        del outputs["AwsEndpointUrl"]
+        path = tmp_path / "cdk-outputs-dev.json"
+        path.write_text(json.dumps({"AgentCoreSession-dev-Runtime": outputs}))
+        for name, value in (("AWS_ENDPOINT_URL", local_runtime.aws_endpoint_url), *AWS_CREDENTIALS):
+            monkeypatch.setenv(name, value)
+        target = ("--stage", "dev", "--outputs-file", str(path))
+    session = boto3.session.Session()
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", session)
+    flows: list[str] = []
+    session.events.register(INITIATE_AUTH, lambda params, **_: flows.append(params["AuthFlow"]))
+    assert cli("login", user, "--password-stdin", stdin=PASSWORD + "\n", target=target).code == 0
+    assert flows == [first]
