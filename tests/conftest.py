@@ -29,6 +29,7 @@ SLOW_MODULES = frozenset(
     {
         "tests/agent/test_binding.py",
         "tests/agent/test_entrypoint_openai.py",
+        "tests/agent/test_telemetry_content.py",
         "tests/agent/test_warm_up.py",
         "tests/client/test_demo.py",
         "tests/client/test_iam_mode.py",

@@ -133,6 +133,7 @@ def test_other_sessions_are_not_listed(data_plane, memory_id, session):
     assert events == []
 
 
+@pytest.mark.slow  # the `python -m` process is the point; it imports all of moto (8 s at load)
 def test_runs_as_a_module_with_a_port():
     port = free_port()
     process = subprocess.Popen(

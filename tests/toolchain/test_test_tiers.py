@@ -13,6 +13,8 @@ import pytest
 from tests.support import prerequisites
 from tests.support.paths import REPO
 
+# A quick module of several tests: xdist must run all of them on one worker.
+GROUPED = "tests/toolchain/test_agentcore_headers.py"
 FAST_SELECTION = re.search(r'^\t\$\(PYTEST\) -m "([^"]+)"', (REPO / "Makefile").read_text(), flags=re.M)
 
 
@@ -46,6 +48,24 @@ def test_the_fast_tier_holds_no_container_deployed_or_benchmark_test() -> None:
     folders = ["tests/container", "tests/deployed", "tests/bench"]
     assert collected(*folders) > 0  # control: the folders hold tests
     assert collected("-m", FAST_SELECTION.group(1), *folders) == 0  # type: ignore[union-attr]
+
+
+@pytest.mark.slow  # two xdist workers start and import the test tree
+def test_xdist_keeps_a_group_on_one_worker() -> None:
+    """tests/conftest.py groups each module (and tests/stacks whole) so session fixtures are built once; a pytest
+    or pytest-xdist version where `--dist loadgroup` ignores the groups spreads them and doubles that cost."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider", GROUPED],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    ran = re.findall(r"^\[(gw\d+)\] .*PASSED (\S+)", result.stdout, flags=re.M)
+    assert len(ran) >= 2, result.stdout  # control: the module holds several tests
+    assert {worker for worker, _ in ran} == {ran[0][0]}
+    assert all(node_id.endswith(f"@{GROUPED}") for _, node_id in ran)
 
 
 @pytest.mark.parametrize(("in_ci", "outcome"), [(False, pytest.skip.Exception), (True, pytest.fail.Exception)])
