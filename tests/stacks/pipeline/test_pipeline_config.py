@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
 
+import app
 from stacks.pipeline.pipeline_config import (
     DEFAULT_BRANCH,
     DEFAULT_CI_SECRET_NAME,
@@ -104,17 +106,16 @@ def test_pipeline_is_requested_only_by_true(value, requested):
     assert pipeline_requested(value) is requested
 
 
-def test_missing_key_fails_the_app_naming_it_only_when_the_pipeline_is_requested(tmp_path):
-    context = cdk_json_context()
-    env = {
-        **_clean_env(),
-        "CDK_OUTDIR": str(tmp_path),
-        "CDK_CONTEXT_JSON": json.dumps({**context, "pipeline": "true", "pipeline_repository": "my-org/repo"}),
-    }
-    result = subprocess.run([sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1
-    assert "pipeline_connection_arn is missing but -c pipeline=true needs it" in result.stderr
-    assert "pipeline_repository" not in result.stderr.split("invalid configuration:")[1]
+def test_missing_key_fails_the_app_naming_it_only_when_the_pipeline_is_requested(tmp_path, monkeypatch, capsys):
+    """``app.main()`` in-process, with the context ``cdk synth -c pipeline=true -c pipeline_repository=…`` gives it
+    (the CLI's own run of app.py: tests/stacks/test_cli_synth.py)."""
+    for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION"):
+        monkeypatch.delenv(key, raising=False)
+    context = {**cdk_json_context(), "pipeline": "true", "pipeline_repository": "my-org/repo"}
+    assert app.main(cdk.App(context=context, outdir=str(tmp_path))) == 1
+    error = capsys.readouterr().err
+    assert "pipeline_connection_arn is missing but -c pipeline=true needs it" in error
+    assert "pipeline_repository" not in error.split("invalid configuration:")[1]
 
 
 def _documented_command() -> str:
