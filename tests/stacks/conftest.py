@@ -14,6 +14,8 @@ from stacks.stage import AgentCoreSessionStage
 from tests.stacks import deploy_rules as rules
 from tests.support.cdk_app import CONFIGURATIONS, build_pipeline, build_stage
 
+ALARM_EMAIL = "ops@example.com"
+
 
 @pytest.fixture(scope="session")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., tuple[cdk.App, AgentCoreSessionStage]]:
@@ -34,6 +36,14 @@ def dev(build) -> AgentCoreSessionStage:
 @pytest.fixture(scope="session")
 def prod(build) -> AgentCoreSessionStage:
     return build(stage="prod")[1]
+
+
+@pytest.fixture(scope="session")
+def alarm_email_stage(build) -> tuple[AgentCoreSessionStage, Path]:
+    """The dev stage with an alarm e-mail (the monitoring topic's subscription), synthesized once per run:
+    (stage, cloud assembly folder). The monitoring tests read it; the one cfn-lint run lints its template."""
+    app, stage = build(overrides={"alarm_email": ALARM_EMAIL})
+    return stage, Path(app.synth().directory)
 
 
 @pytest.fixture(scope="session")

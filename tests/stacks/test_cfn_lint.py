@@ -1,7 +1,8 @@
 """cfn-lint over every template the app synthesizes, in each configuration users can choose.
 
 WHY one run: cfn-lint loads its bundled resource schemas on every start (8-9 s), so one run over the templates
-of all configurations, plus one broken template as a control, costs one start instead of eight. Its JSON
+of all configurations, the Monitoring template with an alarm e-mail, and one broken template as a control,
+costs one start instead of nine. Its JSON
 report names each finding's file, so every configuration is still asserted on its own.
 """
 
@@ -17,9 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from stacks.stage import AgentCoreSessionStage
 from tests.support.cdk_app import CONFIGURATIONS
 from tests.support.paths import REPO
 
+ALARM_EMAIL_MONITORING = "dev, Monitoring stack with an alarm e-mail"
 CFN_LINT = [str(Path(sys.executable).parent / "cfn-lint"), "--format", "json"]
 BROKEN_TEMPLATE = {
     "Resources": {
@@ -41,8 +44,13 @@ class LintRun:
 
 
 @pytest.fixture(scope="module")
-def lint_run(synthesized: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory) -> LintRun:
+def lint_run(
+    synthesized: Callable[[str], Path],
+    alarm_email_stage: tuple[AgentCoreSessionStage, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> LintRun:
     templates = {name: sorted(synthesized(name).rglob("*.template.json")) for name in sorted(CONFIGURATIONS)}
+    templates[ALARM_EMAIL_MONITORING] = sorted(alarm_email_stage[1].rglob("*Monitoring*.template.json"))
     broken = tmp_path_factory.mktemp("cfn-lint") / "broken.template.json"
     broken.write_text(json.dumps(BROKEN_TEMPLATE))
     files = [*sorted({path for paths in templates.values() for path in paths}), broken]
@@ -57,6 +65,13 @@ def lint_run(synthesized: Callable[[str], Path], tmp_path_factory: pytest.TempPa
 def test_cfn_lint_reports_nothing(lint_run: LintRun, configuration: str) -> None:
     templates = lint_run.templates[configuration]
     assert len(templates) >= 2, f"expected the stage's templates, found {templates}"
+    assert lint_run.findings_in(templates) == []
+
+
+def test_cfn_lint_reports_nothing_for_the_monitoring_stack_with_an_alarm_email(lint_run: LintRun) -> None:
+    """The topic's e-mail subscription exists only with ``alarm_email``, which no configuration sets."""
+    templates = lint_run.templates[ALARM_EMAIL_MONITORING]
+    assert len(templates) == 1, f"expected the Monitoring template, found {templates}"
     assert lint_run.findings_in(templates) == []
 
 
