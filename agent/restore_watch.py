@@ -42,6 +42,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -123,6 +124,9 @@ def sleep_until_wall_clock(deadline: float) -> None:
     libc's ``clock_nanosleep`` through ctypes (which releases the GIL for the call): Python 3.11 has no absolute
     wall-clock sleep (``time.sleep`` sleeps on ``CLOCK_MONOTONIC``; ``os.timerfd_create`` arrives in 3.13).
     """
+    if _clock_nanosleep is None:  # not Linux (a developer's machine): a relative sleep, noticed within a period
+        time.sleep(max(0.0, deadline - time.time()))
+        return
     seconds = int(deadline)
     timespec = _Timespec(seconds, int((deadline - seconds) * 1_000_000_000))
     _clock_nanosleep(time.CLOCK_REALTIME, TIMER_ABSTIME, ctypes.byref(timespec), None)
@@ -132,9 +136,16 @@ class _Timespec(ctypes.Structure):
     _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]  # <time.h> struct timespec on Linux
 
 
-_clock_nanosleep = ctypes.CDLL(None).clock_nanosleep  # the C library the interpreter is linked with
-_clock_nanosleep.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Timespec), ctypes.c_void_p]
-_clock_nanosleep.restype = ctypes.c_int
+def _libc_clock_nanosleep() -> Any:
+    """``clock_nanosleep`` of the C library the interpreter is linked with; None where it has none (macOS)."""
+    function = getattr(ctypes.CDLL(None), "clock_nanosleep", None)
+    if function is not None:
+        function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Timespec), ctypes.c_void_p]
+        function.restype = ctypes.c_int
+    return function
+
+
+_clock_nanosleep = _libc_clock_nanosleep()
 
 
 class ResumeWatcher:
