@@ -6,8 +6,11 @@ Order, and why:
    conversation (files, S3 objects or Memory events). A session stays findable in the caller's namespace until its
    last piece is gone, so a run that crashes half-way is finished by the next run: erasure is idempotent and needs
    no marker.
-2. Then a check: list the caller's namespace again. Anything found (a turn another microVM wrote meanwhile) is
-   erased in another round; after ``MAX_ROUNDS`` the receipt says ``complete: false`` and what is left.
+2. With long-term memory, the caller's records (``agent/erasure_records.py``): wait for pending extraction, then
+   delete the records of the caller's namespaces.
+3. Then a check: list the caller's namespace (and records) again. Anything found (a turn another microVM wrote
+   meanwhile, a record extracted late) is erased in another round; after ``MAX_ROUNDS`` the receipt says
+   ``complete: false`` and what is left.
 
 What is never deleted (log lines, trace spans) is named in the receipt with the reason. The caller is always the
 authenticated one (``agent/forget_me.py``): this module is never given someone else's actor id by a request.
@@ -19,7 +22,8 @@ import logging
 from dataclasses import dataclass
 
 from agent.aws_clients import STRANDS_CLIENT_CONFIG, LazyClient, shared_session
-from agent.erasure_receipt import LOG_LINES, TRACE_SPANS, NotDeleted, Receipt
+from agent.erasure_receipt import LOG_LINES, MEMORY_EVENTS, TRACE_SPANS, NotDeleted, Receipt
+from agent.erasure_records import RecordsEraser
 from agent.erasure_stores import FileStoreEraser, InProcessEraser, MemoryStoreEraser, S3StoreEraser, StoreEraser
 from agent.session_owners import MemoryOwnerRecords
 from agent.session_store import SessionStore
@@ -29,6 +33,13 @@ logger = logging.getLogger(__name__)
 
 MAX_ROUNDS = 3  # erase → check; a caller still writing elsewhere after this many rounds gets complete: false
 LEFT_IN_STORE = "conversation_data"
+# AWS lists no in-flight extraction job (ListMemoryExtractionJobs lists FAILED ones), so records of the events this
+# run deleted may still be on their way; a run that deletes no event has nothing new on its way.
+LATE_EXTRACTION = NotDeleted(
+    kind="memory_records_in_extraction",
+    reason="AgentCore extracts long-term records asynchronously from the events just deleted; any it had not "
+    "extracted yet were not there to delete: run forget-me again after a few minutes to delete them too",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +48,7 @@ class Erasure:
 
     store: StoreEraser
     kept: tuple[NotDeleted, ...]
+    records: RecordsEraser | None = None
 
     def erase(self, actor_id: str, claimed: tuple[str, ...] = ()) -> Receipt:
         """Delete everything of ``actor_id`` the store holds; safe to repeat, and to repeat after a crash.
@@ -46,12 +58,16 @@ class Erasure:
             claimed: session ids this process saw the caller claim: a session claimed but never written (a
                 ``/ws`` connection without a turn yet) has an owner record and nothing in the caller's namespace.
         """
-        receipt = Receipt(actor=actor_id, deleted=dict.fromkeys(self.store.kinds, 0))
-        left = 0
+        kinds = (*self.store.kinds, *(self.records.kinds if self.records else ()))
+        receipt = Receipt(actor=actor_id, deleted=dict.fromkeys(kinds, 0))
+        left, records_kept = 0, []
         for _ in range(MAX_ROUNDS):
             for name in dict.fromkeys([*self.store.sessions_of(actor_id), *claimed]):
                 self.store.erase_session(actor_id, name, receipt)
             left = self.store.remaining(actor_id)
+            if self.records is not None:
+                records_kept = self.records.erase(actor_id, receipt)
+                left += self.records.remaining(actor_id)
             if not left:
                 break
             logger.warning("actor_id=<%s>, left=<%s> | data came back during erasure; erasing again", actor_id, left)
@@ -64,6 +80,9 @@ class Erasure:
                     "running elsewhere); end those sessions and run forget-me again",
                 )
             )
+        receipt.not_deleted.extend(records_kept)
+        if self.records is not None and receipt.deleted.get(MEMORY_EVENTS):
+            receipt.not_deleted.append(LATE_EXTRACTION)
         receipt.not_deleted.extend(self.kept)
         return receipt
 
