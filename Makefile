@@ -23,6 +23,8 @@ PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 PORT ?= 8080
 AUTHORIZER ?= jwt
+# `make local LONG_TERM_MEMORY=1`: the Memory store with long-term strategies (the stage setting long_term_memory).
+LONG_TERM_MEMORY ?=
 HOST ?= 127.0.0.1
 # Requirement files (hand-edited top-level pins) and the hash-pinned locks `make lock` compiles from them.
 REQUIREMENTS := requirements.txt requirements-dev.txt agent/requirements.txt client/requirements.txt \
@@ -104,8 +106,8 @@ lint: setup ## ruff check, ruff format --check, the import contracts and mypy (s
 cfn-lint: synth ## cfn-lint every synthesized template (cdk-nag runs inside synth).
 	cfn-lint $$(find cdk.out -name '*.template.json')
 
-local: setup ## Run the whole flow offline: moto, the front door (AUTHORIZER=jwt|iam, on HOST, default 127.0.0.1) and the agent.
-	HOST=$(HOST) $(BIN)/python -m local --authorizer $(AUTHORIZER)
+local: setup ## Run the whole flow offline: moto, the front door (AUTHORIZER=jwt|iam, on HOST, default 127.0.0.1) and the agent (LONG_TERM_MEMORY=1: long-term memory).
+	HOST=$(HOST) $(BIN)/python -m local --authorizer $(AUTHORIZER) $(if $(LONG_TERM_MEMORY),--long-term-memory)
 
 bench: setup ## Benchmark the agent against the reference design, no AWS (~8-15 min; BENCH_QUICK=1 for ~3 min).
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -31,7 +31,11 @@ from agent.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-MAX_ROUNDS = 3  # erase → check; a caller still writing elsewhere after this many rounds gets complete: false
+MAX_ROUNDS = 3
+# How long a round waits for the caller's pending extraction jobs (those AgentCore lists; see LATE_EXTRACTION).
+EXTRACTION_WAIT_SECONDS = (
+    30.0  # erase → check; a caller still writing elsewhere after this many rounds gets complete: false
+)
 LEFT_IN_STORE = "conversation_data"
 # AWS lists no in-flight extraction job (ListMemoryExtractionJobs lists FAILED ones), so records of the events this
 # run deleted may still be on their way; a run that deletes no event has nothing new on its way.
@@ -89,7 +93,17 @@ class Erasure:
 
 def build_erasure(settings: Settings, store: SessionStore) -> Erasure:
     """The erasure for the store ``SESSION_STORE`` selects, on the same shared AWS clients as the store."""
-    return Erasure(store=_store_eraser(settings, store), kept=_kept(settings))
+    return Erasure(store=_store_eraser(settings, store), kept=_kept(settings), records=_records_eraser(settings))
+
+
+def _records_eraser(settings: Settings) -> RecordsEraser | None:
+    """Long-term records, when the memory has strategies (``LONG_TERM_MEMORY_NAMESPACES``, Memory store only)."""
+    if not settings.recall_namespaces:
+        return None
+    client = LazyClient(shared_session(settings.aws_region), "bedrock-agentcore", config=STRANDS_CLIENT_CONFIG)
+    return RecordsEraser(
+        client, settings.memory_id or "", settings.recall_namespaces, settle_seconds=EXTRACTION_WAIT_SECONDS
+    )
 
 
 def _store_eraser(settings: Settings, store: SessionStore) -> StoreEraser:

@@ -6,7 +6,8 @@ each caller's data lives, so one caller's store never holds another's turns:
 
 - file: ``<SESSION_DIR>/actors/<actor>/session_<id>/...``
 - s3: ``s3://<SESSION_BUCKET>/<SESSION_PREFIX>actors/<actor>/session_<id>/...``
-- agentcore-memory: ``actorId=<actor>``, ``sessionId=<id>`` in ``MEMORY_ID``
+- agentcore-memory: ``actorId=<actor>``, ``sessionId=<id>`` in ``MEMORY_ID``; with long-term memory, the records
+  its strategies extract for ``<actor>`` are recalled into each turn (``LONG_TERM_MEMORY_NAMESPACES``)
 
 An id too long for a backend is stored under a fitted name (``agent/store_names.py``). The managers of all
 conversations share one set of AWS clients per process (``agent/aws_clients.py``).
@@ -157,10 +158,15 @@ def _s3_store(settings: Settings) -> SessionStore:
 
 
 def _memory_store(settings: Settings) -> SessionStore:
-    from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig
+    from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig, RetrievalConfig
     from bedrock_agentcore.memory.integrations.strands.session_manager import AgentCoreMemorySessionManager
 
     memory_id = settings.memory_id or ""
+    # Long-term recall (LONG_TERM_MEMORY_NAMESPACES): before each user turn reaches the model, the integration
+    # retrieves the caller's records from each namespace (``{actorId}`` filled with this caller's actor, so one
+    # caller never recalls another's: the settings require the delimiter after it) and prepends them to the turn
+    # as a <user_context> block. No strategy id: the namespaces name none (settings.py says why).
+    recall = {namespace: RetrievalConfig() for namespace in settings.recall_namespaces} or None
     # The Memory clients are built once and shared by the owner records and every conversation
     # (agent/aws_clients.py); each manager keeps its own actor and session ids.
     aws = shared_session(settings.aws_region)
@@ -168,7 +174,7 @@ def _memory_store(settings: Settings) -> SessionStore:
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
         name = fitted_name(session_id, max_chars=MEMORY_SESSION_ID_CHARS)
-        config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=name, actor_id=actor_id)
+        config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=name, actor_id=actor_id, retrieval_config=recall)
         return manager_class(config, region_name=settings.aws_region, boto_session=aws)
 
     data_plane = LazyClient(aws, "bedrock-agentcore", config=STRANDS_CLIENT_CONFIG)

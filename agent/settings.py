@@ -10,6 +10,7 @@ message naming the variable, its value and the limit.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
@@ -30,6 +31,7 @@ MAX_SESSION_PREFIX_BYTES = 512
 # A Unix socket path must fit sockaddr_un.sun_path with its closing NUL: 108 bytes on Linux, 104 on macOS
 # (unix(7); macOS <sys/un.h>); the shorter bound keeps one setting valid on both.
 MAX_UNIX_SOCKET_PATH_BYTES = 103
+ACTOR_NAMESPACE_END = "/{actorId}/"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -112,6 +114,9 @@ class Settings:
         session_bucket: required for ``s3``.
         session_prefix: key prefix for ``s3``: empty or ending in ``/``, at most 512 bytes.
         memory_id: required for ``agentcore-memory``.
+        long_term_memory_namespaces: comma-separated namespace templates of the memory's long-term strategies
+            (the stack sets them with ``long_term_memory`` on); each turn recalls the caller's records from them.
+            Each must end with ``/{actorId}/``; unset or empty: no long-term recall.
         session_dir: directory for ``file``.
         max_sessions: agents kept in memory at once.
         session_idle_ttl_seconds: an idle agent is dropped after this.
@@ -155,6 +160,7 @@ class Settings:
     session_bucket: str | None = field(default=None, metadata=_env("SESSION_BUCKET"))
     session_prefix: str = field(default="sessions/", metadata=_env("SESSION_PREFIX", allow_empty=True))
     memory_id: str | None = field(default=None, metadata=_env("MEMORY_ID"))
+    long_term_memory_namespaces: str | None = field(default=None, metadata=_env("LONG_TERM_MEMORY_NAMESPACES"))
     session_dir: Path = field(default=DEFAULT_SESSION_DIR, metadata=_env("SESSION_DIR"))
     max_sessions: int = field(default=100, metadata=_env("MAX_SESSIONS", between=(1, 10000)))
     session_idle_ttl_seconds: int = field(default=900, metadata=_env("SESSION_IDLE_TTL_SECONDS", between=(1, 86400)))
@@ -176,6 +182,11 @@ class Settings:
     )
 
     forget_me_enabled: bool = field(default=True, metadata=_env("FORGET_ME_ENABLED"))
+
+    @property
+    def recall_namespaces(self) -> tuple[str, ...]:
+        """The long-term namespace templates to recall from, in order (empty: long-term memory is off)."""
+        return tuple(part.strip() for part in (self.long_term_memory_namespaces or "").split(",") if part.strip())
 
     def __post_init__(self) -> None:
         problems = Problems()
@@ -216,6 +227,7 @@ def _check_combinations(settings: Settings, problems: Problems) -> None:
         problems.add("SESSION_BUCKET is required when SESSION_STORE=s3")
     if settings.session_store == "agentcore-memory" and not settings.memory_id:
         problems.add("MEMORY_ID is required when SESSION_STORE=agentcore-memory")
+    _check_recall_namespaces(settings, problems)
     if settings.session_prefix and not settings.session_prefix.endswith("/"):
         problems.add(f"SESSION_PREFIX={settings.session_prefix!r} must end with '/' (or be empty)")
     socket_bytes = len((settings.unix_socket or "").encode("utf-8", "surrogatepass"))
@@ -230,6 +242,30 @@ def _check_combinations(settings: Settings, problems: Problems) -> None:
             f"SESSION_PREFIX is {prefix_bytes} bytes long but must be at most {MAX_SESSION_PREFIX_BYTES} "
             "(S3 keys are at most 1024 bytes and the store adds up to 464)"
         )
+
+
+def _check_recall_namespaces(settings: Settings, problems: Problems) -> None:
+    """Recall reads the Memory's long-term records, by namespace prefix, for the caller's actor only.
+
+    WHY end with ``/{actorId}/``: recall is a prefix match (``namespacePath``), so without the closing delimiter
+    ``/facts/bob`` would also return bob-x's records. No other variable: the Strands integration fills only
+    ``{actorId}``, ``{sessionId}`` and ``{memoryStrategyId}``, the last from a strategy id the agent is not given,
+    which would format as empty and silently recall nothing (bedrock_agentcore 1.25 session_manager.py
+    ``retrieve_customer_context``).
+    """
+    namespaces = settings.recall_namespaces
+    if namespaces and settings.session_store != "agentcore-memory":
+        problems.add(
+            f"LONG_TERM_MEMORY_NAMESPACES is set but SESSION_STORE={settings.session_store}; long-term memory is "
+            "read from AgentCore Memory: set SESSION_STORE=agentcore-memory"
+        )
+    for namespace in namespaces:
+        variables = re.findall(r"\{([^}]*)\}", namespace)
+        if not namespace.endswith(ACTOR_NAMESPACE_END) or variables != ["actorId"]:
+            problems.add(
+                f"LONG_TERM_MEMORY_NAMESPACES entry {namespace!r} must end with {ACTOR_NAMESPACE_END!r} and use no "
+                "other variable (recall by prefix must reach this caller's records only)"
+            )
 
 
 _UNSET: Any = object()

@@ -42,6 +42,8 @@ class Target:
             (outputs `AccessKeyId`/`SecretAccessKey`); None means the standard AWS credential chain.
         secret_access_key: its secret (never shown in `repr`).
         outputs_file: the outputs file this target was read from (None: CloudFormation).
+        long_term_memory: the runtime recalls a user's long-term memory across sessions (the stack publishes
+            `LongTermMemoryNamespaces` only then).
         cli_options: the client options that choose this target again, for hints (`--local`, `--stage prod`).
     """
 
@@ -58,6 +60,7 @@ class Target:
     access_key_id: str | None = None
     secret_access_key: str | None = field(default=None, repr=False)
     outputs_file: Path | None = None
+    long_term_memory: bool = False
     cli_options: tuple[str, ...] = ()
 
     @property
@@ -123,6 +126,7 @@ def target_from_outputs(
         access_key_id=outputs.get("AccessKeyId"),
         secret_access_key=outputs.get("SecretAccessKey"),
         outputs_file=outputs_file,
+        long_term_memory=bool(outputs.get("LongTermMemoryNamespaces")),
         cli_options=cli_options,
     )
 

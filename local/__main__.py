@@ -81,6 +81,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="jwt",
         help="inbound auth of the emulated runtime: jwt (Cognito bearer tokens) or iam (SigV4)",
     )
+    parser.add_argument(
+        "--long-term-memory",
+        action="store_true",
+        help="store conversations in an AgentCore Memory with long-term strategies (recall across sessions)",
+    )
     return parser.parse_args(argv)
 
 
@@ -94,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "moto_port": args.moto_port,
         "authorizer": args.authorizer,
         "web": args.authorizer == "jwt",
+        "long_term_memory": args.long_term_memory,
     }
     if args.state_dir:
         overrides["state_dir"] = args.state_dir

@@ -1,7 +1,8 @@
 """The local agent's environment: the deployed configuration's offline twin.
 
 WHY: the stack runs the agent with ``MODEL_PROVIDER=bedrock`` and ``SESSION_STORE=s3``; ``make local`` runs
-the same: conversations go to an S3 bucket on the emulator (moto, already running for Cognito) through
+the same (``make local LONG_TERM_MEMORY=1``: the Memory store with long-term strategies, as ``long_term_memory``
+deploys it): conversations go to an S3 bucket on the emulator (moto, already running for Cognito) through
 ``AWS_ENDPOINT_URL_S3``, and the model is Bedrock. When no model is configured (no ``MODEL_PROVIDER`` and
 no AWS credentials botocore can find), a fresh clone would answer ``model_error (NoCredentialsError)``;
 then the unchanged Bedrock provider is pointed at the Bedrock Runtime stand-in through
@@ -15,6 +16,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import boto3
 import botocore.credentials
@@ -24,9 +26,16 @@ from botocore.exceptions import BotoCoreError
 from local.identity_pool import LOCAL_CREDENTIALS
 from local.reply_script import EXAMPLE_PROMPTS
 
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_agentcore_control.type_defs import MemoryStrategyInputTypeDef
+
 logger = logging.getLogger(__name__)
 
 SESSION_BUCKET = "agentcore-session-local"
+MEMORY_NAME = "agentcore_session_local_memory"
+# The stack's long-term strategies and namespaces (stacks/runtime/conversation_store.py LONG_TERM_NAMESPACES; local/
+# may not import stacks/, tests/stacks/test_output_keys.py holds the two equal).
+LONG_TERM_NAMESPACES = {"facts": "/facts/{actorId}/", "preferences": "/preferences/{actorId}/"}
 SESSION_PREFIX = "sessions/"  # the stack's default prefix (cdk.json defaults.session_prefix)
 # botocore's instance-metadata provider (EC2's 169.254.169.254): the one link of the chain that asks the network
 # unasked (one or two 1-second timeouts off EC2); every other link reads files and variables, or is configured.
@@ -97,14 +106,39 @@ def create_session_bucket(*, endpoint_url: str, region: str) -> str:
     return SESSION_BUCKET
 
 
-def twin_environment(
-    *, emulator_url: str, region: str, bedrock_stand_in_url: str | None, credentials_found: bool
-) -> TwinEnvironment:
-    """The agent environment: S3 store on the emulator and, with a stand-in URL, Bedrock on the stand-in.
+def create_long_term_memory(*, endpoint_url: str, region: str) -> str:
+    """Create the Memory with the stack's long-term strategies on the emulator; its id."""
+    control = boto3.client(
+        "bedrock-agentcore-control", region_name=region, endpoint_url=endpoint_url, **LOCAL_CREDENTIALS
+    )
+    strategies: list[MemoryStrategyInputTypeDef] = [
+        {"semanticMemoryStrategy": {"name": "facts", "namespaces": [LONG_TERM_NAMESPACES["facts"]]}},
+        {"userPreferenceMemoryStrategy": {"name": "preferences", "namespaces": [LONG_TERM_NAMESPACES["preferences"]]}},
+    ]
+    memory = control.create_memory(name=MEMORY_NAME, eventExpiryDuration=30, memoryStrategies=strategies)
+    return str(memory["memory"]["id"])
 
-    Dummy credentials are added only when botocore finds none (moto and the stand-in accept any signature);
-    real credentials are left alone so a configured Bedrock model keeps working.
-    """
+
+def long_term_namespaces() -> str:
+    """LONG_TERM_MEMORY_NAMESPACES as the stack sets it: every strategy's namespaces, comma-separated."""
+    return ",".join(LONG_TERM_NAMESPACES.values())
+
+
+def _store_environment(*, emulator_url: str, region: str, long_term_memory: bool) -> tuple[dict[str, str], str]:
+    """The store's variables and the banner's line: S3 as deployed, or the Memory with long-term strategies."""
+    if long_term_memory:
+        memory_id = create_long_term_memory(endpoint_url=emulator_url, region=region)
+        env = {
+            "SESSION_STORE": "agentcore-memory",
+            "MEMORY_ID": memory_id,
+            "LONG_TERM_MEMORY_NAMESPACES": long_term_namespaces(),
+            "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": emulator_url,
+        }
+        line = (
+            f"AgentCore Memory {memory_id} on the emulator with long-term memory ({long_term_namespaces()}; "
+            "records extracted by its stand-in, local/memory_records.py)"
+        )
+        return env, line
     bucket = create_session_bucket(endpoint_url=emulator_url, region=region)
     env = {
         "SESSION_STORE": "s3",
@@ -112,6 +146,24 @@ def twin_environment(
         "SESSION_PREFIX": SESSION_PREFIX,
         "AWS_ENDPOINT_URL_S3": emulator_url,
     }
+    return env, f"s3://{bucket}/{SESSION_PREFIX} on the emulator, as deployed (kept until this runtime stops)"
+
+
+def twin_environment(
+    *,
+    emulator_url: str,
+    region: str,
+    bedrock_stand_in_url: str | None,
+    credentials_found: bool,
+    long_term_memory: bool = False,
+) -> TwinEnvironment:
+    """The agent environment: S3 store on the emulator (with ``long_term_memory``: the Memory store with the stack's
+    long-term strategies, as ``long_term_memory: true`` deploys it) and, with a stand-in URL, Bedrock on the stand-in.
+
+    Dummy credentials are added only when botocore finds none (moto and the stand-in accept any signature);
+    real credentials are left alone so a configured Bedrock model keeps working.
+    """
+    env, store_line = _store_environment(emulator_url=emulator_url, region=region, long_term_memory=long_term_memory)
     if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
         env["AWS_REGION"] = region
     if not credentials_found:
@@ -122,6 +174,5 @@ def twin_environment(
     else:
         provider = os.environ.get("MODEL_PROVIDER", "").strip() or "bedrock"
         model_line = f"{provider} (from your environment: MODEL_PROVIDER, MODEL_ID, credentials)"
-    store_line = f"s3://{bucket}/{SESSION_PREFIX} on the emulator, as deployed (kept until this runtime stops)"
-    logger.info("bucket=<%s>, stand_in=<%s> | local agent environment ready", bucket, bedrock_stand_in_url)
+    logger.info("store=<%s>, stand_in=<%s> | local agent environment ready", env["SESSION_STORE"], bedrock_stand_in_url)
     return TwinEnvironment(env=env, model_line=model_line, store_line=store_line)

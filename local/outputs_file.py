@@ -27,15 +27,23 @@ def outputs_document(
     front_door_url: str,
     session_store: str,
     session_bucket: str | None = None,
+    memory_id: str | None = None,
+    long_term_memory_namespaces: str | None = None,
     authorizer: str = "jwt",
     key_pair: LocalKeyPair | None = None,
 ) -> dict[str, dict[str, str]]:
     """Build the outputs document for a running local runtime.
 
-    ``SessionBucketName`` comes with an S3 store, as deployed; the key pair when the front door wants SigV4.
+    ``SessionBucketName`` comes with an S3 store, ``MemoryId`` with a Memory store and ``LongTermMemoryNamespaces``
+    with long-term memory, as deployed; the key pair when the front door wants SigV4.
     """
     runtime_id = runtime_arn.rsplit("/", 1)[-1]
-    store = {"SessionStore": session_store, **({"SessionBucketName": session_bucket} if session_bucket else {})}
+    store = {
+        "SessionStore": session_store,
+        **({"SessionBucketName": session_bucket} if session_bucket else {}),
+        **({"MemoryId": memory_id} if memory_id else {}),
+        **({"LongTermMemoryNamespaces": long_term_memory_namespaces} if long_term_memory_namespaces else {}),
+    }
     local = {"InvocationBaseUrl": front_door_url, "AwsEndpointUrl": identity.endpoint_url}
     if key_pair is not None:
         local.update(AccessKeyId=key_pair.access_key_id, SecretAccessKey=key_pair.secret_access_key)

@@ -60,6 +60,9 @@ class LocalRuntimeSettings:
             stage) or `iam` (SigV4 with a generated local key pair, like `-c authorizer=iam`). Default: `jwt`.
         web: also serve the built web chat and the managed-login stand-in (local/web_twin.py; `jwt` only).
             Default: False (`make local` turns it on).
+        long_term_memory: the agent stores conversations in an AgentCore Memory on the emulator with the stack's
+            long-term strategies and recalls them across sessions (the stage setting `long_term_memory`).
+            Default: False (the S3 store, as the default stage deploys).
     """
 
     state_dir: Path = REPO_ROOT / ".local-runtime"
@@ -73,6 +76,7 @@ class LocalRuntimeSettings:
     moto_port: int = 0
     authorizer: AuthorizerType = "jwt"
     web: bool = False
+    long_term_memory: bool = False
 
     def __post_init__(self) -> None:
         problems = [
@@ -182,6 +186,8 @@ class LocalRuntime:
                 front_door_url=self.front_door_url,
                 session_store=agent_env["SESSION_STORE"],
                 session_bucket=agent_env.get("SESSION_BUCKET") if agent_env["SESSION_STORE"] == "s3" else None,
+                memory_id=agent_env.get("MEMORY_ID") if agent_env["SESSION_STORE"] == "agentcore-memory" else None,
+                long_term_memory_namespaces=agent_env.get("LONG_TERM_MEMORY_NAMESPACES") or None,
                 authorizer=settings.authorizer,
                 key_pair=self.key_pair,
             ),
@@ -208,6 +214,7 @@ class LocalRuntime:
             region=self.settings.region,
             bedrock_stand_in_url=self._bedrock.endpoint_url if self._bedrock else None,
             credentials_found=credentials_found,
+            long_term_memory=self.settings.long_term_memory,
         )
 
     @property

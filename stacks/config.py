@@ -124,6 +124,9 @@ class StageConfig:
     # AgentCore Memory store: the memory's name (create-only; default ``<runtime_name>_memory``). A retained
     # memory keeps its name after `make destroy`, so the next deploy needs another one (docs/delivery.md).
     memory_name: str | None = None
+    # Long-term memory across sessions (AgentCore Memory strategies; stacks/runtime/conversation_store.py):
+    # needs session_store agentcore-memory, whose events the strategies extract from. Absent: off.
+    long_term_memory: bool = False
     # VPC mode: the AZ id of each subnet, in order (optional; checked against AgentCore's supported zones).
     availability_zone_ids: tuple[str, ...] = ()
     # IAM mode: the only principals that may invoke (rendered as the runtime's resource-based policy).
@@ -323,6 +326,12 @@ def _validate(config: StageConfig, problems: Problems) -> None:
     problems.within("refresh_token_validity_days", config.refresh_token_validity_days, REFRESH_TOKEN_RANGE_DAYS)
     _validate_network(config, problems)
     _validate_invoke_principals(config, problems)
+    if config.long_term_memory and config.session_store != "agentcore-memory":
+        problems.add(
+            f"long_term_memory is true but session_store is '{config.session_store}'; long-term memory is "
+            "extracted from AgentCore Memory events: set session_store to 'agentcore-memory' or long_term_memory "
+            "to false"
+        )
     if config.alarm_email is not None:
         problems.match("alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
     problems.within("latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)

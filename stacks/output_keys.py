@@ -32,6 +32,7 @@ IMAGE_URI = "ImageUri"
 SESSION_STORE = "SessionStore"
 SESSION_BUCKET_NAME = "SessionBucketName"
 MEMORY_ID = "MemoryId"
+LONG_TERM_MEMORY_NAMESPACES = "LongTermMemoryNamespaces"
 AUTHORIZER_TYPE = "AuthorizerType"
 REGION = "Region"
 # Web stacks.
@@ -69,6 +70,7 @@ SSM_ONLY_OUTPUTS: dict[str, str] = {
     SESSION_STORE: "changes with session_store",
     SESSION_BUCKET_NAME: "published only with the s3 store",
     MEMORY_ID: "published only with the agentcore-memory store",
+    LONG_TERM_MEMORY_NAMESPACES: "published only with long_term_memory on",
     AUTHORIZER_TYPE: "changes with authorizer",
 }
 
@@ -92,8 +94,11 @@ def stack_name(stage: str, stack: str) -> str:
     return f"{stack_prefix(stage)}-{stack}"
 
 
-def published_outputs(session_store: str, *, authorizer: str = "jwt") -> dict[str, tuple[str, ...]]:
-    """Every output key each stack of a stage publishes, for the stage's ``session_store`` and ``authorizer``.
+def published_outputs(
+    session_store: str, *, authorizer: str = "jwt", long_term_memory: bool = False
+) -> dict[str, tuple[str, ...]]:
+    """Every output key each stack of a stage publishes, for the stage's ``session_store``, ``authorizer`` and
+    ``long_term_memory``.
 
     Raises:
         KeyError: ``session_store`` is not a store the stacks know.
@@ -114,6 +119,7 @@ def published_outputs(session_store: str, *, authorizer: str = "jwt") -> dict[st
             IMAGE_URI,
             SESSION_STORE,
             *STORE_OUTPUTS[session_store],
+            *((LONG_TERM_MEMORY_NAMESPACES,) if long_term_memory else ()),
             AUTHORIZER_TYPE,
             REGION,
         ),

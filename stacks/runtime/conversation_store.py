@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -22,7 +22,7 @@ from constructs import Construct
 
 from stacks.config import StageConfig
 from stacks.iam_wildcards import RequiredWildcard
-from stacks.output_keys import MEMORY_ID, SESSION_BUCKET_NAME
+from stacks.output_keys import LONG_TERM_MEMORY_NAMESPACES, MEMORY_ID, SESSION_BUCKET_NAME
 
 # What the agent's code path calls (checked in .venv, strands-agents 1.62 / bedrock-agentcore 1.25):
 # - strands/session/s3_session_manager.py: get_object (_read_s3_object), put_object (_write_s3_object),
@@ -51,6 +51,29 @@ MEMORY_EVENT_ACTIONS = (
 # documentation names the bedrock-agentcore:ListSessions permission.
 S3_ERASE_ACTIONS = ("s3:DeleteObject",)
 MEMORY_ERASE_ACTIONS = ("bedrock-agentcore:ListSessions",)
+# With long-term memory, agent/erasure_records.py RecordsEraser also calls list_memory_extraction_jobs (waits for
+# the caller's pending extraction), list_memory_records (namespacePath = the caller's namespaces) and
+# batch_delete_memory_records; each needs the permission of its own name (botocore's bedrock-agentcore model
+# documentation of each operation; the service authorization reference's "Actions defined by Amazon Bedrock
+# AgentCore", memory resource). Not DeleteMemoryRecord (one call a record) nor GetMemoryRecord: never called.
+MEMORY_RECORD_ERASE_ACTIONS = (
+    "bedrock-agentcore:ListMemoryExtractionJobs",
+    "bedrock-agentcore:ListMemoryRecords",
+    "bedrock-agentcore:BatchDeleteMemoryRecords",
+)
+# Long-term memory (stage setting long_term_memory): bedrock_agentcore 1.25 memory/integrations/strands/
+# session_manager.py retrieve_customer_context → MemoryClient.retrieve_memories → retrieve_memory_records, once per
+# user turn and configured namespace. Nothing else of the long-term API is on the agent's turn path.
+MEMORY_RECALL_ACTIONS = ("bedrock-agentcore:RetrieveMemoryRecords",)
+# The built-in strategies a chat assistant needs, each with the one namespace its records go to (by strategy name).
+# Every namespace ends with a delimiter after the actor id: retrieval by namespacePath is a prefix match, and
+# "/facts/bob" would also match bob-x's "/facts/bob-x/" (AgentCore devguide, memory-organization: "use
+# /actors/alice/ rather than /actors/alice"). No {memoryStrategyId} in them: the service assigns strategy ids at
+# create and CloudFormation exposes none (cfn-lint's AWS::BedrockAgentCore::Memory schema lists StrategyId as
+# read-only, and CfnMemory has no attribute for it), so the agent could fill one in only by calling GetMemory;
+# a fixed segment per strategy keeps each namespace fully known at synth (the agent gets them in
+# LONG_TERM_MEMORY_NAMESPACES).
+LONG_TERM_NAMESPACES = {"facts": "/facts/{actorId}/", "preferences": "/preferences/{actorId}/"}
 # The object grant of S3ConversationStore.grant_sessions, as cdk-nag renders it (construct id SessionStore).
 S3_OBJECT_RESOURCE = r"<SessionStoreBucket[0-9A-F]{8}\.Arn>/[a-z0-9][a-z0-9/_-]*/\*"
 S3_OBJECT_REASON = (
@@ -170,6 +193,80 @@ class S3ConversationStore(Construct):
             )
 
 
+class LongTermMemoryStore(Construct):
+    """An AgentCore Memory with long-term strategies (stage setting ``long_term_memory``): user preferences and
+    semantic facts, extracted from the conversation's events into per-actor namespaces (``LONG_TERM_NAMESPACES``).
+
+    WHY the L2 here: strategies are what the L2 ``Memory`` is for (``MemoryStrategy.using_user_preference`` /
+    ``using_semantic`` render the built-in ``userPreferenceMemoryStrategy`` / ``semanticMemoryStrategy`` with our
+    namespaces: aws-cdk-lib 2.275 managed-strategy.js ``render()``), and its ``grant`` scopes actions to this memory.
+    It also creates a service role (memory.js ``_createMemoryRole``) that built-in strategies never assume (they
+    get no policy; only overrides and self-managed strategies do). The ``CfnMemory`` sits at the same path
+    (``SessionStore/Memory/Memory``) as the short-term store's, so turning the setting on updates that memory in
+    place (``Name`` is its only create-only property besides the key, cfn-lint's schema).
+    """
+
+    kind = "agentcore-memory"
+    required_wildcards: tuple[RequiredWildcard, ...] = ()  # the grant names this memory's ARN
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.forget_me = config.forget_me
+        self.memory = agentcore.Memory(
+            self,
+            "Memory",
+            memory_name=config.memory_name or f"{config.runtime_name[:40]}_memory",
+            description=f"Conversations and long-term memory of {config.runtime_name}",
+            expiration_duration=Duration.days(config.memory_event_expiry_days),
+            memory_strategies=[
+                agentcore.MemoryStrategy.using_semantic(
+                    strategy_name="facts", namespaces=[LONG_TERM_NAMESPACES["facts"]]
+                ),
+                agentcore.MemoryStrategy.using_user_preference(
+                    strategy_name="preferences", namespaces=[LONG_TERM_NAMESPACES["preferences"]]
+                ),
+            ],
+        )
+        # The L2 names its CfnMemory "Memory", not "Resource", so it has no default child to apply a policy through.
+        resource = self.memory.node.find_child("Memory")
+        if not isinstance(resource, CfnResource):
+            raise TypeError(f"expected the memory's CfnMemory, found {type(resource).__name__}")
+        resource.apply_removal_policy(RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY)
+
+    @property
+    def namespaces(self) -> str:
+        """The namespace templates, comma-separated, as the agent reads them (LONG_TERM_MEMORY_NAMESPACES)."""
+        return ",".join(LONG_TERM_NAMESPACES.values())
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {
+            "SESSION_STORE": "agentcore-memory",
+            "MEMORY_ID": self.memory.memory_id,
+            "LONG_TERM_MEMORY_NAMESPACES": self.namespaces,
+        }
+
+    @property
+    def outputs(self) -> list[StoreOutput]:
+        return [
+            StoreOutput(
+                key=MEMORY_ID, value=self.memory.memory_id, description="AgentCore Memory holding conversations"
+            ),
+            StoreOutput(
+                key=LONG_TERM_MEMORY_NAMESPACES,
+                value=self.namespaces,
+                description="Long-term memory namespaces ({actorId}: the caller)",
+            ),
+        ]
+
+    def grant_sessions(self, grantee: iam.IGrantable) -> None:
+        """The short-term event actions and long-term recall, on this memory only (the L2's ``grant`` over the
+        named actions; its grant_read_long_term_memory would add ListMemoryRecords, GetMemoryRecord, ListActors
+        and ListSessions, none of which the agent calls)."""
+        erase = (*MEMORY_ERASE_ACTIONS, *MEMORY_RECORD_ERASE_ACTIONS) if self.forget_me else ()
+        self.memory.grant(grantee, *MEMORY_EVENT_ACTIONS, *MEMORY_RECALL_ACTIONS, *erase)
+
+
 class MemoryConversationStore(Construct):
     """An AgentCore Memory with short-term events only; the runtime gets the event data-plane actions.
 
@@ -218,6 +315,8 @@ class MemoryConversationStore(Construct):
 
 def create_conversation_store(scope: Construct, *, config: StageConfig) -> ConversationStore:
     """The store the stage config asks for, under the construct id ``SessionStore`` (never renamed)."""
+    if config.session_store == "agentcore-memory" and config.long_term_memory:
+        return LongTermMemoryStore(scope, CONSTRUCT_ID, config=config)
     if config.session_store == "agentcore-memory":
         return MemoryConversationStore(scope, CONSTRUCT_ID, config=config)
     return S3ConversationStore(scope, CONSTRUCT_ID, config=config)

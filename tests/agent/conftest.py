@@ -14,6 +14,7 @@ import pytest
 
 from local.aws_emulator import Emulator
 from local.processes import ServerProcess
+from stacks.runtime.conversation_store import LONG_TERM_NAMESPACES
 from tests.support.aws_env import CREDENTIALS, REGION, emulator_env
 from tests.support.model_gate import ModelGate
 from tests.support.run_agent import start_agent
@@ -112,6 +113,30 @@ def memory_store(emulator: Emulator) -> MemoryStore:
     memory_id = control.create_memory(name="agent_sessions", eventExpiryDuration=30)["memory"]["id"]
     client = boto3.client("bedrock-agentcore", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
     env = {**emulator_env(emulator.endpoint_url), "SESSION_STORE": "agentcore-memory", "MEMORY_ID": memory_id}
+    return MemoryStore(client=client, memory_id=memory_id, env=env)
+
+
+@pytest.fixture(scope="module")
+def long_term_store(emulator: Emulator) -> MemoryStore:
+    """A memory with the stack's long-term strategies (stacks/runtime/conversation_store.py) on the emulator, whose
+    stand-in extracts records from its events (local/memory_records.py); ``env`` turns recall on in the agent."""
+    control = boto3.client(
+        "bedrock-agentcore-control", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS
+    )
+    strategies = [
+        {"semanticMemoryStrategy": {"name": "facts", "namespaces": [LONG_TERM_NAMESPACES["facts"]]}},
+        {"userPreferenceMemoryStrategy": {"name": "preferences", "namespaces": [LONG_TERM_NAMESPACES["preferences"]]}},
+    ]
+    memory_id = control.create_memory(name="agent_long_term", eventExpiryDuration=30, memoryStrategies=strategies)[
+        "memory"
+    ]["id"]
+    client = boto3.client("bedrock-agentcore", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    env = {
+        **emulator_env(emulator.endpoint_url),
+        "SESSION_STORE": "agentcore-memory",
+        "MEMORY_ID": memory_id,
+        "LONG_TERM_MEMORY_NAMESPACES": ",".join(LONG_TERM_NAMESPACES.values()),
+    }
     return MemoryStore(client=client, memory_id=memory_id, env=env)
 
 

@@ -201,3 +201,43 @@ def test_session_prefix_at_the_s3_key_limit_is_accepted():
 def test_unix_socket_of_103_bytes_is_accepted():
     """Control for the 104-byte refusal above."""
     assert Settings.from_env({"UNIX_SOCKET": "/" + "s" * 102}).unix_socket == "/" + "s" * 102
+
+
+MEMORY = {"SESSION_STORE": "agentcore-memory", "MEMORY_ID": "m-0123456789"}
+
+
+def test_long_term_memory_namespaces_are_read_in_order():
+    settings = Settings.from_env(
+        {**MEMORY, "LONG_TERM_MEMORY_NAMESPACES": "/facts/{actorId}/, /preferences/{actorId}/"}
+    )
+
+    assert settings.recall_namespaces == ("/facts/{actorId}/", "/preferences/{actorId}/")
+    assert Settings.from_env(MEMORY).recall_namespaces == ()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"LONG_TERM_MEMORY_NAMESPACES": "/facts/{actorId}/"},
+            "LONG_TERM_MEMORY_NAMESPACES is set but SESSION_STORE=file; long-term memory is read from AgentCore "
+            "Memory: set SESSION_STORE=agentcore-memory",
+        ),
+        (
+            {**MEMORY, "LONG_TERM_MEMORY_NAMESPACES": "/facts/{actorId}"},
+            "LONG_TERM_MEMORY_NAMESPACES entry '/facts/{actorId}' must end with '/{actorId}/' and use no other "
+            "variable (recall by prefix must reach this caller's records only)",
+        ),
+        (
+            {**MEMORY, "LONG_TERM_MEMORY_NAMESPACES": "/strategies/{memoryStrategyId}/actors/{actorId}/"},
+            "LONG_TERM_MEMORY_NAMESPACES entry '/strategies/{memoryStrategyId}/actors/{actorId}/' must end with "
+            "'/{actorId}/' and use no other variable (recall by prefix must reach this caller's records only)",
+        ),
+    ],
+    ids=["without-the-memory-store", "without-the-delimiter", "with-an-unfilled-strategy-id"],
+)
+def test_long_term_memory_namespaces_are_checked(env, message):
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(env)
+
+    assert raised.value.problems == [message]

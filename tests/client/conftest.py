@@ -39,6 +39,15 @@ def iam_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRunti
         yield runtime
 
 
+@pytest.fixture(scope="session")
+def long_term_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    """`make local LONG_TERM_MEMORY=1`: the Memory store with long-term strategies on the emulator and its stand-in."""
+    state_dir = tmp_path_factory.mktemp("long-term-runtime")
+    settings = LocalRuntimeSettings(state_dir=state_dir, agent_command=RUN_AGENT, long_term_memory=True)
+    with LocalRuntime(settings) as runtime:
+        yield runtime
+
+
 @pytest.fixture(autouse=True)
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own XDG cache directory (tokens, sessions) and no AWS environment leaks in."""

@@ -74,3 +74,21 @@ def test_demo_table_shows_the_whole_refusal(cli, user, tmp_path):
     result = cli("demo")
     rows = {line.split("  ")[0]: line for line in result.out.splitlines()}
     assert f"refused: {reason}" in rows["other user's session does not"]
+
+
+def test_demo_with_long_term_memory_recalls_in_a_new_session_and_not_for_another_user(
+    long_term_runtime: LocalRuntime, tmp_path: Path
+):
+    completed, rows = run_demo(long_term_runtime.settings.outputs_path, tmp_path)
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Your name is Alice." in rows["new session recalls (long-term)"]
+    other = rows["other user's new session does not"]
+    assert "Your name is Bob." in other and other.endswith("PASS")  # Bob's own memory, never Alice's
+    assert "new session does not" not in rows  # the short-term-only claim does not hold with long-term memory
+    assert [name for name in rows if name.endswith("does not") or "remembers" in name or "recalls" in name] == [
+        "same session remembers",
+        "other user's session does not",
+        "new session recalls (long-term)",
+        "other user's new session does not",
+    ]

@@ -31,6 +31,25 @@ def deployment(runtime_stack: DeployedRuntimeStack, tmp_path_factory: pytest.Tem
     deployed.stop()
 
 
+@pytest.fixture(scope="session")
+def long_term_stack(tmp_path_factory: pytest.TempPathFactory) -> DeployedRuntimeStack:
+    """The Runtime stack of dev with long_term_memory on (and the agentcore-memory store it needs)."""
+    return synthesize_runtime_stack(
+        tmp_path_factory.mktemp("long-term-cdk"),
+        overrides={"session_store": "agentcore-memory", "long_term_memory": True},
+    )
+
+
+@pytest.fixture(scope="module")
+def long_term_deployment(
+    long_term_stack: DeployedRuntimeStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """moto with the template's memory (its strategies: the stand-in extracts records) and the Bedrock stand-in."""
+    deployed = deploy(long_term_stack, tmp_path_factory.mktemp("long-term-deployment"))
+    yield deployed
+    deployed.stop()
+
+
 @pytest.fixture
 def start_agent(deployment: Deployment) -> Iterator[AgentStarter]:
     """Agents of a test's own (for restarts); all stopped afterwards."""

@@ -22,6 +22,7 @@ from tests.support.agent_http import ask, forget_me, invoke, new_session_id
 from tests.support.aws_calls import AwsCall, bedrock_calls, recorded_moto_calls
 from tests.support.deployment import AGENT_ACCESS_KEY_ID, Deployment
 from tests.support.iam_simulator import Decision, evaluate, granted_actions
+from tests.support.polling import poll_until
 
 # Granted by the synthesized role but never called by the agent process, each with the reason it is granted.
 RUNTIME_WRITES_LOGS = "AgentCore Runtime writes the container's logs with the role (L2 default), not the agent"
@@ -279,3 +280,91 @@ def test_the_bucket_policy_denies_the_same_call_without_tls(recorded: Recorded) 
     plain_http = dataclasses.replace(read, context={**read.context, "aws:SecureTransport": "false"})
 
     assert [d.result for d in recorded.decide([read, plain_http])] == ["Allowed", "ExplicitlyDenied"]
+
+
+# --- long-term memory: the role of the long_term_memory configuration, against what its agent calls ----------
+
+# Granted to the long-term configuration's role (the Memory store's event actions) but not called in its scenario.
+MEMORY_NOT_CALLED = {
+    "bedrock-agentcore:GetEvent": "Strands' AgentCore integration reads one event back only in read_message, which "
+    "the agent's restore path (list_messages) does not use",
+    "bedrock-agentcore:DeleteEvent": "the integration deletes an event only to replace a redacted or updated message "
+    "(redact_latest_message, update_message), which the agent never asks for",
+}
+LONG_TERM_CODE_PATH = {
+    "bedrock-agentcore:CreateEvent",
+    "bedrock-agentcore:ListEvents",
+    "bedrock-agentcore:RetrieveMemoryRecords",
+    "bedrock:InvokeModelWithResponseStream",
+}
+
+
+def _run_long_term_scenario(deployment: Deployment) -> None:
+    """alice's name is extracted, recalled in her new session and not in bob's; the stand-in extracts it."""
+    start, started = agent_starter(deployment)
+    try:
+        base_url = start().base_url
+        assert ask(base_url, new_session_id(), "My name is John Doe.", subject=ALICE) == "Nice to meet you, John Doe."
+        records = deployment.memory_data_plane()
+        poll_until(
+            lambda: records.list_memory_records(memoryId=deployment.memory_id, namespace=f"/facts/{ALICE}/")[
+                "memoryRecordSummaries"
+            ],
+            lambda found: len(found) == 1,
+        )
+        assert ask(base_url, new_session_id(), "Do you remember my name?", subject=ALICE) == "Your name is John Doe."
+        assert ask(base_url, new_session_id(), "Do you remember my name?", subject=BOB) == "I don't know your name."
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def long_term_recorded(long_term_deployment: Deployment) -> Recorded:
+    _run_long_term_scenario(long_term_deployment)
+    stack = long_term_deployment.stack
+    calls = recorded_moto_calls(
+        long_term_deployment.emulator.recording,
+        access_key_id=AGENT_ACCESS_KEY_ID,
+        partition=stack.partition,
+        account=stack.account,
+    )
+    calls += bedrock_calls(
+        long_term_deployment.bedrock.calls, partition=stack.partition, region=stack.region, account=stack.account
+    )
+    role_id = stack.only("AWS::BedrockAgentCore::Runtime")[1]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    return Recorded(
+        calls=calls,
+        principal_arn=f"arn:{stack.partition}:iam::{stack.account}:role/{role_id}",
+        account=stack.account,
+        identity_policies=stack.execution_role_policies(long_term_deployment.physical_ids),
+        resource_policies={},
+    )
+
+
+def test_every_call_of_the_long_term_agent_is_allowed_by_its_role(long_term_recorded: Recorded) -> None:
+    assert violations(long_term_recorded) == []
+
+
+def test_the_long_term_recording_covers_events_and_recall(long_term_recorded: Recorded) -> None:
+    called = {call.action for call in long_term_recorded.calls}
+    memory_arns = {call.resource for call in long_term_recorded.calls if call.action.startswith("bedrock-agentcore:")}
+
+    assert called >= LONG_TERM_CODE_PATH
+    assert len(memory_arns) == 1  # every Memory call names the stage's one memory
+
+
+def test_long_term_granted_actions_never_called_each_have_a_reason(long_term_recorded: Recorded) -> None:
+    never_called = granted_actions(long_term_recorded.identity_policies) - {c.action for c in long_term_recorded.calls}
+    reasons = {**NOT_CALLED_BY_THE_AGENT, **MEMORY_NOT_CALLED}
+
+    assert sorted(action for action in never_called if action not in reasons) == []
+    assert not {a for a in never_called if a.startswith("bedrock-agentcore:") and "Memory" in a}  # recall is used
+
+
+@pytest.mark.parametrize("action", sorted(LONG_TERM_CODE_PATH - {"bedrock:InvokeModelWithResponseStream"}))
+def test_removing_a_memory_action_the_agent_uses_fails_the_check(long_term_recorded: Recorded, action: str) -> None:
+    problems = violations(long_term_recorded, _without(long_term_recorded.identity_policies, action))
+
+    assert problems and all(f": {action} on " in p for p in problems), problems
+    assert len(problems) == sum(call.action == action for call in long_term_recorded.calls)

@@ -255,6 +255,49 @@ def platform_choice_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
     return problems
 
 
+# --- AgentCore Memory: long-term records are per actor, and the agent recalls the memory's namespaces ---------
+
+ACTOR_NAMESPACE_END = "/{actorId}/"
+RECALL_VARIABLE = "LONG_TERM_MEMORY_NAMESPACES"
+
+
+def memory_namespace_problems(stacks: Sequence[SynthesizedStack]) -> list[str]:
+    """Every namespace of every Memory strategy ends with ``/{actorId}/`` and names the actor once, and the
+    runtime's ``LONG_TERM_MEMORY_NAMESPACES`` lists exactly the memory's namespaces.
+
+    WHY: the agent recalls by ``namespacePath``, a prefix match (botocore bedrock-agentcore RetrieveMemoryRecords:
+    "all memory records where namespace falls under the same parent hierarchy"); without the closing delimiter,
+    ``/facts/bob`` also matches bob-x's ``/facts/bob-x`` (devguide memory-organization: "use /actors/alice/ rather
+    than /actors/alice"). CloudFormation accepts either (cfn-lint's schema: Namespace pattern
+    ``^[a-zA-Z0-9\\-_/]*(\\{[a-zA-Z][a-zA-Z0-9]*\\}[a-zA-Z0-9\\-_/]*)*$``). A namespace the agent does not
+    recall from holds records no turn ever sees, and one it recalls from that no strategy writes stays empty:
+    neither fails at deploy, both fail silently.
+    """
+    problems = []
+    for synthesized in stacks:
+        memories = dict(synthesized.resources("AWS::BedrockAgentCore::Memory"))
+        written: set[str] = set()
+        for logical_id, memory in memories.items():
+            for strategy in memory["Properties"].get("MemoryStrategies", []):
+                ((kind, body),) = strategy.items()
+                for namespace in [*body.get("Namespaces", []), *body.get("NamespaceTemplates", [])]:
+                    written.add(namespace)
+                    if not namespace.endswith(ACTOR_NAMESPACE_END) or namespace.count("{actorId}") != 1:
+                        problems.append(
+                            f"{synthesized.stack_name}/{logical_id}: {kind} {body.get('Name')} namespace "
+                            f"{namespace!r} does not end with {ACTOR_NAMESPACE_END!r} (the one actor segment)"
+                        )
+        for logical_id, runtime in synthesized.resources("AWS::BedrockAgentCore::Runtime"):
+            listed = runtime["Properties"].get("EnvironmentVariables", {}).get(RECALL_VARIABLE)
+            recalled = set(listed.split(",")) if listed else set()
+            if recalled != written:
+                problems.append(
+                    f"{synthesized.stack_name}/{logical_id}: {RECALL_VARIABLE} recalls {sorted(recalled)} but the "
+                    f"memory's strategies write {sorted(written)}"
+                )
+    return problems
+
+
 # --- exports across settings: a stage can switch authorizer or store in one deploy -----------------------------
 
 

@@ -206,7 +206,7 @@ def test_load_collects_every_problem_at_once():
             {"colour": "blue"},
             "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
             "availability_zone_ids, description, endpoint_name, forget_me, idle_timeout_seconds, invoke_principals, "
-            "latency_alarm_threshold_ms, log_level, log_retention_days, max_lifetime_seconds, "
+            "latency_alarm_threshold_ms, log_level, log_retention_days, long_term_memory, max_lifetime_seconds, "
             "memory_event_expiry_days, memory_name, mfa, model_id, network_mode, observability_enabled, "
             "platform_version, "
             "refresh_token_validity_days, removal_policy, runtime_name, security_group_ids, session_expiry_days, "
@@ -295,3 +295,27 @@ def test_platform_version_rejects_an_unknown_version_with_exact_message():
     with pytest.raises(ConfigError) as error:
         load({"platform_version": "v2"})
     assert error.value.problems == ["platform_version is 'v2' but must be one of: V2, V1"]
+
+
+def test_long_term_memory_is_off_by_default_and_when_absent():
+    without_key = copy.deepcopy(ROOT)
+    del without_key["defaults"]["long_term_memory"]
+
+    assert load().long_term_memory is False
+    assert load_stage_config(without_key, "dev").long_term_memory is False
+
+
+def test_long_term_memory_with_the_memory_store_is_accepted():
+    config = load({"session_store": "agentcore-memory", "long_term_memory": "true"})
+
+    assert (config.session_store, config.long_term_memory) == ("agentcore-memory", True)
+
+
+def test_long_term_memory_with_the_s3_store_names_both_keys():
+    with pytest.raises(ConfigError) as raised:
+        load({"long_term_memory": True})
+
+    assert raised.value.problems == [
+        "long_term_memory is true but session_store is 's3'; long-term memory is extracted from AgentCore Memory "
+        "events: set session_store to 'agentcore-memory' or long_term_memory to false"
+    ]

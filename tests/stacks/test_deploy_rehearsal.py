@@ -150,6 +150,53 @@ def test_platform_rule_catches_a_runtime_left_to_the_service_default_silently(st
     ]
 
 
+# --- AgentCore Memory: per-actor namespaces, recalled exactly ----------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_memory_namespaces_end_after_the_actor_and_are_the_ones_recalled(stacks_of, name):
+    assert rules.memory_namespace_problems(stacks_of(name)) == []
+
+
+def test_namespace_rule_has_strategies_to_judge(stacks_of):
+    """Without strategies in some configuration the rule would prove nothing."""
+    _, memory, _ = _long_term_memory(stacks_of("long-term-memory"))
+    assert len(memory["Properties"]["MemoryStrategies"]) == 2
+
+
+def _long_term_memory(stacks: list[rules.SynthesizedStack]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    runtime_stack = rules.stack(stacks, "Runtime")
+    ((logical_id, memory),) = list(runtime_stack.resources("AWS::BedrockAgentCore::Memory"))
+    ((_, runtime),) = list(runtime_stack.resources("AWS::BedrockAgentCore::Runtime"))
+    return logical_id, memory, runtime
+
+
+def test_namespace_rule_catches_a_namespace_without_the_closing_delimiter(stacks_of):
+    stacks = rules.mutable(stacks_of("long-term-memory"))
+    logical_id, memory, runtime = _long_term_memory(stacks)
+    memory["Properties"]["MemoryStrategies"][0]["SemanticMemoryStrategy"]["Namespaces"] = ["/facts/{actorId}"]
+    runtime["Properties"]["EnvironmentVariables"]["LONG_TERM_MEMORY_NAMESPACES"] = (
+        "/facts/{actorId},/preferences/{actorId}/"
+    )
+
+    assert rules.memory_namespace_problems(stacks) == [
+        f"AgentCoreSession-dev-Runtime/{logical_id}: SemanticMemoryStrategy facts namespace '/facts/{{actorId}}' "
+        "does not end with '/{actorId}/' (the one actor segment)"
+    ]
+
+
+def test_namespace_rule_catches_a_namespace_the_agent_does_not_recall(stacks_of):
+    stacks = rules.mutable(stacks_of("long-term-memory"))
+    _, _, runtime = _long_term_memory(stacks)
+    runtime["Properties"]["EnvironmentVariables"]["LONG_TERM_MEMORY_NAMESPACES"] = "/facts/{actorId}/"
+    runtime_id = next(k for k, _ in rules.stack(stacks, "Runtime").resources("AWS::BedrockAgentCore::Runtime"))
+
+    assert rules.memory_namespace_problems(stacks) == [
+        f"AgentCoreSession-dev-Runtime/{runtime_id}: LONG_TERM_MEMORY_NAMESPACES recalls ['/facts/{{actorId}}/'] "
+        "but the memory's strategies write ['/facts/{actorId}/', '/preferences/{actorId}/']"
+    ]
+
+
 # --- exports across settings: switching the authorizer or the store is one deploy -------------------------
 
 SETTING_CHANGES = [

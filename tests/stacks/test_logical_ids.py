@@ -67,6 +67,8 @@ PINNED = {
     "dev": stage("dev", S3_STORE),
     "prod": stage("prod", S3_STORE),
     "memory": stage("dev", MEMORY_STORE),
+    # The same memory as "memory": turning long_term_memory on updates it in place.
+    "long-term-memory": stage("dev", MEMORY_STORE),
     "vpc": stage("dev", S3_STORE),
     "iam": stage("dev", S3_STORE, web=False),
     "agnostic": stage("dev", S3_STORE),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from client.targets import target_from_outputs
+from local.deployed_twin import long_term_namespaces
 from local.identity_pool import LocalIdentity
 from local.outputs_file import outputs_document
 from stacks.output_keys import (
@@ -37,13 +38,17 @@ def outputs_by_stack(stacks: list[SynthesizedStack]) -> dict[str, set[str]]:
 
 
 def expected_outputs(
-    stages: dict[str, str], pipeline: bool, authorizers: dict[str, str] | None = None
+    stages: dict[str, str],
+    pipeline: bool,
+    authorizers: dict[str, str] | None = None,
+    long_term: frozenset[str] = frozenset(),
 ) -> dict[str, set[str]]:
     """``{stack name: keys}`` for stages given as ``{stage: session store}`` (``authorizers``: a stage's
-    authorizer when not ``jwt``)."""
+    authorizer when not ``jwt``; ``long_term``: the stages with long_term_memory on)."""
     expected = {"AgentCoreSession-Pipeline": set()} if pipeline else {}
     for stage, store in stages.items():
-        published = published_outputs(store, authorizer=(authorizers or {}).get(stage, "jwt"))
+        authorizer = (authorizers or {}).get(stage, "jwt")
+        published = published_outputs(store, authorizer=authorizer, long_term_memory=stage in long_term)
         expected |= {stack_name(stage, stack): set(keys) for stack, keys in published.items()}
     return expected
 
@@ -52,6 +57,7 @@ STAGES = {
     "dev": {"dev": "s3"},
     "prod": {"prod": "s3"},
     "memory": {"dev": "agentcore-memory"},
+    "long-term-memory": {"dev": "agentcore-memory"},
     "vpc": {"dev": "s3"},
     "iam": {"dev": "s3"},
     "agnostic": {"dev": "s3"},
@@ -60,6 +66,8 @@ STAGES = {
 }
 # The stages whose authorizer is not jwt, per configuration.
 AUTHORIZERS = {"iam": {"dev": "iam"}, "pipeline-iam": {"dev": "iam"}}
+# The stages with long_term_memory on, per configuration.
+LONG_TERM = {"long-term-memory": frozenset({"dev"})}
 
 
 def test_every_configuration_is_listed():
@@ -70,7 +78,10 @@ def test_every_configuration_is_listed():
 def test_each_stack_publishes_exactly_the_listed_keys(stacks_of, name):
     published = outputs_by_stack(stacks_of(name))
     expected = expected_outputs(
-        STAGES[name], pipeline=name.startswith("pipeline"), authorizers=AUTHORIZERS.get(name, {})
+        STAGES[name],
+        pipeline=name.startswith("pipeline"),
+        authorizers=AUTHORIZERS.get(name, {}),
+        long_term=LONG_TERM.get(name, frozenset()),
     )
     assert published == expected
 
@@ -135,7 +146,37 @@ def test_local_outputs_file_uses_the_deployed_keys(stacks_of):
 
 def test_every_stage_output_is_either_exported_or_ssm_only_with_a_reason():
     """One decision per key (stacks/output_keys.py): stable values exported, the rest SSM-only with why."""
-    keys = {key for store in STORE_OUTPUTS for stack in (IDENTITY, RUNTIME) for key in published_outputs(store)[stack]}
+    keys = {
+        key
+        for store in STORE_OUTPUTS
+        for long_term in (False, True)
+        for stack in (IDENTITY, RUNTIME)
+        for key in published_outputs(store, long_term_memory=long_term)[stack]
+    }
     assert EXPORTED_OUTPUTS.isdisjoint(SSM_ONLY_OUTPUTS)
     assert EXPORTED_OUTPUTS | set(SSM_ONLY_OUTPUTS) == keys
     assert all(SSM_ONLY_OUTPUTS.values())
+
+
+def test_local_long_term_memory_outputs_file_uses_the_deployed_keys(stacks_of):
+    """`make local LONG_TERM_MEMORY=1` twins the long-term configuration: its outputs, with the stack's values for
+    the namespaces (local/deployed_twin.py keeps its own copy: local/ may not import stacks/)."""
+    document = outputs_document(
+        identity=LocalIdentity(
+            user_pool_id="us-east-1_local", client_id="client", region="us-east-1", endpoint_url="http://127.0.0.1:1"
+        ),
+        runtime_arn="arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-0123456789",
+        endpoint_name="live",
+        front_door_url="http://127.0.0.1:2",
+        session_store="agentcore-memory",
+        memory_id="agentcore_session_local_memory-0123456789",
+        long_term_memory_namespaces=long_term_namespaces(),
+    )
+    local = {key for stack, values in document.items() if not stack.endswith("-Local") for key in values}
+    stacks = stacks_of("long-term-memory")
+    published = outputs_by_stack(stacks)
+    deployed = published[stack_name("dev", IDENTITY)] | published[stack_name("dev", RUNTIME)]
+    runtime_outputs = next(s for s in stacks if s.stack_name == stack_name("dev", RUNTIME)).template["Outputs"]
+
+    assert (local - deployed, deployed - local) == (set(), NOT_LOCAL)
+    assert long_term_namespaces() == runtime_outputs["LongTermMemoryNamespaces"]["Value"]

@@ -16,6 +16,10 @@ Request → IAM action, from the Service Authorization Reference:
   through an inference profile is authorized on the profile, and on each foundation model it may route to
   with ``bedrock:InferenceProfileArn`` = the profile (Bedrock user guide, inference profile prerequisites and
   cross-Region inference; a ``global.`` profile: the source region's and the region-less foundation-model ARN).
+- Amazon Bedrock AgentCore (https://docs.aws.amazon.com/service-authorization/latest/reference/
+  list_amazonbedrockagentcore.html): each Memory data-plane operation is the action of its name
+  (``bedrock-agentcore:CreateEvent``, ``…:RetrieveMemoryRecords``) on the memory's ARN; the operation is found
+  from the request's method and path in botocore's ``bedrock-agentcore`` model.
 Every call also carries ``aws:SecureTransport`` = true and, for S3, ``s3:TlsVersion`` = 1.2: deployed, botocore
 speaks HTTPS and urllib3 2 negotiates TLS 1.2 at least (``ssl_minimum_version`` default).
 A request this module cannot map raises, naming it, so a new kind of call cannot pass unchecked.
@@ -23,12 +27,15 @@ A request this module cannot map raises, naming it, so a new kind of call cannot
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import botocore.session
 
 from local.bedrock_runtime import CONVERSE, CONVERSE_STREAM, ConverseCall
 from stacks.model_access import GLOBAL_PREFIX, split_model_id
@@ -70,19 +77,59 @@ class AwsCall:
     request: str = ""
 
 
-def recorded_moto_calls(recording: Path, *, access_key_id: str, partition: str = "aws") -> list[AwsCall]:
-    """The calls signed with ``access_key_id`` in a moto recording, oldest first."""
+def recorded_moto_calls(
+    recording: Path, *, access_key_id: str, partition: str = "aws", account: str | None = None
+) -> list[AwsCall]:
+    """The calls signed with ``access_key_id`` in a moto recording, oldest first (``account``: the stage's, for
+    the ARNs of AgentCore Memory calls)."""
     calls: list[AwsCall] = []
     for line in recording.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         credential = _CREDENTIAL.search(entry["headers"].get("Authorization", ""))
         if credential is None or credential.group(1) != access_key_id:
             continue
-        service = credential.group(3)
-        if service != "s3":
+        service, region = credential.group(3), credential.group(2)
+        if service == "s3":
+            calls.append(_s3_call(entry["method"], entry["url"], partition))
+        elif service == "bedrock-agentcore" and account is not None:
+            calls.append(
+                _memory_call(entry["method"], entry["url"], partition=partition, region=region, account=account)
+            )
+        else:
             raise UnmappedCall(f"call to {service}: {entry['method']} {entry['url']} (no IAM mapping for this service)")
-        calls.append(_s3_call(entry["method"], entry["url"], partition))
     return calls
+
+
+@functools.cache
+def _memory_operations() -> list[tuple[str, re.Pattern[str], str, int]]:
+    """(method, path pattern, operation, literal length) of every bedrock-agentcore operation on a memory."""
+    model = botocore.session.get_session().get_service_model("bedrock-agentcore")
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        path = http["requestUri"].split("?")[0]
+        if not path.startswith("/memories/{memoryId}"):
+            continue
+        pattern = re.sub(r"\\\{(\w+)\+?\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path))
+        routes.append((http["method"], re.compile(f"^{pattern}/?$"), name, len(re.sub(r"\{[^}]+\}", "", path))))
+    return routes
+
+
+def _memory_call(method: str, url: str, *, partition: str, region: str, account: str) -> AwsCall:
+    """An AgentCore Memory data-plane request → its action on the memory's ARN (the most specific route wins)."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    matches = [
+        (literal, name, match)
+        for route_method, pattern, name, literal in _memory_operations()
+        if route_method == method and (match := pattern.match(path))
+    ]
+    if not matches:
+        raise UnmappedCall(f"bedrock-agentcore request {method} {parts.path} matches no Memory operation")
+    _, operation, match = max(matches, key=lambda found: found[0])
+    memory_id = match.group("memoryId").rsplit("memory/", 1)[-1]
+    arn = f"arn:{partition}:bedrock-agentcore:{region}:{account}:memory/{memory_id}"
+    return AwsCall(f"bedrock-agentcore:{operation}", arn, dict(TRANSPORT_CONTEXT), f"{method} {parts.path}")
 
 
 def _s3_call(method: str, url: str, partition: str) -> AwsCall:

@@ -49,10 +49,14 @@ def build_stage(
     overrides: dict[str, Any] | None = None,
     env: bool = True,
     agent_dir: Path = AGENT_DIR,
+    absent: tuple[str, ...] = (),
 ) -> tuple[cdk.App, AgentCoreSessionStage]:
-    """Build the app for stage with the given per-stage overrides merged over cdk.json."""
+    """Build the app for stage with the given per-stage overrides merged over cdk.json (``absent``: settings
+    removed from cdk.json's defaults first, as an older cdk.json would lack them)."""
     context = copy.deepcopy(cdk_json_context())
     context["stage"] = stage
+    for setting in absent:
+        del context[CONTEXT_ROOT]["defaults"][setting]
     if overrides:
         context[CONTEXT_ROOT]["stages"][stage] = {**context[CONTEXT_ROOT]["stages"].get(stage, {}), **overrides}
     app = cdk.App(context=context, outdir=str(tmp_path / "cdk.out"))
@@ -95,6 +99,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "dev": {},
     "prod": {"stage": "prod"},
     "memory": {"overrides": {"session_store": "agentcore-memory"}},
+    "long-term-memory": {"overrides": {"session_store": "agentcore-memory", "long_term_memory": True}},
     "vpc": {
         "overrides": {
             "network_mode": "vpc",

@@ -20,6 +20,7 @@ from aws_cdk.assertions import Template
 
 RUNTIME_TYPE = "AWS::BedrockAgentCore::Runtime"
 BUCKET_TYPE = "AWS::S3::Bucket"
+MEMORY_TYPE = "AWS::BedrockAgentCore::Memory"
 
 
 class UnresolvedValue(ValueError):
@@ -133,14 +134,24 @@ class Resolver:
         resource_type = self._stack.template["Resources"].get(logical_id, {}).get("Type")
         if resource_type == BUCKET_TYPE and attribute == "Arn":
             return f"arn:{self._stack.partition}:s3:::{self._ref(logical_id)}"
+        if resource_type == MEMORY_TYPE and attribute == "MemoryId":
+            return self._ref(logical_id)
+        if resource_type == MEMORY_TYPE and attribute == "MemoryArn":
+            stack = self._stack
+            return (
+                f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:memory/{self._ref(logical_id)}"
+            )
         raise UnresolvedValue(f"cannot resolve Fn::GetAtt {logical_id}.{attribute} ({resource_type})")
 
 
-def synthesize_runtime_stack(out_dir: Path, *, stage: str = "dev") -> DeployedRuntimeStack:
-    """Synthesize ``stage`` the way tests/stacks does and return its Runtime stack's template."""
+def synthesize_runtime_stack(
+    out_dir: Path, *, stage: str = "dev", overrides: dict[str, Any] | None = None
+) -> DeployedRuntimeStack:
+    """Synthesize ``stage`` (with ``overrides`` of its settings) the way tests/stacks does and return its Runtime
+    stack's template."""
     from tests.support.cdk_app import ACCOUNT, REGION, build_stage  # the one way the suite builds the app
 
-    _, stage_construct = build_stage(out_dir, stage=stage)
+    _, stage_construct = build_stage(out_dir, stage=stage, overrides=overrides)
     return DeployedRuntimeStack(
         template=Template.from_stack(stage_construct.runtime).to_json(), account=ACCOUNT, region=REGION
     )

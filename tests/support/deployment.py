@@ -23,7 +23,7 @@ import boto3
 from local.aws_emulator import start_emulator_process
 from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
 from local.processes import ServerProcess
-from tests.support.deployed_stack import BUCKET_TYPE, DeployedRuntimeStack
+from tests.support.deployed_stack import BUCKET_TYPE, MEMORY_TYPE, DeployedRuntimeStack
 
 # Distinct keys tell the agent's calls apart from the test's own in moto's recording.
 AGENT_ACCESS_KEY_ID = "AKIADEPLOYEDAGENT000"
@@ -62,15 +62,27 @@ class Deployment:
     stack: DeployedRuntimeStack
     emulator: RecordingEmulator
     bedrock: BedrockRuntimeStandIn
-    bucket: str
-    bucket_logical_id: str
+    bucket: str | None
+    bucket_logical_id: str | None
     agent_env: dict[str, str]
     directory: Path
+    memory_id: str | None = None
+    memory_logical_id: str | None = None
 
     @property
     def physical_ids(self) -> dict[str, str]:
-        """Logical id → physical id of what the test created for the template."""
-        return {self.bucket_logical_id: self.bucket}
+        """Logical id → physical id of what the test created for the template (the bucket or the memory)."""
+        created = {self.bucket_logical_id: self.bucket, self.memory_logical_id: self.memory_id}
+        return {logical_id: physical for logical_id, physical in created.items() if logical_id and physical}
+
+    def memory_data_plane(self) -> Any:
+        """A bedrock-agentcore client for the test's own checks (its calls are not the agent's)."""
+        return boto3.client(
+            "bedrock-agentcore",
+            region_name=self.stack.region,
+            endpoint_url=self.emulator.endpoint_url,
+            **HARNESS_CREDENTIALS,
+        )
 
     def s3(self) -> Any:
         """An S3 client for the test's own checks (its calls are not the agent's)."""
@@ -93,19 +105,47 @@ def _reached_from(url: str, host: str) -> str:
     return url.replace("127.0.0.1", host, 1)
 
 
+def _create_memory(stack: DeployedRuntimeStack, memory: dict[str, Any], endpoint_url: str) -> str:
+    """The template's memory on moto's control plane, its strategies as CreateMemory takes them (the CloudFormation
+    schema's PascalCase keys are the API's camelCase ones: ``SemanticMemoryStrategy.Namespaces`` → ``namespaces``)."""
+    properties = memory["Properties"]
+    strategies = [
+        {kind[0].lower() + kind[1:]: {"name": body["Name"], "namespaces": body.get("Namespaces", [])}}
+        for strategy in properties.get("MemoryStrategies", [])
+        for kind, body in strategy.items()
+    ]
+    control = boto3.client(
+        "bedrock-agentcore-control", region_name=stack.region, endpoint_url=endpoint_url, **HARNESS_CREDENTIALS
+    )
+    created = control.create_memory(
+        name=properties["Name"], eventExpiryDuration=properties["EventExpiryDuration"], memoryStrategies=strategies
+    )
+    return str(created["memory"]["id"])
+
+
 def deploy(stack: DeployedRuntimeStack, directory: Path, *, endpoint_host: str = "127.0.0.1") -> Deployment:
-    """Start moto and the Bedrock stand-in, create the session bucket, build the agent's environment."""
+    """Start moto and the Bedrock stand-in, create the session bucket or the memory, build the agent's environment."""
     emulator = start_recording_emulator(directory)
     bedrock = start_bedrock_runtime()
-    bucket_logical_id, _ = stack.only(BUCKET_TYPE)
-    bucket = f"agentcoresession-dev-runtime-sessionstorebucket-{uuid.uuid4().hex[:12]}"
-    boto3.client(
-        "s3", region_name=stack.region, endpoint_url=emulator.endpoint_url, **HARNESS_CREDENTIALS
-    ).create_bucket(Bucket=bucket)
+    bucket_logical_id = bucket = memory_logical_id = memory_id = None
+    if stack.resources_of_type(BUCKET_TYPE):
+        bucket_logical_id, _ = stack.only(BUCKET_TYPE)
+        bucket = f"agentcoresession-dev-runtime-sessionstorebucket-{uuid.uuid4().hex[:12]}"
+        boto3.client(
+            "s3", region_name=stack.region, endpoint_url=emulator.endpoint_url, **HARNESS_CREDENTIALS
+        ).create_bucket(Bucket=bucket)
+    if stack.resources_of_type(MEMORY_TYPE):
+        memory_logical_id, memory = stack.only(MEMORY_TYPE)
+        memory_id = _create_memory(stack, memory, emulator.endpoint_url)
+    created = {
+        logical_id: physical
+        for logical_id, physical in ((bucket_logical_id, bucket), (memory_logical_id, memory_id))
+        if logical_id and physical
+    }
     home = directory / "home"
     home.mkdir()
     agent_env = {
-        **stack.runtime_environment({bucket_logical_id: bucket}),
+        **stack.runtime_environment(created),
         "AWS_REGION": stack.region,
         "AWS_DEFAULT_REGION": stack.region,
         "AWS_ACCESS_KEY_ID": AGENT_ACCESS_KEY_ID,
@@ -124,4 +164,6 @@ def deploy(stack: DeployedRuntimeStack, directory: Path, *, endpoint_host: str =
         bucket_logical_id=bucket_logical_id,
         agent_env=agent_env,
         directory=directory,
+        memory_id=memory_id,
+        memory_logical_id=memory_logical_id,
     )

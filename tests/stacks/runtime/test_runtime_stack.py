@@ -669,3 +669,99 @@ def test_runtime_renders_an_explicit_v1_anywhere_and_an_unset_version_nowhere(tm
     assert runtime["Properties"].get("PlatformVersion") == rendered
     metadata = {"PlatformVersionChoice": "service default: platform_version unset"}
     assert runtime.get("Metadata") == (None if rendered else metadata)
+
+
+def _templates(app) -> dict[str, dict]:
+    """Every template of the synthesized assembly, by file name."""
+    return {path.name: json.loads(path.read_text()) for path in Path(app.synth().directory).rglob("*.template.json")}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"session_store": "agentcore-memory"}], ids=["s3", "agentcore-memory"])
+def test_long_term_memory_off_leaves_every_template_as_without_the_setting(build, overrides):
+    """Off (cdk.json's false) synthesizes byte for byte what a cdk.json without the key does."""
+    shipped, _ = build(overrides=overrides)
+    without_key, _ = build(overrides=overrides, absent=("long_term_memory",))
+
+    assert _templates(shipped) == _templates(without_key)
+
+
+def test_long_term_memory_on_changes_the_templates_control(build):
+    """Control for the test above: the comparison sees the setting when it is on."""
+    off, _ = build(overrides={"session_store": "agentcore-memory"})
+    on, _ = build(overrides={"session_store": "agentcore-memory", "long_term_memory": True})
+
+    assert _templates(off) != _templates(on)
+
+
+@pytest.fixture(scope="module")
+def long_term_stage(build):
+    return build(overrides={"session_store": "agentcore-memory", "long_term_memory": True})[1]
+
+
+def test_long_term_memory_resources_pinned(long_term_stage):
+    """The L2 Memory adds its service role (unused by built-in strategies: it gets no policy)."""
+    assert resource_types(long_term_stage) == sorted(
+        [
+            "AWS::BedrockAgentCore::Memory",
+            "AWS::BedrockAgentCore::Runtime",
+            "AWS::BedrockAgentCore::RuntimeEndpoint",
+            "AWS::IAM::Policy",
+            "AWS::IAM::Role",
+            "AWS::IAM::Role",
+            *TRACING,
+        ]
+        + ["AWS::SSM::Parameter"] * 10
+    )
+
+
+def test_long_term_memory_has_the_built_in_strategies_with_per_actor_namespaces(long_term_stage):
+    template(long_term_stage).has_resource_properties(
+        "AWS::BedrockAgentCore::Memory",
+        {
+            "Name": "agentcore_session_dev_memory",
+            "MemoryStrategies": [
+                {"SemanticMemoryStrategy": {"Name": "facts", "Namespaces": ["/facts/{actorId}/"]}},
+                {"UserPreferenceMemoryStrategy": {"Name": "preferences", "Namespaces": ["/preferences/{actorId}/"]}},
+            ],
+        },
+    )
+
+
+def test_turning_long_term_memory_on_updates_the_same_memory(memory_stage, long_term_stage):
+    """Same logical id and name: CloudFormation updates the memory in place (Name is create-only)."""
+    short, long = (template(s).find_resources("AWS::BedrockAgentCore::Memory") for s in (memory_stage, long_term_stage))
+    assert list(short) == list(long)
+    assert [r["Properties"]["Name"] for r in short.values()] == [r["Properties"]["Name"] for r in long.values()]
+
+
+def test_long_term_memory_env_output_and_grants(long_term_stage):
+    t = template(long_term_stage)
+    memory_id = next(iter(t.find_resources("AWS::BedrockAgentCore::Memory")))
+    t.has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime",
+        {
+            "EnvironmentVariables": Match.object_like(
+                {
+                    "SESSION_STORE": "agentcore-memory",
+                    "MEMORY_ID": {"Fn::GetAtt": [memory_id, "MemoryId"]},
+                    "LONG_TERM_MEMORY_NAMESPACES": "/facts/{actorId}/,/preferences/{actorId}/",
+                }
+            )
+        },
+    )
+    assert t.to_json()["Outputs"]["LongTermMemoryNamespaces"]["Value"] == "/facts/{actorId}/,/preferences/{actorId}/"
+    memory_arn = {"Fn::GetAtt": [memory_id, "MemoryArn"]}
+    memory_statements = [s for s in role_statements(long_term_stage) if s["Resource"] == memory_arn]
+    actions = sorted(a for s in memory_statements for a in s["Action"])
+    assert actions == sorted(
+        [
+            "bedrock-agentcore:CreateEvent",
+            "bedrock-agentcore:DeleteEvent",
+            "bedrock-agentcore:GetEvent",
+            "bedrock-agentcore:ListEvents",
+            "bedrock-agentcore:RetrieveMemoryRecords",
+        ]
+    )
+    (service_role,) = [k for k in t.find_resources("AWS::IAM::Role") if k.startswith("SessionStoreMemory")]
+    attached = [r for p in t.find_resources("AWS::IAM::Policy").values() for r in p["Properties"]["Roles"]]
+    assert {"Ref": service_role} not in attached and len(attached) == 1  # the execution role's policy only
