@@ -288,19 +288,24 @@ def test_the_bucket_policy_denies_the_same_call_without_tls(recorded: Recorded) 
 MEMORY_NOT_CALLED = {
     "bedrock-agentcore:GetEvent": "Strands' AgentCore integration reads one event back only in read_message, which "
     "the agent's restore path (list_messages) does not use",
-    "bedrock-agentcore:DeleteEvent": "the integration deletes an event only to replace a redacted or updated message "
-    "(redact_latest_message, update_message), which the agent never asks for",
 }
 LONG_TERM_CODE_PATH = {
     "bedrock-agentcore:CreateEvent",
     "bedrock-agentcore:ListEvents",
     "bedrock-agentcore:RetrieveMemoryRecords",
     "bedrock:InvokeModelWithResponseStream",
+    # forget-me (stage setting forget_me, on by default): agent/erasure_stores.py and agent/erasure_records.py
+    "bedrock-agentcore:ListSessions",
+    "bedrock-agentcore:DeleteEvent",
+    "bedrock-agentcore:ListMemoryExtractionJobs",
+    "bedrock-agentcore:ListMemoryRecords",
+    "bedrock-agentcore:BatchDeleteMemoryRecords",
 }
 
 
 def _run_long_term_scenario(deployment: Deployment) -> None:
-    """alice's name is extracted, recalled in her new session and not in bob's; the stand-in extracts it."""
+    """alice's name is extracted, recalled in her new session and not in bob's (the stand-in extracts it); then
+    alice forgets, and a new session of hers recalls nothing."""
     start, started = agent_starter(deployment)
     try:
         base_url = start().base_url
@@ -314,6 +319,15 @@ def _run_long_term_scenario(deployment: Deployment) -> None:
         )
         assert ask(base_url, new_session_id(), "Do you remember my name?", subject=ALICE) == "Your name is John Doe."
         assert ask(base_url, new_session_id(), "Do you remember my name?", subject=BOB) == "I don't know your name."
+        forgotten = forget_me(base_url, subject=ALICE)
+        assert forgotten.status_code == 200, forgotten.text
+        receipt = forgotten.json()["receipt"]
+        assert (receipt["deleted"]["memory_records"], receipt["deleted"]["sessions"], receipt["complete"]) == (
+            1,
+            2,
+            True,
+        )
+        assert ask(base_url, new_session_id(), "Do you remember my name?", subject=ALICE) == "I don't know your name."
     finally:
         for server in started:
             server.stop()
