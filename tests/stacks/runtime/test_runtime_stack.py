@@ -734,6 +734,16 @@ def test_turning_long_term_memory_on_updates_the_same_memory(memory_stage, long_
     assert [r["Properties"]["Name"] for r in short.values()] == [r["Properties"]["Name"] for r in long.values()]
 
 
+def test_long_term_memory_without_forget_me_grants_no_record_deletion(build):
+    _, stage = build(overrides={"session_store": "agentcore-memory", "long_term_memory": True, "forget_me": False})
+    actions = json.dumps(role_statements(stage))
+
+    assert [
+        a for a in ("ListSessions", "ListMemoryRecords", "BatchDeleteMemoryRecords", "Extraction") if a in actions
+    ] == []
+    assert "bedrock-agentcore:RetrieveMemoryRecords" in actions
+
+
 def test_long_term_memory_env_output_and_grants(long_term_stage):
     t = template(long_term_stage)
     memory_id = next(iter(t.find_resources("AWS::BedrockAgentCore::Memory")))
@@ -760,6 +770,11 @@ def test_long_term_memory_env_output_and_grants(long_term_stage):
             "bedrock-agentcore:GetEvent",
             "bedrock-agentcore:ListEvents",
             "bedrock-agentcore:RetrieveMemoryRecords",
+            # forget-me (on by default): find the caller's sessions, wait for extraction, delete their records
+            "bedrock-agentcore:ListSessions",
+            "bedrock-agentcore:ListMemoryExtractionJobs",
+            "bedrock-agentcore:ListMemoryRecords",
+            "bedrock-agentcore:BatchDeleteMemoryRecords",
         ]
     )
     (service_role,) = [k for k in t.find_resources("AWS::IAM::Role") if k.startswith("SessionStoreMemory")]
