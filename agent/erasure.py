@@ -80,8 +80,8 @@ class Erasure:
             receipt.not_deleted.append(
                 NotDeleted(
                     kind=LEFT_IN_STORE,
-                    reason=f"{left} item(s) were written again while erasing (a session of this caller still "
-                    "running elsewhere); end those sessions and run forget-me again",
+                    reason=f"{left} item(s) still found after {MAX_ROUNDS} rounds (a session of this caller still "
+                    "writing elsewhere, or extraction still pending); run forget-me again later",
                 )
             )
         receipt.not_deleted.extend(records_kept)
