@@ -36,8 +36,12 @@ def main() -> None:
     configure_logging(settings.log_level)
     from agent.app import create_app
     from agent.http_server import serve
+    from agent.lifecycle import AgentLifecycle
 
-    serve(create_app(settings), settings)
+    lifecycle = AgentLifecycle(settings)
+    app = create_app(settings, lifecycle=lifecycle)
+    lifecycle.watch_for_restore()  # after startup's restore baseline (create_app → warm_up)
+    serve(app, settings)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,17 @@ restores every session's microVM from that snapshot (devguide ``runtime-how-it-w
   startup: an AWS client, a credential or metadata-token fetch, an open socket, a session, an entry in the
   session registry or store, anything per instance — all of it would be shared byte for byte by every
   restored instance, or be expired or dead in it.
-- **after restore** (:meth:`AgentLifecycle.after_restore`, run once per restore before the first request
-  after it is handled, ``agent/restore_watch.py``): reseed ``random`` (retry jitter in botocore and openai,
-  and ids of tracers made before startup draw from it), a new telemetry instance id, ``/ping``'s
-  ``time_of_last_update`` stamped with the time of the restore; then, in a thread of its own, the AWS clients
-  the first turn needs (the store's and the model's), so credentials are fetched and clients built as soon as
-  the restore is noticed, not inside the first invocation. Whether the platform pings a restored instance
-  before routing to it is not documented (``runtime-v2-optimize`` names only startup and request handling;
-  ``runtime-lifecycle-hooks`` has only a build-time ``warmup`` hook, before the snapshot), so nothing relies
-  on it: noticed on a ``/ping``, the clients are ready or on their way when the invocation arrives; noticed on
-  the invocation itself, it waits on the same per-client lock (``agent/aws_clients.py``), no worse than before.
+- **after restore** (:meth:`AgentLifecycle.after_restore`, run once per restore, ``agent/restore_watch.py``):
+  reseed ``random`` (retry jitter in botocore and openai, and ids of tracers made before startup draw from it),
+  a new telemetry instance id, ``/ping``'s ``time_of_last_update`` stamped with the time of the restore; then,
+  in a thread of its own, the AWS clients the first turn needs (the store's and the model's). The server's
+  :meth:`AgentLifecycle.watch_for_restore` thread notices the restore the moment the process resumes, so
+  credentials are fetched and clients built while the platform's first ``/ping`` and invocation are on their
+  way; the first request notices it otherwise. Whether the platform pings a restored instance before routing
+  to it is not documented (``runtime-v2-optimize`` names only startup and request handling;
+  ``runtime-lifecycle-hooks`` has only a build-time ``warmup`` hook, before the snapshot), so nothing relies on
+  it: an invocation that needs a client still being built waits on the same per-client lock
+  (``agent/aws_clients.py``), no worse than building it itself.
 - **per request** (``agent/app.py``): AWS clients and credentials on first use (``agent/aws_clients.py``,
   ``agent/model_factory.py``), sessions, request ids.
 """
@@ -32,7 +33,7 @@ import time
 from collections.abc import Callable
 
 from agent.health import Health
-from agent.restore_watch import RestoreDetector
+from agent.restore_watch import RestoreDetector, ResumeWatcher
 from agent.settings import Settings
 from agent.telemetry_ids import SnapshotSafeTelemetry
 from agent.warm_up import warm_up
@@ -64,6 +65,14 @@ class AgentLifecycle:
         warm_up(self._settings)
         self.health.stamp()
         self.detector.rebase()
+
+    def notice_restore(self) -> bool:
+        """Run :meth:`after_restore` if the process was restored since it last asked; True if it ran."""
+        return self.detector.notice(self.after_restore)
+
+    def watch_for_restore(self) -> ResumeWatcher:
+        """Start the thread that notices a restore as the process resumes (the server's; tests move clocks)."""
+        return ResumeWatcher(notice=self.notice_restore).start()
 
     def after_restore(self) -> None:
         """After restore: what must differ per restored instance, and the new status time."""

@@ -1,4 +1,4 @@
-"""Notice, cheaply and on the request path, that the process was restored from a snapshot.
+"""Notice, cheaply, that the process was restored from a snapshot: the moment it resumes, or on its next request.
 
 AgentCore platform V2 starts the agent once, snapshots its microVM after the first healthy ``/ping`` and
 restores every session's microVM from that snapshot (devguide ``runtime-how-it-works``, "Platform versions";
@@ -20,20 +20,36 @@ A snapshot taken and restored within ``JUMP_SECONDS`` is not noticed; nothing de
 safety (trace ids come from ``os.urandom`` regardless, ``agent/telemetry_ids.py``), only ``/ping``'s
 timestamp and ``random``'s state would stay as they were. Each restore is reported once: the baseline is
 taken again when one is noticed, and the generation counts restores.
+
+Two places ask, and whichever asks first after a restore runs ``after_restore`` (:meth:`RestoreDetector.notice`):
+
+- :class:`ResumeWatcher`, a thread asleep in ``clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME)`` until a wall-clock
+  deadline ``JUMP_SECONDS`` ahead. A freeze longer than that resumes with the deadline in the past, so the sleep
+  returns at once (Linux ``clock_nanosleep(2)``: an absolute ``CLOCK_REALTIME`` sleep ends when the clock reaches
+  the deadline, also when the clock is set past it; CRIU restarts the interrupted call with its arguments, and
+  in a restored VM setting the wall clock re-arms ``CLOCK_REALTIME`` timers), and the per-instance work starts
+  while the platform is still sending its first ``/ping``. Idle cost: one wake-up a second. A relative or
+  ``CLOCK_MONOTONIC`` sleep (``time.sleep``, ``threading.Event.wait``) would not do: monotonic time resumes where
+  it stopped, so such a sleep runs out its remainder after the restore;
+- :class:`RestoreWatch`, before any request is handled, for a restore the watcher has not seen yet (a watcher
+  not started, as in tests, or a freeze shorter than its period).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
 JUMP_SECONDS = 1.0  # far above the error of reading two clocks one after the other under load
+TIMER_ABSTIME = 1  # <linux/time.h>: the deadline is a time on the clock, not an interval
 
 
 class RestoreDetector:
@@ -48,6 +64,7 @@ class RestoreDetector:
     ) -> None:
         self._wall, self._monotonic, self._jump = wall, monotonic, jump_seconds
         self._lock = threading.Lock()
+        self._notice_lock = threading.Lock()
         self.generation = 0  # restores noticed so far
         self.rebase()
 
@@ -66,7 +83,24 @@ class RestoreDetector:
                 return False
             self.rebase()
             self.generation += 1
-            logger.info("generation=<%s>, wall_ahead_seconds=<%.1f> | restored from a snapshot", self.generation, ahead)
+            logger.info(
+                "generation=<%s>, wall_ahead_seconds=<%.1f>, noticed_by=<%s> | restored from a snapshot",
+                self.generation,
+                ahead,
+                threading.current_thread().name,
+            )
+            return True
+
+    def notice(self, after_restore: Callable[[], None]) -> bool:
+        """Run ``after_restore`` if a restore happened; True if it ran.
+
+        Under one lock, so a request arriving while the watcher runs ``after_restore`` waits for it (briefly: it
+        starts the client preparation in a thread of its own) instead of being served with the snapshot's state.
+        """
+        with self._notice_lock:
+            if not self.restored():
+                return False
+            after_restore()
             return True
 
 
@@ -79,6 +113,73 @@ class RestoreWatch:
         self._after_restore = after_restore
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._detector.restored():
-            self._after_restore()
+        if scope["type"] == "http":
+            self._detector.notice(self._after_restore)
         await self._app(scope, receive, send)
+
+
+def sleep_until_wall_clock(deadline: float) -> None:
+    """Sleep until the wall clock reads ``deadline`` (seconds since the epoch), or a signal interrupts.
+
+    libc's ``clock_nanosleep`` through ctypes (which releases the GIL for the call): Python 3.11 has no absolute
+    wall-clock sleep (``time.sleep`` sleeps on ``CLOCK_MONOTONIC``; ``os.timerfd_create`` arrives in 3.13).
+    """
+    if _clock_nanosleep is None:  # not Linux (a developer's machine): a relative sleep, noticed within a period
+        time.sleep(max(0.0, deadline - time.time()))
+        return
+    seconds = int(deadline)
+    timespec = _Timespec(seconds, int((deadline - seconds) * 1_000_000_000))
+    _clock_nanosleep(time.CLOCK_REALTIME, TIMER_ABSTIME, ctypes.byref(timespec), None)
+
+
+class _Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]  # <time.h> struct timespec on Linux
+
+
+def _libc_clock_nanosleep() -> Any:
+    """``clock_nanosleep`` of the C library the interpreter is linked with; None where it has none (macOS)."""
+    function = getattr(ctypes.CDLL(None), "clock_nanosleep", None)
+    if function is not None:
+        function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Timespec), ctypes.c_void_p]
+        function.restype = ctypes.c_int
+    return function
+
+
+_clock_nanosleep = _libc_clock_nanosleep()
+
+
+class ResumeWatcher:
+    """A daemon thread that calls ``notice`` each time an absolute wall-clock sleep of ``period`` seconds ends.
+
+    Run normally, that is once a ``period``; resumed after a freeze longer than ``period``, at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        notice: Callable[[], object],
+        period: float = JUMP_SECONDS,
+        sleep_until: Callable[[float], None] = sleep_until_wall_clock,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._notice, self._period, self._sleep_until, self._wall = notice, period, sleep_until, wall
+        self._stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="resume-watcher", daemon=True)
+
+    def start(self) -> ResumeWatcher:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ends the thread after its current sleep (at most ``period``)."""
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            self._sleep_until(self._wall() + self._period)
+            if self._stopped.is_set():
+                return
+            try:
+                self._notice()
+            except Exception:  # the request path still notices; the watcher keeps watching
+                logger.warning("noticing a restore from the watcher failed", exc_info=True)

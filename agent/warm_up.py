@@ -12,6 +12,8 @@ What the first request used to do for the first time, found by diffing ``sys.mod
 - botocore's loader: the ``bedrock-runtime``, ``s3`` and ``bedrock-agentcore`` service models, their endpoint
   rule sets, the partitions and the retry and default-configuration data, read into the cache of the process's
   shared session (``agent/aws_clients.py``), so the first client built after restore parses no JSON;
+- botocore's credential resolver: the chain of providers (environment, files, container, instance metadata)
+  built as objects, none of them asked, so the first client after restore only loads credentials through it;
 - the TLS context (the CA bundle parsed once, ``agent/model_factory.py``).
 
 Not here, by design: creating an AWS client (botocore resolves credentials in ``create_client``), any
@@ -28,6 +30,7 @@ import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import botocore.credentials
 from strands import Agent
 from strands.models.model import Model
 
@@ -82,6 +85,25 @@ def _warm_botocore_loader(settings: Settings, services: tuple[str, ...]) -> None
             loader.load_service_model(service, kind, api_version=None)  # the key botocore's client asks with
     for name in SHARED_DATA:
         loader.load_data(name)
+    _build_credential_resolver(settings)
+
+
+def _build_credential_resolver(settings: Settings) -> None:
+    """Build the shared session's credential resolver now, as its first client would, and load nothing through it.
+
+    botocore 1.44 ``session.py``: ``credential_provider`` is a lazily registered component whose factory is
+    ``credentials.create_credential_resolver(session, region_name=<the first client's region>)``, and
+    ``get_credentials`` (called by ``create_client``) is the first to ask for it, then calls its
+    ``load_credentials``. Building the chain makes the provider objects only (``create_credential_resolver``;
+    the container and instance-metadata fetchers open no connection until asked), ~5 ms of the first client
+    otherwise. The region is the one the session's clients resolve (``Session._resolve_region_name``: no
+    per-client region is passed, so the session's ``region``), which the resolver uses only for STS.
+    """
+    session = shared_session(settings.aws_region).botocore_session
+    resolver = botocore.credentials.create_credential_resolver(
+        session, region_name=session.get_config_variable("region")
+    )
+    session.register_component("credential_provider", resolver)
 
 
 def _warm_openai(settings: Settings) -> None:

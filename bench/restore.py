@@ -15,6 +15,10 @@ The S3 store makes its own round trips on a new session's first turn (owner reco
 the two messages), which the baseline (no store) never makes. They are recorded by moto (its request recorder,
 this measurement's own moto) in the restored instances' first-answer windows, named, and priced at the median
 round trip of an S3 request sent straight to moto from a warm client, as the stand-in floor prices model calls.
+
+Interleaved, so that the ratios compare samples taken under the same load (the machine may be shared): every
+target is checkpointed and its warm process started first; then each rep restores every target (the order rotated
+per rep), each restore followed by that target's warm first answer, and ends with a few S3 floor samples.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +41,7 @@ from bench.client import invoke, new_session_id
 from bench.scenarios import name_prompt, warm_up
 from bench.stats import median
 from bench.targets import TargetSpec, start_env, started_target, target_spec
-from local.processes import free_port, python_module
+from local.processes import ServerProcess, free_port, python_module
 from local.snapshot import (
     Checkpoint,
     checkpoint,
@@ -52,7 +56,8 @@ from local.snapshot import (
 RESTORE_NAME = "Restored Session"
 EXPECTED_ANSWER = f"Nice to meet you, {RESTORE_NAME}."
 STARTUP_SECONDS = 90.0
-S3_FLOOR_CALLS = 20
+S3_FLOOR_CALLS_PER_REP = 4
+S3_FLOOR_KEY = "bench/warm"
 
 
 def _one_restore(images: Checkpoint, spec: TargetSpec, log_dir: Path, index: int, recording: Path) -> dict[str, Any]:
@@ -97,23 +102,20 @@ def _request_name(line: str, session_id: str) -> str | None:
     return f"{entry['method']} {key.replace(session_id, '<session>')}"
 
 
-def _warm_first_answers(spec: TargetSpec, log_dir: Path, reps: int) -> list[tuple[float, bool]]:
-    """A never-snapshotted process after a warm-up session: each rep's first answer on a new session, and if right.
+def _warm_first_answer(server: ServerProcess) -> tuple[float, bool]:
+    """A never-snapshotted, warmed-up process: one first answer on a new session, and if it was right.
 
-    Each on a new connection, as a restored process's first answer necessarily is: a kept-alive one would
-    spare the warm side a TCP handshake the restored side pays.
+    On a new connection, as a restored process's first answer necessarily is: a kept-alive one would spare the
+    warm side a TCP handshake the restored side pays.
     """
-    answers = []
-    with started_target(spec, log_dir=log_dir) as server:
-        warm_up(server.base_url)
-        for _ in range(reps):
-            with httpx.Client() as client:  # invoke times the request alone, not building the client
-                call = invoke(client, server.base_url, new_session_id("warm"), name_prompt(RESTORE_NAME))
-            answers.append((call.seconds, call.ok and call.answer == EXPECTED_ANSWER))
-    return answers
+    with httpx.Client() as client:  # invoke times the request alone, not building the client
+        call = invoke(client, server.base_url, new_session_id("warm"), name_prompt(RESTORE_NAME))
+    return call.seconds, call.ok and call.answer == EXPECTED_ANSWER
 
 
-def _measure_target(spec: TargetSpec, *, reps: int, log_dir: Path, recording: Path) -> dict[str, Any]:
+@contextmanager
+def _checkpointed(spec: TargetSpec, log_dir: Path) -> Iterator[Checkpoint]:
+    """The target started for a snapshot, checkpointed after its first healthy /ping, and stopped; images removed."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix=f"bench-restore-{spec.name}-") as session_dir:
         # What local.processes.spawn gives every server: this environment, unbuffered output, the target's own.
@@ -128,13 +130,14 @@ def _measure_target(spec: TargetSpec, *, reps: int, log_dir: Path, recording: Pa
         finally:
             server.stop()
         try:
-            images.wait_until_aged()
-            runs = [_one_restore(images, spec, log_dir, i, recording) for i in range(reps)]
+            yield images
         finally:
             remove_images(images)
-    warm = _warm_first_answers(spec, log_dir, reps)
+
+
+def _summary(images: Checkpoint, runs: list[dict[str, Any]], warm: list[tuple[float, bool]]) -> dict[str, Any]:
     return {
-        "reps": reps,
+        "reps": len(runs),
         "dump_s": round(images.dumped_in_seconds, 4),
         "ping_s": [round(r["ping_s"], 4) for r in runs],
         "answer_s": [round(r["answer_s"], 4) for r in runs],
@@ -147,19 +150,17 @@ def _measure_target(spec: TargetSpec, *, reps: int, log_dir: Path, recording: Pa
     }
 
 
-def _s3_round_trip_ms(moto_url: str, bucket: str) -> float:
-    """Median milliseconds of a small PutObject and a GetObject sent straight to moto from a warm client."""
-    client = s3_client(moto_url)
-    client.put_object(Bucket=bucket, Key="bench/warm", Body=b"{}")
+def _s3_round_trips(client: Any, bucket: str, calls: int) -> list[float]:
+    """Seconds of small PutObject and GetObject calls (alternating) sent straight to moto from a warm client."""
     samples = []
-    for index in range(S3_FLOOR_CALLS):
+    for index in range(calls):
         started = time.perf_counter()
         if index % 2:
-            client.get_object(Bucket=bucket, Key="bench/warm")["Body"].read()
+            client.get_object(Bucket=bucket, Key=S3_FLOOR_KEY)["Body"].read()
         else:
-            client.put_object(Bucket=bucket, Key="bench/warm", Body=b"{}")
+            client.put_object(Bucket=bucket, Key=S3_FLOOR_KEY, Body=b"{}")
         samples.append(time.perf_counter() - started)
-    return round(median(samples) * 1000, 3)
+    return samples
 
 
 @contextmanager
@@ -178,10 +179,26 @@ def measure_restore(targets: list[str], bedrock: BedrockPath | None, *, reps: in
     reason = unavailable_reason()
     if reason is not None:
         return {"measured": False, "reason": reason}
-    with _recording_path(bedrock, log_dir) as (path, recording):
+    with _recording_path(bedrock, log_dir) as (path, recording), ExitStack() as stack:
+        specs = [target_spec(name, stub_url="", bedrock=path) for name in targets]
+        images = {spec.name: stack.enter_context(_checkpointed(spec, log_dir)) for spec in specs}
+        warm = {spec.name: stack.enter_context(started_target(spec, log_dir=log_dir)) for spec in specs}
+        for server in warm.values():
+            warm_up(server.base_url)
+        s3 = s3_client(path.moto_url)
+        s3.put_object(Bucket=path.bucket, Key=S3_FLOOR_KEY, Body=b"{}")
+        for image in images.values():
+            image.wait_until_aged()
+        runs: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in specs}
+        warm_answers: dict[str, list[tuple[float, bool]]] = {spec.name: [] for spec in specs}
+        floor: list[float] = []
+        for rep in range(reps):
+            for spec in specs[rep % len(specs) :] + specs[: rep % len(specs)]:
+                runs[spec.name].append(_one_restore(images[spec.name], spec, log_dir, rep, recording))
+                warm_answers[spec.name].append(_warm_first_answer(warm[spec.name]))
+            floor += _s3_round_trips(s3, path.bucket, S3_FLOOR_CALLS_PER_REP)
         section: dict[str, Any] = {"measured": True}
-        for name in targets:
-            spec = target_spec(name, stub_url="", bedrock=path)
-            section[name] = _measure_target(spec, reps=reps, log_dir=log_dir, recording=recording)
-        section["s3_round_trip_ms"] = _s3_round_trip_ms(path.moto_url, path.bucket)
+        for spec in specs:
+            section[spec.name] = _summary(images[spec.name], runs[spec.name], warm_answers[spec.name])
+        section["s3_round_trip_ms"] = round(median(floor) * 1000, 3)
     return section

@@ -14,10 +14,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import botocore.credentials
 import pytest
 from botocore.config import Config
 
-from agent.aws_clients import STRANDS_CLIENT_CONFIG, SharedClientSession
+from agent.aws_clients import STRANDS_CLIENT_CONFIG, SharedClientSession, shared_session
+from agent.settings import Settings
+from agent.warm_up import warm_up
+from local.container_credentials import start_container_credentials
 from tests.support.agent_http import ask, new_session_id
 from tests.support.stored_conversation import roles, s3_messages
 
@@ -152,3 +156,45 @@ def test_concurrent_first_calls_build_one_client():
 
     assert len(clients) == callers and all(client is clients[0] for client in clients)
     assert built == ["creating-client-class.s3"]
+
+
+STARTUP_REGION = "eu-central-2"  # no other test's shared session (agent/aws_clients.py caches one per region)
+
+
+def test_startup_builds_the_credential_chain_and_fetches_no_credentials(monkeypatch):
+    """Startup builds botocore's credential resolver (agent/warm_up.py) without asking it; the first client after
+    restore then fetches through it. The control: the same client build fetches once and builds no chain."""
+    endpoint = start_container_credentials()
+    built: list[object] = []
+    original = botocore.credentials.create_credential_resolver
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(args[0])
+        return original(*args, **kwargs)
+
+    try:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in {
+            **endpoint.env,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(botocore.credentials, "create_credential_resolver", counting)
+        settings = Settings(
+            model_provider="bedrock", session_store="s3", session_bucket="bucket", aws_region=STARTUP_REGION
+        )
+        warm_up(settings)
+        at_startup = (len(built), len(endpoint.issued()))
+        client = shared_session(STARTUP_REGION).client("s3", config=STRANDS_CLIENT_CONFIG)
+        after_client = (len(built), [key.access_key_id for key in endpoint.issued()])
+    finally:
+        endpoint.stop()
+
+    assert at_startup == (1, 0)
+    assert built[0] is shared_session(STARTUP_REGION).botocore_session
+    assert after_client[0] == 1  # the client used the chain startup built
+    assert len(after_client[1]) == 1  # ... and fetched through it once, after "restore"
+    assert client.meta.region_name == STARTUP_REGION

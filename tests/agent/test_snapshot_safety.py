@@ -8,9 +8,12 @@ restore, runs none of CPython's or OpenTelemetry's after-fork hooks; the unsafe 
 from __future__ import annotations
 
 import json
+import queue
 import random
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -22,7 +25,7 @@ from starlette.testclient import TestClient
 from agent.app import create_app
 from agent.health import Health
 from agent.lifecycle import AgentLifecycle
-from agent.restore_watch import JUMP_SECONDS, RestoreDetector, RestoreWatch
+from agent.restore_watch import JUMP_SECONDS, RestoreDetector, RestoreWatch, ResumeWatcher, sleep_until_wall_clock
 from agent.settings import Settings
 from tests.support.agent_http import SESSION_HEADER, new_session_id
 from tests.support.scripted_model import ScriptedModel
@@ -218,3 +221,58 @@ def test_a_failed_preparation_is_left_to_the_request_that_needs_it(clocks, tmp_p
 
     assert ping.status_code == 200
     assert answer.status_code == 200 and calls == ["model", "model"]
+
+
+WAKE_SECONDS = 30.0  # bounds a hung watcher only
+
+
+def test_the_watcher_notices_a_restore_with_no_request_and_the_next_ping_reports_it(clocks, tmp_path):
+    """The watcher's wake-ups (released by the test, as the wall-clock deadline would) run after_restore once,
+    before any request: the clients are prepared, and the first ping after it neither notices it again nor
+    reports the snapshot's time. A wake-up without a restore does nothing."""
+    settings = Settings(session_store="none", session_dir=tmp_path)
+    lifecycle = AgentLifecycle(settings, health=Health(clock=lambda: clocks.wall), detector=_detector(clocks))
+    built: list[ScriptedModel] = []
+
+    def model_factory() -> ScriptedModel:
+        if not built:
+            built.append(ScriptedModel())
+        return built[0]
+
+    app = create_app(settings, model_factory=model_factory, lifecycle=lifecycle)
+    wake: queue.Queue[None] = queue.Queue()
+    noticed: queue.Queue[bool] = queue.Queue()
+    watcher = ResumeWatcher(
+        notice=lambda: noticed.put(lifecycle.notice_restore()),
+        sleep_until=lambda deadline: wake.get(timeout=WAKE_SECONDS),
+        wall=lambda: clocks.wall,
+    ).start()
+    try:
+        wake.put(None)
+        running = noticed.get(timeout=WAKE_SECONDS)
+        clocks.restore_after(86_400)
+        wake.put(None)
+        restored = noticed.get(timeout=WAKE_SECONDS)
+        assert lifecycle.preparing is not None
+        lifecycle.preparing.join(PREPARE_JOIN_SECONDS)
+        with TestClient(app) as client:
+            ping = client.get("/ping").json()
+    finally:
+        watcher.stop()
+        wake.put(None)
+
+    assert [running, restored] == [False, True]
+    assert ping == {"status": "Healthy", "time_of_last_update": 1_800_000_000 + 86_400}
+    assert lifecycle.detector.generation == 1 and len(built) == 1
+
+
+def test_the_wall_clock_sleep_ends_at_its_deadline_and_at_once_when_it_is_past():
+    deadline = time.time() + 0.05
+    sleep_until_wall_clock(deadline)
+    woke_at = time.time()
+    past = threading.Thread(target=sleep_until_wall_clock, args=(time.time() - 86_400,))
+    past.start()
+    past.join(WAKE_SECONDS)
+
+    assert woke_at >= deadline
+    assert not past.is_alive()

@@ -10,6 +10,7 @@ from typing import Any, cast
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.validate import ParamValidator
 
 from local.aws_emulator import Emulator, start_emulator
 from local.memory_records import extraction_held, wait_for_extraction
@@ -285,3 +286,53 @@ def test_an_unknown_memory_is_not_found(data_plane: Any) -> None:
     code, message = error_of(data_plane.list_memory_records, memoryId="mnotcreated-0123456789", namespace="/a/")
 
     assert (code, message) == ("ResourceNotFoundException", "Memory mnotcreated-0123456789 not found")
+
+
+def test_every_answer_satisfies_botocores_output_shapes(data_plane: Any, memory_id: str) -> None:
+    """Each response, as botocore parsed it, meets its output shape's required members, types and limits
+    (botocore's ParamValidator over the bedrock-agentcore model's output shapes)."""
+    event_id = say(data_plane, memory_id, "bob", "My name is Bob. I like jazz.")
+    assert wait_for_extraction()
+    with extraction_held():
+        say(data_plane, memory_id, "bob", "I like tea.")
+        answers = {
+            "ListMemoryExtractionJobs": data_plane.list_memory_extraction_jobs(memoryId=memory_id),
+            "ListMemoryRecords": data_plane.list_memory_records(memoryId=memory_id, namespacePath="/"),
+            "RetrieveMemoryRecords": data_plane.retrieve_memory_records(
+                memoryId=memory_id, namespacePath="/", searchCriteria={"searchQuery": "name"}
+            ),
+            "ListSessions": data_plane.list_sessions(memoryId=memory_id, actorId="bob"),
+            "ListActors": data_plane.list_actors(memoryId=memory_id),
+        }
+    record_id = answers["ListMemoryRecords"]["memoryRecordSummaries"][0]["memoryRecordId"]
+    answers["GetMemoryRecord"] = data_plane.get_memory_record(memoryId=memory_id, memoryRecordId=record_id)
+    answers["BatchDeleteMemoryRecords"] = data_plane.batch_delete_memory_records(
+        memoryId=memory_id, records=[{"memoryRecordId": record_id}, {"memoryRecordId": MISSING_RECORD}]
+    )
+    other = answers["ListMemoryRecords"]["memoryRecordSummaries"][1]["memoryRecordId"]
+    answers["DeleteMemoryRecord"] = data_plane.delete_memory_record(memoryId=memory_id, memoryRecordId=other)
+    model = data_plane.meta.service_model
+
+    for operation, answer in answers.items():
+        body = {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+        report = ParamValidator().validate(body, model.operation_model(operation).output_shape)
+        assert not report.has_errors(), f"{operation}: {report.generate_report()}"
+    assert event_id and answers["ListMemoryExtractionJobs"]["jobs"]  # a queued job was there to check
+
+
+def test_the_shape_check_catches_a_record_without_its_strategy_id(data_plane: Any) -> None:
+    """Control for the test above: a summary lacking a required member is reported."""
+    shape = data_plane.meta.service_model.operation_model("ListMemoryRecords").output_shape
+    broken = {
+        "memoryRecordSummaries": [
+            {
+                "memoryRecordId": MISSING_RECORD,
+                "content": {"text": "x"},
+                "namespaces": [],
+                "createdAt": datetime.now(UTC),
+            }
+        ]
+    }
+
+    report = ParamValidator().validate(broken, shape)
+    assert "memoryStrategyId" in report.generate_report()

@@ -48,6 +48,7 @@ PROBE_DIR = Path(__file__).resolve().parent / "random_probe"
 ALICE, BOB = "alice-sub", "bob-sub"
 STARTUP_SECONDS = 90.0
 RESTORE_SECONDS = 30.0
+WATCHER_NOTICE = "noticed_by=<resume-watcher> | restored from a snapshot"  # agent/restore_watch.py's log line
 SETTLE_SECONDS = 10.0
 SERVER_SPAN_KIND = "SPAN_KIND_SERVER"
 INSTANCE_ID = "service.instance.id"
@@ -275,6 +276,12 @@ def _restore_and_exercise(
     marks, drawn_before = recorders.mark(), _draw_count(draws)
     server = restore(snapshot, log_path=directory / f"instance-{index}.log", work_dir=directory / f"restore-{index}")
     try:
+        # Before any request: only the agent's resume watcher can notice the restore (agent/restore_watch.py).
+        _wait_for(
+            lambda: WATCHER_NOTICE in server.output.text(),
+            timeout=RESTORE_SECONDS,
+            what=f"instance {index} to log {WATCHER_NOTICE!r} with no request sent",
+        )
         to_ping = server.wait_healthy(RESTORE_SECONDS)
         # A connection crosses the snapshot when CRIU restored it: same local and remote address as one the process
         # held at checkpoint. Connections opened after the restore (the clients after_restore() prepares fetch

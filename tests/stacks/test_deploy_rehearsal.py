@@ -204,6 +204,8 @@ SETTING_CHANGES = [
     ("iam", "dev", "authorizer iam → jwt"),
     ("dev", "memory", "session_store s3 → agentcore-memory"),
     ("memory", "dev", "session_store agentcore-memory → s3"),
+    ("memory", "long-term-memory", "long_term_memory false → true"),
+    ("long-term-memory", "memory", "long_term_memory true → false"),
     ("pipeline", "pipeline-iam", "dev's authorizer jwt → iam in the pipeline"),
     ("pipeline-iam", "pipeline", "dev's authorizer iam → jwt in the pipeline"),
 ]
