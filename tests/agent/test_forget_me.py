@@ -234,12 +234,14 @@ def test_a_turn_in_flight_finishes_first_and_is_erased_with_the_rest(session_dir
             lambda: client.post("/invocations", json={"prompt": "hi"}, headers=headers_for(bobs, subject="alice")),
             until=lambda response: response.status_code != 403,
         )
+        second = _forget(client, subject="alice")
         held.release()
 
         assert turn.result() == "Nice to meet you, Alice."
         assert forgetting.result().json() == _receipt("alice", sessions=1, owners=1, objects=4)
         assert (refused.status_code, refused.json()["code"]) == (409, "erasure_in_progress")
         assert refused.headers["Retry-After"] == "1"
+        assert (second.status_code, second.json()["code"]) == (409, "erasure_in_progress")
         assert _say(client, held_session, "Do you remember my name?", subject="alice") == "I don't know your name."
     gate.close()
 
@@ -252,3 +254,19 @@ def _poll(call: Any, *, until: Any) -> Any:
         if until(answer):
             return answer
     raise AssertionError("the erasure never held the caller")
+
+
+def test_ws_forget_me_as_the_end_user_an_iam_caller_names(session_dir):
+    end_user = "alice@example.com"
+    with _app(session_dir, authorizer_type="iam") as client:
+        session = new_session_id()
+        headers = {"X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id": end_user}
+        with client.websocket_connect(
+            f"/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id={session}", headers=headers
+        ) as websocket:
+            _ws_turn(websocket, "My name is Alice.")
+            websocket.send_text(json.dumps(FORGET))
+            event = websocket.receive_json()
+
+    assert event["receipt"] == _receipt(actor_key(end_user), sessions=1, owners=1, objects=4)["receipt"]
+    assert _files(session_dir) == []
