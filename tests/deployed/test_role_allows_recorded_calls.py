@@ -1,7 +1,7 @@
 """Every AWS call the deployed agent makes is allowed by the synthesized execution role, and nothing more.
 
 The agent runs the whole deployed scenario (remember, forget, another user's 403, the weather tool,
-streaming, a restart) with the dev template's environment; the calls it made are recorded at the servers
+streaming, a restart, forget-me) with the dev template's environment; the calls it made are recorded at the servers
 (``tests/support/aws_calls.py``), the role's policies and the session bucket's policy are rendered from
 the synthesized template with the test's values, and each call is evaluated by an established IAM
 evaluator (``tests/support/iam_simulator.py``). Granted actions the agent never called must each be in
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.deployed.deployed_agents import agent_starter
-from tests.support.agent_http import ask, invoke, new_session_id
+from tests.support.agent_http import ask, forget_me, invoke, new_session_id
 from tests.support.aws_calls import AwsCall, bedrock_calls, recorded_moto_calls
 from tests.support.deployment import AGENT_ACCESS_KEY_ID, Deployment
 from tests.support.iam_simulator import Decision, evaluate, granted_actions
@@ -29,8 +29,6 @@ RUNTIME_WRITES_LOGS = "AgentCore Runtime writes the container's logs with the ro
 NOT_CALLED_BY_THE_AGENT = {
     "bedrock:InvokeModel": "Converse (non-streaming); Strands' BedrockModel streams by default, the grant keeps "
     "`streaming=False` working and is scoped to the same model",
-    "s3:DeleteObject": "Strands' S3SessionManager deletes only in delete_session, which the agent never calls "
-    "(issue 9 removes this grant)",
     "logs:CreateLogGroup": RUNTIME_WRITES_LOGS,
     "logs:CreateLogStream": RUNTIME_WRITES_LOGS,
     "logs:PutLogEvents": RUNTIME_WRITES_LOGS,
@@ -56,7 +54,13 @@ NOT_CALLED_BY_THE_AGENT = {
 # profile is also authorized on (Bedrock user guide, global cross-Region inference) is refused as a request it
 # cannot type. Those calls are checked against the role's statements by name instead (see the first test).
 REGIONLESS_MODEL_ARN = re.compile(r"^arn:[^:]+:bedrock:::foundation-model/")
-DEPLOYED_CODE_PATH = {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "bedrock:InvokeModelWithResponseStream"}
+DEPLOYED_CODE_PATH = {
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "s3:DeleteObject",  # forget-me (stage setting forget_me, on in the dev stage)
+    "bedrock:InvokeModelWithResponseStream",
+}
 ALICE, BOB = "alice-sub", "bob-sub"
 SESSION_PREFIX = "sessions/"  # the dev stage's (cdk.json defaults.session_prefix)
 
@@ -100,7 +104,12 @@ def _run_deployed_scenario(deployment: Deployment) -> None:
         )
         assert invoke(agent.base_url, new_session_id(), "My name is Jane.", subject=BOB, stream=True).status_code == 200
         agent.stop()
-        assert ask(start().base_url, session, "Do you remember my name?", subject=ALICE) == "Your name is John Doe."
+        restarted = start()
+        assert ask(restarted.base_url, session, "Do you remember my name?", subject=ALICE) == "Your name is John Doe."
+        forgotten = forget_me(restarted.base_url, subject=ALICE)
+        assert forgotten.status_code == 200, forgotten.text
+        assert forgotten.json()["receipt"]["deleted"] == {"sessions": 3, "owner_records": 3, "conversation_objects": 18}
+        assert ask(restarted.base_url, session, "Do you remember my name?", subject=ALICE) == "I don't know your name."
     finally:
         for server in started:
             server.stop()
@@ -279,19 +288,24 @@ def test_the_bucket_policy_denies_the_same_call_without_tls(recorded: Recorded) 
 MEMORY_NOT_CALLED = {
     "bedrock-agentcore:GetEvent": "Strands' AgentCore integration reads one event back only in read_message, which "
     "the agent's restore path (list_messages) does not use",
-    "bedrock-agentcore:DeleteEvent": "the integration deletes an event only to replace a redacted or updated message "
-    "(redact_latest_message, update_message), which the agent never asks for",
 }
 LONG_TERM_CODE_PATH = {
     "bedrock-agentcore:CreateEvent",
     "bedrock-agentcore:ListEvents",
     "bedrock-agentcore:RetrieveMemoryRecords",
     "bedrock:InvokeModelWithResponseStream",
+    # forget-me (stage setting forget_me, on by default): agent/erasure_stores.py and agent/erasure_records.py
+    "bedrock-agentcore:ListSessions",
+    "bedrock-agentcore:DeleteEvent",
+    "bedrock-agentcore:ListMemoryExtractionJobs",
+    "bedrock-agentcore:ListMemoryRecords",
+    "bedrock-agentcore:BatchDeleteMemoryRecords",
 }
 
 
 def _run_long_term_scenario(deployment: Deployment) -> None:
-    """alice's name is extracted, recalled in her new session and not in bob's; the stand-in extracts it."""
+    """alice's name is extracted, recalled in her new session and not in bob's (the stand-in extracts it); then
+    alice forgets, and a new session of hers recalls nothing."""
     start, started = agent_starter(deployment)
     try:
         base_url = start().base_url
@@ -305,6 +319,15 @@ def _run_long_term_scenario(deployment: Deployment) -> None:
         )
         assert ask(base_url, new_session_id(), "Do you remember my name?", subject=ALICE) == "Your name is John Doe."
         assert ask(base_url, new_session_id(), "Do you remember my name?", subject=BOB) == "I don't know your name."
+        forgotten = forget_me(base_url, subject=ALICE)
+        assert forgotten.status_code == 200, forgotten.text
+        receipt = forgotten.json()["receipt"]
+        assert (receipt["deleted"]["memory_records"], receipt["deleted"]["sessions"], receipt["complete"]) == (
+            1,
+            2,
+            True,
+        )
+        assert ask(base_url, new_session_id(), "Do you remember my name?", subject=ALICE) == "I don't know your name."
     finally:
         for server in started:
             server.stop()

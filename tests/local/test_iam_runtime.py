@@ -171,3 +171,39 @@ def test_a_non_ascii_end_user_is_an_ordinary_caller_of_the_real_agent(outputs):
     assert first.status_code == 200, first.text
     assert (again.status_code, again.json()["response"]) == (200, "Your name is Zoe.")
     assert (other.status_code, other.json()["code"]) == (403, "session_forbidden")
+
+
+def _forget(client: Any, outputs: dict[str, str]) -> dict[str, Any]:
+    response = client.invoke_agent_runtime(
+        agentRuntimeArn=outputs["RuntimeArn"],
+        qualifier=outputs["EndpointName"],
+        payload=json.dumps({"action": "forget_me"}),
+        runtimeSessionId=str(uuid.uuid1()),
+    )
+    return dict(json.loads(response["response"].read())["receipt"])
+
+
+def test_the_backend_forgets_one_end_user_with_its_own_credentials(outputs):
+    """`users forget <user>`: SigV4 with the backend's key pair, the end user named in the header."""
+    gone, kept = f"gone-{uuid.uuid4().hex[:8]}", f"kept-{uuid.uuid4().hex[:8]}"
+    session, others = str(uuid.uuid1()), str(uuid.uuid1())
+    _ask(_client(outputs, gone), outputs, session, "My name is Gone.")
+    _ask(_client(outputs, kept), outputs, others, "My name is Kept.")
+
+    receipt = _forget(_client(outputs, gone), outputs)
+
+    assert (receipt["actor"], receipt["deleted"], receipt["complete"]) == (
+        gone,
+        {"sessions": 1, "owner_records": 1, "conversation_objects": 4},
+        True,
+    )
+    assert _ask(_client(outputs, gone), outputs, session, REMEMBER) == "I don't know your name."
+    assert _ask(_client(outputs, kept), outputs, others, REMEMBER) == "Your name is Kept."
+
+
+def test_forget_me_without_an_end_user_is_refused_through_boto3(outputs):
+    with pytest.raises(ClientError) as refused:
+        _forget(_client(outputs), outputs)
+
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert refused.value.response["Error"]["Message"].startswith("forget-me needs an identified caller")

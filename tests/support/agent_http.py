@@ -61,6 +61,18 @@ def invoke(
     )
 
 
+def forget_me(
+    base_url: str, *, subject: str | None = None, end_user: str | None = None, timeout: float = 60.0
+) -> httpx.Response:
+    """POST /invocations with ``{"action": "forget_me"}`` on a new session id, as ``subject`` or ``end_user``."""
+    return httpx.post(
+        f"{base_url}/invocations",
+        json={"action": "forget_me"},
+        timeout=timeout,
+        headers=headers_for(new_session_id(), subject=subject, end_user=end_user),
+    )
+
+
 def ask(base_url: str, session_id: str, prompt: str, *, subject: str | None = None, end_user: str | None = None) -> str:
     """Invoke and return the ``response`` text, failing loudly on a non-200."""
     response = invoke(base_url, session_id, prompt, subject=subject, end_user=end_user)
