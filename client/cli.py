@@ -25,7 +25,15 @@ from client.cognito_auth import LOGIN_FLOWS
 from client.command_hint import PROG, command_for
 from client.demo import format_table, run_demo
 from client.errors import CliError
-from client.forget_me import EXIT_INCOMPLETE, INCOMPLETE, Forgotten, confirm_erasure, forget_user, format_client_part
+from client.forget_me import (
+    EXIT_INCOMPLETE,
+    INCOMPLETE,
+    Forgotten,
+    confirm_erasure,
+    forget_user,
+    format_client_part,
+    offboard_user,
+)
 from client.forget_receipt import format_receipt
 from client.json_output import failure, print_document, success
 from client.log_redaction import configure_logging, register_secret
@@ -101,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("name")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
+    forget.add_argument(
+        "--delete-user",
+        action="store_true",
+        help="JWT runtimes: offboard: reset the password, erase signed in as the user, then delete the account",
+    )
 
     login = commands.add_parser("login", parents=[target], help="sign in and cache tokens")
     login.add_argument("name")
@@ -229,15 +242,20 @@ def _users(client: AgentClient, args: argparse.Namespace) -> int:
 
 
 def _users_forget(client: AgentClient, args: argparse.Namespace) -> int:
-    if client.auth_method != "iam":
-        raise CliError(
-            f"users forget needs an IAM runtime, but runtime {client.target.runtime_arn} uses JWT authorization: "
-            f"only the user's own sign-in can erase their data there (`{command_for(client.target, 'forget-me')}`); "
-            "then `users delete` removes the account"
-        )
     user = check_name("user name", args.name)
+    if client.auth_method == "iam" and args.delete_user:
+        raise CliError("--delete-user is for JWT runtimes: an IAM runtime has no Cognito users")
+    if client.auth_method != "iam" and not args.delete_user:
+        offboard = command_for(client.target, "users", "forget", user, "--delete-user")
+        raise CliError(
+            f"on a JWT runtime only the user's own token names them: offboard with `{offboard}` (resets the "
+            "password, erases signed in as the user, deletes the account), or let the user run forget-me"
+        )
     confirm_erasure(user, f"runtime {client.target.name}", yes=args.yes, stdin=sys.stdin, prompt=sys.stderr)
-    return _report_forgotten(args, forget_user(client, user))
+    if client.auth_method == "iam":
+        return _report_forgotten(args, forget_user(client, user))
+    forgotten, deleted = offboard_user(client, user)
+    return _report_forgotten(args, forgotten, user_deleted=deleted)
 
 
 def _forget_me(client: AgentClient, args: argparse.Namespace) -> int:
@@ -246,12 +264,21 @@ def _forget_me(client: AgentClient, args: argparse.Namespace) -> int:
     return _report_forgotten(args, forget_user(client, user))
 
 
-def _report_forgotten(args: argparse.Namespace, forgotten: Forgotten) -> int:
+def _report_forgotten(args: argparse.Namespace, forgotten: Forgotten, **extra: bool) -> int:
     """The receipt and the client's part; exit 0 when complete, `EXIT_INCOMPLETE` when something is left."""
-    fields = {"user": forgotten.user, "receipt": forgotten.receipt.as_json(), "client": forgotten.client_json()}
+    fields = {
+        "user": forgotten.user,
+        "receipt": forgotten.receipt.as_json(),
+        "client": forgotten.client_json(),
+        **extra,
+    }
     complete = forgotten.receipt.complete
     document = success(**fields) if complete else failure(INCOMPLETE, **fields)
     text = f"{format_receipt(forgotten.user, forgotten.receipt)}\n{format_client_part(forgotten)}"
+    if "user_deleted" in extra:
+        text += (
+            f"\nuser {forgotten.user} {'deleted' if extra['user_deleted'] else 'kept until the erasure is complete'}"
+        )
     _show(args, document, text)
     return 0 if complete else EXIT_INCOMPLETE
 

@@ -16,7 +16,9 @@ from typing import Any, TextIO
 from client.agent_client import AgentClient
 from client.errors import CliError
 from client.forget_receipt import Receipt
+from client.log_redaction import register_secret
 from client.session_book import new_session_id
+from client.user_admin import generate_password
 
 # Exit code of a receipt that says `complete: false`: something is left, and running the command again
 # finishes it (the agent's erasure is idempotent). 1 stays "nothing known to be erased".
@@ -92,6 +94,31 @@ def forget_user(client: AgentClient, user: str) -> Forgotten:
         not_stopped=(*not_stopped, *more_not_stopped),
         forgotten_sessions=forgotten,
     )
+
+
+def offboard_user(client: AgentClient, user: str) -> tuple[Forgotten, bool]:
+    """JWT runtimes: erase `user`'s data as the user, then delete the account; returns whether it was deleted.
+
+    WHY a password reset: on a JWT runtime the agent takes the actor from the bearer token's `sub` only, so
+    the operator's AWS credentials cannot name the user directly; with the Cognito admin API they set a random
+    password, sign in as the user with it and erase. The account is deleted only after a complete receipt (an
+    incomplete one keeps it, so a re-run can finish); the user's cached tokens go either way.
+
+    Raises:
+        CliError: the user does not exist, the sign-in or the erasure failed.
+    """
+    admin = client.user_admin()
+    password = generate_password()
+    register_secret(password)
+    admin.reset_password(user, password=password)
+    try:
+        client.login(user, password, make_default=False)
+        forgotten = forget_user(client, user)
+    finally:
+        client.tokens.forget(user)
+    if forgotten.receipt.complete:
+        admin.delete(user)
+    return forgotten, forgotten.receipt.complete
 
 
 def format_client_part(forgotten: Forgotten) -> str:

@@ -89,13 +89,15 @@ def test_forget_me_on_a_terminal_needs_the_typed_user_name(cli, user, local_runt
     assert cli("invoke", "Do you remember my name?", "--user", user).out == "Your name is Tor.\n"
 
 
-def test_users_forget_is_refused_on_a_jwt_runtime(cli, user, local_runtime):
+def test_users_forget_on_a_jwt_runtime_needs_delete_user(cli, user):
+    cli("invoke", "My name is Uma.", "--user", user)
+
     result = cli("users", "forget", user, "--yes")
+
     assert result.code == 1
-    assert result.err.startswith(
-        f"agentcore-client: users forget needs an IAM runtime, but runtime {local_runtime.runtime_arn} uses JWT "
-        "authorization: only the user's own sign-in can erase their data there ("
-    )
+    assert result.err.startswith("agentcore-client: on a JWT runtime only the user's own token names them: offboard ")
+    assert f" users forget {user} --delete-user` (resets the password," in result.err
+    assert cli("invoke", "Do you remember my name?", "--user", user).out == "Your name is Uma.\n"
 
 
 # --- the receipt: what the client accepts ------------------------------------------------------------------------
