@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
@@ -234,10 +234,11 @@ def _users(client: AgentClient, args: argparse.Namespace) -> int:
         _show(args, success(user=args.name, deleted=True), f"deleted user {args.name}")
     else:
         users = admin.list()
-        if args.json:
-            print_document(success(users=[{**u, "enabled": u["enabled"] == "true"} for u in users]))
-        for user in [] if args.json else users:
-            print(f"{user['name']}\t{user['status']}\tenabled={user['enabled']}\t{user['email']}")
+        _show_lines(
+            args,
+            success(users=[{**u, "enabled": u["enabled"] == "true"} for u in users]),
+            [f"{u['name']}\t{u['status']}\tenabled={u['enabled']}\t{u['email']}" for u in users],
+        )
     return 0
 
 
@@ -285,10 +286,16 @@ def _report_forgotten(args: argparse.Namespace, forgotten: Forgotten, **extra: b
 
 def _show(args: argparse.Namespace, document: dict[str, Any], text: str) -> None:
     """The JSON document with `--json`, else the text."""
+    _show_lines(args, document, [text])
+
+
+def _show_lines(args: argparse.Namespace, document: dict[str, Any], lines: list[str]) -> None:
+    """The JSON document with `--json`, else the lines (none for an empty listing)."""
     if getattr(args, "json", False):
         print_document(document)
-    else:
-        print(text)
+        return
+    for line in lines:
+        print(line)
 
 
 def _login(client: AgentClient, args: argparse.Namespace) -> int:
@@ -348,22 +355,25 @@ def _demo(client: AgentClient, args: argparse.Namespace) -> int:
 def _sessions(client: AgentClient, args: argparse.Namespace) -> int:
     if args.action == "list":
         users = [client.resolve_user(args.user)] if args.user else client.sessions.users()
-        rows = [
-            {
-                "user": user,
-                "session_id": entry["id"],
-                "current": entry["id"] == client.sessions.current(user),
-                "created_at": _utc(entry.get("created_at")),
-                "last_used_at": _utc(entry.get("last_used_at")),
-            }
-            for user in users
-            for entry in client.sessions.sessions(user)
-        ]
-        if args.json:
-            print_document(success(sessions=rows))
-        for row in [] if args.json else rows:
-            used = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(_seconds(row["last_used_at"])))
-            print(f"{'*' if row['current'] else ' '} {row['user']}\t{row['session_id']}\tlast used {used}")
+        rows: list[dict[str, Any]] = []
+        lines: list[str] = []
+        for user in users:
+            current = client.sessions.current(user)
+            for entry in client.sessions.sessions(user):
+                is_current = entry["id"] == current
+                created, used = entry.get("created_at"), entry.get("last_used_at")
+                rows.append(
+                    {
+                        "user": user,
+                        "session_id": entry["id"],
+                        "current": is_current,
+                        "created_at": _utc(created),
+                        "last_used_at": _utc(used),
+                    }
+                )
+                shown = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(used if _is_time(used) else 0))
+                lines.append(f"{'*' if is_current else ' '} {user}\t{entry['id']}\tlast used {shown}")
+        _show_lines(args, success(sessions=rows), lines)
         return 0
     user = client.resolve_user(args.user)
     known = client.stop_session(user, args.session_id)
@@ -379,14 +389,12 @@ def _sessions(client: AgentClient, args: argparse.Namespace) -> int:
 
 
 def _utc(seconds: object) -> str | None:
-    """ISO 8601 UTC (`2026-12-05T21:57:40Z`) of a book timestamp; None when the book has none."""
-    if not isinstance(seconds, int | float):
-        return None
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime(UTC_FORMAT)
+    """ISO 8601 UTC (`2026-12-05T21:57:40Z`) of a session book timestamp; None when the book has none."""
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime(UTC_FORMAT) if _is_time(seconds) else None
 
 
-def _seconds(stamp: str | None) -> float:
-    return datetime.strptime(stamp, UTC_FORMAT).replace(tzinfo=UTC).timestamp() if stamp else 0.0
+def _is_time(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 _HANDLERS = {
