@@ -42,6 +42,7 @@ from strands import Agent
 from agent.caller_identity import caller_actor
 from agent.conversation import StreamEvent, TurnResult, run_turn, stream_turn
 from agent.conversation_repair import close_unanswered_turn
+from agent.erasure import build_erasure
 from agent.errors import (
     ApiError,
     ClientDisconnectedError,
@@ -49,10 +50,18 @@ from agent.errors import (
     PayloadTooLargeError,
     RequestTimeoutError,
 )
+from agent.forget_me import ForgetMe
 from agent.lifecycle import AgentLifecycle
 from agent.model_factory import ModelFactory, model_factory_for
 from agent.request_log import log_failed_request, log_request
-from agent.request_payload import SESSION_HEADER, Invocation, parse_json_body, validate_payload, validate_session_id
+from agent.request_payload import (
+    SESSION_HEADER,
+    Invocation,
+    parse_json_body,
+    requested_action,
+    validate_payload,
+    validate_session_id,
+)
 from agent.restore_watch import RestoreWatch
 from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
@@ -87,10 +96,13 @@ def error_response(error: ApiError, request_id: str) -> JSONResponse:
 class InvocationHandler:
     """``POST /invocations``: reads, validates, authorizes, runs the turn and answers."""
 
-    def __init__(self, *, settings: Settings, store: SessionStore, registry: SessionRegistry) -> None:
+    def __init__(
+        self, *, settings: Settings, store: SessionStore, registry: SessionRegistry, forget_me: ForgetMe
+    ) -> None:
         self._settings = settings
         self._store = store
         self._registry = registry
+        self._forget_me = forget_me
         self.max_body_bytes = settings.max_prompt_chars * BYTES_PER_PROMPT_CHAR + BODY_SLACK_BYTES
 
     async def handle(self, request: Request) -> Response:
@@ -102,6 +114,8 @@ class InvocationHandler:
             payload = parse_json_body(await self._read_body(request))
             session_id = validate_session_id(session_id)
             actor_id = caller_actor(request.headers, authorizer_type=self._settings.authorizer_type)
+            if requested_action(payload) is not None:  # forget_me, the only action; the session is not claimed
+                return await self._forget(session_id, actor_id, request_id, started)
             invocation = validate_payload(payload, max_prompt_chars=self._settings.max_prompt_chars)
             stream = invocation.stream
             await self._authorize(session_id, actor_id)
@@ -158,7 +172,21 @@ class InvocationHandler:
             raise ClientDisconnectedError("the client closed the connection before sending the whole body") from None
         return b"".join(chunks)
 
+    async def _forget(self, session_id: str, actor_id: str, request_id: str, started: float) -> Response:
+        receipt = await self._forget_me.forget(actor_id)
+        log_request(
+            session_id=session_id,
+            request_id=request_id,
+            actor_id=actor_id,
+            status=200,
+            outcome="forgotten",
+            started=started,
+            stream=False,
+        )
+        return JSONResponse({"receipt": receipt.body()}, headers={REQUEST_ID_HEADER: request_id})
+
     async def _authorize(self, session_id: str, actor_id: str) -> None:
+        self._registry.ensure_not_erasing(actor_id)  # before the claim: an erasure must not race a new owner record
         await authorize_session(self._store.owners, session_id, actor_id)
 
     async def _stream(
@@ -291,9 +319,19 @@ def create_app(
         max_waiters=settings.session_max_waiters,
         keep_after_failure=_keep_after_failure(store),
     )
-    invocations = InvocationHandler(settings=settings, store=store, registry=registry)
+    forget_me = ForgetMe(
+        enabled=settings.forget_me_enabled,
+        erasure=build_erasure(settings, store),
+        registry=registry,
+        owners=store.owners,
+    )
+    invocations = InvocationHandler(settings=settings, store=store, registry=registry, forget_me=forget_me)
     websockets = WebSocketHandler(
-        settings=settings, store=store, registry=registry, max_frame_bytes=invocations.max_body_bytes
+        settings=settings,
+        store=store,
+        registry=registry,
+        forget_me=forget_me,
+        max_frame_bytes=invocations.max_body_bytes,
     )
     app = Starlette(
         routes=[

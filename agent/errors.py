@@ -67,6 +67,21 @@ class SessionBusyError(ApiError):
     retry_after_seconds = 1
 
 
+class ForgetMeRefusedError(ApiError):
+    """Forget-me cannot run for this caller or on this agent (403): the feature is off, or the caller is anonymous."""
+
+    status = 403
+    code = "forget_me_refused"
+
+
+class ErasureInProgressError(ApiError):
+    """The caller's data is being erased (409): turns and a second erasure wait until it is done."""
+
+    status = 409
+    code = "erasure_in_progress"
+    retry_after_seconds = 1
+
+
 class SessionQueueFullError(ApiError):
     """Too many requests already wait for this session (429), refused without waiting."""
 

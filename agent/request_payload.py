@@ -1,4 +1,4 @@
-"""Validates the invocation request: session header and ``{"prompt": str, "stream"?: bool}`` body."""
+"""Validates the invocation request: the session header and a ``{"prompt", "stream"?}`` or ``{"action"}`` body."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from agent.errors import BadRequestError
 
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,255}$")
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+FORGET_ME = "forget_me"
+ACTIONS = (FORGET_ME,)
 
 
 @dataclass(frozen=True)
@@ -123,3 +125,23 @@ def validate_payload(payload: Any, *, max_prompt_chars: int) -> Invocation:
     if not isinstance(stream, bool):
         raise BadRequestError(f"field 'stream' must be a boolean, got {_json_type(stream)}", code="invalid_payload")
     return Invocation(prompt=prompt, stream=stream)
+
+
+def requested_action(payload: Any) -> str | None:
+    """The body's ``action`` (today only ``forget_me``), or None for a turn.
+
+    An action travels on the path turns do (AgentCore proxies only ``/invocations`` and ``/ws``), so it is told
+    apart by its field; a body with both ``action`` and ``prompt`` is refused rather than guessed at.
+
+    Raises:
+        BadRequestError: ``invalid_payload`` for an unknown action or one sent with a prompt.
+    """
+    if not isinstance(payload, dict) or "action" not in payload:
+        return None
+    action = payload["action"]
+    if action not in ACTIONS:
+        allowed = ", ".join(repr(a) for a in ACTIONS)
+        raise BadRequestError(f"field 'action' must be one of {allowed}, got {json.dumps(action)[:80]}")
+    if "prompt" in payload:
+        raise BadRequestError("send either field 'prompt' (a turn) or field 'action', not both")
+    return str(action)

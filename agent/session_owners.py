@@ -2,7 +2,9 @@
 
 A session id first used by one subject and later presented by another must get 403. The owner is
 written to the same backend as the conversation, outside any caller's namespace, so the check holds
-after a restart and in a new microVM. Owners never change, so each process caches what it has read.
+after a restart and in a new microVM. Owners never change while a record exists, so each process caches what
+it has read; only forget-me deletes a record (``release``: the owner's own, never another caller's), and then
+drops the owner's entries from this process's cache.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ class OwnerRecords(Protocol):
         """Record ``actor_id`` as owner if the session has none; return the owner either way."""
         ...
 
+    def release(self, session_id: str, actor_id: str) -> int:
+        """Delete the session's record if it names ``actor_id``; return how many records were deleted."""
+        ...
+
 
 class OwnerRegistry:
     """Answers "may this actor use this session?" with a per-process cache over a backend."""
@@ -55,6 +61,21 @@ class OwnerRegistry:
                 self._cache[session_id] = owner
         return owner == actor_id
 
+    @property
+    def records(self) -> OwnerRecords:
+        """The backend (forget-me deletes records through it)."""
+        return self._records
+
+    def cached_sessions_of(self, actor_id: str) -> list[str]:
+        """Session ids this process knows ``actor_id`` owns (claimed here, perhaps without any conversation yet)."""
+        with self._lock:
+            return sorted(session for session, owner in self._cache.items() if owner == actor_id)
+
+    def forget_actor(self, actor_id: str) -> None:
+        """Drop every cached ownership of ``actor_id`` (their records were deleted; a later use claims anew)."""
+        with self._lock:
+            self._cache = {session: owner for session, owner in self._cache.items() if owner != actor_id}
+
 
 class MemoryOwnerRecords:
     """In-process records, for ``SESSION_STORE=none`` where nothing outlives the process anyway."""
@@ -67,6 +88,19 @@ class MemoryOwnerRecords:
         """First claim wins."""
         with self._lock:
             return self._owners.setdefault(session_id, actor_id)
+
+    def sessions_of(self, actor_id: str) -> list[str]:
+        """The session ids ``actor_id`` owns (this store keeps no conversation to find them by)."""
+        with self._lock:
+            return sorted(session for session, owner in self._owners.items() if owner == actor_id)
+
+    def release(self, session_id: str, actor_id: str) -> int:
+        """Forget the claim if it is ``actor_id``'s."""
+        with self._lock:
+            if self._owners.get(session_id) != actor_id:
+                return 0
+            del self._owners[session_id]
+            return 1
 
 
 class FileOwnerRecords:
@@ -100,6 +134,16 @@ class FileOwnerRecords:
         if owner is _UNREADABLE:
             raise ValueError(f"owner record {path} is unreadable")
         return self._publish(path, actor_id)
+
+    def release(self, session_id: str, actor_id: str) -> int:
+        """Delete the record and its reclaimed form where they name ``actor_id``."""
+        name = f"{fitted_name(session_id, max_chars=FILE_NAME_CHARS)}.json"
+        deleted = 0
+        for path in (self._directory / name, self._directory / "reclaimed" / name):
+            if _read_owner_file(path) == actor_id:
+                path.unlink(missing_ok=True)
+                deleted += 1
+        return deleted
 
     def _publish(self, path: Path, actor_id: str) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +211,14 @@ class S3OwnerRecords:
             return self._read(key) or actor_id
         return actor_id
 
+    def release(self, session_id: str, actor_id: str) -> int:
+        """Delete the record if it names ``actor_id`` (a record, once written, never changes its owner)."""
+        key = f"{self._prefix}{session_id}.json"
+        if self._read(key) != actor_id:
+            return 0
+        self._client.delete_object(Bucket=self._bucket, Key=key)
+        return 1
+
     def _read(self, key: str) -> str | None:
         try:
             body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
@@ -200,10 +252,28 @@ class AgentCoreMemoryOwnerRecords:
         )
         return self._oldest_owner(name) or actor_id
 
-    def _oldest_owner(self, session_id: str) -> str | None:
-        events = self._client.list_events(
-            memoryId=self._memory_id, actorId=OWNER_ACTOR, sessionId=session_id, includePayloads=True, maxResults=100
+    def release(self, session_id: str, actor_id: str) -> int:
+        """Delete every owner event of the session if the oldest names ``actor_id`` (later ones lost the race)."""
+        name = fitted_name(session_id, max_chars=MEMORY_SESSION_ID_CHARS)
+        if self._oldest_owner(name) != actor_id:
+            return 0
+        while events := self._owner_events(name, include_payloads=False):
+            for event in events:
+                delete_event_if_present(self._client, self._memory_id, OWNER_ACTOR, name, event["eventId"])
+        return 1
+
+    def _owner_events(self, session_id: str, *, include_payloads: bool) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = self._client.list_events(
+            memoryId=self._memory_id,
+            actorId=OWNER_ACTOR,
+            sessionId=session_id,
+            includePayloads=include_payloads,
+            maxResults=100,
         ).get("events", [])
+        return events
+
+    def _oldest_owner(self, session_id: str) -> str | None:
+        events = self._owner_events(session_id, include_payloads=True)
         if not events:
             return None
         oldest = min(events, key=lambda event: event["eventTimestamp"])
@@ -214,3 +284,11 @@ class AgentCoreMemoryOwnerRecords:
                 f"the oldest owner event of session {session_id} in memory {self._memory_id} names no owner"
             )
         return owner
+
+
+def delete_event_if_present(client: Any, memory_id: str, actor_id: str, session_id: str, event_id: str) -> None:
+    """DeleteEvent, where an event already gone (a concurrent or earlier erasure) is not an error."""
+    try:
+        client.delete_event(memoryId=memory_id, actorId=actor_id, sessionId=session_id, eventId=event_id)
+    except client.exceptions.ResourceNotFoundException:
+        return

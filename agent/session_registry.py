@@ -13,6 +13,10 @@ from the store on next use. Entries in use are never dropped. After a failed tur
 unless ``keep_after_failure(agent)`` says otherwise, so the next request restores it from the store (where
 the restore repairs an unanswered turn) instead of trusting in-memory state the store may not have.
 
+``exclusive(actor_id)`` is forget-me's hold on one caller: new turns of that caller are refused (409
+``erasure_in_progress``) until it ends, turns already running are waited for, and the caller's agents are
+dropped, so no agent holding the conversation in memory survives the erasure to write it back.
+
 All bookkeeping runs on the event loop thread, so it needs no locks of its own.
 """
 
@@ -22,13 +26,14 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from agent.errors import SessionBusyError, SessionQueueFullError
+from agent.errors import ErasureInProgressError, SessionBusyError, SessionQueueFullError
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +77,7 @@ class SessionRegistry:
         self._clock = clock
         self._entries: OrderedDict[SessionKey, _Entry] = OrderedDict()
         self._running: set[asyncio.Task[Any]] = set()
+        self._exclusive: set[str] = set()  # actors being erased
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -91,6 +97,7 @@ class SessionRegistry:
             SessionQueueFullError: ``max_waiters`` requests already wait for this session.
             SessionBusyError: the session stayed busy for longer than ``wait_seconds``.
         """
+        self.ensure_not_erasing(actor_id)
         key = (actor_id, session_id)
         entry = self._reserve(key)
         try:
@@ -102,6 +109,58 @@ class SessionRegistry:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return task
+
+    def ensure_not_erasing(self, actor_id: str) -> None:
+        """Refuse a request of an actor being erased, before it claims a session or starts a turn.
+
+        Raises:
+            ErasureInProgressError: forget-me runs for ``actor_id`` in this process.
+        """
+        if actor_id in self._exclusive:
+            raise ErasureInProgressError("this caller's data is being erased; retry when forget-me has answered")
+
+    @asynccontextmanager
+    async def exclusive(self, actor_id: str) -> AsyncIterator[int]:
+        """Hold every session of ``actor_id`` with its agent dropped; yields how many agents were dropped.
+
+        Raises:
+            ErasureInProgressError: the actor is already held.
+            SessionBusyError: a running turn of the actor did not finish within ``wait_seconds``.
+        """
+        if actor_id in self._exclusive:
+            raise ErasureInProgressError("this caller's data is already being erased; retry when that has answered")
+        self._exclusive.add(actor_id)
+        held: list[_Entry] = []
+        try:
+            for key, entry in list(self._entries.items()):
+                if key[0] != actor_id:
+                    continue
+                entry.users += 1  # never evicted while held
+                try:
+                    await self._acquire_within(entry)
+                except BaseException:
+                    self._release(entry, locked=False)
+                    raise
+                held.append(entry)
+            dropped = sum(entry.agent is not None for entry in held)
+            for entry in held:
+                entry.agent = None
+            yield dropped
+        finally:
+            for entry in held:
+                self._release(entry, locked=True)
+            self._exclusive.discard(actor_id)
+
+    async def _acquire_within(self, entry: _Entry) -> None:
+        if not entry.lock.locked():
+            await entry.lock.acquire()
+            return
+        try:
+            await asyncio.wait_for(entry.lock.acquire(), timeout=max(self._wait_seconds, 1))
+        except TimeoutError:
+            raise SessionBusyError(
+                f"a turn of this caller ran for more than {max(self._wait_seconds, 1):g} seconds; retry forget-me"
+            ) from None
 
     async def _acquire(self, entry: _Entry) -> None:
         if entry.waiters == 0 and not entry.lock.locked():

@@ -138,6 +138,8 @@ class Settings:
         authorizer_type: how the runtime in front authenticates callers, so the agent knows which forwarded
             header names the caller: ``jwt`` (the ``sub`` of the forwarded bearer token) or ``iam`` (the end
             user the SigV4 caller names in ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id``).
+        forget_me_enabled: serve ``{"action": "forget_me"}``, which erases everything the store holds about the
+            caller (``agent/erasure.py``); the stack sets it from the stage's ``forget_me`` setting.
     """
 
     model_provider: ModelProvider = field(
@@ -172,6 +174,8 @@ class Settings:
     authorizer_type: AuthorizerType = field(
         default="jwt", metadata=_env("AUTHORIZER_TYPE", one_of=get_args(AuthorizerType))
     )
+
+    forget_me_enabled: bool = field(default=True, metadata=_env("FORGET_ME_ENABLED"))
 
     def __post_init__(self) -> None:
         problems = Problems()

@@ -2,7 +2,8 @@
 
 One shape for both transports: ``{"type": "delta", "text"}``, ``{"type": "done", "response", "session_id",
 "request_id", "usage"}`` (plus ``"cancelled": true`` when the client stopped the turn), and ``{"type": "error",
-"error", "code", "message", "request_id"}``. The web app and the CLI read exactly these.
+"error", "code", "message", "request_id"}``. The web app and the CLI read exactly these. ``/ws`` answers
+forget-me with one ``{"type": "receipt", "receipt", "session_id", "request_id"}`` (``agent/forget_me.py``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def event_body(event: StreamEvent, session_id: str, request_id: str) -> dict[str
             body["cancelled"] = True
         return body
     return {"type": "error", **error_fields(event.error or InternalError(STREAM_ENDED), request_id)}
+
+
+def receipt_body(receipt: dict[str, Any], session_id: str, request_id: str) -> dict[str, Any]:
+    """The ``receipt`` event: forget-me's answer on ``/ws``, the same receipt ``/invocations`` answers with."""
+    return {"type": "receipt", "receipt": receipt, "session_id": session_id, "request_id": request_id}
 
 
 def end_of_stream(turn: asyncio.Task[None], *, events: asyncio.Queue[StreamEvent], request_id: str) -> None:

@@ -3,8 +3,10 @@
 The same rules as ``/invocations``: the caller from the forwarded headers (``agent/caller_identity.py``), the
 session id from the header or, for browsers that cannot set headers, the query parameter of the same name,
 the owner check before anything runs, and turns through the session registry (one at a time per session,
-stored like every other turn). Frames are JSON text: the client sends ``{"prompt": …}`` or ``{"type":
-"cancel"}``; the agent answers with the SSE contract's events (``agent/stream_events.py``).
+stored like every other turn). Frames are JSON text: the client sends ``{"prompt": …}``, ``{"type":
+"cancel"}`` or ``{"action": "forget_me"}``; the agent answers with the SSE contract's events
+(``agent/stream_events.py``), and forget-me with one ``receipt`` event. After forget-me the connection's
+session is claimed again only when its next turn starts, so an erasure leaves no owner record behind.
 
 A refused connection is accepted and then closed with the table's code and a JSON reason
 (``agent/close_codes.py``), because a browser can read a close reason but not an HTTP refusal. A bad frame
@@ -34,13 +36,20 @@ from agent.caller_identity import caller_actor
 from agent.close_codes import IDLE_TIMEOUT_CODE, IDLE_TIMEOUT_STATUS, close_code, close_reason, error_close
 from agent.conversation import StreamEvent, stream_turn
 from agent.errors import ApiError, BadRequestError, InternalError, PayloadTooLargeError, SessionBusyError
+from agent.forget_me import ForgetMe
 from agent.request_log import log_failed_request, log_request
-from agent.request_payload import SESSION_HEADER, parse_json_body, validate_payload, validate_session_id
+from agent.request_payload import (
+    SESSION_HEADER,
+    parse_json_body,
+    requested_action,
+    validate_payload,
+    validate_session_id,
+)
 from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore
 from agent.settings import Settings
-from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event_body
+from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event_body, receipt_body
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +70,18 @@ class WebSocketHandler:
     """Serves one ``/ws`` connection per call of :meth:`handle`."""
 
     def __init__(
-        self, *, settings: Settings, store: SessionStore, registry: SessionRegistry, max_frame_bytes: int
+        self,
+        *,
+        settings: Settings,
+        store: SessionStore,
+        registry: SessionRegistry,
+        forget_me: ForgetMe,
+        max_frame_bytes: int,
     ) -> None:
         self._settings = settings
         self._store = store
         self._registry = registry
+        self._forget_me = forget_me
         self._max_frame_bytes = max_frame_bytes
 
     async def handle(self, websocket: WebSocket) -> None:
@@ -76,6 +92,7 @@ class WebSocketHandler:
         try:
             session_id = validate_session_id(session_id)
             actor_id = caller_actor(websocket.headers, authorizer_type=self._settings.authorizer_type)
+            self._registry.ensure_not_erasing(actor_id)
             await authorize_session(self._store.owners, session_id, actor_id)
         except Exception as raw:
             error = log_failed_request(
@@ -104,6 +121,7 @@ class _Connection:
         self._session_id = session_id
         self._actor_id = actor_id
         self._turn: _Turn | None = None
+        self._claimed = True  # the handler claimed the session before accepting; forget-me releases it
 
     async def serve(self) -> None:
         receive: asyncio.Task[Any] = asyncio.ensure_future(self._websocket.receive())
@@ -150,15 +168,53 @@ class _Connection:
                 return  # a cancel that crossed the turn's done event is not an error
             if isinstance(payload, dict) and "type" in payload:
                 raise BadRequestError(f"field 'type' must be '{CANCEL}' or absent", code="invalid_payload")
+            if requested_action(payload) is not None:
+                await self._forget(request_id)
+                return
             invocation = validate_payload(payload, max_prompt_chars=self._handler._settings.max_prompt_chars)
             if self._turn is not None:
                 raise SessionBusyError("a turn is already running on this connection; wait for done or cancel it")
+            if not self._claimed:
+                self._handler._registry.ensure_not_erasing(self._actor_id)
+                await authorize_session(self._handler._store.owners, self._session_id, self._actor_id)
+                self._claimed = True
         except ApiError as error:
             await self._send({"type": "error", **error_fields(error, request_id)})
             return
         cancel_signal = threading.Event()
         task = asyncio.ensure_future(self._run_turn(invocation.prompt, request_id, cancel_signal))
         self._turn = _Turn(task=task, cancel_signal=cancel_signal)
+
+    async def _forget(self, request_id: str) -> None:
+        """Erase the caller's data (frames wait meanwhile) and send the receipt; errors are the caller's to see."""
+        if self._turn is not None:
+            raise SessionBusyError("a turn is running on this connection; wait for done or cancel it, then forget")
+        started = time.monotonic()
+        try:
+            receipt = await self._handler._forget_me.forget(self._actor_id)
+        except Exception as raw:
+            error = log_failed_request(
+                raw,
+                session_id=self._session_id,
+                request_id=request_id,
+                actor_id=self._actor_id,
+                started=started,
+                stream=True,
+                what="forget-me failed",
+            )
+            await self._send({"type": "error", **error_fields(error, request_id)})
+            return
+        self._claimed = False
+        log_request(
+            session_id=self._session_id,
+            request_id=request_id,
+            actor_id=self._actor_id,
+            status=200,
+            outcome="forgotten",
+            started=started,
+            stream=True,
+        )
+        await self._send(receipt_body(receipt.body(), self._session_id, request_id))
 
     def _decode(self, message: dict[str, Any]) -> Any:
         text = message.get("text")

@@ -1,5 +1,5 @@
 """moto in server mode, plus a small extension of bedrock-agentcore ListEvents (and of CloudWatch's alarm history
-and actions: local/alarm_history.py).
+and actions: local/alarm_history.py; Memory's ListSessions: local/memory_sessions.py).
 
 Why the extension: moto 5.2 stores and returns AgentCore Memory events, but its ListEvents ignores
 ``filter.eventMetadata``, returns events oldest first and never paginates. AgentCore Memory's Strands
@@ -26,7 +26,7 @@ from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
 from moto.core.responses import ActionResult
 from moto.server import ThreadedMotoServer
 
-from local import alarm_history
+from local import alarm_history, memory_sessions
 from local.processes import (
     STARTUP_TIMEOUT_SECONDS,
     ServerProcess,
@@ -89,6 +89,7 @@ def install_extensions() -> None:
     """Patch moto's bedrock-agentcore ListEvents handler and its CloudWatch alarm history (idempotent)."""
     BedrockAgentCoreResponse.list_events = list_events_with_filter  # type: ignore[method-assign]
     alarm_history.install()
+    memory_sessions.install()
 
 
 @dataclass
