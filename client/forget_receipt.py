@@ -74,7 +74,7 @@ def format_receipt(user: str, receipt: Receipt) -> str:
     """Lines for a person: counts per kind, what stayed and why, and whether the erasure is complete."""
     width = max((len(kind) for kind in receipt.deleted), default=0)
     lines = [f"erased for {user} (actor {receipt.actor}):"]
-    lines += [f"  {kind.ljust(width)}  {count}" for kind, count in sorted(receipt.deleted.items())] or ["  nothing"]
+    lines += [f"  {kind.ljust(width)}  {count}" for kind, count in receipt.deleted.items()] or ["  nothing"]
     if receipt.not_deleted:
         lines.append("not erased:")
         lines += [f"  {n.kind}: {n.reason}" for n in receipt.not_deleted]

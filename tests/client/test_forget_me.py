@@ -22,6 +22,7 @@ from client.forget_receipt import parse_receipt
 from client.session_book import new_session_id
 from client.targets import stage_target
 from client.token_cache import Tokens
+from tests.client.client_runs import PASSWORD
 from tests.support.paths import REPO
 
 NEEDS_CONFIRMATION = "erasing cannot be undone and needs confirmation: run it on a terminal, or pass --yes"
@@ -31,6 +32,141 @@ RECEIPT = {"actor": "sub-1", "deleted": {"conversations": 2}, "not_deleted": [],
 
 def _session_of(cli, user: str) -> str:
     return re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
+
+
+# --- end to end: the real agent behind the local front doors ------------------------------------------------------
+
+LOG_LINES = {
+    "kind": "log_lines",
+    "reason": "request log lines name the actor id and session ids (never prompt or answer text); they stay in the "
+    "runtime's log group (/aws/bedrock-agentcore/runtimes/<runtime id>-*) until its retention ends",
+}
+
+
+def _other_user(cli, user: str) -> str:
+    other = f"{user}-o"
+    cli("users", "create", other, "--password-stdin", stdin=PASSWORD + "\n")
+    cli("login", other, "--password-stdin", stdin=PASSWORD + "\n")
+    return other
+
+
+def test_forget_me_erases_prints_the_receipt_and_leaves_another_user_alone(cli, user):
+    cli("invoke", "My name is Eve.", "--user", user)
+    first = _session_of(cli, user)
+    cli("invoke", "hello", "--user", user, "--new-session")
+    other = _other_user(cli, user)
+    cli("invoke", "My name is Zed.", "--user", other)
+    others_session = _session_of(cli, other)
+
+    result = cli("forget-me", "--user", user, "--yes")
+
+    assert (result.code, result.err) == (0, "")
+    lines = result.out.splitlines()
+    assert lines[0] == f"erased for {user} (actor {_actor(lines[0])}):"
+    assert lines[1:7] == [
+        "  sessions              2",
+        "  owner_records         2",
+        "  conversation_objects  8",
+        "not erased:",
+        f"  log_lines: {LOG_LINES['reason']}",
+        "complete: yes",
+    ]
+    assert lines[7:] == ["this client: stopped 3 runtime session(s), dropped 2 remembered session(s)"]
+    assert cli("sessions", "list", "--user", user).out == ""
+    old = cli("invoke", "Do you remember my name?", "--user", user, "--session", first)
+    assert (old.code, old.out) == (0, "I don't know your name.\n")  # the old session id starts empty
+    kept = cli("invoke", "Do you remember my name?", "--user", other, "--session", others_session)
+    assert kept.out == "Your name is Zed.\n"
+
+
+def _actor(header: str) -> str:
+    return re.fullmatch(r"erased for \S+ \(actor ([0-9a-f-]{36})\):", header).group(1)
+
+
+def test_forget_me_json_is_the_agents_receipt_and_a_rerun_finds_nothing(cli, user):
+    cli("invoke", "My name is Ivo.", "--user", user)
+    remembered = _session_of(cli, user)
+
+    first = cli("forget-me", "--user", user, "--yes", "--json")
+    again = cli("forget-me", "--user", user, "--yes", "--json")
+
+    document = json.loads(first.out)
+    assert (first.code, first.err, list(document)) == (0, "", ["success", "user", "receipt", "client"])
+    actor = document["receipt"]["actor"]
+    assert document["success"] is True and document["user"] == user
+    assert document["receipt"] == {
+        "actor": actor,
+        "deleted": {"sessions": 1, "owner_records": 1, "conversation_objects": 4},
+        "not_deleted": [LOG_LINES],
+        "complete": True,
+    }
+    stopped = document["client"]["stopped_sessions"]
+    assert stopped[0] == remembered and len(stopped) == 2 and stopped[1] != remembered
+    assert document["client"] == {"stopped_sessions": stopped, "not_stopped": [], "forgotten_sessions": [remembered]}
+    rerun = json.loads(again.out)
+    assert again.code == 0
+    assert rerun["receipt"]["deleted"] == {"sessions": 0, "owner_records": 0, "conversation_objects": 0}
+    assert rerun["client"]["forgotten_sessions"] == []
+
+
+def test_forget_me_on_a_terminal_proceeds_with_the_typed_user_name(cli, user, local_runtime, cache_home):
+    cli("invoke", "My name is Ada.", "--user", user)
+    session = _session_of(cli, user)
+
+    confirmed = _forget_on_a_terminal(local_runtime, cache_home, user, f"{user}\n")
+
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert confirmed.stderr.endswith(f"Type the user name ({user}) to confirm: ")
+    assert "  sessions              1\n" in confirmed.stdout and "complete: yes\n" in confirmed.stdout
+    assert cli("invoke", "Do you remember my name?", "--user", user, "--session", session).out == (
+        "I don't know your name.\n"
+    )
+
+
+def test_users_forget_delete_user_offboards_on_a_jwt_runtime(cli, user, cognito, local_runtime):
+    cli("invoke", "My name is Oda.", "--user", user)
+
+    result = cli("users", "forget", user, "--delete-user", "--yes", "--json")
+
+    document = json.loads(result.out)
+    assert (result.code, document["success"], document["user_deleted"]) == (0, True, True)
+    assert document["receipt"]["deleted"] == {"sessions": 1, "owner_records": 1, "conversation_objects": 4}
+    names = [u["Username"] for u in cognito.list_users(UserPoolId=local_runtime.identity.user_pool_id)["Users"]]
+    assert user not in names
+    assert cli("invoke", "hi", "--user", user).err.startswith(f"agentcore-client: user {user} is not logged in")
+
+
+def test_users_forget_erases_an_end_user_with_sigv4(cli, iam_runtime):
+    target = ("--local", "--outputs-file", str(iam_runtime.settings.outputs_path))
+    cli("invoke", "--user", "fay", "My name is Fay.", target=target)
+    fays_session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", "fay", target=target).out)
+    cli("invoke", "--user", "gus", "My name is Gus.", target=target)
+    guss_session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", "gus", target=target).out)
+
+    result = cli("users", "forget", "fay", "--yes", "--json", target=target)
+
+    document = json.loads(result.out)
+    assert (result.code, result.err) == (0, "")
+    assert document["receipt"] == {
+        "actor": "fay",
+        "deleted": {"sessions": 1, "owner_records": 1, "conversation_objects": 4},
+        "not_deleted": [LOG_LINES],
+        "complete": True,
+    }
+    assert document["client"]["forgotten_sessions"] == [fays_session.group(0)]
+    old = cli("invoke", "--user", "fay", "--session", fays_session.group(0), "Do you remember my name?", target=target)
+    assert old.out == "I don't know your name.\n"
+    kept = cli("invoke", "--user", "gus", "--session", guss_session.group(0), "Do you remember my name?", target=target)
+    assert kept.out == "Your name is Gus.\n"
+
+
+def test_users_forget_delete_user_is_refused_on_an_iam_runtime(cli, iam_runtime):
+    target = ("--local", "--outputs-file", str(iam_runtime.settings.outputs_path))
+    result = cli("users", "forget", "hal", "--delete-user", "--yes", target=target)
+    assert (result.code, result.err) == (
+        1,
+        "agentcore-client: --delete-user is for JWT runtimes: an IAM runtime has no Cognito users\n",
+    )
 
 
 # --- confirmation ------------------------------------------------------------------------------------------------

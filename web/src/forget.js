@@ -49,11 +49,9 @@ function isReceipt(receipt) {
   );
 }
 
-/** Readable lines of a receipt: one per kind erased (with its count), one per kind left and why. */
+/** Readable lines of a receipt, in the agent's order: one per kind erased (with its count), one per kind left. */
 export function receiptLines(receipt) {
-  const erased = Object.entries(receipt.deleted)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([kind, count]) => `${kind.replace(/_/g, " ")}: ${count} deleted`);
+  const erased = Object.entries(receipt.deleted).map(([kind, count]) => `${kind.replace(/_/g, " ")}: ${count} deleted`);
   const kept = receipt.not_deleted.map(({ kind, reason }) => `${kind.replace(/_/g, " ")}: not deleted (${reason})`);
   return [...erased, ...kept];
 }
