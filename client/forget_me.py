@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from client.agent_client import AgentClient
+from client.agent_client import ANONYMOUS_USER, AgentClient
 from client.errors import CliError
 from client.forget_receipt import Receipt
 from client.log_redaction import register_secret
@@ -76,8 +76,14 @@ def forget_user(client: AgentClient, user: str) -> Forgotten:
     """Stop the user's remembered sessions, erase everything about `user`, and drop their sessions if complete.
 
     Raises:
-        CliError: the runtime refused the erasure (e.g. the feature is off) or its answer is not a receipt.
+        CliError: the runtime refused the erasure (e.g. the feature is off) or its answer is not a receipt;
+            the user is IAM mode's shared `anonymous`.
     """
+    if client.auth_method == "iam" and user == ANONYMOUS_USER:
+        # The agent refuses it too; refusing here first keeps the shared caller's sessions running.
+        raise CliError(
+            "the shared anonymous caller cannot be erased: name the end user (--user NAME or $AGENTCORE_USER)"
+        )
     remembered = [str(s["id"]) for s in client.sessions.sessions(user) if isinstance(s.get("id"), str)]
     stopped, not_stopped = _stop(client, user, remembered)
     erasure_session = new_session_id()

@@ -160,6 +160,22 @@ def test_users_forget_erases_an_end_user_with_sigv4(cli, iam_runtime):
     assert kept.out == "Your name is Gus.\n"
 
 
+def test_the_shared_anonymous_caller_is_not_erased(cli, iam_runtime):
+    target = ("--local", "--outputs-file", str(iam_runtime.settings.outputs_path))
+    cli("invoke", "My name is Ann.", target=target)
+    before = cli("sessions", "list", target=target).out
+
+    result = cli("forget-me", "--yes", target=target)
+
+    assert (result.code, result.err) == (
+        1,
+        "agentcore-client: the shared anonymous caller cannot be erased: name the end user "
+        "(--user NAME or $AGENTCORE_USER)\n",
+    )
+    assert cli("sessions", "list", target=target).out == before
+    assert cli("invoke", "Do you remember my name?", target=target).out == "Your name is Ann.\n"
+
+
 def test_users_forget_delete_user_is_refused_on_an_iam_runtime(cli, iam_runtime):
     target = ("--local", "--outputs-file", str(iam_runtime.settings.outputs_path))
     result = cli("users", "forget", "hal", "--delete-user", "--yes", target=target)
