@@ -1,5 +1,5 @@
 """moto in server mode, plus a small extension of bedrock-agentcore ListEvents (and of CloudWatch's alarm history
-and actions: local/alarm_history.py; Memory's ListSessions: local/memory_sessions.py).
+and actions: local/alarm_history.py; of AgentCore Memory's long-term records: local/memory_records.py).
 
 Why the extension: moto 5.2 stores and returns AgentCore Memory events, but its ListEvents ignores
 ``filter.eventMetadata``, returns events oldest first and never paginates. AgentCore Memory's Strands
@@ -26,7 +26,7 @@ from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
 from moto.core.responses import ActionResult
 from moto.server import ThreadedMotoServer
 
-from local import alarm_history, memory_sessions
+from local import alarm_history, memory_records
 from local.processes import (
     STARTUP_TIMEOUT_SECONDS,
     ServerProcess,
@@ -86,10 +86,11 @@ def list_events_with_filter(self: BedrockAgentCoreResponse) -> ActionResult:
 
 
 def install_extensions() -> None:
-    """Patch moto's bedrock-agentcore ListEvents handler and its CloudWatch alarm history (idempotent)."""
+    """Patch moto's bedrock-agentcore ListEvents handler, add its memory records, and its CloudWatch alarm history
+    (idempotent)."""
     BedrockAgentCoreResponse.list_events = list_events_with_filter  # type: ignore[method-assign]
+    memory_records.install()
     alarm_history.install()
-    memory_sessions.install()
 
 
 @dataclass

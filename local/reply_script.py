@@ -6,13 +6,18 @@ Because a reply depends only on the messages handed to the model, a caller can t
 history the agent sent: "Do you remember my name?" is answered from earlier user turns *in those
 messages*, so a cross-session leak or a lost history shows up as a wrong answer.
 
+Recalled context: AgentCore Memory's Strands integration prepends the long-term records it retrieved to the user's
+turn as one text block wrapped in a tag (``<user_context>...</user_context>``, its ``context_tag``); such a block is
+context, not the user's words: the script reads a recalled name from it and nothing else.
+
 Messages are in the Converse / Strands shape (``{"role": ..., "content": [{"text": ...} | {"toolUse": ...} |
 {"toolResult": ...}]}``); :func:`converse_from_openai` converts an OpenAI chat-completions conversation.
 
 Script (case-insensitive, on the newest user text turn):
 - a tool result last → the tool's result text (ends the tool loop);
 - ``fail the model`` → :class:`ReplyScriptError` (stand-ins turn it into their service's model error);
-- ``Do you remember my name?`` → ``Your name is X.`` (latest earlier "My name is X") or ``I don't know your name.``;
+- ``Do you remember my name?`` → ``Your name is X.`` (latest earlier "My name is X", else the newest "The user's
+  name is X" that long-term memory recalled into a turn's context) or ``I don't know your name.``;
 - ``My name is X`` → ``Nice to meet you, X.``;
 - ``weather in <city>`` → a ``get_weather`` tool call with ``{"city": <city>}``;
 - ``How many turns?`` → ``You have sent N messages.`` (N = user text turns received, this one included);
@@ -34,6 +39,8 @@ from typing import Any, ClassVar
 from starlette.concurrency import run_in_threadpool
 
 NAME_PATTERN = re.compile(r"\bmy name is ([^.!?\n]+)", re.IGNORECASE)
+RECALLED_NAME_PATTERN = re.compile(r"\bthe user's name is ([^.!?\n<]+)", re.IGNORECASE)
+CONTEXT_BLOCK = re.compile(r"^<([A-Za-z_][\w-]*)>.*</\1>$", re.DOTALL)
 REMEMBER_PATTERN = re.compile(r"\bdo you remember my name\b", re.IGNORECASE)
 WEATHER_PATTERN = re.compile(r"\bweather in ([A-Za-z][A-Za-z .'-]*[A-Za-z])", re.IGNORECASE)
 COUNT_PATTERN = re.compile(r"\bhow many turns\b", re.IGNORECASE)
@@ -69,8 +76,19 @@ class Reply:
     tool_call: ToolCall | None = None
 
 
-def _texts(message: Message) -> list[str]:
+def _all_texts(message: Message) -> list[str]:
     return [block["text"] for block in message.get("content", []) if isinstance(block, dict) and "text" in block]
+
+
+def _texts(message: Message) -> list[str]:
+    """The message's own words: its text blocks except recalled context."""
+    return [text for text in _all_texts(message) if not CONTEXT_BLOCK.match(text)]
+
+
+def recalled_names(messages: list[Message]) -> list[str]:
+    """Names long-term memory put in the user turns' context blocks, oldest first."""
+    contexts = [t for m in messages if m.get("role") == "user" for t in _all_texts(m) if CONTEXT_BLOCK.match(t)]
+    return [match.group(1).strip() for text in contexts for match in RECALLED_NAME_PATTERN.finditer(text)]
 
 
 def _tool_result_text(message: Message) -> str | None:
@@ -103,6 +121,7 @@ def reply_for(messages: list[Message]) -> Reply:
         raise ReplyScriptError(FAILURE_MESSAGE)
     if REMEMBER_PATTERN.search(prompt):
         names = [m.group(1).strip() for t in turns[:-1] for m in [NAME_PATTERN.search(t)] if m]
+        names = names or recalled_names(messages)
         return Reply(text=f"Your name is {names[-1]}." if names else "I don't know your name.")
     if name := NAME_PATTERN.search(prompt):
         return Reply(text=f"Nice to meet you, {name.group(1).strip()}.")
@@ -182,7 +201,9 @@ async def answer_on_loop(messages: list[Message]) -> Reply:
 
 
 def openai_text(content: Any) -> str:
-    """Text of an OpenAI message ``content`` (a string or a list of typed parts)."""
+    """Text of an OpenAI message ``content`` (a string, one typed part or a list of them)."""
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -202,8 +223,9 @@ def converse_from_openai(openai_messages: list[dict[str, Any]]) -> list[Message]
             }
             converted.append({"role": "user", "content": [{"toolResult": result}]})
         elif role in ("user", "assistant"):
-            text = openai_text(message.get("content"))
-            blocks: list[dict[str, Any]] = [{"text": text}] if text else []
+            content = message.get("content")
+            parts = content if isinstance(content, list) else [content]  # one block a part: context stays apart
+            blocks: list[dict[str, Any]] = [{"text": text} for part in parts if (text := openai_text(part))]
             calls = message.get("tool_calls") or []
             blocks += [{"toolUse": {"toolUseId": c.get("id", ""), "name": c["function"]["name"]}} for c in calls]
             converted.append({"role": role, "content": blocks})

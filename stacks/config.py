@@ -110,6 +110,9 @@ class StageConfig:
     # Privacy decision: with observability on, export prompts, answers and tool data in traces (CloudWatch)?
     # Off by default; the agent then redacts them (AGENT_TELEMETRY_CAPTURE_CONTENT, agent/observability.py).
     telemetry_capture_content: bool
+    # Forget-me (agent/forget_me.py): end users may erase their stored data; on, the role may also delete in the
+    # store (stacks/runtime/conversation_store.py); off, the agent answers 403 and the role has no delete grant.
+    forget_me: bool
     # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
     latency_alarm_threshold_ms: int
     # V2 or V1; None leaves it to the service (stacks/runtime/platform_version.py: V2 only where AWS lists it).

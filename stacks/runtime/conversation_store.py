@@ -41,12 +41,29 @@ MEMORY_EVENT_ACTIONS = (
     "bedrock-agentcore:ListEvents",
     "bedrock-agentcore:DeleteEvent",
 )
+# Forget-me (stage setting ``forget_me``), granted only when it is on. agent/erasure_stores.py: S3StoreEraser
+# lists the caller's keys (ListBucket, already granted) and calls delete_object on each (DeleteObject);
+# agent/session_owners.py S3OwnerRecords.release reads (GetObject) and deletes (DeleteObject) the owner record.
+# MemoryStoreEraser calls list_sessions (ListSessions), list_events and delete_event (already granted above);
+# AgentCoreMemoryOwnerRecords.release lists and deletes owner events (the same). Action names: the service
+# authorization reference ("Actions defined by Amazon S3": DeleteObject on the object resource; "Amazon Bedrock
+# AgentCore": ListSessions on the memory resource) and botocore's bedrock-agentcore model, whose ListSessions
+# documentation names the bedrock-agentcore:ListSessions permission.
+S3_ERASE_ACTIONS = ("s3:DeleteObject",)
+MEMORY_ERASE_ACTIONS = ("bedrock-agentcore:ListSessions",)
 # The object grant of S3ConversationStore.grant_sessions, as cdk-nag renders it (construct id SessionStore).
-S3_OBJECT_WILDCARD = RequiredWildcard(
-    resource=r"<SessionStoreBucket[0-9A-F]{8}\.Arn>/[a-z0-9][a-z0-9/_-]*/\*",
-    actions=S3_OBJECT_ACTIONS,
-    reason="Strands' S3 session manager writes one object per session, agent and message with generated "
-    "keys; access is confined to the store's prefix of this one bucket.",
+S3_OBJECT_RESOURCE = r"<SessionStoreBucket[0-9A-F]{8}\.Arn>/[a-z0-9][a-z0-9/_-]*/\*"
+S3_OBJECT_REASON = (
+    "Strands' S3 session manager writes one object per session, agent and message with generated keys; access is "
+    "confined to the store's prefix of this one bucket."
+)
+S3_OBJECT_WILDCARD = RequiredWildcard(resource=S3_OBJECT_RESOURCE, actions=S3_OBJECT_ACTIONS, reason=S3_OBJECT_REASON)
+# With forget-me on, the same prefix may also be deleted (CDK merges the grants into one statement).
+S3_ERASE_WILDCARD = RequiredWildcard(
+    resource=S3_OBJECT_RESOURCE,
+    actions=(*S3_OBJECT_ACTIONS, *S3_ERASE_ACTIONS),
+    reason=S3_OBJECT_REASON + " Forget-me deletes a caller's objects by those generated keys under the same "
+    "prefix; the role is shared by every user, so the agent (not IAM) confines a deletion to its caller.",
 )
 CONSTRUCT_ID = "SessionStore"
 
@@ -79,10 +96,13 @@ class S3ConversationStore(Construct):
     """A private, encrypted, TLS-only bucket; the runtime may touch objects under its prefix only."""
 
     kind = "s3"
-    required_wildcards: tuple[RequiredWildcard, ...] = (S3_OBJECT_WILDCARD,)
+    # Every wildcard a configuration may need (the IAM audit's list); an instance narrows it to its own below.
+    required_wildcards: tuple[RequiredWildcard, ...] = (S3_OBJECT_WILDCARD, S3_ERASE_WILDCARD)
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
+        self.forget_me = config.forget_me
+        self.required_wildcards = (S3_ERASE_WILDCARD,) if config.forget_me else (S3_OBJECT_WILDCARD,)
         self.prefix = config.session_prefix
         self.bucket = s3.Bucket(
             self,
@@ -142,6 +162,12 @@ class S3ConversationStore(Construct):
         iam.Grant.add_to_principal(
             grantee=grantee, actions=list(S3_LIST_ACTIONS), resource_arns=[self.bucket.bucket_arn]
         )
+        if self.forget_me:
+            iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=list(S3_ERASE_ACTIONS),
+                resource_arns=[self.bucket.arn_for_objects(f"{self.prefix}*")],
+            )
 
 
 class MemoryConversationStore(Construct):
@@ -161,6 +187,7 @@ class MemoryConversationStore(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
+        self.forget_me = config.forget_me
         self.memory = agentcore.CfnMemory(
             Construct(self, "Memory"),
             "Memory",
@@ -183,11 +210,10 @@ class MemoryConversationStore(Construct):
         ]
 
     def grant_sessions(self, grantee: iam.IGrantable) -> None:
-        """The short-term event actions the agent calls, on this memory only (see MEMORY_EVENT_ACTIONS);
-        not the L2's grant_read_short_term_memory, which adds ListActors and ListSessions."""
-        iam.Grant.add_to_principal(
-            grantee=grantee, actions=list(MEMORY_EVENT_ACTIONS), resource_arns=[self.memory.attr_memory_arn]
-        )
+        """The short-term event actions the agent calls, on this memory only (see MEMORY_EVENT_ACTIONS), and
+        ListSessions only with forget-me on; not the L2's grant_read_short_term_memory, which adds ListActors."""
+        actions = [*MEMORY_EVENT_ACTIONS, *(MEMORY_ERASE_ACTIONS if self.forget_me else ())]
+        iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.memory.attr_memory_arn])
 
 
 def create_conversation_store(scope: Construct, *, config: StageConfig) -> ConversationStore:

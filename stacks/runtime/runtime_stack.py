@@ -189,6 +189,7 @@ class RuntimeStack(Stack):
             "AGENT_OBSERVABILITY_ENABLED": "true" if config.observability_enabled else "false",
             "AGENT_TELEMETRY_CAPTURE_CONTENT": "true" if config.telemetry_capture_content else "false",
             "AUTHORIZER_TYPE": config.authorizer,
+            "FORGET_ME_ENABLED": "true" if config.forget_me else "false",
             **self.conversation_store.environment,
         }
 

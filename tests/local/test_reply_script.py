@@ -95,3 +95,46 @@ def test_meet_n_sessions_answers_once_n_callers_overlap() -> None:
 
 def test_meet_n_sessions_alone_gives_up() -> None:
     assert answer([_user("meet 2 sessions")], rendezvous_timeout_seconds=0.01) == Reply(text="Met no one.")
+
+
+def _recalled(context: str, text: str) -> dict:
+    """A user turn as AgentCore Memory's Strands integration sends it: the recalled context block first."""
+    return {"role": "user", "content": [{"text": f"<user_context>{context}</user_context>"}, {"text": text}]}
+
+
+def test_recall_in_a_new_session_answers_from_the_recalled_context() -> None:
+    messages = [_recalled("The user prefers tea.\nThe user's name is John Doe.", "Do you remember my name?")]
+
+    assert reply_for(messages) == Reply(text="Your name is John Doe.")
+
+
+def test_a_name_said_in_the_session_wins_over_the_recalled_one() -> None:
+    messages = [
+        _user("My name is Ann."),
+        _assistant("Hi"),
+        _recalled("The user's name is John Doe.", "Do you remember my name?"),
+    ]
+
+    assert reply_for(messages) == Reply(text="Your name is Ann.")
+
+
+def test_recalled_context_is_not_the_users_words() -> None:
+    assert reply_for([_recalled("The user's name is John Doe.", "hello")]) == Reply(text="You said: hello")
+    # Control: the same text typed by the user is their words.
+    assert reply_for([_user("<b>The user's name is John Doe.</b> hello")]).text == (
+        "You said: <b>The user's name is John Doe.</b> hello"
+    )
+
+
+def test_openai_parts_stay_separate_blocks_so_recalled_context_is_recognized() -> None:
+    openai = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "<user_context>The user's name is John Doe.</user_context>"},
+                {"type": "text", "text": "Do you remember my name?"},
+            ],
+        }
+    ]
+
+    assert reply_for(converse_from_openai(openai)) == Reply(text="Your name is John Doe.")

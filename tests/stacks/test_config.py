@@ -205,7 +205,7 @@ def test_load_collects_every_problem_at_once():
         (
             {"colour": "blue"},
             "colour is not a known setting (known: access_token_validity_minutes, alarm_email, authorizer, "
-            "availability_zone_ids, description, endpoint_name, idle_timeout_seconds, invoke_principals, "
+            "availability_zone_ids, description, endpoint_name, forget_me, idle_timeout_seconds, invoke_principals, "
             "latency_alarm_threshold_ms, log_level, log_retention_days, max_lifetime_seconds, "
             "memory_event_expiry_days, memory_name, mfa, model_id, network_mode, observability_enabled, "
             "platform_version, "

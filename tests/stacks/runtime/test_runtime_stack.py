@@ -107,6 +107,7 @@ def test_runtime_properties_for_jwt_public_stage(dev):
                 "AGENT_OBSERVABILITY_ENABLED": "true",
                 "AGENT_TELEMETRY_CAPTURE_CONTENT": "false",
                 "AUTHORIZER_TYPE": "jwt",
+                "FORGET_ME_ENABLED": "true",
                 "SESSION_STORE": "s3",
                 "SESSION_BUCKET": {"Ref": Match.string_like_regexp("SessionStoreBucket")},
                 "SESSION_PREFIX": "sessions/",
@@ -225,18 +226,35 @@ def test_prod_bucket_retained_with_longer_expiry(prod):
     )
 
 
-def test_role_reads_and_writes_session_objects_only_under_prefix(dev):
+def test_role_reads_writes_and_for_forget_me_deletes_session_objects_only_under_prefix(dev):
     statements = role_statements(dev)
     s3 = [s for s in statements if "s3:" in json.dumps(s["Action"])]
     bucket = next(iter(template(dev).find_resources("AWS::S3::Bucket")))
+    under_prefix = {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]}
     assert s3 == [
-        {
-            "Action": ["s3:GetObject", "s3:PutObject"],
-            "Effect": "Allow",
-            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]},
-        },
+        {"Action": ["s3:GetObject", "s3:PutObject"], "Effect": "Allow", "Resource": under_prefix},
         {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": {"Fn::GetAtt": [bucket, "Arn"]}},
+        {"Action": "s3:DeleteObject", "Effect": "Allow", "Resource": under_prefix},
     ]
+
+
+@pytest.fixture(scope="module")
+def without_forget_me(build):
+    return build(overrides={"forget_me": False})[1]
+
+
+def test_without_forget_me_the_role_never_deletes_and_the_agent_refuses(without_forget_me):
+    t = template(without_forget_me)
+    bucket = next(iter(t.find_resources("AWS::S3::Bucket")))
+    s3 = [s for s in role_statements(without_forget_me) if "s3:" in json.dumps(s["Action"])]
+
+    assert [s["Action"] for s in s3] == [["s3:GetObject", "s3:PutObject"], "s3:ListBucket"]
+    assert "Delete" not in json.dumps(role_statements(without_forget_me))
+    assert s3[0]["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/sessions/*"]]}
+    t.has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime",
+        {"EnvironmentVariables": Match.object_like({"FORGET_ME_ENABLED": "false"})},
+    )
 
 
 def test_role_lists_the_session_bucket_without_a_prefix_condition(dev):
@@ -244,10 +262,6 @@ def test_role_lists_the_session_bucket_without_a_prefix_condition(dev):
     would make that hinge on undocumented behaviour (a GetObject request carries no s3:prefix)."""
     (listing,) = [s for s in role_statements(dev) if s["Action"] == "s3:ListBucket"]
     assert "Condition" not in listing
-
-
-def test_role_never_deletes_session_objects(dev):
-    assert "s3:DeleteObject" not in json.dumps(role_statements(dev))
 
 
 def test_trust_policy_limited_to_this_account_and_runtime(dev):
@@ -438,6 +452,7 @@ def test_memory_store_env_and_event_grants(memory_stage):
             "bedrock-agentcore:DeleteEvent",
             "bedrock-agentcore:GetEvent",
             "bedrock-agentcore:ListEvents",
+            "bedrock-agentcore:ListSessions",  # forget-me (on by default) finds the caller's sessions
         ]
     )
     other_agentcore = [
@@ -445,6 +460,14 @@ def test_memory_store_env_and_event_grants(memory_stage):
     ]
     assert other_agentcore == []
     assert not t.find_resources("AWS::S3::Bucket")
+
+
+def test_memory_store_without_forget_me_lists_no_sessions(build):
+    _, stage = build(overrides={"session_store": "agentcore-memory", "forget_me": False})
+    actions = json.dumps(role_statements(stage))
+
+    assert "bedrock-agentcore:ListSessions" not in actions
+    assert "bedrock-agentcore:DeleteEvent" in actions  # the Strands integration's own call (replacing a message)
 
 
 def test_iam_authorizer_stage_forwards_only_the_end_user_header(synthesized):
