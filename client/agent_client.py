@@ -19,6 +19,7 @@ from client.aws_clients import aws_client
 from client.cognito_auth import CognitoAuth
 from client.command_hint import command_for
 from client.errors import CliError, RuntimeHttpError
+from client.forget_receipt import Receipt, parse_receipt
 from client.invocation import Answer, BearerInvoker, SigV4Invoker
 from client.local_caches import claim_local_cache
 from client.private_files import cache_root, check_name
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 # IAM mode without a named user: no end-user header, so the agent serves the shared anonymous actor.
 ANONYMOUS_USER = "anonymous"
+# The body that asks the agent to erase the caller's data (docs/agent.md, issue 20's contract).
+FORGET_ME_ACTION = "forget_me"
 _HTTP_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
 
 
@@ -123,14 +126,42 @@ class AgentClient:
         return answer
 
     def stop_session(self, user: str, session_id: str) -> bool:
-        """StopRuntimeSession for `session_id`; returns whether the client had remembered it."""
+        """StopRuntimeSession for `session_id`, then drop it from the book; returns whether it was remembered."""
+        self.end_runtime_session(user, session_id)
+        return self.sessions.forget(user, session_id)
+
+    def end_runtime_session(self, user: str, session_id: str) -> None:
+        """StopRuntimeSession for `session_id` as `user` (IAM: with the caller's credentials); the book is untouched."""
         if self.auth_method == "iam":
             self._sigv4().stop_session(session_id=session_id)
         else:
             token = self._auth().access_token(user)
             with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
                 BearerInvoker(target=self.target, http=http).stop_session(session_id=session_id, access_token=token)
-        return self.sessions.forget(user, session_id)
+
+    def forget(self, user: str, *, session_id: str) -> Receipt:
+        """Ask the agent to erase everything stored about `user` (`{"action": "forget_me"}`) in `session_id`.
+
+        The call goes the way `user` chats: their bearer token on a JWT runtime; on an IAM runtime SigV4 with the
+        caller's credentials naming `user` in the end-user header. The agent decides the actor from that, never
+        from the body, so nobody can name someone else.
+
+        Raises:
+            CliError: the runtime refused (e.g. the feature is off: the agent's 4xx message) or sent no receipt.
+        """
+        if self.auth_method == "iam":
+            end_user = None if user == ANONYMOUS_USER else user
+            body = self._sigv4(end_user).call_action(FORGET_ME_ACTION, session_id=session_id)
+        else:
+            token = self._auth().access_token(user)
+            with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
+                try:
+                    body = BearerInvoker(target=self.target, http=http).call_action(
+                        FORGET_ME_ACTION, session_id=session_id, access_token=token
+                    )
+                except RuntimeHttpError as e:
+                    raise self._explained(e) from e
+        return parse_receipt(body)
 
     def _explained(self, error: RuntimeHttpError) -> CliError:
         """Replace a vague failure with the runtime's status when it is not READY (deployed targets only)."""

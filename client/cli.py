@@ -10,7 +10,10 @@ import argparse
 import getpass
 import sys
 import time
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeGuard
 
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
@@ -19,10 +22,22 @@ from client.agent_client import AgentClient
 from client.auth_choice import AUTH_CHOICES
 from client.chat import run_chat
 from client.cognito_auth import LOGIN_FLOWS
-from client.command_hint import PROG
+from client.command_hint import PROG, command_for
 from client.demo import format_table, run_demo
 from client.errors import CliError
+from client.forget_me import (
+    EXIT_INCOMPLETE,
+    INCOMPLETE,
+    Forgotten,
+    confirm_erasure,
+    forget_user,
+    format_client_part,
+    offboard_user,
+)
+from client.forget_receipt import format_receipt
+from client.json_output import failure, print_document, success
 from client.log_redaction import configure_logging, register_secret
+from client.private_files import check_name
 from client.targets import Target, local_target, stage_target
 from client.user_admin import generate_password
 
@@ -35,6 +50,9 @@ environment:
   AWS_PROFILE, AWS_REGION  and the other standard AWS variables: credentials and region for the user pool,
                            CloudFormation and IAM (SigV4) calls
 """
+
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="jwt (bearer) or iam (SigV4); auto follows the runtime",
     )
     where.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument(
+        "--json", action="store_true", help="print one JSON document on stdout, errors too (for scripts)"
+    )
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -71,15 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True, metavar="ACTION"
     )
     create = users.add_parser(
-        "create", parents=[target], help="create a confirmed user; prints a generated password once"
+        "create", parents=[target, as_json], help="create a confirmed user; prints a generated password once"
     )
     create.add_argument("name")
     create.add_argument("--email")
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin instead of generating one"
     )
-    users.add_parser("delete", parents=[target], help="delete a user").add_argument("name")
-    users.add_parser("list", parents=[target], help="list users")
+    users.add_parser("delete", parents=[target, as_json], help="delete a user").add_argument("name")
+    users.add_parser("list", parents=[target, as_json], help="list users")
+    forget = users.add_parser(
+        "forget",
+        parents=[target, as_json],
+        help="erase everything stored about an end user (IAM runtimes: your credentials name the user)",
+    )
+    forget.add_argument("name")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
+    forget.add_argument(
+        "--delete-user",
+        action="store_true",
+        help="JWT runtimes: offboard: reset the password, erase signed in as the user, then delete the account",
+    )
 
     login = commands.add_parser("login", parents=[target], help="sign in and cache tokens")
     login.add_argument("name")
@@ -94,14 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("logout", parents=[target], help="forget a user's cached tokens").add_argument("name")
 
-    invoke = commands.add_parser("invoke", parents=[target], help="send one prompt")
+    invoke = commands.add_parser("invoke", parents=[target, as_json], help="send one prompt")
     invoke.add_argument("prompt")
     _session_options(invoke)
 
     chat = commands.add_parser("chat", parents=[target], help="interactive conversation (/new, /exit)")
     _session_options(chat)
 
-    demo = commands.add_parser("demo", parents=[target], help="two users, three sessions: prove isolation")
+    demo = commands.add_parser("demo", parents=[target, as_json], help="two users, three sessions: prove isolation")
     demo.add_argument(
         "--users", nargs=2, metavar=("USER_A", "USER_B"), help="logged-in users to use instead of temporary ones"
     )
@@ -109,10 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = commands.add_parser(
         "sessions", parents=[target], help="list or stop remembered sessions"
     ).add_subparsers(dest="action", required=True, metavar="ACTION")
-    sessions.add_parser("list", parents=[target], help="sessions this client remembers").add_argument("--user")
-    stop = sessions.add_parser("stop", parents=[target], help="stop a runtime session")
+    sessions.add_parser("list", parents=[target, as_json], help="sessions this client remembers").add_argument("--user")
+    stop = sessions.add_parser("stop", parents=[target, as_json], help="stop a runtime session")
     stop.add_argument("session_id")
     stop.add_argument("--user")
+
+    forget_me = commands.add_parser(
+        "forget-me", parents=[target, as_json], help="erase everything the agent stores about you, with a receipt"
+    )
+    forget_me.add_argument("--user", help="who is asking (default: $AGENTCORE_USER or the last user who logged in)")
+    forget_me.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
     return parser
 
 
@@ -142,15 +182,21 @@ def main(argv: list[str] | None = None) -> int:
         client = AgentClient(target=resolve_target(args), auth=getattr(args, "auth", "auto"))
         return _HANDLERS[args.command](client, args)
     except CliError as e:
-        print(f"{PROG}: {e.message}", file=sys.stderr)
-        return 1
+        return _fail(args, e.message, 1)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return _fail(args, "interrupted", 130)
     except (BotoCoreError, ClientError, httpx.HTTPError, OSError) as e:
         # WHY a net: a failure no handler anticipated still gets one line, never a traceback.
-        print(f"{PROG}: unexpected {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
+        return _fail(args, f"unexpected {type(e).__name__}: {e}", 1)
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    """One stderr line, or with `--json` the failure document on stdout; returns the exit code."""
+    if getattr(args, "json", False):
+        print_document(failure(message))
+    else:
+        print(f"{PROG}: {message}", file=sys.stderr)
+    return code
 
 
 def _read_password(args: argparse.Namespace, prompt: str) -> str:
@@ -165,24 +211,91 @@ def _read_password(args: argparse.Namespace, prompt: str) -> str:
 
 
 def _users(client: AgentClient, args: argparse.Namespace) -> int:
+    if args.action == "forget":
+        return _users_forget(client, args)
     admin = client.user_admin()
     if args.action == "create":
         generated = not args.password_stdin
+        if generated and args.json:
+            raise CliError("--json never prints a password: pass the password with --password-stdin")
         password = generate_password() if generated else _read_password(args, "")
         if generated:
             register_secret(password)  # _read_password registers what it reads
         admin.create(args.name, password=password, email=args.email)
+        if args.json:
+            print_document(success(user=args.name, email=args.email))
+            return 0
         print(f"created user {args.name}")
         if generated:
             print(f"password (shown once): {password}")
     elif args.action == "delete":
         admin.delete(args.name)
         client.tokens.forget(args.name)
-        print(f"deleted user {args.name}")
+        _show(args, success(user=args.name, deleted=True), f"deleted user {args.name}")
     else:
-        for user in admin.list():
-            print(f"{user['name']}\t{user['status']}\tenabled={user['enabled']}\t{user['email']}")
+        users = admin.list()
+        _show_lines(
+            args,
+            success(users=[{**u, "enabled": u["enabled"] == "true"} for u in users]),
+            [f"{u['name']}\t{u['status']}\tenabled={u['enabled']}\t{u['email']}" for u in users],
+        )
     return 0
+
+
+def _users_forget(client: AgentClient, args: argparse.Namespace) -> int:
+    user = check_name("user name", args.name)
+    if client.auth_method == "iam" and args.delete_user:
+        raise CliError("--delete-user is for JWT runtimes: an IAM runtime has no Cognito users")
+    if client.auth_method != "iam" and not args.delete_user:
+        offboard = command_for(client.target, "users", "forget", user, "--delete-user")
+        raise CliError(
+            f"on a JWT runtime only the user's own token names them: offboard with `{offboard}` (resets the "
+            "password, erases signed in as the user, deletes the account), or let the user run forget-me"
+        )
+    confirm_erasure(user, f"runtime {client.target.name}", yes=args.yes, stdin=sys.stdin, prompt=sys.stderr)
+    if client.auth_method == "iam":
+        return _report_forgotten(args, forget_user(client, user))
+    forgotten, deleted = offboard_user(client, user)
+    return _report_forgotten(args, forgotten, user_deleted=deleted)
+
+
+def _forget_me(client: AgentClient, args: argparse.Namespace) -> int:
+    user = client.resolve_user(args.user)
+    confirm_erasure(user, f"runtime {client.target.name}", yes=args.yes, stdin=sys.stdin, prompt=sys.stderr)
+    return _report_forgotten(args, forget_user(client, user))
+
+
+def _report_forgotten(args: argparse.Namespace, forgotten: Forgotten, **extra: bool) -> int:
+    """The receipt and the client's part; exit 0 when complete, `EXIT_INCOMPLETE` when something is left."""
+    fields = {
+        "user": forgotten.user,
+        "receipt": forgotten.receipt.as_json(),
+        "client": forgotten.client_json(),
+        **extra,
+    }
+    complete = forgotten.receipt.complete
+    document = success(**fields) if complete else failure(INCOMPLETE, **fields)
+    text = f"{format_receipt(forgotten.user, forgotten.receipt)}\n{format_client_part(forgotten)}"
+    if "user_deleted" in extra:
+        text += (
+            f"\nuser {forgotten.user} {'deleted' if extra['user_deleted'] else 'kept until the erasure is complete'}"
+        )
+    _show(args, document, text)
+    return 0 if complete else EXIT_INCOMPLETE
+
+
+def _show(args: argparse.Namespace, document: dict[str, Any], text: str) -> None:
+    """The JSON document with `--json`, else the text."""
+    _show_lines(args, document, [text])
+
+
+def _show_lines(args: argparse.Namespace, document: dict[str, Any], lines: list[str]) -> None:
+    """The JSON document with `--json`, else the lines (none for an empty listing)."""
+    if getattr(args, "json", False):
+        print_document(document)
+        return
+    for line in lines:
+        print(line)
 
 
 def _login(client: AgentClient, args: argparse.Namespace) -> int:
@@ -206,12 +319,16 @@ def _invoke(client: AgentClient, args: argparse.Namespace) -> int:
     streamed = not args.no_stream
 
     def show(text: str) -> None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if not args.json:
+            sys.stdout.write(text)
+            sys.stdout.flush()
 
     answer = client.ask(
         user, args.prompt, session_id=args.session, new_session=args.new_session, stream=streamed, on_text=show
     )
+    if args.json:
+        print_document(success(user=user, session_id=answer.session_id, response=answer.text))
+        return 0
     sys.stdout.write("\n")
     print(f"[session {answer.session_id}]", file=sys.stderr)
     return 0
@@ -223,30 +340,61 @@ def _chat(client: AgentClient, args: argparse.Namespace) -> int:
 
 
 def _demo(client: AgentClient, args: argparse.Namespace) -> int:
-    checks = run_demo(client, users=tuple(args.users) if args.users else None)
-    print(format_table(checks))
+    say = (lambda _: None) if args.json else print
+    checks = run_demo(client, users=tuple(args.users) if args.users else None, say=say)
     held = all(c.passed for c in checks)
-    print("all checks hold" if held else "SOME CHECKS FAILED")
+    if args.json:
+        rows = [asdict(c) for c in checks]
+        print_document(success(checks=rows) if held else failure("some checks failed", checks=rows))
+    else:
+        print(format_table(checks))
+        print("all checks hold" if held else "SOME CHECKS FAILED")
     return 0 if held else 1
 
 
 def _sessions(client: AgentClient, args: argparse.Namespace) -> int:
     if args.action == "list":
         users = [client.resolve_user(args.user)] if args.user else client.sessions.users()
+        rows: list[dict[str, Any]] = []
+        lines: list[str] = []
         for user in users:
             current = client.sessions.current(user)
             for entry in client.sessions.sessions(user):
-                used = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.get("last_used_at", 0)))
-                marker = "*" if entry["id"] == current else " "
-                print(f"{marker} {user}\t{entry['id']}\tlast used {used}")
+                is_current = entry["id"] == current
+                created, used = entry.get("created_at"), entry.get("last_used_at")
+                rows.append(
+                    {
+                        "user": user,
+                        "session_id": entry["id"],
+                        "current": is_current,
+                        "created_at": _utc(created),
+                        "last_used_at": _utc(used),
+                    }
+                )
+                shown = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(used if _is_time(used) else 0))
+                lines.append(f"{'*' if is_current else ' '} {user}\t{entry['id']}\tlast used {shown}")
+        _show_lines(args, success(sessions=rows), lines)
         return 0
     user = client.resolve_user(args.user)
     known = client.stop_session(user, args.session_id)
     note = "" if known else " (it was not in this client's list)"
     if client.target.is_local:
         note += "; locally one agent process serves all sessions, so its stored history stays and a new call resumes it"
-    print(f"stopped session {args.session_id}{note}")
+    _show(
+        args,
+        success(user=user, session_id=args.session_id, remembered=known),
+        f"stopped session {args.session_id}{note}",
+    )
     return 0
+
+
+def _utc(seconds: object) -> str | None:
+    """ISO 8601 UTC (`2026-12-05T21:57:40Z`) of a session book timestamp; None when the book has none."""
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime(UTC_FORMAT) if _is_time(seconds) else None
+
+
+def _is_time(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 _HANDLERS = {
@@ -257,4 +405,5 @@ _HANDLERS = {
     "chat": _chat,
     "demo": _demo,
     "sessions": _sessions,
+    "forget-me": _forget_me,
 }

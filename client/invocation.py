@@ -14,13 +14,13 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 from botocore.exceptions import ClientError
 
-from client.agent_answers import TextSink, read_answer, read_botocore_answer
+from client.agent_answers import EVENT_STREAM, TextSink, read_answer, read_botocore_answer
 from client.agentcore_headers import END_USER_HEADER, SESSION_HEADER
 from client.aws_errors import aws_call, error_code, error_message
 from client.errors import CliError, RuntimeHttpError
@@ -29,8 +29,12 @@ from client.targets import Target
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_agentcore import BedrockAgentCoreClient
+    from mypy_boto3_bedrock_agentcore.type_defs import InvokeAgentRuntimeResponseTypeDef
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+JSON = "application/json"
+_SHOWN_BYTES = 200
 
 
 @dataclass(frozen=True)
@@ -78,19 +82,51 @@ class BearerInvoker:
         Raises:
             CliError: network failure, throttling after retries, or the runtime/agent refused the call.
         """
+        body = {"prompt": prompt, "stream": stream}
+        accept = "text/event-stream" if stream else "application/json"
+        text = self._post(
+            body,
+            session_id=session_id,
+            access_token=access_token,
+            accept=accept,
+            read=lambda r: read_answer(r, on_text),
+        )
+        return Answer(text=text, session_id=session_id)
+
+    def call_action(self, action: str, *, session_id: str, access_token: str) -> Any:
+        """POST `{"action": action}` (e.g. `forget_me`) and return the parsed JSON answer; retried like a prompt
+        (an action the agent offers is idempotent).
+
+        Raises:
+            CliError: network failure, throttling after retries, a refusal, or an answer that is not JSON.
+        """
+        return self._post(
+            {"action": action}, session_id=session_id, access_token=access_token, accept=JSON, read=_json_body
+        )
+
+    def _post(
+        self,
+        body: dict[str, Any],
+        *,
+        session_id: str,
+        access_token: str,
+        accept: str,
+        read: Callable[[httpx.Response], T],
+    ) -> T:
+        """POST `body` to the invocation URL, retrying refusals by the retry policy; `read` reads a 200 answer."""
         url = invocation_url(self._target.invocation_base_url, self._target.runtime_arn, self._target.endpoint_name)
         headers = {
             "Authorization": f"Bearer {access_token}",
             SESSION_HEADER: session_id,
-            "Content-Type": "application/json",
-            "Accept": "text/event-stream" if stream else "application/json",
+            "Content-Type": JSON,
+            "Accept": accept,
         }
-        body = json.dumps({"prompt": prompt, "stream": stream})
+        content = json.dumps(body)
         attempt = 1
         while True:
-            with self._network_errors(), self._http.stream("POST", url, headers=headers, content=body) as response:
+            with self._network_errors(), self._http.stream("POST", url, headers=headers, content=content) as response:
                 if response.status_code == 200:
-                    return Answer(text=read_answer(response, on_text), session_id=session_id)
+                    return read(response)
                 response.read()
                 delay = self._delay_before_retry(response, attempt)
             # Outside the `with`: the refused answer is closed and its connection back in the pool while waiting.
@@ -162,21 +198,35 @@ class SigV4Invoker:
 
     def invoke(self, *, prompt: str, session_id: str, stream: bool, on_text: TextSink) -> Answer:
         """Send one prompt with SigV4; same answer handling as the bearer path."""
+        response = self._invoke(
+            {"prompt": prompt, "stream": stream}, session_id=session_id, accept=EVENT_STREAM if stream else JSON
+        )
+        text = read_botocore_answer(response.get("contentType", ""), response["response"], on_text)
+        return Answer(text=text, session_id=session_id)
+
+    def call_action(self, action: str, *, session_id: str) -> Any:
+        """Send `{"action": action}` with SigV4 and return the parsed JSON answer.
+
+        Raises:
+            CliError: a refusal, or an answer that is not JSON.
+        """
+        response = self._invoke({"action": action}, session_id=session_id, accept=JSON)
+        return _parse_json(response["response"].read())
+
+    def _invoke(self, body: dict[str, Any], *, session_id: str, accept: str) -> InvokeAgentRuntimeResponseTypeDef:
         try:
-            response = aws_call(
+            return aws_call(
                 "invoke",
                 self._agentcore.invoke_agent_runtime,
                 agentRuntimeArn=self._target.runtime_arn,
                 qualifier=self._target.endpoint_name,
                 runtimeSessionId=session_id,
-                contentType="application/json",
-                accept="text/event-stream" if stream else "application/json",
-                payload=json.dumps({"prompt": prompt, "stream": stream}).encode(),
+                contentType=JSON,
+                accept=accept,
+                payload=json.dumps(body).encode(),
             )
         except ClientError as e:
             raise CliError(f"runtime refused the call ({error_code(e)}): {error_message(e)}") from e
-        text = read_botocore_answer(response.get("contentType", ""), response["response"], on_text)
-        return Answer(text=text, session_id=session_id)
 
     def stop_session(self, *, session_id: str) -> None:
         """StopRuntimeSession with SigV4."""
@@ -190,6 +240,22 @@ class SigV4Invoker:
             )
         except ClientError as e:
             raise CliError(f"sessions stop failed ({error_code(e)}): {error_message(e)}") from e
+
+
+def _json_body(response: httpx.Response) -> Any:
+    return _parse_json(response.read())
+
+
+def _parse_json(raw: bytes) -> Any:
+    """The JSON value of an answer body.
+
+    Raises:
+        CliError: the body is not JSON.
+    """
+    try:
+        return json.loads(raw)
+    except ValueError as e:
+        raise CliError(f"runtime answered with something that is not JSON: {raw[:_SHOWN_BYTES]!r}") from e
 
 
 def _header_adder(name: str, value: str) -> Callable[..., None]:

@@ -75,6 +75,27 @@ class UserAdmin:
             self._cognito.admin_delete_user(UserPoolId=self._pool, Username=user)
             raise CliError(f"password rejected for {user}: {error_message(e)}") from e
 
+    def reset_password(self, user: str, *, password: str) -> None:
+        """Replace the user's password with `password` (permanent): `users forget --delete-user` signs in as
+        the user with it, right before the account is deleted.
+
+        Raises:
+            CliError: no such user, or the password breaks the pool's policy.
+        """
+        try:
+            aws_call(
+                "users forget",
+                self._cognito.admin_set_user_password,
+                UserPoolId=self._pool,
+                Username=user,
+                Password=password,
+                Permanent=True,
+            )
+        except ClientError as e:
+            if error_code(e) == "UserNotFoundException":
+                raise CliError(f"user {user} not found in the user pool") from e
+            raise CliError(f"users forget {user} failed: {error_message(e)}") from e
+
     def delete(self, user: str) -> None:
         """Delete a user.
 

@@ -1,6 +1,6 @@
 """The web chat in a real browser (Debian's chromium through Playwright) against `make local`'s parts: sign in
 through the managed-login stand-in, per-user conversation lists, new chat, sign out, and chat over the runtime's
-WebSocket (remembering, forgetting in a new chat, Stop, another user's conversation refused).
+WebSocket (remembering, forgetting in a new chat, Stop, another user's conversation refused), and "Delete my data".
 
 A screenshot of every step is kept under .artifacts/browser/ (gitignored; CI can upload it). Outside CI a
 machine without chromium skips with the reason; in CI (``CI`` set) that is a failure: .ci/run installs it with
@@ -54,13 +54,13 @@ def _require_chromium() -> None:
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    """The local runtime with the web twin, and alice and bob as users of its pool."""
+    """The local runtime with the web twin, and alice, bob and carol as users of its pool."""
     _require_chromium()
     with LocalRuntime(LocalRuntimeSettings(state_dir=tmp_path_factory.mktemp("local"), web=True)) as local:
         cognito = boto3.client(
             "cognito-idp", region_name=local.settings.region, endpoint_url=local.aws_endpoint_url, **LOCAL_CREDENTIALS
         )
-        for user in ("alice", "bob"):
+        for user in ("alice", "bob", "carol"):
             cognito.admin_create_user(UserPoolId=local.identity.user_pool_id, Username=user, MessageAction="SUPPRESS")
             cognito.admin_set_user_password(
                 UserPoolId=local.identity.user_pool_id, Username=user, Password=PASSWORD, Permanent=True
@@ -220,4 +220,54 @@ def test_chat_remembers_forgets_stops_and_refuses_another_users_conversation(pag
     _say(page, "Do you remember my name?")
     expect(page.get_by_role("alert")).to_contain_text("This conversation belongs to another user.")
     _shot(page, "05-bob-refused-alices-conversation")
+    assert page.console_errors == []
+
+
+def test_delete_my_data_asks_erases_shows_the_receipt_and_clears_the_list(page, runtime):
+    """Issue 20: cancel keeps everything; confirming erases the conversation on the server (its id then opens an
+    empty conversation) and in this browser, and the receipt shows what was deleted."""
+    from playwright.sync_api import expect
+
+    _open(page, runtime)
+    _sign_in(page, "carol")
+    page.wait_for_selector('body[data-signed-in="true"]')
+    page.get_by_role("button", name="New chat").click()
+    carol_session = page.locator("#session").get_attribute("data-session-id") or ""
+    _say(page, "My name is Carol")
+    expect(_last_answer(page)).to_have_text("Nice to meet you, Carol.")
+
+    page.get_by_role("button", name="Delete my data").click()
+    dialog = page.get_by_role("dialog", name="Delete my data?")
+    expect(dialog).to_be_visible()
+    _shot(page, "01-confirmation")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert _conversation_ids(page) == [carol_session]
+
+    page.get_by_role("button", name="Delete my data").click()
+    page.get_by_role("button", name="Delete everything").click()
+    done = page.get_by_role("dialog", name="Your data was deleted")
+    expect(done).to_be_visible()
+    # Two sessions: the chat's, and the erasure's own socket session, whose owner record /ws wrote on connect.
+    expect(done.get_by_role("listitem")).to_have_text(
+        [
+            "sessions: 2 deleted",
+            "owner records: 2 deleted",
+            "conversation objects: 4 deleted",
+            re.compile(r"^log lines: not deleted \(request log lines name the actor id"),
+        ]
+    )
+    _shot(page, "02-receipt")
+    done.get_by_role("button", name="Close").click()
+    assert _conversation_ids(page) == []
+    expect(page.locator("#no-conversations")).to_be_visible()
+    _shot(page, "03-list-cleared")
+
+    assert runtime.web is not None
+    page.goto(f"{runtime.web.web_url}/#/c/{carol_session}")
+    page.reload()
+    page.wait_for_selector('body[data-signed-in="true"]')
+    _say(page, "Do you remember my name?")
+    expect(_last_answer(page)).to_have_text("I don't know your name.")
+    _shot(page, "04-old-conversation-is-empty")
     assert page.console_errors == []

@@ -28,6 +28,11 @@ export class ConversationStore {
     return this.list().find((c) => c.id === id) ?? null;
   }
 
+  /** Forget every conversation of this user in this browser (after "Delete my data"). */
+  clear() {
+    this.storage.removeItem(this.key);
+  }
+
   /** Insert or update one conversation, newest first. */
   save(conversation) {
     const rest = this.list().filter((c) => c.id !== conversation.id);

@@ -1,8 +1,10 @@
-// The chat page: sign in, conversations per user, streamed answers over the runtime's WebSocket, stop, sign out.
+// The chat page: sign in, conversations per user, streamed answers over the runtime's WebSocket, stop, sign out,
+// and "Delete my data" (web/src/forget.js).
 import { createAuth } from "./auth.js";
 import { loadConfig } from "./config.js";
 import { ConversationStore, newSessionId } from "./conversations.js";
 import { COULD_NOT_CONNECT, describeError } from "./errors.js";
+import { ForgetError, forgetMe, receiptLines } from "./forget.js";
 import { ConnectError, RuntimeSocket } from "./transport.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,6 +36,7 @@ function renderSignedIn() {
   $("who").textContent = signedIn ? `Signed in as ${userName(state.user)}` : "Signed out";
   $("sign-in").hidden = signedIn;
   $("sign-out").hidden = !signedIn;
+  $("forget").hidden = !signedIn;
   $("app").hidden = !signedIn;
   if (signedIn) renderConversations();
 }
@@ -168,6 +171,55 @@ function setBusy(busy) {
   else $("prompt").focus();
 }
 
+function openForgetDialog() {
+  $("forget-heading").textContent = "Delete my data?";
+  $("forget-ask").hidden = false;
+  $("forget-result").hidden = true;
+  $("forget-confirm").disabled = false;
+  $("forget-dialog").showModal();
+}
+
+async function deleteMyData() {
+  $("forget-confirm").disabled = true;
+  closeSocket();
+  try {
+    const receipt = await forgetMe(state.config, state.user.access_token);
+    if (receipt.complete) {
+      // The conversations are gone on the server: their ids in this browser would only open empty chats.
+      state.store.clear();
+      state.current = null;
+      window.history.replaceState(null, "", window.location.pathname);
+      renderConversations();
+      renderMessages();
+    }
+    showForgetResult(
+      receipt.complete ? "Your data was deleted" : "Not everything was deleted",
+      receipt.complete
+        ? "The agent deleted everything it stored about you:"
+        : "Some of your data is still stored. Try again to finish deleting it.",
+      receiptLines(receipt),
+    );
+  } catch (error) {
+    const reason = error instanceof ForgetError ? describeError(error.reason) : COULD_NOT_CONNECT;
+    showForgetResult("Your data was not deleted", reason, []);
+  }
+}
+
+function showForgetResult(heading, status, lines) {
+  $("forget-heading").textContent = heading;
+  $("forget-status").textContent = status;
+  $("forget-receipt").replaceChildren(
+    ...lines.map((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      return item;
+    }),
+  );
+  $("forget-ask").hidden = true;
+  $("forget-result").hidden = false;
+  $("forget-close").focus();
+}
+
 function wire() {
   $("sign-in").addEventListener("click", () => state.auth.signIn());
   $("sign-out").addEventListener("click", async () => {
@@ -175,6 +227,10 @@ function wire() {
     await state.auth.signOut();
   });
   $("new-chat").addEventListener("click", newChat);
+  $("forget").addEventListener("click", openForgetDialog);
+  $("forget-confirm").addEventListener("click", deleteMyData);
+  $("forget-cancel").addEventListener("click", () => $("forget-dialog").close());
+  $("forget-close").addEventListener("click", () => $("forget-dialog").close());
   $("stop").addEventListener("click", () => state.socket?.cancel());
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();

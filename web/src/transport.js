@@ -4,8 +4,9 @@
 // A browser cannot set an Authorization header on a WebSocket, so the bearer token travels as the subprotocol
 // `base64UrlBearerAuthorization.<base64url(token), no padding>` next to the sentinel
 // `base64UrlBearerAuthorization`, which is the one echoed back (devguide: runtime-get-started-websocket).
-// Frames: the client sends {"prompt": …} or {"type": "cancel"}; the agent answers with the SSE contract's
-// events {"type": "delta", "text"}, {"type": "done", "response", …}, {"type": "error", "code", "message"}.
+// Frames: the client sends {"prompt": …}, {"type": "cancel"} or {"action": "forget_me"}; the agent answers with the
+// SSE contract's events {"type": "delta", "text"}, {"type": "done", "response", …}, {"type": "error", "code",
+// "message"}, and forget-me with {"type": "receipt", "receipt": …} (web/src/forget.js).
 
 export const BEARER_SUBPROTOCOL = "base64UrlBearerAuthorization";
 export const SESSION_ID_PARAMETER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
@@ -77,6 +78,10 @@ export class RuntimeSocket {
 
   sendPrompt(prompt) {
     this.socket.send(JSON.stringify({ prompt }));
+  }
+
+  sendAction(action) {
+    this.socket.send(JSON.stringify({ action }));
   }
 
   cancel() {
