@@ -21,6 +21,7 @@ from agent.app import create_app
 from agent.caller_identity import actor_key
 from agent.settings import Settings
 from tests.support.agent_http import bearer_token, headers_for, new_session_id
+from tests.support.agentcore_headers import END_USER_HEADER, SESSION_HEADER
 from tests.support.model_gate import ModelGate
 from tests.support.scripted_model import ScriptedModel
 
@@ -177,7 +178,7 @@ def test_a_bad_action_is_a_400_and_deletes_nothing(client, session_dir, body):
 
 def _ws(client: TestClient, session_id: str, subject: str) -> Any:
     return client.websocket_connect(
-        f"/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id={session_id}",
+        f"/ws?{SESSION_HEADER}={session_id}",
         headers={"Authorization": f"Bearer {bearer_token(subject)}"},
     )
 
@@ -260,10 +261,8 @@ def test_ws_forget_me_as_the_end_user_an_iam_caller_names(session_dir):
     end_user = "alice@example.com"
     with _app(session_dir, authorizer_type="iam") as client:
         session = new_session_id()
-        headers = {"X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id": end_user}
-        with client.websocket_connect(
-            f"/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id={session}", headers=headers
-        ) as websocket:
+        headers = {END_USER_HEADER: end_user}
+        with client.websocket_connect(f"/ws?{SESSION_HEADER}={session}", headers=headers) as websocket:
             _ws_turn(websocket, "My name is Alice.")
             websocket.send_text(json.dumps(FORGET))
             event = websocket.receive_json()

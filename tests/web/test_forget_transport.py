@@ -18,6 +18,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from local.http_server import BackgroundServer
+from tests.support.agentcore_headers import SESSION_HEADER
 from tests.web.test_transport import ARN, NODE, SENTINEL, TOKEN
 
 PROBE = Path(__file__).with_name("forget_probe.mjs")
@@ -47,7 +48,7 @@ class Recorder:
     async def _accept(self, websocket: WebSocket) -> None:
         await websocket.accept(subprotocol=SENTINEL)
         query = parse_qs(websocket.scope["query_string"].decode())
-        self.seen["session_id"] = query["X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"][0]
+        self.seen["session_id"] = query[SESSION_HEADER][0]
         self.seen["frame"] = json.loads(await websocket.receive_text())
 
     async def _receipt(self, websocket: WebSocket) -> None:
