@@ -16,7 +16,7 @@ from stacks.pipeline.pipeline_config import PIPELINE_KEY, load_pipeline_config, 
 from stacks.pipeline.pipeline_stack import PipelineStack
 from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
-from stacks.validation import ConfigError
+from stacks.validation import ConfigError, Problem
 
 
 def build_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> AgentCoreSessionStage:
@@ -49,12 +49,8 @@ def build_pipeline_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> Pipeline
     context = app.node.try_get_context(CONTEXT_ROOT) or {}
     if given := sorted(setting_overrides(app.node.try_get_context)):
         # The pipeline deploys dev and prod from what is committed; a one-off -c value would apply to neither.
-        raise ConfigError(
-            [
-                f"{', '.join(given)} given with -c, but the pipeline deploys dev and prod from cdk.json: "
-                f"set {'them' if len(given) > 1 else 'it'} under {CONTEXT_ROOT}.stages.<stage> there"
-            ]
-        )
+        allowed = f"unset with -c {PIPELINE_KEY}=true: the pipeline deploys what {CONTEXT_ROOT}.stages sets"
+        raise ConfigError([Problem(f"-c {name}", app.node.try_get_context(name), allowed) for name in given])
     pipeline = PipelineStack(
         app,
         PIPELINE_STACK_NAME,

@@ -1,20 +1,39 @@
 """Typed agent settings, read once from the environment and validated before the server starts.
 
 Settings flow one way: environment → :class:`Settings` → factories (model, store, registry) → entrypoint.
-Each setting is declared once, as a field with its default, its environment variable and its limit;
-``Settings.from_env`` only turns the variables' text into values, and ``Settings`` itself checks every value,
-so settings built in code are held to the same limits. Every problem is collected and reported at once, each
-message naming the variable, its value and the limit.
+Each setting is one field of :class:`Settings` (a pydantic model), declared once: its type, default, environment
+variable (``validation_alias``) and limits (``ge``/``le``, a ``Literal`` of choices); a rule between settings is
+a field validator of the later field. ``Settings.from_env`` only decides which variables count as given (an
+empty one is unset, except where empty is a value); pydantic judges every value, so settings built in code are
+held to the same limits. Every problem is reported at once in one shape, naming the variable, the value given
+and what is allowed::
+
+    MAX_SESSIONS = '0'; allowed: an integer from 1 to 10000
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import Field, dataclass, field, fields
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 ModelProvider = Literal["bedrock", "openai"]
 SessionStoreKind = Literal["s3", "agentcore-memory", "file", "none"]
@@ -34,75 +53,54 @@ MAX_UNIX_SOCKET_PATH_BYTES = 103
 ACTOR_NAMESPACE_END = "/{actorId}/"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
+RULE = "setting_rule"
+MAX_SHOWN_CHARS = 80
 
 
-class SettingsError(ValueError):
-    """Raised with every invalid setting listed, one per line."""
+class _Unset:
+    """The value of a variable nobody set."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __repr__(self) -> str:
+        return "(unset)"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid setting: its environment variable, the value given (``UNSET`` when missing), what is allowed."""
+
+    key: str
+    value: Any
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.key} = {_shown(self.value)}; allowed: {self.allowed}"
+
+
+class SettingsError(Exception):
+    """Raised with every invalid setting listed, one per line.
+
+    WHY not a ValueError: pydantic would wrap a ValueError raised in a validator into its own error; this one
+    leaves ``Settings(...)`` as it is.
+
+    Attributes:
+        problems: the problems, in field order.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("invalid agent settings:\n" + "\n".join(f"- {p}" for p in problems))
 
 
-class Problems:
-    """Every problem found in a configuration, so all of them are reported at once.
-
-    The one place agent configuration is judged: each check adds a message naming the variable, its value
-    and the limit, and :meth:`raise_if_any` raises them together.
-    """
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def add(self, message: str) -> None:
-        """Record a problem that no check below describes."""
-        self.messages.append(message)
-
-    def check_between(self, name: str, value: int, minimum: int, maximum: int) -> None:
-        """``value`` must be in ``minimum..maximum``."""
-        if not minimum <= value <= maximum:
-            self.add(f"{name}={value} is out of range: must be between {minimum} and {maximum}")
-
-    def check_one_of(self, name: str, value: str, allowed: tuple[str, ...]) -> None:
-        """``value`` must be one of ``allowed``."""
-        if value not in allowed:
-            self.add(f"{name}={value!r} is not one of {', '.join(allowed)}")
-
-    def raise_if_any(self) -> None:
-        """Raise :class:`SettingsError` listing every problem, if there is one."""
-        if self.messages:
-            raise SettingsError(self.messages)
+def _rule(allowed: str) -> PydanticCustomError:
+    """The error a field validator raises for a rule; ``allowed`` says what passes."""
+    return PydanticCustomError(RULE, "{allowed}", {"allowed": allowed})
 
 
-@dataclass(frozen=True)
-class EnvVar:
-    """Where a field comes from and what it may hold.
-
-    Attributes:
-        name: the environment variable.
-        fallback: a second variable read when ``name`` is unset or empty.
-        between: inclusive bounds of an integer.
-        one_of: the allowed values of a choice (derived from the field's ``Literal`` type).
-        case: how a choice is normalized before it is checked (``lower`` or ``upper``).
-        allow_empty: an empty value is a value (``SESSION_PREFIX=``), not a mistake.
-    """
-
-    name: str
-    fallback: str | None = None
-    between: tuple[int, int] | None = None
-    one_of: tuple[str, ...] = ()
-    case: Callable[[str], str] = str.lower
-    allow_empty: bool = False
-
-
-def _env(name: str, **spec: Any) -> dict[str, EnvVar]:
-    """Field metadata: the field is read from the variable ``name`` (see :class:`EnvVar` for ``spec``)."""
-    return {"env": EnvVar(name, **spec)}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    """Agent configuration; each field names its variable, default and limit once, below.
+class Settings(BaseModel):
+    """Agent configuration; each field names its variable, default and limits once, below.
 
     Attributes:
         model_provider: ``bedrock`` or ``openai`` (any OpenAI-compatible endpoint).
@@ -147,58 +145,44 @@ class Settings:
             caller (``agent/erasure.py``); the stack sets it from the stage's ``forget_me`` setting.
     """
 
-    model_provider: ModelProvider = field(
-        default="bedrock", metadata=_env("MODEL_PROVIDER", one_of=get_args(ModelProvider))
-    )
-    model_id: str = field(default=DEFAULT_MODEL_ID, metadata=_env("MODEL_ID"))
-    aws_region: str | None = field(default=None, metadata=_env("AWS_REGION", fallback="AWS_DEFAULT_REGION"))
-    openai_base_url: str | None = field(default=None, metadata=_env("OPENAI_BASE_URL"))
-    openai_api_key: str = field(default="not-needed", metadata=_env("OPENAI_API_KEY"))
-    session_store: SessionStoreKind = field(
-        default="file", metadata=_env("SESSION_STORE", one_of=get_args(SessionStoreKind))
-    )
-    session_bucket: str | None = field(default=None, metadata=_env("SESSION_BUCKET"))
-    session_prefix: str = field(default="sessions/", metadata=_env("SESSION_PREFIX", allow_empty=True))
-    memory_id: str | None = field(default=None, metadata=_env("MEMORY_ID"))
-    long_term_memory_namespaces: str | None = field(default=None, metadata=_env("LONG_TERM_MEMORY_NAMESPACES"))
-    session_dir: Path = field(default=DEFAULT_SESSION_DIR, metadata=_env("SESSION_DIR"))
-    max_sessions: int = field(default=100, metadata=_env("MAX_SESSIONS", between=(1, 10000)))
-    session_idle_ttl_seconds: int = field(default=900, metadata=_env("SESSION_IDLE_TTL_SECONDS", between=(1, 86400)))
-    session_wait_seconds: int = field(default=120, metadata=_env("SESSION_WAIT_SECONDS", between=(0, 3600)))
-    session_max_waiters: int = field(default=16, metadata=_env("SESSION_MAX_WAITERS", between=(0, 1000)))
-    max_prompt_chars: int = field(default=16000, metadata=_env("MAX_PROMPT_CHARS", between=(1, 1_000_000)))
-    log_level: LogLevel = field(default="INFO", metadata=_env("LOG_LEVEL", one_of=get_args(LogLevel), case=str.upper))
-    host: str = field(default="127.0.0.1", metadata=_env("HOST"))
-    port: int = field(default=8080, metadata=_env("PORT", between=(1, 65535)))
-    unix_socket: str | None = field(default=None, metadata=_env("UNIX_SOCKET"))
-    http_header_timeout_seconds: int = field(default=10, metadata=_env("HTTP_HEADER_TIMEOUT_SECONDS", between=(1, 600)))
-    http_body_timeout_seconds: int = field(default=30, metadata=_env("HTTP_BODY_TIMEOUT_SECONDS", between=(1, 600)))
-    http_max_connections: int = field(default=256, metadata=_env("HTTP_MAX_CONNECTIONS", between=(8, 65536)))
-    ws_idle_timeout_seconds: int = field(default=300, metadata=_env("WS_IDLE_TIMEOUT_SECONDS", between=(1, 3600)))
-    observability_enabled: bool = field(default=False, metadata=_env("AGENT_OBSERVABILITY_ENABLED"))
-    telemetry_capture_content: bool = field(default=False, metadata=_env("AGENT_TELEMETRY_CAPTURE_CONTENT"))
-    authorizer_type: AuthorizerType = field(
-        default="jwt", metadata=_env("AUTHORIZER_TYPE", one_of=get_args(AuthorizerType))
+    # strict: the environment's text is read into each type first (_read_environment_text), nothing else coerced.
+    model_config = ConfigDict(
+        strict=True, frozen=True, extra="forbid", validate_default=True, validate_by_name=True, validate_by_alias=True
     )
 
-    forget_me_enabled: bool = field(default=True, metadata=_env("FORGET_ME_ENABLED"))
+    model_provider: ModelProvider = Field(default="bedrock", validation_alias="MODEL_PROVIDER")
+    model_id: str = Field(default=DEFAULT_MODEL_ID, min_length=1, validation_alias="MODEL_ID")
+    aws_region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_api_key: str = Field(default="not-needed", min_length=1, validation_alias="OPENAI_API_KEY")
+    session_store: SessionStoreKind = Field(default="file", validation_alias="SESSION_STORE")
+    session_bucket: str | None = Field(default=None, validation_alias="SESSION_BUCKET")
+    session_prefix: str = Field(default="sessions/", validation_alias="SESSION_PREFIX")
+    memory_id: str | None = Field(default=None, validation_alias="MEMORY_ID")
+    long_term_memory_namespaces: str | None = Field(default=None, validation_alias="LONG_TERM_MEMORY_NAMESPACES")
+    session_dir: Path = Field(default=DEFAULT_SESSION_DIR, validation_alias="SESSION_DIR")
+    max_sessions: int = Field(default=100, ge=1, le=10000, validation_alias="MAX_SESSIONS")
+    session_idle_ttl_seconds: int = Field(default=900, ge=1, le=86400, validation_alias="SESSION_IDLE_TTL_SECONDS")
+    session_wait_seconds: int = Field(default=120, ge=0, le=3600, validation_alias="SESSION_WAIT_SECONDS")
+    session_max_waiters: int = Field(default=16, ge=0, le=1000, validation_alias="SESSION_MAX_WAITERS")
+    max_prompt_chars: int = Field(default=16000, ge=1, le=1_000_000, validation_alias="MAX_PROMPT_CHARS")
+    log_level: LogLevel = Field(default="INFO", validation_alias="LOG_LEVEL")
+    host: str = Field(default="127.0.0.1", min_length=1, validation_alias="HOST")
+    port: int = Field(default=8080, ge=1, le=65535, validation_alias="PORT")
+    unix_socket: str | None = Field(default=None, validation_alias="UNIX_SOCKET")
+    http_header_timeout_seconds: int = Field(default=10, ge=1, le=600, validation_alias="HTTP_HEADER_TIMEOUT_SECONDS")
+    http_body_timeout_seconds: int = Field(default=30, ge=1, le=600, validation_alias="HTTP_BODY_TIMEOUT_SECONDS")
+    http_max_connections: int = Field(default=256, ge=8, le=65536, validation_alias="HTTP_MAX_CONNECTIONS")
+    ws_idle_timeout_seconds: int = Field(default=300, ge=1, le=3600, validation_alias="WS_IDLE_TIMEOUT_SECONDS")
+    observability_enabled: bool = Field(default=False, validation_alias="AGENT_OBSERVABILITY_ENABLED")
+    telemetry_capture_content: bool = Field(default=False, validation_alias="AGENT_TELEMETRY_CAPTURE_CONTENT")
+    authorizer_type: AuthorizerType = Field(default="jwt", validation_alias="AUTHORIZER_TYPE")
+    forget_me_enabled: bool = Field(default=True, validation_alias="FORGET_ME_ENABLED")
 
     @property
     def recall_namespaces(self) -> tuple[str, ...]:
         """The long-term namespace templates to recall from, in order (empty: long-term memory is off)."""
-        return tuple(part.strip() for part in (self.long_term_memory_namespaces or "").split(",") if part.strip())
-
-    def __post_init__(self) -> None:
-        problems = Problems()
-        for setting in fields(self):
-            spec: EnvVar = setting.metadata["env"]
-            value = getattr(self, setting.name)
-            if spec.between is not None:
-                problems.check_between(spec.name, value, *spec.between)
-            if spec.one_of:
-                problems.check_one_of(spec.name, value, spec.one_of)
-        _check_combinations(self, problems)
-        problems.raise_if_any()
+        return _namespaces(self.long_term_memory_namespaces)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -207,111 +191,177 @@ class Settings:
         Raises:
             SettingsError: listing every invalid or missing variable.
         """
-        reader = _EnvReader(os.environ if env is None else env)
-        values = {setting.name: value for setting in fields(cls) if (value := reader.read(setting)) is not _UNSET}
+        environment = os.environ if env is None else env
+        given: dict[str, str] = {}
+        for info in cls.model_fields.values():
+            for variable in _variables(info):
+                text = environment.get(variable)
+                if text is not None and (text.strip() or not _empty_is_unset(info)):
+                    given[variable] = text
+                    break
+        return cls.model_validate(given)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_error_shape(cls, values: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """Every problem as a :class:`Problem` naming the variable, however the settings were built."""
         try:
-            settings = cls(**values)
-        except SettingsError as invalid:
-            raise SettingsError(reader.problems.messages + invalid.problems) from None
-        reader.problems.raise_if_any()
-        return settings
+            return handler(values)
+        except ValidationError as error:
+            given = values if isinstance(values, Mapping) else {}
+            raise SettingsError(_problems(error, cls.model_fields, given)) from None
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _read_environment_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """A variable's text as its field's type: trimmed; ``1``/``true``/``yes``/``on`` (or ``0``/``false``/
+        ``no``/``off``/empty) for a boolean; an integer's digits; a choice in its case; a path."""
+        if not isinstance(value, str):
+            return value
+        kind = cls.model_fields[str(info.field_name)].annotation
+        text = value.strip()
+        if kind is bool:
+            return _boolean(text)
+        if kind is int:
+            return int(text) if re.fullmatch(r"[+-]?\d+", text) else value
+        if typing.get_origin(kind) is Literal:
+            choices = typing.get_args(kind)
+            return text.upper() if all(choice.isupper() for choice in choices) else text.lower()
+        if kind is Path:
+            if not text:
+                raise _rule("a directory path (unset it for the default)")
+            return Path(text)
+        return text
 
-def _check_combinations(settings: Settings, problems: Problems) -> None:
-    """Problems that depend on more than one setting (a store or provider needing its parameter)."""
-    if settings.model_provider == "openai" and not settings.openai_base_url:
-        problems.add("OPENAI_BASE_URL is required when MODEL_PROVIDER=openai (e.g. http://localhost:11434/v1)")
-    if settings.openai_base_url and not settings.openai_base_url.startswith(("http://", "https://")):
-        problems.add(f"OPENAI_BASE_URL={settings.openai_base_url!r} must start with http:// or https://")
-    if settings.session_store == "s3" and not settings.session_bucket:
-        problems.add("SESSION_BUCKET is required when SESSION_STORE=s3")
-    if settings.session_store == "agentcore-memory" and not settings.memory_id:
-        problems.add("MEMORY_ID is required when SESSION_STORE=agentcore-memory")
-    _check_recall_namespaces(settings, problems)
-    if settings.session_prefix and not settings.session_prefix.endswith("/"):
-        problems.add(f"SESSION_PREFIX={settings.session_prefix!r} must end with '/' (or be empty)")
-    socket_bytes = len((settings.unix_socket or "").encode("utf-8", "surrogatepass"))
-    if socket_bytes > MAX_UNIX_SOCKET_PATH_BYTES:
-        problems.add(
-            f"UNIX_SOCKET is {socket_bytes} bytes long but must be at most {MAX_UNIX_SOCKET_PATH_BYTES} "
-            "(a socket path must fit sockaddr_un)"
-        )
-    prefix_bytes = len(settings.session_prefix.encode("utf-8", "surrogatepass"))
-    if prefix_bytes > MAX_SESSION_PREFIX_BYTES:
-        problems.add(
-            f"SESSION_PREFIX is {prefix_bytes} bytes long but must be at most {MAX_SESSION_PREFIX_BYTES} "
-            "(S3 keys are at most 1024 bytes and the store adds up to 464)"
-        )
-
-
-def _check_recall_namespaces(settings: Settings, problems: Problems) -> None:
-    """Recall reads the Memory's long-term records, by namespace prefix, for the caller's actor only.
-
-    WHY end with ``/{actorId}/``: recall is a prefix match (``namespacePath``), so without the closing delimiter
-    ``/facts/bob`` would also return bob-x's records. No other variable: the Strands integration fills only
-    ``{actorId}``, ``{sessionId}`` and ``{memoryStrategyId}``, the last from a strategy id the agent is not given,
-    which would format as empty and silently recall nothing (bedrock_agentcore 1.25 session_manager.py
-    ``retrieve_customer_context``).
-    """
-    namespaces = settings.recall_namespaces
-    if namespaces and settings.session_store != "agentcore-memory":
-        problems.add(
-            f"LONG_TERM_MEMORY_NAMESPACES is set but SESSION_STORE={settings.session_store}; long-term memory is "
-            "read from AgentCore Memory: set SESSION_STORE=agentcore-memory"
-        )
-    for namespace in namespaces:
-        variables = re.findall(r"\{([^}]*)\}", namespace)
-        if not namespace.endswith(ACTOR_NAMESPACE_END) or variables != ["actorId"]:
-            problems.add(
-                f"LONG_TERM_MEMORY_NAMESPACES entry {namespace!r} must end with {ACTOR_NAMESPACE_END!r} and use no "
-                "other variable (recall by prefix must reach this caller's records only)"
+    @field_validator("openai_base_url")
+    @classmethod
+    def _base_url_for_openai(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("model_provider") == "openai":
+            raise _rule(
+                "an http:// or https:// URL, required when MODEL_PROVIDER=openai (e.g. http://localhost:11434/v1)"
             )
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise _rule("an http:// or https:// URL")
+        return value
+
+    @field_validator("session_bucket")
+    @classmethod
+    def _bucket_for_s3(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value and info.data.get("session_store") == "s3":
+            raise _rule("a bucket name, required when SESSION_STORE=s3")
+        return value
+
+    @field_validator("session_prefix")
+    @classmethod
+    def _prefix_fits_s3_keys(cls, value: str) -> str:
+        if value and not value.endswith("/"):
+            raise _rule("empty or ending in '/'")
+        if len(value.encode("utf-8", "surrogatepass")) > MAX_SESSION_PREFIX_BYTES:
+            raise _rule(f"at most {MAX_SESSION_PREFIX_BYTES} bytes (S3 keys: at most 1024, the store adds up to 464)")
+        return value
+
+    @field_validator("memory_id")
+    @classmethod
+    def _memory_for_agentcore_memory(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value and info.data.get("session_store") == "agentcore-memory":
+            raise _rule("a memory id, required when SESSION_STORE=agentcore-memory")
+        return value
+
+    @field_validator("long_term_memory_namespaces")
+    @classmethod
+    def _recall_reaches_the_caller_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Recall reads the Memory's long-term records, by namespace prefix, for the caller's actor only.
+
+        WHY end with ``/{actorId}/``: recall is a prefix match (``namespacePath``), so without the closing
+        delimiter ``/facts/bob`` would also return bob-x's records. No other variable: the Strands integration
+        fills only ``{actorId}``, ``{sessionId}`` and ``{memoryStrategyId}``, the last from a strategy id the agent
+        is not given, which would format as empty and silently recall nothing (bedrock_agentcore 1.25
+        session_manager.py ``retrieve_customer_context``).
+        """
+        namespaces = _namespaces(value)
+        if namespaces and info.data.get("session_store") != "agentcore-memory":
+            raise _rule("unset unless SESSION_STORE=agentcore-memory (long-term memory is read from AgentCore Memory)")
+        for namespace in namespaces:
+            if not namespace.endswith(ACTOR_NAMESPACE_END) or re.findall(r"\{([^}]*)\}", namespace) != ["actorId"]:
+                raise _rule(
+                    f"comma-separated namespaces, each ending with {ACTOR_NAMESPACE_END!r} and using no other variable"
+                    f" ({namespace!r} does not)"
+                )
+        return value
+
+    @field_validator("unix_socket")
+    @classmethod
+    def _socket_path_fits_sockaddr_un(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode("utf-8", "surrogatepass")) > MAX_UNIX_SOCKET_PATH_BYTES:
+            raise _rule(f"a path of at most {MAX_UNIX_SOCKET_PATH_BYTES} bytes (a socket path must fit sockaddr_un)")
+        return value
 
 
-_UNSET: Any = object()
+def _namespaces(text: str | None) -> tuple[str, ...]:
+    """The comma-separated namespace templates of ``LONG_TERM_MEMORY_NAMESPACES``, trimmed, empty ones dropped."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
-class _EnvReader:
-    """Turns variables into field values by the type of each field's default, collecting what cannot be read."""
+def _variables(info: FieldInfo) -> tuple[str, ...]:
+    """The variables a field is read from, in order (``AWS_REGION``, then ``AWS_DEFAULT_REGION``)."""
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(str(choice) for choice in alias.choices)
+    return (str(alias),)
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self._env = env
-        self.problems = Problems()
 
-    def read(self, setting: Field[Any]) -> Any:
-        """The field's value from its variable, or ``_UNSET`` to keep the default (unset, or unreadable)."""
-        spec: EnvVar = setting.metadata["env"]
-        raw = self._env.get(spec.name)
-        if spec.fallback is not None and not (raw or "").strip():
-            raw = self._env.get(spec.fallback)
-        if raw is None:
-            return _UNSET
-        text, default = raw.strip(), setting.default
-        if isinstance(default, bool):
-            return self._boolean(spec.name, raw)
-        if not text and (default is None or isinstance(default, int) or spec.one_of):
-            return _UNSET  # empty means "not set" for these
-        if not text and not spec.allow_empty:
-            self.problems.add(f"{spec.name} is set but empty; unset it to use the default {str(default)!r}")
-            return _UNSET
-        if isinstance(default, int):
-            return self._integer(spec, text)
-        if spec.one_of:
-            choice = spec.case(text)
-            return choice if choice in spec.one_of else text
-        return Path(text) if isinstance(default, Path) else text
+def _empty_is_unset(info: FieldInfo) -> bool:
+    """An empty variable keeps the default of an optional setting, a number or a choice; elsewhere (a name, a
+    prefix, a boolean) it is a value the model judges (``SESSION_PREFIX=`` is valid, ``MODEL_ID=`` is not)."""
+    kind = info.annotation
+    return info.default is None or kind is int or typing.get_origin(kind) is Literal
 
-    def _integer(self, spec: EnvVar, text: str) -> Any:
-        try:
-            return int(text)
-        except ValueError:
-            low, high = spec.between or (None, None)
-            self.problems.add(f"{spec.name}={text!r} is not an integer (expected {low}..{high})")
-            return _UNSET
 
-    def _boolean(self, name: str, raw: str) -> Any:
-        word = raw.strip().lower()
-        if word in TRUE_WORDS or word in FALSE_WORDS:
-            return word in TRUE_WORDS
-        self.problems.add(f"{name}={raw!r} is not a boolean (use true or false)")
-        return _UNSET
+def _boolean(text: str) -> Any:
+    word = text.lower()
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise _rule(f"true or false ({', '.join(TRUE_WORDS)} / {', '.join(w for w in FALSE_WORDS if w)} or empty)")
+
+
+def _problems(error: ValidationError, fields: Mapping[str, FieldInfo], given: Mapping[str, Any]) -> list[Problem]:
+    """The one formatter: each pydantic error as the variable, the value given (its text, as set) and what is
+    allowed, in the order the fields are declared."""
+    by_key = {key: name for name, info in fields.items() for key in (name, *_variables(info))}
+    order = {name: index for index, name in enumerate(fields)}
+    found: list[tuple[int, Problem]] = []
+    for detail in error.errors():
+        loc = str(detail["loc"][0]) if detail["loc"] else ""
+        name = by_key.get(loc)
+        if name is None:  # a keyword no field has
+            found.append((len(order), Problem(loc, detail["input"], "a setting of agent/settings.py")))
+            continue
+        info = fields[name]
+        value = next((given[key] for key in (name, *_variables(info)) if key in given), UNSET)
+        found.append((order[name], Problem(_variables(info)[0], value, _allowed(detail, info))))
+    return [problem for _, problem in sorted(found, key=lambda item: item[0])]
+
+
+def _allowed(detail: ErrorDetails, field: FieldInfo) -> str:
+    """What a field allows, from the error's kind and context and the field's own bounds and default."""
+    kind, context = detail["type"], detail.get("ctx", {})
+    if kind == RULE:
+        return str(context["allowed"])
+    if kind == "literal_error":
+        return f"one of {context['expected']}"
+    if kind.startswith("int_") or kind in ("greater_than_equal", "less_than_equal"):
+        low = next((c.ge for c in field.metadata if getattr(c, "ge", None) is not None), None)
+        high = next((c.le for c in field.metadata if getattr(c, "le", None) is not None), None)
+        return "an integer" + (f" from {low} to {high}" if low is not None and high is not None else "")
+    if kind == "string_too_short":
+        return f"not empty (unset it for the default {field.default!r})"
+    return str(detail["msg"])
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of the value, cut to a readable length (a long value is named by its length)."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: MAX_SHOWN_CHARS - 1]}…{length}"

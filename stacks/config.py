@@ -11,12 +11,16 @@ Context layout, all in ``cdk.json`` (the one place a value is written)::
 
 ``-c stage=prod`` chooses the stage, and ``-c <setting>=<value>`` (e.g. ``-c authorizer=iam``) overrides one
 setting of that stage for one synth or deploy (``setting_overrides``), read as its type (``true``, ``300``,
-``a,b``). Nothing here repeats a value of ``cdk.json``: a setting neither the
-defaults nor the stage gives is reported as missing, except the optional ones (a default below, meaning
-"none") and the two derived from the app and stage names (``runtime_name``, ``description``). Every problem
-is collected and reported at once (stacks/validation.py), each message naming the key, the value and what
-is allowed, so a bad ``cdk.json`` fails synth in one round trip. Nothing below ``stacks/`` reads context:
-constructs receive these typed values. bench/ reads the same ``cdk.json`` for the values it must match.
+``a,b``). Nothing here repeats a value of ``cdk.json``: a setting neither the defaults nor the stage gives is
+reported as missing, except the optional ones (a default below, meaning "none") and the two derived from the
+app and stage names (``runtime_name``, ``description``).
+
+Each setting is one field of :class:`StageConfig` (a pydantic model): its type, its bounds or pattern, and, for
+a rule between settings, a field validator. Adding a setting is adding a field (and its ``cdk.json`` value and
+docs/deploy.md row). Every problem is reported at once in one shape (stacks/validation.py), naming the key as
+written in ``cdk.json`` or on the command line, the value and what is allowed, so a bad ``cdk.json`` fails synth
+in one round trip. Nothing below ``stacks/`` reads context: constructs receive these typed values. bench/ reads
+the same ``cdk.json`` for the values it must match.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from stacks.validation import ConfigError, Problems
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from stacks.validation import UNSET, ConfigError, Problem, problems_from, rule
 
 CONTEXT_ROOT = "agentcore-session"
 STAGE_KEY = "stage"
@@ -47,65 +52,77 @@ SECURITY_GROUP_ID_PATTERN = re.compile(r"^sg-[0-9a-f]{8,17}$")
 AZ_ID_PATTERN = re.compile(r"^[a-z]{2,6}\d-az\d{1,2}$")
 # An IAM role or user ARN, as aws:PrincipalArn reports a caller (a role session reports its role's ARN).
 PRINCIPAL_ARN_PATTERN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$")
-# Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed, when latency alarms.
+# Monitoring (stacks/monitoring/monitoring_stack.py): where alarms are mailed.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-LATENCY_ALARM_RANGE_MS = (100, 900000)
 # Web app (stacks/web/): extra sign-in callback origins, for a developer's local web server only.
 LOCAL_ORIGIN_PATTERN = re.compile(r"^http://(?:localhost|127\.0\.0\.1):[0-9]{1,5}$")
 # CloudWatch Logs retention values (botocore logs model, shape Days).
 _DAYS = "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653"
 LOG_RETENTION_DAYS = tuple(int(days) for days in _DAYS.split())
 
-SESSION_STORES = ("s3", "agentcore-memory")
-NETWORK_MODES = ("public", "vpc")
-MFA_MODES = ("off", "optional")
-REMOVAL_POLICIES = ("destroy", "retain")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-AUTHORIZERS = ("jwt", "iam")
+SessionStore = Literal["s3", "agentcore-memory"]
+NetworkMode = Literal["public", "vpc"]
+MfaMode = Literal["off", "optional"]
+RemovalPolicy = Literal["destroy", "retain"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+Authorizer = Literal["jwt", "iam"]
 # AgentCore Runtime platform versions (aws-cdk-lib 2.275 PlatformVersion.V1/V2); unset: the service's default.
-PLATFORM_VERSIONS = ("V2", "V1")
+PlatformVersion = Literal["V2", "V1"]
+SESSION_STORES = typing.get_args(SessionStore)
+AUTHORIZERS = typing.get_args(Authorizer)
+PLATFORM_VERSIONS = typing.get_args(PlatformVersion)
 
-LIFECYCLE_RANGE_SECONDS = (60, 28800)
-MEMORY_EXPIRY_RANGE_DAYS = (7, 365)
-SESSION_EXPIRY_RANGE_DAYS = (1, 3650)
-ACCESS_TOKEN_RANGE_MINUTES = (5, 1440)
-REFRESH_TOKEN_RANGE_DAYS = (1, 3650)
-MAX_TAGS = 50
+NAME_RULE = "a letter, then letters, digits or _ (at most 48)"
 
 
-TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "an object"}
+# Items of list settings, each matching its pattern.
+SubnetId = Annotated[str, Field(pattern=SUBNET_ID_PATTERN.pattern)]
+SecurityGroupId = Annotated[str, Field(pattern=SECURITY_GROUP_ID_PATTERN.pattern)]
+AzId = Annotated[str, Field(pattern=AZ_ID_PATTERN.pattern)]
+PrincipalArn = Annotated[str, Field(pattern=PRINCIPAL_ARN_PATTERN.pattern)]
+LocalOrigin = Annotated[str, Field(pattern=LOCAL_ORIGIN_PATTERN.pattern)]
+VPC_SETTINGS = ("vpc_id", "subnet_ids", "security_group_ids", "availability_zone_ids")
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageConfig:
+class StageConfig(BaseModel):
     """Everything that may differ between stages, as ``cdk.json`` sets it (``defaults`` then the stage's).
 
+    One field a setting, with its type and limits; a rule between settings is a validator of the later one.
     The fields with a default here are optional: absent means none (no VPC, no alarm e-mail, no tags).
     ``runtime_name`` defaults to ``<app_name>_<stage>`` and ``description`` to one naming the stage.
     """
 
-    app_name: str
-    stage: str
-    runtime_name: str
-    endpoint_name: str
+    # strict: a JSON value of another type is an error (``true`` is not 1 day); -c strings are read first.
+    # python-re: the patterns are Python's (the principal ARN's ``\w{1,512}`` is too large for the Rust engine).
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", validate_default=True, regex_engine="python-re")
+
+    app_name: str = Field(pattern=APP_NAME_PATTERN.pattern, description="lowercase letters, digits or -, at most 30")
+    stage: str = Field(pattern=STAGE_NAME_PATTERN.pattern, description="lowercase letters and digits, at most 12")
+    runtime_name: str = Field(pattern=RUNTIME_NAME_PATTERN.pattern, description=NAME_RULE)
+    endpoint_name: str = Field(pattern=ENDPOINT_NAME_PATTERN.pattern, description=NAME_RULE)
     description: str
-    model_id: str
-    session_store: str
-    session_prefix: str
-    session_expiry_days: int
-    memory_event_expiry_days: int
-    idle_timeout_seconds: int
-    max_lifetime_seconds: int
-    log_level: str
+    model_id: str = Field(
+        pattern=MODEL_ID_PATTERN.pattern,
+        description="a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6'",
+    )
+    session_store: SessionStore
+    session_prefix: str = Field(
+        pattern=PREFIX_PATTERN.pattern, description="a lowercase key prefix ending in '/' such as 'sessions/'"
+    )
+    session_expiry_days: int = Field(ge=1, le=3650)
+    memory_event_expiry_days: int = Field(ge=7, le=365)
+    idle_timeout_seconds: int = Field(ge=60, le=28800)
+    max_lifetime_seconds: int = Field(ge=60, le=28800)
+    log_level: LogLevel
     # Retention of the runtime's service-created log groups, set after each deploy (scripts/log_retention.py).
     log_retention_days: int
-    authorizer: str
-    network_mode: str
+    authorizer: Authorizer
+    network_mode: NetworkMode
     user_password_auth: bool
-    mfa: str
-    access_token_validity_minutes: int
-    refresh_token_validity_days: int
-    removal_policy: str
+    mfa: MfaMode
+    access_token_validity_minutes: int = Field(ge=5, le=1440)
+    refresh_token_validity_days: int = Field(ge=1, le=3650)
+    removal_policy: RemovalPolicy
     observability_enabled: bool
     # Privacy decision: with observability on, export prompts, answers and tool data in traces (CloudWatch)?
     # Off by default; the agent then redacts them (AGENT_TELEMETRY_CAPTURE_CONTENT, agent/observability.py).
@@ -114,26 +131,120 @@ class StageConfig:
     # store (stacks/runtime/conversation_store.py); off, the agent answers 403 and the role has no delete grant.
     forget_me: bool
     # Monitoring: average latency (ms) that alarms over 3 periods; optional alarm e-mail subscription.
-    latency_alarm_threshold_ms: int
+    latency_alarm_threshold_ms: int = Field(ge=100, le=900000)
     # V2 or V1; None leaves it to the service (stacks/runtime/platform_version.py: V2 only where AWS lists it).
-    platform_version: str | None = None
-    alarm_email: str | None = None
-    vpc_id: str | None = None
-    subnet_ids: tuple[str, ...] = ()
-    security_group_ids: tuple[str, ...] = ()
+    platform_version: PlatformVersion | None = None
+    alarm_email: str | None = Field(
+        default=None, pattern=EMAIL_PATTERN.pattern, description="an e-mail address such as ops@example.com"
+    )
+    vpc_id: str | None = Field(
+        default=None, pattern=VPC_ID_PATTERN.pattern, description="a VPC id such as vpc-0123456789abcdef0"
+    )
+    subnet_ids: tuple[SubnetId, ...] = Field(default=(), description="subnet ids such as subnet-0123456789abcdef0")
+    security_group_ids: tuple[SecurityGroupId, ...] = Field(
+        default=(), description="security group ids such as sg-0123456789abcdef0"
+    )
     # AgentCore Memory store: the memory's name (create-only; default ``<runtime_name>_memory``). A retained
     # memory keeps its name after `make destroy`, so the next deploy needs another one (docs/delivery.md).
-    memory_name: str | None = None
+    memory_name: str | None = Field(default=None, pattern=RUNTIME_NAME_PATTERN.pattern, description=NAME_RULE)
     # Long-term memory across sessions (AgentCore Memory strategies; stacks/runtime/conversation_store.py):
     # needs session_store agentcore-memory, whose events the strategies extract from. Absent: off.
     long_term_memory: bool = False
     # VPC mode: the AZ id of each subnet, in order (optional; checked against AgentCore's supported zones).
-    availability_zone_ids: tuple[str, ...] = ()
+    availability_zone_ids: tuple[AzId, ...] = Field(default=(), description="AZ ids such as use1-az1")
     # IAM mode: the only principals that may invoke (rendered as the runtime's resource-based policy).
-    invoke_principals: tuple[str, ...] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
+    invoke_principals: tuple[PrincipalArn, ...] = Field(
+        default=(), description="IAM role or user ARNs such as arn:aws:iam::123456789012:role/backend"
+    )
+    tags: Mapping[str, str] = Field(default_factory=dict, max_length=50)
     # Web login: origins besides the distribution's that Cognito may redirect to (a local `npm run dev`).
-    web_local_origins: tuple[str, ...] = ()
+    web_local_origins: tuple[LocalOrigin, ...] = Field(default=(), description="http://localhost:<port> origins only")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _read_command_line_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """``-c key=value`` always delivers strings: read booleans, integers and lists the way a user means them;
+        a JSON list becomes the tuple the field holds."""
+        kind = _kind(cls.model_fields[str(info.field_name)].annotation)
+        if isinstance(value, list) and kind is tuple:
+            return tuple(value)
+        if not isinstance(value, str) or kind is str:
+            return value
+        if kind is bool and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if kind is int and re.fullmatch(r"-?\d+", value):
+            return int(value)
+        if kind is tuple:
+            return tuple(part for part in value.split(",") if part)
+        return value
+
+    @field_validator("endpoint_name")
+    @classmethod
+    def _endpoint_not_reserved(cls, value: str) -> str:
+        if value.upper() == "DEFAULT":
+            raise rule(f"{NAME_RULE}, except DEFAULT (reserved by the service)")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _a_cloudwatch_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise rule(f"one of {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch Logs retention days)")
+        return value
+
+    @field_validator("max_lifetime_seconds")
+    @classmethod
+    def _lifetime_covers_idle_timeout(cls, value: int, info: ValidationInfo) -> int:
+        idle = info.data.get("idle_timeout_seconds")
+        if idle is not None and idle > value:
+            raise rule(f"at least idle_timeout_seconds ({idle})")
+        return value
+
+    @field_validator(*VPC_SETTINGS)
+    @classmethod
+    def _vpc_settings_need_vpc_mode(cls, value: Any, info: ValidationInfo) -> Any:
+        """VPC settings are required in vpc mode and meaningless in public mode."""
+        mode, name = info.data.get("network_mode"), info.field_name
+        if mode == "public" and value:
+            raise rule("unset while network_mode is 'public' (or set network_mode to 'vpc')")
+        if mode != "vpc" or value:
+            return value
+        if name == "vpc_id":
+            raise rule("the VPC id (vpc-...), required when network_mode is 'vpc'")
+        if name == "subnet_ids":
+            raise rule("at least one private subnet id, required when network_mode is 'vpc'")
+        if name == "security_group_ids":
+            raise rule(
+                "the security groups of the runtime's network interfaces, required when network_mode is 'vpc' "
+                "(the stack creates none: docs/delivery.md, VPC mode)"
+            )
+        return value
+
+    @field_validator("availability_zone_ids")
+    @classmethod
+    def _one_zone_per_subnet(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        subnets = info.data.get("subnet_ids")
+        if value and subnets is not None and len(value) != len(subnets):
+            raise rule(f"the AZ id of each subnet, in order: {len(subnets)} entries like subnet_ids")
+        return value
+
+    @field_validator("long_term_memory")
+    @classmethod
+    def _long_term_memory_needs_agentcore_memory(cls, value: bool, info: ValidationInfo) -> bool:
+        """Long-term records are extracted from AgentCore Memory events, which the s3 store does not write."""
+        store = info.data.get("session_store")
+        if value and store is not None and store != "agentcore-memory":
+            raise rule(f"false while session_store is '{store}' (or set session_store to 'agentcore-memory')")
+        return value
+
+    @field_validator("invoke_principals")
+    @classmethod
+    def _principals_need_iam(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        """Only an IAM runtime has SigV4 callers to restrict."""
+        authorizer = info.data.get("authorizer")
+        if value and authorizer is not None and authorizer != "iam":
+            raise rule(f"unset while authorizer is '{authorizer}' (or set authorizer to 'iam')")
+        return value
 
     @property
     def export_prefix(self) -> str:
@@ -152,9 +263,10 @@ class StageConfig:
 
 
 _DERIVED = ("runtime_name", "description")
-_SETTINGS = {f.name: f for f in fields(StageConfig) if f.name not in ("app_name", "stage")}
-_OPTIONAL = {name for name, f in _SETTINGS.items() if f.default is not MISSING or f.default_factory is not MISSING}
-_HINTS = typing.get_type_hints(StageConfig)
+_FROM_CONTEXT_ROOT = ("app_name", "stage")
+_SETTINGS = {name: info for name, info in StageConfig.model_fields.items() if name not in _FROM_CONTEXT_ROOT}
+_OPTIONAL = {name for name, info in _SETTINGS.items() if not info.is_required()}
+_UNKNOWN = f"a known setting: {', '.join(sorted(_SETTINGS))}"
 
 
 def setting_overrides(try_get_context: Callable[[str], Any]) -> dict[str, Any]:
@@ -178,45 +290,71 @@ def load_stage_config(
         overrides: settings from the command line (``setting_overrides``); they win over the stage's values.
 
     Raises:
-        ConfigError: listing every missing, unknown or invalid key.
+        ConfigError: listing every missing, unknown or invalid key, its value and what is allowed.
     """
     if not isinstance(context, Mapping):
-        raise ConfigError([f"context key '{CONTEXT_ROOT}' must be an object, got {context!r}"])
+        raise ConfigError([Problem(CONTEXT_ROOT, context, "an object (cdk.json context)")])
     stage_name = _stage(context, stage)
-    problems = Problems()
-    raw_app_name = context.get("app_name")
-    if raw_app_name is None:
-        problems.add(f"app_name is missing; set it in cdk.json under {CONTEXT_ROOT}")
-    else:
-        problems.match("app_name", raw_app_name, APP_NAME_PATTERN, "lowercase letters, digits or -, at most 30")
-    merged: dict[str, Any] = {
-        **context.get("defaults", {}),
-        **(context["stages"][stage_name] or {}),
-        **(overrides or {}),
-    }
-    for key in sorted(set(merged) - set(_SETTINGS)):
-        problems.add(f"{key} is not a known setting (known: {', '.join(sorted(_SETTINGS))})")
-    values = _typed(merged, stage_name, problems)
-    problems.raise_if_any()
-    app_name = typing.cast(str, raw_app_name)  # matched APP_NAME_PATTERN above, or we raised
-    for name, value in _derived(app_name, stage_name).items():
-        values.setdefault(name, value)
-    config = StageConfig(app_name=app_name, stage=stage_name, **values)
-    _validate(config, problems)
-    problems.raise_if_any()
+    given, misplaced = _given(context, stage_name, overrides or {})
+    values = {name: value for name, (_, value) in given.items() if value is not UNSET}
+    values = {name: value for name, value in values.items() if value is not None or name not in _OPTIONAL}
+    app_name = values.get("app_name")
+    app_name_valid = isinstance(app_name, str) and APP_NAME_PATTERN.match(app_name) is not None
+    if app_name_valid:
+        values = _derived(typing.cast(str, app_name), stage_name) | values
+    try:
+        config = StageConfig(stage=stage_name, **values)
+    except ValidationError as error:
+        keys = {name: key for name, (key, _) in given.items()} | {"stage": STAGE_KEY}
+        problems = problems_from(
+            error,
+            StageConfig.model_fields,
+            key=lambda name: keys.get(name, f"{CONTEXT_ROOT}.stages.{stage_name}.{name}"),
+            given={name for name, (_, value) in given.items() if value is not UNSET},
+            missing=f"required: set it in {CONTEXT_ROOT}.defaults or {CONTEXT_ROOT}.stages.{stage_name}",
+            unknown=_UNKNOWN,
+        )
+        if not app_name_valid:  # the one problem: the names derived from it are not reported too
+            derived = {f"{CONTEXT_ROOT}.stages.{stage_name}.{name}" for name in _DERIVED if name not in given}
+            problems = [problem for problem in problems if problem.key not in derived]
+        raise ConfigError(problems + misplaced) from None
+    if misplaced:
+        raise ConfigError(misplaced)
     return config
 
 
+def _given(
+    context: Mapping[str, Any], stage: str, overrides: Mapping[str, Any]
+) -> tuple[dict[str, tuple[str, Any]], list[Problem]]:
+    """Each setting given (``defaults``, then the stage's, then ``-c``) with the key it was written under, and
+    ``app_name`` (``UNSET`` when missing); ``app_name`` or ``stage`` written as a stage setting is a problem."""
+    given = {
+        **_located(context.get("defaults") or {}, f"{CONTEXT_ROOT}.defaults."),
+        **_located(context["stages"][stage] or {}, f"{CONTEXT_ROOT}.stages.{stage}."),
+        **_located(overrides, "-c "),
+    }
+    misplaced = [Problem(key, value, _UNKNOWN) for name, (key, value) in given.items() if name in _FROM_CONTEXT_ROOT]
+    given = {name: located for name, located in given.items() if name not in _FROM_CONTEXT_ROOT}
+    return given | _located({"app_name": context.get("app_name", UNSET)}, f"{CONTEXT_ROOT}."), misplaced
+
+
+def _located(settings: Mapping[str, Any], prefix: str) -> dict[str, tuple[str, Any]]:
+    """Each setting with the key a user wrote it under (``agentcore-session.stages.dev.mfa``, ``-c mfa``)."""
+    return {name: (f"{prefix}{name}", value) for name, value in settings.items()}
+
+
 def _stage(context: Mapping[str, Any], stage: str | None) -> str:
-    """The stage name, checked before anything else: every other message depends on it."""
+    """The stage name, checked before anything else: every other key's name depends on it."""
     if stage is None:
-        raise ConfigError(["stage is missing; choose one with -c stage=<name> (cdk.json sets stage)"])
-    problems = Problems()
-    problems.match("stage", stage, STAGE_NAME_PATTERN, "lowercase letters and digits, at most 12")
-    problems.raise_if_any()
+        raise ConfigError([Problem(STAGE_KEY, UNSET, "a stage name: choose one with -c stage=<name>")])
+    if not STAGE_NAME_PATTERN.match(stage):
+        allowed = f"lowercase letters and digits, at most 12 (pattern {STAGE_NAME_PATTERN.pattern})"
+        raise ConfigError([Problem(STAGE_KEY, stage, allowed)])
     stages = context.get("stages", {})
     if stage not in stages:
-        raise ConfigError([f"stage is '{stage}' but cdk.json defines only: {', '.join(sorted(stages)) or 'none'}"])
+        raise ConfigError(
+            [Problem(STAGE_KEY, stage, f"a stage cdk.json defines: {', '.join(sorted(stages)) or 'none'}")]
+        )
     return stage
 
 
@@ -228,164 +366,14 @@ def _derived(app_name: str, stage: str) -> dict[str, str]:
     }
 
 
-def _typed(merged: Mapping[str, Any], stage: str, problems: Problems) -> dict[str, Any]:
-    """Each setting given, as its field's type; a required one missing or of another type is a problem."""
-    out: dict[str, Any] = {}
-    for name in _SETTINGS:
-        if name not in merged:
-            if name not in _OPTIONAL and name not in _DERIVED:
-                problems.add(f"{name} is missing; set it in cdk.json under {CONTEXT_ROOT}.defaults or .stages.{stage}")
-            continue
-        kind = _kind(_HINTS[name])
-        value = _from_cli_string(merged[name], kind)
-        if value is None and name in _OPTIONAL:
-            continue
-        if not _is_kind(value, kind):
-            problems.add(f"{name} is {value!r} but must be {TYPE_NAMES[kind]}")
-            continue
-        out[name] = tuple(value) if kind is list else value
-    return out
-
-
 def _kind(hint: Any) -> type:
-    """The JSON type a field is written as: ``str | None`` → str, ``tuple[str, ...]`` → list, Mapping → dict."""
-    if isinstance(hint, types.UnionType):
+    """The type a field holds, as -c text is read: ``str | None`` → str, ``tuple[str, ...]`` → tuple,
+    a ``Literal`` of strings → str, Mapping → dict."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
     origin = typing.get_origin(hint) or hint
-    if origin is tuple:
-        return list
+    if origin is Literal:
+        return type(typing.get_args(hint)[0])
     if origin is Mapping:
         return dict
     return typing.cast(type, origin)
-
-
-def _from_cli_string(value: Any, kind: type) -> Any:
-    """``-c key=value`` always delivers strings: read booleans and integers the way a user means them."""
-    if not isinstance(value, str) or kind is str:
-        return value
-    if kind is bool and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    if kind is int and re.fullmatch(r"-?\d+", value):
-        return int(value)
-    if kind is list:
-        return [part for part in value.split(",") if part]
-    return value
-
-
-def _is_kind(value: Any, kind: type) -> bool:
-    """isinstance, except that a bool is not an int here (``true`` is not 1 day)."""
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
-def _validate(config: StageConfig, problems: Problems) -> None:
-    """Every rule the service or this project imposes on a StageConfig."""
-    name_rule = "a letter, then letters, digits or _ (at most 48)"
-    problems.match("runtime_name", config.runtime_name, RUNTIME_NAME_PATTERN, name_rule)
-    problems.match("endpoint_name", config.endpoint_name, ENDPOINT_NAME_PATTERN, name_rule)
-    if config.memory_name is not None:
-        problems.match("memory_name", config.memory_name, RUNTIME_NAME_PATTERN, name_rule)
-    if config.endpoint_name.upper() == "DEFAULT":
-        problems.add("endpoint_name is 'DEFAULT' but that name is reserved by the service")
-    problems.match(
-        "model_id",
-        config.model_id,
-        MODEL_ID_PATTERN,
-        "a Bedrock model id or inference-profile id such as 'global.anthropic.claude-sonnet-4-6'",
-    )
-    problems.match(
-        "session_prefix",
-        config.session_prefix,
-        PREFIX_PATTERN,
-        "lowercase key prefix ending in '/' such as 'sessions/'",
-    )
-    problems.one_of("session_store", config.session_store, SESSION_STORES)
-    problems.one_of("network_mode", config.network_mode, NETWORK_MODES)
-    problems.one_of("mfa", config.mfa, MFA_MODES)
-    problems.one_of("removal_policy", config.removal_policy, REMOVAL_POLICIES)
-    problems.one_of("log_level", config.log_level, LOG_LEVELS)
-    if config.log_retention_days not in LOG_RETENTION_DAYS:
-        problems.add(
-            f"log_retention_days is {config.log_retention_days} but must be one of: "
-            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
-        )
-    problems.one_of("authorizer", config.authorizer, AUTHORIZERS)
-    if config.platform_version is not None:
-        problems.one_of("platform_version", config.platform_version, PLATFORM_VERSIONS)
-    problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
-    problems.within("max_lifetime_seconds", config.max_lifetime_seconds, LIFECYCLE_RANGE_SECONDS)
-    if config.idle_timeout_seconds > config.max_lifetime_seconds:
-        problems.add(
-            f"idle_timeout_seconds is {config.idle_timeout_seconds} but must be at most "
-            f"max_lifetime_seconds ({config.max_lifetime_seconds})"
-        )
-    problems.within("memory_event_expiry_days", config.memory_event_expiry_days, MEMORY_EXPIRY_RANGE_DAYS)
-    problems.within("session_expiry_days", config.session_expiry_days, SESSION_EXPIRY_RANGE_DAYS)
-    problems.within("access_token_validity_minutes", config.access_token_validity_minutes, ACCESS_TOKEN_RANGE_MINUTES)
-    problems.within("refresh_token_validity_days", config.refresh_token_validity_days, REFRESH_TOKEN_RANGE_DAYS)
-    _validate_network(config, problems)
-    _validate_invoke_principals(config, problems)
-    if config.long_term_memory and config.session_store != "agentcore-memory":
-        problems.add(
-            f"long_term_memory is true but session_store is '{config.session_store}'; long-term memory is "
-            "extracted from AgentCore Memory events: set session_store to 'agentcore-memory' or long_term_memory "
-            "to false"
-        )
-    if config.alarm_email is not None:
-        problems.match("alarm_email", config.alarm_email, EMAIL_PATTERN, "an e-mail address such as ops@example.com")
-    problems.within("latency_alarm_threshold_ms", config.latency_alarm_threshold_ms, LATENCY_ALARM_RANGE_MS)
-    problems.at_most("tags", len(config.tags), "entries", MAX_TAGS)
-    for origin in config.web_local_origins:
-        problems.match("web_local_origins", origin, LOCAL_ORIGIN_PATTERN, "http://localhost:<port> origins only")
-
-
-def _validate_invoke_principals(config: StageConfig, problems: Problems) -> None:
-    """Principals are IAM role or user ARNs, and only an IAM runtime has SigV4 callers to restrict."""
-    if config.invoke_principals and config.authorizer != "iam":
-        problems.add(
-            f"invoke_principals is set but authorizer is '{config.authorizer}'; "
-            "set authorizer to 'iam' or remove invoke_principals"
-        )
-    for principal in config.invoke_principals:
-        problems.match(
-            "invoke_principals",
-            principal,
-            PRINCIPAL_ARN_PATTERN,
-            "IAM role or user ARNs such as arn:aws:iam::123456789012:role/backend",
-        )
-
-
-def _validate_network(config: StageConfig, problems: Problems) -> None:
-    """VPC settings are required in vpc mode and meaningless in public mode."""
-    if config.network_mode == "public":
-        for name in ("vpc_id", "subnet_ids", "security_group_ids", "availability_zone_ids"):
-            if getattr(config, name):
-                problems.add(f"{name} is set but network_mode is 'public'; set network_mode to 'vpc' or remove it")
-        return
-    if config.network_mode != "vpc":
-        return
-    if not config.vpc_id:
-        problems.add("vpc_id is missing but network_mode is 'vpc'; give the VPC id (vpc-...)")
-    else:
-        problems.match("vpc_id", config.vpc_id, VPC_ID_PATTERN, "a VPC id such as vpc-0123456789abcdef0")
-    if not config.subnet_ids:
-        problems.add("subnet_ids is empty but network_mode is 'vpc'; give at least one private subnet id")
-    for subnet in config.subnet_ids:
-        problems.match("subnet_ids", subnet, SUBNET_ID_PATTERN, "subnet ids such as subnet-0123456789abcdef0")
-    if not config.security_group_ids:
-        problems.add(
-            "security_group_ids is empty but network_mode is 'vpc'; give the security groups of the runtime's "
-            "network interfaces (the stack creates none: docs/delivery.md, VPC mode)"
-        )
-    for group in config.security_group_ids:
-        problems.match(
-            "security_group_ids", group, SECURITY_GROUP_ID_PATTERN, "security group ids such as sg-0123456789abcdef0"
-        )
-    if config.availability_zone_ids and len(config.availability_zone_ids) != len(config.subnet_ids):
-        problems.add(
-            f"availability_zone_ids has {len(config.availability_zone_ids)} entries but subnet_ids has "
-            f"{len(config.subnet_ids)}; give the AZ id of each subnet, in order"
-        )
-    for zone in config.availability_zone_ids:
-        problems.match("availability_zone_ids", zone, AZ_ID_PATTERN, "AZ ids such as use1-az1")

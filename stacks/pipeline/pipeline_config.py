@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from stacks.validation import Problems
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stacks.validation import ConfigError, problems_from
 
 PIPELINE_KEY = "pipeline"
 REPOSITORY_KEY = "pipeline_repository"
@@ -36,8 +37,7 @@ DEFAULT_BRANCH = "main"
 DEFAULT_CI_SECRET_NAME = "agentcore-session/ci-users"
 
 
-@dataclass(frozen=True, kw_only=True)
-class PipelineConfig:
+class PipelineConfig(BaseModel):
     """Where the pipeline's source comes from and which secret holds the smoke test's users.
 
     Attributes:
@@ -48,10 +48,19 @@ class PipelineConfig:
             (default ``agentcore-session/ci-users``); read by CodeBuild at run time, never synthesized.
     """
 
-    repository: str
-    branch: str
-    connection_arn: str
-    ci_secret_name: str
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", regex_engine="python-re")
+
+    repository: str = Field(
+        pattern=REPOSITORY_PATTERN.pattern,
+        description="the repository as owner/name, e.g. -c pipeline_repository=my-org/agentcore-session-stack",
+    )
+    branch: str = Field(pattern=BRANCH_PATTERN.pattern, description="a branch name")
+    connection_arn: str = Field(
+        pattern=CONNECTION_ARN_PATTERN.pattern,
+        description="a CodeStar/CodeConnections connection ARN, e.g. -c pipeline_connection_arn="
+        "arn:aws:codeconnections:<region>:<account>:connection/<id>",
+    )
+    ci_secret_name: str = Field(pattern=SECRET_NAME_PATTERN.pattern, description="a Secrets Manager secret name")
 
     def context_arguments(self) -> list[str]:
         """The ``-c`` arguments that make the pipeline's own synth reproduce this pipeline."""
@@ -64,13 +73,23 @@ class PipelineConfig:
         ]
 
 
+# Each field's context key (``-c pipeline_repository=...``).
+_KEYS = {
+    "repository": REPOSITORY_KEY,
+    "branch": BRANCH_KEY,
+    "connection_arn": CONNECTION_KEY,
+    "ci_secret_name": CI_SECRET_KEY,
+}
+_DEFAULTS = {"branch": DEFAULT_BRANCH, "ci_secret_name": DEFAULT_CI_SECRET_NAME}
+
+
 def pipeline_requested(value: Any) -> bool:
     """``-c pipeline=true`` (a string on the command line, a boolean in cdk.json)."""
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 def load_pipeline_config(get: Callable[[str], Any]) -> PipelineConfig:
-    """Read and validate the pipeline keys.
+    """Read and validate the pipeline keys; an empty one counts as not given.
 
     Args:
         get: ``app.node.try_get_context``.
@@ -79,38 +98,17 @@ def load_pipeline_config(get: Callable[[str], Any]) -> PipelineConfig:
         ConfigError: naming every missing or invalid key, its value and what is allowed
             (stacks/validation.py).
     """
-    problems = Problems()
-    repository = _required(
-        get,
-        REPOSITORY_KEY,
-        "the repository as owner/name, e.g. -c pipeline_repository=my-org/agentcore-session-stack",
-        problems,
-    )
-    connection_arn = _required(
-        get,
-        CONNECTION_KEY,
-        "the connection ARN, e.g. -c pipeline_connection_arn="
-        "arn:aws:codeconnections:<region>:<account>:connection/<id>",
-        problems,
-    )
-    branch = get(BRANCH_KEY) or DEFAULT_BRANCH
-    secret = get(CI_SECRET_KEY) or DEFAULT_CI_SECRET_NAME
-    if repository is not None:
-        problems.match(REPOSITORY_KEY, repository, REPOSITORY_PATTERN, "owner/name")
-    if connection_arn is not None:
-        problems.match(
-            CONNECTION_KEY, connection_arn, CONNECTION_ARN_PATTERN, "a CodeStar/CodeConnections connection ARN"
-        )
-    problems.match(BRANCH_KEY, branch, BRANCH_PATTERN, "a branch name")
-    problems.match(CI_SECRET_KEY, secret, SECRET_NAME_PATTERN, "a Secrets Manager secret name")
-    problems.raise_if_any()
-    return PipelineConfig(repository=repository, branch=branch, connection_arn=connection_arn, ci_secret_name=secret)
-
-
-def _required(get: Callable[[str], Any], key: str, hint: str, problems: Problems) -> Any:
-    """The key's value, or None (and a problem naming the key) when it is missing or empty."""
-    value = get(key)
-    if value in (None, ""):
-        problems.add(f"{key} is missing but -c {PIPELINE_KEY}=true needs it; give {hint}")
-        return None
-    return value
+    given = {name: value for name, key in _KEYS.items() if (value := get(key)) not in (None, "")}
+    try:
+        return PipelineConfig(**(_DEFAULTS | given))
+    except ValidationError as error:
+        raise ConfigError(
+            problems_from(
+                error,
+                PipelineConfig.model_fields,
+                key=lambda name: f"-c {_KEYS.get(name, name)}",
+                given=given,
+                missing=f"required with -c {PIPELINE_KEY}=true",
+                unknown="",
+            )
+        ) from None

@@ -20,7 +20,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from stacks.config import StageConfig
-from stacks.validation import ConfigError
+from stacks.validation import ConfigError, Problem
 
 # AZ ids AgentCore Runtime places ENIs in, per Region (AgentCore developer guide, agentcore-vpc.html,
 # "Supported Availability Zones"). A Region not listed is not checked.
@@ -48,14 +48,18 @@ SUPPORTED_AZ_IDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def unsupported_zones(zone_ids: tuple[str, ...], region: str) -> list[str]:
-    """One message per AZ id AgentCore does not support in ``region`` (none for an unresolved or unlisted Region)."""
+def unsupported_zones(zone_ids: tuple[str, ...], region: str) -> list[Problem]:
+    """One problem per AZ id AgentCore does not support in ``region`` (none for an unresolved or unlisted Region)."""
     if Token.is_unresolved(region) or region not in SUPPORTED_AZ_IDS:
         return []
     supported = SUPPORTED_AZ_IDS[region]
     return [
-        f"availability_zone_ids has '{zone}' but AgentCore Runtime supports only {', '.join(supported)} in {region}"
-        for zone in zone_ids
+        Problem(
+            f"availability_zone_ids[{index}]",
+            zone,
+            f"an AZ id AgentCore Runtime supports in {region}: {', '.join(supported)}",
+        )
+        for index, zone in enumerate(zone_ids)
         if zone not in supported
     ]
 

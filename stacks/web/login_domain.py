@@ -15,7 +15,7 @@ import re
 
 from aws_cdk import Token
 
-from stacks.validation import ConfigError
+from stacks.validation import ConfigError, Problem
 
 DOMAIN_PREFIX_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
 RESERVED_WORDS = ("aws", "amazon", "cognito")
@@ -37,20 +37,17 @@ def domain_prefix(*, app_name: str, stage: str, account: str) -> str:
 
 def check_prefix(prefix: str) -> None:
     """Raise ConfigError naming each of Cognito's rules ``prefix`` breaks."""
-    problems = []
+    key = "Cognito domain prefix (from app_name, stage and account)"
+    allowed = []
     if len(prefix) > MAX_PREFIX_LENGTH:
-        problems.append(f"Cognito domain prefix '{prefix}' is {len(prefix)} characters long but must be at most 63")
+        allowed.append(f"at most {MAX_PREFIX_LENGTH} characters (it has {len(prefix)})")
     if not DOMAIN_PREFIX_PATTERN.match(prefix):
-        problems.append(
-            f"Cognito domain prefix '{prefix}' must match {DOMAIN_PREFIX_PATTERN.pattern} (from app_name and stage)"
-        )
-    problems += [
-        f"Cognito domain prefix '{prefix}' contains the reserved word '{word}'; choose an app_name without it"
-        for word in RESERVED_WORDS
-        if word in prefix
+        allowed.append(f"a match of {DOMAIN_PREFIX_PATTERN.pattern}")
+    allowed += [
+        f"no reserved word '{word}' (choose an app_name without it)" for word in RESERVED_WORDS if word in prefix
     ]
-    if problems:
-        raise ConfigError(problems)
+    if allowed:
+        raise ConfigError([Problem(key, prefix, rule) for rule in allowed])
 
 
 def login_domain_url(prefix: str, region: str) -> str:

@@ -1,8 +1,8 @@
 """Defaults and ranges the docs quote, held against the code that sets them.
 
 - docs/agent.md's environment table against ``agent/settings.py``: every ``Settings`` field declared with
-  ``_env("NAME", between=(minimum, maximum))`` has a row whose default cell shows the field's default (and
-  ``(minimum..maximum)``), and every row names a variable the settings read;
+  ``Field(default=…, ge=minimum, le=maximum, validation_alias="NAME")`` has a row whose default cell shows the
+  field's default (and ``(minimum..maximum)``), and every row names a variable the settings read;
 - docs/bench.md's list of flags against ``BenchConfig``'s field defaults in ``bench/config.py``.
 
 Both sides are read as source (AST), so the check needs neither module importable.
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import ast
 import re
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docs.doc_text import Doc, headings
-from tests.docs.repo_facts import ENV_DECLARATIONS, module_constants, module_values
+from tests.docs.repo_facts import alias_names, module_constants, module_values
 
 ROW = re.compile(r"^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|")
 BENCH_FLAG = re.compile(r"`([a-z_]+)` \(([^)]*)\)")
@@ -35,34 +36,31 @@ class Setting:
 
 def agent_settings(source: str) -> list[Setting]:
     """The variables agent/settings.py declares, in order: each field of ``Settings`` is
-    ``field(default=…, metadata=_env("NAME", between=(minimum, maximum), fallback="OTHER"))``.
+    ``Field(default=…, ge=minimum, le=maximum, validation_alias="NAME")`` (or ``AliasChoices("NAME", "OTHER")``).
 
-    A ``fallback`` variable is a setting with no default of its own (the docs name it in the first's row).
+    A second variable of ``AliasChoices`` is a fallback with no default of its own (the docs name it in the
+    first's row).
     """
     tree = ast.parse(source)
     constants = module_constants(tree)
     found: list[Setting] = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "field"):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Field"):
+            continue
+        names = alias_names(node)
+        if not names:
             continue
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
-        declaration = keywords.get("metadata")
-        if not (
-            isinstance(declaration, ast.Call)
-            and isinstance(declaration.func, ast.Name)
-            and declaration.func.id in ENV_DECLARATIONS
-            and declaration.args
-            and isinstance(declaration.args[0], ast.Constant)
-        ):
-            continue
-        spec = {keyword.arg: keyword.value for keyword in declaration.keywords}
         default = keywords.get("default")
-        bounds = ast.literal_eval(spec["between"]) if "between" in spec else None
+        bounds = (
+            (ast.literal_eval(keywords["ge"]), ast.literal_eval(keywords["le"]))
+            if "ge" in keywords and "le" in keywords
+            else None
+        )
         no_default = default is None or (isinstance(default, ast.Constant) and default.value is None)
         shown = None if no_default else _shown(default, constants)  # type: ignore[arg-type]
-        found.append(Setting(str(declaration.args[0].value), node.lineno, shown, bounds))
-        if isinstance(fallback := spec.get("fallback"), ast.Constant):
-            found.append(Setting(str(fallback.value), node.lineno, None, None))
+        found.append(Setting(names[0], node.lineno, shown, bounds))
+        found += [Setting(fallback, node.lineno, None, None) for fallback in names[1:]]
     return sorted(found, key=lambda setting: setting.line)
 
 
@@ -182,40 +180,42 @@ class StageSettings:
 
 
 def stage_settings(config_source: str, context: dict[str, object]) -> StageSettings:
-    """Fields of ``StageConfig``, defaults (cdk.json's, over any literal ``(type, default)`` pairs), and the
-    ranges and choices the validator checks (``problems.within`` / ``problems.one_of``)."""
+    """Fields of ``StageConfig``, their defaults (cdk.json's), and the limits the model declares: the ranges of
+    ``Field(ge=…, le=…)`` and the choices of a ``Literal[...]`` annotation (direct or through a module alias)."""
     tree = ast.parse(config_source)
     constants = module_values(tree)
     config_class = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "StageConfig")
-    fields = tuple(
-        item.target.id
-        for item in config_class.body
-        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-    )
-    defaults: dict[str, object] = {}
+    declared = [
+        item for item in config_class.body if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+    ]
+    fields = tuple(typing.cast(ast.Name, item.target).id for item in declared)
     ranges: dict[str, tuple[int, int]] = {}
     choices: dict[str, tuple[str, ...]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Dict) and all(isinstance(key, ast.Constant) for key in node.keys):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if isinstance(value, ast.Tuple) and len(value.elts) == 2 and isinstance(key, ast.Constant):
-                    try:
-                        defaults[str(key.value)] = ast.literal_eval(value.elts[1])
-                    except ValueError:
-                        continue
-        # The validator's checks: ``problems.within("key", value, BOUNDS)``, ``problems.one_of("key", value, CHOICES)``.
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) == 3:
-            name, bound = node.args[0], node.args[2]
-            if not (isinstance(name, ast.Constant) and isinstance(bound, ast.Name) and bound.id in constants):
-                continue
-            if node.func.attr == "within":
-                ranges[str(name.value)] = ast.literal_eval(constants[bound.id])
-            elif node.func.attr == "one_of":
-                choices[str(name.value)] = ast.literal_eval(constants[bound.id])
+    for item, name in zip(declared, fields, strict=True):
+        value = item.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Field":
+            keywords = {keyword.arg: keyword.value for keyword in value.keywords}
+            if "ge" in keywords and "le" in keywords:
+                ranges[name] = (ast.literal_eval(keywords["ge"]), ast.literal_eval(keywords["le"]))
+        if literal := _literal_choices(item.annotation, constants):
+            choices[name] = literal
     root = context["agentcore-session"]
     assert isinstance(root, dict)
-    defaults.update(root.get("defaults", {}))
-    return StageSettings(fields, defaults, dict(root.get("stages", {})), ranges, choices)
+    return StageSettings(fields, dict(root.get("defaults", {})), dict(root.get("stages", {})), ranges, choices)
+
+
+def _literal_choices(annotation: ast.expr, constants: dict[str, ast.expr]) -> tuple[str, ...]:
+    """The strings of ``Literal["a", "b"]``, of ``Alias`` (``Alias = Literal[...]``) or of ``Alias | None``."""
+    if isinstance(annotation, ast.BinOp):  # ``Alias | None``
+        return _literal_choices(annotation.left, constants)
+    if isinstance(annotation, ast.Name) and annotation.id in constants:
+        return _literal_choices(constants[annotation.id], constants)
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) == "Literal":
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        return tuple(
+            str(item.value) for item in items if isinstance(item, ast.Constant) and isinstance(item.value, str)
+        )
+    return ()
 
 
 def _as_shown(value: object) -> str | None:

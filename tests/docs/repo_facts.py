@@ -31,8 +31,20 @@ DOCKERFILE_NAME = re.compile(r"^(?:ARG|ENV)\s+([A-Z][A-Z0-9_]*)", re.M)
 DOCKERFILE_ENV_LIST = re.compile(r"^ENV\s+(.*(?:\\\n.*)*)", re.M)
 WORKFLOW_VARIABLE = re.compile(r"\bvars\.([A-Z][A-Z0-9_]*)")
 ENV_RECEIVER = re.compile(r"(?:^|\.)(?:environ|env)$")
-# agent/settings.py declares every variable once, as ``metadata=_env("NAME", fallback="OTHER", …)`` of a field.
-ENV_DECLARATIONS = {"_env"}
+# agent/settings.py declares every variable once, as a pydantic field's ``validation_alias="NAME"`` (or
+# ``AliasChoices("NAME", "FALLBACK")``).
+ENV_ALIAS_KEYWORD = "validation_alias"
+
+
+def alias_names(call: ast.Call) -> list[str]:
+    """The variables a ``Field(..., validation_alias=…)`` call reads, in order (none without the keyword)."""
+    for keyword in call.keywords:
+        if keyword.arg != ENV_ALIAS_KEYWORD:
+            continue
+        value = keyword.value
+        choices = value.args if isinstance(value, ast.Call) else [value]
+        return [str(choice.value) for choice in choices if isinstance(choice, ast.Constant)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -167,7 +179,7 @@ def dockerfile_env(relative: str, text: str) -> Iterable[EnvUse]:
 
 def python_env_uses(relative: str, source: str) -> Iterable[EnvUse]:
     """``os.environ[...]``, ``environ.get/setdefault/pop``, ``os.getenv``, ``env.get`` and the agent settings'
-    ``_env("NAME", fallback="OTHER")``, with names resolved from literals, module constants or f-string prefixes."""
+    ``validation_alias``, with names resolved from literals, module constants or f-string prefixes."""
     tree = ast.parse(source)
     constants = module_constants(tree)
     for node in ast.walk(tree):
@@ -179,15 +191,13 @@ def python_env_uses(relative: str, source: str) -> Iterable[EnvUse]:
                 receiver = ast.unparse(function.value)
                 if ENV_RECEIVER.search(receiver) or (function.attr == "getenv" and receiver == "os"):
                     target, read = node.args[0], function.attr != "setdefault"
-            if isinstance(function, ast.Name) and function.id in ENV_DECLARATIONS:
-                target = node.args[0]
-                for keyword in node.keywords:
-                    if keyword.arg == "fallback" and (fallback := resolve_name(keyword.value, constants)):
-                        yield EnvUse(fallback[0], f"{relative}:{node.lineno}", read=True)
             if isinstance(function, ast.Name) and function.id == "getenv":
                 target = node.args[0]
         elif isinstance(node, ast.Subscript) and ENV_RECEIVER.search(ast.unparse(node.value)):
             target, read = node.slice, isinstance(node.ctx, ast.Load)
+        if isinstance(node, ast.Call):
+            for name in alias_names(node):
+                yield EnvUse(name, f"{relative}:{node.lineno}", read=True)
         if target is None:
             continue
         resolved = resolve_name(target, constants)

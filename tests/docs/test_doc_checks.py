@@ -7,7 +7,6 @@ option checks parse the same help format the CLIs print without starting them.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 
 from stacks.config import StageConfig
@@ -138,7 +137,7 @@ def test_a_context_key_the_app_does_not_read_is_named():
 
 def test_the_context_keys_are_read_from_the_code():
     keys = doc_checks.context_keys(REPO)
-    settings = {f.name for f in dataclasses.fields(StageConfig)} - {"app_name", "stage"}
+    settings = set(StageConfig.model_fields) - {"app_name", "stage"}
     assert {"authorizer", "model_id", "session_store"} <= settings <= keys
     assert keys - settings == {
         "agentcore-session",
@@ -200,7 +199,7 @@ def test_the_real_code_reads_are_found():
     uses = {(use.name, use.read, use.prefix) for use in repo_facts.load(REPO).env_uses}
 
     assert {
-        ("MODEL_PROVIDER", True, False),  # agent/settings.py through its _EnvReader
+        ("MODEL_PROVIDER", True, False),  # agent/settings.py, a field's validation_alias
         ("AGENTCORE_LOCAL_OUTPUTS", True, False),  # client/targets.py os.environ.get
         ("BENCH_", True, True),  # bench/config.py f"BENCH_{name}"
         ("DEBIAN_MIRROR", True, False),  # scripts/container_prereqs.sh ${DEBIAN_MIRROR:-…}
@@ -264,12 +263,12 @@ def test_a_broken_link_or_anchor_is_named():
 
 # --- documented defaults ---------------------------------------------------------------------------------------
 SETTINGS_SOURCE = """
-class Settings:
-    model_provider: str = field(default="bedrock", metadata=_env("MODEL_PROVIDER", one_of=PROVIDERS))
-    aws_region: str | None = field(default=None, metadata=_env("AWS_REGION", fallback="AWS_DEFAULT_REGION"))
-    max_sessions: int = field(default=100, metadata=_env("MAX_SESSIONS", between=(1, 10000)))
-    session_wait_seconds: int = field(default=120, metadata=_env("SESSION_WAIT_SECONDS", between=(0, 3600)))
-    observability_enabled: bool = field(default=False, metadata=_env("AGENT_OBSERVABILITY_ENABLED"))
+class Settings(BaseModel):
+    model_provider: Provider = Field(default="bedrock", validation_alias="MODEL_PROVIDER")
+    aws_region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    max_sessions: int = Field(default=100, ge=1, le=10000, validation_alias="MAX_SESSIONS")
+    session_wait_seconds: int = Field(default=120, ge=0, le=3600, validation_alias="SESSION_WAIT_SECONDS")
+    observability_enabled: bool = Field(default=False, validation_alias="AGENT_OBSERVABILITY_ENABLED")
 """
 AGENT_TABLE = """# Agent
 
@@ -312,29 +311,22 @@ def test_a_bench_default_the_config_does_not_have_is_named():
 
 
 CONFIG_SOURCE = """
-SESSION_STORES = ("s3", "agentcore-memory")
-LIFECYCLE_RANGE_SECONDS = (60, 28800)
+SessionStore = Literal["s3", "agentcore-memory"]
 
 
-class StageConfig:
+class StageConfig(BaseModel):
     app_name: str
     stage: str
-    session_store: str
-    idle_timeout_seconds: int
+    session_store: SessionStore
+    idle_timeout_seconds: int = Field(ge=60, le=28800)
     user_password_auth: bool
     alarm_email: str | None = None
-
-
-def _coerce(merged):
-    spec = {"session_store": (str, "s3"), "idle_timeout_seconds": (int, 900), "user_password_auth": (bool, False)}
-
-
-def validate(problems, config):
-    problems.one_of("session_store", config.session_store, SESSION_STORES)
-    problems.within("idle_timeout_seconds", config.idle_timeout_seconds, LIFECYCLE_RANGE_SECONDS)
 """
 CONTEXT = {
-    "agentcore-session": {"defaults": {"idle_timeout_seconds": 600}, "stages": {"dev": {"user_password_auth": True}}}
+    "agentcore-session": {
+        "defaults": {"session_store": "s3", "idle_timeout_seconds": 600, "user_password_auth": False},
+        "stages": {"dev": {"user_password_auth": True}},
+    }
 }
 
 
@@ -390,4 +382,4 @@ def test_the_stage_settings_check_sees_the_validators_ranges_and_choices():
 
     assert settings.ranges["idle_timeout_seconds"] == (60, 28800)
     assert settings.choices["authorizer"] == ("jwt", "iam")
-    assert (len(settings.ranges), len(settings.choices)) == (7, 7)  # every problems.within / problems.one_of
+    assert (len(settings.ranges), len(settings.choices)) == (7, 7)  # every Field(ge=, le=) / Literal choice

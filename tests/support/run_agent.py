@@ -10,7 +10,6 @@ and waits for ``/ping``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -53,7 +52,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     shared_model = ScriptedModel(delay_seconds=args.model_delay)
     app = create_app(settings, model_factory=lambda: shared_model)
-    serve(app, dataclasses.replace(settings, port=args.port or settings.port), host=args.host)
+    serve(app, Settings(**{**settings.model_dump(), "port": args.port or settings.port}), host=args.host)
 
 
 if __name__ == "__main__":

@@ -236,21 +236,20 @@ def test_latency_threshold_comes_from_config(build):
 
 
 @pytest.mark.parametrize(
-    ("overrides", "message"),
+    ("overrides", "limit"),
     [
-        (
-            {"alarm_email": "not-an-address"},
-            "alarm_email is 'not-an-address' but must be an e-mail address such as ops@example.com "
-            r"(pattern ^[^@\s]+@[^@\s]+\.[^@\s]+$)",
-        ),
-        ({"latency_alarm_threshold_ms": 50}, "latency_alarm_threshold_ms is 50 but must be between 100 and 900000"),
-        ({"latency_alarm_threshold_ms": "fast"}, "latency_alarm_threshold_ms is 'fast' but must be an integer"),
+        ({"alarm_email": "not-an-address"}, "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"),
+        ({"latency_alarm_threshold_ms": 50}, "100 to 900000"),
+        ({"latency_alarm_threshold_ms": "fast"}, "integer"),
     ],
 )
-def test_monitoring_config_errors_name_key_value_and_limit(overrides, message):
+def test_monitoring_config_errors_name_key_value_and_limit(overrides, limit):
     with pytest.raises(ConfigError) as error:
         load_stage_config(_context(**overrides)[CONTEXT_ROOT], "dev")
-    assert error.value.problems == [message]
+    [(key, value)] = overrides.items()
+    [problem] = error.value.problems
+    assert (problem.key, problem.value) == (f"{CONTEXT_ROOT}.stages.dev.{key}", value)
+    assert limit in problem.allowed
 
 
 def test_stage_outputs_dashboard_and_topic(template):

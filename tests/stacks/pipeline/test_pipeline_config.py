@@ -15,12 +15,16 @@ import pytest
 
 import app
 from stacks.pipeline.pipeline_config import (
+    BRANCH_PATTERN,
+    CONNECTION_ARN_PATTERN,
     DEFAULT_BRANCH,
     DEFAULT_CI_SECRET_NAME,
+    REPOSITORY_PATTERN,
+    SECRET_NAME_PATTERN,
     load_pipeline_config,
     pipeline_requested,
 )
-from stacks.validation import ConfigError
+from stacks.validation import UNSET, ConfigError
 from tests.support.cdk_app import cdk_json_context
 from tests.support.paths import REPO
 
@@ -55,47 +59,36 @@ def test_legacy_codestar_connection_arn_is_accepted():
 
 
 @pytest.mark.parametrize(
-    ("context", "problems"),
+    ("context", "reported"),
     [
         (
             {},
             [
-                "pipeline_repository is missing but -c pipeline=true needs it; give the repository as owner/name, "
-                "e.g. -c pipeline_repository=my-org/agentcore-session-stack",
-                "pipeline_connection_arn is missing but -c pipeline=true needs it; give the connection ARN, e.g. -c "
-                "pipeline_connection_arn=arn:aws:codeconnections:<region>:<account>:connection/<id>",
+                ("-c pipeline_repository", UNSET, "pipeline=true"),
+                ("-c pipeline_connection_arn", UNSET, "pipeline=true"),
             ],
         ),
+        ({**VALID, "pipeline_repository": ""}, [("-c pipeline_repository", UNSET, "pipeline=true")]),
         (
             {**VALID, "pipeline_repository": "no-slash"},
-            ["pipeline_repository is 'no-slash' but must be owner/name (pattern ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$)"],
+            [("-c pipeline_repository", "no-slash", REPOSITORY_PATTERN.pattern)],
         ),
         (
             {**VALID, "pipeline_connection_arn": "arn:aws:s3:::bucket"},
-            [
-                "pipeline_connection_arn is 'arn:aws:s3:::bucket' but must be a CodeStar/CodeConnections connection "
-                "ARN "
-                r"(pattern "
-                r"^arn:aws[a-z-]*:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$)"
-            ],
+            [("-c pipeline_connection_arn", "arn:aws:s3:::bucket", CONNECTION_ARN_PATTERN.pattern)],
         ),
-        (
-            {**VALID, "pipeline_branch": "bad branch"},
-            ["pipeline_branch is 'bad branch' but must be a branch name (pattern ^[A-Za-z0-9._/-]{1,200}$)"],
-        ),
+        ({**VALID, "pipeline_branch": "bad branch"}, [("-c pipeline_branch", "bad branch", BRANCH_PATTERN.pattern)]),
         (
             {**VALID, "pipeline_ci_secret_name": "bad secret!"},
-            [
-                "pipeline_ci_secret_name is 'bad secret!' but must be a Secrets Manager secret name (pattern "
-                "^[A-Za-z0-9/_+=.@-]{1,256}$)"
-            ],
+            [("-c pipeline_ci_secret_name", "bad secret!", SECRET_NAME_PATTERN.pattern)],
         ),
     ],
 )
-def test_invalid_context_names_key_value_and_rule(context, problems):
+def test_invalid_context_names_key_value_and_rule(context, reported):
     with pytest.raises(ConfigError) as error:
         load_pipeline_config(context.get)
-    assert error.value.problems == problems
+    assert [(p.key, p.value) for p in error.value.problems] == [(key, value) for key, value, _ in reported]
+    assert all(limit in p.allowed for p, (_, _, limit) in zip(error.value.problems, reported, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -114,8 +107,10 @@ def test_missing_key_fails_the_app_naming_it_only_when_the_pipeline_is_requested
     context = {**cdk_json_context(), "pipeline": "true", "pipeline_repository": "my-org/repo"}
     assert app.main(cdk.App(context=context, outdir=str(tmp_path))) == 1
     error = capsys.readouterr().err
-    assert "pipeline_connection_arn is missing but -c pipeline=true needs it" in error
-    assert "pipeline_repository" not in error.split("invalid configuration:")[1]
+    assert "Traceback" not in error
+    assert error.splitlines()[1:] == [
+        "  - -c pipeline_connection_arn = (unset); allowed: required with -c pipeline=true"
+    ]
 
 
 def _documented_command() -> str:

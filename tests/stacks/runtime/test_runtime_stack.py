@@ -531,10 +531,9 @@ def test_vpc_network_uses_the_given_groups_and_creates_none(build):
 def test_vpc_network_refuses_an_az_agentcore_does_not_support_in_the_region(build):
     with pytest.raises(ConfigError) as error:
         build(overrides={**VPC, "availability_zone_ids": ["use1-az1", "use1-az3"]})
-    assert error.value.problems == [
-        "availability_zone_ids has 'use1-az3' but AgentCore Runtime supports only use1-az1, use1-az2, use1-az4 "
-        "in us-east-1"
-    ]
+    [problem] = error.value.problems
+    assert (problem.key, problem.value) == ("availability_zone_ids[1]", "use1-az3")
+    assert "us-east-1: use1-az1, use1-az2, use1-az4" in problem.allowed
 
 
 def test_vpc_network_checks_no_az_when_the_region_is_unknown(build):
