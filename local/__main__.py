@@ -107,13 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         overrides["agent_command"] = tuple(shlex.split(args.agent_command))
     if args.agent_url:
         overrides["agent_url"] = args.agent_url
+    # Before starting anything: a SIGTERM during startup then still reaches the `finally` that stops the children.
+    stopped = stop_on_signal()
     try:
         settings = LocalRuntimeSettings(**overrides)  # type: ignore[arg-type]
         runtime = LocalRuntime(settings)
     except (ValueError, RuntimeError, OSError) as e:
         print(f"local runtime failed to start: {e}", file=sys.stderr)
         return 1
-    stopped = stop_on_signal()
     print(
         (_IAM_USAGE if runtime.key_pair else _USAGE).format(
             front_door=runtime.front_door_url,

@@ -145,9 +145,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
+    stopped = stop_on_signal()  # before serving: a SIGTERM right after the first health answer is still orderly
     emulator = start_emulator(args.port, args.host)
     print(f"aws emulator listening on {emulator.endpoint_url}", flush=True)
-    stopped = stop_on_signal()
     stopped.wait()
     emulator.stop()
 

@@ -258,9 +258,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free port)")
     args = parser.parse_args()
+    stopped = stop_on_signal()  # before serving: a SIGTERM right after the first /ping answer is still orderly
     stand_in = start_bedrock_runtime(args.port)
     print(f"bedrock runtime stand-in listening on {stand_in.endpoint_url}", flush=True)
-    stopped = stop_on_signal()
     stopped.wait()
     stand_in.stop()
 
