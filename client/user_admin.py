@@ -62,14 +62,7 @@ class UserAdmin:
                 raise CliError(f"user {user} already exists") from e
             raise CliError(f"users create {user} failed: {error_message(e)}") from e
         try:
-            aws_call(
-                "users create",
-                self._cognito.admin_set_user_password,
-                UserPoolId=self._pool,
-                Username=user,
-                Password=password,
-                Permanent=True,
-            )
+            self._set_permanent_password("users create", user, password)
         except ClientError as e:
             # WHY delete: a user left with a temporary password could not log in with this client.
             self._cognito.admin_delete_user(UserPoolId=self._pool, Username=user)
@@ -83,18 +76,22 @@ class UserAdmin:
             CliError: no such user, or the password breaks the pool's policy.
         """
         try:
-            aws_call(
-                "users forget",
-                self._cognito.admin_set_user_password,
-                UserPoolId=self._pool,
-                Username=user,
-                Password=password,
-                Permanent=True,
-            )
+            self._set_permanent_password("users forget", user, password)
         except ClientError as e:
             if error_code(e) == "UserNotFoundException":
                 raise CliError(f"user {user} not found in the user pool") from e
             raise CliError(f"users forget {user} failed: {error_message(e)}") from e
+
+    def _set_permanent_password(self, command: str, user: str, password: str) -> None:
+        """AdminSetUserPassword with ``Permanent``: the user signs in with it, no forced change (raises ClientError)."""
+        aws_call(
+            command,
+            self._cognito.admin_set_user_password,
+            UserPoolId=self._pool,
+            Username=user,
+            Password=password,
+            Permanent=True,
+        )
 
     def delete(self, user: str) -> None:
         """Delete a user.
