@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from client.agent_client import AgentClient
 from client.errors import CliError
+from client.session_book import new_session_id
 from client.user_admin import generate_password
 
 NAME_A, NAME_B = "Alice", "Bob"
@@ -60,6 +61,8 @@ def run_demo(
             _create_and_login(client, (user_a, user_b), created, say)
         return _scenario(client, user_a, user_b, say)
     finally:
+        if temporary:
+            _erase(client, tuple(created) if client.auth_method == "jwt" else (user_a, user_b), say)
         for user in created:
             client.user_admin().delete(user)
             client.tokens.forget(user)
@@ -129,3 +132,21 @@ def _long_term_checks(client: AgentClient, user_a: str, user_b: str, say: Callab
         Check("new session recalls (long-term)", user_a, "new", recalled, NAME_A in recalled),
         Check("other user's new session does not", user_b, "new", other, NAME_A not in other),
     ]
+
+
+def _erase(client: AgentClient, users: tuple[str, ...], say: Callable[[str], None]) -> None:
+    """Erase what the temporary users left in the store (forget-me, as each user), before their accounts go.
+
+    WHY: once a temporary user is deleted nobody can sign in as them to erase their conversations, owner records
+    or long-term records; without this they would stay until the store's expiry. A runtime with forget-me off
+    refuses, and the demo says so rather than failing: its checks are about sessions, not erasure.
+    """
+    for user in users:
+        try:
+            receipt = client.forget(user, session_id=new_session_id())
+        except CliError as e:
+            say(f"could not erase temporary user {user}'s data: {e.message}")
+            continue
+        if not receipt.complete:
+            left = ", ".join(n.kind for n in receipt.not_deleted)
+            say(f"erasure of temporary user {user}'s data is incomplete (not deleted: {left})")

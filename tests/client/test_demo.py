@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+
+import boto3
 
 from local.runtime import LocalRuntime
 from tests.client.client_runs import PASSWORD, run_demo
@@ -53,6 +56,30 @@ def test_demo_leaves_no_sessions_of_its_temporary_users(cli, user):
 
     assert cli("demo").code == 0
     assert cli("sessions", "list").out == before
+
+
+def _store_keys(runtime: LocalRuntime) -> list[str]:
+    """Every object in the runtime's S3 conversation store (moto), sorted."""
+    outputs = json.loads(runtime.settings.outputs_path.read_text())
+    bucket = next(stack["SessionBucketName"] for stack in outputs.values() if "SessionBucketName" in stack)
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=runtime.aws_endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+def test_demo_erases_what_its_temporary_users_stored_and_nothing_else(cli, user, local_runtime):
+    cli("invoke", "My name is Olu.", "--user", user)
+    before = _store_keys(local_runtime)
+    assert before  # the other user's conversation and owner record
+
+    assert cli("demo").code == 0
+    assert _store_keys(local_runtime) == before
 
 
 def test_demo_leaves_no_sessions_of_its_temporary_end_users_in_iam_mode(cli, iam_runtime):
