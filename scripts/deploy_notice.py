@@ -20,27 +20,22 @@ The notice never blocks the deploy: if CloudFormation cannot be read, it says so
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from scripts.stage_stacks import StageStackError, describe, runtime_stack_name
-from stacks.config import CONTEXT_ROOT, load_stage_config
+from scripts.stage_stacks import StageStackError, describe, runtime_stack_name, stage_config
 from stacks.model_access import split_model_id
 from stacks.validation import ConfigError
 
-REPO = Path(__file__).resolve().parent.parent
 README_SECTION = 'docs/deploy.md, section "First deploy on a fresh account"'
 FIRST_PARTY_PROVIDERS = ("amazon",)
 
 
 def foundation_model(stage: str) -> str:
     """The foundation model behind the stage's configured model id (cdk.json), e.g. ``anthropic.claude-sonnet-4-6``."""
-    context = json.loads((REPO / "cdk.json").read_text())["context"][CONTEXT_ROOT]
-    return split_model_id(load_stage_config(context, stage).model_id)[1]
+    return split_model_id(stage_config(stage).model_id)[1]
 
 
 def notice(stage: str, model: str) -> str:

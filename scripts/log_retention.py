@@ -13,19 +13,15 @@ follows. A group the service creates later (first invocation of a new runtime) g
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.stage_stacks import StageStackError, describe, runtime_stack_name
-from stacks.config import CONTEXT_ROOT, load_stage_config
+from scripts.stage_stacks import StageStackError, describe, runtime_stack_name, stage_config
 from stacks.output_keys import RUNTIME_ID
 
-REPO = Path(__file__).resolve().parent.parent
 RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
 
 
@@ -35,8 +31,7 @@ class RetentionError(RuntimeError):
 
 def retention_days(stage: str) -> int:
     """The stage's ``log_retention_days`` as cdk.json sets it."""
-    context = json.loads((REPO / "cdk.json").read_text())["context"][CONTEXT_ROOT]
-    return load_stage_config(context, stage).log_retention_days
+    return stage_config(stage).log_retention_days
 
 
 def set_runtime_log_retention(cloudformation: Any, logs: Any, *, stage: str, days: int) -> list[str]:

@@ -6,12 +6,17 @@ is importable for the one stack-naming rule and the output keys (stacks/output_k
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from stacks.config import CONTEXT_ROOT, StageConfig, load_stage_config
 from stacks.output_keys import RUNTIME, stack_name
+
+REPO = Path(__file__).resolve().parent.parent
 
 # A stack in one of these never finished its first create: deploying it again is still a first deploy.
 NEVER_CREATED = frozenset(
@@ -41,6 +46,12 @@ class DeployedStack:
     @property
     def ever_created(self) -> bool:
         return self.status not in NEVER_CREATED
+
+
+def stage_config(stage: str) -> StageConfig:
+    """The stage's settings as the local cdk.json gives them, validated as synth validates them."""
+    context = json.loads((REPO / "cdk.json").read_text())["context"][CONTEXT_ROOT]
+    return load_stage_config(context, stage)
 
 
 def runtime_stack_name(stage: str) -> str:
