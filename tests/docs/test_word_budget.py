@@ -11,9 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.support.paths import REPO
+from tests.support.prerequisites import missing_prerequisite
 
 README_MAX_WORDS = 1_200
 DOCS_MAX_WORDS = 10_000
@@ -61,7 +60,7 @@ def test_an_overrun_is_reported_with_each_files_count(tmp_path: Path):
 def test_the_count_is_the_one_wc_prints():
     wc = shutil.which("wc")
     if wc is None:
-        pytest.skip("wc (coreutils) is not installed")
+        missing_prerequisite("wc (coreutils) is not installed")
     pages = [REPO / "README.md", *doc_pages()]
     done = subprocess.run(
         [wc, "-w", *map(str, pages)], capture_output=True, text=True, check=True, env={"LC_ALL": "C.UTF-8"}
