@@ -45,23 +45,31 @@ def agent_settings(source: str) -> list[Setting]:
     constants = module_constants(tree)
     found: list[Setting] = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Field"):
+        if not _is_field(node):
             continue
         names = alias_names(node)
         if not names:
             continue
-        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
-        default = keywords.get("default")
-        bounds = (
-            (ast.literal_eval(keywords["ge"]), ast.literal_eval(keywords["le"]))
-            if "ge" in keywords and "le" in keywords
-            else None
-        )
+        default = next((keyword.value for keyword in node.keywords if keyword.arg == "default"), None)
+        bounds = _bounds(node)
         no_default = default is None or (isinstance(default, ast.Constant) and default.value is None)
         shown = None if no_default else _shown(default, constants)  # type: ignore[arg-type]
         found.append(Setting(names[0], node.lineno, shown, bounds))
         found += [Setting(fallback, node.lineno, None, None) for fallback in names[1:]]
     return sorted(found, key=lambda setting: setting.line)
+
+
+def _is_field(node: ast.AST | None) -> typing.TypeGuard[ast.Call]:
+    """Whether ``node`` is a pydantic ``Field(...)`` call."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Field"
+
+
+def _bounds(call: ast.Call) -> tuple[int, int] | None:
+    """``(ge, le)`` of a ``Field(ge=…, le=…)`` call; None unless it declares both."""
+    keywords = {keyword.arg: keyword.value for keyword in call.keywords}
+    if "ge" in keywords and "le" in keywords:
+        return ast.literal_eval(keywords["ge"]), ast.literal_eval(keywords["le"])
+    return None
 
 
 def _shown(node: ast.expr, constants: dict[str, str]) -> str | None:
@@ -192,11 +200,8 @@ def stage_settings(config_source: str, context: dict[str, object]) -> StageSetti
     ranges: dict[str, tuple[int, int]] = {}
     choices: dict[str, tuple[str, ...]] = {}
     for item, name in zip(declared, fields, strict=True):
-        value = item.value
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Field":
-            keywords = {keyword.arg: keyword.value for keyword in value.keywords}
-            if "ge" in keywords and "le" in keywords:
-                ranges[name] = (ast.literal_eval(keywords["ge"]), ast.literal_eval(keywords["le"]))
+        if _is_field(item.value) and (bounds := _bounds(item.value)) is not None:
+            ranges[name] = bounds
         if literal := _literal_choices(item.annotation, constants):
             choices[name] = literal
     root = context["agentcore-session"]
