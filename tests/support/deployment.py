@@ -128,20 +128,16 @@ def deploy(stack: DeployedRuntimeStack, directory: Path, *, endpoint_host: str =
     emulator = start_recording_emulator(directory)
     bedrock = start_bedrock_runtime()
     bucket_logical_id = bucket = memory_logical_id = memory_id = None
+    created: dict[str, str] = {}  # logical id → physical id, as Deployment.physical_ids gives it
     if stack.resources_of_type(BUCKET_TYPE):
         bucket_logical_id, _ = stack.only(BUCKET_TYPE)
-        bucket = f"agentcoresession-dev-runtime-sessionstorebucket-{uuid.uuid4().hex[:12]}"
+        bucket = created[bucket_logical_id] = f"agentcoresession-dev-runtime-sessionstorebucket-{uuid.uuid4().hex[:12]}"
         boto3.client(
             "s3", region_name=stack.region, endpoint_url=emulator.endpoint_url, **HARNESS_CREDENTIALS
         ).create_bucket(Bucket=bucket)
     if stack.resources_of_type(MEMORY_TYPE):
         memory_logical_id, memory = stack.only(MEMORY_TYPE)
-        memory_id = _create_memory(stack, memory, emulator.endpoint_url)
-    created = {
-        logical_id: physical
-        for logical_id, physical in ((bucket_logical_id, bucket), (memory_logical_id, memory_id))
-        if logical_id and physical
-    }
+        memory_id = created[memory_logical_id] = _create_memory(stack, memory, emulator.endpoint_url)
     home = directory / "home"
     home.mkdir()
     agent_env = {
