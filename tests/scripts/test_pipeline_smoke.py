@@ -15,6 +15,7 @@ import pytest
 
 from client.targets import load_outputs_file, target_from_outputs
 from scripts import pipeline_smoke as smoke
+from tests.support.aws_env import CREDENTIALS
 from tests.support.paths import REPO
 
 SCRIPT = [sys.executable, "-m", "scripts.pipeline_smoke"]  # as the smoke step runs it, from the repository root
@@ -22,15 +23,14 @@ REGION = "us-east-1"
 RUNTIME_MODEL = "bedrock-agentcore-control::agent_runtime"
 
 
+def _client(own_emulator, name: str):
+    """A boto3 client on the module's own moto, with the test credentials."""
+    return boto3.client(name, endpoint_url=own_emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+
+
 @pytest.fixture
 def control(own_emulator):
-    return boto3.client(
-        "bedrock-agentcore-control",
-        endpoint_url=own_emulator.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return _client(own_emulator, "bedrock-agentcore-control")
 
 
 def _transition(own_emulator, times: int | None) -> None:
@@ -213,14 +213,7 @@ WATCHED = {"Name": "agentcore_session_dev::live", "Operation": "InvokeAgentRunti
 
 @pytest.fixture
 def cloudwatch(own_emulator):
-    client = boto3.client(
-        "cloudwatch",
-        endpoint_url=own_emulator.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    yield client
+    yield _client(own_emulator, "cloudwatch")
     httpx.post(f"{own_emulator.endpoint_url}/moto-api/reset")
 
 
@@ -356,16 +349,6 @@ def test_metric_dimension_argument_must_be_name_equals_value(capsys):
 # --- alarm: a notification is delivered ------------------------------------------------------------------
 
 ALARM = "AgentCoreSession-dev-Monitoring-Latency"
-
-
-def _client(own_emulator, name: str):
-    return boto3.client(
-        name,
-        endpoint_url=own_emulator.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @pytest.fixture
