@@ -91,6 +91,12 @@ S3_ERASE_WILDCARD = RequiredWildcard(
 CONSTRUCT_ID = "SessionStore"
 
 
+def memory_name(config: StageConfig) -> str:
+    """The stage's ``memory_name``, else ``<runtime_name>_memory`` (the runtime name cut to 40 characters, so the
+    result fits the 48 characters the name pattern allows), for either Memory store."""
+    return config.memory_name or f"{config.runtime_name[:40]}_memory"
+
+
 @dataclass(frozen=True, kw_only=True)
 class StoreOutput:
     """One value a store publishes: output key, value, description."""
@@ -215,7 +221,7 @@ class LongTermMemoryStore(Construct):
         self.memory = agentcore.Memory(
             self,
             "Memory",
-            memory_name=config.memory_name or f"{config.runtime_name[:40]}_memory",
+            memory_name=memory_name(config),
             description=f"Conversations and long-term memory of {config.runtime_name}",
             expiration_duration=Duration.days(config.memory_event_expiry_days),
             memory_strategies=[
@@ -288,7 +294,7 @@ class MemoryConversationStore(Construct):
         self.memory = agentcore.CfnMemory(
             Construct(self, "Memory"),
             "Memory",
-            name=config.memory_name or f"{config.runtime_name[:40]}_memory",
+            name=memory_name(config),
             description=f"Conversations of {config.runtime_name} (short-term events only)",
             event_expiry_duration=config.memory_event_expiry_days,
         )
