@@ -81,7 +81,8 @@ S3_OBJECT_REASON = (
     "confined to the store's prefix of this one bucket."
 )
 S3_OBJECT_WILDCARD = RequiredWildcard(resource=S3_OBJECT_RESOURCE, actions=S3_OBJECT_ACTIONS, reason=S3_OBJECT_REASON)
-# With forget-me on, the same prefix may also be deleted (CDK merges the grants into one statement).
+# With forget-me on, the same prefix may also be deleted: a statement of its own on the same resource, which this
+# entry explains with the object statement (a statement matches when its actions are a subset of the entry's).
 S3_ERASE_WILDCARD = RequiredWildcard(
     resource=S3_OBJECT_RESOURCE,
     actions=(*S3_OBJECT_ACTIONS, *S3_ERASE_ACTIONS),
