@@ -44,7 +44,14 @@ from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore
 from agent.settings import Settings
-from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event_body, receipt_body
+from agent.stream_events import (
+    STREAM_ENDED,
+    end_of_stream,
+    error_fields,
+    event_body,
+    receipt_body,
+    stream_outcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -266,13 +273,7 @@ class _Connection:
             self._turn = None
 
     def _log_turn(self, last: StreamEvent, request_id: str, started: float) -> None:
-        status, outcome = 200, "ok"
-        if last.error is not None:
-            status, outcome = last.error.status, last.error.code
-        elif last.kind == "disconnected":
-            status, outcome = 499, "client_disconnected"
-        elif last.result is not None and last.result.cancelled:
-            outcome = "cancelled"
+        status, outcome = stream_outcome(last)
         log_request(
             session_id=self._session_id,
             request_id=request_id,
