@@ -220,12 +220,12 @@ class _Connection:
         text = message.get("text")
         if text is None:
             raise BadRequestError("binary frames are not accepted; send JSON text", code="invalid_frame")
-        size = len(text.encode("utf-8", "surrogatepass"))
-        if size > self._handler._max_frame_bytes:
+        body = text.encode("utf-8", "surrogatepass")
+        if len(body) > self._handler._max_frame_bytes:
             raise PayloadTooLargeError(
-                f"frame is {size} bytes long but may be at most {self._handler._max_frame_bytes}"
+                f"frame is {len(body)} bytes long but may be at most {self._handler._max_frame_bytes}"
             )
-        return parse_json_body(text.encode("utf-8", "surrogatepass"))
+        return parse_json_body(body)
 
     async def _run_turn(self, prompt: str, request_id: str, cancel_signal: threading.Event) -> None:
         """Start the turn in the registry and forward its events until done or error; log once."""
