@@ -169,17 +169,10 @@ class MemoryStoreEraser:
     def sessions_of(self, actor_id: str) -> list[str]:
         """ListSessions, every page. AgentCore keeps listing a session whose events are gone for up to a day
         (botocore's ListSessions documentation: "Empty sessions are automatically deleted after one day")."""
-        names: list[str] = []
-        token: str | None = None
-        while True:
-            paging = {"nextToken": token} if token else {}
-            page = self._client.list_sessions(
-                memoryId=self._memory_id, actorId=actor_id, maxResults=PAGE_SIZE, **paging
-            )
-            names += [summary["sessionId"] for summary in page.get("sessionSummaries", [])]
-            token = page.get("nextToken")
-            if not token:
-                return sorted(set(names))
+        pages = self._client.get_paginator("list_sessions").paginate(
+            memoryId=self._memory_id, actorId=actor_id, PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        return sorted({summary["sessionId"] for page in pages for summary in page.get("sessionSummaries", [])})
 
     def _first_events(self, actor_id: str, name: str, how_many: int = PAGE_SIZE) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = self._client.list_events(
