@@ -116,7 +116,7 @@ class InvocationHandler:
                 return await self._forget(session_id, actor_id, request_id, started)
             invocation = validate_payload(payload, max_prompt_chars=self._settings.max_prompt_chars)
             stream = invocation.stream
-            await self._authorize(session_id, actor_id)
+            await authorize_session(self._store.owners, session_id, actor_id, registry=self._registry)
             if invocation.stream:
                 return await self._stream(invocation, session_id, actor_id, request_id, started)
             result: TurnResult = await self._registry.run(
@@ -182,10 +182,6 @@ class InvocationHandler:
             stream=False,
         )
         return JSONResponse({"receipt": receipt.body()}, headers={REQUEST_ID_HEADER: request_id})
-
-    async def _authorize(self, session_id: str, actor_id: str) -> None:
-        self._registry.ensure_not_erasing(actor_id)  # before the claim: an erasure must not race a new owner record
-        await authorize_session(self._store.owners, session_id, actor_id)
 
     async def _stream(
         self, invocation: Invocation, session_id: str, actor_id: str, request_id: str, started: float

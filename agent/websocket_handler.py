@@ -92,8 +92,7 @@ class WebSocketHandler:
         try:
             session_id = validate_session_id(session_id)
             actor_id = caller_actor(websocket.headers, authorizer_type=self._settings.authorizer_type)
-            self._registry.ensure_not_erasing(actor_id)
-            await authorize_session(self._store.owners, session_id, actor_id)
+            await authorize_session(self._store.owners, session_id, actor_id, registry=self._registry)
         except Exception as raw:
             error = log_failed_request(
                 raw,
@@ -175,8 +174,9 @@ class _Connection:
             if self._turn is not None:
                 raise SessionBusyError("a turn is already running on this connection; wait for done or cancel it")
             if not self._claimed:
-                self._handler._registry.ensure_not_erasing(self._actor_id)
-                await authorize_session(self._handler._store.owners, self._session_id, self._actor_id)
+                await authorize_session(
+                    self._handler._store.owners, self._session_id, self._actor_id, registry=self._handler._registry
+                )
                 self._claimed = True
         except ApiError as error:
             await self._send({"type": "error", **error_fields(error, request_id)})
