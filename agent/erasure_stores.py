@@ -85,8 +85,10 @@ class FileStoreEraser:
     def remaining(self, actor_id: str) -> int:
         """Files left under the caller's directory; when none, the emptied directories go too."""
         folder = self._actor_dir(actor_id)
-        left = sum(1 for path in folder.rglob("*") if not path.is_dir()) if folder.is_dir() else 0
-        if folder.is_dir() and not left:
+        if not folder.is_dir():
+            return 0
+        left = sum(1 for path in folder.rglob("*") if not path.is_dir())
+        if not left:
             _remove_empty_dirs(folder)
         return left
 
