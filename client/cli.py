@@ -255,8 +255,8 @@ def _users_forget(client: AgentClient, args: argparse.Namespace) -> int:
     confirm_erasure(user, f"runtime {client.target.name}", yes=args.yes, stdin=sys.stdin, prompt=sys.stderr)
     if client.auth_method == "iam":
         return _report_forgotten(args, forget_user(client, user))
-    forgotten, deleted = offboard_user(client, user)
-    return _report_forgotten(args, forgotten, user_deleted=deleted)
+    forgotten = offboard_user(client, user)
+    return _report_forgotten(args, forgotten, user_deleted=forgotten.receipt.complete)
 
 
 def _forget_me(client: AgentClient, args: argparse.Namespace) -> int:
