@@ -47,10 +47,10 @@ PIPELINE_STACK_NAME = "AgentCoreSession-Pipeline"
 def build_pipeline_app(app: cdk.App, *, agent_dir: Path = AGENT_DIR) -> PipelineStack:
     """Add the pipeline that deploys the dev stage, then prod after approval; cdk-nag checks it too."""
     context = app.node.try_get_context(CONTEXT_ROOT) or {}
-    if given := sorted(setting_overrides(app.node.try_get_context)):
+    if given := setting_overrides(app.node.try_get_context):
         # The pipeline deploys dev and prod from what is committed; a one-off -c value would apply to neither.
         allowed = f"unset with -c {PIPELINE_KEY}=true: the pipeline deploys what {CONTEXT_ROOT}.stages sets"
-        raise ConfigError([Problem(f"-c {name}", app.node.try_get_context(name), allowed) for name in given])
+        raise ConfigError([Problem(f"-c {name}", value, allowed) for name, value in sorted(given.items())])
     pipeline = PipelineStack(
         app,
         PIPELINE_STACK_NAME,

@@ -67,13 +67,12 @@ from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore, build_session_store
 from agent.settings import Settings
-from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event_body
+from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event_body, stream_outcome
 from agent.tools import TOOLS
 from agent.websocket_handler import WebSocketHandler
 
 logger = logging.getLogger(__name__)
 
-CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn still completes and is stored
 # Worst case JSON spends 12 bytes on one prompt character (a surrogate pair as two \uXXXX escapes); other
 # fields are ignored but must fit in the slack.
 BYTES_PER_PROMPT_CHAR = 12
@@ -117,7 +116,7 @@ class InvocationHandler:
                 return await self._forget(session_id, actor_id, request_id, started)
             invocation = validate_payload(payload, max_prompt_chars=self._settings.max_prompt_chars)
             stream = invocation.stream
-            await self._authorize(session_id, actor_id)
+            await authorize_session(self._store.owners, session_id, actor_id, registry=self._registry)
             if invocation.stream:
                 return await self._stream(invocation, session_id, actor_id, request_id, started)
             result: TurnResult = await self._registry.run(
@@ -184,10 +183,6 @@ class InvocationHandler:
         )
         return JSONResponse({"receipt": receipt.body()}, headers={REQUEST_ID_HEADER: request_id})
 
-    async def _authorize(self, session_id: str, actor_id: str) -> None:
-        self._registry.ensure_not_erasing(actor_id)  # before the claim: an erasure must not race a new owner record
-        await authorize_session(self._store.owners, session_id, actor_id)
-
     async def _stream(
         self, invocation: Invocation, session_id: str, actor_id: str, request_id: str, started: float
     ) -> Response:
@@ -204,11 +199,7 @@ class InvocationHandler:
         turn.add_done_callback(functools.partial(end_of_stream, events=events, request_id=request_id))
 
         def finished(last: StreamEvent) -> None:
-            status, outcome = 200, "ok"
-            if last.error is not None:
-                status, outcome = last.error.status, last.error.code
-            elif last.kind == "disconnected":
-                status, outcome = CLIENT_CLOSED_REQUEST, "client_disconnected"
+            status, outcome = stream_outcome(last)
             log_request(
                 session_id=session_id,
                 request_id=request_id,

@@ -56,17 +56,11 @@ class RecordsEraser:
         return [template.replace("{actorId}", actor_id) for template in self._namespaces]
 
     def _jobs(self, actor_id: str) -> list[dict[str, Any]]:
-        jobs: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            paging = {"nextToken": token} if token else {}
-            page = self._client.list_memory_extraction_jobs(
-                memoryId=self._memory_id, filter={"actorId": actor_id}, maxResults=JOB_PAGE_SIZE, **paging
-            )
-            jobs += page.get("jobs", [])
-            token = page.get("nextToken")
-            if not token:
-                return jobs
+        """Every page of ListMemoryExtractionJobs for the caller (botocore's paginator follows ``nextToken``)."""
+        pages = self._client.get_paginator("list_memory_extraction_jobs").paginate(
+            memoryId=self._memory_id, filter={"actorId": actor_id}, PaginationConfig={"PageSize": JOB_PAGE_SIZE}
+        )
+        return [job for page in pages for job in page.get("jobs", [])]
 
     def wait_for_extraction(self, actor_id: str) -> list[dict[str, Any]]:
         """Wait (polling, bounded by ``settle_seconds``) until no job of the caller is pending; return the failed."""

@@ -85,8 +85,10 @@ class FileStoreEraser:
     def remaining(self, actor_id: str) -> int:
         """Files left under the caller's directory; when none, the emptied directories go too."""
         folder = self._actor_dir(actor_id)
-        left = sum(1 for path in folder.rglob("*") if not path.is_dir()) if folder.is_dir() else 0
-        if folder.is_dir() and not left:
+        if not folder.is_dir():
+            return 0
+        left = sum(1 for path in folder.rglob("*") if not path.is_dir())
+        if not left:
             _remove_empty_dirs(folder)
         return left
 
@@ -169,17 +171,10 @@ class MemoryStoreEraser:
     def sessions_of(self, actor_id: str) -> list[str]:
         """ListSessions, every page. AgentCore keeps listing a session whose events are gone for up to a day
         (botocore's ListSessions documentation: "Empty sessions are automatically deleted after one day")."""
-        names: list[str] = []
-        token: str | None = None
-        while True:
-            paging = {"nextToken": token} if token else {}
-            page = self._client.list_sessions(
-                memoryId=self._memory_id, actorId=actor_id, maxResults=PAGE_SIZE, **paging
-            )
-            names += [summary["sessionId"] for summary in page.get("sessionSummaries", [])]
-            token = page.get("nextToken")
-            if not token:
-                return sorted(set(names))
+        pages = self._client.get_paginator("list_sessions").paginate(
+            memoryId=self._memory_id, actorId=actor_id, PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        return sorted({summary["sessionId"] for page in pages for summary in page.get("sessionSummaries", [])})
 
     def _first_events(self, actor_id: str, name: str, how_many: int = PAGE_SIZE) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = self._client.list_events(

@@ -19,6 +19,7 @@ from agent.errors import ApiError, InternalError
 logger = logging.getLogger(__name__)
 
 STREAM_ENDED = "the stream ended without a result"  # a streamed turn that stopped without its done event
+CLIENT_CLOSED_REQUEST = 499  # logged only: the client left mid-stream; the turn still completes and is stored
 
 
 def error_fields(error: ApiError, request_id: str) -> dict[str, Any]:
@@ -45,6 +46,17 @@ def event_body(event: StreamEvent, session_id: str, request_id: str) -> dict[str
             body["cancelled"] = True
         return body
     return {"type": "error", **error_fields(event.error or InternalError(STREAM_ENDED), request_id)}
+
+
+def stream_outcome(last: StreamEvent) -> tuple[int, str]:
+    """The status and outcome a streamed turn is logged with, from the last event it forwarded."""
+    if last.error is not None:
+        return last.error.status, last.error.code
+    if last.kind == "disconnected":
+        return CLIENT_CLOSED_REQUEST, "client_disconnected"
+    if last.result is not None and last.result.cancelled:
+        return 200, "cancelled"
+    return 200, "ok"
 
 
 def receipt_body(receipt: dict[str, Any], session_id: str, request_id: str) -> dict[str, Any]:

@@ -44,7 +44,14 @@ from agent.session_access import authorize_session
 from agent.session_registry import SessionRegistry
 from agent.session_store import SessionStore
 from agent.settings import Settings
-from agent.stream_events import STREAM_ENDED, end_of_stream, error_fields, event_body, receipt_body
+from agent.stream_events import (
+    STREAM_ENDED,
+    end_of_stream,
+    error_fields,
+    event_body,
+    receipt_body,
+    stream_outcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +92,7 @@ class WebSocketHandler:
         try:
             session_id = validate_session_id(session_id)
             actor_id = caller_actor(websocket.headers, authorizer_type=self._settings.authorizer_type)
-            self._registry.ensure_not_erasing(actor_id)
-            await authorize_session(self._store.owners, session_id, actor_id)
+            await authorize_session(self._store.owners, session_id, actor_id, registry=self._registry)
         except Exception as raw:
             error = log_failed_request(
                 raw,
@@ -168,8 +174,9 @@ class _Connection:
             if self._turn is not None:
                 raise SessionBusyError("a turn is already running on this connection; wait for done or cancel it")
             if not self._claimed:
-                self._handler._registry.ensure_not_erasing(self._actor_id)
-                await authorize_session(self._handler._store.owners, self._session_id, self._actor_id)
+                await authorize_session(
+                    self._handler._store.owners, self._session_id, self._actor_id, registry=self._handler._registry
+                )
                 self._claimed = True
         except ApiError as error:
             await self._send({"type": "error", **error_fields(error, request_id)})
@@ -213,12 +220,12 @@ class _Connection:
         text = message.get("text")
         if text is None:
             raise BadRequestError("binary frames are not accepted; send JSON text", code="invalid_frame")
-        size = len(text.encode("utf-8", "surrogatepass"))
-        if size > self._handler._max_frame_bytes:
+        body = text.encode("utf-8", "surrogatepass")
+        if len(body) > self._handler._max_frame_bytes:
             raise PayloadTooLargeError(
-                f"frame is {size} bytes long but may be at most {self._handler._max_frame_bytes}"
+                f"frame is {len(body)} bytes long but may be at most {self._handler._max_frame_bytes}"
             )
-        return parse_json_body(text.encode("utf-8", "surrogatepass"))
+        return parse_json_body(body)
 
     async def _run_turn(self, prompt: str, request_id: str, cancel_signal: threading.Event) -> None:
         """Start the turn in the registry and forward its events until done or error; log once."""
@@ -266,13 +273,7 @@ class _Connection:
             self._turn = None
 
     def _log_turn(self, last: StreamEvent, request_id: str, started: float) -> None:
-        status, outcome = 200, "ok"
-        if last.error is not None:
-            status, outcome = last.error.status, last.error.code
-        elif last.kind == "disconnected":
-            status, outcome = 499, "client_disconnected"
-        elif last.result is not None and last.result.cancelled:
-            outcome = "cancelled"
+        status, outcome = stream_outcome(last)
         log_request(
             session_id=self._session_id,
             request_id=request_id,

@@ -49,7 +49,6 @@ from local.snapshot import (
     restore,
     start_for_snapshot,
     unavailable_reason,
-    wait_healthy,
     wait_inbound_closed,
 )
 
@@ -124,7 +123,7 @@ def _checkpointed(spec: TargetSpec, log_dir: Path) -> Iterator[Checkpoint]:
             python_module(spec.module), port=port, env=env, log_path=log_dir / f"{spec.name}-snapshotted.log"
         )
         try:
-            wait_healthy(server.base_url, server.process, timeout=STARTUP_SECONDS)
+            server.wait_healthy(STARTUP_SECONDS)
             wait_inbound_closed(server)
             images = checkpoint(server, log_dir / f"{spec.name}-images")
         finally:

@@ -8,8 +8,9 @@ arguments.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 # IAM mode without a named user: no end-user header, so the agent serves the shared anonymous actor.
 ANONYMOUS_USER = "anonymous"
+T = TypeVar("T")
 # The body that asks the agent to erase the caller's data (docs/agent.md, issue 20's contract).
 FORGET_ME_ACTION = "forget_me"
 _HTTP_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
@@ -110,18 +112,13 @@ class AgentClient:
         if not prompt.strip():
             raise CliError("prompt is empty: say something")
         chosen = self.sessions.choose(user, session_id=session_id, new=new_session)
-        if self.auth_method == "iam":
-            end_user = None if user == ANONYMOUS_USER else user
-            answer = self._sigv4(end_user).invoke(prompt=prompt, session_id=chosen, stream=stream, on_text=on_text)
-        else:
-            token = self._auth().access_token(user)
-            with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
-                try:
-                    answer = BearerInvoker(target=self.target, http=http).invoke(
-                        prompt=prompt, session_id=chosen, access_token=token, stream=stream, on_text=on_text
-                    )
-                except RuntimeHttpError as e:
-                    raise self._explained(e) from e
+        answer = self._as_user(
+            user,
+            sigv4=lambda invoker: invoker.invoke(prompt=prompt, session_id=chosen, stream=stream, on_text=on_text),
+            bearer=lambda invoker, token: invoker.invoke(
+                prompt=prompt, session_id=chosen, access_token=token, stream=stream, on_text=on_text
+            ),
+        )
         self.sessions.record_use(user, chosen)
         return answer
 
@@ -149,19 +146,35 @@ class AgentClient:
         Raises:
             CliError: the runtime refused (e.g. the feature is off: the agent's 4xx message) or sent no receipt.
         """
-        if self.auth_method == "iam":
-            end_user = None if user == ANONYMOUS_USER else user
-            body = self._sigv4(end_user).call_action(FORGET_ME_ACTION, session_id=session_id)
-        else:
-            token = self._auth().access_token(user)
-            with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
-                try:
-                    body = BearerInvoker(target=self.target, http=http).call_action(
-                        FORGET_ME_ACTION, session_id=session_id, access_token=token
-                    )
-                except RuntimeHttpError as e:
-                    raise self._explained(e) from e
+        body = self._as_user(
+            user,
+            sigv4=lambda invoker: invoker.call_action(FORGET_ME_ACTION, session_id=session_id),
+            bearer=lambda invoker, token: invoker.call_action(
+                FORGET_ME_ACTION, session_id=session_id, access_token=token
+            ),
+        )
         return parse_receipt(body)
+
+    def _as_user(
+        self,
+        user: str,
+        *,
+        sigv4: Callable[[SigV4Invoker], T],
+        bearer: Callable[[BearerInvoker, str], T],
+    ) -> T:
+        """Call the runtime as `user` chats: IAM with SigV4 naming `user` (none for `anonymous`), JWT with their token.
+
+        Raises:
+            CliError: the call failed; a bearer refusal is replaced by the runtime's status when it is not READY.
+        """
+        if self.auth_method == "iam":
+            return sigv4(self._sigv4(None if user == ANONYMOUS_USER else user))
+        token = self._auth().access_token(user)
+        with httpx.Client(timeout=_HTTP_TIMEOUT) as http:
+            try:
+                return bearer(BearerInvoker(target=self.target, http=http), token)
+            except RuntimeHttpError as e:
+                raise self._explained(e) from e
 
     def _explained(self, error: RuntimeHttpError) -> CliError:
         """Replace a vague failure with the runtime's status when it is not READY (deployed targets only)."""

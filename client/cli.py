@@ -255,8 +255,8 @@ def _users_forget(client: AgentClient, args: argparse.Namespace) -> int:
     confirm_erasure(user, f"runtime {client.target.name}", yes=args.yes, stdin=sys.stdin, prompt=sys.stderr)
     if client.auth_method == "iam":
         return _report_forgotten(args, forget_user(client, user))
-    forgotten, deleted = offboard_user(client, user)
-    return _report_forgotten(args, forgotten, user_deleted=deleted)
+    forgotten = offboard_user(client, user)
+    return _report_forgotten(args, forgotten, user_deleted=forgotten.receipt.complete)
 
 
 def _forget_me(client: AgentClient, args: argparse.Namespace) -> int:
@@ -265,21 +265,20 @@ def _forget_me(client: AgentClient, args: argparse.Namespace) -> int:
     return _report_forgotten(args, forget_user(client, user))
 
 
-def _report_forgotten(args: argparse.Namespace, forgotten: Forgotten, **extra: bool) -> int:
-    """The receipt and the client's part; exit 0 when complete, `EXIT_INCOMPLETE` when something is left."""
-    fields = {
+def _report_forgotten(args: argparse.Namespace, forgotten: Forgotten, *, user_deleted: bool | None = None) -> int:
+    """The receipt and the client's part (and, after an offboarding, whether the account went); exit 0 when
+    complete, `EXIT_INCOMPLETE` when something is left."""
+    fields: dict[str, Any] = {
         "user": forgotten.user,
         "receipt": forgotten.receipt.as_json(),
         "client": forgotten.client_json(),
-        **extra,
     }
+    text = f"{format_receipt(forgotten.user, forgotten.receipt)}\n{format_client_part(forgotten)}"
+    if user_deleted is not None:
+        fields["user_deleted"] = user_deleted
+        text += f"\nuser {forgotten.user} {'deleted' if user_deleted else 'kept until the erasure is complete'}"
     complete = forgotten.receipt.complete
     document = success(**fields) if complete else failure(INCOMPLETE, **fields)
-    text = f"{format_receipt(forgotten.user, forgotten.receipt)}\n{format_client_part(forgotten)}"
-    if "user_deleted" in extra:
-        text += (
-            f"\nuser {forgotten.user} {'deleted' if extra['user_deleted'] else 'kept until the erasure is complete'}"
-        )
     _show(args, document, text)
     return 0 if complete else EXIT_INCOMPLETE
 

@@ -102,8 +102,8 @@ def forget_user(client: AgentClient, user: str) -> Forgotten:
     )
 
 
-def offboard_user(client: AgentClient, user: str) -> tuple[Forgotten, bool]:
-    """JWT runtimes: erase `user`'s data as the user, then delete the account; returns whether it was deleted.
+def offboard_user(client: AgentClient, user: str) -> Forgotten:
+    """JWT runtimes: erase `user`'s data as the user, then delete the account exactly when the receipt is complete.
 
     WHY a password reset: on a JWT runtime the agent takes the actor from the bearer token's `sub` only, so
     the operator's AWS credentials cannot name the user directly; with the Cognito admin API they set a random
@@ -124,7 +124,7 @@ def offboard_user(client: AgentClient, user: str) -> tuple[Forgotten, bool]:
         client.tokens.forget(user)
     if forgotten.receipt.complete:
         admin.delete(user)
-    return forgotten, forgotten.receipt.complete
+    return forgotten
 
 
 def format_client_part(forgotten: Forgotten) -> str:

@@ -83,12 +83,11 @@ class BearerInvoker:
             CliError: network failure, throttling after retries, or the runtime/agent refused the call.
         """
         body = {"prompt": prompt, "stream": stream}
-        accept = "text/event-stream" if stream else "application/json"
         text = self._post(
             body,
             session_id=session_id,
             access_token=access_token,
-            accept=accept,
+            accept=EVENT_STREAM if stream else JSON,
             read=lambda r: read_answer(r, on_text),
         )
         return Answer(text=text, session_id=session_id)
@@ -160,7 +159,7 @@ class BearerInvoker:
         headers = {
             "Authorization": f"Bearer {access_token}",
             SESSION_HEADER: session_id,
-            "Content-Type": "application/json",
+            "Content-Type": JSON,
         }
         with self._network_errors():
             response = self._http.post(url, headers=headers, content="{}")

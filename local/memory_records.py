@@ -317,13 +317,18 @@ def _scope(handler: BedrockAgentCoreResponse) -> tuple[str, str]:
     return handler.current_account, handler.region
 
 
+def _stored_memory(handler: BedrockAgentCoreResponse, memory_id: str) -> Any | None:
+    """moto's control-plane memory, None when it does not know it (MemoryId accepts the memory's ARN too)."""
+    backend = bedrockagentcorecontrol_backends[handler.current_account][handler.region]
+    return backend.memories.get(memory_id.rsplit("memory/", 1)[-1])
+
+
 def _memory(handler: BedrockAgentCoreResponse, memory_id: str) -> Any:
     """moto's control-plane memory (raises ResourceNotFoundException as AWS does for an unknown memory)."""
-    plain_id = memory_id.rsplit("memory/", 1)[-1]  # MemoryId accepts the memory's ARN too
-    backend = bedrockagentcorecontrol_backends[handler.current_account][handler.region]
-    if plain_id not in backend.memories:
-        raise ResourceNotFoundException(f"Memory {plain_id} not found")
-    return backend.memories[plain_id]
+    memory = _stored_memory(handler, memory_id)
+    if memory is None:
+        raise ResourceNotFoundException(f"Memory {memory_id.rsplit('memory/', 1)[-1]} not found")
+    return memory
 
 
 def _page_size(params: dict[str, Any], maximum: int = MAX_PAGE_SIZE) -> int:
@@ -492,8 +497,7 @@ def create_event_with_extraction(self: BedrockAgentCoreResponse) -> ActionResult
     """moto's CreateEvent, then one extraction job per extracting strategy of the memory (if it has any)."""
     result = _moto_create_event(self)
     params = self._get_params()
-    backend = bedrockagentcorecontrol_backends[self.current_account][self.region]
-    memory = backend.memories.get(str(params["memoryId"]).rsplit("memory/", 1)[-1])
+    memory = _stored_memory(self, str(params["memoryId"]))
     texts = user_texts(params.get("payload") or [])
     if memory is None or not texts:
         return result

@@ -38,9 +38,11 @@ from starlette.routing import Route
 
 from local.http_server import BackgroundServer
 from local.processes import LOOPBACK
+from local.request_body import BodyTooLargeError, read_body
 
 PROTOBUF = "application/x-protobuf"
 MAX_BODY_BYTES = 32 * 1024 * 1024  # a batch of 512 spans with large attributes fits many times over
+TOO_LONG = f"export body is longer than {MAX_BODY_BYTES} bytes"
 SIGNALS: dict[str, tuple[type[Message], type[Message]]] = {
     "traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
     "logs": (ExportLogsServiceRequest, ExportLogsServiceResponse),
@@ -73,12 +75,15 @@ def create_app(received: Received) -> Starlette:
         async def export(request: Request) -> Response:
             if request.headers.get("content-type", "").split(";")[0].strip() != PROTOBUF:
                 return _error(415, f"send {PROTOBUF}; OTLP/JSON is not served here")
-            body = await request.body()
+            try:  # read only up to the limit: a longer body is refused before it is all in memory
+                body = await read_body(request, MAX_BODY_BYTES)
+            except BodyTooLargeError:
+                return _error(413, TOO_LONG)
             if request.headers.get("content-encoding") == "gzip":
                 # Bounded: at most one byte more than the limit is ever inflated.
                 body = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, MAX_BODY_BYTES + 1)
             if len(body) > MAX_BODY_BYTES:
-                return _error(413, f"export body is longer than {MAX_BODY_BYTES} bytes")
+                return _error(413, TOO_LONG)
             message = request_type()
             try:
                 message.ParseFromString(body)

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local.processes import REPO_ROOT, health_answers, socket_inodes
+from local.processes import REPO_ROOT, health_answers, socket_inodes, wait_until_healthy
 
 CRIU_VERSION = "4.2.1"
 CACHE_DIR_ENV = "CRIU_CACHE_DIR"  # shared with scripts/criu_prereqs.sh
@@ -204,6 +204,16 @@ class SnapshotServer:
         """``http://127.0.0.1:<port>``."""
         return f"http://127.0.0.1:{self.port}"
 
+    def wait_healthy(self, timeout: float) -> float:
+        """The ``time.perf_counter()`` at which ``GET /ping`` first answered 200.
+
+        Raises:
+            ServerStartError: the server exited first, or ``timeout`` seconds passed (the message quotes its log).
+        """
+        return wait_until_healthy(
+            self.base_url, process=self.process, timeout=timeout, name="server", log_path=self.output.log_path
+        )
+
     def stop(self) -> None:
         """Stop the server if it still runs (after a checkpoint it has already been killed and reaped)."""
         if self.process.poll() is None:
@@ -259,33 +269,6 @@ def start_for_snapshot(
     finally:
         output.close_writer()
     return SnapshotServer(process=process, pid=_only_child(process.pid), output=output, port=port)
-
-
-def wait_healthy(base_url: str, child: ProcessChild | subprocess.Popen[bytes], *, timeout: float) -> float:
-    """Probe ``GET /ping`` until it answers 200, blocking on the child's exit in between.
-
-    Returns:
-        The ``time.perf_counter()`` at which it answered.
-
-    Raises:
-        SnapshotError: the process exited, or ``timeout`` seconds passed.
-    """
-    deadline = time.perf_counter() + timeout
-    while True:
-        if health_answers(base_url):
-            return time.perf_counter()
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
-            raise SnapshotError(f"{base_url} did not answer GET /ping within {timeout:g} s")
-        if isinstance(child, ProcessChild):
-            if child.exited(min(POLL_SECONDS, remaining)):
-                raise SnapshotError(f"process {child.pid} exited with code {child.returncode} before answering")
-        else:
-            try:
-                child.wait(min(POLL_SECONDS, remaining))
-                raise SnapshotError(f"process {child.pid} exited with code {child.returncode} before answering")
-            except subprocess.TimeoutExpired:
-                pass
 
 
 def wait_inbound_closed(server: SnapshotServer, timeout: float = 10.0) -> None:
@@ -362,8 +345,21 @@ class RestoredServer:
         return f"http://127.0.0.1:{self.port}"
 
     def wait_healthy(self, timeout: float = 30.0) -> float:
-        """Seconds from the start of the restore until ``/ping`` answered."""
-        return wait_healthy(self.base_url, self.child, timeout=timeout) - self.restore_started
+        """Seconds from the start of the restore until ``/ping`` answered, probing it while blocking on the exit.
+
+        Raises:
+            SnapshotError: the process exited, or ``timeout`` seconds passed.
+        """
+        deadline = time.perf_counter() + timeout
+        while not health_answers(self.base_url):
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise SnapshotError(f"{self.base_url} did not answer GET /ping within {timeout:g} s")
+            if self.child.exited(min(POLL_SECONDS, remaining)):
+                raise SnapshotError(
+                    f"process {self.child.pid} exited with code {self.child.returncode} before answering"
+                )
+        return time.perf_counter() - self.restore_started
 
     def stop(self) -> int:
         """SIGTERM (SIGKILL after a grace period), reap, and wait for its output to end; returns the exit code."""

@@ -68,7 +68,6 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 Authorizer = Literal["jwt", "iam"]
 # AgentCore Runtime platform versions (aws-cdk-lib 2.275 PlatformVersion.V1/V2); unset: the service's default.
 PlatformVersion = Literal["V2", "V1"]
-SESSION_STORES = typing.get_args(SessionStore)
 AUTHORIZERS = typing.get_args(Authorizer)
 PLATFORM_VERSIONS = typing.get_args(PlatformVersion)
 

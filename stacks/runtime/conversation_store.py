@@ -81,7 +81,8 @@ S3_OBJECT_REASON = (
     "confined to the store's prefix of this one bucket."
 )
 S3_OBJECT_WILDCARD = RequiredWildcard(resource=S3_OBJECT_RESOURCE, actions=S3_OBJECT_ACTIONS, reason=S3_OBJECT_REASON)
-# With forget-me on, the same prefix may also be deleted (CDK merges the grants into one statement).
+# With forget-me on, the same prefix may also be deleted: a statement of its own on the same resource, which this
+# entry explains with the object statement (a statement matches when its actions are a subset of the entry's).
 S3_ERASE_WILDCARD = RequiredWildcard(
     resource=S3_OBJECT_RESOURCE,
     actions=(*S3_OBJECT_ACTIONS, *S3_ERASE_ACTIONS),
@@ -89,6 +90,12 @@ S3_ERASE_WILDCARD = RequiredWildcard(
     "prefix; the role is shared by every user, so the agent (not IAM) confines a deletion to its caller.",
 )
 CONSTRUCT_ID = "SessionStore"
+
+
+def memory_name(config: StageConfig) -> str:
+    """The stage's ``memory_name``, else ``<runtime_name>_memory`` (the runtime name cut to 40 characters, so the
+    result fits the 48 characters the name pattern allows), for either Memory store."""
+    return config.memory_name or f"{config.runtime_name[:40]}_memory"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,7 +222,7 @@ class LongTermMemoryStore(Construct):
         self.memory = agentcore.Memory(
             self,
             "Memory",
-            memory_name=config.memory_name or f"{config.runtime_name[:40]}_memory",
+            memory_name=memory_name(config),
             description=f"Conversations and long-term memory of {config.runtime_name}",
             expiration_duration=Duration.days(config.memory_event_expiry_days),
             memory_strategies=[
@@ -288,7 +295,7 @@ class MemoryConversationStore(Construct):
         self.memory = agentcore.CfnMemory(
             Construct(self, "Memory"),
             "Memory",
-            name=config.memory_name or f"{config.runtime_name[:40]}_memory",
+            name=memory_name(config),
             description=f"Conversations of {config.runtime_name} (short-term events only)",
             event_expiry_duration=config.memory_event_expiry_days,
         )

@@ -8,7 +8,6 @@ The process is not the point here; the S3 and Memory stores and the crash are te
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +22,7 @@ from agent.settings import Settings
 from tests.support.agent_http import bearer_token, headers_for, new_session_id
 from tests.support.agentcore_headers import END_USER_HEADER, SESSION_HEADER
 from tests.support.model_gate import ModelGate
+from tests.support.polling import poll_until
 from tests.support.scripted_model import ScriptedModel
 
 LOG_LINES = {
@@ -231,9 +231,10 @@ def test_a_turn_in_flight_finishes_first_and_is_erased_with_the_rest(session_dir
         held = gate.wait_entered()
         forgetting = pool.submit(_forget, client, new_session_id(), subject="alice")
         # Alice on Bob's session writes nothing: 403 until the erasure holds her, then 409.
-        refused = _poll(
+        refused = poll_until(
             lambda: client.post("/invocations", json={"prompt": "hi"}, headers=headers_for(bobs, subject="alice")),
-            until=lambda response: response.status_code != 403,
+            lambda response: response.status_code != 403,
+            timeout=DEADLINE_SECONDS,
         )
         second = _forget(client, subject="alice")
         held.release()
@@ -245,16 +246,6 @@ def test_a_turn_in_flight_finishes_first_and_is_erased_with_the_rest(session_dir
         assert (second.status_code, second.json()["code"]) == (409, "erasure_in_progress")
         assert _say(client, held_session, "Do you remember my name?", subject="alice") == "I don't know your name."
     gate.close()
-
-
-def _poll(call: Any, *, until: Any) -> Any:
-    """Call until the answer meets the condition (the erasure holds the caller), bounded by a deadline."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        answer = call()
-        if until(answer):
-            return answer
-    raise AssertionError("the erasure never held the caller")
 
 
 def test_ws_forget_me_as_the_end_user_an_iam_caller_names(session_dir):

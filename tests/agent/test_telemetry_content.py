@@ -9,7 +9,6 @@ searched for in every string the sink received, spans and log records alike, onc
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from local.bedrock_runtime import BedrockRuntimeStandIn, start_bedrock_runtime
 from local.otlp_sink import OtlpSink, start_otlp_sink
 from local.processes import free_port, start_server
 from tests.support.agent_http import ask, new_session_id
+from tests.support.polling import poll_until
 
 PROMPT_SECRET = "plum-7781-quokka"  # appears in the prompt, and in the stand-in's answer ("You said: …")
 EXPORT_DEADLINE_SECONDS = 60.0  # bounds a failing wait only
@@ -65,9 +65,7 @@ def _exported_turn(tmp_path: Path, bedrock: BedrockRuntimeStandIn, sink: OtlpSin
     )
     try:
         answer = ask(server.base_url, new_session_id(), f"My secret is {PROMPT_SECRET}.")
-        deadline = time.monotonic() + EXPORT_DEADLINE_SECONDS
-        while not _turn_exported(sink) and time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
+        poll_until(lambda: _turn_exported(sink), bool, timeout=EXPORT_DEADLINE_SECONDS, interval=POLL_SECONDS)
     finally:
         server.stop()
     assert PROMPT_SECRET in answer

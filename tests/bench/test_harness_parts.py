@@ -346,16 +346,25 @@ def _restored(answer_s: float, warm_s: float, requests: int = 0, wrong: int = 0)
     }
 
 
-def test_restore_budgets_hold_the_first_answer_after_restore_to_the_warm_one_and_the_baseline() -> None:
-    results = _results(
+def _restore_results(agent: dict) -> dict:
+    """Results whose restore section has a fast baseline and ``agent`` as the deployed configuration."""
+    return _results(
         restore={
             "measured": True,
             "s3_round_trip_ms": 5.0,
             "baseline-bedrock": _restored(0.100, 0.010),
-            "agent-bedrock": _restored(0.120, 0.100, requests=10),
+            "agent-bedrock": agent,
         }
     )
-    rows = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("V2")}
+
+
+def _agent_v2_rows(results: dict) -> dict:
+    """The deployed configuration's V2 budget rows, by budget."""
+    return {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("V2")}
+
+
+def test_restore_budgets_hold_the_first_answer_after_restore_to_the_warm_one_and_the_baseline() -> None:
+    rows = _agent_v2_rows(_restore_results(_restored(0.120, 0.100, requests=10)))
     warm, base = (
         rows["V2 restore → first answer / warm first answer"],
         rows["V2 restore → first answer vs baseline + store round trips"],
@@ -366,17 +375,8 @@ def test_restore_budgets_hold_the_first_answer_after_restore_to_the_warm_one_and
 
 
 def test_restore_budgets_miss_a_slow_first_answer_and_wrong_answers() -> None:
-    results = _results(
-        restore={
-            "measured": True,
-            "s3_round_trip_ms": 5.0,
-            "baseline-bedrock": _restored(0.100, 0.010),
-            "agent-bedrock": _restored(0.300, 0.100, requests=2),
-        }
-    )
-    slow = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("V2")}
-    results["restore"]["agent-bedrock"] = _restored(0.110, 0.100, requests=2, wrong=1)
-    wrong = {r.budget: r for r in evaluate(results) if r.target == "agent-bedrock" and r.budget.startswith("V2")}
+    slow = _agent_v2_rows(_restore_results(_restored(0.300, 0.100, requests=2)))
+    wrong = _agent_v2_rows(_restore_results(_restored(0.110, 0.100, requests=2, wrong=1)))
 
     assert (
         slow["V2 restore → first answer / warm first answer"].met,

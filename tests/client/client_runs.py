@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from local.runtime import LocalRuntime
 from tests.support.paths import REPO
 
 PASSWORD = "Test-Passw0rd-Long!"
+SESSION_ID = re.compile(r"session-[0-9a-f]{32}")
+
+
+def signed_in_user(cli: Callable[..., Any], name: str) -> str:
+    """Create the confirmed user `name` and log them in (the `cli` fixture's target); returns `name`."""
+    assert cli("users", "create", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
+    assert cli("login", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
+    return name
+
+
+def remembered_session(cli: Callable[..., Any], user: str, **options: Any) -> str:
+    """The first session id `sessions list --user USER` shows (`options`: the `cli` fixture's, e.g. `target`)."""
+    match = SESSION_ID.search(cli("sessions", "list", "--user", user, **options).out)
+    assert match is not None
+    return match.group(0)
 
 
 def outputs_file(tmp_path: Path, local_runtime: LocalRuntime, **changes: str) -> Path:

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from client.cli import main
 from local.http_server import BackgroundServer
 from local.runtime import LocalRuntime, LocalRuntimeSettings
-from tests.client.client_runs import PASSWORD
+from tests.client.client_runs import signed_in_user
 from tests.support.run_agent import RUN_AGENT
 from tests.support.runtime_peer import RuntimePeer, start_runtime_peer
 
@@ -97,10 +97,7 @@ def cognito(local_runtime: LocalRuntime) -> Any:
 @pytest.fixture
 def user(cli: Callable[..., Result]) -> str:
     """A new confirmed user who has logged in."""
-    name = f"user-{secrets.token_hex(4)}"
-    assert cli("users", "create", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
-    assert cli("login", name, "--password-stdin", stdin=PASSWORD + "\n").code == 0
-    return name
+    return signed_in_user(cli, f"user-{secrets.token_hex(4)}")
 
 
 @pytest.fixture

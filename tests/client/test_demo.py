@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import boto3
 
 from local.runtime import LocalRuntime
-from tests.client.client_runs import PASSWORD, run_demo
+from tests.client.client_runs import remembered_session, run_demo, signed_in_user
 
 
 def test_demo_holds_all_three_claims_via_console_entry_point(local_runtime: LocalRuntime, tmp_path: Path):
@@ -91,10 +90,8 @@ def test_demo_leaves_no_sessions_of_its_temporary_end_users_in_iam_mode(cli, iam
 def test_demo_table_shows_the_whole_refusal(cli, user, tmp_path):
     """The third row's answer is what the client says when another user reuses a session id, not a cut of it."""
     cli("invoke", "My name is Ana.", "--user", user)
-    session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
-    intruder = f"{user}-x"
-    cli("users", "create", intruder, "--password-stdin", stdin=PASSWORD + "\n")
-    cli("login", intruder, "--password-stdin", stdin=PASSWORD + "\n")
+    session = remembered_session(cli, user)
+    intruder = signed_in_user(cli, f"{user}-x")
     refusal = cli("invoke", "Do you remember my name?", "--user", intruder, "--session", session).err
     reason = refusal.removeprefix("agentcore-client: ").rstrip("\n")
 

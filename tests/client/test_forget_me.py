@@ -22,16 +22,12 @@ from client.forget_receipt import parse_receipt
 from client.session_book import new_session_id
 from client.targets import stage_target
 from client.token_cache import Tokens
-from tests.client.client_runs import PASSWORD
+from tests.client.client_runs import remembered_session, signed_in_user
 from tests.support.paths import REPO
 
 NEEDS_CONFIRMATION = "erasing cannot be undone and needs confirmation: run it on a terminal, or pass --yes"
 CLIENT = (sys.executable, "-m", "client")
 RECEIPT = {"actor": "sub-1", "deleted": {"conversations": 2}, "not_deleted": [], "complete": True}
-
-
-def _session_of(cli, user: str) -> str:
-    return re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
 
 
 # --- end to end: the real agent behind the local front doors ------------------------------------------------------
@@ -43,20 +39,13 @@ LOG_LINES = {
 }
 
 
-def _other_user(cli, user: str) -> str:
-    other = f"{user}-o"
-    cli("users", "create", other, "--password-stdin", stdin=PASSWORD + "\n")
-    cli("login", other, "--password-stdin", stdin=PASSWORD + "\n")
-    return other
-
-
 def test_forget_me_erases_prints_the_receipt_and_leaves_another_user_alone(cli, user):
     cli("invoke", "My name is Eve.", "--user", user)
-    first = _session_of(cli, user)
+    first = remembered_session(cli, user)
     cli("invoke", "hello", "--user", user, "--new-session")
-    other = _other_user(cli, user)
+    other = signed_in_user(cli, f"{user}-o")
     cli("invoke", "My name is Zed.", "--user", other)
-    others_session = _session_of(cli, other)
+    others_session = remembered_session(cli, other)
 
     result = cli("forget-me", "--user", user, "--yes")
 
@@ -85,7 +74,7 @@ def _actor(header: str) -> str:
 
 def test_forget_me_json_is_the_agents_receipt_and_a_rerun_finds_nothing(cli, user):
     cli("invoke", "My name is Ivo.", "--user", user)
-    remembered = _session_of(cli, user)
+    remembered = remembered_session(cli, user)
 
     first = cli("forget-me", "--user", user, "--yes", "--json")
     again = cli("forget-me", "--user", user, "--yes", "--json")
@@ -111,7 +100,7 @@ def test_forget_me_json_is_the_agents_receipt_and_a_rerun_finds_nothing(cli, use
 
 def test_forget_me_on_a_terminal_proceeds_with_the_typed_user_name(cli, user, local_runtime, cache_home):
     cli("invoke", "My name is Ada.", "--user", user)
-    session = _session_of(cli, user)
+    session = remembered_session(cli, user)
 
     confirmed = _forget_on_a_terminal(local_runtime, cache_home, user, f"{user}\n")
 
@@ -139,9 +128,9 @@ def test_users_forget_delete_user_offboards_on_a_jwt_runtime(cli, user, cognito,
 def test_users_forget_erases_an_end_user_with_sigv4(cli, iam_runtime):
     target = ("--local", "--outputs-file", str(iam_runtime.settings.outputs_path))
     cli("invoke", "--user", "fay", "My name is Fay.", target=target)
-    fays_session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", "fay", target=target).out)
+    fays_session = remembered_session(cli, "fay", target=target)
     cli("invoke", "--user", "gus", "My name is Gus.", target=target)
-    guss_session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", "gus", target=target).out)
+    guss_session = remembered_session(cli, "gus", target=target)
 
     result = cli("users", "forget", "fay", "--yes", "--json", target=target)
 
@@ -153,10 +142,10 @@ def test_users_forget_erases_an_end_user_with_sigv4(cli, iam_runtime):
         "not_deleted": [LOG_LINES],
         "complete": True,
     }
-    assert document["client"]["forgotten_sessions"] == [fays_session.group(0)]
-    old = cli("invoke", "--user", "fay", "--session", fays_session.group(0), "Do you remember my name?", target=target)
+    assert document["client"]["forgotten_sessions"] == [fays_session]
+    old = cli("invoke", "--user", "fay", "--session", fays_session, "Do you remember my name?", target=target)
     assert old.out == "I don't know your name.\n"
-    kept = cli("invoke", "--user", "gus", "--session", guss_session.group(0), "Do you remember my name?", target=target)
+    kept = cli("invoke", "--user", "gus", "--session", guss_session, "Do you remember my name?", target=target)
     assert kept.out == "Your name is Gus.\n"
 
 

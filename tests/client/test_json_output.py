@@ -8,7 +8,7 @@ import secrets
 
 from client.agent_client import AgentClient
 from client.targets import local_target
-from tests.client.client_runs import PASSWORD
+from tests.client.client_runs import PASSWORD, remembered_session
 
 UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
@@ -28,7 +28,7 @@ def _tokens(local_runtime, user: str) -> tuple[str, str, str]:
 def test_invoke_json_is_one_document_with_the_answer_and_session(cli, user, local_runtime):
     result = cli("invoke", "My name is Ada.", "--user", user, "--json")
 
-    session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
+    session = remembered_session(cli, user)
     assert (result.code, result.err) == (0, "")
     assert _document(result) == {
         "success": True,

@@ -7,6 +7,7 @@ import re
 from client.agent_client import AgentClient
 from client.session_book import MIN_SESSION_ID_CHARS, new_session_id
 from client.targets import local_target
+from tests.client.client_runs import remembered_session, signed_in_user
 
 
 def test_generated_session_ids_are_long_enough_and_unique():
@@ -32,7 +33,7 @@ def test_invoke_resumes_the_current_session_until_new_session(cli, user):
 
 def test_explicit_session_resumes_an_older_one(cli, user):
     cli("invoke", "My name is Grace.", "--user", user)
-    old = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
+    old = remembered_session(cli, user)
     cli("invoke", "hello", "--user", user, "--new-session")
     back = cli("invoke", "Do you remember my name?", "--user", user, "--session", old)
     assert back.out == "Your name is Grace.\n"
@@ -61,10 +62,8 @@ def test_chat_reads_stdin_and_new_starts_another_session(cli, user):
 
 def test_other_users_session_is_refused_with_one_line(cli, user):
     cli("invoke", "My name is Ola.", "--user", user)
-    session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
-    intruder = f"{user}-b"
-    cli("users", "create", intruder, "--password-stdin", stdin="Test-Passw0rd-Long!\n")
-    cli("login", intruder, "--password-stdin", stdin="Test-Passw0rd-Long!\n")
+    session = remembered_session(cli, user)
+    intruder = signed_in_user(cli, f"{user}-b")
     result = cli("invoke", "Do you remember my name?", "--user", intruder, "--session", session)
     assert result.code == 1
     assert result.out == ""
@@ -74,7 +73,7 @@ def test_other_users_session_is_refused_with_one_line(cli, user):
 
 def test_sessions_stop_forgets_the_session_and_explains_local_behaviour(cli, user):
     cli("invoke", "My name is Bo.", "--user", user)
-    session = re.search(r"session-[0-9a-f]{32}", cli("sessions", "list", "--user", user).out).group(0)
+    session = remembered_session(cli, user)
     result = cli("sessions", "stop", session, "--user", user)
     assert result.code == 0
     assert result.out == (

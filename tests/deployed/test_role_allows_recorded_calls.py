@@ -115,25 +115,35 @@ def _run_deployed_scenario(deployment: Deployment) -> None:
             server.stop()
 
 
-@pytest.fixture(scope="module")
-def recorded(deployment: Deployment) -> Recorded:
-    _run_deployed_scenario(deployment)
+def _recorded(deployment: Deployment, resource_policies: dict[str, dict[str, Any]]) -> Recorded:
+    """What the deployment's agents called (moto's recording and the Bedrock stand-in's), and the role to judge
+    it by. Memory calls are mapped only when the deployment has a memory; in any other, one fails the recording."""
     stack = deployment.stack
     calls = recorded_moto_calls(
-        deployment.emulator.recording, access_key_id=AGENT_ACCESS_KEY_ID, partition=stack.partition
+        deployment.emulator.recording,
+        access_key_id=AGENT_ACCESS_KEY_ID,
+        partition=stack.partition,
+        account=stack.account if deployment.memory_id is not None else None,
     )
     calls += bedrock_calls(
         deployment.bedrock.calls, partition=stack.partition, region=stack.region, account=stack.account
     )
     role_id = stack.only("AWS::BedrockAgentCore::Runtime")[1]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    bucket_policy = stack.bucket_policy(deployment.physical_ids, deployment.bucket_logical_id)
     return Recorded(
         calls=calls,
         principal_arn=f"arn:{stack.partition}:iam::{stack.account}:role/{role_id}",
         account=stack.account,
         identity_policies=stack.execution_role_policies(deployment.physical_ids),
-        resource_policies={f"arn:{stack.partition}:s3:::{deployment.bucket}": bucket_policy} if bucket_policy else {},
+        resource_policies=resource_policies,
     )
+
+
+@pytest.fixture(scope="module")
+def recorded(deployment: Deployment) -> Recorded:
+    _run_deployed_scenario(deployment)
+    bucket_policy = deployment.stack.bucket_policy(deployment.physical_ids, deployment.bucket_logical_id)
+    bucket_arn = f"arn:{deployment.stack.partition}:s3:::{deployment.bucket}"
+    return _recorded(deployment, {bucket_arn: bucket_policy} if bucket_policy else {})
 
 
 def _without(policies: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
@@ -336,24 +346,7 @@ def _run_long_term_scenario(deployment: Deployment) -> None:
 @pytest.fixture(scope="module")
 def long_term_recorded(long_term_deployment: Deployment) -> Recorded:
     _run_long_term_scenario(long_term_deployment)
-    stack = long_term_deployment.stack
-    calls = recorded_moto_calls(
-        long_term_deployment.emulator.recording,
-        access_key_id=AGENT_ACCESS_KEY_ID,
-        partition=stack.partition,
-        account=stack.account,
-    )
-    calls += bedrock_calls(
-        long_term_deployment.bedrock.calls, partition=stack.partition, region=stack.region, account=stack.account
-    )
-    role_id = stack.only("AWS::BedrockAgentCore::Runtime")[1]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    return Recorded(
-        calls=calls,
-        principal_arn=f"arn:{stack.partition}:iam::{stack.account}:role/{role_id}",
-        account=stack.account,
-        identity_policies=stack.execution_role_policies(long_term_deployment.physical_ids),
-        resource_policies={},
-    )
+    return _recorded(long_term_deployment, {})
 
 
 def test_every_call_of_the_long_term_agent_is_allowed_by_its_role(long_term_recorded: Recorded) -> None:

@@ -38,7 +38,6 @@ from local.snapshot import (
     restore,
     start_for_snapshot,
     tcp_connections,
-    wait_healthy,
     wait_inbound_closed,
 )
 from tests.support.agent_http import invoke, new_session_id
@@ -331,7 +330,7 @@ def rehearse(
     env = agent_environment(deployment, credentials, sink, port=port, draws=directory / "random-draws.txt")
     server = start_for_snapshot(python_module("agent"), port=port, env=env, log_path=directory / "snapshotted.log")
     try:
-        wait_healthy(server.base_url, server.process, timeout=STARTUP_SECONDS)
+        server.wait_healthy(STARTUP_SECONDS)
         snapshot_ping = httpx.get(f"{server.base_url}/ping", headers={"Connection": "close"}, timeout=10).json()
         wait_inbound_closed(server)
         connections = tcp_connections(server.pid)

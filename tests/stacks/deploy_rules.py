@@ -1108,42 +1108,49 @@ def smoke_steps(stacks: Sequence[SynthesizedStack]) -> Iterator[tuple[Synthesize
                         yield synthesized, action["Configuration"]["ProjectName"]["Ref"], stage["Name"]
 
 
+def _step_calls(
+    pipeline: SynthesizedStack, project_id: str, runtime: StageRuntime, *, account: str, region: str
+) -> tuple[list[Call], list[str]]:
+    """The calls one smoke step makes with its role, and a problem for each command that cannot work on its
+    stage's ``runtime`` (CodeBuild fetches SECRETS_MANAGER variables with the project's role too)."""
+    project = pipeline.template["Resources"][project_id]["Properties"]
+    calls: list[Call] = []
+    problems = []
+    for command in build_commands(project)[1]:
+        found = command_calls(command, runtime, account=account, region=region)
+        if isinstance(found, str):
+            problems.append(f"{pipeline.stack_name}/{project_id}: {found}")
+        else:
+            calls += found
+    for variable in project["Environment"].get("EnvironmentVariables", []):
+        if variable.get("Type") == "SECRETS_MANAGER":
+            secret = variable["Value"].split(":")[0]
+            arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}-AbCdEf"
+            calls.append(Call("secretsmanager:GetSecretValue", arn))
+    return calls, problems
+
+
 def smoke_calls(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[tuple[str, Call]]:
     """(project, call) for every call the smoke steps make: what ``smoke_permission_problems`` checks."""
-    found = []
     runtimes = stage_runtimes(stacks)
-    for pipeline, project_id, stage in smoke_steps(stacks):
-        project = pipeline.template["Resources"][project_id]["Properties"]
-        for command in build_commands(project)[1]:
-            calls = command_calls(command, runtimes[stage], account=account, region=region)
-            found += [(project_id, call) for call in calls] if isinstance(calls, list) else []
-        for variable in project["Environment"].get("EnvironmentVariables", []):
-            if variable.get("Type") == "SECRETS_MANAGER":
-                secret = variable["Value"].split(":")[0]
-                arn = f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}-AbCdEf"
-                found.append((project_id, Call("secretsmanager:GetSecretValue", arn)))
-    return found
+    return [
+        (project_id, call)
+        for pipeline, project_id, stage in smoke_steps(stacks)
+        for call in _step_calls(pipeline, project_id, runtimes[stage], account=account, region=region)[0]
+    ]
 
 
 def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: str, region: str) -> list[str]:
-    """Each smoke step's commands work against its stage's runtime, and its role allows every call they make
-    (CodeBuild fetches SECRETS_MANAGER variables with the project's role too), as decided by an IAM evaluator
-    (tests/support/iam_simulator.py) over the role's policies and the runtime's resource policy as deployed."""
-    problems = []
+    """Each smoke step's commands work against its stage's runtime, and its role allows every call they make,
+    as decided by an IAM evaluator (tests/support/iam_simulator.py) over the role's policies and the runtime's
+    resource policy as deployed. Commands that cannot work are listed first, then the denied calls."""
+    unworkable, denied = [], []
     runtimes = stage_runtimes(stacks)
-    for pipeline, project_id, stage in smoke_steps(stacks):
-        project = pipeline.template["Resources"][project_id]["Properties"]
-        for command in build_commands(project)[1]:
-            calls = command_calls(command, runtimes[stage], account=account, region=region)
-            if isinstance(calls, str):
-                problems.append(f"{pipeline.stack_name}/{project_id}: {calls}")
-    by_project: dict[str, list[Call]] = defaultdict(list)
-    for project_id, call in smoke_calls(stacks, account=account, region=region):
-        by_project[project_id].append(call)
     resource_policies = stage_resource_policies(stacks, account=account, region=region)
     for pipeline, project_id, stage in smoke_steps(stacks):
+        calls, problems = _step_calls(pipeline, project_id, runtimes[stage], account=account, region=region)
+        unworkable += problems
         role_id = pipeline.template["Resources"][project_id]["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
-        calls = by_project.get(project_id, [])
         decisions = evaluate(
             [AwsCall(action=c.action, resource=c.resource) for c in calls],
             principal_arn=f"arn:aws:iam::{account}:role/{role_id}",
@@ -1151,9 +1158,9 @@ def smoke_permission_problems(stacks: Sequence[SynthesizedStack], *, account: st
             identity_policies=[_policy(role_statements(pipeline, role_id), account=account, region=region)],
             resource_policies=resource_policies.get(stage),
         )
-        problems += [
+        denied += [
             f"{pipeline.stack_name}/{project_id}: role {role_id} may not {d.call.action} on {d.call.resource}"
             for d in decisions
             if not d.allowed
         ]
-    return problems
+    return unworkable + denied
