@@ -15,19 +15,14 @@ from typing import Any
 import httpx
 
 from agent.caller_identity import actor_key
-from tests.support.agent_http import ask, headers_for, new_session_id
+from tests.support.agent_http import ask, forget_me, headers_for, new_session_id
 from tests.support.holding_proxy import holding_proxy
 
 OWNER_ACTOR = "agent-session-owners"
 
 
 def _forget(base_url: str, **caller: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{base_url}/invocations",
-        json={"action": "forget_me"},
-        headers=headers_for(new_session_id(), **caller),
-        timeout=60,
-    )
+    response = forget_me(base_url, **caller)
     assert response.status_code == 200, response.text
     return dict(response.json()["receipt"])
 

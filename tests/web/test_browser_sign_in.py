@@ -9,7 +9,6 @@ scripts/browser_prereqs.sh.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import pytest
 
 from local.identity_pool import LOCAL_CREDENTIALS
 from local.runtime import LocalRuntime, LocalRuntimeSettings
+from tests.support.prerequisites import missing_prerequisite
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 PASSWORD = "Local-Passw0rd!"
 TIMEOUT_MS = 20_000
 
@@ -46,10 +45,7 @@ TIMEOUT_MS = 20_000
 def _require_chromium() -> None:
     if CHROMIUM.is_file():
         return
-    reason = f"{CHROMIUM} is missing; install it with: sudo scripts/browser_prereqs.sh"
-    if IN_CI:
-        pytest.fail(f"browser test cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    missing_prerequisite(f"{CHROMIUM} is missing; install it with: sudo scripts/browser_prereqs.sh")
 
 
 @pytest.fixture(scope="module")
