@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build CRIU from Debian's source archive and cache the binary outside the clone, for the snapshot rehearsal
-# (tests/restore) and the restore rows of `make bench`. Idempotent and instant when the cached binary passes
-# `criu check`.
+# (tests/restore) and the restore rows of `make bench`; install slirp4netns, which joins the rehearsal's
+# concurrently restored instances to this host's loopback (local/netns.py). Idempotent and instant when the cached
+# binary passes `criu check` and slirp4netns is installed.
 #
 # Why a source build: bookworm's criu 3.17 fails `criu check` on kernels >= 6.13 (vDSO bounds) and trixie's/forky's
 # binaries need glibc >= 2.38. forky's source package carries the upstream tarball (criu_<v>.orig.tar.xz), which
@@ -27,6 +28,8 @@ readonly BUILD_DEPS=(
     libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
     libnl-3-dev libcap-dev libnet1-dev libbsd-dev libgnutls28-dev libnftables-dev libaio-dev uuid-dev
 )
+# What the rehearsal runs beside criu.
+readonly RUNTIME_PACKAGES=(slirp4netns)
 # apt-get runs one at a time machine-wide; another setup script may hold the dpkg lock for minutes.
 readonly APT_LOCK_WAIT_SECONDS=1200
 
@@ -54,12 +57,14 @@ apt_get() {
     done
 }
 
-install_build_deps() {
+# Installs the packages named that are not installed yet (as root); a prepared machine never touches apt.
+install_missing() {
     local missing=() pkg
-    for pkg in "${BUILD_DEPS[@]}"; do
+    for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${pkg}")
     done
     [[ ${#missing[@]} -eq 0 ]] && return 0
+    [[ ${EUID} -eq 0 ]] || die "${missing[*]} not installed; installing needs root: sudo $0"
     log "installing ${missing[*]}"
     apt_get update -qq || die "apt-get update failed"
     apt_get install -y -qq --no-install-recommends "${missing[@]}" || die "apt-get install ${missing[*]} failed"
@@ -111,7 +116,7 @@ main() {
     if ! cached_binary_works; then
         [[ ${EUID} -eq 0 ]] || die "criu ${CRIU_VERSION} not built at ${CRIU_BIN}; building needs root: sudo $0"
         mkdir -p "${WORK_DIR}"
-        install_build_deps
+        install_missing "${BUILD_DEPS[@]}"
         [[ -f "${WORK_DIR}/criu_${CRIU_VERSION}.orig.tar.xz" ]] || download_source
         build
         local check
@@ -119,6 +124,7 @@ main() {
         log "${check}"
         rm -rf "${WORK_DIR}"
     fi
+    install_missing "${RUNTIME_PACKAGES[@]}"
     printf 'CRIU=%s\n' "${CRIU_BIN}"
 }
 
