@@ -12,6 +12,7 @@
 # Usage: sudo scripts/criu_prereqs.sh
 # Env:   CRIU_CACHE_DIR  where built binaries are cached (default /var/cache/agentcore-session)
 #        DEBIAN_MIRROR   mirror for the source package  (default http://deb.debian.org/debian)
+#        and those of scripts/apt_packages.sh (APT_LOCK_WAIT_SECONDS, APT_UPDATE_STAMP)
 # Prints `CRIU=<path of the binary>` on success.
 set -euo pipefail
 
@@ -30,8 +31,8 @@ readonly BUILD_DEPS=(
 )
 # What the rehearsal runs beside criu.
 readonly RUNTIME_PACKAGES=(slirp4netns)
-# apt-get runs one at a time machine-wide; another setup script may hold the dpkg lock for minutes.
-readonly APT_LOCK_WAIT_SECONDS=1200
+# missing_packages, apt_get, apt_install: at most one apt-get update per run across the prereqs scripts.
+source "$(dirname "${BASH_SOURCE[0]}")/apt_packages.sh"
 
 log() { printf 'criu_prereqs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -40,34 +41,14 @@ cached_binary_works() {
     [[ -x "${CRIU_BIN}" ]] && "${CRIU_BIN}" check >/dev/null 2>&1
 }
 
-# apt-get with the dpkg frontend lock waited on (DPkg::Lock::Timeout) and the lists lock retried until a deadline.
-apt_get() {
-    local deadline=$((SECONDS + APT_LOCK_WAIT_SECONDS)) out
-    while true; do
-        if out="$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="${APT_LOCK_WAIT_SECONDS}" "$@" 2>&1)"; then
-            return 0
-        fi
-        if grep -qi 'could not get lock\|unable to lock' <<<"${out}" && ((SECONDS < deadline)); then
-            log "apt lock held by another process; waiting"
-            sleep 5
-            continue
-        fi
-        printf '%s\n' "${out}" | tail -n 30 >&2
-        return 1
-    done
-}
-
 # Installs the packages named that are not installed yet (as root); a prepared machine never touches apt.
 install_missing() {
-    local missing=() pkg
-    for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${pkg}")
-    done
+    local missing
+    mapfile -t missing < <(missing_packages "$@")
     [[ ${#missing[@]} -eq 0 ]] && return 0
     [[ ${EUID} -eq 0 ]] || die "${missing[*]} not installed; installing needs root: sudo $0"
     log "installing ${missing[*]}"
-    apt_get update -qq || die "apt-get update failed"
-    apt_get install -y -qq --no-install-recommends "${missing[@]}" || die "apt-get install ${missing[*]} failed"
+    apt_install -y -qq --no-install-recommends "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 }
 
 # A private apt tree: its own sources list (deb-src only), lists, cache and status dirs.
