@@ -88,11 +88,6 @@ class IsolatedNetwork:
         """The namespace as a file (``nsenter --net=``; CRIU's ``--inherit-fd`` gets it opened)."""
         return f"/proc/{self.holder.pid}/ns/net"
 
-    @property
-    def inode(self) -> str:
-        """``net:[<inode>]``, how /proc names the namespace."""
-        return _net_namespace(self.holder.pid)
-
     def forward(self, guest_port: int) -> str:
         """Forward a free port of this host's 127.0.0.1 to ``guest_port`` inside; returns ``http://127.0.0.1:<port>``.
 
