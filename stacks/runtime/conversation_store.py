@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicies, RemovalPolicy, Validations
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -234,11 +234,14 @@ class LongTermMemoryStore(Construct):
                 ),
             ],
         )
-        # The L2 names its CfnMemory "Memory", not "Resource", so it has no default child to apply a policy through.
-        resource = self.memory.node.find_child("Memory")
-        if not isinstance(resource, CfnResource):
-            raise TypeError(f"expected the memory's CfnMemory, found {type(resource).__name__}")
-        resource.apply_removal_policy(RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY)
+        # The stage's removal policy on the memory only (a retained stage keeps its conversations). The L2 takes no
+        # removal policy and names its CfnMemory "Memory", not "Resource", so it has no ``node.default_child`` and its
+        # ``apply_removal_policy`` raises; ``RemovalPolicies`` (aws-cdk-lib core, removal-policies.d.ts) applies the
+        # policy by CloudFormation type, at synthesis, to the CfnMemory alone: the L2's service role keeps none.
+        RemovalPolicies.of(self.memory).apply(
+            RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY,
+            apply_to_resource_types=[agentcore.CfnMemory.CFN_RESOURCE_TYPE_NAME],
+        )
 
     @property
     def namespaces(self) -> str:

@@ -778,3 +778,32 @@ def test_long_term_memory_env_output_and_grants(long_term_stage):
     (service_role,) = [k for k in t.find_resources("AWS::IAM::Role") if k.startswith("SessionStoreMemory")]
     attached = [r for p in t.find_resources("AWS::IAM::Policy").values() for r in p["Properties"]["Roles"]]
     assert {"Ref": service_role} not in attached and len(attached) == 1  # the execution role's policy only
+
+
+def _removal_policies(stage) -> dict[str, tuple[str | None, str | None]]:
+    """The memory's and the Memory L2's service role's (DeletionPolicy, UpdateReplacePolicy), by logical id."""
+    t = template(stage)
+    resources = {**t.find_resources("AWS::BedrockAgentCore::Memory"), **t.find_resources("AWS::IAM::Role")}
+    return {
+        logical_id: (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy"))
+        for logical_id, resource in resources.items()
+        if logical_id.startswith("SessionStoreMemory")
+    }
+
+
+def test_dev_memories_are_deleted_with_the_stack(memory_stage, long_term_stage):
+    """Both memory stores follow the stage's removal_policy (destroy in dev); the L2's service role gets none."""
+    assert _removal_policies(memory_stage) == {"SessionStoreMemory451E5AAD": ("Delete", "Delete")}
+    assert _removal_policies(long_term_stage) == {
+        "SessionStoreMemory451E5AAD": ("Delete", "Delete"),
+        "SessionStoreMemoryServiceRoleDE11A432": (None, None),
+    }
+
+
+@pytest.mark.parametrize("long_term", [False, True], ids=["short-term", "long-term"])
+def test_prod_memories_are_retained(build, long_term):
+    """prod's removal_policy retain keeps the conversations after `make destroy`, with either memory store."""
+    _, stage = build(stage="prod", overrides={"session_store": "agentcore-memory", "long_term_memory": long_term})
+    retained = {"SessionStoreMemory451E5AAD": ("Retain", "Retain")}
+    role = {"SessionStoreMemoryServiceRoleDE11A432": (None, None)} if long_term else {}
+    assert _removal_policies(stage) == {**retained, **role}
