@@ -8,6 +8,7 @@ Shared helpers live in tests/support; fixtures that several folders use are defi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,11 @@ import pytest
 from local.aws_emulator import Emulator, start_emulator
 from tests.support.emulators import EmulatorProcess, emulator_process
 from tests.support.paths import REPO
+from tests.support.tool_path import with_tools_first
+
+# Node.js 24 and the pinned CDK CLI first on PATH, as `make` puts them, however pytest was started: jsii, the CDK
+# CLI and npm take `node` from PATH (tests/support/tool_path.py). Every xdist worker imports this file too.
+os.environ["PATH"] = with_tools_first(os.environ.get("PATH", ""))
 
 # Folder → marker for every test in it: the image build (podman), checkpoint/restore (CRIU), the deployed
 # configuration (a synth, moto, the Bedrock stand-in and an agent process per module), the benchmark.

@@ -10,7 +10,6 @@ import copy
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from stacks.pipeline.pipeline_stack import PipelineStack
 from stacks.runtime.runtime_stack import AGENT_DIR
 from stacks.stage import AgentCoreSessionStage
 from tests.support.paths import REPO
+from tests.support.tool_path import with_tools_first
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -119,12 +119,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 
 def run_cdk(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run the pinned CDK CLI from the repo with the virtualenv's Node.js first on PATH."""
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-        "CDK_DISABLE_VERSION_CHECK": "1",
-    }
+    env = {**os.environ, "PATH": with_tools_first(os.environ["PATH"]), "CDK_DISABLE_VERSION_CHECK": "1"}
     for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_PROFILE"):
         env.pop(key, None)
     return subprocess.run(["cdk", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, **kwargs)

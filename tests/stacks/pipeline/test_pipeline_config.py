@@ -7,8 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -27,17 +25,14 @@ from stacks.pipeline.pipeline_config import (
 from stacks.validation import UNSET, ConfigError
 from tests.support.cdk_app import cdk_json_context
 from tests.support.paths import REPO
+from tests.support.tool_path import with_tools_first
 
 CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
 VALID = {"pipeline_repository": "my-org/agentcore-session-stack", "pipeline_connection_arn": CONNECTION_ARN}
 
 
 def _clean_env() -> dict[str, str]:
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-        "CDK_DISABLE_VERSION_CHECK": "1",
-    }
+    env = {**os.environ, "PATH": with_tools_first(os.environ["PATH"]), "CDK_DISABLE_VERSION_CHECK": "1"}
     for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "AWS_PROFILE", "CDK_CONTEXT_JSON", "CDK_OUTDIR"):
         env.pop(key, None)
     return env
