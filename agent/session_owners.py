@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from agent.s3_conversations import CONDITIONAL_WRITE_LOST
 from agent.store_names import FILE_NAME_CHARS, MEMORY_SESSION_ID_CHARS, fitted_name
 
 logger = logging.getLogger(__name__)
@@ -196,17 +197,18 @@ class S3OwnerRecords:
         self._prefix = f"{prefix}owners/"
 
     def claim(self, session_id: str, actor_id: str) -> str:
-        """Conditional create; on a conflict, read the winner."""
+        """Conditional create; on a conflict, read the winner.
+
+        Write first, read only on a conflict: a new session (most sessions' first request) costs one round trip,
+        and only a session resumed in a new process, once per process, pays a second.
+        """
         key = f"{self._prefix}{session_id}.json"
-        existing = self._read(key)
-        if existing is not None:
-            return existing
         try:
             self._client.put_object(
                 Bucket=self._bucket, Key=key, Body=json.dumps({"owner": actor_id}).encode(), IfNoneMatch="*"
             )
         except self._client.exceptions.ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "ConditionalRequestConflict"):
+            if error.response.get("Error", {}).get("Code") not in CONDITIONAL_WRITE_LOST:
                 raise
             return self._read(key) or actor_id
         return actor_id
