@@ -1,16 +1,36 @@
 """Benchmark settings: counts and switches from flags, falling back to ``BENCH_*`` environment variables.
 
 The defaults are the full run (8–15 minutes on 2 cores, depending on load); ``--quick`` shrinks every count
-for a smoke run. Every problem is reported at once, naming the setting, its value and the limit.
+for a smoke run. :class:`BenchConfig` is a pydantic model declaring each setting once (type, default, limits);
+a rule between settings is a field validator of the later field. Every problem is reported at once in the shape
+the agent's and the stacks' settings use, naming the setting as it was given (flag, variable or field), the
+value and what is allowed::
+
+    BENCH_SINGLE_CALLS = '0'; allowed: an integer from 1 to 100000
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bench.targets import EXPERIMENTS, TARGETS
 
@@ -37,18 +57,59 @@ QUICK = {
     "synth_reps": 1,
     "container_reps": 1,
 }
+QUICK_WORDS = ("1", "true", "yes")
+MAX_COUNT = 100_000
+MAX_MEMORY_SESSIONS = 10_000
+RULE = "bench_rule"
+MAX_SHOWN_CHARS = 80
+
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+# Each concurrent session states a name, then asks for it back: fewer than 2 calls cannot show cross-talk.
+ConcurrentCalls = Annotated[int, Field(ge=2, le=MAX_COUNT)]
 
 
-class BenchConfigError(ValueError):
-    """Raised with every invalid setting listed, one per line."""
+class _Unset:
+    """The value of a setting nobody gave (its default failed a rule between settings)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __repr__(self) -> str:
+        return "(unset)"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid setting: where it was given (flag, variable or field name), the value, what is allowed."""
+
+    key: str
+    value: Any
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.key} = {_shown(self.value)}; allowed: {self.allowed}"
+
+
+class BenchConfigError(Exception):
+    """Raised with every invalid setting listed, one per line.
+
+    WHY not a ValueError: pydantic would wrap a ValueError raised in a validator into its own error.
+
+    Attributes:
+        problems: the problems, in field order.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("invalid benchmark settings:\n" + "\n".join(f"- {p}" for p in problems))
 
 
-@dataclass(frozen=True, kw_only=True)
-class BenchConfig:
+def _rule(allowed: str) -> PydanticCustomError:
+    """The error a field validator raises for a rule; ``allowed`` says what passes."""
+    return PydanticCustomError(RULE, "{allowed}", {"allowed": allowed})
+
+
+class BenchConfig(BaseModel):
     """What to measure and how much.
 
     Attributes:
@@ -56,9 +117,9 @@ class BenchConfig:
         restore_reps: restores per Bedrock target from one checkpoint, and warm first answers (medians); default 5.
         single_calls: calls in the one-session latency run; default 200.
         concurrent_sessions: sessions run at once in the concurrency run; default 32.
-        concurrent_calls: calls per concurrent session; default 10.
-        drift_calls: sequential calls in the drift run; default 300.
+        concurrent_calls: calls per concurrent session (at least 2); default 10.
         drift_window: calls compared at the start and the end of the drift run; default 50.
+        drift_calls: sequential calls in the drift run, at least 2 × ``drift_window``; default 300.
         drift_turns_per_session: consecutive calls each drift session gets; default 5.
         memory_sessions: idle-session counts at which RSS is read, ascending; default (100, 1000).
         synth_reps: ``cdk synth`` runs per app (median reported); default 3.
@@ -69,86 +130,102 @@ class BenchConfig:
         output: JSON results file; default ``bench/results/latest.json``.
     """
 
-    cold_start_reps: int = 7
-    restore_reps: int = 5
-    single_calls: int = 200
-    concurrent_sessions: int = 32
-    concurrent_calls: int = 10
+    # strict: text from flags and variables is read into each type first (_read_text), nothing else coerced.
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", validate_default=True)
+
+    cold_start_reps: Count = 7
+    restore_reps: Count = 5
+    single_calls: Count = 200
+    concurrent_sessions: Count = 32
+    concurrent_calls: ConcurrentCalls = 10
+    drift_window: Count = 50
     drift_calls: int = 300
-    drift_window: int = 50
-    drift_turns_per_session: int = 5
+    drift_turns_per_session: Count = 5
     memory_sessions: tuple[int, ...] = (100, 1000)
-    synth_reps: int = 3
-    container_reps: int = 3
+    synth_reps: Count = 3
+    container_reps: Count = 3
     targets: tuple[str, ...] = TARGETS
     measures: tuple[str, ...] = MEASURES
     output: Path = RESULTS_PATH
 
-    def __post_init__(self) -> None:
-        problems = _problems(self)
-        if problems:
-            raise BenchConfigError(problems)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_error_shape(
+        cls, values: Any, handler: ModelWrapValidatorHandler[BenchConfig], info: ValidationInfo
+    ) -> BenchConfig:
+        """Every problem as a :class:`Problem`, named as the caller gave it (``info.context["keys"]``)."""
+        try:
+            return handler(values)
+        except ValidationError as error:
+            keys = (info.context or {}).get("keys", {})
+            given = values if isinstance(values, Mapping) else {}
+            raise BenchConfigError(_problems(error, cls.model_fields, keys, given)) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _read_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """A flag's or variable's text as its field's type: an integer's digits, comma-separated lists, a path."""
+        if not isinstance(value, str):
+            return value
+        kind = cls.model_fields[str(info.field_name)].annotation
+        text = value.strip()
+        if kind is int:
+            return int(text) if re.fullmatch(r"[+-]?\d+", text) else value
+        if kind == tuple[int, ...]:
+            parts = [part.strip() for part in text.split(",") if part.strip()]
+            if not all(re.fullmatch(r"[+-]?\d+", part) for part in parts):
+                raise _rule(_counts_allowed())
+            return tuple(int(part) for part in parts)
+        if kind == tuple[str, ...]:
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        if kind is Path:
+            return Path(text)
+        return value
+
+    @field_validator("drift_calls")
+    @classmethod
+    def _both_drift_windows_fit(cls, value: int, info: ValidationInfo) -> int:
+        """The first and the last ``drift_window`` calls are compared, so they must not overlap."""
+        window = info.data.get("drift_window")
+        if window is not None and value < 2 * window:
+            raise _rule(f"an integer of at least 2 × drift_window ({2 * window})")
+        return value
+
+    @field_validator("memory_sessions")
+    @classmethod
+    def _memory_sessions_ascend(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or list(value) != sorted(set(value)) or value[0] < 1 or value[-1] > MAX_MEMORY_SESSIONS:
+            raise _rule(_counts_allowed())
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _known(value, TARGETS + EXPERIMENTS)
+
+    @field_validator("measures")
+    @classmethod
+    def _known_measures(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _known(value, MEASURES)
 
 
-def _problems(config: BenchConfig) -> list[str]:
-    problems = []
-    for name in (
-        "cold_start_reps",
-        "restore_reps",
-        "single_calls",
-        "concurrent_sessions",
-        "concurrent_calls",
-        "drift_window",
-        "drift_turns_per_session",
-        "synth_reps",
-        "container_reps",
-    ):
-        value = getattr(config, name)
-        if not 1 <= value <= 100_000:
-            problems.append(f"{name}={value} is out of range: must be between 1 and 100000")
-    if config.drift_calls < 2 * config.drift_window:
-        problems.append(
-            f"drift_calls={config.drift_calls} must be at least 2 × drift_window ({2 * config.drift_window})"
-        )
-    if config.concurrent_calls < 2:
-        problems.append(
-            f"concurrent_calls={config.concurrent_calls} must be at least 2 (state the name, then ask for it)"
-        )
-    if (
-        not config.memory_sessions
-        or list(config.memory_sessions) != sorted(set(config.memory_sessions))
-        or config.memory_sessions[0] < 1
-        or config.memory_sessions[-1] > 10_000
-    ):
-        problems.append(
-            f"memory_sessions={config.memory_sessions} must be distinct ascending counts between 1 and 10000"
-        )
-    allowed = TARGETS + EXPERIMENTS
-    problems += [f"target {t!r} is not one of {', '.join(allowed)}" for t in config.targets if t not in allowed]
-    problems += [f"measure {m!r} is not one of {', '.join(MEASURES)}" for m in config.measures if m not in MEASURES]
-    return problems
+def _known(names: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise _rule(f"comma-separated names from {', '.join(allowed)} (not {', '.join(unknown)})")
+    return names
 
 
-def _parse_counts(raw: str, name: str, problems: list[str]) -> tuple[int, ...] | None:
-    try:
-        return tuple(int(part) for part in raw.split(",") if part.strip())
-    except ValueError:
-        problems.append(f"{name}={raw!r} is not a comma-separated list of integers")
-        return None
-
-
-def _parse_list(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
+def _counts_allowed() -> str:
+    return f"comma-separated distinct ascending integers from 1 to {MAX_MEMORY_SESSIONS}"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Flags named after the settings (``--single-calls 50``); each also reads ``BENCH_<NAME>``."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small counts for a smoke run (env BENCH_QUICK=1)")
-    for item in fields(BenchConfig):
-        parser.add_argument(
-            f"--{item.name.replace('_', '-')}", dest=item.name, default=None, help=f"env BENCH_{item.name.upper()}"
-        )
+    for name in BenchConfig.model_fields:
+        parser.add_argument(_flag(name), dest=name, default=None, help=f"env {_variable(name)}")
     return parser
 
 
@@ -156,33 +233,68 @@ def config_from(argv: Sequence[str] | None = None, env: Mapping[str, str] | None
     """Flags first, then ``BENCH_*`` variables, then ``--quick`` presets, then defaults.
 
     Raises:
-        BenchConfigError: listing every invalid value.
+        BenchConfigError: listing every invalid value, named by the flag or variable that gave it.
     """
     env = os.environ if env is None else env
     args = build_parser().parse_args(argv)
-    quick = args.quick or env.get("BENCH_QUICK", "").strip().lower() in ("1", "true", "yes")
+    quick = args.quick or env.get("BENCH_QUICK", "").strip().lower() in QUICK_WORDS
     values: dict[str, object] = dict(QUICK) if quick else {}
-    problems: list[str] = []
-    for item in fields(BenchConfig):
-        raw = getattr(args, item.name)
-        raw = raw if raw is not None else env.get(f"BENCH_{item.name.upper()}")
-        if raw is None or not str(raw).strip():
+    keys: dict[str, str] = {}
+    for name in BenchConfig.model_fields:
+        flag, variable = getattr(args, name), env.get(f"BENCH_{name.upper()}")
+        for key, raw in ((_flag(name), flag), (_variable(name), variable)):
+            if raw is not None and raw.strip():
+                values[name], keys[name] = raw, key
+                break
+    return BenchConfig.model_validate(values, context={"keys": keys})
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _variable(name: str) -> str:
+    return f"BENCH_{name.upper()}"
+
+
+def _problems(
+    error: ValidationError, fields: Mapping[str, FieldInfo], keys: Mapping[str, str], given: Mapping[str, Any]
+) -> list[Problem]:
+    """Each pydantic error as the setting's key, the value given (its text, as given) and what is allowed, in the
+    order the fields are declared."""
+    order = {name: index for index, name in enumerate(fields)}
+    found: list[tuple[int, Problem]] = []
+    for detail in error.errors():
+        name = str(detail["loc"][0]) if detail["loc"] else ""
+        info = fields.get(name)
+        if info is None:  # a keyword no field has
+            found.append((len(order), Problem(name, detail["input"], "a setting of bench/config.py")))
             continue
-        values[item.name] = _convert(item.name, str(raw).strip(), problems)
-    if problems:
-        raise BenchConfigError(problems)
-    return BenchConfig(**values)  # type: ignore[arg-type]
+        value = given.get(name, UNSET)
+        found.append((order[name], Problem(keys.get(name, name), value, _allowed(detail, info))))
+    return [problem for _, problem in sorted(found, key=lambda item: item[0])]
 
 
-def _convert(name: str, raw: str, problems: list[str]) -> object:
-    if name == "memory_sessions":
-        return _parse_counts(raw, name, problems)
-    if name in ("targets", "measures"):
-        return _parse_list(raw)
-    if name == "output":
-        return Path(raw)
-    try:
-        return int(raw)
-    except ValueError:
-        problems.append(f"{name}={raw!r} is not an integer")
-        return None
+def _allowed(detail: ErrorDetails, field: FieldInfo) -> str:
+    """What a field allows, from the error's kind and context and the field's own bounds."""
+    kind, context = detail["type"], detail.get("ctx", {})
+    if kind == RULE:
+        return str(context["allowed"])
+    if kind.startswith("int_") or kind in ("greater_than_equal", "less_than_equal"):
+        low = next((c.ge for c in field.metadata if getattr(c, "ge", None) is not None), None)
+        high = next((c.le for c in field.metadata if getattr(c, "le", None) is not None), None)
+        return "an integer" + (f" from {low} to {high}" if low is not None and high is not None else "")
+    if kind == "tuple_type":
+        return "a comma-separated list"
+    if kind == "path_type":
+        return "a file path"
+    return str(detail["msg"])
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of the value, cut to a readable length (a long value is named by its length)."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: MAX_SHOWN_CHARS - 1]}…{length}"

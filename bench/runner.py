@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +179,7 @@ def run(config: BenchConfig, *, progress: Progress = _stderr) -> tuple[dict[str,
         "date": now_iso(),
         "machine": machine(),
         "load_avg_start": load_avg(),
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+        "config": config.model_dump(mode="json"),
     }
     with tempfile.TemporaryDirectory(prefix="bench-logs-") as log_dir, ExitStack() as stack:
         stand_ins = _start_stand_ins(config, Path(log_dir), stack)

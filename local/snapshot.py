@@ -18,7 +18,12 @@ How, and why each step (CRIU 4.2.1, built by ``scripts/criu_prereqs.sh``; root i
   is this machine's);
 - ``--tcp-established`` lets a process with open TCP connections be dumped at all (as a VM snapshot would);
   whether it had any is for the caller to judge (:func:`tcp_connections`), since a restored copy of a
-  connection is one the peer no longer knows.
+  connection is one the peer no longer knows;
+- to restore one image several times at once, start the server in a network namespace of its own
+  (``network=``, ``local/netns.py``): the dump names that namespace external (``--external net[<inode>]:<key>``)
+  instead of saving it, and each restore puts its process into another prepared namespace handed over as an open
+  file (``--inherit-fd fd[N]:<key>``), the way runc and crun restore a container into a new network namespace.
+  Same PID, same port, no clash.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from local.netns import IsolatedNetwork
 from local.processes import REPO_ROOT, health_answers, socket_inodes, wait_until_healthy
 
 CRIU_VERSION = "4.2.1"
@@ -49,6 +55,7 @@ CRIU_TIMEOUT_SECONDS = 120.0
 RESTORE_AFTER_SECONDS = 3.0
 STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.005
+EXTERNAL_NET_KEY = "agent-net"  # names the dumped process's own network namespace in the images
 _TCP_STATES = {  # include/net/tcp_states.h
     "01": "ESTABLISHED",
     "02": "SYN_SENT",
@@ -141,6 +148,7 @@ class Checkpoint:
     port: int
     dumped_in_seconds: float
     taken_at: float
+    external_net: str | None = None  # the key of the network namespace left out of the images, if any
 
     def wait_until_aged(self, seconds: float = RESTORE_AFTER_SECONDS) -> None:
         """Block until ``seconds`` of wall-clock time have passed since the dump (see RESTORE_AFTER_SECONDS)."""
@@ -191,18 +199,22 @@ class SnapshotServer:
         process: ``unshare``, which waits for the server and exits with it.
         pid: the server's PID in this namespace (it is PID 1 of its own PID namespace): what CRIU dumps.
         output: the pipe its stdout and stderr go to.
-        port: where it listens.
+        port: where it listens (inside ``network`` when it has one).
+        network: the network namespace it runs in (None: this machine's).
+        forwarded_url: ``network``'s forward of ``port`` to this machine's loopback.
     """
 
     process: subprocess.Popen[bytes]
     pid: int
     output: OutputPipe
     port: int
+    network: IsolatedNetwork | None = None
+    forwarded_url: str | None = None
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
+        """Where this machine reaches it: ``http://127.0.0.1:<port>``, or the forwarded port."""
+        return self.forwarded_url or f"http://127.0.0.1:{self.port}"
 
     def wait_healthy(self, timeout: float) -> float:
         """The ``time.perf_counter()`` at which ``GET /ping`` first answered 200.
@@ -245,20 +257,29 @@ def _only_child(pid: int, timeout: float = 10.0) -> int:
 
 
 def start_for_snapshot(
-    command: Sequence[str], *, port: int, env: Mapping[str, str], log_path: Path, cwd: Path = REPO_ROOT
+    command: Sequence[str],
+    *,
+    port: int,
+    env: Mapping[str, str],
+    log_path: Path,
+    cwd: Path = REPO_ROOT,
+    network: IsolatedNetwork | None = None,
 ) -> SnapshotServer:
     """Start ``command`` (listening on 127.0.0.1:``port``) with exactly ``env`` as PID 1 and session leader of a
-    new PID namespace (``unshare --pid --fork setsid …``), sharing this machine's network.
+    new PID namespace (``unshare --pid --fork setsid …``), sharing this machine's network, or in ``network``
+    (``nsenter --net=…``; the server must then listen on 0.0.0.0:``port``, reached through a forwarded port).
 
     WHY a PID namespace: CRIU restores the PID the process had. In this machine's namespace that PID is free
     again once the process is reaped, but any process started meanwhile may take it (``pid_max`` can be as small
     as 32768), and the restore then fails. Each restore of a namespace's init gets a new namespace, where PID 1
     is always free. As on V2, every restored instance keeps the PID it had at the snapshot.
     """
+    forwarded = network.forward(port) if network else None
+    enter = ["nsenter", f"--net={network.path}"] if network else []  # nsenter execs unshare: same PID
     output = OutputPipe(log_path)
     try:
         process = subprocess.Popen(
-            ["unshare", "--pid", "--fork", "setsid", *command],
+            [*enter, "unshare", "--pid", "--fork", "setsid", *command],
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -268,7 +289,14 @@ def start_for_snapshot(
         )
     finally:
         output.close_writer()
-    return SnapshotServer(process=process, pid=_only_child(process.pid), output=output, port=port)
+    return SnapshotServer(
+        process=process,
+        pid=_only_child(process.pid),
+        output=output,
+        port=port,
+        network=network,
+        forwarded_url=forwarded,
+    )
 
 
 def wait_inbound_closed(server: SnapshotServer, timeout: float = 10.0) -> None:
@@ -306,11 +334,15 @@ def checkpoint(server: SnapshotServer, images: Path, *, criu: Path | None = None
     """Dump ``server`` into ``images`` with CRIU (which kills it) and reap it, freeing its PID and port."""
     criu = criu or criu_path()
     images.mkdir(parents=True, exist_ok=True)
+    external = []
+    if server.network is not None:
+        namespace = os.stat(f"/proc/{server.pid}/ns/net").st_ino
+        external = ["--external", f"net[{namespace}]:{EXTERNAL_NET_KEY}"]
     started = time.perf_counter()
     try:
         _run_criu(
             criu,
-            ["dump", "-t", str(server.pid), "-D", str(images), "--tcp-established"],
+            ["dump", "-t", str(server.pid), "-D", str(images), "--tcp-established", *external],
             log=images / "dump.log",
         )
     finally:
@@ -326,6 +358,7 @@ def checkpoint(server: SnapshotServer, images: Path, *, criu: Path | None = None
         port=server.port,
         dumped_in_seconds=dumped,
         taken_at=time.time(),
+        external_net=EXTERNAL_NET_KEY if server.network is not None else None,
     )
 
 
@@ -338,11 +371,12 @@ class RestoredServer:
     port: int
     restore_started: float
     restore_started_wall: float
+    forwarded_url: str | None = None  # the restore's network forwards this machine's loopback to ``port``
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
+        """Where this machine reaches it: ``http://127.0.0.1:<port>``, or the forwarded port."""
+        return self.forwarded_url or f"http://127.0.0.1:{self.port}"
 
     def wait_healthy(self, timeout: float = 30.0) -> float:
         """Seconds from the start of the restore until ``/ping`` answered, probing it while blocking on the exit.
@@ -368,19 +402,44 @@ class RestoredServer:
         return code
 
 
-def restore(snapshot: Checkpoint, *, log_path: Path, work_dir: Path, criu: Path | None = None) -> RestoredServer:
-    """Restore a process from ``snapshot`` (its PID and port must be free), detached, as the caller's child.
+def restore(
+    snapshot: Checkpoint,
+    *,
+    log_path: Path,
+    work_dir: Path,
+    criu: Path | None = None,
+    network: IsolatedNetwork | None = None,
+) -> RestoredServer:
+    """Restore a process from ``snapshot``, detached, as the caller's child.
 
     Args:
-        snapshot: the images to restore; they are not changed, so several restores can follow one another.
+        snapshot: the images to restore; they are not changed, so several restores can follow one another, or
+            run at once when each has a ``network`` of its own.
         log_path: where the restored process's stdout/stderr are copied.
         work_dir: CRIU's log and pidfile of this restore.
         criu: the CRIU binary (default: :func:`criu_path`).
+        network: the namespace to restore into; required when the checkpoint was taken in one (else this
+            machine's, where the PID and port must be free).
+
+    Raises:
+        SnapshotError: CRIU failed, or ``network`` does not match how the checkpoint was taken.
     """
+    if (network is None) != (snapshot.external_net is None):
+        taken = "in a network namespace of its own" if snapshot.external_net else "in this machine's network"
+        raise SnapshotError(
+            f"the checkpoint was taken {taken} but the restore was asked {'with' if network else 'without'} "
+            "a network: pass network= exactly when the checkpoint was taken with one"
+        )
     criu = criu or criu_path()
     work_dir.mkdir(parents=True, exist_ok=True)
     pidfile = work_dir / "restored.pid"
     output = OutputPipe(log_path)
+    inherited = [output.write_fd]
+    net_args, forwarded = [], None
+    if network is not None:
+        forwarded = network.forward(snapshot.port)
+        inherited.append(os.open(network.path, os.O_RDONLY | os.O_CLOEXEC))
+        net_args = ["--inherit-fd", f"fd[{inherited[-1]}]:{snapshot.external_net}"]
     wall, started = time.time(), time.perf_counter()
     try:
         _run_criu(
@@ -398,15 +457,23 @@ def restore(snapshot: Checkpoint, *, log_path: Path, work_dir: Path, criu: Path 
                 str(pidfile),
                 "--inherit-fd",
                 f"fd[{output.write_fd}]:pipe:[{snapshot.output_inode}]",
+                *net_args,
             ],
             log=work_dir / "restore.log",
-            pass_fds=[output.write_fd],
+            pass_fds=inherited,
         )
     finally:
         output.close_writer()
+        for fd in inherited[1:]:
+            os.close(fd)
     pid = int(pidfile.read_text().strip())
     return RestoredServer(
-        child=ProcessChild(pid), output=output, port=snapshot.port, restore_started=started, restore_started_wall=wall
+        child=ProcessChild(pid),
+        output=output,
+        port=snapshot.port,
+        restore_started=started,
+        restore_started_wall=wall,
+        forwarded_url=forwarded,
     )
 
 

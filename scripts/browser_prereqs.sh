@@ -4,11 +4,13 @@
 # lock instead of failing when another apt-get runs (only one may run at a time on a machine).
 #
 # Usage: sudo scripts/browser_prereqs.sh
-# Env:   APT_LOCK_WAIT_SECONDS  how long to wait for the dpkg lock (default 900)
+# Env:   those of scripts/apt_packages.sh (APT_LOCK_WAIT_SECONDS, APT_UPDATE_STAMP)
 set -euo pipefail
 
+# apt_install: at most one apt-get update per run across the prereqs scripts, the dpkg lock waited for.
+source "$(dirname "${BASH_SOURCE[0]}")/apt_packages.sh"
+
 readonly PACKAGE="chromium"
-readonly LOCK_WAIT="${APT_LOCK_WAIT_SECONDS:-900}"
 
 log() { printf 'browser_prereqs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -32,9 +34,6 @@ if [[ "$(. /etc/os-release && echo "${ID}")" == "ubuntu" ]]; then
     die "no Chromium or Google Chrome on this Ubuntu machine; install Google Chrome's .deb, then rerun $0"
 fi
 log "installing ${PACKAGE}"
-# DPkg::Lock::Timeout makes apt-get wait for the lock another apt-get or dpkg holds (apt.conf(5)).
-DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="${LOCK_WAIT}" update -qq
-DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="${LOCK_WAIT}" install -y -qq --no-install-recommends \
-    "${PACKAGE}" >/dev/null
+apt_install -y -qq --no-install-recommends "${PACKAGE}" || die "apt-get install ${PACKAGE} failed"
 [[ -x "${BROWSER}" ]] || die "${PACKAGE} installed but ${BROWSER} is missing"
 log "$(${BROWSER} --version)"

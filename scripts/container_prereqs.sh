@@ -7,6 +7,7 @@
 # Env:   AGENT_BASE_IMAGE  name of the local base image   (default localhost/agentcore-session-base:bookworm)
 #        CONTAINERS_CONF   containers.conf path to write  (default <repo>/.build/containers.conf)
 #        DEBIAN_MIRROR     mirror debootstrap uses        (default http://deb.debian.org/debian)
+#        and those of scripts/apt_packages.sh (APT_LOCK_WAIT_SECONDS, APT_UPDATE_STAMP)
 # Prints the two settings the container test and `podman` need, as shell assignments, on success.
 set -euo pipefail
 
@@ -24,24 +25,20 @@ readonly SUITE="bookworm"
 readonly PACKAGES=(debootstrap podman runc slirp4netns)
 readonly BASE_INCLUDE="python3,python3-venv,ca-certificates"
 
+# missing_packages, apt_install: at most one apt-get update per run across the prereqs scripts.
+source "${ROOT_DIR}/scripts/apt_packages.sh"
+
 log() { printf 'container_prereqs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Installs the missing host packages only, so a prepared machine never touches apt.
 install_packages() {
-    local missing=() pkg
-    for pkg in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${pkg}")
-    done
+    local missing
+    mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
     [[ ${#missing[@]} -eq 0 ]] && return 0
     [[ ${EUID} -eq 0 ]] || die "packages missing (${missing[*]}) and not running as root; run: sudo $0"
     log "installing ${missing[*]}"
-    local apt_log="${BUILD_DIR}/apt.log"
-    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"${apt_log}" 2>&1; then
-        tail -n 30 "${apt_log}" >&2
-        die "apt-get install ${missing[*]} failed (full log: ${apt_log})"
-    fi
+    apt_install -y -qq "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 }
 
 # Ulimits podman would set by default are refused in some sandboxes; runc is what the host package provides.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build CRIU from Debian's source archive and cache the binary outside the clone, for the snapshot rehearsal
-# (tests/restore) and the restore rows of `make bench`. Idempotent and instant when the cached binary passes
-# `criu check`.
+# (tests/restore) and the restore rows of `make bench`; install slirp4netns, which joins the rehearsal's
+# concurrently restored instances to this host's loopback (local/netns.py). Idempotent and instant when the cached
+# binary passes `criu check` and slirp4netns is installed.
 #
 # Why a source build: bookworm's criu 3.17 fails `criu check` on kernels >= 6.13 (vDSO bounds) and trixie's/forky's
 # binaries need glibc >= 2.38. forky's source package carries the upstream tarball (criu_<v>.orig.tar.xz), which
@@ -11,6 +12,7 @@
 # Usage: sudo scripts/criu_prereqs.sh
 # Env:   CRIU_CACHE_DIR  where built binaries are cached (default /var/cache/agentcore-session)
 #        DEBIAN_MIRROR   mirror for the source package  (default http://deb.debian.org/debian)
+#        and those of scripts/apt_packages.sh (APT_LOCK_WAIT_SECONDS, APT_UPDATE_STAMP)
 # Prints `CRIU=<path of the binary>` on success.
 set -euo pipefail
 
@@ -27,8 +29,10 @@ readonly BUILD_DEPS=(
     libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
     libnl-3-dev libcap-dev libnet1-dev libbsd-dev libgnutls28-dev libnftables-dev libaio-dev uuid-dev
 )
-# apt-get runs one at a time machine-wide; another setup script may hold the dpkg lock for minutes.
-readonly APT_LOCK_WAIT_SECONDS=1200
+# What the rehearsal runs beside criu.
+readonly RUNTIME_PACKAGES=(slirp4netns)
+# missing_packages, apt_get, apt_install: at most one apt-get update per run across the prereqs scripts.
+source "$(dirname "${BASH_SOURCE[0]}")/apt_packages.sh"
 
 log() { printf 'criu_prereqs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -37,32 +41,14 @@ cached_binary_works() {
     [[ -x "${CRIU_BIN}" ]] && "${CRIU_BIN}" check >/dev/null 2>&1
 }
 
-# apt-get with the dpkg frontend lock waited on (DPkg::Lock::Timeout) and the lists lock retried until a deadline.
-apt_get() {
-    local deadline=$((SECONDS + APT_LOCK_WAIT_SECONDS)) out
-    while true; do
-        if out="$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="${APT_LOCK_WAIT_SECONDS}" "$@" 2>&1)"; then
-            return 0
-        fi
-        if grep -qi 'could not get lock\|unable to lock' <<<"${out}" && ((SECONDS < deadline)); then
-            log "apt lock held by another process; waiting"
-            sleep 5
-            continue
-        fi
-        printf '%s\n' "${out}" | tail -n 30 >&2
-        return 1
-    done
-}
-
-install_build_deps() {
-    local missing=() pkg
-    for pkg in "${BUILD_DEPS[@]}"; do
-        dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed' || missing+=("${pkg}")
-    done
+# Installs the packages named that are not installed yet (as root); a prepared machine never touches apt.
+install_missing() {
+    local missing
+    mapfile -t missing < <(missing_packages "$@")
     [[ ${#missing[@]} -eq 0 ]] && return 0
+    [[ ${EUID} -eq 0 ]] || die "${missing[*]} not installed; installing needs root: sudo $0"
     log "installing ${missing[*]}"
-    apt_get update -qq || die "apt-get update failed"
-    apt_get install -y -qq --no-install-recommends "${missing[@]}" || die "apt-get install ${missing[*]} failed"
+    apt_install -y -qq --no-install-recommends "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 }
 
 # A private apt tree: its own sources list (deb-src only), lists, cache and status dirs.
@@ -111,7 +97,7 @@ main() {
     if ! cached_binary_works; then
         [[ ${EUID} -eq 0 ]] || die "criu ${CRIU_VERSION} not built at ${CRIU_BIN}; building needs root: sudo $0"
         mkdir -p "${WORK_DIR}"
-        install_build_deps
+        install_missing "${BUILD_DEPS[@]}"
         [[ -f "${WORK_DIR}/criu_${CRIU_VERSION}.orig.tar.xz" ]] || download_source
         build
         local check
@@ -119,6 +105,7 @@ main() {
         log "${check}"
         rm -rf "${WORK_DIR}"
     fi
+    install_missing "${RUNTIME_PACKAGES[@]}"
     printf 'CRIU=%s\n' "${CRIU_BIN}"
 }
 

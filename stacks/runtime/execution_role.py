@@ -24,7 +24,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from stacks.iam_wildcards import ENV_PATTERN, RequiredWildcard, acknowledge_required_wildcards
+from stacks.iam_wildcards import ENV_PATTERN, RequiredWildcard, acknowledge_required_wildcards, policies_under
 
 AGENTCORE_SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
 # AgentCore sessions last at most 8 hours (max lifetime 28800 s), as the L2's default role allows.
@@ -128,12 +128,13 @@ def deny_user_id_tokens(role: iam.IRole) -> None:
 
 
 def acknowledge_execution_role_findings(role: iam.Role, granted: Sequence[RequiredWildcard] = ()) -> None:
-    """Acknowledge IAM5 on the role's default policy for the L2's wildcards and ``granted`` (the wildcards of
-    the grants other constructs made to this role), nowhere else.
+    """Acknowledge IAM5 on the role's policies for the L2's wildcards and ``granted`` (the wildcards of the
+    grants other constructs made to this role), nowhere else.
 
+    WHY every ``iam.Policy`` under the role: ``Role.add_to_principal_policy`` (which the L2 and every grant
+    call) puts statements in the role's default policy, an ``iam.Policy`` the role creates below itself; its
+    construct id is not public API. Each policy is acknowledged only for findings its own statements explain.
     Call it once every statement is on the role: a statement added later is not covered and fails synth.
     """
-    policy = role.node.find_child("DefaultPolicy")
-    if not isinstance(policy, iam.Policy):
-        raise TypeError(f"expected the role's default policy, found {type(policy).__name__}")
-    acknowledge_required_wildcards(policy, (*EXECUTION_ROLE_WILDCARDS, *granted))
+    for policy in policies_under(role):
+        acknowledge_required_wildcards(policy, (*EXECUTION_ROLE_WILDCARDS, *granted))

@@ -151,7 +151,7 @@ def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "single_calls=0 is out of range: must be between 1 and 100000" in done.stderr
+    assert done.stderr == "invalid benchmark settings:\n- --single-calls = '0'; allowed: an integer from 1 to 100000\n"
 
 
 def test_minimal_app_synthesizes_one_stack_with_one_bucket(tmp_path: Path) -> None:

@@ -49,25 +49,56 @@ def test_every_invalid_setting_is_named_at_once() -> None:
             drift_calls=10,
             drift_window=50,
             memory_sessions=(100, 10),
-            targets=("nope",),
+            targets=("baseline", "nope"),
             measures=("speed",),
         )
-    assert caught.value.problems == [
-        "single_calls=0 is out of range: must be between 1 and 100000",
-        "drift_calls=10 must be at least 2 × drift_window (100)",
-        "memory_sessions=(100, 10) must be distinct ascending counts between 1 and 10000",
-        "target 'nope' is not one of baseline, agent-none, agent-file, baseline-bedrock, agent-bedrock, "
-        "agent-none-bedrock",
-        "measure 'speed' is not one of cold_start, restore, latency, concurrency, drift, memory, synth, container",
+    assert [str(problem) for problem in caught.value.problems] == [
+        "single_calls = 0; allowed: an integer from 1 to 100000",
+        "drift_calls = 10; allowed: an integer of at least 2 × drift_window (100)",
+        "memory_sessions = (100, 10); allowed: comma-separated distinct ascending integers from 1 to 10000",
+        "targets = ('baseline', 'nope'); allowed: comma-separated names from baseline, agent-none, agent-file, "
+        "baseline-bedrock, agent-bedrock, agent-none-bedrock (not nope)",
+        "measures = ('speed',); allowed: comma-separated names from cold_start, restore, latency, concurrency, "
+        "drift, memory, synth, container (not speed)",
     ]
 
 
-def test_non_integer_values_are_named() -> None:
+def test_the_limits_themselves_are_accepted() -> None:
+    config = BenchConfig(
+        single_calls=100_000, concurrent_calls=2, drift_calls=100, drift_window=50, memory_sessions=(1, 10_000)
+    )
+    assert (config.single_calls, config.concurrent_calls, config.drift_calls) == (100_000, 2, 100)
     with pytest.raises(BenchConfigError) as caught:
-        config_from(["--single-calls", "many"], env={"BENCH_MEMORY_SESSIONS": "10,lots"})
-    assert caught.value.problems == [
-        "single_calls='many' is not an integer",
-        "memory_sessions='10,lots' is not a comma-separated list of integers",
+        BenchConfig(single_calls=100_001, concurrent_calls=1, drift_calls=99, memory_sessions=(0, 10_001))
+    assert [problem.key for problem in caught.value.problems] == [
+        "single_calls",
+        "concurrent_calls",
+        "drift_calls",
+        "memory_sessions",
+    ]
+
+
+def test_problems_name_the_flag_or_variable_that_gave_the_value() -> None:
+    with pytest.raises(BenchConfigError) as caught:
+        config_from(
+            ["--single-calls", "many", "--concurrent-calls", "1"],
+            env={"BENCH_SINGLE_CALLS": "5", "BENCH_MEMORY_SESSIONS": "10,lots", "BENCH_DRIFT_WINDOW": "200"},
+        )
+    assert [str(problem) for problem in caught.value.problems] == [
+        "--single-calls = 'many'; allowed: an integer from 1 to 100000",
+        "--concurrent-calls = '1'; allowed: an integer from 2 to 100000",
+        "drift_calls = (unset); allowed: an integer of at least 2 × drift_window (400)",
+        "BENCH_MEMORY_SESSIONS = '10,lots'; allowed: comma-separated distinct ascending integers from 1 to 10000",
+    ]
+    assert str(caught.value).startswith("invalid benchmark settings:\n- --single-calls = 'many'")
+
+
+def test_a_rule_between_settings_sees_the_quick_presets() -> None:
+    assert config_from(["--quick", "--drift-window", "20"], env={}).drift_calls == 40
+    with pytest.raises(BenchConfigError) as caught:
+        config_from(["--quick", "--drift-window", "21"], env={})
+    assert [str(problem) for problem in caught.value.problems] == [
+        "drift_calls = 40; allowed: an integer of at least 2 × drift_window (42)"
     ]
 
 

@@ -1,6 +1,7 @@
 """Platform V2 offline: the deployed agent checkpointed after its first healthy /ping and restored twice from one image.
 
-One run (:func:`rehearse`) records everything the checks in ``test_snapshot_rehearsal.py`` judge:
+One run (:func:`rehearse`, or :func:`rehearse_concurrently`) records everything the checks in
+``test_snapshot_rehearsal.py`` judge:
 - the agent runs in the deployed configuration (``tests/support/deployment.py``: the dev template's environment,
   Bedrock stand-in, S3 on moto) with observability on and traces exported to a local OTLP sink, and with its AWS
   credentials from a local container-credentials endpoint (``local/container_credentials.py``) instead of static
@@ -11,16 +12,25 @@ One run (:func:`rehearse`) records everything the checks in ``test_snapshot_rehe
   one after the other, from the same images, in the host namespace;
 - each instance's window (from its restore to its reaping) delimits what it did: the sink's spans, the calls
   moto and the stand-in recorded, the keys the endpoint issued. Instances never overlap, so the windows are exact.
+
+:func:`rehearse_concurrently` checkpoints the agent in a network namespace of its own (``local/netns.py``: the
+stand-ins at 169.254.170.2, this host's loopback seen through slirp4netns) and restores it twice at the same time,
+each instance in new PID and network namespaces, same PID and port. Both run until both have served; they serve
+one after the other, so each one's window (its scenario, until its spans arrived) holds its spans, signed calls and
+draws. After restore an instance does nothing unasked but fetch its credentials (no span, no signed call), and the
+keys issued while both ran are the pair's: each instance's are those, and no key may sign for both.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +38,13 @@ from typing import Any
 import httpx
 
 from local.container_credentials import ContainerCredentialsEndpoint, IssuedKey
+from local.netns import GATEWAY, IsolatedNetwork, isolated_network
 from local.otlp_sink import OtlpSink
-from local.processes import free_port, python_module
+from local.processes import LOOPBACK, free_port, python_module
 from local.snapshot import (
     Checkpoint,
     RestoredServer,
+    SnapshotError,
     checkpoint,
     remove_images,
     restore,
@@ -52,6 +64,9 @@ SETTLE_SECONDS = 10.0
 SERVER_SPAN_KIND = "SPAN_KIND_SERVER"
 INSTANCE_ID = "service.instance.id"
 STATIC_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# Inside a namespace of its own the agent listens as in its image (agent/Dockerfile: HOST=0.0.0.0, PORT=8080).
+NAMESPACED_HOST, NAMESPACED_PORT = "0.0.0.0", 8080
+CONCURRENT_RESTORES = 2
 # Spans leave within 50 ms of ending: uvicorn re-raises SIGTERM after its shutdown, so the process dies by the
 # signal and the SDK's atexit flush never runs; the rehearsal waits for an instance's spans before stopping it.
 TELEMETRY_ENV = {
@@ -119,13 +134,18 @@ class Answer:
 
 @dataclass
 class Instance:
-    """What one restored instance did and what was seen of it."""
+    """What one restored instance did and what was seen of it.
+
+    ``namespaces`` are its network and PID namespaces as /proc names them, ``pid_inside`` its PID in its own.
+    """
 
     restore_started_wall: float
     restore_to_ping_seconds: float
     connections_after_restore: list[tuple[str, str, str]]
     ping: dict[str, Any]
     pinged_at_wall: float
+    namespaces: tuple[str, str]
+    pid_inside: int
     remembered: list[Answer] = field(default_factory=list)
     forgot: Answer | None = None
     foreign: Answer | None = None
@@ -157,6 +177,8 @@ class Rehearsal:
     instances: list[Instance] = field(repr=False)
     directory: Path
     peers: dict[int, str] = field(default_factory=dict)
+    # Concurrent rehearsal: every instance's /ping status once the last one had served (None: one after the other).
+    pings_when_all_served: list[int] | None = None
 
     def named(self, connections: list[tuple[str, str, str]]) -> list[str]:
         """Connections as ``<state> to <peer>``, the peer named when it is one of the rehearsal's servers."""
@@ -175,13 +197,16 @@ class _Marks:
     bedrock_calls: int
     spans: int
     issued: int
+    draws: int
 
 
 class _Recorders:
-    """The stand-ins' recordings, cut into per-instance windows."""
+    """The stand-ins' recordings and the draw probe's file, cut into per-instance windows."""
 
-    def __init__(self, deployment: Deployment, sink: OtlpSink, credentials: ContainerCredentialsEndpoint) -> None:
-        self.deployment, self.sink, self.credentials = deployment, sink, credentials
+    def __init__(
+        self, deployment: Deployment, sink: OtlpSink, credentials: ContainerCredentialsEndpoint, draws: Path
+    ) -> None:
+        self.deployment, self.sink, self.credentials, self.draws = deployment, sink, credentials, draws
 
     def mark(self) -> _Marks:
         return _Marks(
@@ -189,6 +214,7 @@ class _Recorders:
             bedrock_calls=len(self.deployment.bedrock.calls),
             spans=len(received_spans(self.sink)),
             issued=len(self.credentials.issued()),
+            draws=_draw_count(self.draws),
         )
 
     def since(self, marks: _Marks) -> tuple[list[ReceivedSpan], set[str], list[IssuedKey]]:
@@ -263,6 +289,67 @@ def _draw_count(draws: Path) -> int:
     return len(draws.read_text(encoding="utf-8").splitlines()) if draws.exists() else 0
 
 
+def _namespaces(pid: int) -> tuple[str, str]:
+    return os.readlink(f"/proc/{pid}/ns/net"), os.readlink(f"/proc/{pid}/ns/pid")
+
+
+def _pid_inside(pid: int) -> int:
+    """The PID the process has in its own PID namespace (the last ``NSpid`` field of /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    raise AssertionError(f"/proc/{pid}/status has no NSpid line")
+
+
+def _await_restored(server: RestoredServer, index: int, *, at_checkpoint: list[tuple[str, str, str]]) -> Instance:
+    """Wait for the restored instance to notice the restore and answer /ping; record what it holds and says."""
+    # Before any request: only the agent's resume watcher can notice the restore (agent/restore_watch.py).
+    _wait_for(
+        lambda: WATCHER_NOTICE in server.output.text(),
+        timeout=RESTORE_SECONDS,
+        what=f"instance {index} to log {WATCHER_NOTICE!r} with no request sent",
+    )
+    to_ping = server.wait_healthy(RESTORE_SECONDS)
+    # A connection crosses the snapshot when CRIU restored it: same local and remote address as one the process
+    # held at checkpoint. Connections opened after the restore (the clients after_restore() prepares fetch
+    # credentials at once) are new by construction; the health probe's inbound one may still be closing.
+    dumped = {(local, remote) for local, remote, _ in at_checkpoint}
+    connections = [
+        c for c in tcp_connections(server.child.pid) if not c[0].endswith(f":{server.port}") and (c[0], c[1]) in dumped
+    ]
+    pinged_at = time.time()
+    ping = httpx.get(f"{server.base_url}/ping", timeout=10).json()
+    return Instance(
+        restore_started_wall=server.restore_started_wall,
+        restore_to_ping_seconds=to_ping,
+        connections_after_restore=connections,
+        ping=ping,
+        pinged_at_wall=pinged_at,
+        namespaces=_namespaces(server.child.pid),
+        pid_inside=_pid_inside(server.child.pid),
+    )
+
+
+def _serve_scenario(
+    instance: Instance, server: RestoredServer, recorders: _Recorders, marks: _Marks, index: int
+) -> None:
+    """The scenario through HTTP, then wait until its server spans reached the sink (they are exported in 50 ms)."""
+    _exercise(instance, server, recorders.draws)
+    invocations = len(instance.answers)
+    _wait_for(
+        lambda: sum(s.kind == SERVER_SPAN_KIND for s in recorders.since(marks)[0]) >= invocations,
+        timeout=SETTLE_SECONDS,
+        what=f"the server spans of instance {index}'s {invocations} invocations at the OTLP sink",
+    )
+
+
+def _record_window(instance: Instance, recorders: _Recorders, marks: _Marks) -> None:
+    """Spans, signing keys, issued keys and ``random`` draws since ``marks``, as the instance's."""
+    instance.spans, instance.signing_keys, instance.issued_keys = recorders.since(marks)
+    drawn = recorders.draws.read_text(encoding="utf-8").splitlines()[marks.draws :]
+    instance.random_draws = [line.split(" ", 2)[2] for line in drawn]
+
+
 def _restore_and_exercise(
     snapshot: Checkpoint,
     recorders: _Recorders,
@@ -271,49 +358,64 @@ def _restore_and_exercise(
     *,
     at_checkpoint: list[tuple[str, str, str]],
 ) -> Instance:
-    draws = directory / "random-draws.txt"
-    marks, drawn_before = recorders.mark(), _draw_count(draws)
+    marks = recorders.mark()
     server = restore(snapshot, log_path=directory / f"instance-{index}.log", work_dir=directory / f"restore-{index}")
     try:
-        # Before any request: only the agent's resume watcher can notice the restore (agent/restore_watch.py).
-        _wait_for(
-            lambda: WATCHER_NOTICE in server.output.text(),
-            timeout=RESTORE_SECONDS,
-            what=f"instance {index} to log {WATCHER_NOTICE!r} with no request sent",
-        )
-        to_ping = server.wait_healthy(RESTORE_SECONDS)
-        # A connection crosses the snapshot when CRIU restored it: same local and remote address as one the process
-        # held at checkpoint. Connections opened after the restore (the clients after_restore() prepares fetch
-        # credentials at once) are new by construction; the health probe's inbound one may still be closing.
-        dumped = {(local, remote) for local, remote, _ in at_checkpoint}
-        connections = [
-            c
-            for c in tcp_connections(server.child.pid)
-            if not c[0].endswith(f":{server.port}") and (c[0], c[1]) in dumped
-        ]
-        pinged_at = time.time()
-        ping = httpx.get(f"{server.base_url}/ping", timeout=10).json()
-        instance = Instance(
-            restore_started_wall=server.restore_started_wall,
-            restore_to_ping_seconds=to_ping,
-            connections_after_restore=connections,
-            ping=ping,
-            pinged_at_wall=pinged_at,
-        )
-        _exercise(instance, server, draws)
-        invocations = len(instance.answers)
-        _wait_for(
-            lambda: sum(s.kind == SERVER_SPAN_KIND for s in recorders.since(marks)[0]) >= invocations,
-            timeout=SETTLE_SECONDS,
-            what=f"the server spans of instance {index}'s {invocations} invocations at the OTLP sink",
-        )
+        instance = _await_restored(server, index, at_checkpoint=at_checkpoint)
+        _serve_scenario(instance, server, recorders, marks, index)
     finally:
         server.stop()
-    instance.spans, instance.signing_keys, instance.issued_keys = recorders.since(marks)
+    _record_window(instance, recorders, marks)
     instance.log = server.output.text()
-    drawn = draws.read_text(encoding="utf-8").splitlines()[drawn_before:]
-    instance.random_draws = [line.split(" ", 2)[2] for line in drawn]
     return instance
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """The checkpoint and what was seen of the process just before it."""
+
+    snapshot: Checkpoint
+    snapshot_ping: dict[str, Any]
+    connections: list[tuple[str, str, str]]
+    issued_before: list[IssuedKey]
+    spans_before: list[ReceivedSpan]
+
+
+def _take_checkpoint(
+    env: dict[str, str], port: int, recorders: _Recorders, directory: Path, network: IsolatedNetwork | None = None
+) -> _Taken:
+    """Start the agent, checkpoint it after its first healthy /ping once the probes' connections closed."""
+    server = start_for_snapshot(
+        python_module("agent"), port=port, env=env, log_path=directory / "snapshotted.log", network=network
+    )
+    try:
+        server.wait_healthy(STARTUP_SECONDS)
+        snapshot_ping = httpx.get(f"{server.base_url}/ping", headers={"Connection": "close"}, timeout=10).json()
+        wait_inbound_closed(server)
+        connections = tcp_connections(server.pid)
+        issued_before, spans_before = recorders.credentials.issued(), received_spans(recorders.sink)
+        snapshot = checkpoint(server, directory / "images")
+    finally:
+        server.stop()
+    return _Taken(snapshot, snapshot_ping, connections, issued_before, spans_before)
+
+
+def _rehearsal(taken: _Taken, recorders: _Recorders, instances: list[Instance], directory: Path) -> Rehearsal:
+    deployment, credentials, sink = recorders.deployment, recorders.credentials, recorders.sink
+    return Rehearsal(
+        snapshot_ping=taken.snapshot_ping,
+        connections_at_checkpoint=taken.connections,
+        spans_before_checkpoint=taken.spans_before,
+        issued_before_checkpoint=taken.issued_before,
+        instances=instances,
+        directory=directory,
+        peers={
+            deployment.emulator.server.port: "moto (S3)",
+            deployment.bedrock.server.port: "the Bedrock stand-in",
+            credentials.server.port: "the credentials endpoint",
+            sink.server.port: "the OTLP sink",
+        },
+    )
 
 
 def rehearse(
@@ -325,37 +427,88 @@ def rehearse(
     restores: int = 2,
 ) -> Rehearsal:
     """Start the agent, checkpoint it after its first healthy /ping, restore it ``restores`` times in a row."""
-    recorders = _Recorders(deployment, sink, credentials)
+    draws = directory / "random-draws.txt"
+    recorders = _Recorders(deployment, sink, credentials, draws)
     port = free_port()
-    env = agent_environment(deployment, credentials, sink, port=port, draws=directory / "random-draws.txt")
-    server = start_for_snapshot(python_module("agent"), port=port, env=env, log_path=directory / "snapshotted.log")
-    try:
-        server.wait_healthy(STARTUP_SECONDS)
-        snapshot_ping = httpx.get(f"{server.base_url}/ping", headers={"Connection": "close"}, timeout=10).json()
-        wait_inbound_closed(server)
-        connections = tcp_connections(server.pid)
-        issued_before, spans_before = credentials.issued(), received_spans(sink)
-        snapshot = checkpoint(server, directory / "images")
-    finally:
-        server.stop()
-    snapshot.wait_until_aged()  # restored later, as on V2, so the agent can notice the restore
+    env = agent_environment(deployment, credentials, sink, port=port, draws=draws)
+    taken = _take_checkpoint(env, port, recorders, directory)
+    taken.snapshot.wait_until_aged()  # restored later, as on V2, so the agent can notice the restore
     try:
         instances = [
-            _restore_and_exercise(snapshot, recorders, directory, i, at_checkpoint=connections) for i in range(restores)
+            _restore_and_exercise(taken.snapshot, recorders, directory, i, at_checkpoint=taken.connections)
+            for i in range(restores)
         ]
     finally:
-        remove_images(snapshot)  # ~110 MB per agent image
-    return Rehearsal(
-        snapshot_ping=snapshot_ping,
-        connections_at_checkpoint=connections,
-        spans_before_checkpoint=spans_before,
-        issued_before_checkpoint=issued_before,
-        instances=instances,
-        directory=directory,
-        peers={
-            deployment.emulator.server.port: "moto (S3)",
-            deployment.bedrock.server.port: "the Bedrock stand-in",
-            credentials.server.port: "the credentials endpoint",
-            sink.server.port: "the OTLP sink",
-        },
-    )
+        remove_images(taken.snapshot)  # ~110 MB per agent image
+    return _rehearsal(taken, recorders, instances, directory)
+
+
+def _through_gateway(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with every URL on this host's loopback pointed at the namespace's gateway to it."""
+    return {name: value.replace(f"://{LOOPBACK}:", f"://{GATEWAY}:") for name, value in env.items()}
+
+
+def _restore_at_once(snapshot: Checkpoint, networks: list[IsolatedNetwork], directory: Path) -> list[RestoredServer]:
+    """One ``criu restore`` per network, all running at the same time (a thread each), from the same images.
+
+    Raises:
+        SnapshotError: a restore failed (the instances that were restored are stopped first).
+    """
+    with ThreadPoolExecutor(len(networks)) as pool:
+        futures = [
+            pool.submit(
+                restore,
+                snapshot,
+                log_path=directory / f"instance-{i}.log",
+                work_dir=directory / f"restore-{i}",
+                network=network,
+            )
+            for i, network in enumerate(networks)
+        ]
+    restored, failures = [], []
+    for future in futures:
+        if (error := future.exception()) is None:
+            restored.append(future.result())
+        else:
+            failures.append(error)
+    if failures:
+        for server in restored:
+            server.stop()
+        raise SnapshotError(f"{len(failures)} of {len(networks)} concurrent restores failed: {failures[0]}")
+    return restored
+
+
+def rehearse_concurrently(
+    deployment: Deployment, credentials: ContainerCredentialsEndpoint, sink: OtlpSink, directory: Path
+) -> Rehearsal:
+    """Checkpoint the agent in a network namespace of its own; restore it twice at once, each in new namespaces."""
+    draws = directory / "random-draws.txt"
+    recorders = _Recorders(deployment, sink, credentials, draws)
+    env = agent_environment(deployment, credentials, sink, port=NAMESPACED_PORT, draws=draws)
+    env = _through_gateway({**env, "HOST": NAMESPACED_HOST})
+    with isolated_network(directory / "network-snapshotted") as network:
+        taken = _take_checkpoint(env, NAMESPACED_PORT, recorders, directory, network)
+    try:
+        with contextlib.ExitStack() as running:
+            networks = [
+                running.enter_context(isolated_network(directory / f"network-{i}")) for i in range(CONCURRENT_RESTORES)
+            ]
+            taken.snapshot.wait_until_aged()
+            from_restore = recorders.mark()
+            servers = _restore_at_once(taken.snapshot, networks, directory)
+            for server in servers:
+                running.callback(server.stop)  # before its network closes (callbacks run last in, first out)
+            instances = [_await_restored(s, i, at_checkpoint=taken.connections) for i, s in enumerate(servers)]
+            for index, (instance, server) in enumerate(zip(instances, servers, strict=True)):
+                marks = recorders.mark()
+                _serve_scenario(instance, server, recorders, marks, index)
+                _record_window(instance, recorders, marks)
+            pings = [httpx.get(f"{s.base_url}/ping", timeout=10).status_code for s in servers]
+    finally:
+        remove_images(taken.snapshot)
+    issued_while_running = recorders.since(from_restore)[2]
+    for instance, server in zip(instances, servers, strict=True):
+        instance.issued_keys, instance.log = issued_while_running, server.output.text()
+    rehearsal = _rehearsal(taken, recorders, instances, directory)
+    rehearsal.pings_when_all_served = pings
+    return rehearsal

@@ -1,6 +1,8 @@
-"""Platform V2 rehearsed offline: two instances restored one after the other from one CRIU checkpoint.
+"""Platform V2 rehearsed offline: two instances restored from one CRIU checkpoint, one after the other and at once.
 
-The deployed agent is checkpointed after its first healthy ``/ping`` and restored twice (``rehearsal.py``).
+The deployed agent is checkpointed after its first healthy ``/ping`` and restored twice (``rehearsal.py``); every
+check runs on both pairs: restored one after the other in this machine's namespaces, and restored at the same
+time, each in PID and network namespaces of its own.
 Everything the process made before the snapshot is shared by both instances; these checks hold the agent to
 what must nevertheless differ per instance or be made after restore, through the real HTTP contract and what
 the stand-ins, the OTLP sink and the credentials endpoint recorded. Run against the agent as it was before it
@@ -11,6 +13,7 @@ that added this file quotes how.
 from __future__ import annotations
 
 import math
+import os
 
 from tests.restore.rehearsal import Instance, Rehearsal
 
@@ -111,3 +114,19 @@ def test_aws_calls_are_signed_with_keys_fetched_after_restore(rehearsal: Rehears
         assert signing, "no signed AWS call recorded"
         assert sorted(signing & fetched_before) == [], f"fetched before the checkpoint: {sorted(fetched_before)}"
         assert signing <= fetched_by_instance, f"signed with {sorted(signing)}, fetched {sorted(fetched_by_instance)}"
+
+
+def test_no_access_key_signs_for_both_instances(rehearsal: Rehearsal) -> None:
+    first, second = _pair(rehearsal)
+    assert first.signing_keys and second.signing_keys, "no signed AWS call recorded"
+
+    assert sorted(first.signing_keys & second.signing_keys) == []
+
+
+def test_concurrent_instances_run_at_once_with_one_pid_in_namespaces_of_their_own(concurrent: Rehearsal) -> None:
+    first, second = _pair(concurrent)
+    here = (os.readlink("/proc/self/ns/net"), os.readlink("/proc/self/ns/pid"))
+
+    assert concurrent.pings_when_all_served == [200, 200]  # the first still answers after the second served
+    assert len({*first.namespaces, *second.namespaces, *here}) == 6, (first.namespaces, second.namespaces, here)
+    assert first.pid_inside == second.pid_inside  # the PID the snapshot had, held twice at once
