@@ -1,8 +1,10 @@
 """Strands' ``S3SessionManager`` without the round trips it repeats on every new conversation.
 
 A new conversation's first turn costs Strands 1.62 (``strands/session/s3_session_manager.py``) eight S3 requests
-in a row; three of them ask S3 what this manager already knows or can ask in the same request:
+in a row; four of them ask S3 what this manager already knows or can ask in the same request:
 
+- ``RepositorySessionManager.__init__`` GETs ``session.json`` to tell a new conversation from a stored one: a
+  session id the owner check has just claimed names no stored conversation, so that GET is skipped.
 - ``create_session`` sends HEAD ``session.json`` (must not exist), then PUT. Here one PUT with
   ``If-None-Match: *`` (S3 conditional writes: the PUT fails with 412 when the key exists) does both, and
   atomically, where HEAD-then-PUT is not.
@@ -37,11 +39,23 @@ class LeanS3SessionManager(S3SessionManager):
     """``S3SessionManager`` that creates a session in one conditional PUT and updates an agent without reading it
     first, and only when it changed."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Each agent as this manager last wrote or read it, without ``updated_at``; set before Strands' __init__
-        # creates or reads the session.
+    def __init__(self, *args: Any, known_new: bool = False, **kwargs: Any) -> None:
+        """``known_new``: no conversation can exist yet (its session id was claimed just now), so it is not read.
+
+        The session is then created as any new one, by a conditional PUT, which refuses if one exists after all.
+        """
+        # Set before Strands' __init__ creates or reads the session: each agent as this manager last wrote or
+        # read it, without ``updated_at``, and whether to skip the read.
         self._stored_agents: dict[tuple[str, str], dict[str, Any]] = {}
+        self._known_new = known_new
         super().__init__(*args, **kwargs)
+
+    def read_session(self, session_id: str, **kwargs: Any) -> Session | None:
+        """Strands' read, except for a session known to be new: none, without a request."""
+        if self._known_new:
+            self._known_new = False
+            return None
+        return super().read_session(session_id, **kwargs)
 
     def create_session(self, session: Session, **kwargs: Any) -> Session:
         """Write ``session.json`` only if it does not exist, in one request; Strands' error when it does."""

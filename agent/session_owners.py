@@ -24,6 +24,8 @@ from agent.store_names import FILE_NAME_CHARS, MEMORY_SESSION_ID_CHARS, fitted_n
 logger = logging.getLogger(__name__)
 
 OWNER_ACTOR = "agent-session-owners"
+# New sessions remembered per process until their first agent is built (one is per concurrent first request).
+MAX_REMEMBERED_NEW = 10_000
 
 
 class OwnerRecords(Protocol):
@@ -195,6 +197,22 @@ class S3OwnerRecords:
         self._client = client
         self._bucket = bucket
         self._prefix = f"{prefix}owners/"
+        self._claimed_new: dict[str, None] = {}  # an ordered set, oldest first
+        self._claimed_new_lock = threading.Lock()
+
+    def claimed_new(self, session_id: str) -> bool:
+        """Whether this process created the session's record since last asked (asking forgets it).
+
+        A session id nobody had claimed has no conversation yet: conversations are written only after the owner
+        check, and forget-me deletes the owner record first and the conversation last, so only an erasure
+        interrupted half-way leaves one behind; creating the session then fails once (``agent/s3_conversations.py``)
+        and the next request reads what was left, as any resumed session.
+        """
+        with self._claimed_new_lock:
+            if session_id not in self._claimed_new:
+                return False
+            del self._claimed_new[session_id]
+            return True
 
     def claim(self, session_id: str, actor_id: str) -> str:
         """Conditional create; on a conflict, read the winner.
@@ -211,6 +229,10 @@ class S3OwnerRecords:
             if error.response.get("Error", {}).get("Code") not in CONDITIONAL_WRITE_LOST:
                 raise
             return self._read(key) or actor_id
+        with self._claimed_new_lock:
+            self._claimed_new[session_id] = None
+            while len(self._claimed_new) > MAX_REMEMBERED_NEW:  # claims whose turn never started
+                del self._claimed_new[next(iter(self._claimed_new))]
         return actor_id
 
     def release(self, session_id: str, actor_id: str) -> int:

@@ -148,16 +148,22 @@ def _s3_store(settings: Settings) -> SessionStore:
     aws = shared_session(settings.aws_region)
     manager_class = bounded(LeanS3SessionManager)
 
-    def manager(*, session_id: str, actor_id: str) -> SessionManager:
-        return manager_class(
-            session_id=session_id, bucket=bucket, prefix=f"{prefix}actors/{actor_id}/", boto_session=aws
-        )
-
-    # A new conversation's first turn reads a key that is not there yet and writes others.
+    # The calls of a turn: the conversation's objects are read (a resumed one) and written.
     key = f"{prefix}actors/warm-up/session.json"
     warm_calls = {"get_object": {"Bucket": bucket, "Key": key}, "put_object": {"Bucket": bucket, "Key": key}}
     client = LazyClient(aws, "s3", config=STRANDS_CLIENT_CONFIG, warm_calls=warm_calls)
-    owners = OwnerRegistry(S3OwnerRecords(client, bucket, prefix))
+    records = S3OwnerRecords(client, bucket, prefix)
+
+    def manager(*, session_id: str, actor_id: str) -> SessionManager:
+        return manager_class(
+            session_id=session_id,
+            bucket=bucket,
+            prefix=f"{prefix}actors/{actor_id}/",
+            boto_session=aws,
+            known_new=records.claimed_new(session_id),
+        )
+
+    owners = OwnerRegistry(records)
     return SessionStore(persists=True, session_manager=manager, owners=owners, clients=(client,))
 
 

@@ -19,7 +19,10 @@ from strands import Agent
 from strands.session.s3_session_manager import S3SessionManager
 from strands.types.exceptions import SessionException
 
+from agent.aws_clients import shared_session
 from agent.s3_conversations import LeanS3SessionManager
+from agent.session_store import SessionStore, build_session_store
+from agent.settings import Settings
 from tests.support.aws_env import CREDENTIALS, REGION
 from tests.support.scripted_model import ScriptedModel
 
@@ -149,3 +152,63 @@ def test_an_identifier_with_a_path_separator_is_refused_before_any_request(endpo
         manager.create_session(type(manager.session)(session_id="a/b", session_type=manager.session.session_type))
 
     assert sent == []
+
+
+@pytest.fixture
+def s3_store(endpoint_env, monkeypatch: pytest.MonkeyPatch) -> tuple[SessionStore, list[str]]:
+    """The agent's S3 store on moto, in a region of its own (so a shared session of its own), recording requests."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"])
+    region = f"us-west-{uuid.uuid4().int % 10_000}"  # any name: moto serves every region
+    store = build_session_store(Settings(session_store="s3", session_bucket=BUCKET, aws_region=region))
+    sent: list[str] = []
+
+    def record(request: Any, **_: Any) -> None:
+        path = unquote(urlsplit(request.url).path).removeprefix(f"/{BUCKET}/sessions/")
+        sent.append(f"{request.method} {path}")
+
+    shared_session(region).events.register("before-send.s3", record)
+    return store, sent
+
+
+def _store_agent(store: SessionStore, session_id: str, actor: str) -> Agent:
+    manager = store.session_manager(session_id=session_id, actor_id=actor)
+    return Agent(model=ScriptedModel(), session_manager=manager, callback_handler=None)
+
+
+def test_a_session_id_the_owner_check_just_claimed_is_not_read_before_it_is_created(s3_store):
+    store, sent = s3_store
+    session_id = f"new-{uuid.uuid4().hex}"
+
+    assert store.owners.is_owner(session_id, "alice")
+    _store_agent(store, session_id, "alice")("My name is John Doe.")
+    first_turn, sent[:] = list(sent), []
+    resumed = _store_agent(store, session_id, "alice")  # a later agent of the same session: read, not created
+
+    conversation = f"actors/alice/session_{session_id}"
+    assert first_turn == [
+        f"PUT owners/{session_id}.json",
+        f"PUT {conversation}/session.json",
+        f"PUT {conversation}/agents/agent_default/agent.json",
+        f"PUT {conversation}/agents/agent_default/messages/message_0.json",
+        f"PUT {conversation}/agents/agent_default/messages/message_1.json",
+    ]
+    assert sent[0] == f"GET {conversation}/session.json"
+    assert str(resumed("Do you remember my name?")).strip() == "Your name is John Doe."
+
+
+def test_a_conversation_left_by_an_interrupted_erasure_fails_once_then_resumes(s3_store, s3):
+    store, _ = s3_store
+    session_id = f"left-{uuid.uuid4().hex}"
+    assert store.owners.is_owner(session_id, "alice")
+    _store_agent(store, session_id, "alice")("My name is John Doe.")
+    # What forget-me leaves when it stops after deleting the owner record (agent/erasure.py: record first).
+    s3.delete_object(Bucket=BUCKET, Key=f"sessions/owners/{session_id}.json")
+    store.owners.forget_actor("alice")
+
+    assert store.owners.is_owner(session_id, "alice")
+    with pytest.raises(SessionException):
+        store.session_manager(session_id=session_id, actor_id="alice")
+    resumed = _store_agent(store, session_id, "alice")
+
+    assert str(resumed("Do you remember my name?")).strip() == "Your name is John Doe."
