@@ -53,7 +53,7 @@ from agent.errors import (
 )
 from agent.forget_me import ForgetMe
 from agent.lifecycle import AgentLifecycle
-from agent.model_factory import ModelFactory, model_factory_for
+from agent.model_factory import ModelFactory, model_factory_for, model_preparation
 from agent.request_log import log_failed_request, log_request
 from agent.request_payload import (
     Invocation,
@@ -302,7 +302,9 @@ def create_app(
     lifecycle.warm_up()  # before the app exists: its telemetry middleware takes the tracer with the safe ids
     store = build_session_store(settings)
     model_factory = model_factory or model_factory_for(settings)
-    lifecycle.prepare_after_restore(*(client.build for client in store.clients), model_factory)
+    lifecycle.prepare_after_restore(
+        *(client.prepare for client in store.clients), model_preparation(model_factory, settings)
+    )
     registry = SessionRegistry(
         create_agent=_agent_builder(store, model_factory),
         max_sessions=settings.max_sessions,

@@ -26,13 +26,22 @@ import functools
 import inspect
 import logging
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
 import botocore.session
+import botocore.utils
 from botocore.config import Config
 
 logger = logging.getLogger(__name__)
+
+# botocore sends ``Expect: 100-continue`` with every S3 request body ("Any file like object will use an expect
+# 100-continue header regardless of size", ``botocore/handlers.py`` ``add_expect_header``), so every PUT waits a
+# round trip for S3's "100 Continue" before it sends its body. That pays off for large uploads only: the AWS SDK
+# for Kotlin sends the header from 2 MB up (S3 client config ``continueHeaderThresholdBytes``: "Defaults to 2
+# megabytes"). Conversation records and owner records are a few KiB, so they go out in one round trip.
+EXPECT_CONTINUE_MIN_BYTES = 2 * 1024 * 1024
 
 # What the session managers ask for themselves (both add "strands-agents" to the user agent): code of this
 # package that calls the same service with this config gets the managers' client instead of a second one.
@@ -68,6 +77,9 @@ class SharedClientSession(boto3.Session):
                 # botocore fills in a config's retry options in place; a copy keeps the caller's config (and
                 # so the key of its next call) as it was.
                 client = super().client(**{**arguments, "config": copy.deepcopy(arguments["config"])})
+                if arguments["service_name"] == "s3":
+                    # After botocore's own ``before-call.s3`` handler, which adds the header.
+                    client.meta.events.register_last("before-call.s3", send_small_bodies_at_once)
                 self._clients[key] = client
                 logger.debug("service=<%s>, clients=<%d> | built a shared aws client", key[0][1], len(self._clients))
         return client
@@ -94,6 +106,14 @@ class SharedClientSession(boto3.Session):
         )
 
 
+def send_small_bodies_at_once(params: dict[str, Any], **_: Any) -> None:
+    """A ``before-call.s3`` handler: no ``Expect: 100-continue`` below :data:`EXPECT_CONTINUE_MIN_BYTES`."""
+    body = params.get("body")
+    size = None if body is None else botocore.utils.determine_content_length(body)
+    if size is not None and size < EXPECT_CONTINUE_MIN_BYTES:
+        params["headers"].pop("Expect", None)
+
+
 @functools.cache
 def shared_session(region_name: str | None) -> SharedClientSession:
     """The process's one session per region: the stores and the Bedrock model share its clients and its loader.
@@ -101,6 +121,32 @@ def shared_session(region_name: str | None) -> SharedClientSession:
     Creating it fetches nothing: a boto3 session resolves credentials when its first client is built.
     """
     return SharedClientSession(region_name=region_name)
+
+
+def warm_operations(client: Any, calls: Mapping[str, Mapping[str, Any] | None]) -> None:
+    """Do the per-client work botocore defers to each operation's first call, without sending anything.
+
+    A new client parses its operations' shapes, its error-code table and its endpoint rules on first use, and
+    caches them on itself (``botocore/model.py``: ``OperationModel``'s cached properties, ``ServiceModel.error_shapes``;
+    ``botocore/regions.py``: the endpoint resolver's cache). Clients exist only after a restore, so without this
+    a restored instance's first turn pays it. ``calls`` maps client method names to example parameters: with
+    parameters, a presigned URL is made for the call (validation, serialization and endpoint resolution, signed
+    with the instance's credentials, nothing sent); without, only the models are parsed.
+    """
+    model = client.meta.service_model
+    model.error_shapes  # noqa: B018 - the table each error response is matched against
+    client.exceptions  # noqa: B018 - the modeled exception classes, built on first access
+    for method, params in calls.items():
+        operation = model.operation_model(client.meta.method_to_api_mapping[method])
+        for shape in (operation.input_shape, operation.output_shape):
+            if shape is not None:
+                shape.members  # noqa: B018
+        operation.has_event_stream_output  # noqa: B018 - read by every call to choose its response parser
+        operation.has_streaming_output  # noqa: B018
+        operation.has_streaming_input  # noqa: B018
+        operation.idempotent_members  # noqa: B018
+        if params is not None:
+            client.generate_presigned_url(method, Params=dict(params))
 
 
 class LazyClient:
@@ -112,14 +158,27 @@ class LazyClient:
     client on every use afterwards.
     """
 
-    def __init__(self, session: SharedClientSession, service_name: str, **options: Any) -> None:
+    def __init__(
+        self,
+        session: SharedClientSession,
+        service_name: str,
+        *,
+        warm_calls: Mapping[str, Mapping[str, Any] | None] | None = None,
+        **options: Any,
+    ) -> None:
+        """``warm_calls``: the calls the first turn makes with this client, for :meth:`prepare`."""
         self._session = session
         self._service_name = service_name
+        self._warm_calls = warm_calls or {}
         self._options = options
 
     def build(self) -> Any:
-        """The client (built now if no one has asked for it yet); after a restore, ``agent/lifecycle.py``."""
+        """The client (built now if no one has asked for it yet)."""
         return self._session.client(self._service_name, **self._options)
+
+    def prepare(self) -> None:
+        """After a restore (``agent/lifecycle.py``): build the client and do its first calls' one-time work."""
+        warm_operations(self.build(), self._warm_calls)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.build(), name)

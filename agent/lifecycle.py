@@ -12,7 +12,8 @@ restores every session's microVM from that snapshot (devguide ``runtime-how-it-w
 - **after restore** (:meth:`AgentLifecycle.after_restore`, run once per restore, ``agent/restore_watch.py``):
   reseed ``random`` (retry jitter in botocore and openai, and ids of tracers made before startup draw from it),
   a new telemetry instance id, ``/ping``'s ``time_of_last_update`` stamped with the time of the restore; then,
-  in a thread of its own, the AWS clients the first turn needs (the store's and the model's). The server's
+  in a thread of its own, the AWS clients the first turn needs (the store's and the model's), with their first
+  calls' one-time work (``agent/aws_clients.py`` ``warm_operations``). The server's
   :meth:`AgentLifecycle.watch_for_restore` thread notices the restore the moment the process resumes, so
   credentials are fetched and clients built while the platform's first ``/ping`` and invocation are on their
   way; the first request notices it otherwise. Whether the platform pings a restored instance before routing

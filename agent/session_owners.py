@@ -18,11 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from agent.s3_conversations import CONDITIONAL_WRITE_LOST
 from agent.store_names import FILE_NAME_CHARS, MEMORY_SESSION_ID_CHARS, fitted_name
 
 logger = logging.getLogger(__name__)
 
 OWNER_ACTOR = "agent-session-owners"
+# New sessions remembered per process until their first agent is built (one is per concurrent first request).
+MAX_REMEMBERED_NEW = 10_000
 
 
 class OwnerRecords(Protocol):
@@ -194,21 +197,42 @@ class S3OwnerRecords:
         self._client = client
         self._bucket = bucket
         self._prefix = f"{prefix}owners/"
+        self._claimed_new: dict[str, None] = {}  # an ordered set, oldest first
+        self._claimed_new_lock = threading.Lock()
+
+    def claimed_new(self, session_id: str) -> bool:
+        """Whether this process created the session's record since last asked (asking forgets it).
+
+        A session id nobody had claimed has no conversation yet: conversations are written only after the owner
+        check, and forget-me deletes the owner record first and the conversation last, so only an erasure
+        interrupted half-way leaves one behind; creating the session then fails once (``agent/s3_conversations.py``)
+        and the next request reads what was left, as any resumed session.
+        """
+        with self._claimed_new_lock:
+            if session_id not in self._claimed_new:
+                return False
+            del self._claimed_new[session_id]
+            return True
 
     def claim(self, session_id: str, actor_id: str) -> str:
-        """Conditional create; on a conflict, read the winner."""
+        """Conditional create; on a conflict, read the winner.
+
+        Write first, read only on a conflict: a new session (most sessions' first request) costs one round trip,
+        and only a session resumed in a new process, once per process, pays a second.
+        """
         key = f"{self._prefix}{session_id}.json"
-        existing = self._read(key)
-        if existing is not None:
-            return existing
         try:
             self._client.put_object(
                 Bucket=self._bucket, Key=key, Body=json.dumps({"owner": actor_id}).encode(), IfNoneMatch="*"
             )
         except self._client.exceptions.ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "ConditionalRequestConflict"):
+            if error.response.get("Error", {}).get("Code") not in CONDITIONAL_WRITE_LOST:
                 raise
             return self._read(key) or actor_id
+        with self._claimed_new_lock:
+            self._claimed_new[session_id] = None
+            while len(self._claimed_new) > MAX_REMEMBERED_NEW:  # claims whose turn never started
+                del self._claimed_new[next(iter(self._claimed_new))]
         return actor_id
 
     def release(self, session_id: str, actor_id: str) -> int:

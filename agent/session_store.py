@@ -1,7 +1,8 @@
 """Session store factory: one Strands session manager per (caller, session id), namespaced by caller.
 
 The conversations themselves are persisted by the libraries made for it: Strands' ``FileSessionManager``
-and ``S3SessionManager``, and AgentCore Memory's Strands integration. This module only decides where
+and ``S3SessionManager`` (without two round trips it repeats, ``agent/s3_conversations.py``), and AgentCore
+Memory's Strands integration. This module only decides where
 each caller's data lives, so one caller's store never holds another's turns:
 
 - file: ``<SESSION_DIR>/actors/<actor>/session_<id>/...``
@@ -57,8 +58,8 @@ class SessionStore:
         persists: False for ``none``: nothing outlives the process, so an agent's memory is all there is.
         session_manager: creates the Strands session manager of one caller's session.
         owners: who first used each session id.
-        clients: the AWS clients the store calls on a new session's first turn, built right after a restore
-            so that turn does not wait for them (``agent/lifecycle.py``).
+        clients: the AWS clients the store calls on a new session's first turn, built and warmed right after a
+            restore so that turn does not wait for them (``agent/lifecycle.py``).
     """
 
     persists: bool
@@ -139,21 +140,30 @@ def _file_store(settings: Settings) -> SessionStore:
 
 
 def _s3_store(settings: Settings) -> SessionStore:
-    from strands.session.s3_session_manager import S3SessionManager
+    from agent.s3_conversations import LeanS3SessionManager
 
     bucket, prefix = settings.session_bucket or "", settings.session_prefix
     # One S3 client for the owner records and every conversation (agent/aws_clients.py); each manager keeps
     # its own bucket and prefix, so conversations stay apart exactly as with a client each.
     aws = shared_session(settings.aws_region)
-    manager_class = bounded(S3SessionManager)
+    manager_class = bounded(LeanS3SessionManager)
+
+    # The calls of a turn: the conversation's objects are read (a resumed one) and written.
+    key = f"{prefix}actors/warm-up/session.json"
+    warm_calls = {"get_object": {"Bucket": bucket, "Key": key}, "put_object": {"Bucket": bucket, "Key": key}}
+    client = LazyClient(aws, "s3", config=STRANDS_CLIENT_CONFIG, warm_calls=warm_calls)
+    records = S3OwnerRecords(client, bucket, prefix)
 
     def manager(*, session_id: str, actor_id: str) -> SessionManager:
         return manager_class(
-            session_id=session_id, bucket=bucket, prefix=f"{prefix}actors/{actor_id}/", boto_session=aws
+            session_id=session_id,
+            bucket=bucket,
+            prefix=f"{prefix}actors/{actor_id}/",
+            boto_session=aws,
+            known_new=records.claimed_new(session_id),
         )
 
-    client = LazyClient(aws, "s3", config=STRANDS_CLIENT_CONFIG)
-    owners = OwnerRegistry(S3OwnerRecords(client, bucket, prefix))
+    owners = OwnerRegistry(records)
     return SessionStore(persists=True, session_manager=manager, owners=owners, clients=(client,))
 
 
@@ -177,7 +187,9 @@ def _memory_store(settings: Settings) -> SessionStore:
         config = AgentCoreMemoryConfig(memory_id=memory_id, session_id=name, actor_id=actor_id, retrieval_config=recall)
         return manager_class(config, region_name=settings.aws_region, boto_session=aws)
 
-    data_plane = LazyClient(aws, "bedrock-agentcore", config=STRANDS_CLIENT_CONFIG)
+    # The calls of a turn (agent/session_owners.py, the Strands integration); models only, no example parameters.
+    warm_calls = dict.fromkeys(("create_event", "list_events", "retrieve_memory_records"))
+    data_plane = LazyClient(aws, "bedrock-agentcore", config=STRANDS_CLIENT_CONFIG, warm_calls=warm_calls)
     owners = OwnerRegistry(AgentCoreMemoryOwnerRecords(data_plane, memory_id))
     return SessionStore(persists=True, session_manager=manager, owners=owners, clients=(data_plane,))
 

@@ -14,7 +14,8 @@ configuration and its baseline) the server is started as a session leader, check
 The S3 store makes its own round trips on a new session's first turn (owner record, session and agent records,
 the two messages), which the baseline (no store) never makes. They are recorded by moto (its request recorder,
 this measurement's own moto) in the restored instances' first-answer windows, named, and priced at the median
-round trip of an S3 request sent straight to moto from a warm client, as the stand-in floor prices model calls.
+round trip of an S3 request sent straight to moto from a warm client (sent as the agent sends them), as the
+stand-in floor prices model calls.
 
 Interleaved, so that the ratios compare samples taken under the same load (the machine may be shared): every
 target is checkpointed and its warm process started first; then each rep restores every target (the order rotated
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from agent.aws_clients import send_small_bodies_at_once
 from bench.bedrock_path import BedrockPath, new_session_bucket, s3_client, started_moto
 from bench.client import invoke, new_session_id
 from bench.scenarios import name_prompt, warm_up
@@ -185,6 +187,8 @@ def measure_restore(targets: list[str], bedrock: BedrockPath | None, *, reps: in
         for server in warm.values():
             warm_up(server.base_url)
         s3 = s3_client(path.moto_url)
+        # Priced as the agent sends them: small bodies without waiting for 100 Continue (agent/aws_clients.py).
+        s3.meta.events.register_last("before-call.s3", send_small_bodies_at_once)
         s3.put_object(Bucket=path.bucket, Key=S3_FLOOR_KEY, Body=b"{}")
         for image in images.values():
             image.wait_until_aged()

@@ -1,12 +1,15 @@
-"""The store names the AWS clients its first turn uses, so they can be built right after a restore."""
+"""The store names the AWS clients its first turn uses, so they can be built and warmed right after a restore."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from botocore.exceptions import ParamValidationError
+from strands.models.bedrock import BedrockModel
 
-from agent.aws_clients import STRANDS_CLIENT_CONFIG, shared_session
+from agent.aws_clients import STRANDS_CLIENT_CONFIG, shared_session, warm_operations
+from agent.model_factory import model_factory_for, model_preparation
 from agent.session_store import build_session_store
 from agent.settings import Settings
 
@@ -34,3 +37,39 @@ def test_the_s3_store_prepares_the_client_its_owner_records_and_conversations_us
 def test_stores_without_aws_clients_prepare_none(tmp_path):
     assert build_session_store(Settings(session_store="none", session_dir=tmp_path)).clients == ()
     assert build_session_store(Settings(session_store="file", session_dir=tmp_path)).clients == ()
+
+
+def test_preparing_the_s3_client_sends_nothing_and_hands_out_the_shared_client(dummy_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens: a request would fail
+    settings = Settings(session_store="s3", session_bucket="sessions-bucket", aws_region="eu-north-1")
+    (client,) = build_session_store(settings).clients
+    session = shared_session("eu-north-1")
+    sent: list[str] = []
+    session.events.register("before-send", lambda request, **_: sent.append(request.url))
+
+    client.prepare()
+
+    assert sent == []
+    assert client.build() is session.client(service_name="s3", config=STRANDS_CLIENT_CONFIG)
+
+
+def test_warming_makes_each_call_as_sent_so_a_call_it_could_not_make_fails_at_once(dummy_credentials):
+    client = shared_session("eu-south-1").client("s3", config=STRANDS_CLIENT_CONFIG)
+
+    with pytest.raises(ParamValidationError):
+        warm_operations(client, {"put_object": {"Key": "no-bucket"}})
+    with pytest.raises(KeyError):
+        warm_operations(client, {"put_objects": None})
+
+
+def test_model_preparation_builds_and_warms_the_bedrock_model_and_sends_nothing(dummy_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "http://127.0.0.1:9")
+    settings = Settings(model_provider="bedrock", session_store="none", aws_region="ap-south-2")
+    factory = model_factory_for(settings)
+    sent: list[str] = []
+    shared_session("ap-south-2").events.register("before-send", lambda request, **_: sent.append(request.url))
+
+    model_preparation(factory, settings)()
+
+    assert isinstance(factory(), BedrockModel)
+    assert sent == []
