@@ -17,9 +17,8 @@ import os
 import re
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -33,7 +32,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails, PydanticCustomError
+
+from agent.setting_problems import ProblemsError, problems_from, rule
 
 ModelProvider = Literal["bedrock", "openai"]
 SessionStoreKind = Literal["s3", "agentcore-memory", "file", "none"]
@@ -53,33 +53,9 @@ MAX_UNIX_SOCKET_PATH_BYTES = 103
 ACTOR_NAMESPACE_END = "/{actorId}/"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
-RULE = "setting_rule"
-MAX_SHOWN_CHARS = 80
 
 
-class _Unset:
-    """The value of a variable nobody set."""
-
-    def __repr__(self) -> str:
-        return "(unset)"
-
-
-UNSET: Any = _Unset()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One invalid setting: its environment variable, the value given (``UNSET`` when missing), what is allowed."""
-
-    key: str
-    value: Any
-    allowed: str
-
-    def __str__(self) -> str:
-        return f"{self.key} = {_shown(self.value)}; allowed: {self.allowed}"
-
-
-class SettingsError(Exception):
+class SettingsError(ProblemsError):
     """Raised with every invalid setting listed, one per line.
 
     WHY not a ValueError: pydantic would wrap a ValueError raised in a validator into its own error; this one
@@ -89,14 +65,7 @@ class SettingsError(Exception):
         problems: the problems, in field order.
     """
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("invalid agent settings:\n" + "\n".join(f"- {p}" for p in problems))
-
-
-def _rule(allowed: str) -> PydanticCustomError:
-    """The error a field validator raises for a rule; ``allowed`` says what passes."""
-    return PydanticCustomError(RULE, "{allowed}", {"allowed": allowed})
+    heading = "invalid agent settings"
 
 
 class Settings(BaseModel):
@@ -201,15 +170,21 @@ class Settings(BaseModel):
                     break
         return cls.model_validate(given)
 
+    # Self, not the class: mypy 2.4 rejects a wrap validator typed by its class once it has seen one of the other
+    # shape (with or without ``info``) in the same run, as it does for agent/settings.py and bench/config.py.
     @model_validator(mode="wrap")
     @classmethod
-    def _one_error_shape(cls, values: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+    def _one_error_shape(cls, values: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         """Every problem as a :class:`Problem` naming the variable, however the settings were built."""
         try:
             return handler(values)
         except ValidationError as error:
             given = values if isinstance(values, Mapping) else {}
-            raise SettingsError(_problems(error, cls.model_fields, given)) from None
+            keys = {name: _variables(info) for name, info in cls.model_fields.items()}
+            problems = problems_from(
+                error, cls.model_fields, given, keys=keys, unknown="a setting of agent/settings.py"
+            )
+            raise SettingsError(problems) from None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -229,7 +204,7 @@ class Settings(BaseModel):
             return text.upper() if all(choice.isupper() for choice in choices) else text.lower()
         if kind is Path:
             if not text:
-                raise _rule("a directory path (unset it for the default)")
+                raise rule("a directory path (unset it for the default)")
             return Path(text)
         return text
 
@@ -237,34 +212,34 @@ class Settings(BaseModel):
     @classmethod
     def _base_url_for_openai(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None and info.data.get("model_provider") == "openai":
-            raise _rule(
+            raise rule(
                 "an http:// or https:// URL, required when MODEL_PROVIDER=openai (e.g. http://localhost:11434/v1)"
             )
         if value is not None and not value.startswith(("http://", "https://")):
-            raise _rule("an http:// or https:// URL")
+            raise rule("an http:// or https:// URL")
         return value
 
     @field_validator("session_bucket")
     @classmethod
     def _bucket_for_s3(cls, value: str | None, info: ValidationInfo) -> str | None:
         if not value and info.data.get("session_store") == "s3":
-            raise _rule("a bucket name, required when SESSION_STORE=s3")
+            raise rule("a bucket name, required when SESSION_STORE=s3")
         return value
 
     @field_validator("session_prefix")
     @classmethod
     def _prefix_fits_s3_keys(cls, value: str) -> str:
         if value and not value.endswith("/"):
-            raise _rule("empty or ending in '/'")
+            raise rule("empty or ending in '/'")
         if len(value.encode("utf-8", "surrogatepass")) > MAX_SESSION_PREFIX_BYTES:
-            raise _rule(f"at most {MAX_SESSION_PREFIX_BYTES} bytes (S3 keys: at most 1024, the store adds up to 464)")
+            raise rule(f"at most {MAX_SESSION_PREFIX_BYTES} bytes (S3 keys: at most 1024, the store adds up to 464)")
         return value
 
     @field_validator("memory_id")
     @classmethod
     def _memory_for_agentcore_memory(cls, value: str | None, info: ValidationInfo) -> str | None:
         if not value and info.data.get("session_store") == "agentcore-memory":
-            raise _rule("a memory id, required when SESSION_STORE=agentcore-memory")
+            raise rule("a memory id, required when SESSION_STORE=agentcore-memory")
         return value
 
     @field_validator("long_term_memory_namespaces")
@@ -280,10 +255,10 @@ class Settings(BaseModel):
         """
         namespaces = _namespaces(value)
         if namespaces and info.data.get("session_store") != "agentcore-memory":
-            raise _rule("unset unless SESSION_STORE=agentcore-memory (long-term memory is read from AgentCore Memory)")
+            raise rule("unset unless SESSION_STORE=agentcore-memory (long-term memory is read from AgentCore Memory)")
         for namespace in namespaces:
             if not namespace.endswith(ACTOR_NAMESPACE_END) or re.findall(r"\{([^}]*)\}", namespace) != ["actorId"]:
-                raise _rule(
+                raise rule(
                     f"comma-separated namespaces, each ending with {ACTOR_NAMESPACE_END!r} and using no other variable"
                     f" ({namespace!r} does not)"
                 )
@@ -293,7 +268,7 @@ class Settings(BaseModel):
     @classmethod
     def _socket_path_fits_sockaddr_un(cls, value: str | None) -> str | None:
         if value is not None and len(value.encode("utf-8", "surrogatepass")) > MAX_UNIX_SOCKET_PATH_BYTES:
-            raise _rule(f"a path of at most {MAX_UNIX_SOCKET_PATH_BYTES} bytes (a socket path must fit sockaddr_un)")
+            raise rule(f"a path of at most {MAX_UNIX_SOCKET_PATH_BYTES} bytes (a socket path must fit sockaddr_un)")
         return value
 
 
@@ -321,47 +296,4 @@ def _boolean(text: str) -> Any:
     word = text.lower()
     if word in TRUE_WORDS or word in FALSE_WORDS:
         return word in TRUE_WORDS
-    raise _rule(f"true or false ({', '.join(TRUE_WORDS)} / {', '.join(w for w in FALSE_WORDS if w)} or empty)")
-
-
-def _problems(error: ValidationError, fields: Mapping[str, FieldInfo], given: Mapping[str, Any]) -> list[Problem]:
-    """The one formatter: each pydantic error as the variable, the value given (its text, as set) and what is
-    allowed, in the order the fields are declared."""
-    by_key = {key: name for name, info in fields.items() for key in (name, *_variables(info))}
-    order = {name: index for index, name in enumerate(fields)}
-    found: list[tuple[int, Problem]] = []
-    for detail in error.errors():
-        loc = str(detail["loc"][0]) if detail["loc"] else ""
-        name = by_key.get(loc)
-        if name is None:  # a keyword no field has
-            found.append((len(order), Problem(loc, detail["input"], "a setting of agent/settings.py")))
-            continue
-        info = fields[name]
-        value = next((given[key] for key in (name, *_variables(info)) if key in given), UNSET)
-        found.append((order[name], Problem(_variables(info)[0], value, _allowed(detail, info))))
-    return [problem for _, problem in sorted(found, key=lambda item: item[0])]
-
-
-def _allowed(detail: ErrorDetails, field: FieldInfo) -> str:
-    """What a field allows, from the error's kind and context and the field's own bounds and default."""
-    kind, context = detail["type"], detail.get("ctx", {})
-    if kind == RULE:
-        return str(context["allowed"])
-    if kind == "literal_error":
-        return f"one of {context['expected']}"
-    if kind.startswith("int_") or kind in ("greater_than_equal", "less_than_equal"):
-        low = next((c.ge for c in field.metadata if getattr(c, "ge", None) is not None), None)
-        high = next((c.le for c in field.metadata if getattr(c, "le", None) is not None), None)
-        return "an integer" + (f" from {low} to {high}" if low is not None and high is not None else "")
-    if kind == "string_too_short":
-        return f"not empty (unset it for the default {field.default!r})"
-    return str(detail["msg"])
-
-
-def _shown(value: Any) -> str:
-    """``repr`` of the value, cut to a readable length (a long value is named by its length)."""
-    text = repr(value)
-    if len(text) <= MAX_SHOWN_CHARS:
-        return text
-    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[: MAX_SHOWN_CHARS - 1]}…{length}"
+    raise rule(f"true or false ({', '.join(TRUE_WORDS)} / {', '.join(w for w in FALSE_WORDS if w)} or empty)")

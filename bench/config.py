@@ -15,9 +15,8 @@ import argparse
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -29,9 +28,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails, PydanticCustomError
 
+from agent.setting_problems import ProblemsError, problems_from, rule
 from bench.targets import EXPERIMENTS, TARGETS
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -60,37 +58,15 @@ QUICK = {
 QUICK_WORDS = ("1", "true", "yes")
 MAX_COUNT = 100_000
 MAX_MEMORY_SESSIONS = 10_000
-RULE = "bench_rule"
-MAX_SHOWN_CHARS = 80
 
 Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 # Each concurrent session states a name, then asks for it back: fewer than 2 calls cannot show cross-talk.
 ConcurrentCalls = Annotated[int, Field(ge=2, le=MAX_COUNT)]
+# What a flag or variable of a type pydantic rejected should have been.
+KINDS = {"tuple_type": "a comma-separated list", "path_type": "a file path"}
 
 
-class _Unset:
-    """The value of a setting nobody gave (its default failed a rule between settings)."""
-
-    def __repr__(self) -> str:
-        return "(unset)"
-
-
-UNSET: Any = _Unset()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One invalid setting: where it was given (flag, variable or field name), the value, what is allowed."""
-
-    key: str
-    value: Any
-    allowed: str
-
-    def __str__(self) -> str:
-        return f"{self.key} = {_shown(self.value)}; allowed: {self.allowed}"
-
-
-class BenchConfigError(Exception):
+class BenchConfigError(ProblemsError):
     """Raised with every invalid setting listed, one per line.
 
     WHY not a ValueError: pydantic would wrap a ValueError raised in a validator into its own error.
@@ -99,14 +75,7 @@ class BenchConfigError(Exception):
         problems: the problems, in field order.
     """
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("invalid benchmark settings:\n" + "\n".join(f"- {p}" for p in problems))
-
-
-def _rule(allowed: str) -> PydanticCustomError:
-    """The error a field validator raises for a rule; ``allowed`` says what passes."""
-    return PydanticCustomError(RULE, "{allowed}", {"allowed": allowed})
+    heading = "invalid benchmark settings"
 
 
 class BenchConfig(BaseModel):
@@ -148,18 +117,21 @@ class BenchConfig(BaseModel):
     measures: tuple[str, ...] = MEASURES
     output: Path = RESULTS_PATH
 
+    # Self, not the class: mypy 2.4 rejects a wrap validator typed by its class once it has seen one of the other
+    # shape (with or without ``info``) in the same run, as it does for agent/settings.py and bench/config.py.
     @model_validator(mode="wrap")
     @classmethod
-    def _one_error_shape(
-        cls, values: Any, handler: ModelWrapValidatorHandler[BenchConfig], info: ValidationInfo
-    ) -> BenchConfig:
+    def _one_error_shape(cls, values: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
         """Every problem as a :class:`Problem`, named as the caller gave it (``info.context["keys"]``)."""
         try:
             return handler(values)
         except ValidationError as error:
-            keys = (info.context or {}).get("keys", {})
+            keys = {name: (key,) for name, key in (info.context or {}).get("keys", {}).items()}
             given = values if isinstance(values, Mapping) else {}
-            raise BenchConfigError(_problems(error, cls.model_fields, keys, given)) from None
+            problems = problems_from(
+                error, cls.model_fields, given, keys=keys, unknown="a setting of bench/config.py", kinds=KINDS
+            )
+            raise BenchConfigError(problems) from None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -174,7 +146,7 @@ class BenchConfig(BaseModel):
         if kind == tuple[int, ...]:
             parts = [part.strip() for part in text.split(",") if part.strip()]
             if not all(re.fullmatch(r"[+-]?\d+", part) for part in parts):
-                raise _rule(_counts_allowed())
+                raise rule(_counts_allowed())
             return tuple(int(part) for part in parts)
         if kind == tuple[str, ...]:
             return tuple(part.strip() for part in text.split(",") if part.strip())
@@ -188,14 +160,14 @@ class BenchConfig(BaseModel):
         """The first and the last ``drift_window`` calls are compared, so they must not overlap."""
         window = info.data.get("drift_window")
         if window is not None and value < 2 * window:
-            raise _rule(f"an integer of at least 2 × drift_window ({2 * window})")
+            raise rule(f"an integer of at least 2 × drift_window ({2 * window})")
         return value
 
     @field_validator("memory_sessions")
     @classmethod
     def _memory_sessions_ascend(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or list(value) != sorted(set(value)) or value[0] < 1 or value[-1] > MAX_MEMORY_SESSIONS:
-            raise _rule(_counts_allowed())
+            raise rule(_counts_allowed())
         return value
 
     @field_validator("targets")
@@ -212,7 +184,7 @@ class BenchConfig(BaseModel):
 def _known(names: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, ...]:
     unknown = [name for name in names if name not in allowed]
     if unknown:
-        raise _rule(f"comma-separated names from {', '.join(allowed)} (not {', '.join(unknown)})")
+        raise rule(f"comma-separated names from {', '.join(allowed)} (not {', '.join(unknown)})")
     return names
 
 
@@ -255,46 +227,3 @@ def _flag(name: str) -> str:
 
 def _variable(name: str) -> str:
     return f"BENCH_{name.upper()}"
-
-
-def _problems(
-    error: ValidationError, fields: Mapping[str, FieldInfo], keys: Mapping[str, str], given: Mapping[str, Any]
-) -> list[Problem]:
-    """Each pydantic error as the setting's key, the value given (its text, as given) and what is allowed, in the
-    order the fields are declared."""
-    order = {name: index for index, name in enumerate(fields)}
-    found: list[tuple[int, Problem]] = []
-    for detail in error.errors():
-        name = str(detail["loc"][0]) if detail["loc"] else ""
-        info = fields.get(name)
-        if info is None:  # a keyword no field has
-            found.append((len(order), Problem(name, detail["input"], "a setting of bench/config.py")))
-            continue
-        value = given.get(name, UNSET)
-        found.append((order[name], Problem(keys.get(name, name), value, _allowed(detail, info))))
-    return [problem for _, problem in sorted(found, key=lambda item: item[0])]
-
-
-def _allowed(detail: ErrorDetails, field: FieldInfo) -> str:
-    """What a field allows, from the error's kind and context and the field's own bounds."""
-    kind, context = detail["type"], detail.get("ctx", {})
-    if kind == RULE:
-        return str(context["allowed"])
-    if kind.startswith("int_") or kind in ("greater_than_equal", "less_than_equal"):
-        low = next((c.ge for c in field.metadata if getattr(c, "ge", None) is not None), None)
-        high = next((c.le for c in field.metadata if getattr(c, "le", None) is not None), None)
-        return "an integer" + (f" from {low} to {high}" if low is not None and high is not None else "")
-    if kind == "tuple_type":
-        return "a comma-separated list"
-    if kind == "path_type":
-        return "a file path"
-    return str(detail["msg"])
-
-
-def _shown(value: Any) -> str:
-    """``repr`` of the value, cut to a readable length (a long value is named by its length)."""
-    text = repr(value)
-    if len(text) <= MAX_SHOWN_CHARS:
-        return text
-    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[: MAX_SHOWN_CHARS - 1]}…{length}"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.settings import DEFAULT_MODEL_ID, UNSET, Problem, Settings, SettingsError
+from agent.setting_problems import UNSET, Problem
+from agent.settings import DEFAULT_MODEL_ID, Settings, SettingsError
 from local.processes import REPO_ROOT
 
 
