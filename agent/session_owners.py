@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 OWNER_ACTOR = "agent-session-owners"
 # New sessions remembered per process until their first agent is built (one is per concurrent first request).
 MAX_REMEMBERED_NEW = 10_000
+CLAIM_ATTEMPTS = 3  # conditional writes of an S3 owner record before the claim fails (503)
 
 
 class OwnerRecords(Protocol):
@@ -221,14 +222,22 @@ class S3OwnerRecords:
         and only a session resumed in a new process, once per process, pays a second.
         """
         key = f"{self._prefix}{session_id}.json"
-        try:
-            self._client.put_object(
-                Bucket=self._bucket, Key=key, Body=json.dumps({"owner": actor_id}).encode(), IfNoneMatch="*"
-            )
-        except self._client.exceptions.ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in CONDITIONAL_WRITE_LOST:
-                raise
-            return self._read(key) or actor_id
+        for _ in range(CLAIM_ATTEMPTS):
+            try:
+                self._client.put_object(
+                    Bucket=self._bucket, Key=key, Body=json.dumps({"owner": actor_id}).encode(), IfNoneMatch="*"
+                )
+                break
+            except self._client.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in CONDITIONAL_WRITE_LOST:
+                    raise
+            owner = self._read(key)
+            if owner is not None:
+                return owner
+            # No record to read: another claim's write is still in flight (S3 answers 409 to the second of two
+            # concurrent conditional writes and asks it to retry), or forget-me deleted the record since.
+        else:
+            raise RuntimeError(f"owner record s3://{self._bucket}/{key} could not be written or read")
         with self._claimed_new_lock:
             self._claimed_new[session_id] = None
             while len(self._claimed_new) > MAX_REMEMBERED_NEW:  # claims whose turn never started

@@ -66,3 +66,25 @@ def test_small_bodies_go_out_without_waiting_for_100_continue_and_large_ones_sti
         ("large", b"100-continue"),
     ]
     assert client.head_object(Bucket=BUCKET, Key="small")["ContentLength"] == EXPECT_CONTINUE_MIN_BYTES - 1
+
+
+def test_a_claim_that_finds_no_record_after_losing_the_write_writes_again(sent, emulator):
+    """Between a lost conditional write and the read of the winner the record can vanish (forget-me of its owner)
+    or not exist yet (S3's 409 to a write racing another): the claim then writes again, so it never returns an
+    owner that no record names."""
+    client, _ = sent
+    records = S3OwnerRecords(client, BUCKET, "sessions/")
+    other = boto3.client("s3", endpoint_url=emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    session_id = f"s-{uuid.uuid4().hex}"
+    key = f"sessions/owners/{session_id}.json"
+    assert records.claim(session_id, "bob") == "bob"
+
+    def erase_bob_first(request: Any, **_: Any) -> None:
+        if request.method == "GET" and request.url.endswith(key):
+            other.delete_object(Bucket=BUCKET, Key=key)  # bob's forget-me, just before alice reads the winner
+
+    client.meta.events.register_first("before-send.s3", erase_bob_first)
+    owner = records.claim(session_id, "alice")
+
+    assert owner == "alice"
+    assert other.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b'{"owner": "alice"}'
