@@ -29,15 +29,15 @@ from strands.session.s3_session_manager import AGENT_PREFIX, SESSION_PREFIX, S3S
 from strands.types.exceptions import SessionException
 from strands.types.session import Session, SessionAgent
 
-# S3 answers a conditional PUT whose key exists with 412 PreconditionFailed, or with 409 ConditionalRequestConflict
-# when another conditional write to the key is in flight (S3 user guide, "Add preconditions to S3 operations with
-# conditional requests").
+# S3 answers a conditional PUT whose key exists with 412 PreconditionFailed, and with 409 ConditionalRequestConflict
+# when a concurrent operation on the key is in flight (S3 API reference, PutObject ``If-None-Match``; the S3 user
+# guide, "How to prevent object overwrites with conditional writes").
 CONDITIONAL_WRITE_LOST = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 
 
 class LeanS3SessionManager(S3SessionManager):
-    """``S3SessionManager`` that creates a session in one conditional PUT and updates an agent without reading it
-    first, and only when it changed."""
+    """``S3SessionManager`` that reads no session known to be new, creates a session in one conditional PUT, and
+    updates an agent without reading it first, and only when it changed."""
 
     def __init__(self, *args: Any, known_new: bool = False, **kwargs: Any) -> None:
         """``known_new``: no conversation can exist yet (its session id was claimed just now), so it is not read.
