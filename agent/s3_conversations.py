@@ -90,17 +90,18 @@ class LeanS3SessionManager(S3SessionManager):
             self._remember(session_id, session_agent)
             return
         session_agent.created_at = stored["created_at"]
-        if _without_update_time(session_agent) == stored:
+        current = session_agent.to_dict()
+        if _without_update_time(current) == stored:
             return
         key = f"{self._session_path(session_id)}agents/{AGENT_PREFIX}{_path_safe(session_agent.agent_id)}/agent.json"
         try:
-            self._put_json(key, session_agent.to_dict())
+            self._put_json(key, current)
         except self.client.exceptions.ClientError as error:
             raise SessionException(f"Failed to write S3 object {key}: {error}") from error
-        self._remember(session_id, session_agent)
+        self._stored_agents[(session_id, session_agent.agent_id)] = _without_update_time(current)
 
     def _remember(self, session_id: str, session_agent: SessionAgent) -> None:
-        self._stored_agents[(session_id, session_agent.agent_id)] = _without_update_time(session_agent)
+        self._stored_agents[(session_id, session_agent.agent_id)] = _without_update_time(session_agent.to_dict())
 
     def _session_path(self, session_id: str) -> str:
         """Strands' session folder: ``<prefix>/session_<id>/`` (the prefix's slashes trimmed, as Strands does)."""
@@ -118,11 +119,9 @@ class LeanS3SessionManager(S3SessionManager):
             self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
 
 
-def _without_update_time(session_agent: SessionAgent) -> dict[str, Any]:
-    """The agent's stored form but for ``updated_at``, which Strands writes and never reads."""
-    stored = session_agent.to_dict()
-    del stored["updated_at"]
-    return stored
+def _without_update_time(stored: dict[str, Any]) -> dict[str, Any]:
+    """An agent's stored form but for ``updated_at``, which Strands writes and never reads."""
+    return {name: value for name, value in stored.items() if name != "updated_at"}
 
 
 def _path_safe(identifier: str) -> str:

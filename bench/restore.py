@@ -37,8 +37,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from agent.aws_clients import send_small_bodies_at_once
-from bench.bedrock_path import BedrockPath, new_session_bucket, s3_client, started_moto
+from agent.aws_clients import SharedClientSession
+from bench.bedrock_path import CREDENTIALS, REGION, BedrockPath, new_session_bucket, started_moto
 from bench.client import invoke, new_session_id
 from bench.scenarios import name_prompt, warm_up
 from bench.stats import median
@@ -186,9 +186,13 @@ def measure_restore(targets: list[str], bedrock: BedrockPath | None, *, reps: in
         warm = {spec.name: stack.enter_context(started_target(spec, log_dir=log_dir)) for spec in specs}
         for server in warm.values():
             warm_up(server.base_url)
-        s3 = s3_client(path.moto_url)
-        # Priced as the agent sends them: small bodies without waiting for 100 Continue (agent/aws_clients.py).
-        s3.meta.events.register_last("before-call.s3", send_small_bodies_at_once)
+        # Priced as the agent sends them: an S3 client built the way the agent builds its own (agent/aws_clients.py).
+        s3 = SharedClientSession(region_name=REGION).client(
+            "s3",
+            endpoint_url=path.moto_url,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
         s3.put_object(Bucket=path.bucket, Key=S3_FLOOR_KEY, Body=b"{}")
         for image in images.values():
             image.wait_until_aged()

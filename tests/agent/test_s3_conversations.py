@@ -41,15 +41,20 @@ def s3(emulator) -> Any:
 def recorded_session(emulator, s3) -> tuple[boto3.Session, list[str]]:
     """A boto3 session whose S3 clients record ``"<METHOD> <key>[ if-none-match]"`` for every request sent."""
     session = boto3.Session(region_name=REGION, **CREDENTIALS)
+    return session, _recorded_requests(session, under=f"/{BUCKET}/{PREFIX}", conditions=True)
+
+
+def _recorded_requests(session: boto3.Session, *, under: str, conditions: bool) -> list[str]:
+    """``"<METHOD> <key below under>"`` (and `` if-none-match`` when ``conditions``) of each S3 request sent."""
     sent: list[str] = []
 
     def record(request: Any, **_: Any) -> None:
-        key = unquote(urlsplit(request.url).path).removeprefix(f"/{BUCKET}/").removeprefix(PREFIX)
-        condition = " if-none-match" if "If-None-Match" in request.headers else ""
+        key = unquote(urlsplit(request.url).path).removeprefix(under)
+        condition = " if-none-match" if conditions and "If-None-Match" in request.headers else ""
         sent.append(f"{request.method} {key}{condition}")
 
     session.events.register("before-send.s3", record)
-    return session, sent
+    return sent
 
 
 def _manager(manager_class: type[S3SessionManager], session: boto3.Session, session_id: str) -> S3SessionManager:
@@ -161,14 +166,7 @@ def s3_store(endpoint_env, monkeypatch: pytest.MonkeyPatch) -> tuple[SessionStor
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"])
     region = f"us-west-{uuid.uuid4().int % 10_000}"  # any name: moto serves every region
     store = build_session_store(Settings(session_store="s3", session_bucket=BUCKET, aws_region=region))
-    sent: list[str] = []
-
-    def record(request: Any, **_: Any) -> None:
-        path = unquote(urlsplit(request.url).path).removeprefix(f"/{BUCKET}/sessions/")
-        sent.append(f"{request.method} {path}")
-
-    shared_session(region).events.register("before-send.s3", record)
-    return store, sent
+    return store, _recorded_requests(shared_session(region), under=f"/{BUCKET}/sessions/", conditions=False)
 
 
 def _store_agent(store: SessionStore, session_id: str, actor: str) -> Agent:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from botocore.exceptions import ParamValidationError
@@ -44,12 +45,16 @@ def test_preparing_the_s3_client_sends_nothing_and_hands_out_the_shared_client(d
     settings = Settings(session_store="s3", session_bucket="sessions-bucket", aws_region="eu-north-1")
     (client,) = build_session_store(settings).clients
     session = shared_session("eu-north-1")
-    sent: list[str] = []
-    session.events.register("before-send", lambda request, **_: sent.append(request.url))
+    sent, done = _recorded(session)
 
     client.prepare()
 
     assert sent == []
+    assert done == [
+        "creating-client-class.s3",
+        "before-parameter-build.s3.GetObject",
+        "before-parameter-build.s3.PutObject",
+    ]
     assert client.build() is session.client(service_name="s3", config=STRANDS_CLIENT_CONFIG)
 
 
@@ -66,10 +71,28 @@ def test_model_preparation_builds_and_warms_the_bedrock_model_and_sends_nothing(
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "http://127.0.0.1:9")
     settings = Settings(model_provider="bedrock", session_store="none", aws_region="ap-south-2")
     factory = model_factory_for(settings)
-    sent: list[str] = []
-    shared_session("ap-south-2").events.register("before-send", lambda request, **_: sent.append(request.url))
+    sent, done = _recorded(shared_session("ap-south-2"))
 
     model_preparation(factory, settings)()
+    prepared = list(done)
 
     assert isinstance(factory(), BedrockModel)
     assert sent == []
+    assert (
+        prepared
+        == done
+        == [
+            "creating-client-class.bedrock-runtime",
+            "before-parameter-build.bedrock-runtime.ConverseStream",
+        ]
+    )
+
+
+def _recorded(session: Any) -> tuple[list[str], list[str]]:
+    """URLs of requests sent, and clients built and calls made ready (event names), on ``session``."""
+    sent: list[str] = []
+    done: list[str] = []
+    session.events.register("before-send", lambda request, **_: sent.append(request.url))
+    session.events.register("creating-client-class", lambda event_name, **_: done.append(event_name))
+    session.events.register("before-parameter-build", lambda event_name, **_: done.append(event_name))
+    return sent, done

@@ -128,17 +128,7 @@ def test_client_refuses_outputs_missing_a_forwarded_key():
 def test_local_outputs_file_uses_the_deployed_keys(stacks_of):
     """`make local` (the twin of the deployed S3 configuration, local/deployed_twin.py) writes the outputs file
     `make deploy` writes: the same keys, less what has no local meaning."""
-    document = outputs_document(
-        identity=LocalIdentity(
-            user_pool_id="us-east-1_local", client_id="client", region="us-east-1", endpoint_url="http://127.0.0.1:1"
-        ),
-        runtime_arn="arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-0123456789",
-        endpoint_name="live",
-        front_door_url="http://127.0.0.1:2",
-        session_store="s3",
-        session_bucket="agentcore-session-local",
-    )
-    local = {key for stack, values in document.items() if not stack.endswith("-Local") for key in values}
+    local = _local_output_keys(session_store="s3", session_bucket="agentcore-session-local")
     published = outputs_by_stack(stacks_of("dev"))
     deployed = published[stack_name("dev", IDENTITY)] | published[stack_name("dev", RUNTIME)]
     assert (local - deployed, deployed - local) == (set(), NOT_LOCAL)
@@ -161,18 +151,11 @@ def test_every_stage_output_is_either_exported_or_ssm_only_with_a_reason():
 def test_local_long_term_memory_outputs_file_uses_the_deployed_keys(stacks_of):
     """`make local LONG_TERM_MEMORY=1` twins the long-term configuration: its outputs, with the stack's values for
     the namespaces (local/deployed_twin.py keeps its own copy: local/ may not import stacks/)."""
-    document = outputs_document(
-        identity=LocalIdentity(
-            user_pool_id="us-east-1_local", client_id="client", region="us-east-1", endpoint_url="http://127.0.0.1:1"
-        ),
-        runtime_arn="arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-0123456789",
-        endpoint_name="live",
-        front_door_url="http://127.0.0.1:2",
+    local = _local_output_keys(
         session_store="agentcore-memory",
         memory_id="agentcore_session_local_memory-0123456789",
         long_term_memory_namespaces=long_term_namespaces(),
     )
-    local = {key for stack, values in document.items() if not stack.endswith("-Local") for key in values}
     stacks = stacks_of("long-term-memory")
     published = outputs_by_stack(stacks)
     deployed = published[stack_name("dev", IDENTITY)] | published[stack_name("dev", RUNTIME)]
@@ -180,3 +163,17 @@ def test_local_long_term_memory_outputs_file_uses_the_deployed_keys(stacks_of):
 
     assert (local - deployed, deployed - local) == (set(), NOT_LOCAL)
     assert long_term_namespaces() == runtime_outputs["LongTermMemoryNamespaces"]["Value"]
+
+
+def _local_output_keys(**store: str) -> set[str]:
+    """The keys of the outputs file `make local` writes for ``store`` (its -Local stack's own keys left out)."""
+    document = outputs_document(
+        identity=LocalIdentity(
+            user_pool_id="us-east-1_local", client_id="client", region="us-east-1", endpoint_url="http://127.0.0.1:1"
+        ),
+        runtime_arn="arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_session_local-0123456789",
+        endpoint_name="live",
+        front_door_url="http://127.0.0.1:2",
+        **store,
+    )
+    return {key for stack, values in document.items() if not stack.endswith("-Local") for key in values}
