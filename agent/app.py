@@ -53,7 +53,7 @@ from agent.errors import (
 )
 from agent.forget_me import ForgetMe
 from agent.lifecycle import AgentLifecycle
-from agent.model_factory import ModelFactory, model_factory_for, model_preparation
+from agent.model_factory import ModelFactory, model_factory_for, model_warm_up
 from agent.request_log import log_failed_request, log_request
 from agent.request_payload import (
     Invocation,
@@ -303,7 +303,8 @@ def create_app(
     store = build_session_store(settings)
     model_factory = model_factory or model_factory_for(settings)
     lifecycle.prepare_after_restore(
-        *(client.prepare for client in store.clients), model_preparation(model_factory, settings)
+        builds=(*(client.build for client in store.clients), model_factory),
+        warm_ups=(*(client.warm for client in store.clients), model_warm_up(model_factory, settings)),
     )
     registry = SessionRegistry(
         create_agent=_agent_builder(store, model_factory),
@@ -334,7 +335,12 @@ def create_app(
             WebSocketRoute("/ws", websockets.handle),
         ],
         middleware=[
-            Middleware(RestoreWatch, detector=lifecycle.detector, after_restore=lifecycle.after_restore),
+            Middleware(
+                RestoreWatch,
+                detector=lifecycle.detector,
+                after_restore=lifecycle.after_restore,
+                serving=lifecycle.requests.serving,
+            ),
         ],
     )
     # The WebSocket library's own frame cap (it closes with 1009): above the app's limit, so a frame a little

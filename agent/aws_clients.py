@@ -166,7 +166,7 @@ class LazyClient:
         warm_calls: Mapping[str, Mapping[str, Any] | None] | None = None,
         **options: Any,
     ) -> None:
-        """``warm_calls``: the calls the first turn makes with this client, for :meth:`prepare`."""
+        """``warm_calls``: the calls the first turn makes with this client, for :meth:`warm`."""
         self._session = session
         self._service_name = service_name
         self._warm_calls = warm_calls or {}
@@ -176,8 +176,8 @@ class LazyClient:
         """The client (built now if no one has asked for it yet)."""
         return self._session.client(self._service_name, **self._options)
 
-    def prepare(self) -> None:
-        """After a restore (``agent/lifecycle.py``): build the client and do its first calls' one-time work."""
+    def warm(self) -> None:
+        """After a restore (``agent/lifecycle.py``): the client, and its first calls' one-time work."""
         warm_operations(self.build(), self._warm_calls)
 
     def __getattr__(self, name: str) -> Any:

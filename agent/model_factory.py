@@ -42,12 +42,12 @@ def model_factory_for(settings: Settings) -> ModelFactory:
     return shared_model
 
 
-def model_preparation(model_factory: ModelFactory, settings: Settings) -> Callable[[], None]:
-    """After a restore (``agent/lifecycle.py``): build the shared model; for Bedrock, warm its client's
-    streaming call too (``agent/aws_clients.py`` ``warm_operations``), which Strands makes unless told not to
-    stream (strands-agents 1.62 ``BedrockModel._stream``: ``converse_stream if streaming else converse``)."""
+def model_warm_up(model_factory: ModelFactory, settings: Settings) -> Callable[[], None]:
+    """After a restore (``agent/lifecycle.py``): for Bedrock, the shared model's streaming call made ready
+    (``agent/aws_clients.py`` ``warm_operations``), which Strands makes unless told not to stream
+    (strands-agents 1.62 ``BedrockModel._stream``: ``converse_stream if streaming else converse``)."""
 
-    def prepare() -> None:
+    def warm() -> None:
         from strands.models.bedrock import BedrockModel
 
         from agent.aws_clients import warm_operations
@@ -57,7 +57,7 @@ def model_preparation(model_factory: ModelFactory, settings: Settings) -> Callab
             example = {"modelId": settings.model_id, "messages": [{"role": "user", "content": [{"text": "warm-up"}]}]}
             warm_operations(model.client, {"converse_stream": example})
 
-    return prepare
+    return warm
 
 
 def _bedrock_model(settings: Settings) -> Model:

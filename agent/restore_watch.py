@@ -42,6 +42,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -105,17 +106,33 @@ class RestoreDetector:
 
 
 class RestoreWatch:
-    """ASGI middleware: before any request (``/ping`` included) is handled, run ``after_restore`` once per restore."""
+    """ASGI middleware: before any request (``/ping`` included) is handled, run ``after_restore`` once per restore;
+    and hold ``serving`` open while any request but ``/ping`` is handled, so the after-restore preparation
+    knows when to stop warming (``agent/lifecycle.py``)."""
 
-    def __init__(self, app: ASGIApp, *, detector: RestoreDetector, after_restore: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        detector: RestoreDetector,
+        after_restore: Callable[[], None],
+        serving: Callable[[], AbstractContextManager[None]],
+        health_path: str = "/ping",
+    ) -> None:
         self._app = app
         self._detector = detector
         self._after_restore = after_restore
+        self._serving = serving
+        self._health_path = health_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self._detector.notice(self._after_restore)
-        await self._app(scope, receive, send)
+        if scope["type"] not in ("http", "websocket") or scope["path"] == self._health_path:
+            await self._app(scope, receive, send)
+            return
+        with self._serving():
+            await self._app(scope, receive, send)
 
 
 def sleep_until_wall_clock(deadline: float) -> None:

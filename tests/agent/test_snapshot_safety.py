@@ -7,6 +7,7 @@ restore, runs none of CPython's or OpenTelemetry's after-fork hooks; the unsafe 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import random
@@ -19,12 +20,15 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocket
 
 from agent.app import create_app
 from agent.health import Health
-from agent.lifecycle import AgentLifecycle
+from agent.lifecycle import AgentLifecycle, RequestsInFlight
 from agent.restore_watch import JUMP_SECONDS, RestoreDetector, RestoreWatch, ResumeWatcher, sleep_until_wall_clock
 from agent.settings import Settings
 from tests.support.agent_http import new_session_id
@@ -123,7 +127,14 @@ def test_ping_reports_the_restore_time_once_and_keeps_it(clocks):
 
     app = Starlette(
         routes=[Route("/ping", health.ping)],
-        middleware=[Middleware(RestoreWatch, detector=_detector(clocks), after_restore=after_restore)],
+        middleware=[
+            Middleware(
+                RestoreWatch,
+                detector=_detector(clocks),
+                after_restore=after_restore,
+                serving=RequestsInFlight().serving,
+            )
+        ],
     )
     with TestClient(app) as client:
         at_startup = client.get("/ping").json()
@@ -222,6 +233,72 @@ def test_a_failed_preparation_is_left_to_the_request_that_needs_it(clocks, tmp_p
 
     assert ping.status_code == 200
     assert answer.status_code == 200 and calls == ["model", "model"]
+
+
+def test_after_a_restore_the_clients_are_built_first_and_warmed_only_while_no_request_is_served(clocks, tmp_path):
+    """A warm-up is work the request does itself as it goes; done alongside it, it only competes for the
+    interpreter. So warm-ups run while nothing is served and stop at the first request, builds always run."""
+    lifecycle = AgentLifecycle(Settings(session_store="none", session_dir=tmp_path), detector=_detector(clocks))
+    steps: list[str] = []
+    request = contextlib.ExitStack()
+
+    def first_warm_up() -> None:
+        steps.append("warm 1")
+        request.enter_context(lifecycle.requests.serving())  # a request arrives while the first warm-up runs
+
+    lifecycle.prepare_after_restore(
+        builds=[lambda: steps.append("build")], warm_ups=[first_warm_up, lambda: steps.append("warm 2")]
+    )
+    outcomes = []
+    for served_at_restore in (False, True):
+        clocks.restore_after(86_400)
+        with lifecycle.requests.serving() if served_at_restore else contextlib.nullcontext():
+            assert lifecycle.notice_restore()
+            assert lifecycle.preparing is not None
+            lifecycle.preparing.join(PREPARE_JOIN_SECONDS)
+        request.close()
+        outcomes.append(list(steps))
+        steps.clear()
+
+    assert outcomes == [["build", "warm 1"], ["build"]]
+    assert not lifecycle.requests.any()
+
+
+def test_every_request_but_ping_counts_as_served_while_it_is_handled_even_when_it_fails():
+    requests = RequestsInFlight()
+    seen: dict[str, bool] = {}
+
+    async def record(request: Request) -> PlainTextResponse:
+        seen[request.url.path] = requests.any()
+        if request.url.path == "/fails":
+            raise RuntimeError("handler failed")
+        return PlainTextResponse("ok")
+
+    async def websocket(socket: WebSocket) -> None:
+        seen["/ws"] = requests.any()
+        await socket.accept()
+        await socket.close()
+
+    app = Starlette(
+        routes=[
+            Route("/ping", record),
+            Route("/invocations", record, methods=["POST"]),
+            Route("/fails", record),
+            WebSocketRoute("/ws", websocket),
+        ],
+        middleware=[
+            Middleware(RestoreWatch, detector=RestoreDetector(), after_restore=lambda: None, serving=requests.serving)
+        ],
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        statuses = [client.get("/ping").status_code, client.post("/invocations").status_code]
+        statuses.append(client.get("/fails").status_code)
+        with client.websocket_connect("/ws"):
+            pass
+
+    assert statuses == [200, 200, 500]
+    assert seen == {"/ping": False, "/invocations": True, "/fails": True, "/ws": True}
+    assert not requests.any()
 
 
 WAKE_SECONDS = 30.0  # bounds a hung watcher only

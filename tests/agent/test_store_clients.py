@@ -10,7 +10,7 @@ from botocore.exceptions import ParamValidationError
 from strands.models.bedrock import BedrockModel
 
 from agent.aws_clients import STRANDS_CLIENT_CONFIG, shared_session, warm_operations
-from agent.model_factory import model_factory_for, model_preparation
+from agent.model_factory import model_factory_for, model_warm_up
 from agent.session_store import build_session_store
 from agent.settings import Settings
 
@@ -40,14 +40,14 @@ def test_stores_without_aws_clients_prepare_none(tmp_path):
     assert build_session_store(Settings(session_store="file", session_dir=tmp_path)).clients == ()
 
 
-def test_preparing_the_s3_client_sends_nothing_and_hands_out_the_shared_client(dummy_credentials, monkeypatch):
+def test_warming_the_s3_client_sends_nothing_and_hands_out_the_shared_client(dummy_credentials, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens: a request would fail
     settings = Settings(session_store="s3", session_bucket="sessions-bucket", aws_region="eu-north-1")
     (client,) = build_session_store(settings).clients
     session = shared_session("eu-north-1")
     sent, done = _recorded(session)
 
-    client.prepare()
+    client.warm()
 
     assert sent == []
     assert done == [
@@ -67,13 +67,13 @@ def test_warming_makes_each_call_as_sent_so_a_call_it_could_not_make_fails_at_on
         warm_operations(client, {"put_objects": None})
 
 
-def test_model_preparation_builds_and_warms_the_bedrock_model_and_sends_nothing(dummy_credentials, monkeypatch):
+def test_the_model_warm_up_builds_and_warms_the_bedrock_model_and_sends_nothing(dummy_credentials, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "http://127.0.0.1:9")
     settings = Settings(model_provider="bedrock", session_store="none", aws_region="ap-south-2")
     factory = model_factory_for(settings)
     sent, done = _recorded(shared_session("ap-south-2"))
 
-    model_preparation(factory, settings)()
+    model_warm_up(factory, settings)()
     prepared = list(done)
 
     assert isinstance(factory(), BedrockModel)
