@@ -13,7 +13,10 @@ stand-in, the S3 store on moto; :mod:`bench.bedrock_path`):
 - ``agent-bedrock``: ``python -m agent`` with the stack's environment: ``MODEL_PROVIDER=bedrock``, ``MODEL_ID``,
   ``SESSION_STORE=s3``, the session bucket and prefix;
 - ``agent-none-bedrock`` (opt-in experiment): ``agent-bedrock`` without a store, which separates the Bedrock
-  client's cost from the S3 store's.
+  client's cost from the S3 store's;
+- ``agent-bedrock-prebuilt`` (opt-in experiment, for the restore rows): ``agent-bedrock`` with its AWS clients built
+  before the snapshot, as the baseline builds its own (:mod:`bench.prebuilt_agent`), which prices the rule that
+  the agent builds them after each restore.
 
 Each of ours is compared with the baseline on its own model path (:data:`BASELINE_OF`), so ratios compare
 like with like.
@@ -36,15 +39,16 @@ AGENT_FILE = "agent-file"
 BASELINE_BEDROCK = "baseline-bedrock"
 AGENT_BEDROCK = "agent-bedrock"
 AGENT_NONE_BEDROCK = "agent-none-bedrock"
+AGENT_BEDROCK_PREBUILT = "agent-bedrock-prebuilt"
 TARGETS: tuple[str, ...] = (BASELINE, AGENT_NONE, AGENT_FILE, BASELINE_BEDROCK, AGENT_BEDROCK)
-# Opt-in (``--targets``): ours on the Bedrock provider without a store.
-EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_BEDROCK,)
+# Opt-in (``--targets``): ours on the Bedrock provider without a store; ours with clients built before the snapshot.
+EXPERIMENTS: tuple[str, ...] = (AGENT_NONE_BEDROCK, AGENT_BEDROCK_PREBUILT)
 BASELINES: tuple[str, ...] = (BASELINE, BASELINE_BEDROCK)
-BEDROCK_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK, AGENT_NONE_BEDROCK)
+BEDROCK_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK, AGENT_NONE_BEDROCK, AGENT_BEDROCK_PREBUILT)
 # Ours → the reference design on the same model path; the budgets compare each pair.
 BASELINE_OF: dict[str, str] = {AGENT_NONE: BASELINE, AGENT_FILE: BASELINE, AGENT_BEDROCK: BASELINE_BEDROCK}
 # Restored from a CRIU checkpoint (platform V2): the deployed configuration and its baseline (bench/restore.py).
-RESTORED_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK)
+RESTORED_TARGETS: tuple[str, ...] = (BASELINE_BEDROCK, AGENT_BEDROCK, AGENT_BEDROCK_PREBUILT)
 STUB_MODEL_ID = "bench-stub"
 
 
@@ -101,9 +105,10 @@ def target_spec(name: str, *, stub_url: str, bedrock: BedrockPath | None = None,
         "MAX_SESSIONS": str(max_sessions),
         "LOG_LEVEL": "INFO",
         "AGENT_OBSERVABILITY_ENABLED": "false",
-        **(s3_store_env if name == AGENT_BEDROCK else {}),
+        **(s3_store_env if name in (AGENT_BEDROCK, AGENT_BEDROCK_PREBUILT) else {}),
     }
-    return TargetSpec(name=name, module="agent", env=agent_env, uses_session_dir=name == AGENT_FILE)
+    module = "bench.prebuilt_agent" if name == AGENT_BEDROCK_PREBUILT else "agent"
+    return TargetSpec(name=name, module=module, env=agent_env, uses_session_dir=name == AGENT_FILE)
 
 
 def start_env(spec: TargetSpec, port: int, session_dir: Path) -> dict[str, str]:

@@ -125,19 +125,26 @@ def test_quick_run_measures_the_deployed_configuration_on_the_bedrock_stand_in(t
 
 def test_quick_run_restores_the_deployed_configuration_and_its_baseline_from_checkpoints(tmp_path: Path) -> None:
     require_criu()
-    args = ["--targets", "baseline-bedrock,agent-bedrock", "--measures", "restore", "--restore-reps", "1"]
+    targets = ("baseline-bedrock", "agent-bedrock", "agent-bedrock-prebuilt")
+    args = ["--targets", ",".join(targets), "--measures", "restore", "--restore-reps", "1"]
 
     done, results, _ = _run_bench(args, tmp_path)
 
     restore = results["restore"]
     assert restore["measured"] is True
-    for target in ("baseline-bedrock", "agent-bedrock"):
+    for target in targets:
         assert (restore[target]["reps"], restore[target]["wrong_answers"]) == (1, 0)
         assert len(restore[target]["answer_s"]) == len(restore[target]["warm_answer_s"]) == 1
     assert restore["baseline-bedrock"]["first_turn_s3_requests"] == []  # the baseline keeps no store
     assert "PUT sessions/owners/<session>.json" in restore["agent-bedrock"]["first_turn_s3_requests"]
+    # The experiment differs only in when its clients are built: the same store requests, and no budget of its own.
+    assert (
+        restore["agent-bedrock-prebuilt"]["first_turn_s3_requests"]
+        == restore["agent-bedrock"]["first_turn_s3_requests"]
+    )
     budgets = {(row["budget"], row["target"]): row for row in results["budgets"]}
     assert budgets[("V2 restore → first answer / warm first answer", "agent-bedrock")]["met"] is not None
+    assert "agent-bedrock-prebuilt" not in {target for _, target in budgets}
     assert "V2 restore from one CRIU checkpoint" in done.stdout
 
 

@@ -57,7 +57,7 @@ def test_every_invalid_setting_is_named_at_once() -> None:
         "drift_calls = 10; allowed: an integer of at least 2 × drift_window (100)",
         "memory_sessions = (100, 10); allowed: comma-separated distinct ascending integers from 1 to 10000",
         "targets = ('baseline', 'nope'); allowed: comma-separated names from baseline, agent-none, agent-file, "
-        "baseline-bedrock, agent-bedrock, agent-none-bedrock (not nope)",
+        "baseline-bedrock, agent-bedrock, agent-none-bedrock, agent-bedrock-prebuilt (not nope)",
         "measures = ('speed',); allowed: comma-separated names from cold_start, restore, latency, concurrency, "
         "drift, memory, synth, container (not speed)",
     ]

@@ -57,7 +57,7 @@ def test_unknown_target_is_refused() -> None:
     with pytest.raises(
         ValueError,
         match="target 'reference' is not one of baseline, agent-none, agent-file, baseline-bedrock, "
-        "agent-bedrock, agent-none-bedrock",
+        "agent-bedrock, agent-none-bedrock, agent-bedrock-prebuilt",
     ):
         target_spec("reference", stub_url="http://127.0.0.1:1/v1")
 
