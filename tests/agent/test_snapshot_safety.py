@@ -33,7 +33,7 @@ from agent.restore_watch import JUMP_SECONDS, RestoreDetector, RestoreWatch, Res
 from agent.settings import Settings
 from tests.support.agent_http import new_session_id
 from tests.support.agentcore_headers import SESSION_HEADER
-from tests.support.scripted_model import ScriptedModel
+from tests.support.scripted_model import ScriptedModel, SharedScriptedModel
 
 TWINS_TIMEOUT_SECONDS = 120  # bounds a hung child only
 
@@ -182,14 +182,8 @@ def test_the_first_ping_after_a_restore_prepares_the_clients_and_nothing_before_
     noticed on a ``/ping``; pings before the snapshot build none, and the invocation after it builds no more."""
     settings = Settings(session_store="none", session_dir=tmp_path)
     lifecycle = AgentLifecycle(settings, health=Health(clock=lambda: clocks.wall), detector=_detector(clocks))
-    model = ScriptedModel()
-    built: list[ScriptedModel] = []
-
-    def model_factory() -> ScriptedModel:
-        if not built:  # what model_factory_for does: one model (and client) per process
-            built.append(model)
-        return built[0]
-
+    model_factory = SharedScriptedModel()
+    built = model_factory.built
     app = create_app(settings, model_factory=model_factory, lifecycle=lifecycle)
     with TestClient(app) as client:
         client.get("/ping")
@@ -310,13 +304,8 @@ def test_the_watcher_notices_a_restore_with_no_request_and_the_next_ping_reports
     reports the snapshot's time. A wake-up without a restore does nothing."""
     settings = Settings(session_store="none", session_dir=tmp_path)
     lifecycle = AgentLifecycle(settings, health=Health(clock=lambda: clocks.wall), detector=_detector(clocks))
-    built: list[ScriptedModel] = []
-
-    def model_factory() -> ScriptedModel:
-        if not built:
-            built.append(ScriptedModel())
-        return built[0]
-
+    model_factory = SharedScriptedModel()
+    built = model_factory.built
     app = create_app(settings, model_factory=model_factory, lifecycle=lifecycle)
     wake: queue.Queue[None] = queue.Queue()
     noticed: queue.Queue[bool] = queue.Queue()

@@ -12,7 +12,7 @@ from agent.settings import Settings
 from bench.prebuilt_agent import PrebuiltClientsLifecycle
 from tests.support.agent_http import new_session_id
 from tests.support.agentcore_headers import SESSION_HEADER
-from tests.support.scripted_model import ScriptedModel
+from tests.support.scripted_model import SharedScriptedModel
 
 
 def test_the_clients_are_built_at_startup_and_not_again_after_a_restore(tmp_path: Path) -> None:
@@ -20,13 +20,8 @@ def test_the_clients_are_built_at_startup_and_not_again_after_a_restore(tmp_path
     settings = Settings(session_store="none", session_dir=tmp_path)
     detector = RestoreDetector(wall=lambda: clock["wall"], monotonic=lambda: 500.0)
     lifecycle = PrebuiltClientsLifecycle(settings, detector=detector)
-    built: list[ScriptedModel] = []
-
-    def model_factory() -> ScriptedModel:
-        if not built:
-            built.append(ScriptedModel())
-        return built[0]
-
+    model_factory = SharedScriptedModel()
+    built = model_factory.built
     app = create_app(settings, model_factory=model_factory, lifecycle=lifecycle)
     at_startup = len(built)
     with TestClient(app) as client:

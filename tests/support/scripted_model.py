@@ -112,3 +112,17 @@ class ScriptedModel(Model):
             raise ScriptedModelError(str(error)) from None
         for event_type, event in converse_stream_events(conversation, reply):
             yield {event_type: event}
+
+
+class SharedScriptedModel:
+    """A model factory as ``agent/model_factory.py`` ``model_factory_for`` is one: the first call builds the
+    process's one model, later calls hand it out; ``built`` shows how many were built, and when."""
+
+    def __init__(self, model: ScriptedModel | None = None) -> None:
+        self._model = model
+        self.built: list[ScriptedModel] = []
+
+    def __call__(self) -> ScriptedModel:
+        if not self.built:
+            self.built.append(self._model or ScriptedModel())
+        return self.built[0]
