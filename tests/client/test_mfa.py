@@ -7,13 +7,19 @@ returned; the codes here are made from the secret the CLI printed (tests/support
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 from urllib.parse import parse_qs, urlsplit
 
+from client.mfa_code import PROMPT
 from client.user_admin import UserAdmin
 from tests.client.client_runs import PASSWORD
+from tests.support.paths import REPO
+from tests.support.terminal import run_on_terminal
 from tests.support.totp_codes import current_code, wrong_code
+
+CLIENT = (sys.executable, "-m", "client")
 
 
 def _as_typed(local_runtime, *args: str) -> str:
@@ -157,3 +163,30 @@ def test_offboarding_a_totp_user_fails_without_turning_mfa_off_first(cli, user, 
     )
     pool = local_runtime.identity.user_pool_id
     assert cognito.admin_get_user(UserPoolId=pool, Username=user)["Username"] == user
+
+
+def test_on_a_terminal_setup_and_login_prompt_for_the_code(user, local_runtime, cache_home):
+    """The real process on a pseudo-terminal: `mfa setup` shows the secret, then asks; `login` asks after the
+    password."""
+    command = [*CLIENT, "--local", "--outputs-file", str(local_runtime.settings.outputs_path)]
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(cache_home), "HOME": str(cache_home)}
+
+    def code_of_the_shown_secret(screen: str) -> str:
+        return current_code(re.search(r"secret \(shown once\): (\S+)", screen).group(1))
+
+    setup = run_on_terminal(
+        [*command, "mfa", "setup", "--user", user], answers=[(PROMPT, code_of_the_shown_secret)], cwd=REPO, env=env
+    )
+    secret = re.search(r"secret \(shown once\): (\S+)", setup.screen).group(1)
+    login = run_on_terminal(
+        [*command, "login", user],
+        answers=[(f"password for {user}: ", lambda _: PASSWORD), (PROMPT, lambda _: current_code(secret))],
+        cwd=REPO,
+        env=env,
+    )
+
+    assert setup.code == 0, setup.screen
+    assert setup.screen.endswith(f"{PROMPT}\nTOTP MFA is on for {user}: every sign-in asks for a code\n")
+    assert login.code == 0, login.screen
+    assert f"{PROMPT}\nlogged in as {user} on local; " in login.screen
+    assert PASSWORD not in login.screen  # neither answer is echoed
