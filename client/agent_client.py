@@ -17,7 +17,7 @@ import httpx
 from client.agent_answers import TextSink
 from client.auth_choice import choose_auth
 from client.aws_clients import aws_client
-from client.cognito_auth import CognitoAuth
+from client.cognito_auth import CognitoAuth, MfaCodeSource
 from client.command_hint import command_for
 from client.errors import CliError, RuntimeHttpError
 from client.forget_receipt import Receipt, parse_receipt
@@ -28,6 +28,7 @@ from client.runtime_status import STATUSES_WORTH_CHECKING, not_ready_reason
 from client.session_book import SessionBook
 from client.targets import Target
 from client.token_cache import TokenCache, Tokens
+from client.totp_enrolment import TotpEnrolment
 from client.user_admin import UserAdmin
 
 if TYPE_CHECKING:
@@ -76,14 +77,36 @@ class AgentClient:
         self._jwt_only("managing users")
         return UserAdmin(cognito=self.cognito, user_pool_id=str(self.target.user_pool_id))
 
-    def login(self, user: str, password: str, *, flow: str = "auto", make_default: bool = True) -> Tokens:
-        """Sign `user` in and cache the tokens (`flow`: see `CognitoAuth.login`); `make_default` makes `user` the
-        default for later commands."""
+    def login(
+        self,
+        user: str,
+        password: str,
+        *,
+        flow: str = "auto",
+        make_default: bool = True,
+        mfa_code: MfaCodeSource | None = None,
+    ) -> Tokens:
+        """Sign `user` in and cache the tokens (`flow`, `mfa_code`: see `CognitoAuth.login`); `make_default` makes
+        `user` the default for later commands."""
         self._jwt_only("login")
-        tokens = self._auth().login(check_name("user name", user), password, flow=flow)
+        tokens = self._auth().login(check_name("user name", user), password, flow=flow, mfa_code=mfa_code)
         if make_default:
             self.tokens.remember_default(user)
         return tokens
+
+    def totp(self, user: str) -> TotpEnrolment:
+        """TOTP MFA enrolment of `user`, who must be signed in (their access token authorizes it).
+
+        Raises:
+            CliError: an IAM runtime, or `user` is not logged in.
+        """
+        self._jwt_only("MFA")
+        return TotpEnrolment(cognito=self.cognito, user=user, access_token=self._auth().access_token(user))
+
+    @property
+    def totp_issuer(self) -> str:
+        """The issuer authenticator apps show beside the user name."""
+        return f"AgentCore {self.target.name}"
 
     def resolve_user(self, user: str | None) -> str:
         """The explicit user, else `$AGENTCORE_USER`, else whoever logged in last (IAM: else `anonymous`).

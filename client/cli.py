@@ -37,8 +37,10 @@ from client.forget_me import (
 from client.forget_receipt import format_receipt
 from client.json_output import failure, print_document, success
 from client.log_redaction import configure_logging, register_secret
+from client.mfa_code import MFA_CODE_OPTION, read_mfa_code
 from client.private_files import check_name
 from client.targets import Target, local_target, stage_target
+from client.totp_enrolment import TotpEnrolment, otpauth_uri
 from client.user_admin import generate_password
 
 # Every variable the client reads itself (docs/client.md#environment); boto3 reads the standard AWS ones.
@@ -118,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     login = commands.add_parser("login", parents=[target], help="sign in and cache tokens")
     login.add_argument("name")
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    _mfa_code_option(login)
     login.add_argument(
         "--flow",
         choices=LOGIN_FLOWS,
@@ -127,6 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
         "check SRP proofs)",
     )
     commands.add_parser("logout", parents=[target], help="forget a user's cached tokens").add_argument("name")
+
+    mfa = commands.add_parser("mfa", parents=[target], help="TOTP MFA of a logged-in user").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    mfa_setup = mfa.add_parser(
+        "setup",
+        parents=[target, as_json],
+        help="enrol an authenticator app: shows its secret once; on a terminal then asks for a code (else: mfa verify)",
+    )
+    mfa_verify = mfa.add_parser(
+        "verify", parents=[target, as_json], help="finish `mfa setup` with a current code: sign-in then asks for codes"
+    )
+    _mfa_code_option(mfa_verify)
+    mfa_disable = mfa.add_parser("disable", parents=[target, as_json], help="sign-in asks for no code any more")
+    for command in (mfa_setup, mfa_verify, mfa_disable):
+        command.add_argument("--user", help="who (default: $AGENTCORE_USER or the last user who logged in)")
 
     invoke = commands.add_parser("invoke", parents=[target, as_json], help="send one prompt")
     invoke.add_argument("prompt")
@@ -154,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     forget_me.add_argument("--user", help="who is asking (default: $AGENTCORE_USER or the last user who logged in)")
     forget_me.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
     return parser
+
+
+def _mfa_code_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        MFA_CODE_OPTION,
+        metavar="CODE",
+        help="the current 6-digit code of the user's authenticator app, when TOTP MFA asks for one "
+        "(default: prompt on a terminal)",
+    )
 
 
 def _session_options(command: argparse.ArgumentParser) -> None:
@@ -298,13 +326,57 @@ def _show_lines(args: argparse.Namespace, document: dict[str, Any], lines: list[
 
 
 def _login(client: AgentClient, args: argparse.Namespace) -> int:
-    tokens = client.login(args.name, _read_password(args, f"password for {args.name}: "), flow=args.flow)
+    password = _read_password(args, f"password for {args.name}: ")
+    tokens = client.login(
+        args.name,
+        password,
+        flow=args.flow,
+        mfa_code=lambda: read_mfa_code(args.mfa_code, purpose=f"sign-in of {args.name}", stdin=sys.stdin),
+    )
     minutes = int((tokens.expires_at - time.time()) // 60)
     print(
         f"logged in as {args.name} on {client.target.name}; "
         f"access token valid for {minutes} min (refreshed automatically)"
     )
     return 0
+
+
+def _mfa(client: AgentClient, args: argparse.Namespace) -> int:
+    user = client.resolve_user(args.user)
+    enrolment = client.totp(user)
+    if args.action == "setup":
+        return _mfa_setup(client, args, user, enrolment)
+    if args.action == "verify":
+        _mfa_verify(args, user, enrolment, code=args.mfa_code)
+        return 0
+    enrolment.disable()
+    _show(args, success(user=user, mfa_enabled=False), f"TOTP MFA is off for {user}: sign-in asks for no code")
+    return 0
+
+
+def _mfa_setup(client: AgentClient, args: argparse.Namespace, user: str, enrolment: TotpEnrolment) -> int:
+    """Show the new secret once; on a terminal (without --json) verify it right away, else name `mfa verify`.
+
+    WHY the secret is in the `--json` document although documents carry no secrets: handing it to the caller is
+    this command's whole purpose (a script enrolling a device needs it), it is shown once and nothing else is in
+    the document; tokens never are.
+    """
+    secret = enrolment.associate()
+    uri = otpauth_uri(secret=secret, user=user, issuer=client.totp_issuer)
+    shown = f"secret (shown once): {secret}\notpauth URI: {uri}"
+    if args.json or not sys.stdin.isatty():
+        verify = command_for(client.target, "mfa", "verify", "--user", user, MFA_CODE_OPTION, "CODE")
+        document = success(user=user, secret=secret, otpauth_uri=uri, mfa_enabled=False, next=verify)
+        _show(args, document, f"{shown}\nadd it to an authenticator app, then finish with `{verify}`")
+        return 0
+    print(f"{shown}\nadd it to an authenticator app (or paste the URI), then enter its current code")
+    _mfa_verify(args, user, enrolment, code=None)
+    return 0
+
+
+def _mfa_verify(args: argparse.Namespace, user: str, enrolment: TotpEnrolment, *, code: str | None) -> None:
+    enrolment.verify_and_enable(read_mfa_code(code, purpose=f"mfa verify for {user}", stdin=sys.stdin))
+    _show(args, success(user=user, mfa_enabled=True), f"TOTP MFA is on for {user}: every sign-in asks for a code")
 
 
 def _logout(client: AgentClient, args: argparse.Namespace) -> int:
@@ -400,6 +472,7 @@ _HANDLERS = {
     "users": _users,
     "login": _login,
     "logout": _logout,
+    "mfa": _mfa,
     "invoke": _invoke,
     "chat": _chat,
     "demo": _demo,

@@ -3,17 +3,21 @@
 WHY: a JWT runtime accepts only Cognito access tokens from its app client. `login` tries SRP first (the
 password never leaves this machine, only a proof of it) and falls back to USER_PASSWORD_AUTH when the app
 client does not allow SRP; against the local pool the order is reversed, because moto does not check SRP
-proofs. Afterwards `access_token()` serves the cached token and uses the refresh token once it expires.
+proofs. A user who enrolled TOTP (`mfa setup`) gets Cognito's SOFTWARE_TOKEN_MFA challenge after either flow; it is
+answered with RespondToAuthChallenge and a code the caller supplies only then. Afterwards `access_token()` serves the
+cached token and uses the refresh token once it expires (a refresh asks for no second factor).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
+from pycognito.exceptions import SoftwareTokenMFAChallengeException
 
 from client.aws_errors import aws_call, error_code, error_message
 from client.command_hint import command_for
@@ -29,9 +33,17 @@ if TYPE_CHECKING:
         RespondToAuthChallengeResponseTypeDef,
     )
 
+    # InitiateAuth's and RespondToAuthChallenge's answers have the same members: tokens, or the next challenge.
+    AuthAnswer = InitiateAuthResponseTypeDef | RespondToAuthChallengeResponseTypeDef
+
 logger = logging.getLogger(__name__)
 
 LOGIN_FLOWS = ("auto", "password", "srp")
+TOTP_CHALLENGE = "SOFTWARE_TOKEN_MFA"
+# The code's key in ChallengeResponses (botocore's cognito-idp model, RespondToAuthChallenge's ChallengeResponses).
+TOTP_CODE_KEY = "SOFTWARE_TOKEN_MFA_CODE"
+# Called only when Cognito asks for the second factor; returns the current code of the user's authenticator app.
+MfaCodeSource = Callable[[], str]
 
 
 class CognitoAuth:
@@ -43,7 +55,7 @@ class CognitoAuth:
         self._cognito = cognito
         self._cache = cache
 
-    def login(self, user: str, password: str, *, flow: str = "auto") -> Tokens:
+    def login(self, user: str, password: str, *, flow: str = "auto", mfa_code: MfaCodeSource | None = None) -> Tokens:
         """Sign in and cache the tokens.
 
         Args:
@@ -53,16 +65,19 @@ class CognitoAuth:
                 `auto`: SRP first on a deployed pool, USER_PASSWORD_AUTH first on the local one (moto
                 does not check SRP proofs, only passwords); either falls back to the other when the
                 app client does not allow it.
+            mfa_code: asked for the TOTP code when Cognito answers with the SOFTWARE_TOKEN_MFA challenge; None
+                when the caller has no way to get one (the challenge is then an error).
 
         Raises:
-            CliError: wrong password, unknown user, a challenge the CLI cannot answer, network…
+            CliError: wrong password or TOTP code, unknown user, a challenge the CLI cannot answer, network…
         """
         if flow not in LOGIN_FLOWS:
             raise CliError(f"login flow is {flow!r} but must be one of {', '.join(LOGIN_FLOWS)}")
         order = _attempt_order(flow, local=self._target.is_local)
         for position, attempt in enumerate(order):
             try:
-                result = self._srp_auth(user, password) if attempt == "srp" else self._password_auth(user, password)
+                answer = self._srp_auth(user, password) if attempt == "srp" else self._password_auth(user, password)
+                result = self._authentication_result(user, answer, mfa_code)
                 break
             except ClientError as e:
                 if position + 1 < len(order) and _flow_not_enabled(e):
@@ -108,17 +123,16 @@ class CognitoAuth:
         logger.debug("user=<%s> | access token refreshed", user)
         return refreshed
 
-    def _password_auth(self, user: str, password: str) -> AuthenticationResultTypeTypeDef:
-        response = aws_call(
+    def _password_auth(self, user: str, password: str) -> AuthAnswer:
+        return aws_call(
             "sign-in",
             self._cognito.initiate_auth,
             ClientId=self._target.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user, "PASSWORD": password},
         )
-        return _authentication_result(self._target, user, response)
 
-    def _srp_auth(self, user: str, password: str) -> AuthenticationResultTypeTypeDef:
+    def _srp_auth(self, user: str, password: str) -> AuthAnswer:
         srp = AWSSRP(
             username=user,
             password=password,
@@ -131,9 +145,50 @@ class CognitoAuth:
             response: RespondToAuthChallengeResponseTypeDef = aws_call("sign-in", srp.authenticate_user)
         except (ClientError, CliError):
             raise
+        except SoftwareTokenMFAChallengeException as e:
+            # pycognito's public way to hand over the challenge: the RespondToAuthChallenge answer that asked for it.
+            challenge: RespondToAuthChallengeResponseTypeDef = e.get_tokens()
+            return challenge
         except Exception as e:  # pycognito raises its own exceptions for challenges it cannot answer
             raise CliError(f"sign-in of {user} needs a step this client cannot do: {e}") from e
-        return response["AuthenticationResult"]
+        return response
+
+    def _authentication_result(
+        self, user: str, answer: AuthAnswer, mfa_code: MfaCodeSource | None
+    ) -> AuthenticationResultTypeTypeDef:
+        """The tokens of a sign-in answer, answering its TOTP challenge first when Cognito asked for one."""
+        if answer.get("ChallengeName") == TOTP_CHALLENGE:
+            answer = self._answer_totp(user, answer, mfa_code)
+        return _authentication_result(self._target, user, answer)
+
+    def _answer_totp(
+        self, user: str, challenge: AuthAnswer, mfa_code: MfaCodeSource | None
+    ) -> RespondToAuthChallengeResponseTypeDef:
+        """RespondToAuthChallenge with the user's current TOTP code, in the session of the challenge.
+
+        Raises:
+            CliError: no way to get a code, or Cognito rejected it (CodeMismatchException).
+            ClientError: anything else Cognito refused (the caller maps it, e.g. an expired session).
+        """
+        if mfa_code is None:
+            raise CliError(f"sign-in of {user} needs a TOTP code from the user's authenticator app")
+        code = mfa_code()
+        try:
+            return aws_call(
+                "sign-in",
+                self._cognito.respond_to_auth_challenge,
+                ClientId=self._target.client_id,
+                ChallengeName=TOTP_CHALLENGE,
+                Session=challenge["Session"],
+                ChallengeResponses={"USERNAME": user, TOTP_CODE_KEY: code},
+            )
+        except ClientError as e:
+            if error_code(e) == "CodeMismatchException":
+                raise CliError(
+                    f"sign-in of {user} failed: Cognito rejected the MFA code (CodeMismatchException): use the "
+                    "current code of the authenticator app the user enrolled"
+                ) from e
+            raise
 
 
 def _attempt_order(flow: str, *, local: bool) -> tuple[str, ...]:
@@ -143,9 +198,7 @@ def _attempt_order(flow: str, *, local: bool) -> tuple[str, ...]:
     return ("password", "srp") if local else ("srp", "password")
 
 
-def _authentication_result(
-    target: Target, user: str, response: InitiateAuthResponseTypeDef
-) -> AuthenticationResultTypeTypeDef:
+def _authentication_result(target: Target, user: str, response: AuthAnswer) -> AuthenticationResultTypeTypeDef:
     if "AuthenticationResult" in response:
         return response["AuthenticationResult"]
     # boto3-stubs makes every member of InitiateAuthResponse required, but botocore's cognito-idp model requires

@@ -110,12 +110,19 @@ def offboard_user(client: AgentClient, user: str) -> Forgotten:
     password, sign in as the user with it and erase. The account is deleted only after a complete receipt (an
     incomplete one keeps it, so a re-run can finish); the user's cached tokens go either way.
 
+    WHY TOTP MFA is turned off first (admin API): the operator has no code from the user's authenticator app, and
+    Cognito asks every sign-in of an enrolled user for one. Dropping the second factor is acceptable here because
+    the account is deleted right after a complete receipt, and after an incomplete one it is kept with a random
+    password that nobody knows (it was never shown), so nobody can sign in with one factor meanwhile; only a
+    re-run of this command, or an admin reset, opens it again.
+
     Raises:
         CliError: the user does not exist, the sign-in or the erasure failed.
     """
     admin = client.user_admin()
     password = generate_password()
     register_secret(password)
+    admin.disable_totp(user)
     admin.reset_password(user, password=password)
     try:
         client.login(user, password, make_default=False)

@@ -5,7 +5,7 @@ WHY: at DEBUG botocore logs every request's parameters and body and every respon
 … "AccessToken": …"), and SigV4's canonical request with any session token. The formatter below redacts
 the whole formatted record (message, arguments and traceback alike) before it reaches stderr:
 
-- every value registered with `register_secret` (passwords the CLI read), also JSON- and repr-escaped;
+- every value registered with `register_secret` (passwords the CLI read, TOTP secrets), also JSON- and repr-escaped;
 - the value of every secret-named field, in JSON (`"PASSWORD": "…"`) and Python reprs (`'Authorization': b'…'`);
 - `Bearer <token>`, anything shaped like a JWT, and an `x-amz-security-token:` line.
 """
@@ -32,6 +32,9 @@ SECRET_FIELDS = (
     "refreshtoken",
     "refresh_token",
     "secret_hash",
+    "secretcode",
+    "usercode",
+    "software_token_mfa_code",
     "clientsecret",
     "session",
     "secret_block",

@@ -82,6 +82,31 @@ class UserAdmin:
                 raise CliError(f"user {user} not found in the user pool") from e
             raise CliError(f"users forget {user} failed: {error_message(e)}") from e
 
+    def disable_totp(self, user: str) -> None:
+        """Turn the user's TOTP MFA off (AdminSetUserMFAPreference), so `users forget --delete-user` can sign in
+        as the user with a password alone.
+
+        botocore's cognito-idp model: AdminSetUserMFAPreference takes UserPoolId, Username and
+        SoftwareTokenMfaSettings (SoftwareTokenMfaSettingsType: Enabled, PreferredMfa, both booleans). Its
+        documentation adds that TOTP cannot be turned off while the pool *requires* MFA; this stack's pools are
+        `optional` or `off` (stacks/config.py, `mfa`), where it can. A user who never enrolled is unaffected.
+
+        Raises:
+            CliError: no such user, or Cognito refused.
+        """
+        try:
+            aws_call(
+                "users forget",
+                self._cognito.admin_set_user_mfa_preference,
+                UserPoolId=self._pool,
+                Username=user,
+                SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False},
+            )
+        except ClientError as e:
+            if error_code(e) == "UserNotFoundException":
+                raise CliError(f"user {user} not found in the user pool") from e
+            raise CliError(f"users forget {user} failed: {error_message(e)}") from e
+
     def _set_permanent_password(self, command: str, user: str, password: str) -> None:
         """AdminSetUserPassword with ``Permanent``: the user signs in with it, no forced change (raises ClientError)."""
         aws_call(

@@ -8,6 +8,11 @@ event returned as the newest, so against plain moto a conversation it wrote is n
 service filters, returns newest first and pages with ``maxResults``/``nextToken`` (default page 20,
 at most 100); the patch below does the same, on moto's own stored events, still served over HTTP.
 
+TOTP: moto checks Cognito TOTP codes (VerifySoftwareToken, the SOFTWARE_TOKEN_MFA challenge) only when the variable
+``MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP`` is ``true`` (moto/settings.py ``get_cognito_idp_user_pool_enable_totp``,
+read at every call; moto/cognitoidp/models.py). ``start_emulator`` sets it, so every code sent to the twin is checked
+against the secret AssociateSoftwareToken returned, in the current 30 s step only (moto's ``verify_totp``).
+
 Usage: ``start_emulator(port=0)`` → ``Emulator`` with ``.endpoint_url`` and ``.stop()`` in this process, or
 ``start_emulator_process(log_path=...)`` → the same in a process of its own (``python -m local.aws_emulator``).
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MOTO_TOTP_CHECKS = "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"
 HEALTH_PATH = "/moto-api/data.json"  # moto serves no /ping; its state document answers 200 once it serves
 
 
@@ -106,7 +113,12 @@ class Emulator:
 
 
 def start_emulator(port: int = 0, host: str = "127.0.0.1") -> Emulator:
-    """Start moto (with the extension) on ``host:port``; 0 picks a free port."""
+    """Start moto (with the extension, checking TOTP codes) on ``host:port``; 0 picks a free port.
+
+    WHY the process environment: moto reads its TOTP switch from ``os.environ`` at each call and offers no other
+    setting; the in-process servers share moto's backends, so they share the switch too.
+    """
+    os.environ[MOTO_TOTP_CHECKS] = "true"
     install_extensions()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call drowns test output
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

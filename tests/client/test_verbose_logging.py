@@ -35,17 +35,20 @@ def test_verbose_never_prints_passwords_or_tokens(local_runtime, tmp_path):
         _run(local_runtime, cache, "login", name, "--password-stdin", stdin=PASSWORD + "\n"),
         _run(local_runtime, cache, "login", name, "--password-stdin", "--flow", "srp", stdin=PASSWORD + "\n"),
         _run(local_runtime, cache, "invoke", "hello", "--user", name, "--no-stream"),
+        _run(local_runtime, cache, "mfa", "setup", "--user", name),
     ]
+    totp_secret = logs[-1].stdout.splitlines()[0].removeprefix("secret (shown once): ")
     [token_file] = cache.rglob(f"tokens/{name}.json")
     tokens = json.loads(token_file.read_text())
     stderr = "".join(result.stderr for result in logs)
 
     assert "DEBUG:botocore.endpoint:Making request for OperationModel(name=InitiateAuth)" in stderr
     assert '"PASSWORD": "***"' in stderr and '"AccessToken": "***"' in stderr and '"Session": "***"' in stderr
-    for secret in (PASSWORD, tokens["access_token"], tokens["id_token"], tokens["refresh_token"]):
+    assert '"SecretCode": "***"' in stderr
+    for secret in (PASSWORD, tokens["access_token"], tokens["id_token"], tokens["refresh_token"], totp_secret):
         assert secret not in stderr
     assert "eyJ" not in stderr  # no JWT-shaped text at all
-    assert logs[-1].stdout.strip() == "You said: hello"
+    assert logs[-2].stdout.strip() == "You said: hello"
 
 
 def test_redaction_keeps_what_is_not_secret():

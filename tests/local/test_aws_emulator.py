@@ -1,4 +1,5 @@
-"""The emulator's ListEvents extension, exercised through boto3 over HTTP: filter, newest first, pages."""
+"""The emulator's ListEvents extension, exercised through boto3 over HTTP: filter, newest first, pages; its TOTP
+checks."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from local.aws_emulator import start_emulator
 from local.processes import free_port
 from tests.support.aws_env import CREDENTIALS, REGION
+from tests.support.totp_codes import current_code, wrong_code
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -131,6 +133,26 @@ def test_other_sessions_are_not_listed(data_plane, memory_id, session):
     events = data_plane.list_events(memoryId=memory_id, actorId="actor-1", sessionId=session + "-other")["events"]
 
     assert events == []
+
+
+def test_cognito_totp_codes_are_checked_against_the_associated_secret(aws_emulator):
+    idp = boto3.client("cognito-idp", endpoint_url=aws_emulator.endpoint_url, region_name=REGION, **CREDENTIALS)
+    pool = idp.create_user_pool(PoolName="totp-checks", MfaConfiguration="OPTIONAL")["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool, ClientName="cli", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(UserPoolId=pool, Username="tess", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool, Username="tess", Password="Totp-Passw0rd-Long!", Permanent=True)
+    token = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "tess", "PASSWORD": "Totp-Passw0rd-Long!"},
+    )["AuthenticationResult"]["AccessToken"]
+    secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
+
+    with pytest.raises(idp.exceptions.CodeMismatchException):
+        idp.verify_software_token(AccessToken=token, UserCode=wrong_code(secret))
+    assert idp.verify_software_token(AccessToken=token, UserCode=current_code(secret))["Status"] == "SUCCESS"
 
 
 @pytest.mark.slow  # the `python -m` process is the point; it imports all of moto (8 s at load)
