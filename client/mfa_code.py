@@ -2,8 +2,8 @@
 
 WHY an option and not stdin: with `--password-stdin` stdin already carries the password, and a script cannot know
 the code before it runs; the AWS CLI passes its MFA code the same way (`--token-code`). A code on the command line
-is visible to other local users for the seconds it is valid and Cognito accepts each code once, so that is
-acceptable where a password on the command line is not. On a terminal the code is read like the password
+is visible to other local users only for the seconds it is valid, so that is acceptable where a password on the
+command line is not. On a terminal the code is read like the password
 (`getpass`, from the terminal itself), so the prompt never lands on stdout, where `--json` writes its document.
 """
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 DEVICE_NAME = "agentcore-client"
+# VerifySoftwareToken's two answers to a wrong code (botocore's cognito-idp 2016-04-18 model, the operation's errors):
+# CodeMismatchException, and EnableSoftwareTokenMFAException, "thrown when there is a code mismatch and the service
+# fails to configure the software token TOTP" (what Cognito itself answers; moto answers the first).
+CODE_REJECTED = ("CodeMismatchException", "EnableSoftwareTokenMFAException")
 
 
 def otpauth_uri(*, secret: str, user: str, issuer: str) -> str:
@@ -74,9 +78,9 @@ class TotpEnrolment:
                 FriendlyDeviceName=DEVICE_NAME,
             )
         except ClientError as e:
-            if error_code(e) == "CodeMismatchException":
+            if error_code(e) in CODE_REJECTED:
                 raise CliError(
-                    f"mfa verify for {self._user} failed: Cognito rejected the code (CodeMismatchException): enter "
+                    f"mfa verify for {self._user} failed: Cognito rejected the code ({error_code(e)}): enter "
                     "the current code of the app that holds the secret `mfa setup` showed"
                 ) from e
             raise self._error("mfa verify", e) from e

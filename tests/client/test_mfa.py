@@ -12,7 +12,13 @@ import shlex
 import sys
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from client.errors import CliError
 from client.mfa_code import PROMPT
+from client.totp_enrolment import TotpEnrolment
 from client.user_admin import UserAdmin
 from tests.client.client_runs import PASSWORD
 from tests.support.paths import REPO
@@ -77,6 +83,25 @@ def test_verify_refuses_a_wrong_code_and_enables_mfa_with_the_current_one(cli, u
         },
     )
     assert (right.code, json.loads(right.out)) == (0, {"success": True, "user": user, "mfa_enabled": True})
+
+
+def test_verify_reads_cognitos_own_answer_to_a_wrong_code_as_a_rejected_code():
+    """Cognito answers a wrong VerifySoftwareToken code with EnableSoftwareTokenMFAException (botocore's cognito-idp
+    model documents it as a code mismatch), moto with CodeMismatchException: both read as a rejected code. moto
+    cannot give Cognito's answer, so botocore's Stubber gives it, on a real client."""
+    cognito = boto3.client("cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(cognito) as stub, pytest.raises(CliError) as refused:
+        stub.add_client_error(
+            "verify_software_token",
+            service_error_code="EnableSoftwareTokenMFAException",
+            service_message="Code mismatch and fail enable Software Token MFA",
+        )
+        TotpEnrolment(cognito=cognito, user="alice", access_token="token").verify_and_enable("123456")
+
+    assert str(refused.value) == (
+        "mfa verify for alice failed: Cognito rejected the code (EnableSoftwareTokenMFAException): enter the "
+        "current code of the app that holds the secret `mfa setup` showed"
+    )
 
 
 def test_verify_without_a_code_and_without_a_terminal_names_the_option(cli, user):
