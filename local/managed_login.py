@@ -20,8 +20,12 @@ hands out moto's own tokens, so the front door verifies them exactly as it verif
 
 Sources: Cognito developer guide, "The managed login sign-in endpoint: /oauth2/authorize", "The token issuer
 endpoint", "The managed login sign-out endpoint: /logout"; RFC 6749 §5.2 (error codes), RFC 7636 (PKCE).
-Not emulated: the classic hosted UI, federation, MFA and password-change pages (a user with a pending
-challenge gets a message instead).
+- TOTP MFA: a user who enrolled an authenticator app (``agentcore-client mfa setup``) is asked for a code after the
+  password, as managed login asks (Cognito's SOFTWARE_TOKEN_MFA challenge answered with
+  AdminRespondToAuthChallenge in the challenge's session); a wrong code asks again, an expired session starts over.
+
+Not emulated: the classic hosted UI, federation, SMS MFA, MFA enrolment and password-change pages (a user with
+another pending challenge gets a message instead).
 """
 
 from __future__ import annotations
@@ -31,16 +35,17 @@ import hashlib
 import hmac
 import html
 import logging
+import re
 import secrets
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs, urlencode
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -54,6 +59,14 @@ CODE_LIFETIME_SECONDS = 300
 MAX_FORM_BYTES = 16 * 1024
 MAX_PENDING_CODES = 1000
 SESSION_COOKIE = "cognito"
+# Cognito's TOTP challenge and the code's key in ChallengeResponses (botocore's cognito-idp model,
+# RespondToAuthChallenge / AdminRespondToAuthChallenge).
+TOTP_CHALLENGE: Final = "SOFTWARE_TOKEN_MFA"
+TOTP_CODE_KEY = "SOFTWARE_TOKEN_MFA_CODE"
+# A TOTP code is 6 digits (botocore's cognito-idp model, SoftwareTokenMFAUserCodeType); checked before it is sent.
+CODE_PATTERN = re.compile(r"[0-9]{6}")
+CODE_FORMAT = "Enter the 6-digit code from your authenticator app."
+SIGN_IN_AGAIN = "Your sign-in expired. Sign in again."
 S256 = "S256"
 AUTHORIZE_PARAMETERS = (
     "response_type",
@@ -109,6 +122,7 @@ class ManagedLogin:
                 Route("/oauth2/authorize", self._authorize),
                 Route("/login", self._login_page, methods=["GET"]),
                 Route("/login", self._login, methods=["POST"]),
+                Route("/login/mfa", self._login_mfa, methods=["POST"]),
                 Route("/oauth2/token", self._token, methods=["POST", "OPTIONS"]),
                 Route("/logout", self._logout),
             ]
@@ -153,6 +167,22 @@ class ManagedLogin:
         return _sign_in_page(dict(request.query_params), message=None)
 
     async def _login(self, request: Request) -> Response:
+        step = await self._sign_in_step(request)
+        if isinstance(step, Response):
+            return step
+        params, form = step
+        username, password = form.get("username", ""), form.get("password", "")
+        try:
+            answer = self._password_answer(username, password, params["client_id"])
+            if answer.get("ChallengeName") == TOTP_CHALLENGE:
+                return _code_page(params, username=username, challenge_session=answer["Session"], message=None)
+            tokens = self._tokens(answer)
+        except _OAuthError as e:
+            return _sign_in_page(params, message=e.description, status_code=200)
+        return self._signed_in(params, tokens)
+
+    async def _sign_in_step(self, request: Request) -> tuple[dict[str, str], dict[str, str]] | Response:
+        """A sign-in form's authorize parameters (from its URL) and fields, or the error page to answer with."""
         params = {k: v for k, v in request.query_params.items() if k in AUTHORIZE_PARAMETERS}
         try:
             self._check_client_and_redirect(params.get("client_id"), params.get("redirect_uri"), "CallbackURLs")
@@ -162,11 +192,45 @@ class ManagedLogin:
         problem = _authorize_problem(params)
         if problem:
             return _error_page(problem[1])
-        username, password = form.get("username", ""), form.get("password", "")
+        return params, form
+
+    async def _login_mfa(self, request: Request) -> Response:
+        """The code page's form: the user's TOTP code, answered in the session of Cognito's challenge."""
+        step = await self._sign_in_step(request)
+        if isinstance(step, Response):
+            return step
+        params, form = step
+        username, challenge_session = form.get("username", ""), form.get("session", "")
+        code = form.get("code", "").strip()
+        if not username or not challenge_session:
+            return _sign_in_page(params, message=SIGN_IN_AGAIN, status_code=200)
+        if not CODE_PATTERN.fullmatch(code):
+            return _code_page(params, username=username, challenge_session=challenge_session, message=CODE_FORMAT)
         try:
-            tokens = self._password_tokens(username, password, params["client_id"])
+            answer = self._cognito.admin_respond_to_auth_challenge(
+                UserPoolId=self._identity.user_pool_id,
+                ClientId=params["client_id"],
+                ChallengeName=TOTP_CHALLENGE,
+                Session=challenge_session,
+                ChallengeResponses={"USERNAME": username, TOTP_CODE_KEY: code},
+            )
+        except ParamValidationError:  # not a session Cognito issued (botocore: Session is 20 to 2048 characters)
+            return _sign_in_page(params, message=SIGN_IN_AGAIN, status_code=200)
+        except ClientError as e:
+            error = e.response["Error"]["Code"]
+            logger.info("error=<%s> | sign-in code refused", error)
+            if error == "CodeMismatchException":
+                message = "Incorrect code. Enter the current code from your authenticator app."
+                return _code_page(params, username=username, challenge_session=challenge_session, message=message)
+            return _sign_in_page(params, message=SIGN_IN_AGAIN, status_code=200)
+        try:
+            tokens = self._tokens(answer)
         except _OAuthError as e:
             return _sign_in_page(params, message=e.description, status_code=200)
+        return self._signed_in(params, tokens)
+
+    def _signed_in(self, params: dict[str, str], tokens: dict[str, Any]) -> Response:
+        """A managed-login session cookie for the browser, and the authorization code back to the app."""
         session = secrets.token_urlsafe(32)
         with self._lock:
             self._sessions[session] = (params["client_id"], tokens["refresh_token"])
@@ -287,11 +351,12 @@ class ManagedLogin:
         if not uri or uri not in client.get(list_name, []):
             raise _OAuthError("redirect_mismatch", f"{uri!r} is not one of the client's {list_name}")
 
-    def _password_tokens(self, username: str, password: str, client_id: str) -> dict[str, Any]:
+    def _password_answer(self, username: str, password: str, client_id: str) -> Mapping[str, Any]:
+        """AdminInitiateAuth's answer: tokens, or the challenge that comes next."""
         if not username or not password:
             raise _OAuthError("invalid_request", "Enter your username and password.")
         try:
-            answer = self._cognito.admin_initiate_auth(
+            return self._cognito.admin_initiate_auth(
                 UserPoolId=self._identity.user_pool_id,
                 ClientId=client_id,
                 AuthFlow="ADMIN_USER_PASSWORD_AUTH",
@@ -300,6 +365,10 @@ class ManagedLogin:
         except ClientError as e:
             logger.info("error=<%s> | sign-in refused", e.response["Error"]["Code"])
             raise _OAuthError("access_denied", "Incorrect username or password.") from e
+
+    @staticmethod
+    def _tokens(answer: Mapping[str, Any]) -> dict[str, Any]:
+        """The token body of a finished sign-in; a challenge the stand-in does not answer is a message."""
         if "AuthenticationResult" not in answer:
             raise _OAuthError("access_denied", f"This user must first complete {answer.get('ChallengeName')}.")
         return _token_body(answer["AuthenticationResult"])
@@ -374,17 +443,32 @@ label{{display:block;margin-top:1rem}}input{{font:inherit;width:100%;padding:.5r
 button{{font:inherit;margin-top:1.5rem;min-height:44px;width:100%;background:#0b5cad;color:#fff;border:0;border-radius:6px}}
 .error{{color:#8a1c12;background:#fdecea;padding:.5rem}}</style></head>
 <body><main><h1>Sign in</h1><p>Local stand-in for Amazon Cognito managed login.</p>{message}
-<form method="post" action="/login?{query}">
+<form method="post" action="{action}?{query}">{fields}
+<button type="submit">Sign in</button></form></main></body></html>"""
+_PASSWORD_FIELDS = """
 <label for="username">Username</label><input id="username" name="username" autocomplete="username" required autofocus>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button></form></main></body></html>"""
+<input id="password" name="password" type="password" autocomplete="current-password" required>"""
+_CODE_FIELDS = """
+<input type="hidden" name="username" value="{username}"><input type="hidden" name="session" value="{session}">
+<label for="code">Code from your authenticator app</label>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus>"""
+
+
+def _page(params: dict[str, str], *, action: str, fields: str, message: str | None) -> str:
+    query = html.escape(urlencode({k: v for k, v in params.items() if k in AUTHORIZE_PARAMETERS}))
+    note = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    return _PAGE.format(message=note, action=action, query=query, fields=fields)
 
 
 def _sign_in_page(params: dict[str, str], *, message: str | None, status_code: int = 200) -> HTMLResponse:
-    query = html.escape(urlencode({k: v for k, v in params.items() if k in AUTHORIZE_PARAMETERS}))
-    note = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
-    return HTMLResponse(_PAGE.format(message=note, query=query), status_code=status_code)
+    return HTMLResponse(_page(params, action="/login", fields=_PASSWORD_FIELDS, message=message), status_code)
+
+
+def _code_page(params: dict[str, str], *, username: str, challenge_session: str, message: str | None) -> HTMLResponse:
+    """The second step for a user with TOTP MFA: the code, posted with the challenge's session."""
+    fields = _CODE_FIELDS.format(username=html.escape(username), session=html.escape(challenge_session))
+    return HTMLResponse(_page(params, action="/login/mfa", fields=fields, message=message))
 
 
 def _error_page(description: str, *, status_code: int = 400) -> HTMLResponse:

@@ -3,10 +3,12 @@ single-use codes, sign-out URLs enforced, and tokens the front door's JWT author
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import boto3
 import httpx
@@ -17,6 +19,7 @@ from local.identity_pool import LOCAL_CREDENTIALS, LocalIdentity, create_identit
 from local.jwt_authorizer import JwtAuthorizer, discover
 from local.managed_login import s256_challenge
 from local.web_twin import RuntimeAddress, WebTwin
+from tests.support.totp_codes import current_code, enrol_totp, wrong_code
 
 PASSWORD = "Local-Passw0rd!"
 
@@ -82,15 +85,31 @@ def _authorize_params(twin: Twin, challenge: str, **overrides: str) -> dict[str,
     }
 
 
-def _sign_in(twin: Twin, browser: httpx.Client, challenge: str, password: str = PASSWORD) -> httpx.Response:
+def _sign_in(
+    twin: Twin, browser: httpx.Client, challenge: str, password: str = PASSWORD, user: str = "alice"
+) -> httpx.Response:
     """authorize → /login → POST the form, as a browser does; returns the last answer (not followed)."""
     login = browser.get(f"{twin.web.login_url}/oauth2/authorize", params=_authorize_params(twin, challenge))
     assert login.status_code == 302 and login.headers["location"].startswith("/login?")
     page = browser.get(f"{twin.web.login_url}{login.headers['location']}")
     assert page.status_code == 200 and 'name="password"' in page.text
     return browser.post(
-        f"{twin.web.login_url}{login.headers['location']}", data={"username": "alice", "password": password}
+        f"{twin.web.login_url}{login.headers['location']}", data={"username": user, "password": password}
     )
+
+
+def _code_form(twin: Twin, page: httpx.Response) -> tuple[str, dict[str, str]]:
+    """The code page's form: where it posts, and its hidden fields."""
+    assert page.status_code == 200 and 'name="code"' in page.text and 'name="password"' not in page.text
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    assert action is not None and set(hidden) == {"username", "session"}
+    return f"{twin.web.login_url}{html.unescape(action.group(1))}", hidden
+
+
+def _alert(page: httpx.Response) -> str | None:
+    found = re.search(r'<p class="error" role="alert">([^<]*)</p>', page.text)
+    return html.unescape(found.group(1)) if found else None
 
 
 def _code(answer: httpx.Response) -> str:
@@ -188,6 +207,63 @@ def test_wrong_password_shows_the_sign_in_page_with_a_message(twin):
     assert answer.status_code == 200
     assert '<p class="error" role="alert">Incorrect username or password.</p>' in answer.text
     assert "set-cookie" not in answer.headers
+
+
+def test_a_user_with_totp_mfa_is_asked_for_the_code_until_it_is_right(twin):
+    cognito = boto3.client(
+        "cognito-idp", region_name="us-east-1", endpoint_url=twin.identity.endpoint_url, **LOCAL_CREDENTIALS
+    )
+    ids = {"pool_id": twin.identity.user_pool_id, "client_id": twin.web.client_id}
+    secret = enrol_totp(cognito, **ids, user="tina", password=PASSWORD)
+    verifier, challenge = _pkce()
+    with httpx.Client() as browser:
+        password_step = _sign_in(twin, browser, challenge, user="tina")
+        action, hidden = _code_form(twin, password_step)
+        malformed = browser.post(action, data={**hidden, "code": "12345"})
+        wrong = browser.post(action, data={**hidden, "code": wrong_code(secret)})
+        right = browser.post(action, data={**hidden, "code": current_code(secret)})
+        code = _code(right)
+
+    assert "set-cookie" not in password_step.headers and _alert(password_step) is None
+    assert _code_form(twin, malformed) == _code_form(twin, wrong) == (action, hidden)  # asked again, same challenge
+    assert _alert(malformed) == "Enter the 6-digit code from your authenticator app."
+    assert _alert(wrong) == "Incorrect code. Enter the current code from your authenticator app."
+    assert "cognito=" in right.headers["set-cookie"]
+    answer = _token(twin, grant_type="authorization_code", code=code, redirect_uri=twin.app_url, code_verifier=verifier)
+    assert answer.status_code == 200, answer.text
+    authorizer = JwtAuthorizer(
+        provider=discover(twin.identity.discovery_url), allowed_clients=frozenset({twin.web.client_id})
+    )
+    assert authorizer.authorize(f"Bearer {answer.json()['access_token']}")["username"] == "tina"
+
+
+def test_a_user_with_a_challenge_the_stand_in_does_not_answer_gets_a_message(twin):
+    cognito = boto3.client(
+        "cognito-idp", region_name="us-east-1", endpoint_url=twin.identity.endpoint_url, **LOCAL_CREDENTIALS
+    )
+    cognito.admin_create_user(  # a temporary password: the first sign-in must set a new one
+        UserPoolId=twin.identity.user_pool_id, Username="newbie", TemporaryPassword=PASSWORD, MessageAction="SUPPRESS"
+    )
+    _, challenge = _pkce()
+    with httpx.Client() as browser:
+        page = _sign_in(twin, browser, challenge, user="newbie")
+
+    assert page.status_code == 200 and 'name="password"' in page.text and "set-cookie" not in page.headers
+    assert _alert(page) == "This user must first complete NEW_PASSWORD_REQUIRED."
+
+
+def test_a_code_without_a_challenge_session_cognito_could_have_issued_starts_the_sign_in_over(twin):
+    _, challenge = _pkce()
+    action = f"{twin.web.login_url}/login/mfa?{urlencode(_authorize_params(twin, challenge))}"
+    with httpx.Client() as browser:
+        pages = [
+            browser.post(action, data={"username": "alice", "code": "123456"}),
+            browser.post(action, data={"username": "alice", "session": "too-short", "code": "123456"}),
+        ]
+
+    for page in pages:
+        assert page.status_code == 200 and 'name="password"' in page.text and "set-cookie" not in page.headers
+        assert _alert(page) == "Your sign-in expired. Sign in again."
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
-"""TOTP codes for a Cognito SecretCode, made with cryptography's TOTP (the implementation moto checks codes with)."""
+"""TOTP codes for a Cognito SecretCode, made with cryptography's TOTP (the implementation moto checks codes with), and
+a user enrolled as `agentcore-client mfa setup` leaves one."""
 
 from __future__ import annotations
 
 import base64
 import time
+from typing import Any
 
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
@@ -34,3 +36,20 @@ def current_code(secret: str) -> str:
 def wrong_code(secret: str) -> str:
     """A well-formed code that is not the current one."""
     return f"{(int(current_code(secret)) + 1) % 10**DIGITS:0{DIGITS}d}"
+
+
+def enrol_totp(cognito: Any, *, pool_id: str, client_id: str, user: str, password: str) -> str:
+    """Create `user` with a permanent `password` and TOTP MFA enabled and preferred; returns the TOTP secret."""
+    cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=password, Permanent=True)
+    signed_in = cognito.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user, "PASSWORD": password},
+    )
+    token = signed_in["AuthenticationResult"]["AccessToken"]
+    secret: str = cognito.associate_software_token(AccessToken=token)["SecretCode"]
+    cognito.verify_software_token(AccessToken=token, UserCode=current_code(secret))
+    cognito.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    return secret

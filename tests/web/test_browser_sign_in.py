@@ -20,6 +20,7 @@ import pytest
 from local.identity_pool import LOCAL_CREDENTIALS
 from local.runtime import LocalRuntime, LocalRuntimeSettings
 from tests.support.prerequisites import missing_prerequisite
+from tests.support.totp_codes import current_code, enrol_totp, wrong_code
 
 pytestmark = pytest.mark.browser
 
@@ -157,6 +158,35 @@ def test_wrong_password_stays_on_the_sign_in_page(page, runtime):
     expect(page.get_by_role("alert")).to_have_text("Incorrect username or password.")
     assert "/login?" in page.url
     _shot(page, "01-wrong-password")
+
+
+def test_a_user_with_totp_mfa_enters_the_code_after_the_password(page, runtime):
+    """As Cognito's managed login asks a user who enrolled TOTP (`agentcore-client mfa setup`): the code page, a
+    wrong code asks again, the current one signs in."""
+    from playwright.sync_api import expect
+
+    assert runtime.web is not None
+    cognito = boto3.client(
+        "cognito-idp", region_name=runtime.settings.region, endpoint_url=runtime.aws_endpoint_url, **LOCAL_CREDENTIALS
+    )
+    ids = {"pool_id": runtime.identity.user_pool_id, "client_id": runtime.web.client_id}
+    secret = enrol_totp(cognito, **ids, user="dana", password=PASSWORD)
+    _open(page, runtime)
+    _sign_in(page, "dana")
+    code = page.get_by_label("Code from your authenticator app")
+    code.fill(wrong_code(secret))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Incorrect code. Enter the current code from your authenticator app."
+    )
+    _shot(page, "01-wrong-code")
+
+    code.fill(current_code(secret))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector('body[data-signed-in="true"]')
+    expect(page.locator("#who")).to_have_text("Signed in as dana")
+    _shot(page, "02-signed-in")
+    assert page.console_errors == []
 
 
 def _say(page, prompt: str) -> None:
