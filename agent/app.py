@@ -52,6 +52,7 @@ from agent.errors import (
     RequestTimeoutError,
 )
 from agent.forget_me import ForgetMe
+from agent.health import PING_PATH
 from agent.lifecycle import AgentLifecycle
 from agent.model_factory import ModelFactory, model_factory_for, model_warm_up
 from agent.request_log import log_failed_request, log_request
@@ -331,7 +332,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/invocations", invocations.handle, methods=["POST"]),
-            Route("/ping", lifecycle.health.ping, methods=["GET"]),
+            Route(PING_PATH, lifecycle.health.ping, methods=["GET"]),
             WebSocketRoute("/ws", websockets.handle),
         ],
         middleware=[

@@ -18,6 +18,8 @@ from bedrock_agentcore.runtime.models import PingStatus
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+PING_PATH = "/ping"  # the contract's health path (devguide runtime-http-protocol-contract)
+
 
 class Health:
     """The status ``/ping`` reports and when it last changed."""

@@ -47,6 +47,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agent.health import PING_PATH
+
 logger = logging.getLogger(__name__)
 
 JUMP_SECONDS = 1.0  # far above the error of reading two clocks one after the other under load
@@ -117,18 +119,16 @@ class RestoreWatch:
         detector: RestoreDetector,
         after_restore: Callable[[], None],
         serving: Callable[[], AbstractContextManager[None]],
-        health_path: str = "/ping",
     ) -> None:
         self._app = app
         self._detector = detector
         self._after_restore = after_restore
         self._serving = serving
-        self._health_path = health_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self._detector.notice(self._after_restore)
-        if scope["type"] not in ("http", "websocket") or scope["path"] == self._health_path:
+        if scope["type"] not in ("http", "websocket") or scope["path"] == PING_PATH:
             await self._app(scope, receive, send)
             return
         with self._serving():

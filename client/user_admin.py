@@ -78,9 +78,7 @@ class UserAdmin:
         try:
             self._set_permanent_password("users forget", user, password)
         except ClientError as e:
-            if error_code(e) == "UserNotFoundException":
-                raise CliError(f"user {user} not found in the user pool") from e
-            raise CliError(f"users forget {user} failed: {error_message(e)}") from e
+            raise _offboarding_error(user, e) from e
 
     def disable_totp(self, user: str) -> None:
         """Turn the user's TOTP MFA off (AdminSetUserMFAPreference), so `users forget --delete-user` can sign in
@@ -103,9 +101,7 @@ class UserAdmin:
                 SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False},
             )
         except ClientError as e:
-            if error_code(e) == "UserNotFoundException":
-                raise CliError(f"user {user} not found in the user pool") from e
-            raise CliError(f"users forget {user} failed: {error_message(e)}") from e
+            raise _offboarding_error(user, e) from e
 
     def _set_permanent_password(self, command: str, user: str, password: str) -> None:
         """AdminSetUserPassword with ``Permanent``: the user signs in with it, no forced change (raises ClientError)."""
@@ -153,3 +149,10 @@ class UserAdmin:
             if not page.get("PaginationToken"):
                 return users
             kwargs["PaginationToken"] = page["PaginationToken"]
+
+
+def _offboarding_error(user: str, error: ClientError) -> CliError:
+    """What `users forget --delete-user` says when Cognito refuses one of its admin calls."""
+    if error_code(error) == "UserNotFoundException":
+        return CliError(f"user {user} not found in the user pool")
+    return CliError(f"users forget {user} failed: {error_message(error)}")
